@@ -1,0 +1,73 @@
+"""Helpline: a self-hosted, plugin-based helpdesk for online merchants."""
+import logging
+import os
+import secrets
+
+from flask import Flask, abort, request
+
+__version__ = "0.1.0"
+
+
+def create_app(config=None):
+    """Build the app: configuration (defaults, ``HELPLINE_*`` environment,
+    then ``config``), database, plugins, tasks, event bus, blueprints."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object("app.config")
+    app.config.from_prefixed_env("HELPLINE")
+    if config:
+        app.config.update(config)
+    _secret_key(app)
+    logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"))
+
+    from . import clock, db, events, i18n, tasks
+    from .plugins import Plugins
+
+    app.extensions["helpline.clock"] = app.config.get("CLOCK") or clock.SystemClock()
+    db.init_app(app)
+    i18n.init_app(app)
+
+    plugins = Plugins(app)
+    app.extensions["helpline.plugins"] = plugins
+    plugins.load()
+    tasks.init_app(app)
+    app.extensions["helpline.bus"] = events.make_bus(app.config.get("EVENTS_URL"),
+                                                       app.config.get("EVENTS_CHANNEL"))
+
+    for name, info in plugins.infos.items():
+        if not info.loaded:
+            continue
+        for bp in info.blueprints:
+            app.register_blueprint(bp)
+        for command in info.commands:
+            app.cli.add_command(command)
+
+    @app.before_request
+    def _plugin_routes_follow_state():
+        # A disabled plugin's routes answer 404, decided per request so a
+        # toggle in another process applies without restart.
+        for name in request.blueprints:
+            owner = plugins.blueprint_plugin(name)
+            if owner is not None and not plugins.is_enabled(owner):
+                abort(404)
+
+    from . import api, web
+    api.init_app(app)
+    web.init_app(app)
+
+    if app.config.get("AUTO_MIGRATE"):
+        with app.app_context(), db.connection():
+            plugins.migrate()
+    return app
+
+
+def _secret_key(app):
+    if app.config.get("SECRET_KEY"):
+        return
+    os.makedirs(app.instance_path, exist_ok=True)
+    path = os.path.join(app.instance_path, "secret_key")
+    if not os.path.exists(path):
+        with open(path, "w") as fh:
+            fh.write(secrets.token_hex(32))
+        os.chmod(path, 0o600)
+    with open(path) as fh:
+        app.config["SECRET_KEY"] = fh.read().strip()

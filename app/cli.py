@@ -1,0 +1,198 @@
+"""The ``helpline`` command: a Flask CLI group, so plugins add commands
+through ``helpline_register_commands``."""
+import json
+import os
+import sys
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+
+def _create_app():
+    from . import create_app
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False,
+             add_version_option=False)
+def main():
+    """Helpline: a self-hosted, plugin-based helpdesk."""
+
+
+def _plugins():
+    from .plugins import get_plugins
+    return get_plugins()
+
+
+def _db():
+    from .db import connection
+    return connection()
+
+
+@main.command()
+@click.option("--status", is_flag=True, help="Show applied and pending migrations; exit 1 if any are pending.")
+@with_appcontext
+def migrate(status):
+    """Apply pending migrations of the core and every loaded plugin."""
+    plugins = _plugins()
+    with _db():
+        if status:
+            pending = False
+            for source, directory in plugins.migration_sources():
+                for m in plugins.runner(source, directory).status():
+                    mark = "x" if m.applied else " "
+                    pending = pending or not m.applied
+                    click.echo(f"[{mark}] {source}: {m.name}")
+            sys.exit(1 if pending else 0)
+        applied = plugins.migrate()
+        for source, name in applied:
+            click.echo(f"applied {source}: {name}")
+        if not applied:
+            click.echo("Nothing to migrate.")
+
+
+@main.group("plugins")
+def plugins_group():
+    """List plugins, turn them on and off, change their settings."""
+
+
+@plugins_group.command("list")
+@with_appcontext
+def plugins_list():
+    plugins = _plugins()
+    with _db():
+        for name, info in sorted(plugins.infos.items()):
+            state = "core" if name == "core" else (
+                ("enabled" if plugins.is_enabled(name) else "disabled") if info.loaded else info.status)
+            line = f"{name:<14} {state:<9} {info.version or '':<8} {info.description}"
+            if info.error:
+                line += f"  ({info.error})"
+            click.echo(line.rstrip())
+
+
+def _toggle(name, enabled):
+    from .plugins import PluginError
+    with _db():
+        try:
+            _plugins().set_enabled(name, enabled)
+        except PluginError as exc:
+            raise click.ClickException(str(exc))
+    click.echo(f"{name} {'enabled' if enabled else 'disabled'}")
+
+
+@plugins_group.command("enable")
+@click.argument("name")
+@with_appcontext
+def plugins_enable(name):
+    _toggle(name, True)
+
+
+@plugins_group.command("disable")
+@click.argument("name")
+@with_appcontext
+def plugins_disable(name):
+    _toggle(name, False)
+
+
+@plugins_group.command("settings")
+@click.argument("name")
+@click.option("--set", "pairs", multiple=True, metavar="KEY=VALUE",
+              help="Change a setting (VALUE is read as JSON when it parses, else as text).")
+@with_appcontext
+def plugins_settings(name, pairs):
+    """Show a plugin's settings, or change them with --set."""
+    import marshmallow
+    from .plugins import PluginError
+    plugins = _plugins()
+    with _db():
+        try:
+            if pairs:
+                data = {}
+                for pair in pairs:
+                    if "=" not in pair:
+                        raise click.BadParameter(f"{pair!r} is not KEY=VALUE", param_hint="--set")
+                    key, raw = pair.split("=", 1)
+                    try:
+                        data[key] = json.loads(raw)
+                    except ValueError:
+                        data[key] = raw
+                try:
+                    plugins.set_settings(name, data)
+                except marshmallow.ValidationError as err:
+                    for field, messages in err.messages.items():
+                        click.echo(f"{field}: {' '.join(map(str, messages))}", err=True)
+                    sys.exit(1)
+            schema = plugins.settings_schema(name)()
+            click.echo(json.dumps(schema.dump(plugins.get_settings(name)), indent=2, default=str))
+        except PluginError as exc:
+            raise click.ClickException(str(exc))
+
+
+@main.command("create-agent")
+@click.option("--email", required=True)
+@click.option("--name", default="")
+@click.option("--role", default="support", show_default=True)
+@click.password_option()
+@with_appcontext
+def create_agent_cmd(email, name, role, password):
+    """Create an agent who can log in."""
+    from .services import ServiceError
+    from .services.agents import create_agent
+    with _db():
+        try:
+            agent = create_agent(email, name, role, password)
+        except ServiceError as exc:
+            raise click.ClickException(exc.message)
+    click.echo(f"created {agent.email} ({agent.role})")
+
+
+@main.command()
+@click.option("--tickets", default=40, show_default=True)
+@with_appcontext
+def demo(tickets):
+    """Add demo agents, customers and tickets (only into an empty database)."""
+    from .demo import seed
+    with _db():
+        click.echo(seed(tickets=tickets))
+
+
+@main.command()
+@click.option("-w", "--workers", default=2, show_default=True)
+@with_appcontext
+def worker(workers):
+    """Run a huey consumer for this deployment's queue."""
+    huey = current_app.extensions["helpline.huey"]
+    huey.create_consumer(workers=workers, worker_type="thread").run()
+
+
+@main.command("run")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--demo/--no-demo", default=True, show_default=True, help="Seed demo data into an empty database.")
+@click.option("--workers", default=2, show_default=True, help="In-process task worker threads.")
+def run_cmd(host, port, demo, workers):
+    """The embedded quickstart: migrate, seed demo data on first run, start
+    task workers in this process and serve on 127.0.0.1."""
+    from werkzeug.serving import run_simple
+
+    from . import create_app
+    from .db import connection
+    from .demo import seed
+    from .tasks import start_consumer
+
+    os.environ.setdefault("FLASK_DEBUG", "0")
+    app = create_app({"AUTO_MIGRATE": True})
+    with app.app_context(), connection():
+        if demo:
+            click.echo(seed())
+    consumer = start_consumer(app.extensions["helpline.huey"], workers=workers)
+    click.echo(f"Helpline is running on http://{host}:{port}/  (Ctrl+C to stop)")
+    try:
+        run_simple(host, port, app, threaded=True, use_reloader=False)
+    finally:
+        consumer.stop(graceful=True)
+
+
+if __name__ == "__main__":
+    main()

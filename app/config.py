@@ -1,0 +1,41 @@
+"""Configuration defaults. Every key can be overridden by a ``HELPLINE_<KEY>``
+environment variable (``app.config.from_prefixed_env("HELPLINE")``), and by the
+mapping given to :func:`app.create_app`."""
+
+# Where data lives. ``None`` means "a SQLite file in the instance folder".
+DATABASE_URL = None
+# Task queue: ``None`` means SqliteHuey next to the database; ``redis://...``
+# selects RedisHuey; ``memory`` is used by tests with ``HUEY_IMMEDIATE``.
+HUEY_URL = None
+HUEY_IMMEDIATE = False
+# Live events: ``None`` means in-process; ``redis://...`` uses Redis pub/sub.
+EVENTS_URL = None
+EVENTS_CHANNEL = "helpline:events"
+
+SECRET_KEY = None  # generated into the instance folder on first run
+
+# Plugins (DESIGN.md §2).
+DISABLED_PLUGINS = ""      # comma separated names never loaded
+SAFE_MODE = False          # load first-party plugins only
+STRICT_PLUGINS = False     # a broken plugin or misspelt hook fails startup
+FIRST_PARTY_PLUGINS = ("email", "sms", "webchat", "macros", "autoclose", "roundrobin")
+
+# Embedded quickstart conveniences.
+AUTO_MIGRATE = False
+DEMO_DATA = False
+
+# Bounds on what a client may send.
+MAX_CONTENT_LENGTH = 25 * 1024 * 1024
+MAX_MESSAGE_TEXT = 64 * 1024
+
+# Outbox retries: attempt n waits OUTBOX_BACKOFF_SECONDS * 2**(n-1).
+OUTBOX_MAX_ATTEMPTS = 6
+OUTBOX_BACKOFF_SECONDS = 30
+
+# Presence: a heartbeat older than this makes an agent count as offline.
+PRESENCE_TTL_SECONDS = 90
+
+BABEL_DEFAULT_LOCALE = "en"
+BABEL_DEFAULT_TIMEZONE = "UTC"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"

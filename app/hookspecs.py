@@ -1,0 +1,160 @@
+"""Every hook Helpline calls. Each is documented in full in docs/hooks.md
+(tests/test_hook_docs.py fails when a hook or argument is missing there).
+
+Three families:
+
+* ``helpline_register_*``: called once at startup; return a list (or one
+  item, or None). Results are merged in plugin order.
+* ``helpline_on_*``: events, called after the change is committed; return
+  values are ignored; an exception is logged and never undoes the change.
+* decision hooks (``firstresult``): the first non-None answer wins; the core
+  registers its default as a ``trylast`` implementation.
+"""
+import pluggy
+
+hookspec = pluggy.HookspecMarker("helpline")
+hookimpl = pluggy.HookimplMarker("helpline")
+
+
+# --- register hooks -------------------------------------------------------
+
+@hookspec
+def helpline_register_channels():
+    """Return :class:`app.registry.Channel` subclasses this plugin provides."""
+
+
+@hookspec
+def helpline_register_rules():
+    """Return :class:`app.registry.Rule` subclasses this plugin provides."""
+
+
+@hookspec
+def helpline_register_panels():
+    """Return :class:`app.registry.Panel` subclasses this plugin provides."""
+
+
+@hookspec
+def helpline_register_blueprints():
+    """Return Flask blueprints; their routes answer 404 while the plugin is disabled."""
+
+
+@hookspec
+def helpline_register_models():
+    """Return peewee models this plugin owns (created by its own migrations)."""
+
+
+@hookspec
+def helpline_register_commands():
+    """Return click commands or groups added under ``helpline``."""
+
+
+@hookspec
+def helpline_register_settings():
+    """Return this plugin's settings marshmallow Schema class."""
+
+
+@hookspec
+def helpline_register_tasks():
+    """Return modules (or dotted names) whose ``app.tasks`` tasks to load."""
+
+
+@hookspec
+def helpline_register_hookspecs():
+    """Return classes or modules of extra hookspecs this plugin defines for others."""
+
+
+# --- event hooks (after commit) ------------------------------------------
+
+@hookspec
+def helpline_on_ticket_created(ticket):
+    """A ticket was created.
+
+    :param ticket: the new :class:`app.models.Ticket`.
+    """
+
+
+@hookspec
+def helpline_on_message_received(message, ticket):
+    """A customer message was ingested (not called for duplicates).
+
+    :param message: the inbound :class:`app.models.Message`.
+    :param ticket: its ticket, after routing (new, appended or reopened).
+    """
+
+
+@hookspec
+def helpline_on_message_created(message, ticket):
+    """An agent, bot or system message (reply, note, notice) was added.
+
+    :param message: the :class:`app.models.Message`; replies are ``queued``.
+    :param ticket: its ticket.
+    """
+
+
+@hookspec
+def helpline_on_message_sent(message, ticket):
+    """An outbound reply was delivered by its channel.
+
+    :param message: the :class:`app.models.Message`, now ``sent``.
+    :param ticket: its ticket.
+    """
+
+
+@hookspec
+def helpline_on_ticket_status_changed(ticket, old_status, new_status, reason, actor):
+    """A ticket's status changed (open, snoozed, closed).
+
+    :param ticket: the ticket after the change.
+    :param old_status: the previous status.
+    :param new_status: the new status.
+    :param reason: why: ``agent``, ``inactivity``, ``customer_message``,
+        ``snooze_expired``, ``bulk`` or a rule's own word.
+    :param actor: the :class:`app.models.Agent` who acted, or None.
+    """
+
+
+@hookspec
+def helpline_on_ticket_assigned(ticket, old_assignee, new_assignee, actor):
+    """A ticket's assignee changed.
+
+    :param ticket: the ticket after the change.
+    :param old_assignee: the previous Agent or None.
+    :param new_assignee: the new Agent or None (unassigned).
+    :param actor: the Agent who acted, or None for a rule.
+    """
+
+
+@hookspec
+def helpline_on_agent_presence_changed(agent, old_presence, new_presence):
+    """An agent's effective presence changed (manual switch or heartbeat).
+
+    :param agent: the :class:`app.models.Agent`.
+    :param old_presence: ``online``, ``away`` or ``offline``.
+    :param new_presence: ``online``, ``away`` or ``offline``.
+    """
+
+
+# --- decision hooks --------------------------------------------------------
+
+@hookspec(firstresult=True)
+def helpline_can_reply(ticket, channel):
+    """Decide whether an agent may reply on the ticket's channel now.
+    Stops at first non-None result.
+
+    :param ticket: the :class:`app.models.Ticket`.
+    :param channel: the ticket's channel instance (settings bound).
+    :return: an :class:`app.registry.Refusal` to refuse; ``False`` to allow
+        and skip later implementations; ``None`` to defer to the next one
+        (the core default asks ``channel.can_reply(ticket)``).
+    """
+
+
+@hookspec(firstresult=True)
+def helpline_choose_assignee(ticket):
+    """Pick the agent for a new or reopened unassigned ticket.
+    Stops at first non-None result.
+
+    :param ticket: the unassigned :class:`app.models.Ticket`.
+    :return: an Agent to claim the ticket for, or None to leave it unassigned
+        (the core default).
+    """

@@ -1,0 +1,74 @@
+import peewee
+
+from ..clock import now
+from ..db import BaseModel
+from .agent import Agent
+from .profile import Profile
+
+STATUSES = ("open", "snoozed", "closed")
+CLOSE_REASONS = ("agent", "inactivity", "bulk", "rule", "merged")
+
+
+class Ticket(BaseModel):
+    channel = peewee.CharField(max_length=32)
+    thread_key = peewee.CharField(max_length=255)
+    profile = peewee.ForeignKeyField(Profile, backref="tickets", on_delete="CASCADE")
+    status = peewee.CharField(max_length=16, default="open")
+    assignee = peewee.ForeignKeyField(Agent, null=True, backref="tickets", on_delete="SET NULL")
+    subject = peewee.CharField(max_length=255, default="")
+    created_at = peewee.DateTimeField(default=now)
+    updated_at = peewee.DateTimeField(default=now)
+    snoozed_until = peewee.DateTimeField(null=True)
+    closed_at = peewee.DateTimeField(null=True)
+    closed_reason = peewee.CharField(max_length=32, null=True)
+    first_response_at = peewee.DateTimeField(null=True)
+    last_customer_message_at = peewee.DateTimeField(null=True)
+    # The auto-close clock: set by the first public agent/bot reply after the
+    # customer's latest message; cleared by a customer message, reopen, close.
+    awaiting_customer_since = peewee.DateTimeField(null=True)
+    # Web chat's typing signal, so time-based rules can wait for a typist.
+    customer_typing_until = peewee.DateTimeField(null=True)
+    reopen_count = peewee.IntegerField(default=0)
+    reopened_at = peewee.DateTimeField(null=True)
+    # Shown on lists without a join to messages.
+    last_message_preview = peewee.CharField(max_length=200, default="")
+    last_inbound_message_id = peewee.IntegerField(null=True)
+
+    class Meta:
+        indexes = (
+            (("status", "updated_at", "id"), False),
+            (("assignee", "status", "updated_at", "id"), False),
+            (("channel", "thread_key"), False),
+            (("profile", "created_at"), False),
+            (("awaiting_customer_since",), False),
+            (("snoozed_until",), False),
+            (("created_at", "id"), False),
+        )
+
+    @property
+    def number(self):
+        return self.id
+
+
+class Tag(BaseModel):
+    name = peewee.CharField(max_length=64, unique=True)
+
+
+class TicketTag(BaseModel):
+    ticket = peewee.ForeignKeyField(Ticket, backref="ticket_tags", on_delete="CASCADE")
+    tag = peewee.ForeignKeyField(Tag, backref="ticket_tags", on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("ticket", "tag"), True), (("tag", "ticket"), False))
+
+
+class Activity(BaseModel):
+    """The ticket's audit trail: who did what, when."""
+    ticket = peewee.ForeignKeyField(Ticket, backref="activities", on_delete="CASCADE")
+    actor = peewee.ForeignKeyField(Agent, null=True, on_delete="SET NULL")
+    action = peewee.CharField(max_length=32)
+    data = peewee.JSONField(default=dict)
+    created_at = peewee.DateTimeField(default=now)
+
+    class Meta:
+        indexes = ((("ticket", "created_at"), False),)

@@ -1,0 +1,187 @@
+"""The classes plugins subclass: ``Channel``, ``Rule`` and ``Panel``, the
+records that cross the channel boundary, and the ``{slug: class}`` registries.
+
+A channel turns provider traffic into :class:`Inbound` records handed to
+``app.services.ingest.ingest`` and delivers :class:`Outbound` records handed
+to :meth:`Channel.send` by the outbox. Everything else (tickets, routing,
+clocks, events) is the core's job.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any, ClassVar
+
+import marshmallow
+
+
+class EmptySettings(marshmallow.Schema):
+    """Settings schema for a plugin that has none."""
+
+
+@dataclasses.dataclass
+class Refusal:
+    """Why a reply cannot be sent. ``code`` is stable for programs,
+    ``message`` is for people (already translated)."""
+    code: str
+    message: str
+
+    def __str__(self):
+        return self.message
+
+
+@dataclasses.dataclass
+class Sender:
+    """Who wrote in, as the channel knows them. Phone numbers may be in any
+    format the provider uses; the core normalizes them to E.164."""
+    name: str = ""
+    email: str | None = None
+    phone: str | None = None
+    external_ids: dict = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass
+class Attachment:
+    filename: str
+    content_type: str = "application/octet-stream"
+    size: int = 0
+    url: str | None = None       # where the provider keeps it (MMS media)
+    storage_key: str | None = None  # where Helpline keeps it
+
+    def as_dict(self):
+        return {k: v for k, v in dataclasses.asdict(self).items() if v is not None}
+
+
+@dataclasses.dataclass
+class Inbound:
+    """A customer message as a channel received it.
+
+    :param external_id: the provider's id; ingest is idempotent on it.
+    :param thread_key: which conversation it belongs to (see the channel's
+        routing policy); a channel computes it with :meth:`Channel.thread_key`
+        when left empty.
+    :param related_external_ids: provider ids this message answers (email
+        In-Reply-To/References); a ticket holding one of them is the thread.
+    :param ticket_hint: a ticket id the channel has verified (a signed reply
+        token); used first when it names a ticket of this channel.
+    """
+    channel: str
+    external_id: str
+    sender: Sender
+    text: str = ""
+    html: str = ""
+    subject: str = ""
+    thread_key: str = ""
+    related_external_ids: list = dataclasses.field(default_factory=list)
+    ticket_hint: int | None = None
+    attachments: list = dataclasses.field(default_factory=list)
+    received_at: dt.datetime | None = None
+    meta: dict = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass
+class Outbound:
+    """A public reply to deliver. Built by the outbox from a queued message."""
+    message_id: int
+    ticket_id: int
+    channel: str
+    text: str
+    html: str
+    subject: str
+    to_name: str
+    to_email: str | None
+    to_phone: str | None
+    thread_key: str
+    # Provider ids of earlier messages in the ticket, oldest first (threading).
+    history_external_ids: list
+    attachments: list
+    attempt: int
+    meta: dict = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass
+class SendResult:
+    external_id: str | None = None
+    meta: dict = dataclasses.field(default_factory=dict)
+
+
+class DeliveryError(Exception):
+    """Raised by :meth:`Channel.send`. ``retryable=False`` fails the message
+    at once (a bad address); otherwise the outbox retries with backoff."""
+
+    def __init__(self, message, retryable=True):
+        super().__init__(message)
+        self.retryable = retryable
+
+
+class Channel:
+    """Base class for channel plugins. Subclasses set the class attributes
+    and implement :meth:`send`; they may override the policy methods."""
+
+    slug: ClassVar[str] = ""
+    label: ClassVar[str] = ""
+    #: A message to a closed ticket of this channel reopens it (True) or
+    #: starts a new ticket (False).
+    reopens_closed: ClassVar[bool] = True
+    settings_schema: ClassVar[type[marshmallow.Schema]] = EmptySettings
+    #: Set by the registry: the plugin that registered this class.
+    plugin: ClassVar[str] = ""
+
+    def __init__(self, settings: dict | None = None):
+        self.settings = settings or {}
+
+    def thread_key(self, inbound: Inbound) -> str:
+        """The conversation an inbound message belongs to. The default is
+        one conversation per sender."""
+        s = inbound.sender
+        return s.phone or s.email or inbound.external_id
+
+    def can_reply(self, ticket) -> Refusal | None:
+        """Return a :class:`Refusal` when an agent may not reply on this
+        channel now, ``None`` when they may."""
+        return None
+
+    def send(self, outbound: Outbound) -> SendResult:
+        """Deliver a public reply; raise :class:`DeliveryError` on failure."""
+        raise NotImplementedError
+
+
+class Rule:
+    """Base class for automation rules. A rule reacts to event hooks and/or
+    declares periodic work through ``app.tasks.periodic_task``."""
+    slug: ClassVar[str] = ""
+    label: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    plugin: ClassVar[str] = ""
+
+
+class Panel:
+    """Base class for customer panels shown beside a ticket."""
+    slug: ClassVar[str] = ""
+    title: ClassVar[str] = ""
+    plugin: ClassVar[str] = ""
+    #: Template rendering ``data`` in the agent UI (namespaced per plugin).
+    template: ClassVar[str | None] = None
+
+    def eligible(self, profile) -> bool:
+        return True
+
+    def render_data(self, profile) -> dict[str, Any]:
+        raise NotImplementedError
+
+
+class Registry(dict):
+    """``{slug: class}`` with a check that slugs are unique and set."""
+
+    def __init__(self, kind):
+        super().__init__()
+        self.kind = kind
+
+    def add(self, cls, plugin):
+        if not getattr(cls, "slug", ""):
+            raise ValueError(f"{self.kind} {cls!r} from plugin {plugin!r} has no slug")
+        if cls.slug in self and self[cls.slug] is not cls:
+            raise ValueError(f"{self.kind} slug {cls.slug!r} registered twice "
+                             f"({self[cls.slug].plugin} and {plugin})")
+        cls.plugin = plugin
+        self[cls.slug] = cls

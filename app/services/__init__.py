@@ -1,0 +1,22 @@
+"""Domain logic, callable from the API, the UI, the CLI and tasks alike.
+Nothing here touches Flask's request object."""
+
+
+class ServiceError(Exception):
+    """An operation refused for a reason the user can fix; ``code`` is stable
+    for programs, the message is for people."""
+    status = 400
+
+    def __init__(self, message, code="invalid", field=None):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.field = field
+
+
+class NotFound(ServiceError):
+    status = 404
+
+
+class Conflict(ServiceError):
+    status = 409

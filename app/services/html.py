@@ -1,0 +1,39 @@
+"""Sanitized HTML for display: customer HTML goes through nh3; plain text
+is escaped and given line breaks and links."""
+import html
+import re
+
+import nh3
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "div", "em", "h1", "h2", "h3", "h4",
+    "hr", "i", "img", "li", "ol", "p", "pre", "s", "small", "span", "strong", "sub",
+    "sup", "table", "tbody", "td", "th", "thead", "tr", "u", "ul",
+}
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan"},
+}
+URL_SCHEMES = {"http", "https", "mailto", "tel", "cid"}
+_URL = re.compile(r"(https?://[^\s<>\"]+)")
+
+
+def sanitize(markup):
+    if not markup:
+        return ""
+    return nh3.clean(markup, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
+                     url_schemes=URL_SCHEMES, link_rel="noopener noreferrer nofollow")
+
+
+def text_to_html(text):
+    escaped = html.escape(text or "")
+    linked = _URL.sub(r'<a href="\1">\1</a>', escaped)
+    paragraphs = [p.replace("\n", "<br>") for p in re.split(r"\n{2,}", linked.strip()) if p]
+    return sanitize("".join(f"<p>{p}</p>" for p in paragraphs))
+
+
+def preview(text, length=160):
+    flat = " ".join((text or "").split())
+    return flat if len(flat) <= length else flat[: length - 1] + "…"

@@ -1,0 +1,227 @@
+"""Ticket lists: the built-in views (My inbox, Unassigned, All tickets),
+filters, saved custom views, and keyset pagination on indexed orders."""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+
+import marshmallow as ma
+from flask_babel import gettext as _
+from peewee import JOIN, Case, fn
+
+from ..clock import now
+from ..models import Agent, Profile, ReadMarker, SavedView, Tag, Ticket, TicketTag
+from ..permissions import can
+from . import NotFound, ServiceError
+from .tickets import tags_for
+
+BUILTIN_VIEWS = ("mine", "unassigned", "all")
+SORTS = {"updated": Ticket.updated_at, "created": Ticket.created_at}
+MAX_LIMIT = 100
+
+
+class FilterSchema(ma.Schema):
+    """The filters a list or a saved view may carry."""
+    status = ma.fields.List(ma.fields.String(validate=ma.validate.OneOf(("open", "snoozed", "closed"))))
+    channel = ma.fields.List(ma.fields.String(validate=ma.validate.Length(max=32)))
+    assignee = ma.fields.String(validate=ma.validate.Regexp(r"^(me|none|\d+)$", error="Use me, none or an agent id."))
+    tag = ma.fields.String(validate=ma.validate.Length(max=64))
+    profile = ma.fields.Integer(strict=False)
+    text = ma.fields.String(validate=ma.validate.Length(max=200))
+    created_after = ma.fields.NaiveDateTime()
+    created_before = ma.fields.NaiveDateTime()
+    updated_after = ma.fields.NaiveDateTime()
+    updated_before = ma.fields.NaiveDateTime()
+
+
+def _apply_filters(query, agent, filters):
+    f = filters or {}
+    if f.get("status"):
+        query = query.where(Ticket.status.in_(f["status"]))
+    if f.get("channel"):
+        query = query.where(Ticket.channel.in_(f["channel"]))
+    assignee = f.get("assignee")
+    if assignee == "me":
+        query = query.where(Ticket.assignee == agent.id)
+    elif assignee == "none":
+        query = query.where(Ticket.assignee.is_null())
+    elif assignee:
+        query = query.where(Ticket.assignee == int(assignee))
+    if f.get("tag"):
+        tagged = TicketTag.select(TicketTag.ticket).join(Tag).where(Tag.name == f["tag"].strip().lower())
+        query = query.where(Ticket.id.in_(tagged))
+    if f.get("profile"):
+        query = query.where(Ticket.profile == f["profile"])
+    if f.get("text"):
+        like = "%" + f["text"].replace("%", r"\%").replace("_", r"\_") + "%"
+        query = query.where((Ticket.subject ** like) | (Profile.name ** like) | (Profile.email ** like)
+                            | (Profile.phone ** like) | (Ticket.last_message_preview ** like))
+    for key, field, op in (("created_after", Ticket.created_at, "ge"), ("created_before", Ticket.created_at, "lt"),
+                           ("updated_after", Ticket.updated_at, "ge"), ("updated_before", Ticket.updated_at, "lt")):
+        if f.get(key):
+            query = query.where(field >= f[key] if op == "ge" else field < f[key])
+    return query
+
+
+def view_filters(agent, view):
+    """The filters a view stands for: a built-in name or a saved view id."""
+    if view in (None, "", "mine"):
+        return {"status": ["open"], "assignee": "me"}
+    if view == "unassigned":
+        return {"status": ["open"], "assignee": "none"}
+    if view == "all":
+        return {}
+    saved = get_saved_view(agent, view)
+    return dict(saved.filters)
+
+
+def base_query(agent, filters):
+    query = (Ticket.select(Ticket, Profile, Agent)
+             .join(Profile, on=(Ticket.profile == Profile.id))
+             .switch(Ticket).join(Agent, JOIN.LEFT_OUTER, on=(Ticket.assignee == Agent.id)))
+    return _apply_filters(query, agent, filters)
+
+
+def encode_cursor(sort, order, ticket):
+    value = getattr(ticket, "updated_at" if sort == "updated" else "created_at")
+    raw = json.dumps({"s": sort, "o": order, "v": value.isoformat(), "i": ticket.id})
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor, sort, order):
+    try:
+        raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if raw["s"] != sort or raw["o"] != order:
+            raise ValueError
+        return dt.datetime.fromisoformat(raw["v"]), int(raw["i"])
+    except (ValueError, KeyError, TypeError):
+        raise ServiceError(_("The cursor is not valid for this list."), code="invalid_cursor", field="cursor")
+
+
+def list_tickets(agent, view="mine", filters=None, sort="updated", order="desc", limit=25, cursor=None):
+    """One page of a view: ``(tickets, next_cursor)``. Each ticket carries
+    ``.tags`` and ``.unread`` (for ``agent``), loaded with two more queries."""
+    if sort not in SORTS or order not in ("asc", "desc"):
+        raise ServiceError(_("Sort by updated or created, ascending or descending."), field="sort")
+    limit = max(1, min(int(limit or 25), MAX_LIMIT))
+    merged = {**view_filters(agent, view), **{k: v for k, v in (filters or {}).items() if v not in (None, "", [])}}
+    key = SORTS[sort]
+    query = base_query(agent, merged)
+    if cursor:
+        value, last_id = decode_cursor(cursor, sort, order)
+        if order == "desc":
+            query = query.where((key < value) | ((key == value) & (Ticket.id < last_id)))
+        else:
+            query = query.where((key > value) | ((key == value) & (Ticket.id > last_id)))
+    ordering = (key.desc(), Ticket.id.desc()) if order == "desc" else (key.asc(), Ticket.id.asc())
+    rows = list(query.order_by(*ordering).limit(limit + 1))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    annotate(agent, rows)
+    return rows, (encode_cursor(sort, order, rows[-1]) if more and rows else None)
+
+
+def annotate(agent, tickets):
+    ids = [t.id for t in tickets]
+    tags = tags_for(ids)
+    unread = unread_ids(agent, tickets)
+    for t in tickets:
+        t.tags = tags[t.id]
+        t.unread = t.id in unread
+
+
+def count(agent, view="mine", filters=None):
+    merged = {**view_filters(agent, view), **(filters or {})}
+    query = Ticket.select(fn.COUNT(Ticket.id)).join(Profile, on=(Ticket.profile == Profile.id))
+    return _apply_filters(query, agent, merged).scalar() or 0
+
+
+# --- unread ----------------------------------------------------------------
+
+def unread_ids(agent, tickets):
+    if agent is None or not tickets:
+        return set()
+    markers = dict(ReadMarker.select(ReadMarker.ticket, ReadMarker.last_read_message_id)
+                   .where((ReadMarker.agent == agent.id) & ReadMarker.ticket.in_([t.id for t in tickets])).tuples())
+    return {t.id for t in tickets if (t.last_inbound_message_id or 0) > markers.get(t.id, 0)}
+
+
+def unread_count(agent, view="mine"):
+    """Tickets in a view with inbound messages the agent has not read."""
+    marker = ReadMarker.alias()
+    query = (Ticket.select(fn.COUNT(Ticket.id))
+             .join(Profile, on=(Ticket.profile == Profile.id))
+             .join(marker, JOIN.LEFT_OUTER, on=((marker.ticket == Ticket.id) & (marker.agent == agent.id)),
+                   src=Ticket)
+             .where(Ticket.last_inbound_message_id > fn.COALESCE(marker.last_read_message_id, 0)))
+    return _apply_filters(query, agent, view_filters(agent, view)).scalar() or 0
+
+
+def mark_read(agent, ticket, message_id=None):
+    upto = message_id or ticket.last_inbound_message_id or 0
+    (ReadMarker.insert(agent=agent.id, ticket=ticket.id, last_read_message_id=upto)
+     .on_conflict(conflict_target=[ReadMarker.agent, ReadMarker.ticket],
+                  # never move a marker backwards
+                  update={ReadMarker.last_read_message_id: Case(
+                      None, [(ReadMarker.last_read_message_id < upto, upto)], ReadMarker.last_read_message_id)})
+     .execute())
+
+
+# --- saved views ---------------------------------------------------------
+
+def visible_views(agent):
+    return list(SavedView.select().where((SavedView.owner == agent.id) | (SavedView.shared == True))  # noqa: E712
+                .order_by(SavedView.shared, SavedView.position, SavedView.id))
+
+
+def get_saved_view(agent, view_id):
+    try:
+        view_id = int(view_id)
+    except (TypeError, ValueError):
+        raise ServiceError(_("Unknown view %(v)s.", v=view_id), code="unknown_view", field="view")
+    view = SavedView.get_or_none(SavedView.id == view_id)
+    if view is None or not (view.shared or view.owner_id == agent.id):
+        raise NotFound(_("View %(v)s does not exist.", v=view_id), code="not_found")
+    return view
+
+
+def _check_shared(agent, shared):
+    if shared and not can(agent, "shared_views"):
+        from ..permissions import Forbidden
+        raise Forbidden(_("Only managers and above can share views."))
+
+
+def create_view(agent, name, filters, shared=False):
+    _check_shared(agent, shared)
+    clean = FilterSchema().load(filters or {})
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        raise ServiceError(_("A view needs a name of at most 100 characters."), field="name")
+    position = (SavedView.select(fn.MAX(SavedView.position)).where(SavedView.owner == agent.id).scalar() or 0) + 1
+    return SavedView.create(name=name, owner=agent, shared=bool(shared), filters=FilterSchema().dump(clean),
+                            position=position, created_at=now())
+
+
+def update_view(agent, view, name=None, filters=None, shared=None):
+    if view.owner_id != agent.id and not (view.shared and can(agent, "shared_views")):
+        from ..permissions import Forbidden
+        raise Forbidden(_("You cannot change this view."))
+    if shared is not None:
+        _check_shared(agent, shared)
+        view.shared = bool(shared)
+    if name is not None:
+        if not name.strip() or len(name) > 100:
+            raise ServiceError(_("A view needs a name of at most 100 characters."), field="name")
+        view.name = name.strip()
+    if filters is not None:
+        view.filters = FilterSchema().dump(FilterSchema().load(filters))
+    view.save()
+    return view
+
+
+def delete_view(agent, view):
+    if view.owner_id != agent.id and not (view.shared and can(agent, "shared_views")):
+        from ..permissions import Forbidden
+        raise Forbidden(_("You cannot delete this view."))
+    view.delete_instance()

@@ -1,0 +1,165 @@
+"""Contract test classes. A plugin's test module subclasses one, sets the
+class attributes and implements the few methods that talk to its own entry
+points; pytest then runs the contract's tests against the real plugin.
+
+Example::
+
+    class TestSmsChannel(ChannelContract):
+        plugin_name = slug = "sms"
+        valid_settings = {"account_sid": "AC123", ...}
+        invalid_settings = {"attribution_hours": 0}
+
+        def send_inbound(self, env, client, conversation, text, external_id):
+            ...  # POST a signed webhook
+        def sent_texts(self, env):
+            ...  # what the fake provider received
+"""
+import json
+
+import marshmallow
+import pytest
+
+from ..models import Message, Ticket
+
+
+class ChannelContract:
+    """What every channel plugin must do (DESIGN.md §2-3)."""
+
+    plugin_name: str = ""
+    slug: str = ""
+    #: settings that must validate
+    valid_settings: dict = {}
+    #: settings that must be refused; every key must appear in the errors
+    invalid_settings: dict = {}
+
+    # --- to implement -------------------------------------------------
+    @pytest.fixture
+    def channel_env(self, app):
+        """Set the channel up (settings, fake provider servers); return
+        whatever the methods below need."""
+        return None
+
+    def send_inbound(self, env, client, conversation, text, external_id):
+        """Deliver a customer message through the channel's real entry point.
+        Messages with the same ``conversation`` continue one thread."""
+        raise NotImplementedError
+
+    def sent_texts(self, env):
+        """Texts the channel delivered to the customer, oldest first."""
+        raise NotImplementedError
+
+    def allow_reply(self, env, ticket):
+        """Make replying possible (e.g. record SMS consent)."""
+
+    #: ``[(case name, method name taking (env, ticket), expected refusal code)]``
+    refusal_cases: list = []
+
+    # --- helpers -------------------------------------------------------
+    def _last_inbound(self):
+        return (Message.select().where((Message.channel == self.slug) & (Message.direction == "inbound"))
+                .order_by(Message.id.desc()).first())
+
+    def _inbound_count(self):
+        return Message.select().where((Message.channel == self.slug) & (Message.direction == "inbound")).count()
+
+    # --- the contract ----------------------------------------------------
+    def test_channel_is_registered(self, app):
+        plugins = app.extensions["helpline.plugins"]
+        assert self.slug in plugins.channels
+        assert plugins.channels[self.slug].plugin == self.plugin_name
+        assert isinstance(plugins.channels[self.slug].reopens_closed, bool)
+
+    def test_round_trip(self, app, client, channel_env, make_agent):
+        from ..services.messages import reply
+        self.send_inbound(channel_env, client, "conv-a", "Where is my parcel?", "contract-1")
+        message = self._last_inbound()
+        assert message is not None and "Where is my parcel?" in message.text
+        ticket = Ticket.get_by_id(message.ticket_id)
+        assert ticket.status == "open" and ticket.channel == self.slug
+        self.allow_reply(channel_env, ticket)
+        out = reply(ticket, make_agent(), "It ships tomorrow.")
+        assert Message.get_by_id(out.id).delivery_state == "sent"
+        assert any("It ships tomorrow." in t for t in self.sent_texts(channel_env))
+
+    def test_ingest_is_idempotent(self, app, client, channel_env):
+        self.send_inbound(channel_env, client, "conv-b", "Hello twice", "contract-dup")
+        before = self._inbound_count()
+        self.send_inbound(channel_env, client, "conv-b", "Hello twice", "contract-dup")
+        assert self._inbound_count() == before
+
+    def test_reopen_policy(self, app, client, channel_env):
+        from ..services.tickets import close
+        self.send_inbound(channel_env, client, "conv-c", "First", "contract-c1")
+        first = Ticket.get_by_id(self._last_inbound().ticket_id)
+        close(first)
+        self.send_inbound(channel_env, client, "conv-c", "Again", "contract-c2")
+        second = Ticket.get_by_id(self._last_inbound().ticket_id)
+        channel = app.extensions["helpline.plugins"].channels[self.slug]
+        if channel.reopens_closed:
+            assert second.id == first.id and second.status == "open" and second.reopen_count == 1
+        else:
+            assert second.id != first.id and Ticket.get_by_id(first.id).status == "closed"
+
+    def test_refusals(self, app, client, channel_env, make_agent):
+        from ..services.messages import ReplyRefused, reply
+        for index, (name, method, code) in enumerate(self.refusal_cases):
+            self.send_inbound(channel_env, client, f"conv-refusal-{index}", "Hi", f"contract-r{index}")
+            ticket = Ticket.get_by_id(self._last_inbound().ticket_id)
+            getattr(self, method)(channel_env, ticket)
+            with pytest.raises(ReplyRefused) as refused:
+                reply(ticket, make_agent(), "Hello")
+            assert refused.value.code == code, name
+            assert refused.value.message
+
+    def test_settings_validation(self, app):
+        plugins = app.extensions["helpline.plugins"]
+        stored = plugins.set_settings(self.plugin_name, dict(self.valid_settings))
+        for key in self.valid_settings:
+            assert key in stored
+        if self.invalid_settings:
+            with pytest.raises(marshmallow.ValidationError) as err:
+                plugins.set_settings(self.plugin_name, dict(self.invalid_settings))
+            assert set(self.invalid_settings) <= set(err.value.messages)
+
+
+class PanelContract:
+    """What every panel plugin must do."""
+    plugin_name: str = ""
+    slug: str = ""
+
+    @pytest.fixture
+    def panel_profile(self, app):
+        from .factories import profile
+        return profile()
+
+    def test_panel_renders_json_data(self, app, panel_profile):
+        plugins = app.extensions["helpline.plugins"]
+        panel = plugins.panels[self.slug]()
+        assert panel.title
+        if panel.eligible(panel_profile):
+            json.dumps(panel.render_data(panel_profile), default=str)
+
+    def test_disabled_panel_is_not_offered(self, app):
+        plugins = app.extensions["helpline.plugins"]
+        plugins.set_enabled(self.plugin_name, False)
+        assert self.slug not in [p.slug for p in plugins.enabled_panels()]
+
+
+class RuleContract:
+    """What every rule plugin must do."""
+    plugin_name: str = ""
+    slug: str = ""
+    valid_settings: dict = {}
+    invalid_settings: dict = {}
+
+    def test_rule_is_registered(self, app):
+        plugins = app.extensions["helpline.plugins"]
+        assert plugins.rules[self.slug].plugin == self.plugin_name
+
+    def test_settings_validation(self, app):
+        plugins = app.extensions["helpline.plugins"]
+        plugins.set_settings(self.plugin_name, dict(self.valid_settings))
+        if self.invalid_settings:
+            with pytest.raises(marshmallow.ValidationError) as err:
+                plugins.set_settings(self.plugin_name, dict(self.invalid_settings))
+            assert set(self.invalid_settings) <= set(err.value.messages)

@@ -1,0 +1,136 @@
+"""Pytest fixtures for Helpline and its plugins (the ``pytest11`` entry
+point ``helpline``). A plugin package gets them by installing helpline:
+
+* ``app``: a fresh app per test on a migrated database, with immediate
+  tasks, strict plugin loading and a frozen ``clock``; an app context and a
+  database connection are active during the test.
+* ``client``, ``login`` (log a test client in as an agent), ``make_agent``.
+* ``register_plugin``: register a plugin object for one test.
+* ``hook_recorder``: records every event hook call.
+* ``fake_channel``: a channel plugin with an in-memory outbox.
+
+Set ``HELPLINE_DATABASE_URL=postgresql://...`` to run on PostgreSQL (the
+database is created if missing, truncated between tests).
+"""
+import os
+
+import pytest
+
+from ..clock import FrozenClock
+from . import database, factories
+from .fake import FakeChannelPlugin
+from .recorder import HookRecorder
+
+
+@pytest.fixture(scope="session")
+def helpline_database(tmp_path_factory):
+    """Session-wide database preparation: ``(kind, url, template_path)``."""
+    url = database.backend_url()
+    base = {"TESTING": True, "SECRET_KEY": "test", "HUEY_IMMEDIATE": True, "STRICT_PLUGINS": True}
+    if url:
+        database.ensure_postgres_database(url)
+        database.reset_postgres_schema(url)
+        database.migrate_fresh({**base, "DATABASE_URL": url})
+        return ("postgres", url, None)
+    folder = tmp_path_factory.mktemp("helpline-template")
+    template = os.path.join(folder, "template.sqlite3")
+    app = database.migrate_fresh({**base, "DATABASE_URL": "sqlite:///" + template})
+    db = app.extensions["helpline.db"]
+    db.connect(reuse_if_open=True)
+    db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.execute_sql("PRAGMA journal_mode=DELETE")
+    db.close()
+    return ("sqlite", None, template)
+
+
+@pytest.fixture
+def clock():
+    """A frozen clock (2026-01-05 09:00 UTC); move it with ``clock.advance(hours=2)``."""
+    return FrozenClock()
+
+
+@pytest.fixture
+def helpline_config():
+    """Extra configuration for the test app; override in a conftest."""
+    return {}
+
+
+@pytest.fixture
+def app(helpline_database, helpline_config, clock, tmp_path):
+    from .. import create_app
+    from ..db import db
+    kind, url, template = helpline_database
+    if kind == "sqlite":
+        path = os.path.join(tmp_path, "helpline.sqlite3")
+        database.copy_sqlite(template, path)
+        url = "sqlite:///" + path
+    config = {"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": url, "HUEY_IMMEDIATE": True,
+              "STRICT_PLUGINS": True, "CLOCK": clock, "EVENTS_URL": os.environ.get("HELPLINE_EVENTS_URL"),
+              "EVENTS_CHANNEL": f"helpline-test:{os.getpid()}:{tmp_path.name}",
+              "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False}
+    config.update(helpline_config)
+    app = create_app(config)
+    app.config["_TEST_INSTANCE_PATH"] = str(tmp_path)
+    ctx = app.app_context()
+    ctx.push()
+    db.connect(reuse_if_open=True)
+    if kind == "postgres":
+        database.truncate_all(app)
+    try:
+        yield app
+    finally:
+        if not db.is_closed():
+            db.close()
+        app.extensions["helpline.bus"].close()
+        ctx.pop()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def make_agent(app):
+    """``make_agent(role="support", presence=None, ...)`` creates an agent."""
+    return factories.agent
+
+
+@pytest.fixture
+def login(app):
+    """``login(client, agent)`` logs a test client in with a session cookie."""
+    def do_login(client, agent):
+        with client.session_transaction() as sess:
+            sess["agent_id"] = agent.id
+            sess["pw"] = agent.password_hash[-16:]
+        return client
+    return do_login
+
+
+@pytest.fixture
+def register_plugin(app):
+    """``register_plugin(obj, name)``: the plugin is active for this test only."""
+    plugins = app.extensions["helpline.plugins"]
+    names = []
+
+    def register(obj, name):
+        info = plugins.register(obj, name)
+        if not info.loaded:
+            raise AssertionError(f"plugin {name} failed: {info.error}")
+        names.append(name)
+        return obj
+    yield register
+    for name in reversed(names):
+        plugins.unregister(name)
+
+
+@pytest.fixture
+def hook_recorder(register_plugin):
+    """Records every event hook call: ``hook_recorder.calls("helpline_on_ticket_created")``."""
+    return register_plugin(HookRecorder(), "hook-recorder")
+
+
+@pytest.fixture
+def fake_channel(register_plugin):
+    """A channel plugin ``fake`` (one thread per sender, reopens closed tickets)."""
+    return register_plugin(FakeChannelPlugin(), "fake-channel")

@@ -1,0 +1,50 @@
+"""Records event hook calls for assertions."""
+from ..hookspecs import hookimpl
+
+
+class HookRecorder:
+    def __init__(self):
+        self.records = []
+
+    def calls(self, hook_name):
+        return [kwargs for name, kwargs in self.records if name == hook_name]
+
+    def names(self):
+        return [name for name, _ in self.records]
+
+    def clear(self):
+        self.records.clear()
+
+    def _record(self, name, **kwargs):
+        self.records.append((name, kwargs))
+
+    @hookimpl
+    def helpline_on_ticket_created(self, ticket):
+        self._record("helpline_on_ticket_created", ticket=ticket)
+
+    @hookimpl
+    def helpline_on_message_received(self, message, ticket):
+        self._record("helpline_on_message_received", message=message, ticket=ticket)
+
+    @hookimpl
+    def helpline_on_message_created(self, message, ticket):
+        self._record("helpline_on_message_created", message=message, ticket=ticket)
+
+    @hookimpl
+    def helpline_on_message_sent(self, message, ticket):
+        self._record("helpline_on_message_sent", message=message, ticket=ticket)
+
+    @hookimpl
+    def helpline_on_ticket_status_changed(self, ticket, old_status, new_status, reason, actor):
+        self._record("helpline_on_ticket_status_changed", ticket=ticket, old_status=old_status,
+                     new_status=new_status, reason=reason, actor=actor)
+
+    @hookimpl
+    def helpline_on_ticket_assigned(self, ticket, old_assignee, new_assignee, actor):
+        self._record("helpline_on_ticket_assigned", ticket=ticket, old_assignee=old_assignee,
+                     new_assignee=new_assignee, actor=actor)
+
+    @hookimpl
+    def helpline_on_agent_presence_changed(self, agent, old_presence, new_presence):
+        self._record("helpline_on_agent_presence_changed", agent=agent, old_presence=old_presence,
+                     new_presence=new_presence)

@@ -1,0 +1,1 @@
+"""The autoclose plugin (being built: see its issue)."""

@@ -1,0 +1,1 @@
+"""The macros plugin (being built: see its issue)."""

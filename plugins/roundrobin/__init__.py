@@ -1,0 +1,1 @@
+"""The roundrobin plugin (being built: see its issue)."""

@@ -1,0 +1,1 @@
+"""The sms plugin (being built: see its issue)."""

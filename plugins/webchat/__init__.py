@@ -1,0 +1,1 @@
+"""The webchat plugin (being built: see its issue)."""
