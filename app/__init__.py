@@ -19,12 +19,13 @@ def create_app(config=None):
     _secret_key(app)
     logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"))
 
-    from . import clock, db, events, i18n, tasks
+    from . import clock, csrf, db, events, i18n, tasks
     from .plugins import Plugins
 
     app.extensions["helpline.clock"] = app.config.get("CLOCK") or clock.SystemClock()
     db.init_app(app)
     i18n.init_app(app)
+    csrf.init_app(app)
 
     plugins = Plugins(app)
     app.extensions["helpline.plugins"] = plugins

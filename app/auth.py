@@ -6,7 +6,7 @@ import functools
 import hashlib
 import secrets
 
-from flask import abort, g, jsonify, request, session
+from flask import abort, jsonify, request, session
 from flask_babel import gettext as _
 
 from .clock import now
@@ -41,13 +41,14 @@ def _agent_from_token(header):
     at = now()
     if row.last_used_at is None or (at - row.last_used_at).total_seconds() > 60:
         ApiToken.update(last_used_at=at).where(ApiToken.id == row.id).execute()
-    g.auth_method = "token"
+    request.environ["helpline.auth_method"] = "token"
     return row.agent
 
 
 def current_agent() -> Agent | None:
-    if "agent" in g:
-        return g.agent
+    cache = request.environ.setdefault("helpline.cache", {})
+    if "agent" in cache:
+        return cache["agent"]
     agent = None
     header = request.headers.get("Authorization", "")
     if header:
@@ -56,10 +57,10 @@ def current_agent() -> Agent | None:
         agent = Agent.get_or_none((Agent.id == session["agent_id"]) & (Agent.is_active == True))  # noqa: E712
         if agent is not None and session.get("pw") != agent.password_hash[-16:]:
             agent = None  # password changed since login: sessions end
-        g.auth_method = "session"
+        request.environ["helpline.auth_method"] = "session"
     if agent is not None and not agent.is_active:
         agent = None
-    g.agent = agent
+    cache["agent"] = agent
     return agent
 
 
@@ -68,12 +69,12 @@ def login(agent):
     session["agent_id"] = agent.id
     session["pw"] = agent.password_hash[-16:]
     session.permanent = True
-    g.agent = agent
+    request.environ.setdefault("helpline.cache", {})["agent"] = agent
 
 
 def logout():
     session.clear()
-    g.agent = None
+    request.environ.setdefault("helpline.cache", {})["agent"] = None
 
 
 def require(permission="inbox", json=True):

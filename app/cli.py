@@ -186,12 +186,15 @@ def run_cmd(host, port, demo, workers):
     with app.app_context(), connection():
         if demo:
             click.echo(seed())
+        stops = app.extensions["helpline.plugins"].start_services()
     consumer = start_consumer(app.extensions["helpline.huey"], workers=workers)
     click.echo(f"Helpline is running on http://{host}:{port}/  (Ctrl+C to stop)")
     try:
         run_simple(host, port, app, threaded=True, use_reloader=False)
     finally:
         consumer.stop(graceful=True)
+        for stop in stops:
+            stop()
 
 
 if __name__ == "__main__":

@@ -27,6 +27,8 @@ DEMO_DATA = False
 # Bounds on what a client may send.
 MAX_CONTENT_LENGTH = 25 * 1024 * 1024
 MAX_MESSAGE_TEXT = 64 * 1024
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+ATTACHMENTS_DIR = None     # default: <instance>/attachments
 
 # Outbox retries: attempt n waits OUTBOX_BACKOFF_SECONDS * 2**(n-1).
 OUTBOX_MAX_ATTEMPTS = 6

@@ -51,5 +51,6 @@ def helpline_register_tasks():
 
 @hookimpl
 def helpline_register_blueprints():
-    from .web.stream import bp
-    return [bp]
+    from .web.files import bp as files
+    from .web.stream import bp as stream
+    return [stream, files]

@@ -63,6 +63,19 @@ def helpline_register_hookspecs():
     """Return classes or modules of extra hookspecs this plugin defines for others."""
 
 
+@hookspec
+def helpline_register_services():
+    """Return callables ``start(app)`` run by the embedded quickstart
+    (``helpline run``); each returns a ``stop()`` callable or None."""
+
+
+@hookspec
+def helpline_register_ui_fragments():
+    """Return ``(slot, template name)`` pairs the agent UI includes in its
+    slots: ``head``, ``composer_tools``, ``bulk_actions``, ``ticket_sidebar``,
+    ``settings_nav``."""
+
+
 # --- event hooks (after commit) ------------------------------------------
 
 @hookspec
@@ -157,4 +170,16 @@ def helpline_choose_assignee(ticket):
     :param ticket: the unassigned :class:`app.models.Ticket`.
     :return: an Agent to claim the ticket for, or None to leave it unassigned
         (the core default).
+    """
+
+
+@hookspec(firstresult=True)
+def helpline_send_email(message):
+    """Send a notification email on behalf of another plugin (alerts,
+    follow-ups). Stops at first non-None result.
+
+    :param message: an ``email.message.EmailMessage`` with To, Subject and a
+        body; From is filled in by the sender when missing.
+    :return: True once accepted for delivery; None when no enabled plugin
+        can send email (the email plugin is off or not configured).
     """

@@ -18,7 +18,7 @@ import os
 import marshmallow
 import peewee
 import pluggy
-from flask import current_app, g, has_app_context
+from flask import current_app, has_request_context, request
 
 from . import hookspecs
 from .clock import now
@@ -52,6 +52,8 @@ class PluginInfo:
     rules: list = dataclasses.field(default_factory=list)
     panels: list = dataclasses.field(default_factory=list)
     commands: list = dataclasses.field(default_factory=list)
+    services: list = dataclasses.field(default_factory=list)
+    ui_fragments: list = dataclasses.field(default_factory=list)
 
     @property
     def loaded(self):
@@ -155,6 +157,8 @@ class Plugins:
             info.models = self._call_one(name, "helpline_register_models")
             info.commands = self._call_one(name, "helpline_register_commands")
             info.blueprints = self._call_one(name, "helpline_register_blueprints")
+            info.services = self._call_one(name, "helpline_register_services")
+            info.ui_fragments = [tuple(pair) for pair in self._call_one(name, "helpline_register_ui_fragments")]
             info.channels = self._call_one(name, "helpline_register_channels")
             info.rules = self._call_one(name, "helpline_register_rules")
             info.panels = self._call_one(name, "helpline_register_panels")
@@ -198,22 +202,23 @@ class Plugins:
     def _state(self):
         """``(version, {name: PluginState})``, read once per app context."""
         from .models import PluginState
-        cache = g.setdefault("_helpline_plugin_state", None) if has_app_context() else None
-        if cache is not None:
-            return cache
+        scope = request_cache()
+        if scope is not None and "plugin_state" in scope:
+            return scope["plugin_state"]
         version = PluginState.select(peewee.fn.MAX(PluginState.version)).scalar() or 0
         if getattr(self, "_state_cache", None) and self._state_cache[0] == version:
             state = self._state_cache
         else:
             state = (version, {row.name: row for row in PluginState.select()})
             self._state_cache = state
-        if has_app_context():
-            g._helpline_plugin_state = state
+        if scope is not None:
+            scope["plugin_state"] = state
         return state
 
     def invalidate(self):
-        if has_app_context():
-            g.pop("_helpline_plugin_state", None)
+        scope = request_cache()
+        if scope is not None:
+            scope.pop("plugin_state", None)
 
     def is_enabled(self, name):
         if name == CORE:
@@ -359,6 +364,23 @@ class Plugins:
     def enabled_panels(self):
         return [cls() for cls in self.panels.values() if self.is_enabled(cls.plugin)]
 
+    def ui_fragments(self, slot):
+        """Template names enabled plugins contribute to a UI slot."""
+        return [template for name, info in self.infos.items() if info.loaded and self.is_enabled(name)
+                for fragment_slot, template in info.ui_fragments if fragment_slot == slot]
+
+    def start_services(self):
+        """Start the enabled plugins' background services (``helpline run``);
+        returns their stop callables."""
+        stops = []
+        for name, info in self.infos.items():
+            if info.loaded and self.is_enabled(name):
+                for start in info.services:
+                    stop = start(self.app)
+                    if stop is not None:
+                        stops.append(stop)
+        return stops
+
     def blueprint_plugin(self, blueprint_name):
         for name, info in self.infos.items():
             if any(bp.name == blueprint_name for bp in info.blueprints):
@@ -406,3 +428,11 @@ def get_plugins(app=None) -> Plugins:
 def hook():
     """The relay of the current app: call hooks of enabled plugins only."""
     return get_plugins().relay
+
+
+def request_cache():
+    """A dict living as long as the current request (None outside one).
+    Not ``g``: tests reuse one app context across many requests."""
+    if not has_request_context():
+        return None
+    return request.environ.setdefault("helpline.cache", {})
