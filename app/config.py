@@ -37,6 +37,9 @@ OUTBOX_BACKOFF_SECONDS = 30
 # Presence: a heartbeat older than this makes an agent count as offline.
 PRESENCE_TTL_SECONDS = 90
 
+# "low" gives cheap argon2 parameters (test suites only).
+PASSWORD_HASH_COST = "default"
+
 BABEL_DEFAULT_LOCALE = "en"
 BABEL_DEFAULT_TIMEZONE = "UTC"
 SESSION_COOKIE_HTTPONLY = True

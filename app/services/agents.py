@@ -15,18 +15,25 @@ from ..models import PRESENCE, ROLES, Agent
 from . import ServiceError
 
 _hasher = PasswordHasher()
+# Test suites set PASSWORD_HASH_COST="low": the same algorithm, cheap
+# parameters, so hundreds of test agents don't cost minutes.
+_low_cost_hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 MIN_PASSWORD = 8
 
 
+def _current_hasher():
+    return _low_cost_hasher if current_app.config.get("PASSWORD_HASH_COST") == "low" else _hasher
+
+
 def hash_password(password):
-    return _hasher.hash(password)
+    return _current_hasher().hash(password)
 
 
 def check_password(agent, password):
     if not agent or not agent.password_hash or not password:
         return False
     try:
-        return _hasher.verify(agent.password_hash, password)
+        return _hasher.verify(agent.password_hash, password)  # parameters are read from the hash
     except (VerificationError, InvalidHashError):
         return False
 

@@ -22,7 +22,7 @@ from ..models import Activity, Message, Ticket
 from ..plugins import get_plugins
 from . import ServiceError
 from .html import preview, sanitize, text_to_html
-from .profiles import find_or_create
+from .profiles import find_or_create, normalize_email, normalize_phone
 
 
 class ChannelUnavailable(ServiceError):
@@ -61,6 +61,10 @@ def ingest(inbound, attempts=5):
     if len(inbound.text or "") > limit:
         raise ServiceError(_("The message is longer than %(limit)d characters.", limit=limit),
                            code="too_large", field="text")
+    # Identities are normalized before the channel keys the thread, so
+    # "(415) 555-0101" and "+14155550101" are one conversation.
+    inbound.sender.phone = normalize_phone(inbound.sender.phone) if inbound.sender.phone else None
+    inbound.sender.email = normalize_email(inbound.sender.email)
     if not inbound.thread_key:
         inbound.thread_key = channel.thread_key(inbound)
     for attempt in range(attempts):

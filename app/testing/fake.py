@@ -28,6 +28,7 @@ class FakeChannelPlugin:
         self.fail_next = []      # queue of exceptions to raise on send
         self.refuse = None       # a Refusal returned by can_reply
         self._ids = itertools.count(1)
+        self._out_ids = itertools.count(1)
         plugin = self
 
         class _FakeChannel(Channel):
@@ -47,7 +48,7 @@ class FakeChannelPlugin:
                     exc = plugin.fail_next.pop(0)
                     raise exc if isinstance(exc, Exception) else DeliveryError(str(exc))
                 plugin.sent.append(outbound)
-                return SendResult(external_id=f"{plugin.slug}-out-{next(plugin._ids)}")
+                return SendResult(external_id=f"{plugin.slug}-out-{next(plugin._out_ids)}")
 
         _FakeChannel.slug = slug
         _FakeChannel.reopens_closed = reopens_closed

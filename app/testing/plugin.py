@@ -67,7 +67,8 @@ def app(helpline_database, helpline_config, clock, tmp_path):
     config = {"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": url, "HUEY_IMMEDIATE": True,
               "STRICT_PLUGINS": True, "CLOCK": clock, "EVENTS_URL": os.environ.get("HELPLINE_EVENTS_URL"),
               "EVENTS_CHANNEL": f"helpline-test:{os.getpid()}:{tmp_path.name}",
-              "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False}
+              "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False,
+              "PASSWORD_HASH_COST": "low"}
     config.update(helpline_config)
     app = create_app(config)
     app.config["_TEST_INSTANCE_PATH"] = str(tmp_path)
