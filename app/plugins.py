@@ -79,7 +79,7 @@ class Plugins:
         self.channels = Registry("channel")
         self.rules = Registry("rule")
         self.panels = Registry("panel")
-        self.task_modules: list = []
+        self.task_modules: dict = {}   # module name -> plugin name
         self._relay_cache: dict = {}
         self.strict = _truthy(app.config.get("STRICT_PLUGINS"))
         self.relay = _Relay(self)
@@ -163,7 +163,8 @@ class Plugins:
             info.rules = self._call_one(name, "helpline_register_rules")
             info.panels = self._call_one(name, "helpline_register_panels")
             for module in self._call_one(name, "helpline_register_tasks"):
-                self.task_modules.append(importlib.import_module(module) if isinstance(module, str) else module)
+                module = importlib.import_module(module) if isinstance(module, str) else module
+                self.task_modules[module.__name__] = name
             for registry, classes in ((self.channels, info.channels), (self.rules, info.rules),
                                       (self.panels, info.panels)):
                 for cls in classes:
@@ -190,7 +191,7 @@ class Plugins:
             if not isinstance(caller, pluggy.HookCaller) or caller.has_spec():
                 continue
             for impl in caller.get_hookimpls():
-                if impl.hookimpl_opts.get("optionalhook"):
+                if impl.optionalhook:
                     continue
                 exc = pluggy.PluginValidationError(
                     impl.plugin, f"unknown hook {hook_name!r} in plugin {impl.plugin_name!r}")
@@ -344,7 +345,11 @@ class Plugins:
     # --- lookups ---------------------------------------------------------
 
     def plugin_for_module(self, module_name):
-        """The plugin a dotted module name belongs to (for task names)."""
+        """The plugin a dotted module name belongs to (for task names): the
+        plugin that returned it from ``helpline_register_tasks``, else the
+        plugin whose package contains it, else the core."""
+        if module_name in self.task_modules:
+            return self.task_modules[module_name]
         best = None
         for name, info in self.infos.items():
             mod = info.module or ""

@@ -20,7 +20,9 @@ from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab  # noqa: F401  (cron
 
 log = logging.getLogger(__name__)
 
-_SPECS: list["TaskSpec"] = []
+# Keyed by (module, function name): a module imported again (tests, reloads)
+# replaces its tasks instead of adding duplicates.
+_SPECS: dict = {}
 
 
 @dataclasses.dataclass(eq=False)
@@ -59,7 +61,7 @@ def task(**options):
     """Declare a background task (huey ``task`` options: retries, retry_delay...)."""
     def decorator(func):
         spec = TaskSpec(func, None, options)
-        _SPECS.append(spec)
+        _SPECS[(func.__module__, func.__qualname__)] = spec
         return TaskHandle(spec)
     return decorator
 
@@ -69,7 +71,7 @@ def periodic_task(validate_datetime, **options):
     In immediate mode (tests) it never fires: call ``.call_local()``."""
     def decorator(func):
         spec = TaskSpec(func, validate_datetime, options)
-        _SPECS.append(spec)
+        _SPECS[(func.__module__, func.__qualname__)] = spec
         return TaskHandle(spec)
     return decorator
 
@@ -95,7 +97,7 @@ def init_app(app):
     plugins = get_plugins(app)
     huey = make_huey(app)
     registered, names = {}, {}
-    for spec in _SPECS:
+    for spec in list(_SPECS.values()):
         plugin = plugins.plugin_for_module(spec.func.__module__)
         info = plugins.infos.get(plugin)
         if info is not None and not info.loaded:

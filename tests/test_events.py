@@ -1,0 +1,44 @@
+"""The event bus (in-process or Redis) and the authenticated SSE stream."""
+import json
+import threading
+
+from app.events import get_bus, publish
+
+
+def test_bus_delivers_to_every_subscriber(app):
+    bus = get_bus()
+    with bus.subscribe() as a, bus.subscribe() as b:
+        publish("ping", {"n": 1})
+        assert a.get(timeout=5)["data"] == {"n": 1}
+        assert b.get(timeout=5)["type"] == "ping"
+
+
+def test_stream_requires_an_inbox_login(app, client, login, make_agent):
+    assert client.get("/events/stream?once=1&timeout=0.1").status_code == 401
+    login(client, make_agent(role="analyst"))
+    assert client.get("/events/stream?once=1&timeout=0.1").status_code == 403
+
+
+def test_stream_sends_ticket_events(app, client, login, make_agent, fake_channel):
+    login(client, make_agent())
+    bus = get_bus()
+    before = getattr(bus, "subscriber_count", 0)
+
+    def produce():
+        # wait until the stream has subscribed, then make a ticket
+        import time
+        deadline = time.monotonic() + 5
+        while getattr(bus, "subscriber_count", 0) <= before and time.monotonic() < deadline:
+            time.sleep(0.01)
+        with app.app_context():
+            fake_channel.receive("live!", email="live@example.net")
+
+    producer = threading.Thread(target=produce)
+    producer.start()
+    response = client.get("/events/stream?once=1&types=ticket.created&timeout=10")
+    body = response.get_data(as_text=True)
+    producer.join()
+    assert response.mimetype == "text/event-stream"
+    event = [line for line in body.splitlines() if line.startswith("data: ")][0]
+    assert "event: ticket.created" in body
+    assert json.loads(event[6:])["status"] == "open"
