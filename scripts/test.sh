@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Install everything the test suite needs, then run it.
+#   scripts/test.sh                 # the whole suite on SQLite
+#   scripts/test.sh tests/test_x.py # any pytest arguments
+# PostgreSQL + Redis: set HELPLINE_DATABASE_URL=postgresql://... and
+# HELPLINE_EVENTS_URL / HELPLINE_HUEY_URL=redis://... (see .ci/run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+    "$PYTHON" -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+
+# Browser tests drive Debian's Chromium (never a downloaded browser build).
+if [ ! -x /usr/bin/chromium ]; then
+    SUDO=""
+    [ "$(id -u)" = 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+
+export HELPLINE_STRICT_PLUGINS=1
+exec .venv/bin/python -m pytest "$@"
