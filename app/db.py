@@ -22,6 +22,10 @@ class BaseModel(peewee.Model):
     class Meta:
         database = db
         legacy_table_names = False
+        # save() writes only changed columns: smaller updates, and a save never
+        # overwrites a column another transaction changed meanwhile (an assignee
+        # claimed while a customer message is being stored).
+        only_save_dirty = True
 
 
 def database_from_url(url):

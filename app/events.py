@@ -175,6 +175,8 @@ def after_commit(fn):
     app = current_app._get_current_object()
 
     def run():
+        from .plugins import start_unit_of_work
         with app.app_context():
+            start_unit_of_work()
             fn()
     db.after_commit(run)

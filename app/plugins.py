@@ -18,7 +18,7 @@ import os
 import marshmallow
 import peewee
 import pluggy
-from flask import current_app, has_request_context, request
+from flask import current_app, g, has_app_context, has_request_context, request
 
 from . import hookspecs
 from .clock import now
@@ -201,9 +201,11 @@ class Plugins:
     # --- state ---------------------------------------------------------
 
     def _state(self):
-        """``(version, {name: PluginState})``, read once per app context."""
+        """``(version, {name: PluginState})``: one ``MAX(version)`` query per
+        request (or per app context outside requests: a task run, a CLI
+        command); the rows are re-read only when the version moved."""
         from .models import PluginState
-        scope = request_cache()
+        scope = _scope_cache()
         if scope is not None and "plugin_state" in scope:
             return scope["plugin_state"]
         version = PluginState.select(peewee.fn.MAX(PluginState.version)).scalar() or 0
@@ -217,21 +219,22 @@ class Plugins:
         return state
 
     def invalidate(self):
-        scope = request_cache()
-        if scope is not None:
-            scope.pop("plugin_state", None)
+        for scope in (request_cache(), _context_cache()):
+            if scope is not None:
+                scope.pop("plugin_state", None)
 
-    def is_enabled(self, name):
+    def is_enabled(self, name, _rows=None):
         if name == CORE:
             return True
         info = self.infos.get(name)
         if info is None or not info.loaded:
             return False
-        row = self._state()[1].get(name)
+        row = (self._state()[1] if _rows is None else _rows).get(name)
         return row.enabled if row is not None else info.default_enabled
 
     def disabled_names(self):
-        return frozenset(n for n, info in self.infos.items() if n != CORE and not self.is_enabled(n))
+        rows = self._state()[1]
+        return frozenset(n for n in self.infos if n != CORE and not self.is_enabled(n, rows))
 
     def set_enabled(self, name, enabled):
         info = self._info(name)
@@ -433,6 +436,25 @@ def get_plugins(app=None) -> Plugins:
 def hook():
     """The relay of the current app: call hooks of enabled plugins only."""
     return get_plugins().relay
+
+
+def _context_cache():
+    """A cache for one unit of work outside requests (a task run, an
+    after-commit callback), opted into with :func:`start_unit_of_work`.
+    Long-lived contexts (a shell, a test) never cache, so they always see
+    toggles made elsewhere."""
+    if not has_app_context():
+        return None
+    return g.get("_helpline_cache")
+
+
+def start_unit_of_work():
+    g._helpline_cache = {}
+
+
+def _scope_cache():
+    scope = request_cache()
+    return scope if scope is not None else _context_cache()
 
 
 def request_cache():

@@ -118,8 +118,9 @@ def init_app(app):
 def _wrap(app, plugin, name, func, connection):
     @functools.wraps(func)
     def run(*args, **kwargs):
-        from .plugins import get_plugins
+        from .plugins import get_plugins, start_unit_of_work
         with app.app_context(), connection():
+            start_unit_of_work()
             if not get_plugins(app).is_enabled(plugin):
                 log.info("task %s skipped: plugin %s is disabled", name, plugin)
                 return None
