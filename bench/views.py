@@ -23,9 +23,10 @@ def populate(n, agents, rng):
     from app.db import db
     from app.models import Profile, Tag, Ticket, TicketTag
     base = dt.datetime(2026, 1, 1)
+    profiles = [{"name": f"Customer {i}", "email": f"c{i}@example.net", "external_ids": {}} for i in range(n // 3)]
     with db.atomic():
-        Profile.insert_many([{"name": f"Customer {i}", "email": f"c{i}@example.net", "external_ids": {}}
-                             for i in range(n // 3)]).execute()
+        for batch in chunked(profiles, 1000):
+            Profile.insert_many(batch).execute()
     tag_ids = [Tag.create(name=name).id for name in ("vip", "refund", "shipping", "wholesale")]
     rows = []
     for i in range(n):
@@ -44,10 +45,7 @@ def populate(n, agents, rng):
     with db.atomic():
         for batch in chunked(links, 500):
             TicketTag.insert_many(batch).execute()
-    if db.obj.__class__.__name__.startswith("Postgres"):
-        db.execute_sql("ANALYZE")
-    else:
-        db.execute_sql("ANALYZE")
+    db.execute_sql("ANALYZE")
 
 
 def main():

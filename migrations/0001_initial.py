@@ -59,7 +59,7 @@ def up(migrator, db):
         class Meta:
             database = db
             table_name = 'ticket'
-            indexes = ((('status', 'updated_at', 'id'), False), (('assignee', 'status', 'updated_at', 'id'), False), (('channel', 'thread_key'), False), (('profile', 'created_at'), False), (('awaiting_customer_since',), False), (('snoozed_until',), False), (('created_at', 'id'), False))
+            indexes = ((('status', 'updated_at', 'id'), False), (('assignee', 'status', 'updated_at', 'id'), False), (('channel', 'thread_key'), False), (('profile', 'created_at'), False), (('awaiting_customer_since',), False), (('snoozed_until',), False), (('created_at', 'id'), False), (('updated_at', 'id'), False))
     db.create_tables([Ticket])
 
     class Activity(Model):

@@ -43,6 +43,7 @@ class Ticket(BaseModel):
             (("awaiting_customer_since",), False),
             (("snoozed_until",), False),
             (("created_at", "id"), False),
+            (("updated_at", "id"), False),
         )
 
     @property
