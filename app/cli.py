@@ -1,7 +1,9 @@
 """The ``helpline`` command: a Flask CLI group, so plugins add commands
 through ``helpline_register_commands``."""
+import contextlib
 import json
 import os
+import signal
 import sys
 
 import click
@@ -25,9 +27,15 @@ def _plugins():
     return get_plugins()
 
 
+@contextlib.contextmanager
 def _db():
-    from .db import connection
-    return connection()
+    """A connection for the command, with a clear message when the database
+    has not been migrated yet."""
+    from .db import connection, db
+    with connection():
+        if not db.table_exists("plugin_state"):
+            raise click.ClickException("The database has no tables yet: run `helpline migrate` first.")
+        yield db
 
 
 @main.command()
@@ -36,7 +44,8 @@ def _db():
 def migrate(status):
     """Apply pending migrations of the core and every loaded plugin."""
     plugins = _plugins()
-    with _db():
+    from .db import connection
+    with connection():
         if status:
             pending = False
             for source, directory in plugins.migration_sources():
@@ -188,9 +197,18 @@ def run_cmd(host, port, demo, workers):
             click.echo(seed())
         stops = app.extensions["helpline.plugins"].start_services()
     consumer = start_consumer(app.extensions["helpline.huey"], workers=workers)
+
+    def stop_serving(signum, frame):
+        raise KeyboardInterrupt
+    # Ctrl+C and SIGTERM (service managers) both stop workers cleanly, even when
+    # the parent started us with SIGINT ignored.
+    signal.signal(signal.SIGINT, stop_serving)
+    signal.signal(signal.SIGTERM, stop_serving)
     click.echo(f"Helpline is running on http://{host}:{port}/  (Ctrl+C to stop)")
     try:
         run_simple(host, port, app, threaded=True, use_reloader=False)
+    except KeyboardInterrupt:
+        pass
     finally:
         consumer.stop(graceful=True)
         for stop in stops:

@@ -58,3 +58,12 @@ def test_create_agent_and_demo(cli, app, register_plugin):
     output = cli("demo", "--tickets", "6").output
     assert "6 tickets" in output and Ticket.select().count() == 6
     assert Agent.select().where(Agent.role == "owner").count() == 1
+
+
+def test_commands_on_an_empty_database_say_to_migrate(tmp_path):
+    from app import create_app
+    empty = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/empty.sqlite3", "SECRET_KEY": "x"})
+    result = CliRunner().invoke(main, ["plugins", "list"], obj=ScriptInfo(create_app=lambda: empty))
+    assert result.exit_code == 1 and "helpline migrate" in result.output
+    status = CliRunner().invoke(main, ["migrate", "--status"], obj=ScriptInfo(create_app=lambda: empty))
+    assert status.exit_code == 1 and "[ ] core: 0001_initial" in status.output

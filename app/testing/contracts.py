@@ -63,7 +63,7 @@ class ChannelContract:
         return Message.select().where((Message.channel == self.slug) & (Message.direction == "inbound")).count()
 
     # --- the contract ----------------------------------------------------
-    def test_channel_is_registered(self, app):
+    def test_channel_is_registered(self, app, channel_env):
         plugins = app.extensions["helpline.plugins"]
         assert self.slug in plugins.channels
         assert plugins.channels[self.slug].plugin == self.plugin_name
@@ -111,7 +111,7 @@ class ChannelContract:
             assert refused.value.code == code, name
             assert refused.value.message
 
-    def test_settings_validation(self, app):
+    def test_settings_validation(self, app, channel_env):
         plugins = app.extensions["helpline.plugins"]
         stored = plugins.set_settings(self.plugin_name, dict(self.valid_settings))
         for key in self.valid_settings:
