@@ -42,3 +42,9 @@ def test_stream_sends_ticket_events(app, client, login, make_agent, fake_channel
     event = [line for line in body.splitlines() if line.startswith("data: ")][0]
     assert "event: ticket.created" in body
     assert json.loads(event[6:])["status"] == "open"
+
+
+def test_stream_rejects_a_bad_timeout(app, client, login, make_agent):
+    login(client, make_agent())
+    response = client.get("/events/stream?timeout=soon")
+    assert response.status_code == 400 and response.json["error"]["fields"] == {"timeout": ["Not a number."]}
