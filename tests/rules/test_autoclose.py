@@ -30,7 +30,7 @@ def autoclose(plugins):
 
 @pytest.fixture
 def agent(make_agent):
-    return make_agent()
+    return make_agent(password=None)
 
 
 @pytest.fixture
