@@ -220,17 +220,20 @@ class Plugins:
         if scope is not None:
             scope.pop("plugin_state", None)
 
-    def is_enabled(self, name):
+    def is_enabled(self, name, state=None):
         if name == CORE:
             return True
         info = self.infos.get(name)
         if info is None or not info.loaded:
             return False
-        row = self._state()[1].get(name)
+        row = (state or self._state())[1].get(name)
         return row.enabled if row is not None else info.default_enabled
 
     def disabled_names(self):
-        return frozenset(n for n, info in self.infos.items() if n != CORE and not self.is_enabled(n))
+        # One state read for all plugins: outside a request each read is a
+        # query, and this runs on every hook call.
+        state = self._state()
+        return frozenset(n for n, info in self.infos.items() if n != CORE and not self.is_enabled(n, state))
 
     def set_enabled(self, name, enabled):
         info = self._info(name)
