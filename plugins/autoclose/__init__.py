@@ -21,3 +21,14 @@ def helpline_register_settings():
 @hookimpl
 def helpline_register_tasks():
     return ["plugins.autoclose.tasks"]
+
+
+@hookimpl
+def helpline_register_blueprints():
+    from .views import bp
+    return [bp]
+
+
+@hookimpl
+def helpline_register_ui_fragments():
+    return [("settings_nav", "autoclose/settings_nav.html")]

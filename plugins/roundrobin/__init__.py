@@ -61,3 +61,14 @@ def _pick_up():
     from .tasks import pick_up_backlog
     if settings()["enabled"]:
         pick_up_backlog()
+
+
+@hookimpl
+def helpline_register_blueprints():
+    from .views import bp
+    return [bp]
+
+
+@hookimpl
+def helpline_register_ui_fragments():
+    return [("settings_nav", "roundrobin/settings_nav.html")]
