@@ -81,9 +81,11 @@ def assign_next(ticket_id, config=None):
         agent = candidates[0]
         if not claim(ticket_id, agent):
             return None
-        turn = (RoundRobinTurn.select(peewee.fn.MAX(RoundRobinTurn.turn)).scalar() or 0) + 1
-        (RoundRobinTurn.insert(agent=agent.id, turn=turn)
-         .on_conflict(conflict_target=[RoundRobinTurn.agent], update={RoundRobinTurn.turn: turn})
+        # The agent's counter becomes the highest plus one (one statement).
+        Turn = RoundRobinTurn.alias()
+        next_turn = Turn.select(peewee.fn.COALESCE(peewee.fn.MAX(Turn.turn), 0) + 1)
+        (RoundRobinTurn.insert(agent=agent.id, turn=next_turn)
+         .on_conflict(conflict_target=[RoundRobinTurn.agent], update={RoundRobinTurn.turn: peewee.EXCLUDED.turn})
          .execute())
     return agent
 

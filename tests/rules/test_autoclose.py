@@ -273,3 +273,16 @@ def test_two_sweeps_at_once_close_once_with_one_notice(app, autoclose, fake_chan
         assert Ticket.get_by_id(tid).closed_reason == "inactivity"
     closes = [c["ticket"].id for c in hook_recorder.calls("helpline_on_ticket_status_changed")]
     assert sorted(closes) == sorted(ids)
+
+
+def test_the_sweep_is_a_periodic_task_that_skips_while_the_plugin_is_disabled(
+        app, autoclose, conversation, clock, plugins):
+    ticket, replied = conversation
+    assert close_inactive_tickets.name == "autoclose.close_inactive_tickets"
+    clock.set(replied + dt.timedelta(days=2))
+    plugins.set_enabled("autoclose", False)
+    close_inactive_tickets()  # through huey (immediate in tests), as the consumer runs it
+    assert refresh(ticket).status == "open"
+    plugins.set_enabled("autoclose", True)
+    close_inactive_tickets()
+    assert refresh(ticket).status == "closed"
