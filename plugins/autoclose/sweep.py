@@ -36,9 +36,13 @@ BATCH_SIZE = 500
 
 def due_condition(cutoff, typing_cutoff):
     """Tickets whose clock is at or past ``cutoff`` (an exact edge closes),
-    not closed, and whose customer has not typed since ``typing_cutoff``."""
+    not closed, whose customer has not typed since ``typing_cutoff`` and has
+    not written since the clock armed (a defence against a reply racing a
+    customer message: the customer always wins)."""
     return ((Ticket.awaiting_customer_since <= cutoff)
             & (Ticket.status != "closed")
+            & (Ticket.last_customer_message_at.is_null()
+               | (Ticket.last_customer_message_at <= Ticket.awaiting_customer_since))
             & (Ticket.customer_typing_until.is_null() | (Ticket.customer_typing_until < typing_cutoff)))
 
 

@@ -286,3 +286,13 @@ def test_the_sweep_is_a_periodic_task_that_skips_while_the_plugin_is_disabled(
     plugins.set_enabled("autoclose", True)
     close_inactive_tickets()
     assert refresh(ticket).status == "closed"
+
+
+def test_a_clock_armed_before_a_racing_customer_message_never_closes(autoclose, conversation, clock):
+    """If a reply and a customer message race so that the clock stays armed
+    although the customer wrote later, the sweep still leaves it open."""
+    ticket, replied = conversation
+    Ticket.update(last_customer_message_at=replied + dt.timedelta(seconds=1)).where(
+        Ticket.id == ticket.id).execute()
+    clock.set(replied + dt.timedelta(days=5))
+    assert run_sweep() == [] and refresh(ticket).status == "open"
