@@ -1,6 +1,5 @@
 """Round-robin assignment: rotation, presence, backlog, cap, concurrency."""
 import collections
-import datetime as dt
 
 import marshmallow
 import pytest
