@@ -1,1 +1,34 @@
-"""The autoclose plugin (being built: see its issue)."""
+"""Auto-close: closes tickets whose customer has not answered an agent or
+bot reply within the inactivity period (DESIGN.md §3, "Auto-close").
+
+The plugin is loaded and enabled like any other, but it does nothing until
+the merchant switches its ``enabled`` setting on (off by default)."""
+from app.hookspecs import hookimpl
+
+
+@hookimpl
+def helpline_register_rules():
+    from .rule import InactivityRule
+    return [InactivityRule]
+
+
+@hookimpl
+def helpline_register_settings():
+    from .schemas import AutoCloseSettings
+    return AutoCloseSettings
+
+
+@hookimpl
+def helpline_register_tasks():
+    return ["plugins.autoclose.tasks"]
+
+
+@hookimpl
+def helpline_register_blueprints():
+    from .views import bp
+    return [bp]
+
+
+@hookimpl
+def helpline_register_ui_fragments():
+    return [("settings_nav", "autoclose/settings_nav.html")]

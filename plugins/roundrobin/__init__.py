@@ -1,1 +1,74 @@
-"""The roundrobin plugin (being built: see its issue)."""
+"""Round-robin: new and reopened unassigned tickets go to the next online
+agent in turn (DESIGN.md §3, "Assignment"). Off until the merchant switches
+its ``enabled`` setting on."""
+from app.hookspecs import hookimpl
+
+
+@hookimpl
+def helpline_register_rules():
+    from .rule import RoundRobinRule
+    return [RoundRobinRule]
+
+
+@hookimpl
+def helpline_register_settings():
+    from .schemas import RoundRobinSettings
+    return RoundRobinSettings
+
+
+@hookimpl
+def helpline_register_models():
+    from .models import MODELS
+    return MODELS
+
+
+@hookimpl
+def helpline_register_tasks():
+    return ["plugins.roundrobin.tasks"]
+
+
+@hookimpl
+def helpline_choose_assignee(ticket):
+    """Claim the ticket for the next agent in turn and return them (the
+    core's own claim afterwards finds it taken and does nothing); None when
+    the rule is off or nobody online can take it (it waits in Unassigned)."""
+    from .rotation import NO_AGENT, assign_next, settings
+    config = settings()
+    if not config["enabled"]:
+        return None
+    agent = assign_next(ticket.id, config)
+    return None if agent in (None, NO_AGENT) else agent
+
+
+@hookimpl
+def helpline_on_agent_presence_changed(agent, old_presence, new_presence):
+    """An agent came online: waiting tickets are assigned, oldest first."""
+    if new_presence == "online":
+        _pick_up()
+
+
+@hookimpl
+def helpline_on_ticket_status_changed(ticket, old_status, new_status, reason, actor):
+    """An agent at the cap closed or snoozed a ticket: room for one more."""
+    if old_status == "open" and ticket.assignee_id is not None:
+        from .rotation import settings
+        if settings()["max_open_per_agent"]:
+            _pick_up()
+
+
+def _pick_up():
+    from .rotation import settings
+    from .tasks import pick_up_backlog
+    if settings()["enabled"]:
+        pick_up_backlog()
+
+
+@hookimpl
+def helpline_register_blueprints():
+    from .views import bp
+    return [bp]
+
+
+@hookimpl
+def helpline_register_ui_fragments():
+    return [("settings_nav", "roundrobin/settings_nav.html")]

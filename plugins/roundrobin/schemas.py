@@ -1,0 +1,37 @@
+"""Round-robin settings: validated on write, defaults filled in on read."""
+import marshmallow as ma
+from flask_babel import lazy_gettext as _l
+
+from app.models import INBOX_ROLES
+
+DEFAULT_ROLES = ["manager", "support"]
+MAX_CAP = 1000
+
+
+class WholeNumber(ma.fields.Integer):
+    """An integer field whose own error messages are translated when raised
+    (marshmallow keeps a lazy message as is, which JSON cannot encode)."""
+
+    def make_error(self, key, **kwargs):
+        error = super().make_error(key, **kwargs)
+        messages = error.messages if isinstance(error.messages, list) else [error.messages]
+        return ma.ValidationError([str(m) for m in messages])
+
+
+class RoundRobinSettings(ma.Schema):
+    """On/off, who takes part in the rotation, and an optional cap."""
+    enabled = ma.fields.Boolean(load_default=False, metadata={"label": _l("Assign new tickets automatically")})
+    roles = ma.fields.List(
+        ma.fields.String(validate=ma.validate.OneOf(
+            INBOX_ROLES, error=_l("Roles in the rotation are owner, admin, manager or support."))),
+        load_default=lambda: list(DEFAULT_ROLES),
+        validate=ma.validate.Length(min=1, max=len(INBOX_ROLES), error=_l("Choose at least one role.")),
+        metadata={"label": _l("Roles in the rotation"),
+                  "help": _l("Online agents with these roles take turns.")})
+    max_open_per_agent = WholeNumber(
+        load_default=None, allow_none=True, strict=True,
+        validate=ma.validate.Range(min=1, max=MAX_CAP,
+                                   error=_l("The cap is from 1 to 1000 open tickets, or empty for none.")),
+        error_messages={"invalid": _l("The cap is a whole number of tickets.")},
+        metadata={"label": _l("Most open tickets per agent"),
+                  "help": _l("Leave empty for no limit. Agents at the cap are skipped until they close some.")})

@@ -1,0 +1,43 @@
+"""Shared helpers for the rule plugin tests."""
+import threading
+
+import pytest
+
+from app.db import db
+
+
+@pytest.fixture
+def plugins(app):
+    return app.extensions["helpline.plugins"]
+
+
+@pytest.fixture
+def run_in_threads(app):
+    """``run_in_threads(fn, n)``: start ``fn(i)`` in ``n`` threads at once,
+    each with its own app context and database connection; returns their
+    results (re-raising the first exception)."""
+    def run(fn, n):
+        barrier = threading.Barrier(n)
+        results, errors = [None] * n, []
+
+        def worker(i):
+            try:
+                with app.app_context():
+                    db.connect(reuse_if_open=True)
+                    try:
+                        barrier.wait(timeout=30)
+                        results[i] = fn(i)
+                    finally:
+                        db.close()
+            except BaseException as exc:  # reported to the test below
+                errors.append(exc)
+        threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+        assert not any(t.is_alive() for t in threads), "a worker thread hung"
+        if errors:
+            raise errors[0]
+        return results
+    return run
