@@ -3,6 +3,7 @@ a visitor API helper, a real SMTP server with a tiny email-sending plugin,
 and a live threaded server for browsers and streams."""
 import asyncio
 import email
+import email.policy
 import smtplib
 import threading
 
@@ -88,7 +89,7 @@ class _Sink:
         self.box = box
 
     async def handle_DATA(self, server, session, envelope):
-        self.box.append((envelope.rcpt_tos, email.message_from_bytes(envelope.content)))
+        self.box.append((envelope.rcpt_tos, email.message_from_bytes(envelope.content, policy=email.policy.default)))
         return "250 OK"
 
 
