@@ -18,6 +18,7 @@
   var state = load();
   var labels = {};
   var shown = {};          // message ids already on screen
+  var rendered = 0;        // highest message id on screen: a new page shows the history first
   var source = null, heartbeatTimer = null, typingSentAt = 0, agentTypingTimer = null;
   var host, root, tab, panel, log, typingLine, statusLine, nameInput, emailInput, identity, textarea, form;
 
@@ -167,7 +168,7 @@
       shown[m.id] = true;
       node.setAttribute("data-id", m.id);
       node.classList.remove("pending");
-      if (m.id > (state.last || 0)) { state.last = m.id; save(); }
+      if (m.id > rendered) { rendered = m.id; }
     }
     if (m.from !== "visitor") { showAgentTyping(false); }
     log.scrollTop = log.scrollHeight;
@@ -187,7 +188,7 @@
   function connect() {
     if (source || !state.cid) { return; }
     var url = API + "/conversations/" + encodeURIComponent(state.cid) + "/stream?token=" +
-      encodeURIComponent(state.token) + "&after=" + (state.last || 0);
+      encodeURIComponent(state.token) + "&after=" + rendered;
     source = new EventSource(url);
     source.addEventListener("message", function (e) { render(JSON.parse(e.data)); });
     source.addEventListener("typing", function () { showAgentTyping(true); });
@@ -203,7 +204,7 @@
     };
     heartbeatTimer = setInterval(function () {
       request("POST", "/conversations/" + encodeURIComponent(state.cid) + "/heartbeat",
-              {last_seen_id: state.last || 0}).catch(function () {});
+              {last_seen_id: rendered}).catch(function () {});
     }, HEARTBEAT_MS);
   }
 
@@ -223,7 +224,7 @@
       key: KEY, name: nameInput.value.trim(), email: emailInput.value.trim() || null,
       page_url: location.href.slice(0, 500), visitor_id: state.visitor || null
     }).then(function (data) {
-      state = {cid: data.conversation_id, token: data.token, visitor: data.visitor_id, last: state.last || 0};
+      state = {cid: data.conversation_id, token: data.token, visitor: data.visitor_id};
       save();
       identity.hidden = true;
     });
