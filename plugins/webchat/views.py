@@ -14,10 +14,10 @@ from flask_babel import gettext as _
 
 from app.csrf import exempt
 from app.db import connection, db
-from app.events import get_bus
 from app.services import ServiceError
 
 from . import conversations as convs
+from .fanout import get_fanout
 from .ratelimit import limiter
 from .schemas import Heartbeat, PostMessage, StartConversation
 
@@ -217,7 +217,11 @@ def stream(cid):
     app = current_app._get_current_object()
     keepalive = float(app.config.get("WEBCHAT_KEEPALIVE_SECONDS", 15))
     lifetime = float(app.config.get("WEBCHAT_STREAM_SECONDS", 300))
-    subscription = get_bus().subscribe()  # before the backlog query: nothing falls in between
+    # Presence writes every half TTL, not every keepalive: one row update per
+    # visitor per ~30 s is what a busy box can afford.
+    touch_every = convs.settings()["presence_ttl_seconds"] / 2
+    fanout = get_fanout(app)
+    listener = fanout.register(conversation.ticket_id)  # before the backlog query: nothing falls in between
     convs.stream_opened(conversation.id)
     # A stream may stay open for minutes: it must not hold a database connection.
     if not db.is_closed() and not db.in_transaction():
@@ -233,6 +237,8 @@ def stream(cid):
             if state["ticket_id"] is None:
                 state["ticket_id"] = convs.Conversation.select(convs.Conversation.ticket).where(
                     convs.Conversation.id == conversation.id).scalar()
+                if state["ticket_id"] is not None:
+                    fanout.bind(listener, state["ticket_id"])
             found = convs.public_messages(state["ticket_id"], after=state["last"])
             if found:
                 convs.mark_delivered(conversation.id, found[-1]["id"])
@@ -244,13 +250,19 @@ def stream(cid):
 
     def generate():
         try:
-            yield f"retry: 2000\n\n"
+            yield "retry: 2000\n\n"
             yield from backlog()
-            deadline = time.monotonic() + lifetime
+            deadline = last_touch = time.monotonic()
+            deadline += lifetime
             while time.monotonic() < deadline:
-                event = subscription.get(timeout=keepalive)
+                event = listener.get(timeout=keepalive)
+                if listener.overflowed:
+                    listener.overflowed = False
+                    yield from backlog()
                 if event is None:
-                    work(lambda: convs.stream_alive(conversation.id))
+                    if time.monotonic() - last_touch >= touch_every:
+                        work(lambda: convs.stream_alive(conversation.id))
+                        last_touch = time.monotonic()
                     yield ": keepalive\n\n"
                     continue
                 kind, data = event.get("type"), event.get("data") or {}
@@ -264,7 +276,7 @@ def stream(cid):
                 elif kind == "ticket.updated" and data.get("status") == "closed":
                     yield _sse("closed", {})
         finally:
-            subscription.close()
+            fanout.unregister(listener)
             with _open_lock:
                 _open_streams[cid] = _open_streams.get(cid, 1) - 1
                 if _open_streams[cid] <= 0:

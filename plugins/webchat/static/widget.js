@@ -13,7 +13,7 @@
   var BASE = script.src.replace(/\/webchat\/widget\.js.*$/, "");
   var API = BASE + "/webchat/api";
   var STORE = "helpline-webchat:" + KEY;
-  var HEARTBEAT_MS = 20000, TYPING_EVERY_MS = 3000, AGENT_TYPING_MS = 5000;
+  var HEARTBEAT_MS = 25000, TYPING_EVERY_MS = 3000, AGENT_TYPING_MS = 5000;
 
   var state = load();
   var labels = {};
