@@ -120,8 +120,9 @@ def start(key, name="", email=None, page_url="", visitor_id=None):
     """Start a conversation for a visitor of site ``key``; returns
     ``(conversation, token)``. Its ticket is created by the first message."""
     check_site_key(key)
+    public_id = new_id()
     conversation = Conversation.create(
-        public_id=new_id(), visitor_id=visitor_id or new_id(12), site_key=key,
+        public_id=public_id, chain_id=public_id, visitor_id=visitor_id or new_id(12), site_key=key,
         visitor_name=(name or "").strip()[:200], visitor_email=(email or "").strip().lower()[:254] or None,
         page_url=(page_url or "")[:500], created_at=now(), last_seen_at=now())
     return conversation, make_token(conversation)
@@ -133,7 +134,8 @@ def _successor(conversation):
     for _attempt in range(3):
         with write_transaction():
             fresh = Conversation.create(
-                public_id=new_id(), visitor_id=conversation.visitor_id, site_key=conversation.site_key,
+                public_id=new_id(), chain_id=conversation.chain_id, visitor_id=conversation.visitor_id,
+                site_key=conversation.site_key,
                 visitor_name=conversation.visitor_name, visitor_email=conversation.visitor_email,
                 page_url=conversation.page_url, created_at=now(), last_seen_at=now())
             claimed = (Conversation.update(successor=fresh)
@@ -165,9 +167,10 @@ def current(conversation):
 
 
 def external_id(conversation, client_id):
-    """Unique per visitor, so a resend after a switch to a new conversation
-    still finds the first copy."""
-    return f"wc:{conversation.visitor_id}:{client_id}"
+    """Unique per conversation chain, so a resend after a switch to a new
+    conversation still finds the first copy. Not per visitor id: that one
+    comes from the browser and proves nothing."""
+    return f"wc:{conversation.chain_id}:{client_id}"
 
 
 def post_message(conversation, client_id, text):
@@ -177,8 +180,9 @@ def post_message(conversation, client_id, text):
     ext = external_id(conversation, client_id)
     existing = Message.get_or_none((Message.channel == PLUGIN) & (Message.external_id == ext))
     if existing is not None:
-        owner = Conversation.get_or_none(Conversation.ticket == existing.ticket_id) or conversation
-        return existing, owner
+        owner = Conversation.get_or_none((Conversation.ticket == existing.ticket_id)
+                                         & (Conversation.chain_id == conversation.chain_id))
+        return existing, owner or conversation
     target = current(conversation)
     inbound = Inbound(
         channel=PLUGIN, external_id=ext, text=text, thread_key=target.public_id,

@@ -15,6 +15,9 @@ class Conversation(BaseModel):
     ``last_seen_at`` (stream keepalive or heartbeat) is recent; a closed
     stream sets ``left_at`` when it was the last one open."""
     public_id = peewee.CharField(max_length=40, unique=True)
+    # Conversations continuing one another (after a close) share the chain
+    # id, which namespaces client message ids: the token decides the chain.
+    chain_id = peewee.CharField(max_length=40)
     visitor_id = peewee.CharField(max_length=40, index=True)
     site_key = peewee.CharField(max_length=64)
     ticket = peewee.ForeignKeyField(Ticket, null=True, unique=True, on_delete="SET NULL")

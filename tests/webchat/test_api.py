@@ -6,6 +6,7 @@ from app.events import get_bus
 from app.models import Message, Ticket
 from app.services.messages import add_note, reply
 from app.services.tickets import close
+from plugins.webchat.models import Conversation
 
 from .conftest import SITE_KEY, STOREFRONT
 
@@ -148,3 +149,16 @@ def test_disabled_plugin_answers_404(client, webchat):
     webchat.set_enabled("webchat", False)
     assert client.get("/webchat/widget.js").status_code == 404
     assert client.post("/webchat/api/conversations", json={"key": SITE_KEY}).status_code == 404
+
+
+def test_a_borrowed_visitor_id_does_not_reach_another_conversation(client, visitor):
+    victim = visitor("Victim")
+    victim.say("My card ends in 4242", client_id="c1")
+    victim_visitor_id = Conversation.get(Conversation.public_id == victim.cid).visitor_id
+    r = client.post("/webchat/api/conversations", json={"key": SITE_KEY, "visitor_id": victim_visitor_id})
+    attacker = r.get_json()
+    answer = client.post(f"/webchat/api/conversations/{attacker['conversation_id']}/messages",
+                         headers={"X-Webchat-Token": attacker["token"]}, json={"client_id": "c1", "text": "hi"})
+    body = answer.get_json()
+    assert answer.status_code == 201 and body["message"]["text"] == "hi"
+    assert body["conversation_id"] == attacker["conversation_id"] and "token" not in body

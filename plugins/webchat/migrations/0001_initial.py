@@ -13,6 +13,7 @@ def up(migrator, db):
 
     class Conversation(Model):
         public_id = CharField(unique=True, max_length=40)
+        chain_id = CharField(max_length=40)
         visitor_id = CharField(index=True, max_length=40)
         site_key = CharField(max_length=64)
         ticket = ForeignKeyField(Ticket, unique=True, null=True, on_delete='SET NULL')
