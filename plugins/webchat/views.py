@@ -33,6 +33,20 @@ TOKEN_HEADER = "X-Webchat-Token"
 
 _open_streams = {}
 _open_lock = threading.Lock()
+_db_slots_lock = threading.Lock()
+
+
+def _db_slots(app):
+    """Streams open a database connection only for a moment, but hundreds of
+    them waking at once (a burst of replies, a restart) would exhaust
+    PostgreSQL's connections: at most ``WEBCHAT_STREAM_DB_SLOTS`` stream
+    database calls run at once per process; the others wait their turn."""
+    with _db_slots_lock:
+        slots = app.extensions.get("webchat.db_slots")
+        if slots is None:
+            slots = app.extensions["webchat.db_slots"] = threading.BoundedSemaphore(
+                int(app.config.get("WEBCHAT_STREAM_DB_SLOTS", 8)))
+        return slots
 
 
 class TooMany(ServiceError):
@@ -228,8 +242,10 @@ def stream(cid):
         db.close()
     state = {"ticket_id": conversation.ticket_id, "last": max(after, 0)}
 
+    slots = _db_slots(app)
+
     def work(fn):
-        with app.app_context(), connection():
+        with slots, app.app_context(), connection():
             return fn()
 
     def backlog():

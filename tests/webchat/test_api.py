@@ -162,3 +162,11 @@ def test_a_borrowed_visitor_id_does_not_reach_another_conversation(client, visit
     body = answer.get_json()
     assert answer.status_code == 201 and body["message"]["text"] == "hi"
     assert body["conversation_id"] == attacker["conversation_id"] and "token" not in body
+
+
+def test_snippet_command_prints_the_script_tag_with_a_generated_key(app):
+    result = app.test_cli_runner().invoke(args=["webchat", "snippet", "--base-url", "https://help.example.com/"])
+    assert result.exit_code == 0, result.output
+    key = app.extensions["helpline.plugins"].get_settings("webchat")["site_keys"][0]
+    assert result.output.strip() == (f'<script src="https://help.example.com/webchat/widget.js" '
+                                     f'data-key="{key}" async></script>')
