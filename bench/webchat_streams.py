@@ -18,6 +18,7 @@ import json
 import logging
 import os
 import random
+import socket
 import statistics
 import sys
 import tempfile
@@ -42,12 +43,23 @@ class Stream(threading.Thread):
         self.ready = threading.Event()
         self.stop = False
         self.error = None
+        self.sock = None
+
+    def close(self):
+        """Hang up (the server notices at its next keepalive)."""
+        self.stop = True
+        if self.sock is not None:
+            try:
+                self.sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
     def run(self):
         try:
             conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
             conn.request("GET", f"/webchat/api/conversations/{self.cid}/stream?token={self.token}")
             response = conn.getresponse()
+            self.sock = conn.sock
             if response.status != 200:
                 raise RuntimeError(f"stream answered {response.status}")
             event = None
@@ -76,7 +88,7 @@ def build_app(tmp):
     config = {"SECRET_KEY": "bench", "HUEY_IMMEDIATE": True, "RATELIMIT_ENABLED": False,
               "DATABASE_URL": os.environ.get("HELPLINE_DATABASE_URL") or f"sqlite:///{tmp}/bench.sqlite3",
               "EVENTS_URL": os.environ.get("HELPLINE_EVENTS_URL"), "LOG_LEVEL": "WARNING",
-              "WEBCHAT_KEEPALIVE_SECONDS": 15, "WEBCHAT_STREAM_SECONDS": 600}
+              "WEBCHAT_KEEPALIVE_SECONDS": 10, "WEBCHAT_STREAM_SECONDS": 600}
     app = create_app(config)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)   # one line per request would dominate
     with app.app_context(), connection():
@@ -159,6 +171,14 @@ def main():
                 result = run_step(app, server.server_port, min(streams, MAX_STREAMS), args.replies, agent,
                                   clients)
                 print(json.dumps(result), flush=True)
+            for client in clients:
+                client.close()
+            # Let every stream notice the hang-up and record it before the
+            # database goes away (bounded).
+            fanout = app.extensions.get("webchat.fanout")
+            deadline = time.monotonic() + 60
+            while fanout is not None and fanout.listener_count and time.monotonic() < deadline:
+                time.sleep(0.2)
         server.shutdown()
 
 
