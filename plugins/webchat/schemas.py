@@ -88,9 +88,15 @@ class StartConversation(ma.Schema):
                                   validate=ma.validate.Regexp(r"^[A-Za-z0-9_-]{8,40}$"))
 
     @ma.pre_load
-    def _blank_email_is_none(self, data, **kwargs):
-        if isinstance(data, dict) and isinstance(data.get("email"), str) and not data["email"].strip():
+    def _tidy(self, data, **kwargs):
+        if not isinstance(data, dict):
+            return data
+        if isinstance(data.get("email"), str) and not data["email"].strip():
             data = {**data, "email": None}
+        # Agents click this link: only web pages, never javascript: or data: URLs.
+        page = data.get("page_url")
+        if isinstance(page, str) and not page.lower().startswith(("https://", "http://")):
+            data = {**data, "page_url": ""}
         return data
 
 

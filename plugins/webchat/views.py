@@ -126,6 +126,16 @@ def _conversation(cid, allow_query_token=False):
     return convs.conversation_for(token, cid)
 
 
+@bp.app_template_global("webchat_visitor")
+def webchat_visitor(ticket):
+    """What the agent sidebar shows about a chat ticket's visitor."""
+    conversation = convs.Conversation.get_or_none(convs.Conversation.ticket == ticket.id)
+    if conversation is None:
+        return None
+    return {"present": convs.is_present(conversation), "email": conversation.visitor_email,
+            "page_url": conversation.page_url, "followups": conversation.followups.count()}
+
+
 # --- the script and the demo -------------------------------------------------------------
 
 @bp.get("/widget.js")

@@ -170,3 +170,27 @@ def test_snippet_command_prints_the_script_tag_with_a_generated_key(app):
     key = app.extensions["helpline.plugins"].get_settings("webchat")["site_keys"][0]
     assert result.output.strip() == (f'<script src="https://help.example.com/webchat/widget.js" '
                                      f'data-key="{key}" async></script>')
+
+
+def test_agent_sidebar_shows_the_visitor(app, client, visitor, clock):
+    from flask import render_template_string
+    r = client.post("/webchat/api/conversations", json={"key": SITE_KEY, "email": "ada@example.net",
+                                                         "page_url": "https://shop.example.test/tea"})
+    body = r.get_json()
+    client.post(f"/webchat/api/conversations/{body['conversation_id']}/messages",
+                headers={"X-Webchat-Token": body["token"]}, json={"client_id": "a", "text": "Hi"})
+    ticket = Ticket.get(Ticket.channel == "webchat")
+    assert ("ticket_sidebar", "webchat/sidebar.html") in app.extensions["helpline.plugins"].infos["webchat"].ui_fragments
+    with app.test_request_context():
+        html = render_template_string('{% include "webchat/sidebar.html" %}', ticket=ticket)
+    assert 'data-webchat-presence="online"' in html and "https://shop.example.test/tea" in html
+    clock.advance(minutes=5)
+    with app.test_request_context():
+        html = render_template_string('{% include "webchat/sidebar.html" %}', ticket=ticket)
+    assert 'data-webchat-presence="left"' in html
+
+
+def test_page_url_is_only_ever_a_web_address(client, webchat):
+    r = client.post("/webchat/api/conversations", json={"key": SITE_KEY, "page_url": "javascript:alert(1)"})
+    assert r.status_code == 201
+    assert Conversation.get(Conversation.public_id == r.get_json()["conversation_id"]).page_url == ""

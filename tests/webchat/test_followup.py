@@ -1,6 +1,7 @@
 """The follow-up email, through a real local SMTP server: sent once, only
 after the visitor left, an agent answered, and more than the delay passed."""
 import pytest
+from flask import render_template_string
 from playhouse.test_utils import assert_query_count
 
 from app.models import Ticket
@@ -30,7 +31,7 @@ def body(mail):
     return mail.get_content()
 
 
-def test_sent_once_after_the_delay(chat, smtp, clock):
+def test_sent_once_after_the_delay(chat, smtp, clock, app):
     v, ticket = chat
     clock.advance(minutes=2)                 # exactly 3 minutes after the visitor's message
     assert sweep() == 0 and smtp.received == []
@@ -43,6 +44,9 @@ def test_sent_once_after_the_delay(chat, smtp, clock):
     clock.advance(minutes=10)
     assert sweep() == 0 and len(smtp.received) == 1
     assert FollowupEmail.select().count() == 1
+    with app.test_request_context():   # agents see it in the ticket sidebar
+        html = render_template_string('{% include "webchat/sidebar.html" %}', ticket=ticket)
+    assert "1 follow-up email sent" in html and 'data-webchat-presence="left"' in html
 
 
 def test_later_replies_get_their_own_email_without_the_old_ones(chat, smtp, clock, make_agent):
