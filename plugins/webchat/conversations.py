@@ -202,7 +202,8 @@ def post_message(conversation, client_id, text):
         owner = Conversation.get_or_none(Conversation.ticket == ticket_id)
         if owner is None:
             owner = _successor(target)
-            Conversation.update(ticket=ticket_id).where(Conversation.id == owner.id).execute()
+            (Conversation.update(ticket=ticket_id)
+             .where((Conversation.id == owner.id) & Conversation.ticket.is_null()).execute())
             owner = Conversation.get_by_id(owner.id)
         target = owner
     return result.message, target
