@@ -1,1 +1,49 @@
-"""The webchat plugin (being built: see its issue)."""
+"""Web chat: an embeddable widget for storefronts, live both ways, with
+office hours, automatic replies and a follow-up email for visitors who left."""
+from app.hookspecs import hookimpl
+
+
+@hookimpl
+def helpline_register_channels():
+    from .channel import WebchatChannel
+    return [WebchatChannel]
+
+
+@hookimpl
+def helpline_register_settings():
+    from .schemas import WebchatSettings
+    return WebchatSettings
+
+
+@hookimpl
+def helpline_register_models():
+    from .models import MODELS
+    return MODELS
+
+
+@hookimpl
+def helpline_register_blueprints():
+    from .views import bp
+    return [bp]
+
+
+@hookimpl
+def helpline_register_tasks():
+    return ["plugins.webchat.tasks"]
+
+
+@hookimpl
+def helpline_register_commands():
+    from .commands import webchat
+    return [webchat]
+
+
+@hookimpl
+def helpline_register_ui_fragments():
+    return [("ticket_sidebar", "webchat/sidebar.html")]
+
+
+@hookimpl
+def helpline_on_message_received(message, ticket):
+    from .autoreply import on_message_received
+    on_message_received(message, ticket)

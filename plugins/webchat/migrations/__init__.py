@@ -1,0 +1,1 @@
+"""Web chat migrations (playhouse.migrations files)."""

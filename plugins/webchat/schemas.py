@@ -1,0 +1,119 @@
+"""Marshmallow schemas: the merchant's settings and every widget request body."""
+import datetime as dt
+import re
+import zoneinfo
+
+import marshmallow as ma
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+HHMM = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$")
+ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(?::\d{1,5})?$")
+COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+SITE_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+MAX_TEXT = 4000
+MAX_CLIENT_ID = 64
+
+
+def _default_schedule():
+    day = [{"open": "09:00", "close": "17:00"}]
+    return {d: list(day) if d not in ("sat", "sun") else [] for d in WEEKDAYS}
+
+
+def minutes(hhmm):
+    """``"HH:MM"`` as minutes after midnight (``"24:00"`` is 1440)."""
+    hours, mins = hhmm.split(":")
+    return int(hours) * 60 + int(mins)
+
+
+class OpenRange(ma.Schema):
+    """One opening period of a weekday, local time, ``close`` exclusive."""
+    open = ma.fields.String(required=True, validate=ma.validate.Regexp(HHMM, error=_l("Use HH:MM.")))
+    close = ma.fields.String(required=True, validate=ma.validate.Regexp(HHMM, error=_l("Use HH:MM (or 24:00).")))
+
+    @ma.validates_schema
+    def _ordered(self, data, **kwargs):
+        if minutes(data["open"]) >= minutes(data["close"]):
+            raise ma.ValidationError(_("The closing time must be after the opening time."), "close")
+
+
+def _valid_zone(name):
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ma.ValidationError(_("Unknown time zone %(name)s (use an IANA name like Europe/Paris).", name=name))
+
+
+class WebchatSettings(ma.Schema):
+    """The merchant's web chat settings (all optional; defaults shown)."""
+    site_keys = ma.fields.List(
+        ma.fields.String(validate=ma.validate.Regexp(SITE_KEY, error=_l("16-64 letters, digits, - or _."))),
+        load_default=list, validate=ma.validate.Length(max=20))
+    allowed_origins = ma.fields.List(
+        ma.fields.String(validate=ma.validate.Regexp(
+            ORIGIN, error=_l("An origin is scheme://host[:port], e.g. https://shop.example.com (no path)."))),
+        load_default=list, validate=ma.validate.Length(max=50))
+    title = ma.fields.String(load_default=lambda: _("Chat with us"), validate=ma.validate.Length(min=1, max=60))
+    color = ma.fields.String(load_default="#1f6feb",
+                             validate=ma.validate.Regexp(COLOR, error=_l("A color is #RRGGBB.")))
+    text_color = ma.fields.String(load_default="#ffffff",
+                                  validate=ma.validate.Regexp(COLOR, error=_l("A color is #RRGGBB.")))
+    auto_replies = ma.fields.Boolean(load_default=True)
+    greeting = ma.fields.String(load_default=lambda: _("Hi! Thanks for writing, someone from our team will "
+                                                       "be with you shortly."),
+                                validate=ma.validate.Length(max=1000))
+    away_message = ma.fields.String(load_default=lambda: _("We are away right now. Leave your email and we "
+                                                           "will answer you there as soon as we are back."),
+                                    validate=ma.validate.Length(max=1000))
+    timezone = ma.fields.String(load_default="UTC", validate=_valid_zone)
+    schedule = ma.fields.Dict(keys=ma.fields.String(validate=ma.validate.OneOf(WEEKDAYS)),
+                              values=ma.fields.List(ma.fields.Nested(OpenRange), validate=ma.validate.Length(max=8)),
+                              load_default=_default_schedule)
+    closed_dates = ma.fields.List(ma.fields.Date(), load_default=list, validate=ma.validate.Length(max=400))
+    followup_delay_minutes = ma.fields.Integer(load_default=3, validate=ma.validate.Range(min=1, max=1440))
+    auto_reply_window_minutes = ma.fields.Integer(load_default=60, validate=ma.validate.Range(min=1, max=10080))
+    agent_recent_minutes = ma.fields.Integer(load_default=5, validate=ma.validate.Range(min=0, max=1440))
+    typing_ttl_seconds = ma.fields.Integer(load_default=8, validate=ma.validate.Range(min=2, max=60))
+    presence_ttl_seconds = ma.fields.Integer(load_default=60, validate=ma.validate.Range(min=15, max=3600))
+
+
+class StartConversation(ma.Schema):
+    key = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=64))
+    name = ma.fields.String(load_default="", validate=ma.validate.Length(max=200))
+    email = ma.fields.Email(load_default=None, allow_none=True, validate=ma.validate.Length(max=254))
+    page_url = ma.fields.String(load_default="", validate=ma.validate.Length(max=500))
+    # Keeps one visitor's conversations together (from the widget's storage).
+    visitor_id = ma.fields.String(load_default=None, allow_none=True,
+                                  validate=ma.validate.Regexp(r"^[A-Za-z0-9_-]{8,40}$"))
+
+    @ma.pre_load
+    def _tidy(self, data, **kwargs):
+        if not isinstance(data, dict):
+            return data
+        if isinstance(data.get("email"), str) and not data["email"].strip():
+            data = {**data, "email": None}
+        # Agents click this link: only web pages, never javascript: or data: URLs.
+        page = data.get("page_url")
+        if isinstance(page, str) and not page.lower().startswith(("https://", "http://")):
+            data = {**data, "page_url": ""}
+        return data
+
+
+class PostMessage(ma.Schema):
+    client_id = ma.fields.String(required=True, validate=ma.validate.Regexp(
+        r"^[A-Za-z0-9_.:-]{1,%d}$" % MAX_CLIENT_ID, error=_l("1-64 letters, digits or _.:-")))
+    text = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=MAX_TEXT))
+
+    @ma.validates("text")
+    def _not_blank(self, value, **kwargs):
+        if not value.strip():
+            raise ma.ValidationError(_("The message is empty."))
+
+
+class Heartbeat(ma.Schema):
+    last_seen_id = ma.fields.Integer(load_default=0, validate=ma.validate.Range(min=0))
+
+
+def closed_date_set(settings):
+    return {d if isinstance(d, dt.date) else dt.date.fromisoformat(d) for d in settings.get("closed_dates") or ()}

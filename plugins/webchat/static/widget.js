@@ -1,0 +1,282 @@
+/* Helpline web chat widget. Plain JavaScript, no dependencies.
+ * <script src="https://help.example.com/webchat/widget.js" data-key="SITE_KEY" async></script>
+ * Everything lives in a shadow root so the storefront's CSS cannot break it
+ * and ours cannot leak out. */
+(function () {
+  "use strict";
+  var script = document.currentScript ||
+    document.querySelector('script[src*="/webchat/widget.js"][data-key]');
+  if (!script || window.__helplineWebchat) { return; }
+  window.__helplineWebchat = true;
+
+  var KEY = script.getAttribute("data-key") || "";
+  var BASE = script.src.replace(/\/webchat\/widget\.js.*$/, "");
+  var API = BASE + "/webchat/api";
+  var STORE = "helpline-webchat:" + KEY;
+  var HEARTBEAT_MS = 25000, TYPING_EVERY_MS = 3000, AGENT_TYPING_MS = 5000;
+
+  var state = load();
+  var labels = {};
+  var shown = {};          // message ids already on screen
+  var rendered = 0;        // highest message id on screen: a new page shows the history first
+  var source = null, heartbeatTimer = null, typingSentAt = 0, agentTypingTimer = null;
+  var host, root, tab, panel, log, typingLine, statusLine, nameInput, emailInput, identity, textarea, form;
+
+  function load() {
+    try { return JSON.parse(localStorage.getItem(STORE)) || {}; } catch (e) { return {}; }
+  }
+  function save() {
+    try { localStorage.setItem(STORE, JSON.stringify(state)); } catch (e) { /* private mode */ }
+  }
+  function randomId() {
+    var a = new Uint8Array(12);
+    (window.crypto || window.msCrypto).getRandomValues(a);
+    return Array.prototype.map.call(a, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+  function request(method, path, body) {
+    var headers = {"Content-Type": "application/json"};
+    if (state.token) { headers["X-Webchat-Token"] = state.token; }
+    return fetch(API + path, {method: method, headers: headers, mode: "cors",
+                              body: body === undefined ? undefined : JSON.stringify(body)})
+      .then(function (r) {
+        if (r.status === 204) { return {}; }
+        return r.json().then(function (data) {
+          if (!r.ok) { var err = new Error(data.message || r.statusText); err.status = r.status; throw err; }
+          return data;
+        });
+      });
+  }
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    if (text) { node.textContent = text; }
+    return node;
+  }
+
+  var CSS = [
+    ":host{all:initial}",
+    "*{box-sizing:border-box;font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;font-size:14px}",
+    ".tab{position:fixed;right:20px;bottom:20px;z-index:2147483000;border:0;border-radius:24px;",
+    "padding:12px 18px;background:var(--c);color:var(--t);cursor:pointer;box-shadow:0 2px 10px rgba(0,0,0,.25)}",
+    ".tab:focus-visible,button:focus-visible,textarea:focus-visible,input:focus-visible{outline:3px solid #ffbf47;outline-offset:2px}",
+    ".panel{position:fixed;right:20px;bottom:76px;z-index:2147483000;width:340px;max-width:calc(100vw - 40px);",
+    "height:460px;max-height:calc(100vh - 100px);display:flex;flex-direction:column;background:#fff;color:#1b1b1b;",
+    "border-radius:10px;box-shadow:0 6px 24px rgba(0,0,0,.3);overflow:hidden}",
+    ".panel[hidden]{display:none}",
+    "header{background:var(--c);color:var(--t);padding:10px 12px;display:flex;align-items:center;gap:8px}",
+    "header h2{margin:0;font-size:16px;flex:1}",
+    ".status{font-size:12px;opacity:.9}",
+    ".close{background:transparent;border:0;color:var(--t);font-size:20px;cursor:pointer;line-height:1}",
+    ".log{list-style:none;margin:0;padding:10px;flex:1;overflow-y:auto;display:flex;flex-direction:column;gap:6px}",
+    ".msg{max-width:80%;padding:7px 10px;border-radius:12px;white-space:pre-wrap;word-wrap:break-word}",
+    ".msg.visitor{align-self:flex-end;background:var(--c);color:var(--t)}",
+    ".msg.agent,.msg.bot{align-self:flex-start;background:#eef0f3}",
+    ".msg .who{display:block;font-size:11px;opacity:.7}",
+    ".msg.pending{opacity:.6}",
+    ".notice{align-self:center;font-size:12px;color:#555}",
+    ".typing{padding:0 12px 4px;font-size:12px;color:#555;min-height:16px}",
+    ".identity{display:flex;gap:6px;padding:6px 10px 0}",
+    ".identity input{flex:1;min-width:0;padding:6px;border:1px solid #bbb;border-radius:6px}",
+    "form.compose{display:flex;gap:6px;padding:8px 10px 10px;border-top:1px solid #eee}",
+    "textarea{flex:1;resize:none;height:40px;padding:8px;border:1px solid #bbb;border-radius:6px}",
+    ".send{border:0;border-radius:6px;padding:0 14px;background:var(--c);color:var(--t);cursor:pointer}",
+    ".sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}"
+  ].join("");
+
+  function build(config) {
+    labels = config.labels || {};
+    host = el("div", {"id": "helpline-webchat"});
+    root = host.attachShadow ? host.attachShadow({mode: "open"}) : host;
+    var style = el("style"); style.textContent = CSS; root.appendChild(style);
+    host.style.setProperty("--c", config.color);
+    host.style.setProperty("--t", config.text_color);
+
+    tab = el("button", {"class": "tab", "type": "button", "aria-expanded": "false",
+                        "aria-controls": "hl-panel"}, config.title);
+    panel = el("section", {"class": "panel", "id": "hl-panel", "role": "dialog",
+                           "aria-label": config.title, "hidden": ""});
+    var header = el("header");
+    var titles = el("div", {"style": "flex:1"});
+    titles.appendChild(el("h2", {}, config.title));
+    statusLine = el("div", {"class": "status", "role": "status"});
+    titles.appendChild(statusLine);
+    header.appendChild(titles);
+    var close = el("button", {"class": "close", "type": "button", "aria-label": labels.close}, "\u00d7");
+    header.appendChild(close);
+    log = el("ol", {"class": "log", "role": "log", "aria-live": "polite", "aria-label": labels.conversation});
+    typingLine = el("div", {"class": "typing", "aria-live": "polite"});
+    identity = el("div", {"class": "identity"});
+    nameInput = el("input", {"type": "text", "autocomplete": "name", "maxlength": "200",
+                             "placeholder": labels.name, "aria-label": labels.name});
+    emailInput = el("input", {"type": "email", "autocomplete": "email", "maxlength": "254",
+                              "placeholder": labels.email, "aria-label": labels.email});
+    identity.appendChild(nameInput); identity.appendChild(emailInput);
+    form = el("form", {"class": "compose"});
+    var textLabel = el("label", {"class": "sr", "for": "hl-text"}, labels.message);
+    textarea = el("textarea", {"id": "hl-text", "maxlength": "4000", "placeholder": labels.placeholder});
+    var send = el("button", {"class": "send", "type": "submit"}, labels.send);
+    form.appendChild(textLabel); form.appendChild(textarea); form.appendChild(send);
+    panel.appendChild(header); panel.appendChild(log); panel.appendChild(typingLine);
+    panel.appendChild(identity); panel.appendChild(form);
+    root.appendChild(tab); root.appendChild(panel);
+    document.body.appendChild(host);
+
+    setAvailable(config.available);
+    if (state.cid) { identity.hidden = true; }
+    tab.addEventListener("click", function () { panel.hidden ? openPanel() : closePanel(); });
+    close.addEventListener("click", closePanel);
+    panel.addEventListener("keydown", function (e) { if (e.key === "Escape") { closePanel(); } });
+    form.addEventListener("submit", function (e) { e.preventDefault(); submit(); });
+    textarea.addEventListener("keydown", function (e) {
+      if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); submit(); }
+    });
+    textarea.addEventListener("input", typing);
+  }
+
+  function setAvailable(available) {
+    statusLine.textContent = available ? labels.available : labels.away;
+    host.setAttribute("data-available", available ? "yes" : "no");
+  }
+
+  function openPanel() {
+    panel.hidden = false;
+    tab.setAttribute("aria-expanded", "true");
+    textarea.focus();
+    if (state.cid) { connect(); }
+  }
+
+  function closePanel() {
+    panel.hidden = true;
+    tab.setAttribute("aria-expanded", "false");
+    disconnect();
+    tab.focus();
+  }
+
+  function render(m) {
+    if (m.id && shown[m.id]) { return; }
+    var node = m.client_id ? log.querySelector('[data-client-id="' + m.client_id + '"]') : null;
+    if (!node) {
+      node = el("li", {"class": "msg " + m.from});
+      if (m.from !== "visitor") {
+        node.appendChild(el("span", {"class": "who"}, m.name || (m.from === "bot" ? labels.bot : labels.team)));
+      }
+      node.appendChild(document.createTextNode(m.text));
+      if (m.client_id) { node.setAttribute("data-client-id", m.client_id); }
+      log.appendChild(node);
+    }
+    if (m.id) {
+      shown[m.id] = true;
+      node.setAttribute("data-id", m.id);
+      node.classList.remove("pending");
+      if (m.id > rendered) { rendered = m.id; }
+    }
+    if (m.from !== "visitor") { showAgentTyping(false); }
+    log.scrollTop = log.scrollHeight;
+  }
+
+  function notice(text) {
+    log.appendChild(el("li", {"class": "notice", "role": "note"}, text));
+    log.scrollTop = log.scrollHeight;
+  }
+
+  function showAgentTyping(on) {
+    clearTimeout(agentTypingTimer);
+    typingLine.textContent = on ? labels.typing : "";
+    if (on) { agentTypingTimer = setTimeout(function () { showAgentTyping(false); }, AGENT_TYPING_MS); }
+  }
+
+  function connect() {
+    if (source || !state.cid) { return; }
+    var url = API + "/conversations/" + encodeURIComponent(state.cid) + "/stream?token=" +
+      encodeURIComponent(state.token) + "&after=" + rendered;
+    source = new EventSource(url);
+    source.addEventListener("message", function (e) { render(JSON.parse(e.data)); });
+    source.addEventListener("typing", function () { showAgentTyping(true); });
+    source.addEventListener("closed", function () { notice(labels.closed); });
+    source.onerror = function () {
+      // The browser reconnects by itself (with Last-Event-ID); a refused
+      // token closes the source for good: forget that conversation.
+      if (source && source.readyState === EventSource.CLOSED) {
+        disconnect();
+        request("GET", "/conversations/" + encodeURIComponent(state.cid) + "/messages?after=0")
+          .catch(function (err) { if (err.status === 401 || err.status === 403 || err.status === 404) { forget(); } });
+      }
+    };
+    heartbeatTimer = setInterval(function () {
+      request("POST", "/conversations/" + encodeURIComponent(state.cid) + "/heartbeat",
+              {last_seen_id: rendered}).catch(function () {});
+    }, HEARTBEAT_MS);
+  }
+
+  function disconnect() {
+    if (source) { source.close(); source = null; }
+    clearInterval(heartbeatTimer);
+  }
+
+  function forget() {
+    state = {visitor: state.visitor}; save();
+    identity.hidden = false;
+  }
+
+  function ensureConversation() {
+    if (state.cid) { return Promise.resolve(); }
+    return request("POST", "/conversations", {
+      key: KEY, name: nameInput.value.trim(), email: emailInput.value.trim() || null,
+      page_url: location.href.slice(0, 500), visitor_id: state.visitor || null
+    }).then(function (data) {
+      state = {cid: data.conversation_id, token: data.token, visitor: data.visitor_id};
+      save();
+      identity.hidden = true;
+    });
+  }
+
+  function deliver(clientId, text, attempt) {
+    return request("POST", "/conversations/" + encodeURIComponent(state.cid) + "/messages",
+                   {client_id: clientId, text: text})
+      .then(function (data) {
+        if (data.conversation_id !== state.cid) {
+          // The last chat was closed: the server started a new conversation.
+          disconnect();
+          state.cid = data.conversation_id; state.token = data.token; save();
+        }
+        render(data.message);
+        connect();
+      })
+      .catch(function (err) {
+        if (err.status && err.status < 500 && err.status !== 429) { throw err; }
+        // Network trouble: resend with the same client id (idempotent).
+        if (attempt >= 5) { throw err; }
+        return new Promise(function (r) { setTimeout(r, 1000 * Math.pow(2, attempt)); })
+          .then(function () { return deliver(clientId, text, attempt + 1); });
+      });
+  }
+
+  function submit() {
+    var text = textarea.value.trim();
+    if (!text) { return; }
+    textarea.value = "";
+    var clientId = randomId();
+    render({from: "visitor", text: text, client_id: clientId});
+    log.querySelector('[data-client-id="' + clientId + '"]').classList.add("pending");
+    ensureConversation()
+      .then(function () { return deliver(clientId, text, 0); })
+      .catch(function (err) { notice(labels.failed + " " + (err.message || "")); });
+  }
+
+  function typing() {
+    var at = Date.now();
+    if (!state.cid || at - typingSentAt < TYPING_EVERY_MS || !textarea.value) { return; }
+    typingSentAt = at;
+    request("POST", "/conversations/" + encodeURIComponent(state.cid) + "/typing").catch(function () {});
+  }
+
+  function start() {
+    if (!state.visitor) { state.visitor = randomId(); save(); }
+    fetch(API + "/config?key=" + encodeURIComponent(KEY), {mode: "cors"})
+      .then(function (r) { return r.ok ? r.json() : Promise.reject(new Error("webchat config " + r.status)); })
+      .then(build)
+      .catch(function (err) { if (window.console) { console.warn("Helpline chat unavailable:", err.message); } });
+  }
+
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); } else { start(); }
+})();

@@ -1,0 +1,9 @@
+"""Web chat background work."""
+from app.tasks import crontab, periodic_task
+
+
+@periodic_task(crontab(minute="*"))
+def send_followups():
+    """Email visitors who left before reading their replies (once)."""
+    from .followup import send_due
+    return send_due()

@@ -1,0 +1,158 @@
+"""Fixtures for the web chat tests: the plugin configured with a site key,
+a visitor API helper, a real SMTP server with a tiny email-sending plugin,
+and a live threaded server for browsers and streams."""
+import asyncio
+import email
+import email.policy
+import smtplib
+import threading
+
+import pytest
+from aiosmtpd.smtp import SMTP
+from werkzeug.serving import make_server
+
+from app.hookspecs import hookimpl
+
+SITE_KEY = "wc_test_site_key_0123456789"
+STOREFRONT = "http://shop.example.test"
+
+
+@pytest.fixture
+def helpline_config():
+    # Streams notice a closed connection at the next keepalive: keep it short.
+    return {"WEBCHAT_KEEPALIVE_SECONDS": 0.5, "WEBCHAT_STREAM_SECONDS": 60}
+
+
+@pytest.fixture
+def webchat(app):
+    """The web chat plugin with a known site key and allowed origin; open
+    around the clock unless a test sets its own schedule."""
+    plugins = app.extensions["helpline.plugins"]
+    always = {d: [{"open": "00:00", "close": "24:00"}] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+    plugins.set_settings("webchat", {"site_keys": [SITE_KEY], "allowed_origins": [STOREFRONT],
+                                     "schedule": always, "auto_replies": False})
+    return plugins
+
+
+class Visitor:
+    """A widget's calls through the Flask test client."""
+
+    def __init__(self, client, name="", email=None):
+        self.client = client
+        self.name, self.email = name, email
+        self.cid = self.token = None
+        self._n = 0
+
+    def start(self):
+        r = self.client.post("/webchat/api/conversations",
+                             json={"key": SITE_KEY, "name": self.name, "email": self.email})
+        assert r.status_code == 201, r.get_json()
+        body = r.get_json()
+        self.cid, self.token = body["conversation_id"], body["token"]
+        return body
+
+    def headers(self):
+        return {"X-Webchat-Token": self.token}
+
+    def say(self, text, client_id=None):
+        if self.cid is None:
+            self.start()
+        self._n += 1
+        r = self.client.post(f"/webchat/api/conversations/{self.cid}/messages", headers=self.headers(),
+                             json={"client_id": client_id or f"m{self._n}", "text": text})
+        assert r.status_code == 201, r.get_json()
+        body = r.get_json()
+        if body["conversation_id"] != self.cid:
+            self.cid, self.token = body["conversation_id"], body["token"]
+        return body
+
+    def messages(self, after=0):
+        r = self.client.get(f"/webchat/api/conversations/{self.cid}/messages?after={after}",
+                            headers=self.headers())
+        assert r.status_code == 200, r.get_json()
+        return r.get_json()["messages"]
+
+    def heartbeat(self, last_seen_id=0):
+        r = self.client.post(f"/webchat/api/conversations/{self.cid}/heartbeat", headers=self.headers(),
+                             json={"last_seen_id": last_seen_id})
+        assert r.status_code == 204
+        return r
+
+
+@pytest.fixture
+def visitor(client, webchat):
+    return lambda name="", email=None: Visitor(client, name, email)
+
+
+class _Sink:
+    def __init__(self, box):
+        self.box = box
+
+    async def handle_DATA(self, server, session, envelope):
+        self.box.append((envelope.rcpt_tos, email.message_from_bytes(envelope.content, policy=email.policy.default)))
+        return "250 OK"
+
+
+class SmtpServer:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 and an ephemeral port."""
+
+    def __init__(self):
+        self.received = []
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        future = asyncio.run_coroutine_threadsafe(
+            self.loop.create_server(lambda: SMTP(_Sink(self.received)), "127.0.0.1", 0), self.loop)
+        self.server = future.result(10)
+        self.port = self.server.sockets[0].getsockname()[1]
+
+    def close(self):
+        async def stop():
+            self.server.close()
+            await self.server.wait_closed()
+        asyncio.run_coroutine_threadsafe(stop(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+
+
+class SmtpSender:
+    """Stands in for the email plugin: implements ``helpline_send_email``
+    with smtplib against the local server."""
+
+    def __init__(self, port):
+        self.port = port
+
+    @hookimpl
+    def helpline_send_email(self, message):
+        if "From" not in message:
+            message["From"] = "support@shop.example.test"
+        with smtplib.SMTP("127.0.0.1", self.port, timeout=10) as smtp:
+            smtp.send_message(message)
+        return True
+
+
+@pytest.fixture
+def smtp(register_plugin):
+    server = SmtpServer()
+    register_plugin(SmtpSender(server.port), "test-smtp-sender")
+    yield server
+    server.close()
+
+
+class LiveServer:
+    def __init__(self, app):
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.thread.join(10)
+
+
+@pytest.fixture
+def live_server(app):
+    server = LiveServer(app)
+    yield server
+    server.close()

@@ -1,0 +1,125 @@
+"""The follow-up email, through a real local SMTP server: sent once, only
+after the visitor left, an agent answered, and more than the delay passed."""
+import pytest
+from flask import render_template_string
+from playhouse.test_utils import assert_query_count
+
+from app.models import Ticket
+from app.services.messages import reply
+from plugins.webchat import tasks
+from plugins.webchat.models import Conversation, FollowupEmail
+
+
+def sweep():
+    return tasks.send_followups.call_local()
+
+
+@pytest.fixture
+def chat(visitor, smtp, make_agent, clock):
+    """A visitor with an email who wrote, an agent who answered, then the
+    visitor left (their stream closed)."""
+    v = visitor("Ada", "ada@example.net")
+    v.say("Do you ship to Canada?")
+    ticket = Ticket.get(Ticket.channel == "webchat")
+    clock.advance(minutes=1)
+    reply(ticket, make_agent(name="Grace Hopper"), "Yes, in 5 days.")
+    Conversation.update(left_at=clock.now()).where(Conversation.public_id == v.cid).execute()
+    return v, ticket
+
+
+def body(mail):
+    return mail.get_content()
+
+
+def test_sent_once_after_the_delay(chat, smtp, clock, app):
+    v, ticket = chat
+    clock.advance(minutes=2)                 # exactly 3 minutes after the visitor's message
+    assert sweep() == 0 and smtp.received == []
+    clock.advance(seconds=1)
+    assert sweep() == 1
+    assert len(smtp.received) == 1
+    rcpts, mail = smtp.received[0]
+    assert rcpts == ["ada@example.net"]
+    assert "Yes, in 5 days." in body(mail) and "Grace:" in body(mail) and "Hello Ada" in body(mail)
+    clock.advance(minutes=10)
+    assert sweep() == 0 and len(smtp.received) == 1
+    assert FollowupEmail.select().count() == 1
+    with app.test_request_context():   # agents see it in the ticket sidebar
+        html = render_template_string('{% include "webchat/sidebar.html" %}', ticket=ticket)
+    assert "1 follow-up email sent" in html and 'data-webchat-presence="left"' in html
+
+
+def test_later_replies_get_their_own_email_without_the_old_ones(chat, smtp, clock, make_agent):
+    v, ticket = chat
+    clock.advance(minutes=5)
+    sweep()
+    reply(ticket, make_agent(), "Tracking number: 42")
+    clock.advance(minutes=1)
+    assert sweep() == 1
+    latest = body(smtp.received[-1][1])
+    assert "Tracking number: 42" in latest and "Yes, in 5 days." not in latest
+
+
+def test_not_sent_while_the_visitor_is_connected(chat, smtp, clock):
+    v, ticket = chat
+    v.heartbeat()                            # the page is open again
+    clock.advance(minutes=5)
+    v.heartbeat()
+    assert sweep() == 0 and smtp.received == []
+    clock.advance(seconds=61)                # heartbeat lost
+    assert sweep() == 1
+
+
+def test_not_sent_when_the_visitor_saw_the_reply(chat, smtp, clock):
+    v, ticket = chat
+    assert "Yes, in 5 days." in [m["text"] for m in v.messages()]
+    clock.advance(minutes=5)
+    assert sweep() == 0 and smtp.received == []
+
+
+def test_not_sent_without_an_agent_answer_after_the_last_message(chat, smtp, clock):
+    v, ticket = chat
+    clock.advance(minutes=1)
+    v.say("Also, do you ship to Mexico?")
+    Conversation.update(left_at=clock.now()).where(Conversation.public_id == v.cid).execute()
+    clock.advance(minutes=10)
+    assert sweep() == 0 and smtp.received == []
+
+
+def test_not_sent_without_an_email(visitor, smtp, make_agent, clock):
+    v = visitor("Anonymous")
+    v.say("Hi")
+    reply(Ticket.get(Ticket.channel == "webchat"), make_agent(), "Hello!")
+    Conversation.update(left_at=clock.now()).execute()
+    clock.advance(minutes=10)
+    assert sweep() == 0 and smtp.received == []
+
+
+def test_without_an_email_sender_nothing_is_lost(visitor, webchat, make_agent, clock, smtp, app):
+    v = visitor("Ada", "ada@example.net")
+    v.say("Hi")
+    reply(Ticket.get(Ticket.channel == "webchat"), make_agent(), "Hello!")
+    Conversation.update(left_at=clock.now()).execute()
+    clock.advance(minutes=10)
+    app.extensions["helpline.plugins"].unregister("test-smtp-sender")
+    assert sweep() == 0
+    from .conftest import SmtpSender
+    app.extensions["helpline.plugins"].register(SmtpSender(smtp.port), "test-smtp-sender")
+    assert sweep() == 1 and len(smtp.received) == 1
+
+
+def test_sweep_cost_does_not_grow_per_conversation(visitor, smtp, make_agent, clock):
+    agent = make_agent()
+    for n in range(6):
+        visitor(f"V{n}", f"v{n}@example.net").say("Hi")
+    for ticket in Ticket.select():
+        reply(ticket, agent, "Hello!")
+    Conversation.update(left_at=clock.now()).execute()
+    clock.advance(minutes=10)
+    from plugins.webchat.followup import _replies_for, due
+    with assert_query_count(2):   # plugin-state version check + one query for all candidates
+        candidates = due()
+    with assert_query_count(1):
+        replies = _replies_for(candidates)
+    assert len(candidates) == 6 and all(len(r) == 1 for r in replies.values())
+    assert sweep() == 6 and len(smtp.received) == 6
