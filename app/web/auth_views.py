@@ -43,7 +43,9 @@ def index():
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     """The login form; a wrong email or password gets one vague message so
-    it does not tell which accounts exist."""
+    it does not tell which accounts exist. A form shown again with an error
+    answers 200, like every UI form: browsers log 4xx documents as console
+    errors, and the page itself says what went wrong."""
     target = safe_next(request.values.get("next"), url_for("web.inbox", view="mine"))
     if request.method == "GET":
         if current_agent() is not None:
@@ -53,11 +55,11 @@ def login():
         data = LoginSchema().load(request.form.to_dict(), unknown=ma.EXCLUDE)
     except ma.ValidationError:
         return render_template("web/login.html", next=target, email=request.form.get("email", "")[:254],
-                               error=_("Enter your email and password.")), 400
+                               error=_("Enter your email and password."))
     agent = Agent.get_or_none((Agent.email == data["email"].strip().lower()) & (Agent.is_active == True))  # noqa: E712
     if agent is None or not check_password(agent, data["password"]):
         return render_template("web/login.html", next=target, email=data["email"],
-                               error=_("Wrong email or password.")), 401
+                               error=_("Wrong email or password."))
     start_session(agent)
     return redirect(target)
 

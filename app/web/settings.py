@@ -35,9 +35,9 @@ def _settings_form(name, template, title, back):
                 return done(back, _("Settings saved."))
         raw = request.form.to_dict()
     fields = fields_for(schema, plugins.get_settings(name), errors, raw)
-    status = 400 if errors else 200
+    # 200 even with errors (see web.login): the page shows each field's error.
     return render_template(template, fields=fields, plugin=name, title=title,
-                           form_errors=errors.get("_schema", []), has_errors=bool(errors)), status
+                           form_errors=errors.get("_schema", []), has_errors=bool(errors))
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -131,8 +131,7 @@ def settings_agents():
             return done(url_for("web.settings_agents"), _("Agent added."))
     agents = list(Agent.select().order_by(Agent.is_active.desc(), Agent.name))
     return render_template("web/settings_agents.html", agents=agents, roles=ROLES, role_labels=role_labels(),
-                           errors=errors, raw={k: v for k, v in raw.items() if k != "password"}), \
-        (400 if errors else 200)
+                           errors=errors, raw={k: v for k, v in raw.items() if k != "password"})
 
 
 @bp.post("/settings/agents/<int:agent_id>")
