@@ -73,6 +73,12 @@ def wait_live(page):
     page.wait_for_function("document.body.dataset.live === '1'")
 
 
+@pytest.fixture(name="wait_live")
+def wait_live_fixture():
+    """``wait_live(page)``: the page's scripts run and its stream is open."""
+    return wait_live
+
+
 @pytest.fixture
 def pages(browser, live_server):
     opened = Pages(browser, live_server)

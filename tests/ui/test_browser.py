@@ -18,7 +18,8 @@ def helpline_config():
     return {"WTF_CSRF_ENABLED": True}
 
 
-def test_login_live_ticket_reply_note_and_status(pages, make_agent, fake_channel, outside, screenshot, clock):
+def test_login_live_ticket_reply_note_and_status(pages, wait_live, make_agent, fake_channel, outside, screenshot,
+                                                 clock):
     alice = make_agent(role="support", name="Alice Agent")
     bob = make_agent(role="manager", name="Bob Boss")
 
@@ -34,7 +35,6 @@ def test_login_live_ticket_reply_note_and_status(pages, make_agent, fake_channel
     bob_page = pages.login(bob)
     page.get_by_role("link", name=re.compile("^Unassigned")).click()
     page.wait_for_url("**/inbox/unassigned")
-    from tests.ui.conftest import wait_live
     wait_live(page)
     expect(page.locator("#empty-list")).to_be_visible()
 
@@ -97,6 +97,7 @@ def test_login_live_ticket_reply_note_and_status(pages, make_agent, fake_channel
     expect(page.locator("#tag-list")).to_contain_text("vip")
     screenshot(page, "ticket")
 
+    wait_live(page)  # scripts are attached: shortcuts work
     page.keyboard.press("s")
     expect(page.locator("#snooze-first")).to_be_focused()
     page.get_by_role("button", name="4h").click()
@@ -115,17 +116,17 @@ def test_login_live_ticket_reply_note_and_status(pages, make_agent, fake_channel
     assert tickets.tags_of(ticket) == ["shipping", "vip"]
 
     # ? shows the shortcuts.
+    wait_live(page)
     page.keyboard.press("?")
     expect(page.get_by_role("dialog")).to_contain_text("Keyboard shortcuts")
     page.keyboard.press("Escape")
 
 
-def test_snooze_until_a_picked_time_and_live_status(pages, make_agent, fake_channel, outside, clock):
+def test_snooze_until_a_picked_time_and_live_status(pages, wait_live, make_agent, fake_channel, outside, clock):
     agent = make_agent(role="support", name="Dana")
     ticket = fake_channel.receive("Call me next week").ticket
     page = pages.login(agent)
     page.goto(f"/t/{ticket.id}")
-    from tests.ui.conftest import wait_live
     wait_live(page)
     page.get_by_label("Until").fill("2026-01-12T08:30")
     page.get_by_role("button", name="Snooze until then").click()
@@ -138,14 +139,13 @@ def test_snooze_until_a_picked_time_and_live_status(pages, make_agent, fake_chan
     expect(page.locator("#ticket-status")).to_have_text("Closed")
 
 
-def test_bulk_close_and_saved_view(pages, make_agent, fake_channel, screenshot):
+def test_bulk_close_and_saved_view(pages, wait_live, make_agent, fake_channel, screenshot):
     agent = make_agent(role="manager", name="Maya Manager")
     made = [fake_channel.receive(f"Problem {i}", email=f"p{i}@example.net").ticket for i in range(4)]
     for t in made[:2]:
         tickets.change_tags(t, add=["refund"])
     page = pages.login(agent)
     page.goto("/inbox/unassigned")
-    from tests.ui.conftest import wait_live
     wait_live(page)
     expect(page.locator("#bulk-form")).to_be_hidden()
     for t in made[:3]:
