@@ -15,7 +15,7 @@ from ..permissions import Forbidden, can
 from ..plugins import get_plugins
 from ..services import NotFound, ServiceError, tickets, views
 from .blueprint import bp
-from .helpers import done, failed, from_local_input, page_require, safe_next
+from .helpers import done, failed, page_require, safe_next
 
 STATUSES = ("open", "snoozed", "closed")
 SORTS = {"updated-desc": ("updated", "desc"), "updated-asc": ("updated", "asc"),
@@ -94,13 +94,12 @@ def _view_or_404(agent, view):
 
 def _page(agent, view, query):
     base = views.view_filters(agent, view)
-    filters = to_filters(query, {})
     sort, order = SORTS[query.get("sort", "updated-desc")]
     # The status tab replaces the view's status; "any" removes it.
     effective = to_filters(query, base)
     rows, cursor = views.list_tickets(agent, view="all", filters=effective, sort=sort, order=order,
                                       limit=PAGE_SIZE, cursor=query.get("cursor"))
-    return rows, cursor, base, filters, effective
+    return rows, cursor, base, effective
 
 
 @bp.get("/inbox/<view>")
@@ -111,11 +110,11 @@ def inbox(view):
     view, saved = _view_or_404(agent, view)
     query, errors = parse_query(request.args)
     try:
-        rows, cursor, base, _filters, effective = _page(agent, view, query)
+        rows, cursor, base, effective = _page(agent, view, query)
     except ServiceError as exc:
         query.pop("cursor", None)
         errors = {exc.field or "cursor": [exc.message]}
-        rows, cursor, base, _filters, effective = _page(agent, view, query)
+        rows, cursor, base, effective = _page(agent, view, query)
     titles = {"mine": _("My inbox"), "unassigned": _("Unassigned"), "all": _("All tickets")}
     args = {k: v for k, v in request.args.items() if k in ListQuery._declared_fields and k != "cursor"}
     return render_template(
@@ -233,6 +232,3 @@ def delete_view(view_id):
         return failed(url_for("web.inbox", view=view_id), str(exc), status=403)
     return done(url_for("web.inbox", view="mine"), _("View deleted."))
 
-
-# Keep the picker helper importable by the ticket page.
-__all__ = ["inbox_agents", "SNOOZE_PRESETS", "from_local_input"]

@@ -133,6 +133,11 @@ def test_snooze_until_a_picked_time_and_live_status(pages, wait_live, make_agent
     expect(page.locator("#ticket-status")).to_have_text("Snoozed")
     import datetime as dt
     assert refresh(ticket).snoozed_until == dt.datetime(2026, 1, 12, 8, 30)
+    # The presence switch.
+    with page.expect_response(lambda r: r.url.endswith("/presence") and r.request.method == "POST"):
+        page.get_by_label("My status").select_option("away")
+    from app.models import Agent
+    assert Agent.get_by_id(agent.id).presence == "away"
     # Someone else closes it: this page follows without reload.
     wait_live(page)
     outside(lambda: tickets.close(Ticket.get_by_id(ticket.id)))

@@ -140,3 +140,98 @@ def test_csrf_is_enforced_on_ui_forms(app, client, login, agent, fake_channel):
     refused = client.post(f"/t/{ticket.id}/status", data={"action": "close"})
     assert refused.status_code == 400 and b"Form expired" in refused.data
     assert Ticket.get_by_id(ticket.id).status == "open"
+
+
+def test_presence_switch_and_heartbeat(client, login, agent, clock):
+    login(client, agent)
+    answer = client.post("/presence", data={"presence": "away"}).get_json()
+    assert answer == {"presence": "away", "effective": "away"}
+    clock.advance(seconds=60)
+    assert client.post("/presence").get_json()["effective"] == "away"  # a heartbeat keeps the choice
+    from app.models import Agent
+    assert Agent.get_by_id(agent.id).heartbeat_at == clock.now()
+    assert client.post("/presence", data={"presence": "busy"}).status_code == 400
+
+
+def test_typing_publishes_an_agent_typing_event(app, client, login, agent, fake_channel):
+    from app.events import get_bus
+    ticket = fake_channel.receive("Hi").ticket
+    login(client, agent)
+    with get_bus().subscribe() as sub:
+        assert client.post(f"/t/{ticket.id}/typing").status_code == 200
+        event = sub.get(timeout=5)
+    assert event["type"] == "typing"
+    assert event["data"] == {"ticket_id": ticket.id, "who": "agent", "agent_id": agent.id, "name": agent.name}
+
+
+def test_thread_shows_last_50_and_loads_older(client, login, agent, fake_channel, clock):
+    ticket = fake_channel.receive("Message 0").ticket
+    for i in range(1, 60):
+        clock.advance(seconds=1)
+        fake_channel.receive(f"Message {i}")
+    login(client, agent)
+    page = client.get(f"/t/{ticket.id}").data.decode()
+    assert page.count('class="msg msg-inbound"') == 50 and "Message 59" in page and ">Message 9<" not in page
+    assert 'id="load-older"' in page
+    first_shown = messages.thread(ticket)[0][0].id
+    older = client.get(f"/t/{ticket.id}/messages?before={first_shown}").get_json()
+    assert older["more"] is False and len(older["ids"]) == 10 and "Message 0" in older["html"]
+    # Opening the ticket marked it read.
+    from app.services import views
+    assert views.unread_count(agent, "unassigned") == 0
+
+
+def test_overview_panels_and_empty_state(client, login, agent, fake_channel, register_plugin):
+    from app.hookspecs import hookimpl
+    from app.registry import Panel
+
+    ticket = fake_channel.receive("Hi", name="Pat Buyer").ticket
+    login(client, agent)
+    assert b"No customer panels are turned on." in client.get(f"/t/{ticket.id}").data
+
+    class Orders(Panel):
+        slug, title = "orders", "Recent orders"
+
+        def render_data(self, profile):
+            return {"Orders": 3, "Customer": profile.name}
+
+    class Broken(Panel):
+        slug, title = "broken", "Broken panel"
+
+        def render_data(self, profile):
+            raise RuntimeError("backend down")
+
+    class PanelPlugin:
+        @hookimpl
+        def helpline_register_panels(self):
+            return [Orders, Broken]
+
+    register_plugin(PanelPlugin(), "panels-test")
+    page = client.get(f"/t/{ticket.id}").data.decode()
+    assert "Recent orders" in page and "<dd>Pat Buyer</dd>" in page
+    assert "Broken panel" in page and "This panel could not be loaded." in page
+    assert "No customer panels are turned on." not in page
+
+
+def test_plugin_fragments_fill_the_ui_slots(app, client, login, make_agent, fake_channel, register_plugin):
+    from jinja2 import ChoiceLoader, DictLoader
+    from app.hookspecs import hookimpl
+
+    slots = ("head", "composer_tools", "bulk_actions", "ticket_sidebar", "settings_nav")
+    app.jinja_env.loader = ChoiceLoader([DictLoader({f"slots-test/{s}.html": f"<i>slot:{s}</i>" for s in slots}),
+                                         app.jinja_env.loader])
+
+    class SlotPlugin:
+        @hookimpl
+        def helpline_register_ui_fragments(self):
+            return [(s, f"slots-test/{s}.html") for s in slots]
+
+    register_plugin(SlotPlugin(), "slots-test")
+    ticket = fake_channel.receive("Hi").ticket
+    login(client, make_agent(role="owner"))
+    html = (client.get(f"/t/{ticket.id}").data + client.get("/inbox/all").data + client.get("/settings").data).decode()
+    for s in slots:
+        assert f"<i>slot:{s}</i>" in html, s
+    from app.plugins import get_plugins
+    get_plugins().set_enabled("slots-test", False)
+    assert b"slot:" not in client.get(f"/t/{ticket.id}").data
