@@ -99,9 +99,13 @@ def thread_part(ticket_id):
     except ValueError:
         return jsonify(error={"message": _("Message ids are numbers."), "field": "before"}), 400
     if after:
-        rows = list(messages.thread(ticket, limit=THREAD_PAGE)[0])
-        rows = [m for m in rows if m.id > after]
-        more = False
+        # Newer messages, oldest first; ``more`` says another call is needed.
+        rows = list(Message.select(Message, Agent)
+                    .join(Agent, JOIN.LEFT_OUTER, on=(Message.author_agent == Agent.id))
+                    .where((Message.ticket == ticket.id) & (Message.id > after))
+                    .order_by(Message.id).limit(THREAD_PAGE + 1))
+        more = len(rows) > THREAD_PAGE
+        rows = rows[:THREAD_PAGE]
     else:
         rows, more = messages.thread(ticket, limit=THREAD_PAGE, before=before or None)
     html = render_template("web/_messages.html", thread=rows, ticket=ticket)

@@ -81,7 +81,7 @@ def test_login_live_ticket_reply_note_and_status(pages, wait_live, make_agent, f
     page.keyboard.press("n")
     expect(page.get_by_role("tab", name=re.compile("Internal note"))).to_have_attribute("aria-selected", "true")
     page.keyboard.type("@Bob can you refund the shipping?")
-    page.get_by_role("button", name="Add note").click()
+    page.keyboard.press("Control+Enter")
     expect(page.locator(".msg-note")).to_contain_text("@Bob can you refund the shipping?")
     expect(bob_page.locator(".toast").filter(has_text="mentioned you")).to_have_text(
         f"Alice Agent mentioned you on ticket #{ticket_id}")
@@ -230,3 +230,19 @@ def test_unread_badge_setting_and_plugins_page(pages, make_agent, fake_channel, 
     expect(page.locator(".flash-success")).to_have_text("Settings saved.")
     assert get_plugins().get_settings("fake-channel")["max_length"] == 320
     assert Message.select().count() == 1
+
+    # Agents and roles: add a support agent, then make them a manager.
+    page.get_by_role("link", name="Agents and roles").first.click()
+    page.get_by_label("Name", exact=True).fill("Nico New")
+    page.get_by_label("Email", exact=True).fill("nico@example.com")
+    page.get_by_label("Password", exact=True).fill("short")
+    page.get_by_role("button", name="Add agent").click()
+    expect(page.locator("#agent-password-error")).to_contain_text("8")
+    page.get_by_label("Password", exact=True).fill("a long password")
+    page.get_by_role("button", name="Add agent").click()
+    expect(page.locator(".flash-success")).to_have_text("Agent added.")
+    page.get_by_label("Role of Nico New").select_option("manager")
+    page.locator('tr[data-agent="nico@example.com"]').get_by_role("button", name="Change").click()
+    expect(page.locator(".flash-success")).to_have_text("Nico New updated.")
+    from app.models import Agent
+    assert Agent.get(Agent.email == "nico@example.com").role == "manager"

@@ -60,6 +60,8 @@
         if (!document.getElementById(li.id)) { thread.appendChild(li); }
       });
       scrollToEnd();
+      if (json.more) { again = true; }
+      Object.keys(pendingUpdates).forEach(refreshMessage);
     }).catch(function () {}).then(function () {
       loading = false;
       if (again) { again = false; loadNew(); }
@@ -84,6 +86,11 @@
       refusal.textContent = H.i18n.loadFailed;
       refusal.hidden = false;
     }).then(function () { submit.disabled = false; });
+  });
+
+  /* Ctrl+Enter (Cmd+Enter) sends from the text box. */
+  text.addEventListener("keydown", function (e) {
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); form.requestSubmit(); }
   });
 
   /* Tell others this agent is typing, at most every 3 s. */
@@ -118,15 +125,22 @@
     }
   });
 
-  document.addEventListener("helpline:message.updated", function (e) {
-    if (!mine(e)) { return; }
-    var old = document.getElementById("message-" + e.detail.message_id);
-    if (!old) { return; }
-    H.getText(body.dataset.messages + "/" + e.detail.message_id).then(function (html) {
+  /* A delivery update may overtake the message itself: remember it and
+     apply it once the message is on the page. */
+  var pendingUpdates = {};
+  function refreshMessage(id) {
+    var old = document.getElementById("message-" + id);
+    if (!old) { pendingUpdates[id] = true; return; }
+    delete pendingUpdates[id];
+    H.getText(body.dataset.messages + "/" + id).then(function (html) {
       var holder = document.createElement("ol");
       holder.innerHTML = html;
-      if (holder.firstElementChild) { old.replaceWith(holder.firstElementChild); }
+      var current = document.getElementById("message-" + id);
+      if (holder.firstElementChild && current) { current.replaceWith(holder.firstElementChild); }
     }).catch(function () {});
+  }
+  document.addEventListener("helpline:message.updated", function (e) {
+    if (mine(e)) { refreshMessage(e.detail.message_id); }
   });
 
   var sidebar = document.getElementById("sidebar");
