@@ -31,7 +31,7 @@ def test_login_live_ticket_reply_note_and_status(pages, wait_live, make_agent, f
     expect(login.get_by_role("alert")).to_have_text("Wrong email or password.")
     screenshot(login, "login")
 
-    page = pages.login(alice)
+    page = pages.login(alice, form=True)
     bob_page = pages.login(bob)
     page.get_by_role("link", name=re.compile("^Unassigned")).click()
     page.wait_for_url("**/inbox/unassigned")
