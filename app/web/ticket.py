@@ -76,15 +76,20 @@ def sidebar_context(ticket):
 @page_require("inbox")
 def ticket_page(ticket_id):
     """Show a ticket and mark its messages read for this agent."""
+    return render_ticket(_ticket_or_404(ticket_id))
+
+
+def render_ticket(ticket, draft="", refusal=None):
+    """The ticket page; after a refused reply (without scripts) it shows the
+    reason and keeps the draft, never putting the text in a URL."""
     agent = current_agent()
-    ticket = _ticket_or_404(ticket_id)
     thread, more = messages.thread(ticket, limit=THREAD_PAGE)
     views.mark_read(agent, ticket)
     view = _list_view()
-    refusal = messages.refusal_for(ticket)
+    refusal = refusal or messages.refusal_for(ticket)
     return render_template("web/ticket.html", thread=thread, more=more, view=view,
                            neighbours=neighbours(agent, view, ticket), refusal=refusal,
-                           draft=request.args.get("draft", "")[:2000], **sidebar_context(ticket))
+                           draft=draft, **sidebar_context(ticket))
 
 
 @bp.get("/t/<int:ticket_id>/messages")
@@ -159,8 +164,7 @@ def compose(ticket_id):
     except messages.ReplyRefused as exc:
         if wants_json():
             return jsonify(error={"message": exc.message, "code": exc.code, "field": "text"}), 409
-        return failed(url_for("web.ticket_page", ticket_id=ticket.id, view=_list_view(),
-                              draft=data["text"][:2000]), exc.message, field="text", status=409)
+        return render_ticket(ticket, draft=data["text"], refusal=exc.refusal)
     except ServiceError as exc:
         return failed(page, exc.message, field=exc.field or "text")
     text = _("Note added.") if data["mode"] == "note" else _("Reply queued.")

@@ -115,6 +115,16 @@ def test_login_live_ticket_reply_note_and_status(pages, wait_live, make_agent, f
     assert (ticket.status, ticket.assignee_id, ticket.reopen_count) == ("open", bob.id, 1)
     assert tickets.tags_of(ticket) == ["shipping", "vip"]
 
+    # j / k walk the list this ticket was opened from.
+    second = outside(fake_channel.receive, "Another question", email="dan@example.net").ticket
+    page.goto(f"/t/{ticket_id}?view=all")
+    wait_live(page)
+    page.keyboard.press("k")
+    page.wait_for_url(f"**/t/{second.id}?view=all")
+    wait_live(page)
+    page.keyboard.press("j")
+    page.wait_for_url(f"**/t/{ticket_id}?view=all")
+
     # ? shows the shortcuts.
     wait_live(page)
     page.keyboard.press("?")
