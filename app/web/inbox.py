@@ -6,7 +6,7 @@ import datetime as dt
 
 import marshmallow as ma
 from flask import abort, jsonify, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 
 from ..auth import current_agent
 from ..models import Agent, Tag
@@ -29,7 +29,7 @@ class ListQuery(ma.Schema):
     status = ma.fields.String(validate=ma.validate.OneOf(STATUSES + ("any",)))
     channel = ma.fields.String(validate=ma.validate.Length(max=32))
     assignee = ma.fields.String(validate=ma.validate.Regexp(r"^(|me|none|\d{1,12})$",
-                                                           error="Use me, none or an agent id."))
+                                                           error=_l("Use me, none or an agent id.")))
     tag = ma.fields.String(validate=ma.validate.Length(max=64))
     q = ma.fields.String(validate=ma.validate.Length(max=200))
     created_from = ma.fields.Date()

@@ -20,8 +20,8 @@ def helpline_config():
 
 def test_login_live_ticket_reply_note_and_status(pages, wait_live, make_agent, fake_channel, outside, screenshot,
                                                  clock):
-    alice = make_agent(role="support", name="Alice Agent")
-    bob = make_agent(role="manager", name="Bob Boss")
+    alice = make_agent(role="support", name="Alice Agent")  # logs in with the form
+    bob = make_agent(role="manager", name="Bob Boss", password=None)
 
     login = pages.new()
     login.goto("/login")
@@ -133,7 +133,7 @@ def test_login_live_ticket_reply_note_and_status(pages, wait_live, make_agent, f
 
 
 def test_snooze_until_a_picked_time_and_live_status(pages, wait_live, make_agent, fake_channel, outside, clock):
-    agent = make_agent(role="support", name="Dana")
+    agent = make_agent(role="support", name="Dana", password=None)
     ticket = fake_channel.receive("Call me next week").ticket
     page = pages.login(agent)
     page.goto(f"/t/{ticket.id}")
@@ -144,7 +144,7 @@ def test_snooze_until_a_picked_time_and_live_status(pages, wait_live, make_agent
     import datetime as dt
     assert refresh(ticket).snoozed_until == dt.datetime(2026, 1, 12, 8, 30)
     # The presence switch.
-    with page.expect_response(lambda r: r.url.endswith("/presence") and r.request.method == "POST"):
+    with page.expect_response(lambda r: r.url.endswith("/presence") and "away" in (r.request.post_data or "")):
         page.get_by_label("My status").select_option("away")
     from app.models import Agent
     assert Agent.get_by_id(agent.id).presence == "away"
@@ -155,7 +155,7 @@ def test_snooze_until_a_picked_time_and_live_status(pages, wait_live, make_agent
 
 
 def test_bulk_close_and_saved_view(pages, wait_live, make_agent, fake_channel, screenshot):
-    agent = make_agent(role="manager", name="Maya Manager")
+    agent = make_agent(role="manager", name="Maya Manager", password=None)
     made = [fake_channel.receive(f"Problem {i}", email=f"p{i}@example.net").ticket for i in range(4)]
     for t in made[:2]:
         tickets.change_tags(t, add=["refund"])
@@ -196,7 +196,7 @@ def test_bulk_close_and_saved_view(pages, wait_live, make_agent, fake_channel, s
 
 
 def test_unread_badge_setting_and_plugins_page(pages, make_agent, fake_channel, outside, screenshot):
-    admin = make_agent(role="admin", name="Ada Admin")
+    admin = make_agent(role="admin", name="Ada Admin", password=None)
     page = pages.login(admin)
     badge = page.locator("#unread-badge")
     expect(badge).to_be_visible()

@@ -10,10 +10,17 @@ from app.testing.factories import PASSWORD
 
 @pytest.fixture
 def agent(make_agent):
+    """A support agent logged in by cookie: no password, so no slow hashing."""
+    return make_agent(role="support", name="Sam Support", password=None)
+
+
+@pytest.fixture
+def agent_with_password(make_agent):
     return make_agent(role="support", name="Sam Support")
 
 
-def test_login_page_logs_in_and_out(client, agent):
+def test_login_page_logs_in_and_out(client, agent_with_password):
+    agent = agent_with_password
     page = client.get("/t/1")
     assert page.status_code == 302 and "/login" in page.headers["Location"]
     wrong = client.post("/login", data={"email": agent.email, "password": "nope"})
@@ -25,7 +32,8 @@ def test_login_page_logs_in_and_out(client, agent):
     assert client.get("/inbox/all").status_code == 302
 
 
-def test_login_never_redirects_off_site(client, agent):
+def test_login_never_redirects_off_site(client, agent_with_password):
+    agent = agent_with_password
     answer = client.post("/login", data={"email": agent.email, "password": PASSWORD, "next": "//evil.example/x"})
     assert answer.headers["Location"].endswith("/inbox/mine")
 
@@ -33,7 +41,7 @@ def test_login_never_redirects_off_site(client, agent):
 @pytest.mark.parametrize("role", ["analyst", "content_creator"])
 def test_roles_outside_the_inbox_get_403_pages(client, login, make_agent, fake_channel, role):
     ticket = fake_channel.receive("Hi").ticket
-    login(client, make_agent(role=role))
+    login(client, make_agent(role=role, password=None))
     for url in ("/inbox/mine", f"/t/{ticket.id}", "/settings", "/nav/counts"):
         page = client.get(url)
         assert page.status_code == 403, url
@@ -44,7 +52,7 @@ def test_roles_outside_the_inbox_get_403_pages(client, login, make_agent, fake_c
 
 @pytest.mark.parametrize("role,allowed", [("owner", True), ("admin", True), ("manager", False), ("support", False)])
 def test_settings_pages_for_owner_and_admin_only(client, login, make_agent, role, allowed):
-    login(client, make_agent(role=role))
+    login(client, make_agent(role=role, password=None))
     for url in ("/settings", "/settings/plugins", "/settings/agents"):
         assert client.get(url).status_code == (200 if allowed else 403), url
     assert client.get("/inbox/mine").status_code == 200
@@ -103,7 +111,7 @@ def test_refused_reply_shows_reason_and_keeps_draft(client, login, agent, fake_c
 
 
 def test_plugin_settings_form_shows_field_errors(client, login, make_agent, fake_channel):
-    login(client, make_agent(role="admin"))
+    login(client, make_agent(role="admin", password=None))
     form = client.get("/settings/plugins/fake-channel")
     assert b'name="max_length"' in form.data and b'type="number"' in form.data
     bad = client.post("/settings/plugins/fake-channel", data={"signature": "x", "max_length": "0"})
@@ -117,8 +125,8 @@ def test_plugin_settings_form_shows_field_errors(client, login, make_agent, fake
 
 
 def test_agents_page_adds_agents_and_protects_owners(client, login, make_agent):
-    admin = make_agent(role="admin")
-    owner = make_agent(role="owner")
+    admin = make_agent(role="admin", password=None)
+    owner = make_agent(role="owner", password=None)
     login(client, admin)
     bad = client.post("/settings/agents", data={"email": "nope", "name": "X", "role": "support",
                                                 "password": "short"})
@@ -228,7 +236,7 @@ def test_plugin_fragments_fill_the_ui_slots(app, client, login, make_agent, fake
 
     register_plugin(SlotPlugin(), "slots-test")
     ticket = fake_channel.receive("Hi").ticket
-    login(client, make_agent(role="owner"))
+    login(client, make_agent(role="owner", password=None))
     html = (client.get(f"/t/{ticket.id}").data + client.get("/inbox/all").data + client.get("/settings").data).decode()
     for s in slots:
         assert f"<i>slot:{s}</i>" in html, s
