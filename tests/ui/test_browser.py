@@ -218,6 +218,7 @@ def test_unread_badge_setting_and_plugins_page(pages, make_agent, fake_channel, 
     page.get_by_label("Support email address").fill("not-an-address")
     page.get_by_role("button", name="Save settings").click()
     expect(page.locator("#field-support_email-error")).to_have_text("Not a valid email address.")
+    screenshot(page, "settings")
 
     page.get_by_role("link", name="Plugins").first.click()
     row = page.locator('tr[data-plugin="fake-channel"]')
