@@ -122,9 +122,13 @@ def outside(app):
 
 
 @pytest.fixture
-def screenshot():
-    """``screenshot(page, "name")`` writes docs/img/name.png for the user guide."""
+def screenshot(tmp_path):
+    """``screenshot(page, "name")``: with ``UI_SCREENSHOTS=1`` it writes
+    docs/img/name.png for the user guide; otherwise into the test's temporary
+    folder, so an ordinary test run leaves the worktree clean."""
+    folder = IMG_DIR if os.environ.get("UI_SCREENSHOTS") == "1" else str(tmp_path)
+
     def shoot(page, name):
-        os.makedirs(IMG_DIR, exist_ok=True)
-        page.screenshot(path=os.path.join(IMG_DIR, f"{name}.png"))
+        os.makedirs(folder, exist_ok=True)
+        page.screenshot(path=os.path.join(folder, f"{name}.png"))
     return shoot
