@@ -243,3 +243,20 @@ def test_plugin_fragments_fill_the_ui_slots(app, client, login, make_agent, fake
     from app.plugins import get_plugins
     get_plugins().set_enabled("slots-test", False)
     assert b"slot:" not in client.get(f"/t/{ticket.id}").data
+
+
+def test_ticket_page_queries_do_not_grow_with_the_thread(client, login, agent, fake_channel):
+    from playhouse.test_utils import count_queries
+    ticket = fake_channel.receive("First").ticket
+    login(client, agent)
+    client.get(f"/t/{ticket.id}")
+
+    def queries():
+        with count_queries() as counter:
+            assert client.get(f"/t/{ticket.id}").status_code == 200
+        return counter.count
+    few = queries()
+    for i in range(20):
+        messages.add_note(ticket, agent, f"Note {i}")
+        fake_channel.receive(f"Customer {i}")
+    assert queries() == few
