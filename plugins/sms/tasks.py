@@ -1,0 +1,44 @@
+"""Background work of the SMS plugin: automatic replies and team alerts,
+sent after the inbound message is committed so a slow provider never delays
+Twilio's webhook."""
+import logging
+
+from flask_babel import gettext as _
+
+from app.models import Ticket
+from app.plugins import get_plugins
+from app.registry import DeliveryError
+from app.services.messages import add_notice
+from app.tasks import task
+
+from . import alerts, autoresponder, twilio_api
+
+log = logging.getLogger(__name__)
+
+
+@task()
+def send_automatic_sms(phone, kind, ticket_id=None):
+    """Send the autoresponder (``kind="autoresponder"``) or the help reply
+    (``kind="help"``) straight through Twilio. It is not an agent reply: it
+    never arms the auto-close clock; the ticket gets a notice instead."""
+    settings = get_plugins().get_settings("sms")
+    body = autoresponder.help_text(settings) if kind == "help" else autoresponder.autoresponder_text(settings)
+    ticket = Ticket.get_or_none(Ticket.id == ticket_id) if ticket_id else None
+    try:
+        sent = twilio_api.send_sms(settings, phone, body)
+    except DeliveryError as exc:
+        log.warning("automatic SMS (%s) to %s failed: %s", kind, phone, exc)
+        if ticket is not None:
+            add_notice(ticket, _("The automatic SMS reply could not be sent: %(error)s", error=str(exc)),
+                       meta={"sms": {"automatic": kind, "error": str(exc)[:500]}})
+        return None
+    if ticket is not None:
+        add_notice(ticket, _("Automatic SMS reply sent: %(text)s", text=body),
+                   meta={"sms": {"automatic": kind, "sid": sent.sid, "status": sent.status}})
+    return sent.sid
+
+
+@task()
+def send_new_sms_alert(ticket_id, message_id):
+    """Email the team about a new SMS ticket (see ``alerts.send_for``)."""
+    return alerts.send_for(ticket_id, message_id)
