@@ -36,7 +36,8 @@ def test_links_are_shortened_and_clicks_counted(sms, ticket, make_agent):
 
 
 def test_clicks_for_many_messages_in_one_query(sms, ticket, make_agent):
-    ids = [reply(ticket, make_agent(), f"See https://shop.example.com/p/{n} and https://shop.example.com/q/{n}").id
+    agent = make_agent()
+    ids = [reply(ticket, agent, f"See https://shop.example.com/p/{n} and https://shop.example.com/q/{n}").id
            for n in range(4)]
     for form in sms.twilio.sent:
         for code in _short_codes(form["Body"]):
