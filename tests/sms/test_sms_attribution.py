@@ -13,8 +13,8 @@ from sms_kit import CUSTOMER
 
 
 @pytest.fixture
-def token(app, make_agent):
-    return create_token(make_agent(role="support"), "marketing system")[1]
+def token(app, new_agent):
+    return create_token(new_agent(role="support"), "marketing system")[1]
 
 
 def _send(sms, token, **body):
@@ -37,9 +37,9 @@ def test_the_api_records_sent_sms(sms, token, clock):
     assert again.status_code == 200 and again.get_json()["id"] == body["id"]
 
 
-def test_the_api_needs_a_token_and_valid_input(sms, token, make_agent):
+def test_the_api_needs_a_token_and_valid_input(sms, token, new_agent):
     assert sms.client.post("/sms/api/sent", json={"phone": CUSTOMER}).status_code == 401
-    analyst = create_token(make_agent(role="analyst"), "t")[1]
+    analyst = create_token(new_agent(role="analyst"), "t")[1]
     assert _send(sms, analyst).status_code == 403
     response = _send(sms, token, source_type="blast", source_id="")
     assert response.status_code == 422
