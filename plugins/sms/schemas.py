@@ -1,6 +1,7 @@
 """Marshmallow schemas of the SMS plugin: the merchant's settings, Twilio's
 webhook forms and the attribution API body. Every string is bounded."""
 import datetime as dt
+import functools
 import re
 
 import marshmallow as ma
@@ -25,16 +26,30 @@ SID = r"^{prefix}[0-9a-fA-F]{{32}}$"
 _templates = SandboxedEnvironment(autoescape=False)
 
 
+@functools.lru_cache(maxsize=32)
+def _compiled(template):
+    return _templates.from_string(template)
+
+
 def render(template, **context):
     """Render a merchant's SMS template (sandboxed: a template cannot reach Python)."""
-    return _templates.from_string(str(template)).render(**context).strip()
+    return _compiled(str(template)).render(**context).strip()
 
 
-def _valid_template(value):
+@functools.lru_cache(maxsize=32)
+def _template_error(value):
+    # Settings are loaded on every webhook: parse each template text once.
     try:
         _templates.parse(value)
     except TemplateSyntaxError as exc:
-        raise ma.ValidationError(str(_l("The template is not valid: %(error)s", error=exc.message)))
+        return exc.message or "syntax error"
+    return None
+
+
+def _valid_template(value):
+    error = _template_error(str(value))
+    if error:
+        raise ma.ValidationError(str(_l("The template is not valid: %(error)s", error=error)))
 
 
 def _url(**kwargs):
