@@ -66,7 +66,11 @@ def send_for(ticket_id, message_id):
     message = Message.get_or_none(Message.id == message_id)
     if ticket is None or message is None:
         return False
-    accepted = hook().helpline_send_email(message=build(ticket, message, settings["email_alert_recipients"]))
+    try:
+        accepted = hook().helpline_send_email(message=build(ticket, message, settings["email_alert_recipients"]))
+    except Exception:   # SMTP trouble: the alert is lost, never the SMS (the ticket is in the inbox)
+        log.exception("SMS alert for ticket %s could not be sent", ticket_id)
+        return False
     if accepted is None:
         log.warning("SMS alert for ticket %s not sent: no enabled plugin sends email "
                     "(turn on and configure the email plugin)", ticket_id)

@@ -4,6 +4,7 @@ Twilio's webhook."""
 import logging
 
 from flask_babel import gettext as _
+from jinja2 import TemplateError
 
 from app.models import Ticket
 from app.plugins import get_plugins
@@ -22,9 +23,9 @@ def send_automatic_sms(phone, kind, ticket_id=None):
     (``kind="help"``) straight through Twilio. It is not an agent reply: it
     never arms the auto-close clock; the ticket gets a notice instead."""
     settings = get_plugins().get_settings("sms")
-    body = autoresponder.help_text(settings) if kind == "help" else autoresponder.autoresponder_text(settings)
     ticket = Ticket.get_or_none(Ticket.id == ticket_id) if ticket_id else None
     try:
+        body = _text(settings, kind)
         sent = twilio_api.send_sms(settings, phone, body)
     except DeliveryError as exc:
         log.warning("automatic SMS (%s) to %s failed: %s", kind, phone, exc)
@@ -42,3 +43,15 @@ def send_automatic_sms(phone, kind, ticket_id=None):
 def send_new_sms_alert(ticket_id, message_id):
     """Email the team about a new SMS ticket (see ``alerts.send_for``)."""
     return alerts.send_for(ticket_id, message_id)
+
+
+def _text(settings, kind):
+    """The automatic text; a merchant's template that fails at render time
+    or renders nothing is a delivery failure, never a crashed worker."""
+    try:
+        body = autoresponder.help_text(settings) if kind == "help" else autoresponder.autoresponder_text(settings)
+    except TemplateError as exc:
+        raise DeliveryError(_("The template could not be rendered: %(error)s", error=str(exc)), retryable=False)
+    if not body:
+        raise DeliveryError(_("The template gives an empty text."), retryable=False)
+    return body

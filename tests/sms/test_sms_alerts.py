@@ -105,3 +105,19 @@ def test_without_an_email_sender_the_settings_warn_and_the_log_says_why(sms, new
 def test_settings_warnings_are_for_admins(sms, new_agent, login):
     login(sms.client, new_agent(role="support"))
     assert sms.client.get("/sms/api/settings/warnings").status_code == 403
+
+
+class BrokenSender:
+    @hookimpl
+    def helpline_send_email(self, message):
+        raise smtplib.SMTPServerDisconnected("connection lost")
+
+
+def test_smtp_trouble_never_loses_the_sms(sms, register_plugin, caplog):
+    register_plugin(BrokenSender(), "broken-email-sender")
+    sms.configure(email_alert_enabled=True, email_alert_recipients=["team@shop.example"])
+    with caplog.at_level(logging.ERROR, logger="plugins.sms.alerts"):
+        assert sms.inbound("Hello").status_code == 200
+    from app.models import Message
+    assert Message.select().where(Message.direction == "inbound").count() == 1
+    assert any("could not be sent" in r.getMessage() for r in caplog.records)
