@@ -60,10 +60,8 @@ def _message(phone, sid, form, settings):
     from .tasks import send_automatic_sms, send_new_sms_alert
     with write_transaction():
         _lock_sender(phone)
-        known = (Message.select(Message.id, Message.ticket).where(
-            (Message.channel == "sms") & (Message.external_id == sid)).first())
-        if known is not None:
-            return Received("duplicate", message_id=known.id, ticket_id=known.ticket_id)
+        # A re-delivered MessageSid comes back from ingest as a duplicate
+        # before anything below is claimed.
         sent = attribution.candidate(phone, now(), settings["attribution_window_hours"])
         meta = {"sms": {"to": form["To"], "segments": form["NumSegments"]}}
         if sent is not None:
@@ -74,7 +72,7 @@ def _message(phone, sid, form, settings):
             attachments=[Attachment(filename=f"media-{i + 1}", content_type=m["content_type"], url=m["url"])
                          for i, m in enumerate(form["media"])])
         result = ingest(inbound)
-        if result.duplicate:  # a concurrent retry won the race
+        if result.duplicate:
             return Received("duplicate", message_id=result.message.id, ticket_id=result.ticket.id)
         attributed = sent is not None and attribution.claim(sent, result.message.id)
         if sent is not None and not attributed:
