@@ -119,7 +119,8 @@ def test_one_ticket_per_person(sms):
     tickets = _tickets()
     assert len(tickets) == 2
     mine = Ticket.get(Ticket.thread_key == CUSTOMER)
-    assert [m.text for m in mine.messages.where(Message.direction == "inbound").order_by(Message.id)] == ["First", "Second"]
+    inbound = mine.messages.where(Message.direction == "inbound").order_by(Message.id)
+    assert [m.text for m in inbound] == ["First", "Second"]
 
 
 def test_the_same_number_written_differently_is_the_same_person(sms):

@@ -25,24 +25,30 @@ def _keyword_events():
             .order_by(ProfileEvent.id)]
 
 
-@pytest.mark.parametrize("word", OPT_OUT)
-def test_opt_out_keywords_remove_consent_without_a_ticket(sms, word):
-    _known_customer("marketing")
-    assert sms.inbound(word).status_code == 200
-    assert sms.profile().sms_consent is None
+def _phone(n):
+    return f"+1555300{n:04d}"
+
+
+def test_each_opt_out_keyword_removes_consent_without_a_ticket(sms):
+    for n, word in enumerate(OPT_OUT):
+        profile = find_or_create(Sender(phone=_phone(n)))
+        profile.sms_consent = "marketing"
+        profile.save()
+        assert sms.inbound(word, phone=_phone(n)).status_code == 200
+        assert sms.profile(_phone(n)).sms_consent is None, word
+        event = _keyword_events()[-1]
+        assert event["keyword"] == word and event["action"] == "opt_out"
+        assert event["consent_before"] == "marketing" and event["consent_after"] is None
     assert Ticket.select().count() == 0 and Message.select().count() == 0
-    [event] = _keyword_events()
-    assert event["keyword"] == word and event["action"] == "opt_out"
-    assert event["consent_before"] == "marketing" and event["consent_after"] is None
     assert sms.twilio.sent == []   # Twilio confirms opt-outs itself; we send nothing
 
 
-@pytest.mark.parametrize("word", OPT_IN)
-def test_opt_in_keywords_grant_transactional_consent(sms, word):
-    assert sms.inbound(word).status_code == 200
-    assert sms.profile().sms_consent == "transactional"
+def test_each_opt_in_keyword_grants_transactional_consent(sms):
+    for n, word in enumerate(OPT_IN):
+        assert sms.inbound(word, phone=_phone(n)).status_code == 200
+        assert sms.profile(_phone(n)).sms_consent == "transactional", word
+        assert _keyword_events()[-1]["action"] == "opt_in"
     assert Ticket.select().count() == 0
-    assert _keyword_events()[0]["action"] == "opt_in"
 
 
 def test_opting_in_keeps_marketing_consent(sms):
@@ -51,15 +57,16 @@ def test_opting_in_keeps_marketing_consent(sms):
     assert sms.profile().sms_consent == "marketing"
 
 
-@pytest.mark.parametrize("word", HELP)
-def test_help_keywords_get_the_help_reply(sms, word):
+def test_each_help_keyword_gets_the_help_reply(sms):
     sms.set_core(sms_prefix="AcmeShop", support_email="care@acme.example")
-    assert sms.inbound(word).status_code == 200
+    for n, word in enumerate(HELP):
+        assert sms.inbound(word, phone=_phone(n)).status_code == 200
+        sent = sms.twilio.sent[-1]
+        assert sent["To"] == _phone(n) and sent["From"] == OUR_NUMBER
+        assert sent["Body"] == "AcmeShop: For help, contact us at care@acme.example. Reply STOP to unsubscribe."
+        assert sms.profile(_phone(n)).sms_consent is None
+    assert len(sms.twilio.sent) == len(HELP)
     assert Ticket.select().count() == 0
-    [sent] = sms.twilio.sent
-    assert sent["To"] == CUSTOMER and sent["From"] == OUR_NUMBER
-    assert sent["Body"] == "AcmeShop: For help, contact us at care@acme.example. Reply STOP to unsubscribe."
-    assert sms.profile().sms_consent is None
 
 
 def test_keywords_ignore_case_spaces_and_a_final_period(sms):
