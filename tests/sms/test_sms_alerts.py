@@ -121,3 +121,9 @@ def test_smtp_trouble_never_loses_the_sms(sms, register_plugin, caplog):
     from app.models import Message
     assert Message.select().where(Message.direction == "inbound").count() == 1
     assert any("could not be sent" in r.getMessage() for r in caplog.records)
+
+
+def test_no_warning_once_an_email_sender_is_available(sms, alerts_on, new_agent, login):
+    login(sms.client, new_agent(role="owner"))
+    warnings = sms.client.get("/sms/api/settings/warnings").get_json()["warnings"]
+    assert warnings == []

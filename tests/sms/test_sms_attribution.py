@@ -128,3 +128,11 @@ def test_python_entry_with_an_explicit_send_time(sms, clock):
     assert created and row.phone == CUSTOMER
     sms.inbound("Thanks for the welcome")
     assert _attribution("Thanks for the welcome")["source_id"] == "welcome"
+
+
+def test_the_api_takes_the_send_time_in_any_time_zone(sms, token, clock):
+    sent_at = (clock.now() - dt.timedelta(hours=25)).strftime("%Y-%m-%dT%H:%M:%S-02:00")  # 23 h ago in UTC
+    body = _send(sms, token, sent_at=sent_at).get_json()
+    assert body["sent_at"] == (clock.now() - dt.timedelta(hours=23)).isoformat(timespec="seconds")
+    sms.inbound("Still within the window")
+    assert _attribution("Still within the window")["source_id"] == "bf-2026"
