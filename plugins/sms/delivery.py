@@ -4,6 +4,8 @@ gets ``sent`` (sent, delivered, read) or ``failed`` (failed, undelivered,
 canceled). Callbacks may arrive out of order, so a state never goes back."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
 from app.clock import now
 from app.db import write_transaction
 from app.events import after_commit, publish
@@ -36,8 +38,9 @@ def apply_status(message_sid, status, error_code=""):
             fields[Message.delivery_state] = "sent"
         elif status in FAILED:
             fields[Message.delivery_state] = "failed"
-            fields[Message.delivery_error] = (f"Twilio reported {status}"
-                                              + (f" (error {error_code})" if error_code else ""))
+            fields[Message.delivery_error] = (
+                _("Twilio reported %(status)s (error %(code)s)", status=status, code=error_code) if error_code
+                else _("Twilio reported %(status)s", status=status))
         Message.update(fields).where(Message.id == message.id).execute()
         state = fields.get(Message.delivery_state, message.delivery_state)
         after_commit(lambda: publish("message.updated", {"ticket_id": message.ticket_id, "message_id": message.id,

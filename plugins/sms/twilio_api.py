@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from flask_babel import gettext as _
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import (SIGNATURE_HEADER, SIGNATURE_SETTINGS_HEADER, RequestValidator,
@@ -42,12 +43,13 @@ def send_sms(settings, to, body, status_callback=None):
     :class:`app.registry.DeliveryError` (retryable for 5xx, 429 and network
     trouble; final for a refused number or bad credentials)."""
     if not settings.get("account_sid") or not settings.get("auth_token"):
-        raise DeliveryError("SMS is not configured: set the Twilio account SID and auth token.", retryable=False)
+        raise DeliveryError(_("SMS is not configured: set the Twilio account SID and auth token."),
+                            retryable=False)
     if not settings.get("from_number") and not settings.get("messaging_service_sid"):
-        raise DeliveryError("SMS is not configured: set a from number or a messaging service SID.",
+        raise DeliveryError(_("SMS is not configured: set a from number or a messaging service SID."),
                             retryable=False)
     if not to:
-        raise DeliveryError("The customer has no phone number.", retryable=False)
+        raise DeliveryError(_("The customer has no phone number."), retryable=False)
     kwargs = {"to": to, "body": body}
     if settings.get("messaging_service_sid"):
         kwargs["messaging_service_sid"] = settings["messaging_service_sid"]
@@ -59,11 +61,12 @@ def send_sms(settings, to, body, status_callback=None):
         return client(settings).messages.create(**kwargs)
     except TwilioRestException as exc:
         retryable = exc.status >= 500 or exc.status == 429
-        raise DeliveryError(f"Twilio answered {exc.status} (code {exc.code}): {exc.msg}", retryable=retryable)
+        raise DeliveryError(_("Twilio answered %(status)s (code %(code)s): %(error)s", status=exc.status,
+                              code=exc.code, error=exc.msg), retryable=retryable)
     except TwilioException as exc:
-        raise DeliveryError(f"Twilio: {exc}")
+        raise DeliveryError(_("Twilio: %(error)s", error=str(exc)))
     except OSError as exc:   # requests' ConnectionError and timeouts derive from it
-        raise DeliveryError(f"Twilio unreachable: {exc}")
+        raise DeliveryError(_("Twilio unreachable: %(error)s", error=str(exc)))
 
 
 def signature_is_valid(settings, url, form, headers) -> bool:
