@@ -31,3 +31,9 @@ def helpline_register_blueprints():
 @hookimpl
 def helpline_register_tasks():
     return ["plugins.sms.tasks"]
+
+
+@hookimpl
+def helpline_register_hookspecs():
+    from . import hookspecs
+    return [hookspecs]

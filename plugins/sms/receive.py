@@ -8,7 +8,7 @@ import dataclasses
 
 from app.clock import now
 from app.db import db, is_postgres, write_transaction
-from app.events import after_commit
+from app.events import after_commit, fire
 from app.models import Message
 from app.registry import Attachment, Inbound, Sender
 from app.services.ingest import ingest
@@ -78,6 +78,10 @@ def _message(phone, sid, form, settings):
         if sent is not None and not attributed:
             meta.pop("attribution")
             Message.update(meta=meta).where(Message.id == result.message.id).execute()
+        if attributed:
+            message, ticket, data = result.message, result.ticket, meta["attribution"]
+            after_commit(lambda: fire("helpline_on_sms_attributed", message=message, ticket=ticket,
+                                      attribution=data))
         profile = result.ticket.profile
         autoreplied = (settings["autoresponder_enabled"] and profile.sms_consent is None
                        and autoresponder.claim(phone, settings["autoresponder_window_hours"]))

@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 
 from app.auth import create_token
+from app.hookspecs import hookimpl
 from app.models import Message
 
 from plugins.sms.attribution import record_sent
@@ -136,3 +137,22 @@ def test_the_api_takes_the_send_time_in_any_time_zone(sms, token, clock):
     assert body["sent_at"] == (clock.now() - dt.timedelta(hours=23)).isoformat(timespec="seconds")
     sms.inbound("Still within the window")
     assert _attribution("Still within the window")["source_id"] == "bf-2026"
+
+
+class MarketingListener:
+    def __init__(self):
+        self.calls = []
+
+    @hookimpl
+    def helpline_on_sms_attributed(self, message, ticket, attribution):
+        self.calls.append((message.text, ticket.id, attribution["source_id"]))
+
+
+def test_the_marketing_system_hears_about_attributed_replies(sms, token, clock, register_plugin):
+    listener = register_plugin(MarketingListener(), "marketing-listener")
+    _send(sms, token)
+    clock.advance(hours=1)
+    sms.inbound("Attributed")
+    sms.inbound("Not attributed")
+    from app.models import Ticket
+    assert listener.calls == [("Attributed", Ticket.get().id, "bf-2026")]
