@@ -1,0 +1,57 @@
+"""Background work of the SMS plugin: automatic replies and team alerts,
+sent after the inbound message is committed so a slow provider never delays
+Twilio's webhook."""
+import logging
+
+from flask_babel import gettext as _
+from jinja2 import TemplateError
+
+from app.models import Ticket
+from app.plugins import get_plugins
+from app.registry import DeliveryError
+from app.services.messages import add_notice
+from app.tasks import task
+
+from . import alerts, autoresponder, twilio_api
+
+log = logging.getLogger(__name__)
+
+
+@task()
+def send_automatic_sms(phone, kind, ticket_id=None):
+    """Send the autoresponder (``kind="autoresponder"``) or the help reply
+    (``kind="help"``) straight through Twilio. It is not an agent reply: it
+    never arms the auto-close clock; the ticket gets a notice instead."""
+    settings = get_plugins().get_settings("sms")
+    ticket = Ticket.get_or_none(Ticket.id == ticket_id) if ticket_id else None
+    try:
+        body = _text(settings, kind)
+        sent = twilio_api.send_sms(settings, phone, body)
+    except DeliveryError as exc:
+        log.warning("automatic SMS (%s) to %s failed: %s", kind, phone, exc)
+        if ticket is not None:
+            add_notice(ticket, _("The automatic SMS reply could not be sent: %(error)s", error=str(exc)),
+                       meta={"sms": {"automatic": kind, "error": str(exc)[:500]}})
+        return None
+    if ticket is not None:
+        add_notice(ticket, _("Automatic SMS reply sent: %(text)s", text=body),
+                   meta={"sms": {"automatic": kind, "sid": sent.sid, "status": sent.status}})
+    return sent.sid
+
+
+@task()
+def send_new_sms_alert(ticket_id, message_id):
+    """Email the team about a new SMS ticket (see ``alerts.send_for``)."""
+    return alerts.send_for(ticket_id, message_id)
+
+
+def _text(settings, kind):
+    """The automatic text; a merchant's template that fails at render time
+    or renders nothing is a delivery failure, never a crashed worker."""
+    try:
+        body = autoresponder.help_text(settings) if kind == "help" else autoresponder.autoresponder_text(settings)
+    except TemplateError as exc:
+        raise DeliveryError(_("The template could not be rendered: %(error)s", error=str(exc)), retryable=False)
+    if not body:
+        raise DeliveryError(_("The template gives an empty text."), retryable=False)
+    return body

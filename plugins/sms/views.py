@@ -1,0 +1,123 @@
+"""HTTP entry points of the SMS plugin: Twilio's webhooks (signature
+checked, CSRF exempt), the short-link redirect and the attribution API."""
+from __future__ import annotations
+
+import logging
+
+import marshmallow as ma
+from flask import Blueprint, Response, abort, jsonify, redirect, request
+from flask_babel import gettext as _
+
+from app.auth import current_agent, require
+from app.csrf import exempt
+from app.plugins import get_plugins
+from app.services import ServiceError
+
+from . import alerts, attribution, delivery, links, twilio_api
+from .receive import receive
+from .schemas import InboundForm, SentSmsSchema, StatusForm
+
+log = logging.getLogger(__name__)
+bp = Blueprint("sms", __name__)
+
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+# Twilio's webhook forms are a few kilobytes; anything much larger is not Twilio.
+MAX_WEBHOOK_BYTES = 64 * 1024
+
+
+def _error(status, code, message, fields=None):
+    body = {"code": code, "message": message}
+    if fields:
+        body["fields"] = fields
+    return jsonify(error=body), status
+
+
+def _webhook_url(settings):
+    """The URL Twilio signed: the configured public URL when Helpline runs
+    behind a proxy, else the URL this request arrived on."""
+    if not settings["public_url"]:
+        return request.url
+    query = request.query_string.decode("latin-1")
+    return settings["public_url"] + request.path + (f"?{query}" if query else "")
+
+
+def _verified_form(schema):
+    """The settings and validated form of a signed Twilio webhook, or an
+    error response."""
+    if (request.content_length or 0) > MAX_WEBHOOK_BYTES:
+        return None, None, _error(413, "too_large", _("The request is too large."))
+    settings = get_plugins().get_settings("sms")
+    if not settings["auth_token"]:
+        return None, None, _error(403, "not_configured", _("SMS is not configured."))
+    form = request.form
+    if not twilio_api.signature_is_valid(settings, _webhook_url(settings), form, request.headers):
+        log.warning("SMS webhook %s refused: bad or missing X-Twilio-Signature", request.path)
+        return None, None, _error(403, "bad_signature", _("The request signature is not valid."))
+    try:
+        data = schema().load(form.to_dict())
+    except ma.ValidationError as err:
+        return None, None, _error(400, "invalid", _("The request is not valid."), err.messages)
+    if settings["account_sid"] and data["AccountSid"] and data["AccountSid"] != settings["account_sid"]:
+        return None, None, _error(403, "wrong_account", _("The request is for another Twilio account."))
+    return settings, data, None
+
+
+@bp.post("/sms/twilio/inbound")
+@exempt   # Twilio cannot send a CSRF token; the signature authenticates it
+def inbound():
+    """Twilio's inbound message webhook; answers empty TwiML once stored."""
+    settings, data, error = _verified_form(InboundForm)
+    if error:
+        return error
+    try:
+        receive(data, settings)
+    except ServiceError as exc:
+        return _error(400, exc.code, exc.message, {exc.field: [exc.message]} if exc.field else None)
+    return Response(EMPTY_TWIML, status=200, mimetype="text/xml")
+
+
+@bp.post("/sms/twilio/status")
+@exempt
+def status():
+    """Twilio's status callback for outbound messages."""
+    settings, data, error = _verified_form(StatusForm)
+    if error:
+        return error
+    delivery.apply_status(data["MessageSid"], data["MessageStatus"], data["ErrorCode"])
+    return Response(EMPTY_TWIML, status=200, mimetype="text/xml")
+
+
+@bp.get("/l/<code>")
+def short_link(code):
+    """Redirect a short link from an SMS and count the click."""
+    url = links.click(code)
+    if url is None:
+        abort(404)
+    return redirect(url, code=302)
+
+
+@bp.post("/sms/api/sent")
+@require("inbox")
+def record_sent():
+    """Record a campaign or flow SMS (for attribution). JSON body, API token."""
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        return _error(400, "invalid", _("Send a JSON object."))
+    try:
+        data = SentSmsSchema().load(payload)
+    except ma.ValidationError as err:
+        return _error(422, "invalid", _("The request is not valid."), err.messages)
+    try:
+        row, created = attribution.record_sent(**data)
+    except ServiceError as exc:
+        return _error(422, exc.code, exc.message, {"phone": [exc.message]})
+    log.info("campaign SMS %s recorded by agent %s", row.id, current_agent().id)
+    return jsonify(id=row.id, phone=row.phone, source_type=row.source_type, source_id=row.source_id,
+                   sent_at=row.sent_at.isoformat(timespec="seconds"), created=created), 201 if created else 200
+
+
+@bp.get("/sms/api/settings/warnings")
+@require("settings")
+def settings_warnings():
+    """Problems in the saved settings (e.g. email alerts without an email sender)."""
+    return jsonify(warnings=alerts.settings_warnings(get_plugins().get_settings("sms")))

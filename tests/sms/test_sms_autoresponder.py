@@ -1,0 +1,71 @@
+"""The autoresponder answers senders without SMS consent, at most once per
+sender per window, and is not an agent reply."""
+from app.models import Message, Ticket
+
+from sms_kit import CUSTOMER
+
+DEFAULT_TEXT = ("AcmeShop: We can't reply because you haven't consented to receive SMS. "
+                "For help, contact us at care@acme.example.")
+
+
+def _notices(ticket):
+    return [m for m in ticket.messages.order_by(Message.id) if m.kind == "notice"]
+
+
+def test_non_consented_sender_gets_the_default_text(sms):
+    sms.set_core(sms_prefix="AcmeShop", support_email="care@acme.example")
+    sms.inbound("Where is my order?")
+    [sent] = sms.twilio.sent
+    assert sent["To"] == CUSTOMER and sent["Body"] == DEFAULT_TEXT
+    ticket = Ticket.get()
+    [notice] = _notices(ticket)
+    assert DEFAULT_TEXT in notice.text and notice.author_type == "system"
+
+
+def test_the_autoresponder_is_not_an_agent_reply(sms):
+    sms.inbound("Where is my order?")
+    ticket = Ticket.get()
+    assert len(sms.twilio.sent) == 1
+    # No auto-close clock, no first response, nothing queued in the outbox.
+    assert ticket.awaiting_customer_since is None and ticket.first_response_at is None
+    assert not [m for m in ticket.messages if m.kind == "message" and m.direction == "outbound"]
+
+
+def test_loop_guard_once_per_sender_per_window(sms, clock):
+    sms.configure(autoresponder_window_hours=6)
+    sms.inbound("One")
+    clock.advance(hours=5, minutes=59, seconds=59)
+    sms.inbound("Two")
+    assert len(sms.twilio.sent) == 1
+    clock.advance(seconds=1)  # exactly one window after the last automatic reply
+    sms.inbound("Three")
+    assert len(sms.twilio.sent) == 2
+    sms.inbound("Another number", phone="+15551239999")
+    assert len(sms.twilio.sent) == 3
+
+
+def test_consented_senders_get_no_autoresponse(sms):
+    sms.inbound("START")
+    sms.inbound("Where is my order?")
+    assert sms.twilio.sent == []
+    assert _notices(Ticket.get()) == []
+
+
+def test_autoresponder_can_be_turned_off(sms):
+    sms.configure(autoresponder_enabled=False)
+    sms.inbound("Hello")
+    assert sms.twilio.sent == []
+
+
+def test_custom_template(sms):
+    sms.set_core(sms_prefix="Acme", support_email="care@acme.example")
+    sms.configure(autoresponder_template="{{ organization_prefix }} here. Email {{ email }} please.")
+    sms.inbound("Hello")
+    assert sms.twilio.sent[0]["Body"] == "Acme here. Email care@acme.example please."
+
+
+def test_a_failed_autoresponse_is_shown_on_the_ticket(sms):
+    sms.twilio.fail_next = [400]
+    sms.inbound("Hello")
+    [notice] = _notices(Ticket.get())
+    assert "could not be sent" in notice.text
