@@ -1,1 +1,33 @@
-"""The macros plugin (being built: see its issue)."""
+"""Macros: reusable replies with actions (set status, snooze, tags, assign,
+internal note, and any action another plugin registers), applied to one
+ticket from the composer or to many from the bulk bar."""
+from app.hookspecs import hookimpl
+
+
+@hookimpl
+def helpline_register_hookspecs():
+    from . import hookspecs
+    return [hookspecs]
+
+
+@hookimpl
+def helpline_register_models():
+    from .models import MODELS
+    return MODELS
+
+
+@hookimpl
+def helpline_register_blueprints():
+    from .views import bp
+    return [bp]
+
+
+@hookimpl
+def helpline_register_tasks():
+    return ["plugins.macros.tasks"]
+
+
+@hookimpl
+def helpline_macro_actions():
+    from .actions import BUILTIN_ACTIONS
+    return BUILTIN_ACTIONS
