@@ -74,6 +74,10 @@ class _Sandbox(ImmutableSandboxedEnvironment):
     def is_safe_callable(self, obj):
         return False
 
+    def call(self, context, obj, *args, **kwargs):
+        raise SecurityError(_("calling functions or methods is not allowed; use filters such as "
+                              "{{ customer.first_name|upper }}."))
+
     def getattr(self, obj, attribute):
         if isinstance(obj, Values) and isinstance(attribute, str) and not attribute.startswith("_"):
             fields = object.__getattribute__(obj, "_fields")

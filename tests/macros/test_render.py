@@ -1,0 +1,85 @@
+"""Macro templates: offered variables render; anything else is a clear error."""
+import pytest
+
+from app.services.agents import create_agent
+from plugins.macros.render import TemplateProblem, check, context_for
+
+
+def render(ticket, agent, source):
+    return context_for(ticket, agent).render(source)
+
+
+def test_variables_render_for_the_ticket(ticket, support, app):
+    text = render(ticket, support, "Hi {{ customer.first_name }} ({{ customer.email }}), this is "
+                                   "{{ agent.name }} from {{ organization.name }} about ticket "
+                                   "#{{ ticket.number }}.")
+    assert text == (f"Hi Ada (ada@example.net), this is Sam Support from My Shop about ticket "
+                    f"#{ticket.id}.")
+
+
+def test_organization_name_follows_the_general_settings(ticket, support, app):
+    app.extensions["helpline.plugins"].set_settings("core", {"organization_name": "Bolt Bikes"})
+    assert render(ticket, support, "{{ organization.name }}") == "Bolt Bikes"
+
+
+def test_conditions_and_safe_filters_work(ticket, support):
+    source = "{% if customer.first_name %}Hi {{ customer.first_name|upper }}{% else %}Hello{% endif %}!"
+    assert render(ticket, support, source) == "Hi ADA!"
+    assert render(ticket, support, "{{ customer.phone|default('no phone', true) }}") == "no phone"
+
+
+@pytest.mark.parametrize("source, words", [
+    ("Hi {{ customer.nickname }}", "customer.nickname"),
+    ("Hi {{ shopper.name }}", "shopper"),
+    ("{% if order.total %}x{% endif %}", "order"),
+])
+def test_unknown_variables_name_the_variable(ticket, support, source, words):
+    with pytest.raises(TemplateProblem) as err:
+        render(ticket, support, source)
+    assert err.value.code == "template_unknown_variable"
+    assert words in err.value.message
+    assert "customer.first_name" in err.value.message  # the message lists what exists
+    with pytest.raises(TemplateProblem):
+        check(source)  # and saving refuses it too
+
+
+@pytest.mark.parametrize("source", [
+    "{{ customer.__class__.__mro__ }}",
+    "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+    "{{ customer.first_name.upper() }}",
+    "{{ customer._fields }}",
+    "{{ cycler.__init__.__globals__ }}",
+    "{{ 'x' * 1000000 }}",
+    "{{ 2 ** 99999999 }}",
+])
+def test_unsafe_templates_are_refused_with_a_clear_error(ticket, support, source):
+    with pytest.raises(TemplateProblem) as err:
+        render(ticket, support, source)
+    assert err.value.code in ("template_unsafe", "template_unknown_variable")
+    assert err.value.field == "body"
+
+
+@pytest.mark.parametrize("source, code", [
+    ("{% for i in range(10) %}{{ i }}{% endfor %}", "template_unsafe"),
+    ("{% include 'web/base.html' %}", "template_unsafe"),
+    ("{% macro x() %}{% endmacro %}", "template_unsafe"),
+    ("{{ customer.name|center(1000000000) }}", "template_syntax"),
+    ("Hi {{ customer.first_name ", "template_syntax"),
+    ("x" * 20001, "template_too_long"),
+])
+def test_constructs_a_reply_does_not_need_are_refused_on_save(source, code, app):
+    with pytest.raises(TemplateProblem) as err:
+        check(source)
+    assert err.value.code == code
+    assert err.value.message
+
+
+def test_syntax_errors_give_the_line(app):
+    with pytest.raises(TemplateProblem) as err:
+        check("Hello\n{{ customer.first_name }\n")
+    assert "line 2" in err.value.message
+
+
+def test_agent_without_a_name_part_still_renders(ticket, app):
+    agent = create_agent("solo@example.com", "Solo", "support", "correct horse battery")
+    assert render(ticket, agent, "{{ agent.first_name }}/{{ customer.last_name }}") == "Solo/Lovelace"
