@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from flask import current_app
+from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, nodes
 from jinja2.exceptions import SecurityError, TemplateError
@@ -158,7 +158,8 @@ def variable_names():
 
 
 def _output_limit():
-    return current_app.config.get("MAX_MESSAGE_TEXT", 64 * 1024)
+    default = 64 * 1024
+    return current_app.config.get("MAX_MESSAGE_TEXT", default) if has_app_context() else default
 
 
 def check(source):

@@ -5,23 +5,25 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 
 import marshmallow as ma
-import peewee
 from flask_babel import gettext as _
 
 from app.clock import now
 from app.db import write_transaction
 from app.events import after_commit, publish
-from app.models import Agent, Ticket
+from app.models import Agent, Profile, Ticket
 from app.permissions import can
 from app.services import NotFound, ServiceError
-from app.services.messages import ReplyRefused, refusal_for, reply
+from app.services.messages import ReplyRefused, refusal_for, reply  # noqa: F401 (ReplyRefused: API)
 from app.services.tickets import MAX_BULK
 
 from .actions import available_actions
 from .models import Macro, MacroBulkJob, MacroBulkResult
 from .render import TemplateProblem, check, context_for
+
+log = logging.getLogger(__name__)
 
 MAX_ACTIONS = 20
 MAX_NAME = 100
@@ -193,28 +195,27 @@ def _describe(registry, action):
             "available": True}
 
 
-def apply(macro, ticket, agent, body=None):
+def apply(macro, ticket, agent, body=None, registry=None):
     """Send the macro's reply (or ``body``, the agent's edit of it) on the
     ticket's channel and run its actions, all in one transaction: if any
     part fails, nothing happened. Raises ReplyRefused (409) when the channel
     refuses, ServiceError for a failing action. Returns the reply Message or
-    None when the macro has no reply."""
+    None when the macro has no reply. ``registry`` (from
+    ``available_actions()``) saves looking the actions up again per ticket."""
     if not can(agent, "inbox"):
         raise Forbidden()
     context = context_for(ticket, agent)
     text = body if body is not None else (context.render(macro.body) if macro.body else "")
-    registry = available_actions()
+    registry = registry if registry is not None else available_actions()
     missing = [a["type"] for a in macro.actions if a["type"] not in registry]
     if missing:
         raise ServiceError(_("This macro uses actions that are turned off: %(names)s.", names=", ".join(missing)),
                            code="action_unavailable", field="actions")
-    if text.strip():
-        refusal = refusal_for(ticket)
-        if refusal is not None:
-            raise ReplyRefused(refusal)
     message = None
     with write_transaction():
         if text.strip():
+            # First, so a refusal (ReplyRefused, raised before anything is
+            # written) leaves the ticket as it was.
             message = reply(ticket, agent, text, meta={"macro_id": macro.id})
         for action in macro.actions:
             fresh = Ticket.get_by_id(ticket.id)
@@ -257,35 +258,42 @@ def run_bulk(job_id):
     macro = Macro.get_or_none(Macro.id == job.macro_id) if job.macro_id else None
     seen = {r.ticket_id for r in MacroBulkResult.select(MacroBulkResult.ticket_id).where(MacroBulkResult.job == job)}
     todo = [tid for tid in job.ticket_ids if tid not in seen]
-    tickets = {t.id: t for t in Ticket.select().where(Ticket.id.in_(todo))} if todo else {}
+    tickets = ({t.id: t for t in Ticket.select(Ticket, Profile).join(Profile).where(Ticket.id.in_(todo))}
+               if todo else {})
+    registry = available_actions()
     for tid in todo:
-        ok, code, message = _apply_one(macro, tickets.get(tid), tid, agent)
-        with write_transaction():
-            MacroBulkResult.create(job=job, ticket_id=tid, ok=ok, code=code, message=message, created_at=now())
-            MacroBulkJob.update(done=MacroBulkJob.done + 1,
-                                succeeded=MacroBulkJob.succeeded + (1 if ok else 0),
-                                failed=MacroBulkJob.failed + (0 if ok else 1)).where(
-                MacroBulkJob.id == job.id).execute()
+        try:
+            # A success is recorded in the ticket's own transaction (one
+            # commit per ticket); a failure rolled that back, so it gets its own.
+            with write_transaction():
+                _apply_one(macro, tickets.get(tid), tid, agent, registry)
+                _record(job, tid, True, "ok", "")
+        except ServiceError as exc:
+            with write_transaction():
+                _record(job, tid, False, exc.code, exc.message)
+        except Exception:
+            # A fault on one ticket (the database, another plugin's action)
+            # must not end the job: logged with context, reported on the ticket.
+            log.exception("macro %s failed on ticket %s (bulk job %s)", job.macro_id, tid, job.id)
+            with write_transaction():
+                _record(job, tid, False, "error", _("Something went wrong on this ticket; try it again."))
     MacroBulkJob.update(state="done", finished_at=now()).where(MacroBulkJob.id == job.id).execute()
     publish("macros.bulk_done", {"job_id": job.id, "agent_id": agent.id})
 
 
-def _apply_one(macro, ticket, ticket_id, agent):
+def _apply_one(macro, ticket, ticket_id, agent, registry):
     if macro is None:
-        return False, "macro_deleted", _("The macro was deleted.")
+        raise ServiceError(_("The macro was deleted."), code="macro_deleted")
     if ticket is None:
-        return False, "not_found", _("Ticket %(id)s does not exist.", id=ticket_id)
-    try:
-        apply(macro, ticket, agent)
-    except ServiceError as exc:
-        return False, exc.code, exc.message
-    except peewee.DatabaseError:
-        # A database problem on one ticket must not end the job; it is
-        # logged with context and reported on that ticket.
-        import logging
-        logging.getLogger(__name__).exception("macro %s failed on ticket %s", macro.id, ticket_id)
-        return False, "error", _("Something went wrong on this ticket; try it again.")
-    return True, "ok", ""
+        raise NotFound(_("Ticket %(id)s does not exist.", id=ticket_id), code="not_found")
+    apply(macro, ticket, agent, registry=registry)
+
+
+def _record(job, ticket_id, ok, code, message):
+    MacroBulkResult.create(job=job, ticket_id=ticket_id, ok=ok, code=code, message=message, created_at=now())
+    MacroBulkJob.update(done=MacroBulkJob.done + 1,
+                        succeeded=MacroBulkJob.succeeded + (1 if ok else 0),
+                        failed=MacroBulkJob.failed + (0 if ok else 1)).where(MacroBulkJob.id == job.id).execute()
 
 
 def job_status(job_id, agent, results_limit=MAX_BULK):
