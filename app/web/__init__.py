@@ -1,5 +1,12 @@
-"""The agent UI: server-rendered pages (Jinja, templates under web/)."""
+"""The agent UI: server-rendered pages (Jinja, templates under ``web/``) with
+a little plain JavaScript. Views only translate HTTP to service calls."""
 
 
 def init_app(app):
-    """Register the UI blueprints (built by the UI issue)."""
+    """Register the UI blueprint, its Jinja helpers and error pages."""
+    from . import helpers
+    from .blueprint import bp
+    # Importing the view modules attaches their routes to ``bp``.
+    from . import auth_views, inbox, presence, settings, ticket  # noqa: F401
+    app.register_blueprint(bp)
+    helpers.init_jinja(app)

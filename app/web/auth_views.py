@@ -1,0 +1,90 @@
+"""Log in and out, the index redirect and the error pages."""
+from __future__ import annotations
+
+import marshmallow as ma
+from flask import redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+
+from ..auth import current_agent, login as start_session, logout as end_session
+from ..models import Agent
+from ..permissions import can
+from ..services.agents import check_password
+from .blueprint import bp
+from .helpers import safe_next
+from .nav import nav_data
+
+
+class LoginSchema(ma.Schema):
+    email = ma.fields.String(required=True, validate=ma.validate.Length(min=3, max=254))
+    password = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=1024))
+    next = ma.fields.String(load_default="", validate=ma.validate.Length(max=2000))
+
+
+@bp.context_processor
+def _page_context():
+    agent = current_agent()
+    # Roles outside the inbox get the plain layout: no navigation, no stream.
+    me = agent if can(agent, "inbox") else None
+
+    def nav():
+        # Computed only when a template asks, so error pages stay cheap.
+        return nav_data(me) if me is not None else None
+    return {"me": me, "signed_in": agent, "nav": nav}
+
+
+@bp.get("/")
+def index():
+    if current_agent() is None:
+        return redirect(url_for("web.login"))
+    return redirect(url_for("web.inbox", view="mine"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """The login form; a wrong email or password gets one vague message so
+    it does not tell which accounts exist. A form shown again with an error
+    answers 200, like every UI form: browsers log 4xx documents as console
+    errors, and the page itself says what went wrong."""
+    target = safe_next(request.values.get("next"), url_for("web.inbox", view="mine"))
+    if request.method == "GET":
+        if current_agent() is not None:
+            return redirect(target)
+        return render_template("web/login.html", next=target, email="")
+    try:
+        data = LoginSchema().load(request.form.to_dict(), unknown=ma.EXCLUDE)
+    except ma.ValidationError:
+        return render_template("web/login.html", next=target, email=request.form.get("email", "")[:254],
+                               error=_("Enter your email and password."))
+    agent = Agent.get_or_none((Agent.email == data["email"].strip().lower()) & (Agent.is_active == True))  # noqa: E712
+    if agent is None or not check_password(agent, data["password"]):
+        return render_template("web/login.html", next=target, email=data["email"],
+                               error=_("Wrong email or password."))
+    start_session(agent)
+    return redirect(target)
+
+
+@bp.post("/logout")
+def logout():
+    end_session()
+    return redirect(url_for("web.login"))
+
+
+def _error_page(status, title, message):
+    return render_template("web/error.html", status=status, title=title, message=message), status
+
+
+@bp.errorhandler(403)
+def forbidden(exc):
+    return _error_page(403, _("Not allowed"), _("Your role does not allow this page."))
+
+
+@bp.errorhandler(404)
+def not_found(exc):
+    return _error_page(404, _("Not found"), _("This page does not exist."))
+
+
+@bp.errorhandler(CSRFError)
+def csrf_failed(exc):
+    return _error_page(400, _("Form expired"), _("The form was open too long or came from elsewhere. "
+                                                   "Go back, reload the page and try again."))

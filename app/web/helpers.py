@@ -1,0 +1,111 @@
+"""Small helpers shared by the UI views: login guards that answer with pages
+(not JSON), JSON-or-redirect answers for forms enhanced by scripts, time
+formatting in the agent's zone, and the Jinja globals."""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import logging
+import zoneinfo
+
+from flask import abort, flash, jsonify, redirect, request, url_for
+from flask_babel import gettext as _
+
+from ..auth import current_agent
+from ..permissions import can
+from ..plugins import get_plugins
+
+log = logging.getLogger(__name__)
+
+
+def page_require(permission="inbox"):
+    """Like ``app.auth.require`` for pages: no login sends the browser to the
+    login page, a role without ``permission`` gets the 403 page."""
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapped(*args, **kwargs):
+            agent = current_agent()
+            if agent is None:
+                if wants_json():
+                    return jsonify(error={"code": "unauthorized", "message": _("Log in first.")}), 401
+                return redirect(url_for("web.login", next=request.full_path.rstrip("?")))
+            if not can(agent, permission):
+                abort(403)
+            return view(*args, **kwargs)
+        return wrapped
+    return decorator
+
+
+def wants_json():
+    """Scripts send ``Accept: application/json``; plain forms do not."""
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "application/json" and request.accept_mimetypes["application/json"] > \
+        request.accept_mimetypes["text/html"]
+
+
+def done(target, message=None, **extra):
+    """Answer a successful form post: JSON for scripts, else flash + redirect."""
+    if wants_json():
+        return jsonify(ok=True, message=message, redirect=target, **extra)
+    if message:
+        flash(message, "success")
+    return redirect(target)
+
+
+def failed(target, message, field=None, status=400):
+    """Answer a refused form post with its reason, keeping the page."""
+    if wants_json():
+        return jsonify(error={"message": message, "field": field}), status
+    flash(message, "error")
+    return redirect(target)
+
+
+def safe_next(target, default):
+    """Only same-site relative paths are followed after a post or login."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return default
+
+
+def agent_zone(agent=None):
+    agent = agent or current_agent()
+    try:
+        return zoneinfo.ZoneInfo(getattr(agent, "timezone", None) or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
+def localtime(value, fmt="%Y-%m-%d %H:%M"):
+    """A stored naive-UTC time shown in the agent's time zone."""
+    if not value:
+        return ""
+    return value.replace(tzinfo=dt.timezone.utc).astimezone(agent_zone()).strftime(fmt)
+
+
+def from_local_input(text):
+    """A ``datetime-local`` input (agent's zone) as naive UTC, or None."""
+    try:
+        local = dt.datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        return None
+    return local.replace(tzinfo=agent_zone()).astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+
+def plugin_fragments(slot):
+    """Template names enabled plugins contribute to a UI slot."""
+    try:
+        return get_plugins().ui_fragments(slot)
+    except Exception:  # a broken plugin must not take the page down
+        log.exception("could not list UI fragments for %s", slot)
+        return []
+
+
+def channel_label(slug):
+    cls = get_plugins().channels.get(slug)
+    return str(cls.label) if cls is not None and getattr(cls, "label", None) else slug
+
+
+def init_jinja(app):
+    app.jinja_env.globals["plugin_fragments"] = plugin_fragments
+    app.jinja_env.globals["channel_label"] = channel_label
+    app.jinja_env.filters["localtime"] = localtime

@@ -1,0 +1,164 @@
+"""Settings pages (owner/admin): general settings (plugin ``core``),
+plugins (enable/disable and a settings form per plugin), agents and roles."""
+from __future__ import annotations
+
+import marshmallow as ma
+from flask import abort, render_template, request, url_for
+from flask_babel import gettext as _
+
+from ..auth import current_agent
+from ..models import Agent
+from ..models.agent import ROLES
+from ..plugins import CORE, PluginError, get_plugins
+from ..registry import EmptySettings
+from ..services import ServiceError
+from ..services.agents import create_agent, set_password
+from .blueprint import bp
+from .forms import data_from_form, fields_for
+from .helpers import done, failed, page_require
+
+
+def _settings_form(name, template, title, back):
+    """GET shows the plugin's settings; POST validates and saves them, or
+    shows the form again with each field's error."""
+    plugins = get_plugins()
+    schema = plugins.settings_schema(name)
+    errors, raw = {}, None
+    if request.method == "POST":
+        data, errors = data_from_form(schema, request.form)
+        if not errors:
+            try:
+                plugins.set_settings(name, data)
+            except ma.ValidationError as err:
+                errors = err.messages if isinstance(err.messages, dict) else {"_schema": err.messages}
+            else:
+                return done(back, _("Settings saved."))
+        raw = request.form.to_dict()
+    fields = fields_for(schema, plugins.get_settings(name), errors, raw)
+    # 200 even with errors (see web.login): the page shows each field's error.
+    return render_template(template, fields=fields, plugin=name, title=title,
+                           form_errors=errors.get("_schema", []), has_errors=bool(errors))
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@page_require("settings")
+def settings_general():
+    return _settings_form(CORE, "web/settings_general.html", _("General settings"),
+                          url_for("web.settings_general"))
+
+
+def plugin_rows():
+    plugins = get_plugins()
+    rows = []
+    for name, info in sorted(plugins.infos.items()):
+        if name == CORE:
+            continue
+        rows.append({"name": name, "info": info, "enabled": plugins.is_enabled(name),
+                     "configurable": info.loaded and info.settings_schema is not EmptySettings
+                     and bool(info.settings_schema().fields)})
+    return rows
+
+
+@bp.get("/settings/plugins")
+@page_require("plugins")
+def settings_plugins():
+    return render_template("web/settings_plugins.html", rows=plugin_rows())
+
+
+@bp.post("/settings/plugins/<name>/enabled")
+@page_require("plugins")
+def toggle_plugin(name):
+    """Turn a plugin on or off, at once, without a restart."""
+    plugins = get_plugins()
+    if name not in plugins.infos or name == CORE:
+        abort(404)
+    enabled = request.form.get("enabled") == "1"
+    back = url_for("web.settings_plugins")
+    try:
+        plugins.set_enabled(name, enabled)
+    except PluginError as exc:
+        return failed(back, str(exc), field="enabled", status=409)
+    message = _("%(name)s is on.", name=name) if enabled else _("%(name)s is off.", name=name)
+    return done(back, message)
+
+
+@bp.route("/settings/plugins/<name>", methods=["GET", "POST"])
+@page_require("plugins")
+def plugin_settings(name):
+    plugins = get_plugins()
+    info = plugins.infos.get(name)
+    if info is None or name == CORE or not info.loaded:
+        abort(404)
+    return _settings_form(name, "web/settings_plugin.html", _("%(name)s settings", name=name),
+                          url_for("web.plugin_settings", name=name))
+
+
+class NewAgentSchema(ma.Schema):
+    email = ma.fields.Email(required=True, validate=ma.validate.Length(max=254))
+    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=120))
+    role = ma.fields.String(required=True, validate=ma.validate.OneOf(ROLES))
+    password = ma.fields.String(required=True, validate=ma.validate.Length(min=8, max=1024))
+
+
+class AgentChangeSchema(ma.Schema):
+    role = ma.fields.String(validate=ma.validate.OneOf(ROLES))
+    active = ma.fields.Boolean()
+    password = ma.fields.String(validate=ma.validate.Length(min=8, max=1024))
+
+
+def role_labels():
+    return {"owner": _("Owner"), "admin": _("Admin"), "manager": _("Manager"), "support": _("Support"),
+            "analyst": _("Analyst"), "content_creator": _("Content creator")}
+
+
+@bp.route("/settings/agents", methods=["GET", "POST"])
+@page_require("agents")
+def settings_agents():
+    """List agents with their role; add one."""
+    errors, raw = {}, {}
+    if request.method == "POST":
+        raw = {k: request.form.get(k, "").strip() for k in ("email", "name", "role", "password")}
+        try:
+            data = NewAgentSchema().load(raw)
+            if data["role"] == "owner" and current_agent().role != "owner":
+                raise ma.ValidationError({"role": [_("Only an owner can add another owner.")]})
+            create_agent(data["email"], data["name"], data["role"], data["password"])
+        except ma.ValidationError as err:
+            errors = err.messages
+        except ServiceError as exc:
+            errors = {exc.field or "email": [exc.message]}
+        else:
+            return done(url_for("web.settings_agents"), _("Agent added."))
+    agents = list(Agent.select().order_by(Agent.is_active.desc(), Agent.name))
+    return render_template("web/settings_agents.html", agents=agents, roles=ROLES, role_labels=role_labels(),
+                           errors=errors, raw={k: v for k, v in raw.items() if k != "password"})
+
+
+@bp.post("/settings/agents/<int:agent_id>")
+@page_require("agents")
+def update_agent(agent_id):
+    """Change an agent's role, deactivate/reactivate, or set a password.
+    Nobody can lock themselves out, and only owners touch owners."""
+    me = current_agent()
+    target = Agent.get_or_none(Agent.id == agent_id)
+    back = url_for("web.settings_agents")
+    if target is None:
+        abort(404)
+    raw = {k: request.form[k] for k in ("role", "active", "password") if request.form.get(k)}
+    try:
+        data = AgentChangeSchema().load(raw)
+    except ma.ValidationError as err:
+        field, messages = next(iter(err.messages.items()))
+        return failed(back, f"{field}: {'; '.join(messages)}", field=field)
+    if target.id == me.id and ("role" in data or data.get("active") is False):
+        return failed(back, _("You cannot change your own role or deactivate yourself."), field="role", status=403)
+    if me.role != "owner" and (target.role == "owner" or data.get("role") == "owner"):
+        return failed(back, _("Only an owner can change an owner."), field="role", status=403)
+    if "role" in data:
+        target.role = data["role"]
+    if "active" in data:
+        target.is_active = data["active"]
+    target.save()
+    if data.get("password"):
+        set_password(target, data["password"])
+    return done(back, _("%(name)s updated.", name=target.name))

@@ -1,0 +1,155 @@
+/* Helpline agent UI: shared behaviour for every page (CSRF-aware requests,
+   the live event stream, nav counts, presence heartbeat, toasts, shortcuts).
+   Plain JavaScript, no library. */
+(function () {
+  "use strict";
+  var body = document.body;
+  var i18n = window.HELPLINE_I18N || {};
+  var csrfMeta = document.querySelector('meta[name="csrf-token"]');
+  var csrf = csrfMeta ? csrfMeta.getAttribute("content") : "";
+  var me = Number(body.dataset.agentId || 0);
+
+  function fmt(text, values) {
+    return String(text || "").replace(/\{(\w+)\}/g, function (_, key) {
+      return values && values[key] !== undefined ? values[key] : "";
+    });
+  }
+
+  /* POST form data (an object or FormData) and parse the JSON answer. */
+  function post(url, data) {
+    var form = data instanceof FormData ? data : new FormData();
+    if (!(data instanceof FormData)) {
+      Object.keys(data || {}).forEach(function (k) { form.append(k, data[k]); });
+    }
+    return fetch(url, {
+      method: "POST", body: form, credentials: "same-origin",
+      headers: {"X-CSRFToken": csrf, "Accept": "application/json"}
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (json) {
+        return {ok: response.ok, status: response.status, data: json};
+      });
+    });
+  }
+
+  function getJSON(url) {
+    return fetch(url, {credentials: "same-origin", headers: {"Accept": "application/json"}})
+      .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); });
+  }
+
+  function getText(url) {
+    return fetch(url, {credentials: "same-origin"})
+      .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.text(); });
+  }
+
+  function toast(text, href) {
+    var box = document.getElementById("toasts");
+    if (!box) { return; }
+    var item = document.createElement(href ? "a" : "p");
+    item.className = "toast";
+    item.textContent = text;
+    if (href) { item.href = href; }
+    box.appendChild(item);
+    setTimeout(function () { item.remove(); }, 8000);
+  }
+
+  function debounce(fn, ms) {
+    var timer = null;
+    return function () {
+      clearTimeout(timer);
+      timer = setTimeout(fn, ms);
+    };
+  }
+
+  /* ---- live events ---------------------------------------------------- */
+  var liveStatus = document.getElementById("live-status");
+  function emit(type, data) {
+    document.dispatchEvent(new CustomEvent("helpline:" + type, {detail: data}));
+  }
+  var TYPES = ["ticket.created", "ticket.updated", "message.created", "message.updated", "presence",
+               "mention", "alert", "plugins.changed", "typing"];
+  var source = null;
+  function connect() {
+    if (!body.dataset.stream || !window.EventSource) { return; }
+    source = new EventSource(body.dataset.stream);
+    source.onopen = function () {
+      if (liveStatus) { liveStatus.textContent = i18n.live || ""; }
+      body.dataset.live = "1";
+    };
+    source.onerror = function () {
+      if (liveStatus) { liveStatus.textContent = i18n.reconnecting || ""; }
+      body.dataset.live = "0";
+    };
+    TYPES.forEach(function (type) {
+      source.addEventListener(type, function (event) {
+        var data = {};
+        try { data = JSON.parse(event.data); } catch (e) { return; }
+        emit(type, data);
+      });
+    });
+  }
+  window.addEventListener("beforeunload", function () { if (source) { source.close(); } });
+
+  /* ---- navigation counts and the unread badge -------------------------- */
+  var refreshCounts = debounce(function () {
+    if (!body.dataset.counts) { return; }
+    getJSON(body.dataset.counts).then(function (json) {
+      Object.keys(json.counts || {}).forEach(function (key) {
+        var el = document.querySelector('[data-count="' + key + '"]');
+        if (el) { el.textContent = json.counts[key]; }
+      });
+      var badge = document.getElementById("unread-badge");
+      if (badge) {
+        badge.hidden = !json.unread_badge;
+        var number = badge.querySelector("[data-unread]");
+        if (number && json.unread !== null) { number.textContent = json.unread; }
+      }
+    }).catch(function () { /* the next event retries */ });
+  }, 250);
+  ["ticket.created", "ticket.updated", "message.created", "plugins.changed"].forEach(function (type) {
+    document.addEventListener("helpline:" + type, refreshCounts);
+  });
+
+  /* ---- notifications for me ------------------------------------------- */
+  document.addEventListener("helpline:mention", function (e) {
+    var d = e.detail || {};
+    if (Number(d.agent_id) !== me) { return; }
+    toast(fmt(i18n.mention, {by: d.by, id: d.ticket_id}), "/t/" + d.ticket_id);
+  });
+  document.addEventListener("helpline:alert", function (e) {
+    var d = e.detail || {};
+    if (Number(d.agent_id) !== me) { return; }
+    toast(fmt(i18n.alert, {id: d.ticket_id}), "/t/" + d.ticket_id);
+  });
+
+  /* ---- presence: the switch and a heartbeat every 30 s ------------------ */
+  var presence = document.querySelector("[data-presence]");
+  if (presence && body.dataset.presenceUrl) {
+    presence.addEventListener("change", function () {
+      post(body.dataset.presenceUrl, {presence: presence.value});
+    });
+    var beat = function () { post(body.dataset.presenceUrl, {}).catch(function () {}); };
+    beat();
+    setInterval(beat, 30000);
+  }
+
+  /* ---- keyboard shortcuts ------------------------------------------------ */
+  var help = document.getElementById("help-dialog");
+  function openHelp() { if (help && !help.open) { help.showModal(); } }
+  document.querySelectorAll("[data-help]").forEach(function (b) { b.addEventListener("click", openHelp); });
+  var shortcuts = {"?": openHelp};
+  function typingInField(target) {
+    var tag = (target.tagName || "").toLowerCase();
+    return tag === "input" || tag === "textarea" || tag === "select" || target.isContentEditable;
+  }
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "Escape" && typingInField(e.target)) { e.target.blur(); return; }
+    if (e.ctrlKey || e.metaKey || e.altKey || typingInField(e.target)) { return; }
+    if (help && help.open) { return; }
+    var handler = shortcuts[e.key];
+    if (handler) { e.preventDefault(); handler(e); }
+  });
+
+  window.Helpline = {post: post, getJSON: getJSON, getText: getText, toast: toast, fmt: fmt,
+                     debounce: debounce, shortcuts: shortcuts, i18n: i18n, me: me};
+  connect();
+}());

@@ -1,0 +1,262 @@
+"""The ticket page: thread, composer (reply / internal note), status,
+assignee, tags, the overview panel, typing signals and read markers."""
+from __future__ import annotations
+
+import logging
+
+import marshmallow as ma
+from peewee import JOIN
+from flask import abort, jsonify, render_template, request, url_for
+from flask_babel import gettext as _
+
+from ..auth import current_agent
+from ..clock import now
+from ..events import publish
+from ..models import Agent, Message, Ticket
+from ..plugins import get_plugins
+from ..services import NotFound, ServiceError, messages, tickets, views
+from .blueprint import bp
+from .helpers import done, failed, from_local_input, page_require, wants_json
+from .inbox import SNOOZE_PRESETS, inbox_agents
+
+log = logging.getLogger(__name__)
+THREAD_PAGE = 50
+
+
+def _ticket_or_404(ticket_id):
+    try:
+        return tickets.get(ticket_id)
+    except NotFound:
+        abort(404)
+
+
+def _list_view():
+    view = request.values.get("view", "")
+    return view if view in ("mine", "unassigned", "all") or view.isdigit() else "mine"
+
+
+def neighbours(agent, view, ticket):
+    """The tickets before and after this one in a view (newest activity
+    first), found with the keyset cursor: two small indexed queries."""
+    result = {}
+    try:
+        for key, order in (("next", "desc"), ("previous", "asc")):
+            cursor = views.encode_cursor("updated", order, ticket)
+            rows, _more = views.list_tickets(agent, view=view, sort="updated", order=order, limit=1,
+                                             cursor=cursor)
+            result[key] = rows[0].id if rows else None
+    except ServiceError:  # an unknown saved view: no neighbours
+        return {"next": None, "previous": None}
+    return result
+
+
+def panels_for(profile):
+    """``[(panel, data, error)]`` for enabled panel plugins eligible here; a
+    failing panel shows an error instead of breaking the page."""
+    shown = []
+    for panel in get_plugins().enabled_panels():
+        try:
+            if not panel.eligible(profile):
+                continue
+            shown.append((panel, panel.render_data(profile), None))
+        except Exception:
+            log.exception("panel %s failed", panel.slug)
+            shown.append((panel, None, _("This panel could not be loaded.")))
+    return shown
+
+
+def sidebar_context(ticket):
+    profile = ticket.profile
+    return {"ticket": ticket, "profile": profile, "tags": tickets.tags_of(ticket),
+            "profile_ticket_count": Ticket.select().where(Ticket.profile == profile.id).count(),
+            "panels": panels_for(profile), "agents": inbox_agents(), "snooze_presets": SNOOZE_PRESETS}
+
+
+@bp.get("/t/<int:ticket_id>")
+@page_require("inbox")
+def ticket_page(ticket_id):
+    """Show a ticket and mark its messages read for this agent."""
+    agent = current_agent()
+    ticket = _ticket_or_404(ticket_id)
+    thread, more = messages.thread(ticket, limit=THREAD_PAGE)
+    views.mark_read(agent, ticket)
+    view = _list_view()
+    refusal = messages.refusal_for(ticket)
+    return render_template("web/ticket.html", thread=thread, more=more, view=view,
+                           neighbours=neighbours(agent, view, ticket), refusal=refusal,
+                           draft=request.args.get("draft", "")[:2000], **sidebar_context(ticket))
+
+
+@bp.get("/t/<int:ticket_id>/messages")
+@page_require("inbox")
+def thread_part(ticket_id):
+    """Older messages (``?before=<id>``) or newer ones (``?after=<id>``) as
+    HTML for the page's script."""
+    ticket = _ticket_or_404(ticket_id)
+    try:
+        before = int(request.args.get("before", 0) or 0)
+        after = int(request.args.get("after", 0) or 0)
+    except ValueError:
+        return jsonify(error={"message": _("Message ids are numbers."), "field": "before"}), 400
+    if after:
+        rows = list(messages.thread(ticket, limit=THREAD_PAGE)[0])
+        rows = [m for m in rows if m.id > after]
+        more = False
+    else:
+        rows, more = messages.thread(ticket, limit=THREAD_PAGE, before=before or None)
+    html = render_template("web/_messages.html", thread=rows, ticket=ticket)
+    return jsonify(html=html, more=more, ids=[m.id for m in rows])
+
+
+@bp.get("/t/<int:ticket_id>/messages/<int:message_id>")
+@page_require("inbox")
+def message_part(ticket_id, message_id):
+    """One message, re-rendered when its delivery state changes."""
+    ticket = _ticket_or_404(ticket_id)
+    message = (Message.select(Message, Agent).join(Agent, JOIN.LEFT_OUTER, on=(Message.author_agent == Agent.id))
+               .where((Message.id == message_id) & (Message.ticket == ticket.id)).first())
+    if message is None:
+        abort(404)
+    return render_template("web/_messages.html", thread=[message], ticket=ticket)
+
+
+@bp.get("/t/<int:ticket_id>/sidebar")
+@page_require("inbox")
+def sidebar_part(ticket_id):
+    """The overview panel and controls, refreshed on ``ticket.updated``."""
+    return render_template("web/_sidebar.html", **sidebar_context(_ticket_or_404(ticket_id)))
+
+
+class ComposeSchema(ma.Schema):
+    mode = ma.fields.String(load_default="reply", validate=ma.validate.OneOf(("reply", "note")))
+    text = ma.fields.String(required=True, validate=ma.validate.Length(min=1))
+
+
+@bp.post("/t/<int:ticket_id>/messages")
+@page_require("inbox")
+def compose(ticket_id):
+    """Send a reply on the ticket's channel or add an internal note. A
+    refused reply answers 409 with the channel's reason; the draft is kept."""
+    agent = current_agent()
+    ticket = _ticket_or_404(ticket_id)
+    page = url_for("web.ticket_page", ticket_id=ticket.id, view=_list_view())
+    try:
+        data = ComposeSchema().load({"mode": request.form.get("mode", "reply"),
+                                     "text": request.form.get("text", "")})
+    except ma.ValidationError as err:
+        field = next(iter(err.messages))
+        message = _("Write a message first.") if field == "text" else _("Choose Reply or Internal note.")
+        return failed(page, message, field=field)
+    try:
+        if data["mode"] == "note":
+            message = messages.add_note(ticket, agent, data["text"])
+        else:
+            message = messages.reply(ticket, agent, data["text"])
+    except messages.ReplyRefused as exc:
+        if wants_json():
+            return jsonify(error={"message": exc.message, "code": exc.code, "field": "text"}), 409
+        return failed(url_for("web.ticket_page", ticket_id=ticket.id, view=_list_view(),
+                              draft=data["text"][:2000]), exc.message, field="text", status=409)
+    except ServiceError as exc:
+        return failed(page, exc.message, field=exc.field or "text")
+    text = _("Note added.") if data["mode"] == "note" else _("Reply queued.")
+    return done(page, text, message_id=message.id)
+
+
+class StatusSchema(ma.Schema):
+    action = ma.fields.String(required=True, validate=ma.validate.OneOf(("close", "reopen", "snooze")))
+    preset = ma.fields.String(validate=ma.validate.OneOf(SNOOZE_PRESETS))
+    until = ma.fields.String(validate=ma.validate.Length(max=40))
+
+
+@bp.post("/t/<int:ticket_id>/status")
+@page_require("inbox")
+def change_status(ticket_id):
+    """Close, reopen, or snooze (a preset or a date and time)."""
+    agent = current_agent()
+    ticket = _ticket_or_404(ticket_id)
+    page = url_for("web.ticket_page", ticket_id=ticket.id, view=_list_view())
+    try:
+        data = StatusSchema().load({k: v for k, v in request.form.items() if v and k in ("action", "preset", "until")})
+    except ma.ValidationError:
+        return failed(page, _("Choose close, reopen or a snooze time."), field="action")
+    try:
+        if data["action"] == "close":
+            tickets.close(ticket, actor=agent)
+            message = _("Ticket closed.")
+        elif data["action"] == "reopen":
+            tickets.reopen(ticket, actor=agent)
+            message = _("Ticket reopened.")
+        else:
+            if data.get("until"):
+                until = from_local_input(data["until"])
+                if until is None:
+                    return failed(page, _("Pick a valid date and time."), field="until")
+            elif data.get("preset"):
+                until = now() + tickets.parse_duration(data["preset"])
+            else:
+                return failed(page, _("Choose how long to snooze."), field="preset")
+            tickets.snooze(ticket, until, actor=agent)
+            message = _("Ticket snoozed.")
+    except ServiceError as exc:
+        return failed(page, exc.message, field=exc.field)
+    return done(page, message)
+
+
+@bp.post("/t/<int:ticket_id>/assign")
+@page_require("inbox")
+def change_assignee(ticket_id):
+    agent = current_agent()
+    ticket = _ticket_or_404(ticket_id)
+    page = url_for("web.ticket_page", ticket_id=ticket.id, view=_list_view())
+    raw = request.form.get("assignee_id", "")
+    target = None
+    if raw:
+        if not raw.isdigit():
+            return failed(page, _("Choose an agent."), field="assignee_id")
+        target = Agent.get_or_none((Agent.id == int(raw)) & (Agent.is_active == True))  # noqa: E712
+        if target is None:
+            return failed(page, _("Choose an agent."), field="assignee_id")
+    try:
+        tickets.assign(ticket, target, actor=agent)
+    except ServiceError as exc:
+        return failed(page, exc.message, field=exc.field)
+    return done(page, _("Assigned to %(name)s.", name=target.name) if target else _("Unassigned."))
+
+
+@bp.post("/t/<int:ticket_id>/tags")
+@page_require("inbox")
+def change_tags(ticket_id):
+    """Add tags (comma separated) and/or remove one."""
+    agent = current_agent()
+    ticket = _ticket_or_404(ticket_id)
+    page = url_for("web.ticket_page", ticket_id=ticket.id, view=_list_view())
+    add = [t for t in request.form.get("add", "")[:500].split(",") if t.strip()]
+    remove = [request.form["remove"][:64]] if request.form.get("remove") else []
+    if not add and not remove:
+        return failed(page, _("Type a tag to add."), field="add")
+    try:
+        tickets.change_tags(ticket, add=add, remove=remove, actor=agent)
+    except ServiceError as exc:
+        return failed(page, exc.message, field="add")
+    return done(page, _("Tags updated."))
+
+
+@bp.post("/t/<int:ticket_id>/typing")
+@page_require("inbox")
+def typing(ticket_id):
+    """Tell other viewers (and a chat visitor) that this agent is typing."""
+    agent = current_agent()
+    ticket = _ticket_or_404(ticket_id)
+    publish("typing", {"ticket_id": ticket.id, "who": "agent", "agent_id": agent.id, "name": agent.name})
+    return jsonify(ok=True)
+
+
+@bp.post("/t/<int:ticket_id>/read")
+@page_require("inbox")
+def mark_read(ticket_id):
+    """Called when a new message arrives in an open ticket page."""
+    views.mark_read(current_agent(), _ticket_or_404(ticket_id))
+    return jsonify(ok=True)
+
+

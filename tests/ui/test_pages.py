@@ -1,0 +1,237 @@
+"""Server-side checks of the UI pages with Flask's test client: login, the
+role matrix, forms and their errors. The browser tests cover the scripts."""
+import pytest
+from playhouse.test_utils import assert_query_count
+
+from app.models import Ticket
+from app.services import messages, tickets
+from app.testing.factories import PASSWORD
+
+
+@pytest.fixture
+def agent(make_agent):
+    return make_agent(role="support", name="Sam Support")
+
+
+def test_login_page_logs_in_and_out(client, agent):
+    page = client.get("/t/1")
+    assert page.status_code == 302 and "/login" in page.headers["Location"]
+    wrong = client.post("/login", data={"email": agent.email, "password": "nope"})
+    assert wrong.status_code == 200 and b"Wrong email or password." in wrong.data
+    ok = client.post("/login", data={"email": agent.email.upper(), "password": PASSWORD, "next": "/inbox/all"})
+    assert ok.status_code == 302 and ok.headers["Location"].endswith("/inbox/all")
+    assert b"Sam Support" in client.get("/inbox/all").data
+    client.post("/logout")
+    assert client.get("/inbox/all").status_code == 302
+
+
+def test_login_never_redirects_off_site(client, agent):
+    answer = client.post("/login", data={"email": agent.email, "password": PASSWORD, "next": "//evil.example/x"})
+    assert answer.headers["Location"].endswith("/inbox/mine")
+
+
+@pytest.mark.parametrize("role", ["analyst", "content_creator"])
+def test_roles_outside_the_inbox_get_403_pages(client, login, make_agent, fake_channel, role):
+    ticket = fake_channel.receive("Hi").ticket
+    login(client, make_agent(role=role))
+    for url in ("/inbox/mine", f"/t/{ticket.id}", "/settings", "/nav/counts"):
+        page = client.get(url)
+        assert page.status_code == 403, url
+        assert b"Your role does not allow this page." in page.data
+    assert client.post(f"/t/{ticket.id}/status", data={"action": "close"}).status_code == 403
+    assert Ticket.get_by_id(ticket.id).status == "open"
+
+
+@pytest.mark.parametrize("role,allowed", [("owner", True), ("admin", True), ("manager", False), ("support", False)])
+def test_settings_pages_for_owner_and_admin_only(client, login, make_agent, role, allowed):
+    login(client, make_agent(role=role))
+    for url in ("/settings", "/settings/plugins", "/settings/agents"):
+        assert client.get(url).status_code == (200 if allowed else 403), url
+    assert client.get("/inbox/mine").status_code == 200
+
+
+def test_ticket_list_pages_without_n_plus_one(client, login, agent, fake_channel):
+    login(client, agent)
+    for i in range(3):
+        t = fake_channel.receive(f"Question {i}", email=f"c{i}@example.net").ticket
+        tickets.change_tags(t, add=["vip"])
+    client.get("/inbox/unassigned")  # warm caches (plugin state)
+    with assert_query_count(4):
+        client.get("/inbox/unassigned/rows")
+    for i in range(3, 9):
+        t = fake_channel.receive(f"Question {i}", email=f"c{i}@example.net").ticket
+        tickets.change_tags(t, add=["vip", "refund"])
+    with assert_query_count(4):  # same count with three times the rows
+        answer = client.get("/inbox/unassigned/rows").get_json()
+    assert answer["count"] == 9 and "Question 8" in answer["html"]
+
+
+def test_filters_and_load_more_cursor(client, login, agent, fake_channel, clock):
+    login(client, agent)
+    for i in range(30):
+        fake_channel.receive(f"Message {i}", email=f"c{i}@example.net")
+        clock.advance(minutes=1)
+    first = client.get("/inbox/unassigned/rows").get_json()
+    assert first["count"] == 25 and first["next_cursor"]
+    second = client.get(f"/inbox/unassigned/rows?cursor={first['next_cursor']}").get_json()
+    assert second["count"] == 5 and second["next_cursor"] is None
+    assert "Message 0" in second["html"] and "Message 0" not in first["html"]
+    page = client.get("/inbox/all?created_from=nonsense")
+    assert page.status_code == 200 and b"created_from" in page.data
+    filtered = client.get("/inbox/all/rows?q=Message 29").get_json()
+    assert filtered["count"] == 1
+
+
+def test_refused_reply_shows_reason_and_keeps_draft(client, login, agent, fake_channel):
+    login(client, agent)
+    ticket = fake_channel.receive("Hello").ticket
+    fake_channel.refuse_with("no_consent", "This customer has not agreed to SMS.")
+    page = client.get(f"/t/{ticket.id}")
+    assert b"This customer has not agreed to SMS." in page.data
+    answer = client.post(f"/t/{ticket.id}/messages", data={"mode": "reply", "text": "Our answer"},
+                         headers={"Accept": "application/json"})
+    assert answer.status_code == 409
+    assert answer.get_json()["error"]["message"] == "This customer has not agreed to SMS."
+    plain = client.post(f"/t/{ticket.id}/messages", data={"mode": "reply", "text": "Our answer"},
+                        follow_redirects=True)
+    assert b"Our answer</textarea>" in plain.data
+    # An internal note is never refused.
+    note = client.post(f"/t/{ticket.id}/messages", data={"mode": "note", "text": "Check with finance"},
+                       headers={"Accept": "application/json"})
+    assert note.status_code == 200
+    assert [m.kind for m in messages.thread(ticket)[0]] == ["message", "note"]
+
+
+def test_plugin_settings_form_shows_field_errors(client, login, make_agent, fake_channel):
+    login(client, make_agent(role="admin"))
+    form = client.get("/settings/plugins/fake-channel")
+    assert b'name="max_length"' in form.data and b'type="number"' in form.data
+    bad = client.post("/settings/plugins/fake-channel", data={"signature": "x", "max_length": "0"})
+    assert bad.status_code == 200
+    assert b"greater than or equal to 1" in bad.data and b'aria-invalid="true"' in bad.data
+    good = client.post("/settings/plugins/fake-channel", data={"signature": "— Team", "max_length": "160"},
+                       follow_redirects=True)
+    assert b"Settings saved." in good.data
+    from app.plugins import get_plugins
+    assert get_plugins().get_settings("fake-channel")["max_length"] == 160
+
+
+def test_agents_page_adds_agents_and_protects_owners(client, login, make_agent):
+    admin = make_agent(role="admin")
+    owner = make_agent(role="owner")
+    login(client, admin)
+    bad = client.post("/settings/agents", data={"email": "nope", "name": "X", "role": "support",
+                                                "password": "short"})
+    assert bad.status_code == 200 and b"Not a valid email address." in bad.data
+    ok = client.post("/settings/agents", data={"email": "new@example.com", "name": "New Person",
+                                               "role": "manager", "password": "long enough pw"},
+                     follow_redirects=True)
+    assert b"Agent added." in ok.data and b"New Person" in ok.data
+    refused = client.post(f"/settings/agents/{owner.id}", data={"role": "support"}, follow_redirects=True)
+    assert b"Only an owner can change an owner." in refused.data
+    own = client.post(f"/settings/agents/{admin.id}", data={"active": "false"}, follow_redirects=True)
+    assert b"You cannot change your own role" in own.data
+
+
+def test_csrf_is_enforced_on_ui_forms(app, client, login, agent, fake_channel):
+    app.config["WTF_CSRF_ENABLED"] = True
+    ticket = fake_channel.receive("Hello").ticket
+    login(client, agent)
+    refused = client.post(f"/t/{ticket.id}/status", data={"action": "close"})
+    assert refused.status_code == 400 and b"Form expired" in refused.data
+    assert Ticket.get_by_id(ticket.id).status == "open"
+
+
+def test_presence_switch_and_heartbeat(client, login, agent, clock):
+    login(client, agent)
+    answer = client.post("/presence", data={"presence": "away"}).get_json()
+    assert answer == {"presence": "away", "effective": "away"}
+    clock.advance(seconds=60)
+    assert client.post("/presence").get_json()["effective"] == "away"  # a heartbeat keeps the choice
+    from app.models import Agent
+    assert Agent.get_by_id(agent.id).heartbeat_at == clock.now()
+    assert client.post("/presence", data={"presence": "busy"}).status_code == 400
+
+
+def test_typing_publishes_an_agent_typing_event(app, client, login, agent, fake_channel):
+    from app.events import get_bus
+    ticket = fake_channel.receive("Hi").ticket
+    login(client, agent)
+    with get_bus().subscribe() as sub:
+        assert client.post(f"/t/{ticket.id}/typing").status_code == 200
+        event = sub.get(timeout=5)
+    assert event["type"] == "typing"
+    assert event["data"] == {"ticket_id": ticket.id, "who": "agent", "agent_id": agent.id, "name": agent.name}
+
+
+def test_thread_shows_last_50_and_loads_older(client, login, agent, fake_channel, clock):
+    ticket = fake_channel.receive("Message 0").ticket
+    for i in range(1, 60):
+        clock.advance(seconds=1)
+        fake_channel.receive(f"Message {i}")
+    login(client, agent)
+    page = client.get(f"/t/{ticket.id}").data.decode()
+    assert page.count('class="msg msg-inbound"') == 50 and "Message 59" in page and ">Message 9<" not in page
+    assert 'id="load-older"' in page
+    first_shown = messages.thread(ticket)[0][0].id
+    older = client.get(f"/t/{ticket.id}/messages?before={first_shown}").get_json()
+    assert older["more"] is False and len(older["ids"]) == 10 and "Message 0" in older["html"]
+    # Opening the ticket marked it read.
+    from app.services import views
+    assert views.unread_count(agent, "unassigned") == 0
+
+
+def test_overview_panels_and_empty_state(client, login, agent, fake_channel, register_plugin):
+    from app.hookspecs import hookimpl
+    from app.registry import Panel
+
+    ticket = fake_channel.receive("Hi", name="Pat Buyer").ticket
+    login(client, agent)
+    assert b"No customer panels are turned on." in client.get(f"/t/{ticket.id}").data
+
+    class Orders(Panel):
+        slug, title = "orders", "Recent orders"
+
+        def render_data(self, profile):
+            return {"Orders": 3, "Customer": profile.name}
+
+    class Broken(Panel):
+        slug, title = "broken", "Broken panel"
+
+        def render_data(self, profile):
+            raise RuntimeError("backend down")
+
+    class PanelPlugin:
+        @hookimpl
+        def helpline_register_panels(self):
+            return [Orders, Broken]
+
+    register_plugin(PanelPlugin(), "panels-test")
+    page = client.get(f"/t/{ticket.id}").data.decode()
+    assert "Recent orders" in page and "<dd>Pat Buyer</dd>" in page
+    assert "Broken panel" in page and "This panel could not be loaded." in page
+    assert "No customer panels are turned on." not in page
+
+
+def test_plugin_fragments_fill_the_ui_slots(app, client, login, make_agent, fake_channel, register_plugin):
+    from jinja2 import ChoiceLoader, DictLoader
+    from app.hookspecs import hookimpl
+
+    slots = ("head", "composer_tools", "bulk_actions", "ticket_sidebar", "settings_nav")
+    app.jinja_env.loader = ChoiceLoader([DictLoader({f"slots-test/{s}.html": f"<i>slot:{s}</i>" for s in slots}),
+                                         app.jinja_env.loader])
+
+    class SlotPlugin:
+        @hookimpl
+        def helpline_register_ui_fragments(self):
+            return [(s, f"slots-test/{s}.html") for s in slots]
+
+    register_plugin(SlotPlugin(), "slots-test")
+    ticket = fake_channel.receive("Hi").ticket
+    login(client, make_agent(role="owner"))
+    html = (client.get(f"/t/{ticket.id}").data + client.get("/inbox/all").data + client.get("/settings").data).decode()
+    for s in slots:
+        assert f"<i>slot:{s}</i>" in html, s
+    from app.plugins import get_plugins
+    get_plugins().set_enabled("slots-test", False)
+    assert b"slot:" not in client.get(f"/t/{ticket.id}").data
