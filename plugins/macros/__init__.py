@@ -18,8 +18,15 @@ def helpline_register_models():
 
 @hookimpl
 def helpline_register_blueprints():
-    from .views import bp
-    return [bp]
+    from .pages import bp as pages
+    from .views import bp as api
+    return [api, pages]
+
+
+@hookimpl
+def helpline_register_ui_fragments():
+    return [("head", "macros/head.html"), ("composer_tools", "macros/composer_tools.html"),
+            ("bulk_actions", "macros/bulk_actions.html"), ("settings_nav", "macros/settings_nav.html")]
 
 
 @hookimpl
