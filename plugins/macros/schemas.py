@@ -9,7 +9,7 @@ from .service import MAX_ACTIONS, MAX_NAME
 MAX_BODY = 20000
 
 
-class ActionSchema(ma.Schema):
+class MacroActionSchema(ma.Schema):
     type = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=64))
     params = ma.fields.Dict(keys=ma.fields.String(validate=ma.validate.Length(max=64)), load_default=dict)
 
@@ -17,7 +17,7 @@ class ActionSchema(ma.Schema):
 class MacroInSchema(ma.Schema):
     name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=MAX_NAME))
     body = ma.fields.String(load_default="", validate=ma.validate.Length(max=MAX_BODY))
-    actions = ma.fields.List(ma.fields.Nested(ActionSchema), load_default=list,
+    actions = ma.fields.List(ma.fields.Nested(MacroActionSchema), load_default=list,
                              validate=ma.validate.Length(max=MAX_ACTIONS))
     shared = ma.fields.Boolean(load_default=False)
 
@@ -25,11 +25,11 @@ class MacroInSchema(ma.Schema):
 class MacroPatchSchema(ma.Schema):
     name = ma.fields.String(validate=ma.validate.Length(min=1, max=MAX_NAME))
     body = ma.fields.String(validate=ma.validate.Length(max=MAX_BODY))
-    actions = ma.fields.List(ma.fields.Nested(ActionSchema), validate=ma.validate.Length(max=MAX_ACTIONS))
+    actions = ma.fields.List(ma.fields.Nested(MacroActionSchema), validate=ma.validate.Length(max=MAX_ACTIONS))
     shared = ma.fields.Boolean()
 
 
-class OwnerSchema(ma.Schema):
+class MacroOwnerSchema(ma.Schema):
     id = ma.fields.Integer()
     name = ma.fields.String()
 
@@ -38,9 +38,9 @@ class MacroSchema(ma.Schema):
     id = ma.fields.Integer()
     name = ma.fields.String()
     body = ma.fields.String()
-    actions = ma.fields.List(ma.fields.Nested(ActionSchema))
+    actions = ma.fields.List(ma.fields.Nested(MacroActionSchema))
     shared = ma.fields.Boolean()
-    owner = ma.fields.Nested(OwnerSchema)
+    owner = ma.fields.Nested(MacroOwnerSchema)
     editable = ma.fields.Boolean()
     usage_count = ma.fields.Integer()
     last_used_at = ma.fields.DateTime(allow_none=True)
@@ -60,54 +60,54 @@ class MacroListSchema(ma.Schema):
     next_cursor = ma.fields.String(allow_none=True)
 
 
-class TicketRefSchema(ma.Schema):
+class MacroTicketRefSchema(ma.Schema):
     ticket_id = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1))
 
 
-class ApplySchema(TicketRefSchema):
+class MacroApplySchema(MacroTicketRefSchema):
     body = ma.fields.String(validate=ma.validate.Length(max=MAX_BODY),
                             metadata={"description": _l("The reply as the agent edited it; the macro's "
                                                         "rendered body when missing.")})
 
 
-class RefusalSchema(ma.Schema):
+class MacroRefusalSchema(ma.Schema):
     code = ma.fields.String()
     message = ma.fields.String()
 
 
-class ActionPreviewSchema(ma.Schema):
+class MacroActionPreviewSchema(ma.Schema):
     type = ma.fields.String()
     label = ma.fields.String()
     summary = ma.fields.String()
     available = ma.fields.Boolean()
 
 
-class PreviewSchema(ma.Schema):
+class MacroPreviewSchema(ma.Schema):
     body = ma.fields.String()
-    actions = ma.fields.List(ma.fields.Nested(ActionPreviewSchema))
-    refusal = ma.fields.Nested(RefusalSchema, allow_none=True)
+    actions = ma.fields.List(ma.fields.Nested(MacroActionPreviewSchema))
+    refusal = ma.fields.Nested(MacroRefusalSchema, allow_none=True)
 
 
-class ApplyResultSchema(ma.Schema):
+class MacroApplyResultSchema(ma.Schema):
     ticket_id = ma.fields.Integer()
     message_id = ma.fields.Integer(allow_none=True)
     usage_count = ma.fields.Integer()
 
 
-class BulkApplySchema(ma.Schema):
+class MacroBulkApplySchema(ma.Schema):
     macro_id = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1))
     ticket_ids = ma.fields.List(ma.fields.Integer(validate=ma.validate.Range(min=1)), required=True,
                                 validate=ma.validate.Length(min=1, max=MAX_BULK))
 
 
-class BulkResultSchema(ma.Schema):
+class MacroBulkResultSchema(ma.Schema):
     ticket_id = ma.fields.Integer()
     ok = ma.fields.Boolean()
     code = ma.fields.String()
     message = ma.fields.String()
 
 
-class BulkJobSchema(ma.Schema):
+class MacroBulkJobSchema(ma.Schema):
     id = ma.fields.Integer()
     macro_id = ma.fields.Integer(allow_none=True)
     macro_name = ma.fields.String()
@@ -118,22 +118,22 @@ class BulkJobSchema(ma.Schema):
     failed = ma.fields.Integer()
     created_at = ma.fields.DateTime()
     finished_at = ma.fields.DateTime(allow_none=True)
-    results = ma.fields.List(ma.fields.Nested(BulkResultSchema))
+    results = ma.fields.List(ma.fields.Nested(MacroBulkResultSchema))
 
 
-class ParamSchema(ma.Schema):
+class MacroParamSchema(ma.Schema):
     name = ma.fields.String()
     type = ma.fields.String()
     required = ma.fields.Boolean()
     choices = ma.fields.List(ma.fields.String(), allow_none=True)
 
 
-class ActionInfoSchema(ma.Schema):
+class MacroActionInfoSchema(ma.Schema):
     name = ma.fields.String()
     label = ma.fields.String()
-    params = ma.fields.List(ma.fields.Nested(ParamSchema))
+    params = ma.fields.List(ma.fields.Nested(MacroParamSchema))
 
 
-class CatalogSchema(ma.Schema):
-    actions = ma.fields.List(ma.fields.Nested(ActionInfoSchema))
+class MacroCatalogSchema(ma.Schema):
+    actions = ma.fields.List(ma.fields.Nested(MacroActionInfoSchema))
     variables = ma.fields.List(ma.fields.String())

@@ -91,7 +91,7 @@ def create_macro(data):
 
 @bp.route("/catalog")
 @require("inbox")
-@bp.response(200, schemas.CatalogSchema)
+@bp.response(200, schemas.MacroCatalogSchema)
 def catalog():
     """The actions and template variables macros can use."""
     actions = [{"name": name, "label": str(cls.label), "params": _params(cls.params_schema)}
@@ -128,8 +128,8 @@ def delete_macro(macro_id):
 
 @bp.route("/<int:macro_id>/preview", methods=["POST"])
 @require("inbox")
-@bp.arguments(schemas.TicketRefSchema)
-@bp.response(200, schemas.PreviewSchema)
+@bp.arguments(schemas.MacroTicketRefSchema)
+@bp.response(200, schemas.MacroPreviewSchema)
 def preview(data, macro_id):
     """The reply rendered for a ticket, what the actions will do, and any
     refusal of the ticket's channel. Changes nothing."""
@@ -140,8 +140,8 @@ def preview(data, macro_id):
 
 @bp.route("/<int:macro_id>/apply", methods=["POST"])
 @require("inbox")
-@bp.arguments(schemas.ApplySchema)
-@bp.response(200, schemas.ApplyResultSchema)
+@bp.arguments(schemas.MacroApplySchema)
+@bp.response(200, schemas.MacroApplyResultSchema)
 def apply(data, macro_id):
     """Reply and run the actions on one ticket, all or nothing. 409 with the
     reason when the channel refuses the reply."""
@@ -163,8 +163,8 @@ def _job_out(job, results):
 
 @bp.route("/bulk-apply", methods=["POST"])
 @require("inbox")
-@bp.arguments(schemas.BulkApplySchema)
-@bp.response(202, schemas.BulkJobSchema)
+@bp.arguments(schemas.MacroBulkApplySchema)
+@bp.response(202, schemas.MacroBulkJobSchema)
 def bulk_apply(data):
     """Apply a macro to many tickets in the background; poll the job."""
     agent = current_agent()
@@ -176,7 +176,7 @@ def bulk_apply(data):
 
 @bp.route("/bulk-apply/<int:job_id>")
 @require("inbox")
-@bp.response(200, schemas.BulkJobSchema)
+@bp.response(200, schemas.MacroBulkJobSchema)
 def bulk_status(job_id):
     """Progress of a bulk job and the result on each ticket done so far."""
     agent = current_agent()
