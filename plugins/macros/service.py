@@ -144,6 +144,8 @@ def _may_edit(agent, macro):
 def create(agent, name, body="", actions=(), shared=False) -> Macro:
     """Save a new macro owned by ``agent``; shared ones need the
     ``shared_macros`` permission."""
+    if not can(agent, "inbox"):
+        raise Forbidden()
     if shared and not can(agent, "shared_macros"):
         raise Forbidden(_("Only managers and above can create shared macros."))
     name, body, actions = _check_fields(name, body, actions)
