@@ -1,6 +1,8 @@
-"""Macros: reusable replies with actions (set status, snooze, tags, assign,
-internal note, and any action another plugin registers), applied to one
-ticket from the composer or to many from the bulk bar."""
+"""Macros: reusable replies with actions, for one ticket or many at once.
+
+Actions: set status, snooze, tags, assign, internal note, and any action
+another plugin registers through ``helpline_macro_actions``. Agents apply a
+macro from the composer (shortcut m) or from the bulk bar."""
 from app.hookspecs import hookimpl
 
 
