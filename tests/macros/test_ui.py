@@ -93,7 +93,7 @@ def test_create_pick_edit_send_and_bulk_apply(page, fake_channel, app):
     dialog = page.get_by_role("dialog", name="Apply a macro")
     expect(dialog).to_be_visible()
     page.get_by_label("Search macros").fill("ship")
-    expect(page.get_by_role("option", name="Shipping update")).to_be_visible()
+    expect(page.get_by_role("option", name="Shipping update")).to_have_attribute("aria-selected", "true")
     page.get_by_label("Search macros").press("Enter")
     body = page.get_by_label("Reply (edit it before sending)")
     expect(body).to_have_value("Hi Ada, your order ships today. Bob")
@@ -105,6 +105,11 @@ def test_create_pick_edit_send_and_bulk_apply(page, fake_channel, app):
     assert [o.text for o in fake_channel.sent] == ["Hi Ada, your order ships today with DHL. Bob"]
     assert ticket_service.tags_of(ada) == ["shipping", "update"]
     assert refresh(macro).usage_count == 1
+
+    # The keyboard help lists the shortcut.
+    page.keyboard.press("?")
+    expect(page.locator("#help-dialog")).to_contain_text("Apply a macro")
+    page.keyboard.press("Escape")
 
     # The bulk bar: select two tickets, apply the macro, see the outcome.
     page.goto("/inbox/all")

@@ -59,6 +59,7 @@
       if (!items.length) { return; }
       active = (index + items.length) % items.length;
       items.forEach(function (li, i) { li.setAttribute("aria-selected", i === active ? "true" : "false"); });
+      search.setAttribute("aria-activedescendant", items[active].id);
       items[active].scrollIntoView({block: "nearest"});
     }
 
@@ -71,6 +72,7 @@
         res.data.items.forEach(function (macro) {
           var li = document.createElement("li");
           li.setAttribute("role", "option");
+          li.id = "macro-option-" + macro.id;
           li.dataset.macroId = macro.id;
           li.textContent = macro.name;
           li.addEventListener("click", function () { choose(macro); });
@@ -78,6 +80,7 @@
           li.macro = macro;
         });
         empty.hidden = res.data.items.length > 0;
+        if (!res.data.items.length) { search.removeAttribute("aria-activedescendant"); }
         highlight(0);
       });
     }
@@ -117,6 +120,18 @@
 
     open.addEventListener("click", openPicker);
     if (H && H.shortcuts) { H.shortcuts.m = openPicker; }
+    // List the shortcut in the page's keyboard help.
+    var helpList = document.querySelector("#help-dialog .shortcuts");
+    if (helpList && t.shortcut) {
+      var dt = document.createElement("dt");
+      var kbd = document.createElement("kbd");
+      kbd.textContent = "m";
+      dt.appendChild(kbd);
+      var dd = document.createElement("dd");
+      dd.textContent = t.shortcut;
+      helpList.appendChild(dt);
+      helpList.appendChild(dd);
+    }
     search.addEventListener("input", H.debounce(load, 150));
     search.addEventListener("keydown", function (e) {
       if (e.key === "ArrowDown") { e.preventDefault(); highlight(active + 1); }
