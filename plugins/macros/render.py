@@ -119,14 +119,27 @@ def _parse(source):
     except TemplateSyntaxError as exc:
         raise TemplateProblem(_("Template error on line %(line)d: %(message)s", line=exc.lineno or 1,
                                 message=exc.message), code="template_syntax")
-    for node in tree.find_all(FORBIDDEN_NODES):
+    except RecursionError:
+        raise _too_deep()
+    try:
+        forbidden = next(iter(tree.find_all(FORBIDDEN_NODES)), None)
+    except RecursionError:
+        raise _too_deep()
+    if forbidden is not None:
         raise TemplateProblem(_("Line %(line)d: loops, blocks, macros and includes are not allowed in "
-                                "macro templates.", line=node.lineno), code="template_unsafe")
+                                "macro templates.", line=forbidden.lineno), code="template_unsafe")
     try:
         return _ENV.from_string(tree)
     except TemplateSyntaxError as exc:  # e.g. an unknown filter, found while compiling
         raise TemplateProblem(_("Template error on line %(line)d: %(message)s", line=exc.lineno or 1,
                                 message=exc.message), code="template_syntax")
+    except (RecursionError, MemoryError, SyntaxError):
+        # Deeply nested expressions overflow the parser or Python's compiler.
+        raise _too_deep()
+
+
+def _too_deep():
+    return TemplateProblem(_("This template nests too deeply."), code="template_unsafe")
 
 
 def _render(template, values, limit):
@@ -147,6 +160,8 @@ def _render(template, values, limit):
                               code="template_unsafe")
     except TemplateError as exc:
         raise TemplateProblem(_("Template error: %(detail)s", detail=str(exc)), code="template_error")
+    except RecursionError:
+        raise _too_deep()
     except (TypeError, ValueError, ArithmeticError, OverflowError) as exc:
         raise TemplateProblem(_("Template error: %(detail)s", detail=str(exc)), code="template_error")
     return "".join(pieces)

@@ -71,6 +71,9 @@ def test_unsafe_templates_are_refused_with_a_clear_error(source):
     ("{{ customer.name|center(1000000000) }}", "template_syntax"),
     ("Hi {{ customer.first_name ", "template_syntax"),
     ("x" * 20001, "template_too_long"),
+    ("{{ " + "(" * 5000 + "1" + ")" * 5000 + " }}", "template_unsafe"),
+    ("{{ " + "1 + " * 4000 + "1 }}", "template_unsafe"),
+    ("{{ " + "[" * 6000 + "]" * 6000 + " }}", "template_unsafe"),
 ])
 def test_constructs_a_reply_does_not_need_are_refused_on_save(source, code):
     with pytest.raises(TemplateProblem) as err:
