@@ -88,7 +88,8 @@ class _Sandbox(ImmutableSandboxedEnvironment):
 
     def call_binop(self, context, operator, left, right):
         # "x" * 10**9 or 9**9**9 would eat memory or CPU before any output cap.
-        if operator == "**" and (not isinstance(right, int) or abs(right) > MAX_POWER):
+        if operator == "**" and (not isinstance(right, int) or abs(right) > MAX_POWER
+                                 or (isinstance(left, int) and abs(left).bit_length() * abs(right) > 4096)):
             raise SecurityError(_("Powers are limited to %(n)d.", n=MAX_POWER))
         if operator == "*":
             for seq, count in ((left, right), (right, left)):
@@ -101,8 +102,21 @@ class _Sandbox(ImmutableSandboxedEnvironment):
 def _environment():
     env = _Sandbox(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
     env.filters = {name: env.filters[name] for name in SAFE_FILTERS}
+    env.filters["replace"] = _bounded_replace
     env.globals = {}
     return env
+
+
+def _bounded_replace(value, old, new, count=None):
+    # Chained replaces ("" -> long text) would otherwise grow a string
+    # geometrically before any output limit could see it.
+    value, old, new = str(value), str(old), str(new)
+    occurrences = (len(value) + 1) if old == "" else value.count(old)
+    if count is not None:
+        occurrences = min(occurrences, int(count))
+    if len(value) + occurrences * max(len(new) - len(old), 0) > MAX_TEMPLATE_LENGTH:
+        raise SecurityError(_("Replacing text is limited to %(n)d characters.", n=MAX_TEMPLATE_LENGTH))
+    return value.replace(old, new) if count is None else value.replace(old, new, int(count))
 
 
 _ENV = _environment()

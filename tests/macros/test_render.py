@@ -56,6 +56,7 @@ def test_unknown_variables_name_the_variable(source, words):
     "{{ cycler.__init__.__globals__ }}",
     "{{ 'x' * 1000000 }}",
     "{{ 2 ** 99999999 }}",
+    "{{ ((10 ** 100) ** 100) ** 100 }}",
 ])
 def test_unsafe_templates_are_refused_with_a_clear_error(source):
     with pytest.raises(TemplateProblem) as err:
@@ -94,9 +95,18 @@ def test_agent_without_a_name_part_still_renders(ticket, make_agent):
 
 
 def test_rendered_output_is_bounded():
-    # Each line turns the 12-character name into ~13,000 characters; ten of
-    # them stay under the template limit but would render 130 kB.
-    line = "{{ customer.name|replace('', '%s') }}" % ("x" * 1000)
+    # Each line turns the 12-character name into ~1,300 characters; a
+    # hundred of them stay under the template limit but would render 130 kB.
+    line = "{{ customer.name|replace('', '%s') }}" % ("x" * 100)
     with pytest.raises(TemplateProblem) as err:
-        render_sample(line * 10)
+        render_sample(line * 100)
     assert err.value.code == "template_too_long"
+
+
+def test_replace_cannot_blow_up_a_string():
+    big = "x" * 1000
+    source = "{{ customer.name|replace('', '%s')|replace('', '%s') }}" % (big, big)
+    with pytest.raises(TemplateProblem) as err:
+        render_sample(source)
+    assert err.value.code == "template_unsafe"
+    assert render_sample("{{ customer.name|replace('Ada', 'Countess') }}") == "Countess Lovelace"
