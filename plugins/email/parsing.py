@@ -159,10 +159,12 @@ def _walk_parts(msg, result):
 
 def _text_of(part, result):
     try:
-        return part.get_content()
+        text = part.get_content()
     except Exception as exc:  # unknown charset, bad transfer encoding...
         result.problems.append(f"undecodable_part: {type(exc).__name__}")
-        return _decode(_payload_bytes(part))
+        text = _decode(_payload_bytes(part))
+    # Mail arrives with CRLF line ends; people and quote detection expect LF.
+    return text.replace("\r\n", "\n").replace("\x00", "")
 
 
 def _payload_bytes(part):
