@@ -70,8 +70,8 @@ def receive(raw: bytes, envelope_sender: str | None = None, envelope_recipients=
             display_html = sanitize(parsed.html)
     if not display_text and parsed.html:
         display_text = _html_to_text(display_html)
-    if parsed.problems and not parsed.sender_email and not display_text.strip():
-        # Nothing readable: let the agent download the original.
+    if parsed.problems and (not parsed.sender_email or not display_text.strip()):
+        # Hardly parseable: let the agent download the original as it came.
         attachments.append(raw_file)
 
     limit = current_app.config["MAX_MESSAGE_TEXT"]

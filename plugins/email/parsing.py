@@ -17,7 +17,8 @@ from .addresses import addresses_in, message_ids, strip_id
 log = logging.getLogger(__name__)
 
 MAX_HEADER_CHARS = 4000      # per header value kept
-MAX_PARTS = 200              # MIME parts walked
+MAX_PARTS = 200              # leaf MIME parts walked
+MAX_MULTIPARTS = 300         # containers; past this only headers are parsed (the parser is slow on them)
 MAX_ATTACHMENTS = 50
 MAX_REFERENCES = 100
 
@@ -71,8 +72,11 @@ GUARD_HEADERS = ("auto-submitted", "precedence", "x-autoreply", "x-autorespond",
 def parse(raw: bytes) -> ParsedEmail:
     """Parse raw bytes; never raises. Problems are listed on the result."""
     result = ParsedEmail(message_id=hashed_message_id(raw), generated_id=True)
+    headers_only = raw.lower().count(b"multipart/") > MAX_MULTIPARTS
+    if headers_only:
+        result.problems.append("too_many_multiparts")
     try:
-        msg = BytesParser(policy=policy.default).parsebytes(raw)
+        msg = BytesParser(policy=policy.default).parsebytes(raw, headersonly=headers_only)
     except (RecursionError, Exception) as exc:  # noqa: B014 (RecursionError named for the reader)
         result.problems.append(f"unparseable: {type(exc).__name__}")
         result.text = _decode(raw)
@@ -97,6 +101,9 @@ def parse(raw: bytes) -> ParsedEmail:
         result.content_type = msg.get_content_type()
     except Exception:
         result.content_type = "text/plain"
+    if headers_only:
+        result.text = _decode(_body_bytes(raw))
+        return result
     try:
         _walk_parts(msg, result)
     except RecursionError:
@@ -126,12 +133,12 @@ def _walk_parts(msg, result):
     text_parts, html_parts = [], []
     count = 0
     for part in msg.walk():
+        if part.is_multipart():
+            continue
         count += 1
         if count > MAX_PARTS:
             result.problems.append("too_many_parts")
             break
-        if part.is_multipart():
-            continue
         try:
             ctype = part.get_content_type()
         except Exception:
@@ -181,10 +188,12 @@ def _payload_bytes(part):
 
 
 def _decode(data: bytes) -> str:
+    """Best-effort text of unknown bytes (no NULs: PostgreSQL refuses them)."""
     try:
-        return data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
-        return data.decode("latin-1").replace("\x00", "")
+        text = data.decode("latin-1")  # never fails; right for most legacy mail
+    return text.replace("\r\n", "\n").replace("\x00", "")
 
 
 def _body_bytes(raw: bytes) -> bytes:
