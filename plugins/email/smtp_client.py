@@ -33,6 +33,9 @@ def send(settings, message):
     except smtplib.SMTPAuthenticationError as exc:
         raise DeliveryError(_("The mail server refused the login: %(code)s %(msg)s", code=exc.smtp_code,
                               msg=_text(exc.smtp_error)), retryable=False)
+    except smtplib.SMTPNotSupportedError as exc:
+        raise DeliveryError(_("The mail server does not support what the settings ask for: %(error)s",
+                              error=str(exc)), retryable=False)
     except smtplib.SMTPResponseException as exc:
         raise DeliveryError(_("The mail server answered %(code)s %(msg)s", code=exc.smtp_code,
                               msg=_text(exc.smtp_error)), retryable=not 500 <= exc.smtp_code < 600)
