@@ -96,7 +96,8 @@ def parse(raw: bytes) -> ParsedEmail:
     result.recipients = addresses_in([_header(msg, h) for h in ("to", "cc", "delivered-to", "x-original-to")])
     result.in_reply_to = message_ids(_header(msg, "in-reply-to"))[:5]
     result.references = message_ids(_header(msg, "references"))[:MAX_REFERENCES]
-    result.headers = {h: _header(msg, h) for h in GUARD_HEADERS if msg.get(h) is not None}
+    present = {k.lower() for k in msg.keys()}
+    result.headers = {h: _header(msg, h) for h in GUARD_HEADERS if h in present}
     try:
         result.content_type = msg.get_content_type()
     except Exception:
