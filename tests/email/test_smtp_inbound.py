@@ -167,3 +167,10 @@ def test_quickstart_service_starts_and_stops_the_listener(app, email_settings):
         assert [m.text for m in inbound_messages()] == ["Via the quickstart listener"]
     finally:
         stop()
+
+
+def test_serve_smtp_command_is_registered(app):
+    group = app.cli.commands["email"]
+    assert "serve-smtp" in group.commands
+    result = app.test_cli_runner().invoke(args=["email", "serve-smtp", "--help"])
+    assert result.exit_code == 0 and "--port" in result.output
