@@ -123,3 +123,15 @@ def test_send_email_hook_answers_none_when_unconfigured(app, relay):
     plugins.set_enabled("email", False)
     assert plugins.relay.helpline_send_email(message=notification()) is None
     assert relay.messages == []
+
+
+def test_send_email_hook_never_raises_when_the_server_is_down(app, relay, email_settings, caplog):
+    import socket
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        dead_port = sock.getsockname()[1]
+    plugins = app.extensions["helpline.plugins"]
+    plugins.set_settings("email", {"smtp_port": dead_port})
+    # The caller (an SMS webhook, a chat follow-up) must not fail: delivery is retried in the background.
+    assert plugins.relay.helpline_send_email(message=notification()) is True
+    assert relay.messages == []
