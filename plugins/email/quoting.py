@@ -8,6 +8,8 @@ import quotequail
 _ATTRIBUTION = re.compile(r"(wrote|schrieb|écrit|escribió|scritto|geschreven)\s*:\s*$|^-{3,}\s*original message",
                           re.IGNORECASE)
 _SIGNATURE = re.compile(r"\n-- ?\n.*\Z|\n(Sent from my \w+[^\n]*|Get Outlook for \w+[^\n]*)\s*\Z", re.DOTALL)
+_HTML_ATTRIBUTION = re.compile(r"\b(On|Le|Am|El|Il|Op)\b[^<]{0,300}?(wrote|schrieb|a écrit|escribió|ha scritto|"
+                               r"schreef)\s*:", re.IGNORECASE)
 MAX_QUOTE_INPUT = 200_000    # quotequail is line based; bound its work
 
 
@@ -38,4 +40,10 @@ def strip_html(markup):
         return None
     if len(chunks) < 2:
         return None
-    return "".join(part for show, part in chunks if show)
+    visible = "".join(part for show, part in chunks if show)
+    # quotequail leaves the "On ... wrote:" line; cut it when only markup follows
+    # (nh3 closes the tags the cut leaves open).
+    matches = list(_HTML_ATTRIBUTION.finditer(visible))
+    if matches and not re.sub(r"<[^>]*>|\s|&nbsp;", "", visible[matches[-1].end():]):
+        visible = visible[:matches[-1].start()]
+    return visible

@@ -174,3 +174,16 @@ def test_serve_smtp_command_is_registered(app):
     assert "serve-smtp" in group.commands
     result = app.test_cli_runner().invoke(args=["email", "serve-smtp", "--help"])
     assert result.exit_code == 0 and "--port" in result.output
+
+
+def test_html_reply_hides_the_quoted_history(app, listener):
+    html = ('<div dir="ltr">Thanks, <b>got it</b>!</div><br><div class="gmail_quote"><div class="gmail_attr">'
+            'On Mon, Jan 5, 2026 at 9:00 AM Shop Support &lt;support@shop.example&gt; wrote:<br></div>'
+            '<blockquote class="gmail_quote">It ships tomorrow.</blockquote></div>')
+    text = "Thanks, got it!\n\nOn Mon, Jan 5, 2026 at 9:00 AM Shop Support <support@shop.example> wrote:\n" \
+           "> It ships tomorrow.\n"
+    smtp_send(listener, make_mail(text=text, html=html))
+    [message] = inbound_messages()
+    assert "<b>got it</b>" in message.html
+    assert "ships tomorrow" not in message.html and "wrote" not in message.html
+    assert message.text == "Thanks, got it!"
