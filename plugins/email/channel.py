@@ -46,6 +46,11 @@ class EmailChannel(Channel):
         return SendResult(external_id=strip_id(message["Message-ID"]))
 
 
+def one_line(value):
+    """Header-safe text: names from other channels may hold line breaks."""
+    return " ".join(str(value or "").split())[:200]
+
+
 def subject_for(subject):
     subject = " ".join((subject or "").split())
     if not subject:
@@ -56,8 +61,9 @@ def subject_for(subject):
 def build_reply(settings, outbound) -> EmailMessage:
     """The customer-facing email for an agent reply."""
     message = EmailMessage()
-    message["From"] = formataddr((settings.get("from_name") or "", settings["support_addresses"][0]))
-    message["To"] = formataddr((outbound.to_name or "", outbound.to_email))
+    from_name = one_line(settings.get("from_name"))
+    message["From"] = formataddr((from_name, settings["support_addresses"][0]))
+    message["To"] = formataddr((one_line(outbound.to_name), outbound.to_email))
     message["Subject"] = subject_for(outbound.subject)
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = f"<{new_message_id(settings)}>"
@@ -69,7 +75,7 @@ def build_reply(settings, outbound) -> EmailMessage:
         message["References"] = " ".join(f"<{h}>" for h in refs)
     token_address = reply_address(settings, outbound.ticket_id)
     if token_address:
-        message["Reply-To"] = formataddr((settings.get("from_name") or "", token_address))
+        message["Reply-To"] = formataddr((from_name, token_address))
     message["X-Helpline"] = f"ticket={outbound.ticket_id}; message={outbound.message_id}"
     message.set_content(outbound.text or "")
     if outbound.html:

@@ -4,6 +4,7 @@ from email.utils import formataddr, formatdate
 from app.plugins import get_plugins
 
 from .addresses import new_message_id
+from .channel import one_line
 
 
 def send_notification(message):
@@ -12,7 +13,7 @@ def send_notification(message):
     if not settings.get("smtp_host") or not settings.get("support_addresses"):
         return None
     if not message.get("From"):
-        message["From"] = formataddr((settings.get("from_name") or "", settings["support_addresses"][0]))
+        message["From"] = formataddr((one_line(settings.get("from_name")), settings["support_addresses"][0]))
     if not message.get("Message-ID"):
         message["Message-ID"] = f"<{new_message_id(settings)}>"
     if not message.get("Date"):

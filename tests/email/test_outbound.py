@@ -135,3 +135,16 @@ def test_send_email_hook_never_raises_when_the_server_is_down(app, relay, email_
     # The caller (an SMS webhook, a chat follow-up) must not fail: delivery is retried in the background.
     assert plugins.relay.helpline_send_email(message=notification()) is True
     assert relay.messages == []
+
+
+def test_reply_to_a_name_with_line_breaks_is_delivered(app, listener, relay, make_agent):
+    smtp_send(listener, make_mail(text="Hi"))
+    ticket = Ticket.get_by_id(last_inbound().ticket_id)
+    # A name set by another channel (web chat form) may hold line breaks: no header injection, no crash.
+    ticket.profile.name = "Anna\r\nBcc: victim@example.net"
+    ticket.profile.save()
+    out = reply(Ticket.get_by_id(ticket.id), make_agent(), "Hello")
+    assert Message.get_by_id(out.id).delivery_state == "sent"
+    [delivered] = relay.messages
+    assert delivered["rcpt_tos"] == ["anna@customer.example"]
+    assert delivered["message"]["Bcc"] is None
