@@ -12,7 +12,7 @@ from email import policy
 from email.parser import BytesParser
 from email.utils import parseaddr
 
-from .addresses import addresses_in, message_ids, strip_id
+from .addresses import addresses_in, message_ids
 
 log = logging.getLogger(__name__)
 

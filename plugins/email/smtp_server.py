@@ -38,11 +38,15 @@ class InboundHandler:
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         loop = asyncio.get_running_loop()
         try:
-            ok = await loop.run_in_executor(
-                None, self._in_app, lambda: self._enabled() and accepts(self._settings(), address))
+            enabled, ok = await loop.run_in_executor(
+                None, self._in_app, lambda: (self._enabled(), accepts(self._settings(), address)))
         except Exception:
             log.exception("checking recipient %s failed", address)
             return "451 4.3.0 Temporary failure, please try again later"
+        if not enabled:
+            # Temporary on purpose: turning the plugin off for a while must not
+            # bounce customers' mail; their servers keep it and retry.
+            return "451 4.3.2 The email channel is turned off; try again later"
         if not ok:
             return f"550 5.1.1 <{address[:254]}>: no such mailbox here"
         if len(envelope.rcpt_tos) >= MAX_RECIPIENTS:

@@ -187,3 +187,32 @@ def test_html_reply_hides_the_quoted_history(app, listener):
     assert "<b>got it</b>" in message.html
     assert "ships tomorrow" not in message.html and "wrote" not in message.html
     assert message.text == "Thanks, got it!"
+
+
+def test_disabled_plugin_defers_mail_instead_of_bouncing_it(app, listener):
+    app.extensions["helpline.plugins"].set_enabled("email", False)
+    with pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
+        smtp_send(listener, make_mail(text="While off"))
+    assert refused.value.recipients[SUPPORT][0] == 451
+    app.extensions["helpline.plugins"].set_enabled("email", True)
+    smtp_send(listener, make_mail(text="While off"))   # the sending server's retry
+    assert [m.text for m in inbound_messages()] == ["While off"]
+
+
+def test_concurrent_deliveries_of_one_message_store_it_once(app, listener):
+    import threading
+    mail = make_mail(text="Sent by two relays at once", message_id="<race@customer.example>")
+    errors = []
+
+    def deliver():
+        try:
+            smtp_send(listener, mail)
+        except Exception as exc:  # collected: an assertion in a thread would be lost
+            errors.append(exc)
+    threads = [threading.Thread(target=deliver) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    assert len(inbound_messages()) == 1
