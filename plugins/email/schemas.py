@@ -1,14 +1,26 @@
 """The email plugin's settings. Other plugins read these keys, so their
 names are part of the plugin's contract."""
+import re
+
 import marshmallow as ma
 from flask_babel import lazy_gettext as _l
 
 SECURITY = ("none", "starttls", "ssl")
 
 
+class AddressList(ma.fields.List):
+    """A list of addresses; also takes one string separated by commas or
+    line breaks, which is what a settings form or a shell sends."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str):
+            value = [part for part in re.split(r"[,;\s]+", value) if part]
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 class EmailSettings(ma.Schema):
     """Email channel settings (validated on write, defaults filled on read)."""
-    support_addresses = ma.fields.List(
+    support_addresses = AddressList(
         ma.fields.Email(validate=ma.validate.Length(max=254)), load_default=list,
         validate=ma.validate.Length(max=20),
         metadata={"label": _l("Support addresses"),

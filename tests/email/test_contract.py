@@ -39,3 +39,10 @@ class TestEmailChannel(ChannelContract):
 
     def remove_email(self, env, ticket):
         Profile.update(email=None).where(Profile.id == ticket.profile_id).execute()
+
+
+def test_support_addresses_accept_a_form_string(app):
+    plugins = app.extensions["helpline.plugins"]
+    stored = plugins.set_settings("email", {"support_addresses": "Support@Shop.example, help@shop.example\n"})
+    assert stored["support_addresses"] == ["support@shop.example", "help@shop.example"]
+    assert stored["smtp_listen_host"] == "127.0.0.1" and stored["smtp_listen_port"] == 2525
