@@ -23,6 +23,7 @@ from .quoting import strip_html, strip_text
 log = logging.getLogger(__name__)
 SLUG = "email"
 PLUGIN = "email"
+MAX_HTML_CHARS = 1024 * 1024
 
 
 @dataclasses.dataclass
@@ -60,7 +61,12 @@ def receive(raw: bytes, envelope_sender: str | None = None, envelope_recipients=
     full_text = parsed.text
     display_text = strip_text(full_text)
     display_html = ""
-    if parsed.html:
+    html_too_large = len(parsed.html) > MAX_HTML_CHARS
+    if html_too_large:
+        # Megabytes of markup (inlined images, newsletters) would bloat every
+        # thread view; the text (and the original) carry the content.
+        display_html = text_to_html(display_text or _html_to_text(parsed.html[:MAX_HTML_CHARS]))
+    elif parsed.html:
         stripped = strip_html(parsed.html)
         if stripped is not None:
             display_html = sanitize(stripped)
@@ -70,6 +76,7 @@ def receive(raw: bytes, envelope_sender: str | None = None, envelope_recipients=
             display_html = sanitize(parsed.html)
     if not display_text and parsed.html:
         display_text = _html_to_text(display_html)
+        full_text = full_text or display_text
     if parsed.problems and (not parsed.sender_email or not display_text.strip()):
         # Hardly parseable: let the agent download the original as it came.
         attachments.append(raw_file)
@@ -89,6 +96,8 @@ def receive(raw: bytes, envelope_sender: str | None = None, envelope_recipients=
         meta["generated_message_id"] = True
     if skipped:
         meta["skipped_attachments"] = skipped[:20]
+    if html_too_large:
+        meta["html_too_large"] = len(parsed.html)
 
     inbound = Inbound(
         channel=SLUG, external_id=parsed.message_id,

@@ -70,3 +70,22 @@ def test_auto_reply_over_http_is_dropped(app, client, email_settings):
     response = post(client, raw)
     assert response.status_code == 200 and response.json["outcome"] == "dropped"
     assert Ticket.select().count() == 0
+
+
+def test_html_only_mail_gets_readable_text(app, client, email_settings):
+    mail = make_mail(text="unused", message_id="<html-only@customer.example>")
+    mail.set_content("<p>Only <b>HTML</b> here</p><script>x</script>", subtype="html")
+    raw = bytes(mail)
+    assert post(client, raw).status_code == 201
+    message = Message.get()
+    assert message.text == "Only HTML here"
+    assert "<b>HTML</b>" in message.html and "script" not in message.html
+
+
+def test_huge_html_falls_back_to_text(app, client, email_settings):
+    app.extensions["helpline.plugins"].set_settings("email", {"max_message_bytes": 4 * 1024 * 1024})
+    mail = make_mail(text="Short text version", html="<p>" + "big " * 300_000 + "</p>")
+    assert post(client, bytes(mail)).status_code == 201
+    message = Message.get()
+    assert message.text == "Short text version"
+    assert "big" not in message.html and message.meta["html_too_large"]
