@@ -148,3 +148,21 @@ def test_reply_to_a_name_with_line_breaks_is_delivered(app, listener, relay, mak
     [delivered] = relay.messages
     assert delivered["rcpt_tos"] == ["anna@customer.example"]
     assert delivered["message"]["Bcc"] is None
+
+
+def test_reply_domain_carries_token_and_message_ids(app, listener, relay, make_agent):
+    app.extensions["helpline.plugins"].set_settings("email", {"reply_domain": "reply.shop.example"})
+    smtp_send(listener, make_mail(text="Hi", message_id="<rd1@customer.example>"))
+    ticket = Ticket.get_by_id(last_inbound().ticket_id)
+    reply(ticket, make_agent(), "Hello from the shop")
+    mail = relay.messages[0]["message"]
+    token = mail["Reply-To"].addresses[0].addr_spec
+    assert token.startswith(f"reply+{ticket.id}.") and token.endswith("@reply.shop.example")
+    assert mail["Message-ID"].endswith("@reply.shop.example>")
+    # The customer's client answers to the Reply-To with no threading headers at all.
+    smtp_send(listener, make_mail(text="Thanks!", to=token, message_id="<rd2@customer.example>",
+                                  subject="Totally new subject"), recipients=[token])
+    assert last_inbound().ticket_id == ticket.id
+    # Our own reply, bounced back verbatim by a misconfigured forwarder, is dropped.
+    smtp_send(listener, mail, sender=SUPPORT, recipients=[SUPPORT])
+    assert Message.select().where(Message.direction == "inbound").count() == 2
