@@ -166,3 +166,10 @@ def test_reply_domain_carries_token_and_message_ids(app, listener, relay, make_a
     # Our own reply, bounced back verbatim by a misconfigured forwarder, is dropped.
     smtp_send(listener, mail, sender=SUPPORT, recipients=[SUPPORT])
     assert Message.select().where(Message.direction == "inbound").count() == 2
+
+
+def test_send_email_hook_without_recipient_sends_nothing(app, relay, email_settings):
+    mail = notification()
+    del mail["To"]
+    assert app.extensions["helpline.plugins"].relay.helpline_send_email(message=mail) is None
+    assert relay.messages == []
