@@ -81,6 +81,7 @@ def new_message_id(settings):
 
 
 def is_own_message_id(settings, message_id):
+    """True for a Message-ID Helpline generated (looped-back own mail)."""
     return bool(message_id) and message_id.startswith("helpline.") and \
         message_id.rsplit("@", 1)[-1].lower() == own_domain(settings)
 

@@ -29,6 +29,7 @@ class EmailChannel(Channel):
         return inbound.thread_key or inbound.external_id
 
     def can_reply(self, ticket):
+        """Refuse when the customer has no email address."""
         if not ticket.profile.email:
             return Refusal("no_email_address", _("This customer has no email address to reply to."))
         return None
@@ -52,6 +53,7 @@ def one_line(value):
 
 
 def subject_for(subject):
+    """``Re: <subject>`` without stacking prefixes."""
     subject = " ".join((subject or "").split())
     if not subject:
         return _("Re: your message")

@@ -7,6 +7,7 @@ from app.db import BaseModel
 
 
 class DroppedEmail(BaseModel):
+    """One automatic message (auto-reply, bounce, own mail) not turned into a ticket."""
     message_id = peewee.CharField(max_length=255)
     sender = peewee.CharField(max_length=254, default="")
     subject = peewee.CharField(max_length=255, default="")

@@ -25,6 +25,7 @@ MAX_REFERENCES = 100
 
 @dataclasses.dataclass
 class ParsedEmail:
+    """What Helpline reads from one message; ``problems`` lists what was broken."""
     message_id: str
     sender_name: str = ""
     sender_email: str | None = None

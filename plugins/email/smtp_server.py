@@ -36,6 +36,7 @@ class InboundHandler:
         return get_plugins(self.app).is_enabled("email")
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        """Accept support and valid reply addresses only (550 otherwise)."""
         loop = asyncio.get_running_loop()
         try:
             enabled, ok = await loop.run_in_executor(
@@ -55,6 +56,7 @@ class InboundHandler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        """Store the message before answering 250; 451 on our failures."""
         raw = envelope.original_content or envelope.content or b""
         if isinstance(raw, str):
             raw = raw.encode("utf-8", "surrogateescape")
