@@ -94,6 +94,10 @@ def start_listener(app, host=None, port=None):
     (``.port`` is the bound port, ``.stop()`` stops it)."""
     with app.app_context(), connection():
         settings = get_plugins(app).get_settings("email")
+    aiosmtpd_log = logging.getLogger("mail.log")
+    if aiosmtpd_log.level == logging.NOTSET:
+        # aiosmtpd logs every connection at INFO; an operator can still opt in.
+        aiosmtpd_log.setLevel(logging.WARNING)
     host = host or settings["smtp_listen_host"]
     port = settings["smtp_listen_port"] if port is None else port
     controller = ListenerController(InboundHandler(app), hostname=host, port=port,
