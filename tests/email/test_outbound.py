@@ -173,3 +173,15 @@ def test_send_email_hook_without_recipient_sends_nothing(app, relay, email_setti
     del mail["To"]
     assert app.extensions["helpline.plugins"].relay.helpline_send_email(message=mail) is None
     assert relay.messages == []
+
+
+def test_reply_attachments_are_sent(app, listener, relay, make_agent):
+    from app.services import storage
+    smtp_send(listener, make_mail(text="Can I have the invoice?"))
+    ticket = Ticket.get_by_id(last_inbound().ticket_id)
+    invoice = storage.save(b"%PDF-1.4 invoice", "invoice 1001.pdf", "application/pdf")
+    reply(ticket, make_agent(), "Here it is.", attachments=[invoice.as_dict()])
+    [part] = list(relay.messages[0]["message"].iter_attachments())
+    assert part.get_filename() == "invoice 1001.pdf"
+    assert part.get_content_type() == "application/pdf"
+    assert part.get_content() == b"%PDF-1.4 invoice"
