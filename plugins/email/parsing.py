@@ -17,6 +17,7 @@ from .addresses import addresses_in, message_ids
 log = logging.getLogger(__name__)
 
 MAX_HEADER_CHARS = 4000      # per header value kept
+MAX_REFERENCES_CHARS = 200_000
 MAX_PARTS = 200              # leaf MIME parts walked
 MAX_MULTIPARTS = 300         # containers; past this only headers are parsed (the parser is slow on them)
 MAX_ATTACHMENTS = 50
@@ -43,9 +44,10 @@ class ParsedEmail:
 
     @property
     def related_ids(self):
-        """In-Reply-To then References, without duplicates."""
+        """In-Reply-To then References latest first, without duplicates
+        (the core looks at a bounded number; the most recent matter most)."""
         seen, out = set(), []
-        for mid in self.in_reply_to + self.references:
+        for mid in self.in_reply_to + self.references[::-1]:
             if mid and mid not in seen:
                 seen.add(mid)
                 out.append(mid)
@@ -96,7 +98,9 @@ def parse(raw: bytes) -> ParsedEmail:
     result.subject = " ".join(_header(msg, "subject").split())[:255]
     result.recipients = addresses_in([_header(msg, h) for h in ("to", "cc", "delivered-to", "x-original-to")])
     result.in_reply_to = message_ids(_header(msg, "in-reply-to"))[:5]
-    result.references = message_ids(_header(msg, "references"))[:MAX_REFERENCES]
+    refs = message_ids(_header(msg, "references", limit=MAX_REFERENCES_CHARS))
+    # Keep both ends of a long chain: the root names the thread, the tail the latest messages.
+    result.references = refs if len(refs) <= MAX_REFERENCES else refs[:1] + refs[-(MAX_REFERENCES - 1):]
     present = {k.lower() for k in msg.keys()}
     result.headers = {h: _header(msg, h) for h in GUARD_HEADERS if h in present}
     try:
@@ -110,13 +114,16 @@ def parse(raw: bytes) -> ParsedEmail:
         _walk_parts(msg, result)
     except RecursionError:
         result.problems.append("nesting_too_deep")
+    except Exception as exc:  # the stdlib has parser bugs on hostile input; keep what we have
+        log.warning("MIME walk failed on %s: %r", result.message_id, exc)
+        result.problems.append(f"walk_failed: {type(exc).__name__}")
     if not result.text and not result.html and not result.attachments:
         # Nothing recognisable: show the body as text rather than nothing.
         result.text = _decode(_body_bytes(raw))
     return result
 
 
-def _header(msg, name):
+def _header(msg, name, limit=MAX_HEADER_CHARS):
     """A header value as text, bounded; falls back to the raw value when the
     structured parser chokes on it."""
     try:
@@ -128,7 +135,7 @@ def _header(msg, name):
             text = raw.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
         except Exception:
             text = ""
-    return text.replace("\x00", "")[:MAX_HEADER_CHARS]
+    return text.replace("\x00", "")[:limit]
 
 
 def _walk_parts(msg, result):

@@ -216,3 +216,12 @@ def test_concurrent_deliveries_of_one_message_store_it_once(app, listener):
         thread.join(30)
     assert errors == []
     assert len(inbound_messages()) == 1
+
+
+def test_long_reference_chain_still_threads_by_its_latest_message(app, listener):
+    smtp_send(listener, make_mail(text="Start", message_id="<chain-start@customer.example>"))
+    ticket_id = inbound_messages()[0].ticket_id
+    # 300 foreign ids, then ours last: the tail must survive the References bound.
+    refs = " ".join(f"<foreign{i}@elsewhere.example>" for i in range(300)) + " <chain-start@customer.example>"
+    smtp_send(listener, make_mail(text="Much later", message_id="<chain-end@customer.example>", references=refs))
+    assert inbound_messages()[1].ticket_id == ticket_id
