@@ -225,3 +225,16 @@ def test_long_reference_chain_still_threads_by_its_latest_message(app, listener)
     refs = " ".join(f"<foreign{i}@elsewhere.example>" for i in range(300)) + " <chain-start@customer.example>"
     smtp_send(listener, make_mail(text="Much later", message_id="<chain-end@customer.example>", references=refs))
     assert inbound_messages()[1].ticket_id == ticket_id
+
+
+def test_dropped_mail_is_forgotten_after_thirty_days(app, listener, clock):
+    from plugins.email.tasks import purge_dropped
+    smtp_send(listener, make_mail(text="Out of office", message_id="<old-ooo@customer.example>",
+                                  headers={"Auto-Submitted": "auto-replied"}))
+    raw_key = DroppedEmail.get().raw_key
+    assert storage.path_for(raw_key)
+    clock.advance(days=29)
+    assert purge_dropped.call_local() == 0
+    clock.advance(days=2)
+    assert purge_dropped.call_local() == 1
+    assert DroppedEmail.select().count() == 0 and storage.path_for(raw_key) is None
