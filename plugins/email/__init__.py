@@ -1,1 +1,59 @@
-"""The email plugin (being built: see its issue)."""
+"""Email channel: forwarded mail becomes tickets (built-in SMTP listener or a
+provider's inbound webhook), agent replies go out by SMTP with threading
+headers, and automatic mail never loops."""
+from app.hookspecs import hookimpl
+
+
+@hookimpl
+def helpline_register_channels():
+    """The email channel class."""
+    from .channel import EmailChannel
+    return [EmailChannel]
+
+
+@hookimpl
+def helpline_register_settings():
+    """The settings schema (keys other plugins read)."""
+    from .schemas import EmailSettings
+    return EmailSettings
+
+
+@hookimpl
+def helpline_register_models():
+    """The table of mail dropped by the loop guard."""
+    from .models import MODELS
+    return MODELS
+
+
+@hookimpl
+def helpline_register_blueprints():
+    """``POST /email/inbound`` (provider webhook)."""
+    from .views import bp
+    return [bp]
+
+
+@hookimpl
+def helpline_register_commands():
+    """``helpline email serve-smtp``."""
+    from .cli import email_group
+    return [email_group]
+
+
+@hookimpl
+def helpline_register_services():
+    """The SMTP listener, started by ``helpline run``."""
+    from .smtp_server import service
+    return [service]
+
+
+@hookimpl
+def helpline_register_tasks():
+    """Notification delivery with retries."""
+    return ["plugins.email.tasks"]
+
+
+@hookimpl
+def helpline_send_email(message):
+    """Send another plugin's notification; None when SMTP is not configured."""
+    from .notify import send_notification
+    return send_notification(message)

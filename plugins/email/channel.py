@@ -1,0 +1,93 @@
+"""The email channel: replies go out by SMTP with threading headers."""
+from __future__ import annotations
+
+from email.message import EmailMessage
+from email.utils import formataddr, formatdate
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from app.registry import Channel, DeliveryError, Refusal, SendResult
+from app.services import storage
+
+from .addresses import new_message_id, reply_address, strip_id
+from .schemas import EmailSettings
+from .smtp_client import send as smtp_send
+
+MAX_REFERENCES = 20
+
+
+class EmailChannel(Channel):
+    """Email: one ticket per thread; a reply to a closed ticket reopens it."""
+    slug = "email"
+    label = _l("Email")
+    reopens_closed = True
+    settings_schema = EmailSettings
+
+    def thread_key(self, inbound):
+        """The thread's root Message-ID (inbound code sets it already)."""
+        return inbound.thread_key or inbound.external_id
+
+    def can_reply(self, ticket):
+        """Refuse when the customer has no email address."""
+        if not ticket.profile.email:
+            return Refusal("no_email_address", _("This customer has no email address to reply to."))
+        return None
+
+    def send(self, outbound):
+        """Send a reply by SMTP; the new Message-ID becomes its external id."""
+        settings = self.settings
+        if not settings.get("smtp_host") or not settings.get("support_addresses"):
+            raise DeliveryError(_("Email is not configured: set an SMTP server and a support address."),
+                                retryable=False)
+        if not outbound.to_email:
+            raise DeliveryError(_("This customer has no email address to reply to."), retryable=False)
+        message = build_reply(settings, outbound)
+        smtp_send(settings, message)
+        return SendResult(external_id=strip_id(message["Message-ID"]))
+
+
+def one_line(value):
+    """Header-safe text: names from other channels may hold line breaks."""
+    return " ".join(str(value or "").split())[:200]
+
+
+def subject_for(subject):
+    """``Re: <subject>`` without stacking prefixes."""
+    subject = " ".join((subject or "").split())
+    if not subject:
+        return _("Re: your message")
+    return subject if subject.lower().startswith("re:") else f"Re: {subject}"
+
+
+def build_reply(settings, outbound) -> EmailMessage:
+    """The customer-facing email for an agent reply."""
+    message = EmailMessage()
+    from_name = one_line(settings.get("from_name"))
+    message["From"] = formataddr((from_name, settings["support_addresses"][0]))
+    message["To"] = formataddr((one_line(outbound.to_name), outbound.to_email))
+    message["Subject"] = subject_for(outbound.subject)
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = f"<{new_message_id(settings)}>"
+    history = [h for h in outbound.history_external_ids if h]
+    if history:
+        message["In-Reply-To"] = f"<{history[-1]}>"
+        # Keep the root and the latest ids: mail clients need both ends.
+        refs = history if len(history) <= MAX_REFERENCES else history[:1] + history[-(MAX_REFERENCES - 1):]
+        message["References"] = " ".join(f"<{h}>" for h in refs)
+    token_address = reply_address(settings, outbound.ticket_id)
+    if token_address:
+        message["Reply-To"] = formataddr((from_name, token_address))
+    message["X-Helpline"] = f"ticket={outbound.ticket_id}; message={outbound.message_id}"
+    message.set_content(outbound.text or "")
+    if outbound.html:
+        message.add_alternative(outbound.html, subtype="html")
+    for item in outbound.attachments or []:
+        path = storage.path_for(item.get("storage_key"))
+        if path is None:
+            continue
+        maintype, _sep, subtype = (item.get("content_type") or "application/octet-stream").partition("/")
+        with open(path, "rb") as fh:
+            message.add_attachment(fh.read(), maintype=maintype, subtype=subtype or "octet-stream",
+                                   filename=item.get("filename") or "attachment")
+    return message

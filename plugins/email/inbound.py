@@ -1,0 +1,139 @@
+"""Inbound mail, whichever way it arrived (SMTP listener or provider
+webhook): keep the raw bytes, parse, run the loop guard, thread, ingest."""
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+from flask import current_app
+
+from app.models import Message
+from app.plugins import get_plugins
+from app.registry import Inbound, Sender
+from app.services import ServiceError, storage
+from app.services.html import sanitize, text_to_html
+from app.services.ingest import ingest
+
+from .addresses import ticket_from_address
+from .loopguard import noise_reason
+from .models import DroppedEmail
+from .parsing import parse
+from .quoting import strip_html, strip_text
+
+log = logging.getLogger(__name__)
+SLUG = "email"
+PLUGIN = "email"
+MAX_HTML_CHARS = 1024 * 1024
+
+
+@dataclasses.dataclass
+class Received:
+    """What became of one inbound message."""
+    outcome: str                 # created | appended | reopened | duplicate | dropped
+    message_id: str
+    ticket_id: int | None = None
+    reason: str | None = None
+
+
+def receive(raw: bytes, envelope_sender: str | None = None, envelope_recipients=(), via="http") -> Received:
+    """Turn raw RFC 5322 bytes into a ticket message (or a dropped record).
+    Never raises for bad input; storage or database failures propagate so
+    the caller answers an error and the sender retries."""
+    settings = get_plugins().get_settings(PLUGIN)
+    parsed = parse(raw)
+    existing = (Message.select(Message.id, Message.ticket)
+                .where((Message.channel == SLUG) & (Message.external_id == parsed.message_id[:255])).first())
+    if existing is not None:
+        return Received("duplicate", parsed.message_id, existing.ticket_id)
+
+    reason = noise_reason(parsed, settings, envelope_sender)
+    if reason is not None:
+        return _drop(raw, parsed, reason)
+
+    raw_file = storage.save(raw, "original.eml", "message/rfc822", max_bytes=max(len(raw), 1))
+    attachments, skipped = [], []
+    for filename, ctype, data in parsed.attachments:
+        try:
+            attachments.append(storage.save(data, filename, ctype, max_bytes=settings["max_attachment_bytes"]))
+        except ServiceError:
+            skipped.append({"filename": storage.safe_filename(filename), "size": len(data), "reason": "too_large"})
+
+    full_text = parsed.text
+    display_text = strip_text(full_text)
+    display_html = ""
+    html_too_large = len(parsed.html) > MAX_HTML_CHARS
+    if html_too_large:
+        # Megabytes of markup (inlined images, newsletters) would bloat every
+        # thread view; the text (and the original) carry the content.
+        display_html = text_to_html(display_text or _html_to_text(parsed.html[:MAX_HTML_CHARS]))
+    elif parsed.html:
+        stripped = strip_html(parsed.html)
+        if stripped is not None:
+            display_html = sanitize(stripped)
+        elif display_text != full_text.strip():
+            display_html = text_to_html(display_text)   # the quote was only recognisable in the text
+        else:
+            display_html = sanitize(parsed.html)
+    if not display_text and parsed.html:
+        display_text = _html_to_text(display_html)
+        full_text = full_text or display_text
+    if parsed.problems and (not parsed.sender_email or not display_text.strip()):
+        # Hardly parseable: let the agent download the original as it came.
+        attachments.append(raw_file)
+
+    limit = current_app.config["MAX_MESSAGE_TEXT"]
+    meta = {"raw_key": raw_file.storage_key, "raw_size": len(raw), "via": via,
+            "from": parsed.sender_email, "to": parsed.recipients[:20],
+            "envelope_to": [r.lower() for r in envelope_recipients][:20]}
+    if display_text.strip() != full_text.strip():
+        meta["full_text"] = full_text[:limit]
+    if len(display_text) > limit:
+        meta["truncated"] = True
+        display_text = display_text[:limit]
+    if parsed.problems:
+        meta["parse_problems"] = sorted(set(parsed.problems))[:20]
+    if parsed.generated_id:
+        meta["generated_message_id"] = True
+    if skipped:
+        meta["skipped_attachments"] = skipped[:20]
+    if html_too_large:
+        meta["html_too_large"] = len(parsed.html)
+
+    inbound = Inbound(
+        channel=SLUG, external_id=parsed.message_id,
+        sender=Sender(name=parsed.sender_name, email=parsed.sender_email),
+        text=display_text, html=display_html, subject=parsed.subject,
+        thread_key=parsed.thread_root[:255], related_external_ids=parsed.related_ids,
+        ticket_hint=_ticket_hint(settings, list(envelope_recipients) + parsed.recipients),
+        attachments=attachments, meta=meta)
+    result = ingest(inbound)
+    return Received(result.outcome, parsed.message_id, result.ticket.id)
+
+
+def _ticket_hint(settings, addresses):
+    for address in addresses:
+        ticket_id = ticket_from_address(settings, address)
+        if ticket_id is not None:
+            return ticket_id
+    return None
+
+
+def _drop(raw, parsed, reason):
+    """Record automatic mail without creating anything a human must answer."""
+    try:
+        key = storage.save(raw, "dropped.eml", "message/rfc822", max_bytes=max(len(raw), 1)).storage_key
+    except Exception:
+        log.exception("could not keep the raw bytes of dropped mail %s", parsed.message_id)
+        key = None
+    DroppedEmail.insert(message_id=parsed.message_id[:255], sender=(parsed.sender_email or "")[:254],
+                        subject=parsed.subject[:255], reason=reason, raw_key=key).on_conflict_ignore().execute()
+    log.info("email %s from %s dropped by the loop guard: %s", parsed.message_id, parsed.sender_email, reason)
+    return Received("dropped", parsed.message_id, reason=reason)
+
+
+def _html_to_text(markup):
+    import html as html_lib
+    import re
+    text = re.sub(r"<(br|/p|/div|/li|/tr)[^>]*>", "\n", markup, flags=re.IGNORECASE)
+    text = re.sub(r"<[^>]+>", "", text)
+    return re.sub(r"\n{3,}", "\n\n", html_lib.unescape(text)).strip()

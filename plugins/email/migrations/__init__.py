@@ -1,0 +1,1 @@
+"""Migrations of the email plugin (run by ``helpline migrate``)."""

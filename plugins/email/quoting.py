@@ -1,0 +1,49 @@
+"""Quoted history and signatures stripped for display. The full text stays
+in the message meta and the raw message, so nothing is lost."""
+import re
+
+import quotequail
+
+# "On Mon, Jan 5 ... wrote:", "Le ... a écrit :", Outlook's separator.
+_ATTRIBUTION = re.compile(r"(wrote|schrieb|écrit|escribió|scritto|geschreven)\s*:\s*$|^-{3,}\s*original message",
+                          re.IGNORECASE)
+_SIGNATURE = re.compile(r"\n-- ?\n.*\Z|\n(Sent from my \w+[^\n]*|Get Outlook for \w+[^\n]*)\s*\Z", re.DOTALL)
+_HTML_ATTRIBUTION = re.compile(r"\b(On|Le|Am|El|Il|Op)\b[^<]{0,300}?(wrote|schrieb|a écrit|escribió|ha scritto|"
+                               r"schreef)\s*:", re.IGNORECASE)
+MAX_QUOTE_INPUT = 200_000    # quotequail is line based; bound its work
+
+
+def strip_text(text):
+    """The new part of a plain-text reply (no quoted history, no signature)."""
+    if not text or len(text) > MAX_QUOTE_INPUT:
+        return text or ""
+    try:
+        chunks = quotequail.quote(text)
+    except Exception:  # a library hiccup must not cost us the message
+        return text
+    visible = "".join(part for show, part in chunks if show) if len(chunks) > 1 else text
+    lines = visible.rstrip().split("\n")
+    if len(chunks) > 1 and lines and _ATTRIBUTION.search(lines[-1].strip()):
+        lines = lines[:-1]
+    visible = "\n".join(lines)
+    visible = _SIGNATURE.sub("", "\n" + visible).lstrip("\n")
+    return visible.strip() or text.strip()
+
+
+def strip_html(markup):
+    """The new part of an HTML reply, or None when no quote was recognised."""
+    if not markup or len(markup) > MAX_QUOTE_INPUT:
+        return None
+    try:
+        chunks = quotequail.quote_html(markup)
+    except Exception:
+        return None
+    if len(chunks) < 2:
+        return None
+    visible = "".join(part for show, part in chunks if show)
+    # quotequail leaves the "On ... wrote:" line; cut it when only markup follows
+    # (nh3 closes the tags the cut leaves open).
+    matches = list(_HTML_ATTRIBUTION.finditer(visible))
+    if matches and not re.sub(r"<[^>]*>|\s|&nbsp;", "", visible[matches[-1].end():]):
+        visible = visible[:matches[-1].start()]
+    return visible
