@@ -133,7 +133,11 @@ def plugins_settings(name, pairs):
                         click.echo(f"{field}: {' '.join(map(str, messages))}", err=True)
                     sys.exit(1)
             schema = plugins.settings_schema(name)()
-            click.echo(json.dumps(schema.dump(plugins.get_settings(name)), indent=2, default=str))
+            shown = schema.dump(plugins.get_settings(name))
+            for key, field in schema.fields.items():
+                if field.metadata.get("secret") and shown.get(key):
+                    shown[key] = "********"  # set with --set, never printed
+            click.echo(json.dumps(shown, indent=2, default=str))
         except PluginError as exc:
             raise click.ClickException(str(exc))
 

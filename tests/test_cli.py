@@ -67,3 +67,9 @@ def test_commands_on_an_empty_database_say_to_migrate(tmp_path):
     assert result.exit_code == 1 and "helpline migrate" in result.output
     status = CliRunner().invoke(main, ["migrate", "--status"], obj=ScriptInfo(create_app=lambda: empty))
     assert status.exit_code == 1 and "[ ] core: 0001_initial" in status.output
+
+
+def test_secret_settings_are_never_printed(cli):
+    result = cli("plugins", "settings", "email", "--set", "smtp_password=hunter2-hunter2")
+    assert result.exit_code == 0, result.output
+    assert "hunter2" not in result.output and '"smtp_password": "********"' in result.output

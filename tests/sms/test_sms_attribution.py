@@ -156,3 +156,13 @@ def test_the_marketing_system_hears_about_attributed_replies(sms, token, clock, 
     sms.inbound("Not attributed")
     from app.models import Ticket
     assert listener.calls == [("Attributed", Ticket.get().id, "bf-2026")]
+
+
+def test_the_ticket_page_shows_the_attribution(sms, token, clock, new_agent, login):
+    _send(sms, token)
+    clock.advance(hours=1)
+    sms.inbound("Is the deal still on?")
+    message = Message.get(Message.text == "Is the deal still on?")
+    login(sms.client, new_agent(role="support"))
+    page = sms.client.get(f"/t/{message.ticket_id}").get_data(as_text=True)
+    assert "Reply to Black Friday" in page and "(campaign)" in page
