@@ -10,7 +10,7 @@ import logging
 from aiosmtpd.controller import Controller
 
 from app.db import connection
-from app.plugins import get_plugins
+from app.plugins import get_plugins, start_unit_of_work
 
 from .addresses import accepts
 
@@ -29,7 +29,9 @@ class InboundHandler:
         return get_plugins(self.app).get_settings("email")
 
     def _in_app(self, func, *args):
+        # One SMTP step is one unit of work: plugin state is read once for it.
         with self.app.app_context(), connection():
+            start_unit_of_work()
             return func(*args)
 
     def _enabled(self):
