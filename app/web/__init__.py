@@ -9,4 +9,5 @@ def init_app(app):
     # Importing the view modules attaches their routes to ``bp``.
     from . import auth_views, inbox, presence, settings, ticket  # noqa: F401
     app.register_blueprint(bp)
+    app.context_processor(auth_views.page_context)
     helpers.init_jinja(app)

@@ -21,8 +21,9 @@ class LoginSchema(ma.Schema):
     next = ma.fields.String(load_default="", validate=ma.validate.Length(max=2000))
 
 
-@bp.context_processor
-def _page_context():
+def page_context():
+    """What every page extending ``web/base.html`` needs (``me``, ``nav``).
+    Registered app-wide, so plugin pages get it too."""
     agent = current_agent()
     # Roles outside the inbox get the plain layout: no navigation, no stream.
     me = agent if can(agent, "inbox") else None

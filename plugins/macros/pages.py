@@ -9,7 +9,6 @@ from app.auth import current_agent
 from app.models import Agent
 from app.permissions import can
 from app.services import ServiceError
-from app.web.auth_views import _page_context
 from app.web.helpers import done, page_require
 
 from . import service
@@ -20,7 +19,6 @@ bp = Blueprint("macros_web", __name__, url_prefix="/macros", template_folder="te
                static_folder="static", static_url_path="/static")
 # The core UI's page context (me, nav) is registered on its own blueprint
 # only; plugin pages extending web/base.html need it too.
-bp.context_processor(_page_context)
 
 BLANK_ROWS = 3
 
