@@ -1,0 +1,93 @@
+"""Every operation of the OpenAPI document x every role (and anonymous):
+the answer is allowed or denied exactly as DESIGN.md §6 says. Operations are
+read from the generated document, so a new endpoint is covered as soon as it
+exists, and one that does not declare its permission fails here."""
+import pytest
+
+from app.models import SavedView
+from app.auth import create_token
+from app.services.views import create_view
+
+# DESIGN.md §6, written out again on purpose: the test must not trust the
+# table it checks (app.permissions.MATRIX).
+INBOX = {"owner", "admin", "manager", "support"}
+EXPECTED = {
+    "public": INBOX | {"analyst", None},
+    "authenticated": INBOX | {"analyst"},
+    "inbox": INBOX,
+    "reports.read": INBOX,
+    "shared_views": {"owner", "admin", "manager"},
+    "shared_macros": {"owner", "admin", "manager"},
+    "reports": {"owner", "admin", "manager"},
+    "settings": {"owner", "admin"},
+    "plugins": {"owner", "admin"},
+    "agents": {"owner", "admin"},
+}
+CASES = ("owner", "admin", "manager", "support", "analyst", None)  # None: anonymous
+
+
+class DummyPlugin:
+    """A plugin with nothing but a name, to toggle in the walk."""
+
+
+def operations(spec):
+    for path, item in sorted(spec["paths"].items()):
+        for method, op in item.items():
+            if isinstance(op, dict) and "responses" in op:
+                yield method.upper(), path, op
+
+
+def targets(make_agent, actor, ticket):
+    """Path parameter values that exist and that the actor may touch."""
+    owner = actor or make_agent(role="owner", password=None)
+    view = create_view(owner, "Mine", {"status": ["open"]})
+    _, _token = create_token(owner, "to revoke")
+    from app.models import ApiToken
+    token = ApiToken.select().where(ApiToken.agent == owner.id).order_by(ApiToken.id.desc()).first()
+    return {
+        "ticket_id": ticket.id, "view_id": view.id, "agent_id": make_agent(role="support", password=None).id,
+        "token_id": token.id, "profile_id": ticket.profile_id, "name": "dummy", "plugin": "core",
+    }
+
+
+@pytest.mark.parametrize("role", CASES, ids=lambda r: r or "anonymous")
+def test_every_operation_for_role(app, client, role, make_agent, bearer, register_plugin, ticket):
+    register_plugin(DummyPlugin(), "dummy")
+    spec = client.get("/api/v1/openapi.json").get_json()
+    actor = make_agent(role=role, password=None) if role else None
+    headers = bearer(actor) if actor else {}
+    values = targets(make_agent, actor, ticket)
+    problems, walked = [], 0
+    for method, path, op in operations(spec):
+        permission = op.get("x-permission")
+        if permission not in EXPECTED:
+            problems.append(f"{method} {path}: declares no known x-permission ({permission!r})")
+            continue
+        url = path.format(**values)
+        kwargs = {"json": {}} if "requestBody" in op else {}
+        response = client.open(url, method=method, headers=headers, **kwargs)
+        walked += 1
+        allowed = role in EXPECTED[permission]
+        status = response.status_code
+        if status >= 500:
+            problems.append(f"{method} {path} as {role}: {status}")
+        elif not allowed:
+            want = 401 if role is None else 403
+            body = response.get_json(silent=True) or {}
+            if status != want or body.get("error", {}).get("code") not in ("unauthorized", "forbidden"):
+                problems.append(f"{method} {path} as {role}: expected {want}, got {status} {body}")
+        elif status in (401, 403):
+            problems.append(f"{method} {path} as {role}: denied ({status}) but {permission} allows it")
+        elif method == "GET" and status != 200:
+            problems.append(f"{method} {path} as {role}: expected 200, got {status} {response.get_json()}")
+    assert walked >= 30, "the document lost operations"
+    assert not problems, "\n".join(problems)
+
+
+def test_saved_views_of_others_stay_private(client, make_agent, bearer):
+    mine = make_agent(role="support", password=None)
+    other = make_agent(role="support", password=None)
+    view = create_view(other, "Theirs", {})
+    response = client.get(f"/api/v1/views/{view.id}", headers=bearer(mine))
+    assert response.status_code == 404
+    assert SavedView.get_by_id(view.id).name == "Theirs"
