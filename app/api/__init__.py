@@ -13,7 +13,7 @@ from flask import request
 from .errors import ErrorSchema, handle_http_exception
 from .security import AUTHENTICATED, PUBLIC, requires
 
-__all__ = ["init_app", "requires", "PUBLIC", "AUTHENTICATED", "API_PREFIX"]
+__all__ = ["init_app", "mount_plugin_blueprints", "requires", "PUBLIC", "AUTHENTICATED", "API_PREFIX"]
 
 API_PREFIX = "/api/v1"
 
@@ -56,7 +56,6 @@ def init_app(app):
     """Mount the API, its error handling, the login rate limiter and the
     plugins' API blueprints."""
     from . import agents, docs, errors, plugins, profiles, session, tickets, views
-    from ..plugins import get_plugins
 
     _configure(app)
     app.before_request_funcs.setdefault(None, []).insert(0, _bound_bodies)
@@ -72,13 +71,23 @@ def init_app(app):
 
     for module in (tickets, views, agents, profiles, plugins, session):
         api.register_blueprint(module.bp)
+    mount_plugin_blueprints(app)
+    app.register_blueprint(docs.bp)
+
+
+def mount_plugin_blueprints(app):
+    """Mount the loaded plugins' flask-smorest blueprints under
+    ``/api/v1`` (a ``url_prefix`` of ``/macros`` becomes ``/api/v1/macros``).
+    Called by :func:`init_app`; again by a test that registered a plugin
+    after the app was built (before its first request)."""
+    from ..plugins import get_plugins
+    api = app.extensions["helpline.api"]
     for name, info in get_plugins(app).infos.items():
         if not info.loaded:
             continue
         for bp in info.blueprints:
-            if isinstance(bp, flask_smorest.Blueprint):
+            if isinstance(bp, flask_smorest.Blueprint) and bp.name not in app.blueprints:
                 prefix = bp.url_prefix or ""
                 if not prefix.startswith(API_PREFIX):
                     prefix = API_PREFIX + prefix
                 api.register_blueprint(bp, url_prefix=prefix)
-    app.register_blueprint(docs.bp)
