@@ -62,7 +62,7 @@ def create_agent(body):
                                       timezone=body["timezone"])
 
 
-@bp.get("/agents/<int:agent_id>")
+@bp.get("/agents/<int(min=1, max=2147483647):agent_id>")
 @requires("inbox")
 @bp.response(200, s.AgentSchema)
 def get_agent(agent_id):
@@ -70,7 +70,7 @@ def get_agent(agent_id):
     return agent_or_404(agent_id)
 
 
-@bp.patch("/agents/<int:agent_id>")
+@bp.patch("/agents/<int(min=1, max=2147483647):agent_id>")
 @requires("agents")
 @bp.arguments(s.AgentPatch)
 @bp.response(200, s.AgentSchema)
@@ -106,7 +106,7 @@ def _release(agent):
     Ticket.update(assignee=None).where((Ticket.assignee == agent.id) & (Ticket.status != "closed")).execute()
 
 
-@bp.delete("/agents/<int:agent_id>")
+@bp.delete("/agents/<int(min=1, max=2147483647):agent_id>")
 @requires("agents")
 @bp.response(204)
 def delete_agent(agent_id):

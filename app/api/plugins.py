@@ -40,7 +40,7 @@ def list_plugins():
     return {"items": [_out(infos[name]) for name in sorted(infos)]}
 
 
-@bp.post("/plugins/<string:name>/enable")
+@bp.post("/plugins/<string(maxlength=64):name>/enable")
 @requires("plugins")
 @bp.response(200, s.PluginSchema)
 @bp.alt_response(409, response="CONFLICT", description="Cannot be enabled (failed to load, pending migrations)")
@@ -51,7 +51,7 @@ def enable_plugin(name):
     return _out(info)
 
 
-@bp.post("/plugins/<string:name>/disable")
+@bp.post("/plugins/<string(maxlength=64):name>/disable")
 @requires("plugins")
 @bp.response(200, s.PluginSchema)
 @bp.alt_response(409, response="CONFLICT", description="Cannot be disabled (the core)")
@@ -85,7 +85,7 @@ def _settings(name):
     return {"plugin": name, "settings": schema.dump(plugins.get_settings(name)), "fields_": describe(schema)}
 
 
-@bp.get("/settings/<string:plugin>")
+@bp.get("/settings/<string(maxlength=64):plugin>")
 @requires("settings")
 @bp.response(200, s.SettingsSchema)
 def get_settings(plugin):
@@ -95,7 +95,7 @@ def get_settings(plugin):
     return _settings(plugin)
 
 
-@bp.put("/settings/<string:plugin>")
+@bp.put("/settings/<string(maxlength=64):plugin>")
 @requires("settings")
 @bp.arguments(s.SettingsBody)
 @bp.response(200, s.SettingsSchema)

@@ -37,7 +37,7 @@ def panels_for(profile):
     return out
 
 
-@bp.get("/profiles/<int:profile_id>")
+@bp.get("/profiles/<int(min=1, max=2147483647):profile_id>")
 @requires("inbox")
 @bp.response(200, s.ProfileSchema)
 def get_profile(profile_id):

@@ -47,7 +47,7 @@ def list_tickets(view, sort, order, limit, cursor=None, **filters):
     return {"items": rows, "next_cursor": next_cursor}
 
 
-@bp.get("/tickets/<int:ticket_id>")
+@bp.get("/tickets/<int(min=1, max=2147483647):ticket_id>")
 @requires("inbox")
 @bp.response(200, s.TicketDetailSchema)
 def get_ticket(ticket_id):
@@ -56,7 +56,7 @@ def get_ticket(ticket_id):
     return _detail(ticket_or_404(ticket_id))
 
 
-@bp.patch("/tickets/<int:ticket_id>")
+@bp.patch("/tickets/<int(min=1, max=2147483647):ticket_id>")
 @requires("inbox")
 @bp.arguments(s.TicketPatch)
 @bp.response(200, s.TicketDetailSchema)
@@ -83,7 +83,7 @@ def patch_ticket(changes, ticket_id):
     return _detail(ticket)
 
 
-@bp.get("/tickets/<int:ticket_id>/messages")
+@bp.get("/tickets/<int(min=1, max=2147483647):ticket_id>/messages")
 @requires("inbox")
 @bp.arguments(s.MessageQuery, location="query", as_kwargs=True)
 @bp.response(200, s.MessagePage)
@@ -97,7 +97,7 @@ def list_messages(ticket_id, limit, before=None):
     return {"items": rows, "has_more": more, "before": rows[0].id if more and rows else None}
 
 
-@bp.post("/tickets/<int:ticket_id>/messages")
+@bp.post("/tickets/<int(min=1, max=2147483647):ticket_id>/messages")
 @requires("inbox")
 @bp.arguments(s.MessageCreate)
 @bp.response(201, s.MessageSchema)

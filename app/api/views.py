@@ -45,7 +45,7 @@ def create_view(body):
     return _out(view)
 
 
-@bp.get("/views/<int:view_id>")
+@bp.get("/views/<int(min=1, max=2147483647):view_id>")
 @requires("inbox")
 @bp.response(200, s.ViewSchema)
 def get_view(view_id):
@@ -53,7 +53,7 @@ def get_view(view_id):
     return _out(view_service.get_saved_view(current(), view_id))
 
 
-@bp.patch("/views/<int:view_id>")
+@bp.patch("/views/<int(min=1, max=2147483647):view_id>")
 @requires("inbox")
 @bp.arguments(s.ViewPatch)
 @bp.response(200, s.ViewSchema)
@@ -66,7 +66,7 @@ def patch_view(body, view_id):
                                          shared=body.get("shared")))
 
 
-@bp.delete("/views/<int:view_id>")
+@bp.delete("/views/<int(min=1, max=2147483647):view_id>")
 @requires("inbox")
 @bp.response(204)
 def delete_view(view_id):
