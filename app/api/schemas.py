@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import marshmallow as ma
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from marshmallow import fields, validate
 
 from ..services.views import MAX_LIMIT
@@ -56,7 +58,7 @@ class ProfileRef(ma.Schema):
 # --- tickets -----------------------------------------------------------------
 
 STATUS = validate.OneOf(("open", "snoozed", "closed"))
-ASSIGNEE = validate.Regexp(r"^(me|none|\d{1,12})$", error="Use me, none or an agent id.")
+ASSIGNEE = validate.Regexp(r"^(me|none|\d{1,12})$", error=_l("Use me, none or an agent id."))
 
 
 class FilterFields(ma.Schema):
@@ -198,13 +200,13 @@ class BulkRequest(Strict):
     @ma.validates_schema
     def _selection(self, data, **kwargs):
         if not data.get("ids") and not data.get("view") and data.get("filters") is None:
-            raise ma.ValidationError("Give ids, a view or filters.", "ids")
+            raise ma.ValidationError(_("Give ids, a view or filters."), "ids")
         if data.get("action") == "assign" and not data.get("assignee_id"):
-            raise ma.ValidationError("Choose an agent to assign.", "assignee_id")
+            raise ma.ValidationError(_("Choose an agent to assign."), "assignee_id")
         if data.get("action") in ("tag", "untag") and not data.get("tags"):
-            raise ma.ValidationError("Give the tags.", "tags")
+            raise ma.ValidationError(_("Give the tags."), "tags")
         if data.get("action") == "snooze" and not data.get("until"):
-            raise ma.ValidationError("Snoozing needs a time to wake up.", "until")
+            raise ma.ValidationError(_("Snoozing needs a time to wake up."), "until")
 
 
 class BulkResult(ma.Schema):
@@ -254,7 +256,7 @@ def _valid_timezone(value):
     try:
         zoneinfo.ZoneInfo(value)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ma.ValidationError("Unknown time zone.")
+        raise ma.ValidationError(_("Unknown time zone."))
 
 
 class AgentSchema(ma.Schema):

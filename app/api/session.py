@@ -21,7 +21,7 @@ bp = Blueprint("api_session", __name__, url_prefix="/api/v1", description="Sessi
 
 # Storage comes from RATELIMIT_STORAGE_URI (memory:// by default, redis://
 # to share counts between processes); RATELIMIT_ENABLED switches it off.
-limiter = Limiter(key_func=get_remote_address, default_limits=[], storage_uri="memory://")
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
 def login_limit():

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
 from ..models import Agent, Ticket
+from ..permissions import can
 from ..services import messages as message_service
 from ..services import tickets as ticket_service
 from ..services import views as view_service
@@ -65,21 +66,21 @@ def patch_ticket(changes, ticket_id):
     (``null`` unassigns) and the set of tags."""
     ticket = ticket_or_404(ticket_id)
     actor = current()
+    assignee = None
+    # Check everything that can be refused before changing anything, so a
+    # refused request leaves the ticket as it was.
+    if changes.get("assignee_id") is not None:
+        assignee = Agent.get_or_none((Agent.id == changes["assignee_id"]) & (Agent.is_active == True))  # noqa: E712
+        if assignee is None or not can(assignee, "inbox"):
+            raise ApiError(422, _("Agent %(id)s cannot be assigned tickets.", id=changes["assignee_id"]),
+                           code="invalid", field="assignee_id")
+    status = changes.get("status") or ("snoozed" if changes.get("snoozed_until") else None)
+    if status is not None:
+        ticket = ticket_service.set_status(ticket, status, actor=actor, snoozed_until=changes.get("snoozed_until"))
     if "assignee_id" in changes:
-        assignee = None
-        if changes["assignee_id"] is not None:
-            assignee = Agent.get_or_none((Agent.id == changes["assignee_id"]) & (Agent.is_active == True))  # noqa: E712
-            if assignee is None:
-                raise ApiError(422, _("Agent %(id)s does not exist.", id=changes["assignee_id"]),
-                               code="invalid", field="assignee_id")
         ticket = ticket_service.assign(ticket, assignee, actor=actor)
     if "tags" in changes:
         ticket_service.change_tags(ticket, replace=changes["tags"], actor=actor)
-    if "status" in changes:
-        ticket = ticket_service.set_status(ticket, changes["status"], actor=actor,
-                                           snoozed_until=changes.get("snoozed_until"))
-    elif changes.get("snoozed_until") is not None:
-        ticket = ticket_service.snooze(ticket, changes["snoozed_until"], actor=actor)
     return _detail(ticket)
 
 

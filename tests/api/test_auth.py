@@ -1,4 +1,6 @@
 """Session and token flows, CSRF on cookie requests, the login rate limit."""
+import os
+
 import pytest
 
 from app.models import ApiToken
@@ -93,8 +95,15 @@ class TestCsrf:
 
 class TestRateLimit:
     @pytest.fixture
-    def helpline_config(self):
-        return {"RATELIMIT_ENABLED": True, "LOGIN_RATE_LIMIT": "3 per minute"}
+    def helpline_config(self, tmp_path):
+        config = {"RATELIMIT_ENABLED": True, "LOGIN_RATE_LIMIT": "3 per minute"}
+        events = os.environ.get("HELPLINE_EVENTS_URL", "")
+        if events.startswith("redis://"):
+            # The scale-out setup: counts shared through Redis, under a key
+            # prefix of this test only.
+            config.update(RATELIMIT_STORAGE_URI=events,
+                          RATELIMIT_KEY_PREFIX=f"helpline-test-{os.getpid()}-{tmp_path.name}")
+        return config
 
     def test_login_is_rate_limited(self, client, make_agent, clock):
         make_agent(email="olivia@example.com")
