@@ -55,6 +55,7 @@ def _bound_bodies():
 def init_app(app):
     """Mount the API, its error handling, the login rate limiter and the
     plugins' API blueprints."""
+    from .. import csrf
     from . import agents, docs, errors, plugins, profiles, session, tickets, views
 
     _configure(app)
@@ -70,6 +71,8 @@ def init_app(app):
     session.limiter.init_app(app)
 
     for module in (tickets, views, agents, profiles, plugins, session):
+        # CSRF is checked by app.api.requires, once the credentials are known.
+        csrf.exempt(module.bp)
         api.register_blueprint(module.bp)
     mount_plugin_blueprints(app)
     app.register_blueprint(docs.bp)
@@ -80,6 +83,7 @@ def mount_plugin_blueprints(app):
     ``/api/v1`` (a ``url_prefix`` of ``/macros`` becomes ``/api/v1/macros``).
     Called by :func:`init_app`; again by a test that registered a plugin
     after the app was built (before its first request)."""
+    from .. import csrf
     from ..plugins import get_plugins
     api = app.extensions["helpline.api"]
     for name, info in get_plugins(app).infos.items():
@@ -87,6 +91,7 @@ def mount_plugin_blueprints(app):
             continue
         for bp in info.blueprints:
             if isinstance(bp, flask_smorest.Blueprint) and bp.name not in app.blueprints:
+                csrf.exempt(bp)  # checked by app.api.requires
                 prefix = bp.url_prefix or ""
                 if not prefix.startswith(API_PREFIX):
                     prefix = API_PREFIX + prefix

@@ -88,6 +88,14 @@ class TestCsrf:
         assert ok.status_code == 200 and ok.get_json()["tags"] == ["x"]
         assert client.delete("/api/v1/session").status_code == 400  # logging out is protected too
 
+    def test_the_login_itself_needs_no_csrf_token(self, client, make_agent):
+        make_agent(role="support", email="sam@example.com")
+        assert login(client, "sam@example.com").status_code == 200  # the login itself needs no token
+
+    def test_without_credentials_the_answer_is_401(self, client, ticket):
+        response = client.patch(f"/api/v1/tickets/{ticket.id}", json={"tags": ["x"]})
+        assert response.status_code == 401
+
     def test_bearer_requests_need_no_csrf(self, client, as_role, ticket):
         _, headers = as_role("support")
         assert client.patch(f"/api/v1/tickets/{ticket.id}", json={"tags": ["y"]}, headers=headers).status_code == 200
