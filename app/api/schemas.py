@@ -185,6 +185,11 @@ class MessageCreate(Strict):
     html = fields.String(validate=validate.Length(max=256 * 1024))
 
 
+class ReadBody(Strict):
+    message_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1),
+                                metadata={"description": "read up to this message (default: the latest)"})
+
+
 class BulkRequest(Strict):
     action = fields.String(required=True, validate=validate.OneOf(
         ("assign", "unassign", "tag", "untag", "snooze", "close", "reopen")))

@@ -116,6 +116,17 @@ def post_message(body, ticket_id):
     return message
 
 
+@bp.put("/tickets/<int(min=1, max=2147483647):ticket_id>/read")
+@requires("inbox")
+@bp.arguments(s.ReadBody)
+@bp.response(204)
+def mark_read(body, ticket_id):
+    """Mark the ticket read for you, up to a message id (default: its
+    latest customer message); the marker never moves backwards."""
+    view_service.mark_read(current(), ticket_or_404(ticket_id), body.get("message_id"))
+    return None
+
+
 @bp.post("/tickets/bulk")
 @requires("inbox")
 @bp.arguments(s.BulkRequest)

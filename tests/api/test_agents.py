@@ -72,6 +72,8 @@ def test_me_counts_unread_per_view_and_sets_presence(client, as_role, fake_chann
     me = client.get("/api/v1/me", headers=headers).get_json()
     assert me["unread"] == {"mine": 1, "unassigned": 1, "all": 2, str(view.get_json()["id"]): 1}
     assert me["unread_badge"] is True and [v["name"] for v in me["views"]] == ["Ben"]
+    assert client.put(f"/api/v1/tickets/{ticket.id}/read", json={}, headers=headers).status_code == 204
+    assert client.get("/api/v1/me", headers=headers).get_json()["unread"]["mine"] == 0
     away = client.put("/api/v1/me/presence", json={"presence": "away"}, headers=headers)
     assert away.status_code == 200 and away.get_json()["presence"] == "away"
     assert client.put("/api/v1/me/presence", json={"presence": "asleep"}, headers=headers).status_code == 422

@@ -12,8 +12,8 @@ from app.services.views import create_view
 # table it checks (app.permissions.MATRIX).
 INBOX = {"owner", "admin", "manager", "support"}
 EXPECTED = {
-    "public": INBOX | {"analyst", None},
-    "authenticated": INBOX | {"analyst"},
+    "public": INBOX | {"analyst", "content_creator", None},
+    "authenticated": INBOX | {"analyst", "content_creator"},
     "inbox": INBOX,
     "reports.read": INBOX,
     "shared_views": {"owner", "admin", "manager"},
@@ -23,7 +23,7 @@ EXPECTED = {
     "plugins": {"owner", "admin"},
     "agents": {"owner", "admin"},
 }
-CASES = ("owner", "admin", "manager", "support", "analyst", None)  # None: anonymous
+CASES = ("owner", "admin", "manager", "support", "analyst", "content_creator", None)  # None: anonymous
 
 
 class DummyPlugin:
