@@ -16,15 +16,12 @@ from .security import agent as current, requires
 
 bp = Blueprint("api_tickets", __name__, url_prefix="/api/v1", description="Tickets and their messages")
 
-FILTER_KEYS = tuple(s.FilterFields().fields)
-
-
 def ticket_or_404(ticket_id):
     return ticket_service.get(ticket_id)
 
 
 def _detail(ticket):
-    ticket = (Ticket.select(Ticket).where(Ticket.id == ticket.id).get())
+    ticket = Ticket.get_by_id(ticket.id)  # fresh: services may have changed it
     view_service.annotate(current(), [ticket])
     refusal = message_service.refusal_for(ticket)
     ticket.can_reply = refusal is None

@@ -3,9 +3,6 @@ import pytest
 
 from app.auth import create_token
 
-ROLES = ("owner", "admin", "manager", "support", "analyst")
-
-
 @pytest.fixture
 def bearer(app):
     """``bearer(agent)`` -> headers with a fresh API token of that agent."""

@@ -41,9 +41,7 @@ def targets(make_agent, actor, ticket):
     """Path parameter values that exist and that the actor may touch."""
     owner = actor or make_agent(role="owner", password=None)
     view = create_view(owner, "Mine", {"status": ["open"]})
-    _, _token = create_token(owner, "to revoke")
-    from app.models import ApiToken
-    token = ApiToken.select().where(ApiToken.agent == owner.id).order_by(ApiToken.id.desc()).first()
+    token, _ = create_token(owner, "to revoke")
     return {
         "ticket_id": ticket.id, "view_id": view.id, "agent_id": make_agent(role="support", password=None).id,
         "token_id": token.id, "profile_id": ticket.profile_id, "name": "dummy", "plugin": "core",
