@@ -52,6 +52,13 @@ def _bound_bodies():
         request.max_content_length = current_app.config["API_MAX_CONTENT_LENGTH"]
 
 
+def _no_store(response):
+    # API answers carry private data (and, once, a new token): never cache.
+    if request.path.startswith(API_PREFIX + "/") and "Cache-Control" not in response.headers:
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def init_app(app):
     """Mount the API, its error handling, the login rate limiter and the
     plugins' API blueprints."""
@@ -60,6 +67,7 @@ def init_app(app):
 
     _configure(app)
     app.before_request_funcs.setdefault(None, []).insert(0, _bound_bodies)
+    app.after_request(_no_store)
     api = Api(app, spec_kwargs={"info": {"description": "Helpline's REST API. See docs/api.md."}})
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer",
                                                        "description": "A personal API token (POST /tokens)"})

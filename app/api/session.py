@@ -11,7 +11,7 @@ from flask_wtf.csrf import generate_csrf
 from .. import auth
 from ..clock import now
 from ..models import Agent, ApiToken
-from ..services.agents import check_password
+from ..services.agents import check_password, hash_password
 from . import schemas as s
 from .errors import ApiError
 from .security import AUTHENTICATED, PUBLIC, agent as current, requires
@@ -45,10 +45,23 @@ def create_session(body):
     """Log in with email and password; sets the session cookie. Limited per
     client address (429 past the limit)."""
     agent = Agent.get_or_none(Agent.email == body["email"].strip().lower())
+    if agent is None:
+        _spend_a_hash(body["password"])
     if agent is None or not agent.is_active or not check_password(agent, body["password"]):
         raise ApiError(401, _("Wrong email or password."), code="invalid_credentials")
     auth.login(agent)
     return {"agent": agent, "csrf_token": generate_csrf()}
+
+
+_dummy = []
+
+
+def _spend_a_hash(password):
+    """Verify against a throwaway hash, so an unknown email takes as long
+    as a wrong password and answers do not reveal who has an account."""
+    if not _dummy:
+        _dummy.append(hash_password("not-a-real-password"))
+    check_password(Agent(password_hash=_dummy[0]), password)
 
 
 @bp.delete("/session")

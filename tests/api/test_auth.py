@@ -22,6 +22,8 @@ def test_session_login_me_and_logout(client, make_agent):
     assert client.get("/api/v1/me").status_code == 401
     wrong = login(client, "maya@example.com", "not the password")
     assert wrong.status_code == 401 and wrong.get_json()["error"]["code"] == "invalid_credentials"
+    nobody = login(client, "nobody@example.com")
+    assert nobody.status_code == 401 and nobody.get_json() == wrong.get_json()  # no account enumeration
     response = login(client, "MAYA@example.com ")
     assert response.status_code == 200
     assert response.get_json()["agent"]["id"] == agent.id and response.get_json()["csrf_token"]
@@ -45,6 +47,7 @@ def test_token_is_shown_once_works_and_stops_when_revoked(client, make_agent, lo
     login(client, agent)
     created = client.post("/api/v1/tokens", json={"name": "CLI"})
     assert created.status_code == 201
+    assert created.headers["Cache-Control"] == "no-store"
     token = created.get_json()["token"]
     assert token.startswith("hl_")
     row = ApiToken.get_by_id(created.get_json()["id"])
