@@ -19,6 +19,8 @@ def create_app(config=None):
     _secret_key(app)
     logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"))
 
+    from flask_smorest import Blueprint as ApiBlueprint
+
     from . import clock, csrf, db, events, i18n, tasks
     from .plugins import Plugins
 
@@ -38,6 +40,8 @@ def create_app(config=None):
         if not info.loaded:
             continue
         for bp in info.blueprints:
+            if isinstance(bp, ApiBlueprint):
+                continue  # mounted by app.api, so it appears in the OpenAPI document
             app.register_blueprint(bp)
         for command in info.commands:
             app.cli.add_command(command)

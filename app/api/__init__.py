@@ -1,5 +1,106 @@
-"""The REST API under /api/v1 (flask-smorest). See docs/api.md."""
+"""The REST API under /api/v1 (flask-smorest). See docs/api.md.
+
+The OpenAPI document is served at ``/api/v1/openapi.json`` and a small,
+self-contained reference page at ``/api/v1/docs``. Plugins may contribute a
+``flask_smorest.Blueprint`` from ``helpline_register_blueprints``; it is
+mounted under ``/api/v1`` and appears in the document (and answers 404 while
+its plugin is disabled, like every plugin route)."""
+from __future__ import annotations
+
+import flask_smorest
+from flask import request
+
+from .errors import ErrorSchema, handle_http_exception
+from .security import AUTHENTICATED, PUBLIC, requires
+
+__all__ = ["init_app", "mount_plugin_blueprints", "requires", "PUBLIC", "AUTHENTICATED", "API_PREFIX"]
+
+API_PREFIX = "/api/v1"
+
+
+class Api(flask_smorest.Api):
+    """flask-smorest's Api with our error body everywhere under /api/."""
+    ERROR_SCHEMA = ErrorSchema
+
+    def handle_http_exception(self, error):
+        return handle_http_exception(error)
+
+
+def _configure(app):
+    from .. import __version__
+    app.config.setdefault("API_TITLE", "Helpline")
+    app.config.setdefault("API_VERSION", __version__)
+    app.config.setdefault("OPENAPI_VERSION", "3.0.3")
+    app.config.setdefault("OPENAPI_URL_PREFIX", API_PREFIX)
+    app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
+    # Swagger UI and ReDoc load from CDNs, which an offline box cannot reach:
+    # /api/v1/docs is our own page instead (app/api/docs.py).
+    app.config["OPENAPI_SWAGGER_UI_PATH"] = None
+    app.config["OPENAPI_REDOC_PATH"] = None
+    app.config["OPENAPI_RAPIDOC_PATH"] = None
+    app.config.setdefault("API_MAX_CONTENT_LENGTH", 1024 * 1024)
+    app.config.setdefault("LOGIN_RATE_LIMIT", "10 per minute")
+    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+
+
+def _bound_bodies():
+    # API bodies are small JSON documents; attachments have their own
+    # limits elsewhere. Runs first, before anything reads the body.
+    if request.path.startswith(API_PREFIX + "/"):
+        from flask import current_app
+        request.max_content_length = current_app.config["API_MAX_CONTENT_LENGTH"]
+
+
+def _no_store(response):
+    # API answers carry private data (and, once, a new token): never cache.
+    if request.path.startswith(API_PREFIX + "/") and "Cache-Control" not in response.headers:
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def init_app(app):
-    """Register the API blueprints (built by the API issue)."""
+    """Mount the API, its error handling, the login rate limiter and the
+    plugins' API blueprints."""
+    from .. import csrf
+    from . import agents, docs, errors, plugins, profiles, session, tickets, views
+
+    _configure(app)
+    app.before_request_funcs.setdefault(None, []).insert(0, _bound_bodies)
+    app.after_request(_no_store)
+    api = Api(app, spec_kwargs={"info": {"description": "Helpline's REST API. See docs/api.md."}})
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer",
+                                                       "description": "A personal API token (POST /tokens)"})
+    api.spec.components.security_scheme("sessionCookie", {"type": "apiKey", "in": "cookie", "name": "session",
+                                                          "description": "POST /session; unsafe methods need "
+                                                                         "the X-CSRFToken header"})
+    app.extensions["helpline.api"] = api
+    errors.init_app(app)
+    session.limiter.init_app(app)
+
+    for module in (tickets, views, agents, profiles, plugins, session):
+        # CSRF is checked by app.api.requires, once the credentials are known.
+        csrf.exempt(module.bp)
+        api.register_blueprint(module.bp)
+    mount_plugin_blueprints(app)
+    app.register_blueprint(docs.bp)
+
+
+def mount_plugin_blueprints(app):
+    """Mount the loaded plugins' flask-smorest blueprints under
+    ``/api/v1`` (a ``url_prefix`` of ``/macros`` becomes ``/api/v1/macros``).
+    Called by :func:`init_app`; again by a test that registered a plugin
+    after the app was built (before its first request)."""
+    from .. import csrf
+    from ..plugins import get_plugins
+    api = app.extensions["helpline.api"]
+    for name, info in get_plugins(app).infos.items():
+        if not info.loaded:
+            continue
+        for bp in info.blueprints:
+            if isinstance(bp, flask_smorest.Blueprint) and bp.name not in app.blueprints:
+                csrf.exempt(bp)  # checked by app.api.requires
+                prefix = bp.url_prefix or ""
+                if not prefix.startswith(API_PREFIX):
+                    prefix = API_PREFIX + prefix
+                api.register_blueprint(bp, url_prefix=prefix)

@@ -1,0 +1,155 @@
+"""Agents and roles (admins and owners), and ``/me``: who I am, my unread
+counts per view, my presence."""
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from flask_smorest import Blueprint
+
+from ..db import write_transaction
+from ..models import Activity, Agent, ApiToken, Message, Ticket
+from ..permissions import MATRIX, can
+from ..plugins import get_plugins
+from ..clock import now
+from ..services import agents as agent_service
+from ..services import views as view_service
+from . import schemas as s
+from .errors import ApiError
+from .security import AUTHENTICATED, agent as current, requires
+
+bp = Blueprint("api_agents", __name__, url_prefix="/api/v1", description="Agents, roles, presence and /me")
+
+
+def agent_or_404(agent_id):
+    agent = Agent.get_or_none(Agent.id == agent_id)
+    if agent is None:
+        raise ApiError(404, _("Agent %(id)s does not exist.", id=agent_id))
+    return agent
+
+
+def _active_owners():
+    return Agent.select().where((Agent.role == "owner") & (Agent.is_active == True)).count()  # noqa: E712
+
+
+def _guard_owner_rules(actor, target, new_role=None, deactivating=False):
+    """Only an owner makes or changes an owner; the last active owner stays."""
+    if new_role == "owner" and actor.role != "owner":
+        raise ApiError(403, _("Only an owner can make an owner."), code="owner_only", field="role")
+    if target is not None and target.role == "owner" and actor.role != "owner":
+        raise ApiError(403, _("Only an owner can change an owner."), code="owner_only")
+    losing_owner = target is not None and target.role == "owner" and target.is_active and (
+        deactivating or (new_role is not None and new_role != "owner"))
+    if losing_owner and _active_owners() <= 1:
+        raise ApiError(409, _("This is the last owner; make someone else an owner first."), code="last_owner")
+
+
+@bp.get("/agents")
+@requires("inbox")
+@bp.response(200, s.AgentList)
+def list_agents():
+    """Every agent (to assign tickets and see presence), active ones first."""
+    rows = Agent.select().order_by(Agent.is_active.desc(), Agent.name, Agent.id)
+    return {"items": list(rows)}
+
+
+@bp.post("/agents")
+@requires("agents")
+@bp.arguments(s.AgentCreate)
+@bp.response(201, s.AgentSchema)
+def create_agent(body):
+    """Invite an agent with a role (``owner`` only by an owner)."""
+    _guard_owner_rules(current(), None, new_role=body["role"])
+    return agent_service.create_agent(body["email"], body.get("name"), body["role"], body.get("password"),
+                                      timezone=body["timezone"])
+
+
+@bp.get("/agents/<int(min=1, max=2147483647):agent_id>")
+@requires("inbox")
+@bp.response(200, s.AgentSchema)
+def get_agent(agent_id):
+    """One agent."""
+    return agent_or_404(agent_id)
+
+
+@bp.patch("/agents/<int(min=1, max=2147483647):agent_id>")
+@requires("agents")
+@bp.arguments(s.AgentPatch)
+@bp.response(200, s.AgentSchema)
+def patch_agent(body, agent_id):
+    """Change name, role, time zone, password, or (de)activate. The last
+    owner cannot be demoted or deactivated (409)."""
+    target = agent_or_404(agent_id)
+    with write_transaction():
+        target = Agent.get_by_id(target.id)
+        _guard_owner_rules(current(), target, new_role=body.get("role"),
+                           deactivating=body.get("is_active") is False)
+        for key in ("name", "role", "timezone", "is_active"):
+            if key in body:
+                setattr(target, key, body[key])
+        if body.get("is_active") is False:
+            _release(target)
+        target.save()
+    if "password" in body:
+        agent_service.set_password(target, body["password"])
+    return target
+
+
+def _has_history(agent):
+    return (Message.select().where(Message.author_agent == agent.id).exists()
+            or Activity.select().where(Activity.actor == agent.id).exists()
+            or Ticket.select().where(Ticket.assignee == agent.id).exists())
+
+
+def _release(agent):
+    """A deactivated agent keeps nothing open: tokens revoked, open and
+    snoozed tickets back to Unassigned."""
+    ApiToken.update(revoked_at=now()).where((ApiToken.agent == agent.id) & ApiToken.revoked_at.is_null()).execute()
+    Ticket.update(assignee=None).where((Ticket.assignee == agent.id) & (Ticket.status != "closed")).execute()
+
+
+@bp.delete("/agents/<int(min=1, max=2147483647):agent_id>")
+@requires("agents")
+@bp.response(204)
+def delete_agent(agent_id):
+    """Remove an agent. One with history (messages, ticket activity,
+    assigned tickets) is deactivated instead, so the history keeps its
+    author; the last owner cannot be removed (409)."""
+    target = agent_or_404(agent_id)
+    with write_transaction():
+        target = Agent.get_by_id(target.id)
+        _guard_owner_rules(current(), target, deactivating=True)
+        if _has_history(target):
+            target.is_active = False
+            _release(target)
+            target.save()
+        else:
+            target.delete_instance()
+    return None
+
+
+@bp.get("/me")
+@requires(AUTHENTICATED)
+@bp.response(200, s.MeSchema)
+def me():
+    """The logged-in agent, what their role allows, and unread counts per
+    view (for the navigation badges)."""
+    agent = current()
+    permissions = sorted(p for p in MATRIX if can(agent, p))
+    unread, views = {}, []
+    if can(agent, "inbox"):
+        views = [setattr(v, "filters", s.filters_from_service(v.filters)) or v
+                 for v in view_service.visible_views(agent)]
+        for name in view_service.BUILTIN_VIEWS:
+            unread[name] = view_service.unread_count(agent, name)
+        for view in views:
+            unread[str(view.id)] = view_service.unread_count(agent, view.id)
+    badge = bool(get_plugins().get_settings("core").get("unread_badge", True))
+    return {"agent": agent, "permissions": permissions, "unread": unread, "unread_badge": badge, "views": views}
+
+
+@bp.put("/me/presence")
+@requires("inbox")
+@bp.arguments(s.PresenceBody)
+@bp.response(200, s.AgentSchema)
+def put_presence(body):
+    """Set your status (online, away, offline); also counts as a heartbeat."""
+    return agent_service.set_presence(current(), body["presence"])

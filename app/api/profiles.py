@@ -1,0 +1,53 @@
+"""Customer profiles with the panels enabled panel plugins offer."""
+from __future__ import annotations
+
+import logging
+
+from flask_babel import gettext as _
+from flask_smorest import Blueprint
+
+from ..models import Profile, Ticket
+from ..plugins import get_plugins
+from . import schemas as s
+from .errors import ApiError
+from .security import requires
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("api_profiles", __name__, url_prefix="/api/v1", description="Customer profiles and panels")
+
+RECENT_TICKETS = 10
+
+
+def panels_for(profile):
+    """``[{slug, title, plugin, data, error}]`` from enabled panel plugins;
+    a failing panel reports an error instead of failing the page."""
+    out = []
+    for panel in get_plugins().enabled_panels():
+        try:
+            if not panel.eligible(profile):
+                continue
+            data = panel.render_data(profile)
+            out.append({"slug": panel.slug, "title": str(panel.title), "plugin": panel.plugin, "data": data,
+                        "error": None})
+        except Exception:  # a third-party panel must not break the profile
+            log.exception("panel %s failed for profile %s", panel.slug, profile.id)
+            out.append({"slug": panel.slug, "title": str(panel.title), "plugin": panel.plugin, "data": None,
+                        "error": _("This panel could not be loaded.")})
+    return out
+
+
+@bp.get("/profiles/<int(min=1, max=2147483647):profile_id>")
+@requires("inbox")
+@bp.response(200, s.ProfileSchema)
+def get_profile(profile_id):
+    """A customer: contact details, consent, ticket count, recent tickets and
+    the panels of enabled panel plugins."""
+    profile = Profile.get_or_none(Profile.id == profile_id)
+    if profile is None:
+        raise ApiError(404, _("Profile %(id)s does not exist.", id=profile_id))
+    tickets = Ticket.select().where(Ticket.profile == profile.id)
+    profile.ticket_count = tickets.count()
+    profile.recent_tickets = list(tickets.order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(RECENT_TICKETS))
+    profile.panels = panels_for(profile)
+    return profile

@@ -1,0 +1,404 @@
+"""Marshmallow schemas shared by the API resources. Request schemas reject
+unknown fields (marshmallow's ``RAISE``) and bound every size."""
+from __future__ import annotations
+
+import datetime as dt
+
+import marshmallow as ma
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from marshmallow import fields, validate
+
+from ..services.views import MAX_LIMIT
+
+UTC = dt.timezone.utc
+
+
+class UtcDateTime(fields.AwareDateTime):
+    """ISO 8601 with an offset on the wire (``Z`` assumed when missing),
+    naive UTC inside (the database and ``app.clock``)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(default_timezone=UTC, **kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return super()._serialize(value, attr, obj, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        aware = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return aware.astimezone(UTC).replace(tzinfo=None)
+        except (OverflowError, ValueError):
+            raise self.make_error("invalid", input=value, obj_type=self.OBJ_TYPE)
+
+
+class Strict(ma.Schema):
+    """Base for request bodies: unknown fields are an error."""
+
+    class Meta:
+        unknown = ma.RAISE
+
+
+# --- small shapes ----------------------------------------------------------
+
+class AgentRef(ma.Schema):
+    id = fields.Integer()
+    name = fields.String()
+
+
+class ProfileRef(ma.Schema):
+    id = fields.Integer()
+    name = fields.String()
+    email = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+
+
+# --- tickets -----------------------------------------------------------------
+
+STATUS = validate.OneOf(("open", "snoozed", "closed"))
+ASSIGNEE = validate.Regexp(r"^(me|none|\d{1,12})$", error=_l("Use me, none or an agent id."))
+
+
+class FilterFields(ma.Schema):
+    """The filters of a list, a saved view or a bulk selection."""
+    status = fields.List(fields.String(validate=STATUS), validate=validate.Length(max=3))
+    channel = fields.List(fields.String(validate=validate.Length(min=1, max=32)), validate=validate.Length(max=20))
+    assignee = fields.String(validate=ASSIGNEE, metadata={"description": "me, none or an agent id"})
+    tag = fields.String(validate=validate.Length(min=1, max=64))
+    profile = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
+    text = fields.String(validate=validate.Length(min=1, max=200))
+    created_after = UtcDateTime()
+    created_before = UtcDateTime()
+    updated_after = UtcDateTime()
+    updated_before = UtcDateTime()
+
+
+class Filters(FilterFields, Strict):
+    pass
+
+
+def filters_for_service(filters):
+    """Loaded filters as plain JSON-able values (what ``app.services.views``
+    stores and validates)."""
+    out = {}
+    for key, value in (filters or {}).items():
+        out[key] = value.isoformat() if isinstance(value, dt.datetime) else value
+    return out
+
+
+def filters_from_service(filters):
+    """Stored filters (naive ISO strings) back to values our schemas dump."""
+    out = dict(filters or {})
+    for key in ("created_after", "created_before", "updated_after", "updated_before"):
+        if isinstance(out.get(key), str):
+            try:
+                out[key] = dt.datetime.fromisoformat(out[key])
+            except ValueError:
+                out.pop(key)
+    return out
+
+
+class TicketListQuery(FilterFields):
+    view = fields.String(load_default="mine", validate=validate.Length(min=1, max=20),
+                         metadata={"description": "mine, unassigned, all or a saved view id"})
+    sort = fields.String(load_default="updated", validate=validate.OneOf(("updated", "created")))
+    order = fields.String(load_default="desc", validate=validate.OneOf(("asc", "desc")))
+    limit = fields.Integer(load_default=25, validate=validate.Range(min=1, max=MAX_LIMIT))
+    cursor = fields.String(validate=validate.Length(min=1, max=300),
+                           metadata={"description": "next_cursor of the previous page"})
+
+
+class TicketSchema(ma.Schema):
+    id = fields.Integer()
+    number = fields.Integer()
+    subject = fields.String()
+    channel = fields.String()
+    status = fields.String()
+    assignee = fields.Nested(AgentRef, allow_none=True)
+    profile = fields.Nested(ProfileRef)
+    tags = fields.List(fields.String())
+    unread = fields.Boolean()
+    last_message_preview = fields.String()
+    created_at = UtcDateTime()
+    updated_at = UtcDateTime()
+    snoozed_until = UtcDateTime(allow_none=True)
+    closed_at = UtcDateTime(allow_none=True)
+    closed_reason = fields.String(allow_none=True)
+
+
+class TicketDetailSchema(TicketSchema):
+    reopen_count = fields.Integer()
+    first_response_at = UtcDateTime(allow_none=True)
+    last_customer_message_at = UtcDateTime(allow_none=True)
+    profile_ticket_count = fields.Integer(metadata={"description": "Tickets of this customer, this one included."})
+    can_reply = fields.Boolean()
+    reply_refusal = fields.Dict(allow_none=True, metadata={"description": "{code, message} when replies are refused"})
+
+
+class TicketPage(ma.Schema):
+    items = fields.List(fields.Nested(TicketSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+class TicketPatch(Strict):
+    status = fields.String(validate=STATUS)
+    snoozed_until = UtcDateTime(allow_none=True)
+    assignee_id = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=2**31 - 1),
+                                 metadata={"description": "null unassigns"})
+    tags = fields.List(fields.String(validate=validate.Length(min=1, max=64)), validate=validate.Length(max=50),
+                       metadata={"description": "the full set of tags"})
+
+
+class MessageSchema(ma.Schema):
+    id = fields.Integer()
+    ticket_id = fields.Integer()
+    channel = fields.String()
+    direction = fields.String()
+    kind = fields.String()
+    author_type = fields.String()
+    author = fields.Nested(AgentRef, allow_none=True)
+    text = fields.String()
+    html = fields.String()
+    attachments = fields.List(fields.Dict())
+    delivery_state = fields.String(allow_none=True)
+    delivery_error = fields.String(allow_none=True)
+    created_at = UtcDateTime()
+
+
+class MessageQuery(ma.Schema):
+    before = fields.Integer(validate=validate.Range(min=1, max=2**53),
+                            metadata={"description": "only messages older than this message id"})
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class MessagePage(ma.Schema):
+    items = fields.List(fields.Nested(MessageSchema), metadata={"description": "oldest first"})
+    has_more = fields.Boolean()
+    before = fields.Integer(allow_none=True, metadata={"description": "pass as ?before= for older messages"})
+
+
+class MessageCreate(Strict):
+    kind = fields.String(required=True, validate=validate.OneOf(("reply", "note")))
+    text = fields.String(required=True, validate=validate.Length(max=64 * 1024))
+    html = fields.String(validate=validate.Length(max=256 * 1024))
+
+
+class ReadBody(Strict):
+    message_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1),
+                                metadata={"description": "read up to this message (default: the latest)"})
+
+
+class BulkRequest(Strict):
+    action = fields.String(required=True, validate=validate.OneOf(
+        ("assign", "unassign", "tag", "untag", "snooze", "close", "reopen")))
+    ids = fields.List(fields.Integer(validate=validate.Range(min=1, max=2**31 - 1)),
+                      validate=validate.Length(min=1, max=1000))
+    view = fields.String(validate=validate.Length(min=1, max=20),
+                         metadata={"description": "instead of ids: every ticket of this view (at most 1000)"})
+    filters = fields.Nested(Filters)
+    assignee_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
+    tags = fields.List(fields.String(validate=validate.Length(min=1, max=64)), validate=validate.Length(max=50))
+    until = UtcDateTime(metadata={"description": "for snooze"})
+
+    @ma.validates_schema
+    def _selection(self, data, **kwargs):
+        if not data.get("ids") and not data.get("view") and data.get("filters") is None:
+            raise ma.ValidationError(_("Give ids, a view or filters."), "ids")
+        if data.get("action") == "assign" and not data.get("assignee_id"):
+            raise ma.ValidationError(_("Choose an agent to assign."), "assignee_id")
+        if data.get("action") in ("tag", "untag") and not data.get("tags"):
+            raise ma.ValidationError(_("Give the tags."), "tags")
+        if data.get("action") == "snooze" and not data.get("until"):
+            raise ma.ValidationError(_("Snoozing needs a time to wake up."), "until")
+
+
+class BulkResult(ma.Schema):
+    id = fields.Integer()
+    ok = fields.Boolean()
+    error = fields.String(allow_none=True)
+
+
+class BulkResponse(ma.Schema):
+    results = fields.List(fields.Nested(BulkResult))
+    succeeded = fields.Integer()
+    failed = fields.Integer()
+
+
+# --- views -------------------------------------------------------------------
+
+class ViewSchema(ma.Schema):
+    id = fields.Integer()
+    name = fields.String()
+    shared = fields.Boolean()
+    owner = fields.Nested(AgentRef, allow_none=True)
+    filters = fields.Nested(FilterFields)
+    position = fields.Integer()
+    created_at = UtcDateTime()
+
+
+class ViewCreate(Strict):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    filters = fields.Nested(Filters, load_default=dict)
+    shared = fields.Boolean(load_default=False)
+
+
+class ViewPatch(Strict):
+    name = fields.String(validate=validate.Length(min=1, max=100))
+    filters = fields.Nested(Filters)
+    shared = fields.Boolean()
+
+
+# --- agents ----------------------------------------------------------------
+
+ROLE = validate.OneOf(("owner", "admin", "manager", "support", "analyst", "content_creator"))
+PRESENCE = validate.OneOf(("online", "away", "offline"))
+
+
+def _valid_timezone(value):
+    import zoneinfo
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ma.ValidationError(_("Unknown time zone."))
+
+
+class AgentSchema(ma.Schema):
+    id = fields.Integer()
+    email = fields.String()
+    name = fields.String()
+    role = fields.String()
+    presence = fields.String(attribute="presence_effective", metadata={"description": "what others see"})
+    chosen_presence = fields.String(attribute="presence")
+    timezone = fields.String()
+    is_active = fields.Boolean()
+    created_at = UtcDateTime()
+
+
+class AgentCreate(Strict):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    name = fields.String(validate=validate.Length(min=1, max=120))
+    role = fields.String(load_default="support", validate=ROLE)
+    password = fields.String(load_only=True, validate=validate.Length(min=8, max=200))
+    timezone = fields.String(load_default="UTC", validate=[validate.Length(max=64), _valid_timezone])
+
+
+class AgentPatch(Strict):
+    name = fields.String(validate=validate.Length(min=1, max=120))
+    role = fields.String(validate=ROLE)
+    password = fields.String(load_only=True, validate=validate.Length(min=8, max=200))
+    timezone = fields.String(validate=[validate.Length(max=64), _valid_timezone])
+    is_active = fields.Boolean()
+
+
+class AgentList(ma.Schema):
+    items = fields.List(fields.Nested(AgentSchema))
+
+
+class PresenceBody(Strict):
+    presence = fields.String(required=True, validate=PRESENCE)
+
+
+class MeSchema(ma.Schema):
+    agent = fields.Nested(AgentSchema)
+    permissions = fields.List(fields.String())
+    unread = fields.Dict(keys=fields.String(), values=fields.Integer(),
+                         metadata={"description": "unread tickets per view (mine, unassigned, all, saved view ids)"})
+    unread_badge = fields.Boolean()
+    views = fields.List(fields.Nested(ViewSchema))
+
+
+# --- auth ------------------------------------------------------------------
+
+class LoginBody(Strict):
+    email = fields.String(required=True, validate=validate.Length(min=1, max=254))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=200))
+
+
+class SessionSchema(ma.Schema):
+    agent = fields.Nested(AgentSchema, allow_none=True)
+    csrf_token = fields.String(metadata={"description": "send as X-CSRFToken on unsafe cookie requests"})
+
+
+class TokenSchema(ma.Schema):
+    id = fields.Integer()
+    name = fields.String()
+    prefix = fields.String(metadata={"description": "the first characters, to recognize it"})
+    created_at = UtcDateTime()
+    last_used_at = UtcDateTime(allow_none=True)
+    revoked_at = UtcDateTime(allow_none=True)
+
+
+class TokenCreated(TokenSchema):
+    token = fields.String(metadata={"description": "shown once; store it now"})
+
+
+class TokenCreate(Strict):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+
+
+class TokenList(ma.Schema):
+    items = fields.List(fields.Nested(TokenSchema))
+
+
+# --- profiles, plugins, settings -----------------------------------------------
+
+class PanelSchema(ma.Schema):
+    slug = fields.String()
+    title = fields.String()
+    plugin = fields.String()
+    data = fields.Dict(allow_none=True)
+    error = fields.String(allow_none=True)
+
+
+class TicketSummary(ma.Schema):
+    id = fields.Integer()
+    number = fields.Integer()
+    subject = fields.String()
+    channel = fields.String()
+    status = fields.String()
+    created_at = UtcDateTime()
+    updated_at = UtcDateTime()
+
+
+class ProfileSchema(ma.Schema):
+    id = fields.Integer()
+    name = fields.String()
+    email = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+    sms_consent = fields.String(allow_none=True)
+    external_ids = fields.Dict()
+    created_at = UtcDateTime()
+    ticket_count = fields.Integer()
+    recent_tickets = fields.List(fields.Nested(TicketSummary))
+    panels = fields.List(fields.Nested(PanelSchema))
+
+
+class PluginSchema(ma.Schema):
+    name = fields.String()
+    status = fields.String(metadata={"description": "loaded, failed, blocked or skipped"})
+    enabled = fields.Boolean()
+    version = fields.String(allow_none=True)
+    first_party = fields.Boolean()
+    description = fields.String()
+    error = fields.String(allow_none=True)
+    has_settings = fields.Boolean()
+
+
+class PluginList(ma.Schema):
+    items = fields.List(fields.Nested(PluginSchema))
+
+
+class SettingsSchema(ma.Schema):
+    plugin = fields.String()
+    settings = fields.Dict()
+    fields_ = fields.List(fields.Dict(), data_key="fields",
+                          metadata={"description": "name, type, label, help, required of each setting"})
+
+
+class SettingsBody(ma.Schema):
+    """Any object: validated by the plugin's own settings schema."""
+
+    class Meta:
+        unknown = ma.INCLUDE

@@ -1,0 +1,107 @@
+"""Logging in and out (the UI's session cookie) and personal API tokens."""
+from __future__ import annotations
+
+from flask import current_app
+from flask_babel import gettext as _
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_smorest import Blueprint
+from flask_wtf.csrf import generate_csrf
+
+from .. import auth
+from ..clock import now
+from ..models import Agent, ApiToken
+from ..services.agents import check_password, hash_password
+from . import schemas as s
+from .errors import ApiError
+from .security import AUTHENTICATED, PUBLIC, agent as current, requires
+
+bp = Blueprint("api_session", __name__, url_prefix="/api/v1", description="Session login and API tokens")
+
+# Storage comes from RATELIMIT_STORAGE_URI (memory:// by default, redis://
+# to share counts between processes); RATELIMIT_ENABLED switches it off.
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def login_limit():
+    return current_app.config.get("LOGIN_RATE_LIMIT", "10 per minute")
+
+
+@bp.get("/session")
+@requires(PUBLIC)
+@bp.response(200, s.SessionSchema)
+def get_session():
+    """Who is logged in (null when nobody) and a CSRF token for scripts."""
+    return {"agent": auth.current_agent(), "csrf_token": generate_csrf()}
+
+
+@bp.post("/session")
+@requires(PUBLIC, csrf=False)
+@limiter.limit(login_limit)
+@bp.arguments(s.LoginBody)
+@bp.response(200, s.SessionSchema)
+@bp.alt_response(429, response="TOO_MANY_REQUESTS", description="Too many login attempts")
+def create_session(body):
+    """Log in with email and password; sets the session cookie. Limited per
+    client address (429 past the limit)."""
+    agent = Agent.get_or_none(Agent.email == body["email"].strip().lower())
+    if agent is None:
+        _spend_a_hash(body["password"])
+    if agent is None or not agent.is_active or not check_password(agent, body["password"]):
+        raise ApiError(401, _("Wrong email or password."), code="invalid_credentials")
+    auth.login(agent)
+    return {"agent": agent, "csrf_token": generate_csrf()}
+
+
+_dummy = []
+
+
+def _spend_a_hash(password):
+    """Verify against a throwaway hash, so an unknown email takes as long
+    as a wrong password and answers do not reveal who has an account."""
+    if not _dummy:
+        _dummy.append(hash_password("not-a-real-password"))
+    check_password(Agent(password_hash=_dummy[0]), password)
+
+
+@bp.delete("/session")
+@requires(PUBLIC)
+@bp.response(204)
+def delete_session():
+    """Log out (always answers 204)."""
+    auth.logout()
+    return None
+
+
+@bp.get("/tokens")
+@requires(AUTHENTICATED)
+@bp.response(200, s.TokenList)
+def list_tokens():
+    """Your API tokens (never their secret), revoked ones included."""
+    rows = ApiToken.select().where(ApiToken.agent == current().id).order_by(ApiToken.id.desc())
+    return {"items": list(rows)}
+
+
+@bp.post("/tokens")
+@requires(AUTHENTICATED)
+@bp.arguments(s.TokenCreate)
+@bp.response(201, s.TokenCreated)
+def create_token(body):
+    """A personal API token for ``Authorization: Bearer``. The token is in
+    this answer only; it is stored hashed."""
+    row, plaintext = auth.create_token(current(), body["name"])
+    row.token = plaintext
+    return row
+
+
+@bp.delete("/tokens/<int(min=1, max=2147483647):token_id>")
+@requires(AUTHENTICATED)
+@bp.response(204)
+def revoke_token(token_id):
+    """Revoke one of your tokens; it stops working at once."""
+    row = ApiToken.get_or_none((ApiToken.id == token_id) & (ApiToken.agent == current().id))
+    if row is None:
+        raise ApiError(404, _("Token %(id)s does not exist.", id=token_id))
+    if row.revoked_at is None:
+        ApiToken.update(revoked_at=now()).where(ApiToken.id == row.id).execute()
+    return None

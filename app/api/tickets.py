@@ -1,0 +1,150 @@
+"""Tickets: lists (views, filters, keyset pages), one ticket with its
+overview, changes, the message thread, replies and notes, bulk actions."""
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from flask_smorest import Blueprint
+
+from ..models import Agent, Ticket
+from ..permissions import can
+from ..services import messages as message_service
+from ..services import tickets as ticket_service
+from ..services import views as view_service
+from . import schemas as s
+from .errors import ApiError
+from .security import agent as current, requires
+
+bp = Blueprint("api_tickets", __name__, url_prefix="/api/v1", description="Tickets and their messages")
+
+def ticket_or_404(ticket_id):
+    return ticket_service.get(ticket_id)
+
+
+def _detail(ticket):
+    ticket = Ticket.get_by_id(ticket.id)  # fresh: services may have changed it
+    view_service.annotate(current(), [ticket])
+    refusal = message_service.refusal_for(ticket)
+    ticket.can_reply = refusal is None
+    ticket.reply_refusal = {"code": refusal.code, "message": str(refusal.message)} if refusal else None
+    ticket.profile_ticket_count = Ticket.select().where(Ticket.profile == ticket.profile_id).count()
+    return ticket
+
+
+@bp.get("/tickets")
+@requires("inbox")
+@bp.arguments(s.TicketListQuery, location="query", as_kwargs=True)
+@bp.response(200, s.TicketPage)
+def list_tickets(view, sort, order, limit, cursor=None, **filters):
+    """List the tickets of a view, filtered, one keyset page at a time.
+
+    The next page is ``?cursor=<next_cursor>`` with the same view, filters
+    and sort; ``next_cursor`` is null on the last page."""
+    rows, next_cursor = view_service.list_tickets(
+        current(), view=view, filters=filters, sort=sort, order=order,
+        limit=limit, cursor=cursor)
+    return {"items": rows, "next_cursor": next_cursor}
+
+
+@bp.get("/tickets/<int(min=1, max=2147483647):ticket_id>")
+@requires("inbox")
+@bp.response(200, s.TicketDetailSchema)
+def get_ticket(ticket_id):
+    """One ticket with its overview (assignee, tags, customer and their
+    ticket count, whether a reply is possible now)."""
+    return _detail(ticket_or_404(ticket_id))
+
+
+@bp.patch("/tickets/<int(min=1, max=2147483647):ticket_id>")
+@requires("inbox")
+@bp.arguments(s.TicketPatch)
+@bp.response(200, s.TicketDetailSchema)
+def patch_ticket(changes, ticket_id):
+    """Change status (``snoozed`` needs ``snoozed_until``), assignee
+    (``null`` unassigns) and the set of tags."""
+    ticket = ticket_or_404(ticket_id)
+    actor = current()
+    assignee = None
+    # Check everything that can be refused before changing anything, so a
+    # refused request leaves the ticket as it was.
+    if changes.get("assignee_id") is not None:
+        assignee = Agent.get_or_none((Agent.id == changes["assignee_id"]) & (Agent.is_active == True))  # noqa: E712
+        if assignee is None or not can(assignee, "inbox"):
+            raise ApiError(422, _("Agent %(id)s cannot be assigned tickets.", id=changes["assignee_id"]),
+                           code="invalid", field="assignee_id")
+    status = changes.get("status") or ("snoozed" if changes.get("snoozed_until") else None)
+    if status is not None:
+        ticket = ticket_service.set_status(ticket, status, actor=actor, snoozed_until=changes.get("snoozed_until"))
+    if "assignee_id" in changes:
+        ticket = ticket_service.assign(ticket, assignee, actor=actor)
+    if "tags" in changes:
+        ticket_service.change_tags(ticket, replace=changes["tags"], actor=actor)
+    return _detail(ticket)
+
+
+@bp.get("/tickets/<int(min=1, max=2147483647):ticket_id>/messages")
+@requires("inbox")
+@bp.arguments(s.MessageQuery, location="query", as_kwargs=True)
+@bp.response(200, s.MessagePage)
+def list_messages(ticket_id, limit, before=None):
+    """The thread, oldest first: the last ``limit`` messages, or those older
+    than message ``before``. Notes are included (agents only see this)."""
+    ticket = ticket_or_404(ticket_id)
+    rows, more = message_service.thread(ticket, limit=limit, before=before)
+    for row in rows:
+        row.author = row.author_agent if row.author_agent_id else None
+    return {"items": rows, "has_more": more, "before": rows[0].id if more and rows else None}
+
+
+@bp.post("/tickets/<int(min=1, max=2147483647):ticket_id>/messages")
+@requires("inbox")
+@bp.arguments(s.MessageCreate)
+@bp.response(201, s.MessageSchema)
+@bp.alt_response(409, response="CONFLICT", description="The channel refuses the reply (reason and code)")
+def post_message(body, ticket_id):
+    """A public reply on the ticket's channel (delivered through the outbox)
+    or an internal note (never delivered). A refused reply answers 409 with
+    the channel's reason."""
+    ticket = ticket_or_404(ticket_id)
+    if body["kind"] == "reply":
+        message = message_service.reply(ticket, current(), body["text"], html=body.get("html"))
+    else:
+        message = message_service.add_note(ticket, current(), body["text"], html=body.get("html"))
+    message.author = current()
+    return message
+
+
+@bp.put("/tickets/<int(min=1, max=2147483647):ticket_id>/read")
+@requires("inbox")
+@bp.arguments(s.ReadBody)
+@bp.response(204)
+def mark_read(body, ticket_id):
+    """Mark the ticket read for you, up to a message id (default: its
+    latest customer message); the marker never moves backwards."""
+    view_service.mark_read(current(), ticket_or_404(ticket_id), body.get("message_id"))
+    return None
+
+
+@bp.post("/tickets/bulk")
+@requires("inbox")
+@bp.arguments(s.BulkRequest)
+@bp.response(200, s.BulkResponse)
+def bulk(body):
+    """Apply one action to many tickets, chosen by ``ids`` or by a view and
+    filters (at most 1000); answers one result per ticket."""
+    agent = current()
+    if body.get("ids"):
+        ids = body["ids"]
+    else:
+        filters = body.get("filters") or {}
+        merged = {**view_service.view_filters(agent, body.get("view") or "all"), **filters}
+        query = view_service.base_query(agent, merged).select(Ticket.id).order_by(Ticket.id)
+        ids = [row.id for row in query.limit(ticket_service.MAX_BULK + 1)]
+        if len(ids) > ticket_service.MAX_BULK:
+            raise ApiError(422, _("At most %(n)d tickets at once; narrow the filters.", n=ticket_service.MAX_BULK),
+                           code="too_many", field="filters")
+    params = {"assignee_id": body.get("assignee_id"), "tags": body.get("tags") or (), "until": body.get("until")}
+    results = ticket_service.bulk(ids, body["action"], agent, params)
+    items = [{"id": tid, "ok": outcome == "ok", "error": None if outcome == "ok" else str(outcome)}
+             for tid, outcome in results.items()]
+    ok = sum(1 for item in items if item["ok"])
+    return {"results": items, "succeeded": ok, "failed": len(items) - ok}
