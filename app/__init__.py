@@ -21,13 +21,14 @@ def create_app(config=None):
 
     from flask_smorest import Blueprint as ApiBlueprint
 
-    from . import clock, csrf, db, events, i18n, tasks
+    from . import clock, csrf, db, events, i18n, ratelimit, tasks
     from .plugins import Plugins
 
     app.extensions["helpline.clock"] = app.config.get("CLOCK") or clock.SystemClock()
     db.init_app(app)
     i18n.init_app(app)
     csrf.init_app(app)
+    ratelimit.init_app(app)
 
     plugins = Plugins(app)
     app.extensions["helpline.plugins"] = plugins

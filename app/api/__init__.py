@@ -39,9 +39,6 @@ def _configure(app):
     app.config["OPENAPI_REDOC_PATH"] = None
     app.config["OPENAPI_RAPIDOC_PATH"] = None
     app.config.setdefault("API_MAX_CONTENT_LENGTH", 1024 * 1024)
-    app.config.setdefault("LOGIN_RATE_LIMIT", "10 per minute")
-    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
-    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
 
 
 def _bound_bodies():
@@ -60,8 +57,7 @@ def _no_store(response):
 
 
 def init_app(app):
-    """Mount the API, its error handling, the login rate limiter and the
-    plugins' API blueprints."""
+    """Mount the API, its error handling and the plugins' API blueprints."""
     from .. import csrf
     from . import agents, docs, errors, plugins, profiles, session, tickets, views
 
@@ -76,7 +72,6 @@ def init_app(app):
                                                                          "the X-CSRFToken header"})
     app.extensions["helpline.api"] = api
     errors.init_app(app)
-    session.limiter.init_app(app)
 
     for module in (tickets, views, agents, profiles, plugins, session):
         # CSRF is checked by app.api.requires, once the credentials are known.

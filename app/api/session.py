@@ -3,12 +3,11 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_babel import gettext as _
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_smorest import Blueprint
 from flask_wtf.csrf import generate_csrf
 
 from .. import auth
+from ..ratelimit import limit_logins
 from ..clock import now
 from ..models import Agent, ApiToken
 from ..services.agents import check_password, hash_password
@@ -18,13 +17,6 @@ from .security import AUTHENTICATED, PUBLIC, agent as current, requires
 
 bp = Blueprint("api_session", __name__, url_prefix="/api/v1", description="Session login and API tokens")
 
-# Storage comes from RATELIMIT_STORAGE_URI (memory:// by default, redis://
-# to share counts between processes); RATELIMIT_ENABLED switches it off.
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
-
-
-def login_limit():
-    return current_app.config.get("LOGIN_RATE_LIMIT", "10 per minute")
 
 
 @bp.get("/session")
@@ -37,7 +29,7 @@ def get_session():
 
 @bp.post("/session")
 @requires(PUBLIC, csrf=False)
-@limiter.limit(login_limit)
+@limit_logins()
 @bp.arguments(s.LoginBody)
 @bp.response(200, s.SessionSchema)
 @bp.alt_response(429, response="TOO_MANY_REQUESTS", description="Too many login attempts")

@@ -12,6 +12,7 @@ from ..permissions import can
 from ..services.agents import check_password
 from .blueprint import bp
 from .helpers import safe_next
+from ..ratelimit import limit_logins
 from .nav import nav_data
 
 
@@ -42,6 +43,7 @@ def index():
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limit_logins(methods=["POST"])
 def login():
     """The login form; a wrong email or password gets one vague message so
     it does not tell which accounts exist. A form shown again with an error

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from app.auth import current_agent, require
 from app.csrf import exempt
 from app.plugins import get_plugins
+from app.ratelimit import limiter, public_limit
 from app.services import ServiceError
 
 from . import alerts, attribution, delivery, links, twilio_api
@@ -88,6 +89,7 @@ def status():
 
 
 @bp.get("/l/<code>")
+@limiter.limit(public_limit)
 def short_link(code):
     """Redirect a short link from an SMS and count the click."""
     url = links.click(code)

@@ -124,3 +124,13 @@ class TestRateLimit:
         assert limited.status_code == 429
         assert limited.get_json()["error"]["code"] == "rate_limited"
         assert int(limited.headers["Retry-After"]) > 0
+
+    def test_the_ui_login_form_shares_the_limit(self, client, make_agent):
+        make_agent(email="olivia@example.com")
+        for _ in range(2):
+            assert login(client, "olivia@example.com", "guess-guess").status_code == 401
+        form = {"email": "olivia@example.com", "password": "guess-guess"}
+        assert client.post("/login", data=form).status_code == 200  # the form again, with its error
+        limited = client.post("/login", data=form)
+        assert limited.status_code == 429
+        assert client.get("/login").status_code == 200, "showing the form is never limited"

@@ -71,3 +71,13 @@ def test_links_stay_as_written_without_a_public_url(sms, ticket, new_agent):
     reply(ticket, new_agent(), "https://shop.example.com/sale")
     form = sms.twilio.sent[0]
     assert form["Body"] == "https://shop.example.com/sale" and "StatusCallback" not in form
+
+
+class TestPublicLimit:
+    @pytest.fixture
+    def helpline_config(self):
+        return {"RATELIMIT_ENABLED": True, "PUBLIC_RATE_LIMIT": "2 per minute",
+                "RATELIMIT_STORAGE_URI": "memory://"}
+
+    def test_short_links_are_rate_limited_per_client(self, sms):
+        assert [sms.client.get("/l/nope").status_code for _ in range(3)] == [404, 404, 429]

@@ -1,0 +1,40 @@
+"""Rate limits on public entries, with flask-limiter: counts in memory by
+default, in Redis when ``RATELIMIT_STORAGE_URI=redis://...`` so every process
+shares them; ``RATELIMIT_ENABLED=False`` turns them off (the test kit does,
+tests of the limits turn them back on).
+
+Signed provider webhooks (Twilio, the mail provider) are deliberately not
+limited: a provider's burst must never be refused, since Twilio does not
+retry a refused inbound message; a request with a bad signature costs one
+HMAC and is answered 403.
+"""
+from flask import current_app
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def login_limit():
+    """Password attempts per client address (the API session and the UI form)."""
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def limit_logins(methods=None):
+    """Decorator for every view that checks a password: one shared counter
+    per client address, so the API and the UI form cannot be played off
+    against each other."""
+    return limiter.shared_limit(login_limit, scope="login", methods=methods)
+
+
+def public_limit():
+    """Anonymous public pages such as short-link redirects."""
+    return current_app.config["PUBLIC_RATE_LIMIT"]
+
+
+def init_app(app):
+    app.config.setdefault("LOGIN_RATE_LIMIT", "10 per minute")
+    app.config.setdefault("PUBLIC_RATE_LIMIT", "300 per minute")
+    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    limiter.init_app(app)
