@@ -80,4 +80,6 @@ class TestPublicLimit:
                 "RATELIMIT_STORAGE_URI": "memory://"}
 
     def test_short_links_are_rate_limited_per_client(self, sms):
+        from app.ratelimit import limiter
+        limiter.reset()
         assert [sms.client.get("/l/nope").status_code for _ in range(3)] == [404, 404, 429]
