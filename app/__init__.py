@@ -60,6 +60,11 @@ def create_app(config=None):
     api.init_app(app)
     web.init_app(app)
 
+    hops = int(app.config.get("PROXY_HOPS") or 0)
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
     if app.config.get("AUTO_MIGRATE"):
         with app.app_context(), db.connection():
             plugins.migrate()

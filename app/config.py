@@ -40,6 +40,11 @@ PRESENCE_TTL_SECONDS = 90
 # "low" gives cheap argon2 parameters (test suites only).
 PASSWORD_HASH_COST = "default"
 
+# Behind a reverse proxy: how many proxies set X-Forwarded-For/-Proto/-Host.
+# Rate limits key on the client address, so set this when deploying behind
+# one (0 = trust no forwarding headers).
+PROXY_HOPS = 0
+
 BABEL_DEFAULT_LOCALE = "en"
 BABEL_DEFAULT_TIMEZONE = "UTC"
 SESSION_COOKIE_HTTPONLY = True

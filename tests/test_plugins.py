@@ -238,3 +238,4 @@ def test_relay_leaves_out_disabled_plugins(app, fake_channel, register_plugin):
     app.extensions["helpline.plugins"].set_enabled("chooser", False)
     second = fake_channel.receive("two", email="b@example.net").ticket
     assert type(second).get_by_id(second.id).assignee_id is None
+
