@@ -1,6 +1,5 @@
 """Replies, notes and notices; refusals; the outbox with retries; the
 first-response and auto-close clock fields."""
-import datetime as dt
 
 import pytest
 

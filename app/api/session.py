@@ -1,7 +1,6 @@
 """Logging in and out (the UI's session cookie) and personal API tokens."""
 from __future__ import annotations
 
-from flask import current_app
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from flask_wtf.csrf import generate_csrf

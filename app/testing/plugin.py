@@ -135,3 +135,51 @@ def hook_recorder(register_plugin):
 def fake_channel(register_plugin):
     """A channel plugin ``fake`` (one thread per sender, reopens closed tickets)."""
     return register_plugin(FakeChannelPlugin(), "fake-channel")
+
+
+# --- browser tests (app.testing.browser) ------------------------------------
+
+@pytest.fixture(scope="module")
+def browser():
+    """One Debian Chromium per test module."""
+    from playwright.sync_api import sync_playwright
+    from .browser import launch_chromium
+    with sync_playwright() as p:
+        chromium = launch_chromium(p)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def live_server(app):
+    """The test app served over HTTP on 127.0.0.1; ``live_server.url``."""
+    from .browser import LiveServer
+    server = LiveServer(app)
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def pages(browser, live_server, app):
+    """``pages.new()`` / ``pages.login(agent)`` open pages on the live server;
+    the test fails on any console or page error in any of them."""
+    from .browser import Pages
+    opened = Pages(browser, live_server.url, app)
+    yield opened
+    opened.close()
+    assert opened.errors == [], opened.errors
+
+
+@pytest.fixture(name="wait_live")
+def wait_live_fixture():
+    """``wait_live(page)``: an agent page's scripts run and its stream is open."""
+    from .browser import wait_live
+    return wait_live
+
+
+@pytest.fixture
+def outside(app):
+    """``outside(fn, *args)`` runs ``fn`` in another thread with its own app
+    context and database connection, as a webhook or a worker would."""
+    from .browser import run_outside
+    return lambda fn, *args, **kwargs: run_outside(app, fn, *args, **kwargs)

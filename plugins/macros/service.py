@@ -21,7 +21,7 @@ from app.services.tickets import MAX_BULK
 
 from .actions import available_actions
 from .models import Macro, MacroBulkJob, MacroBulkResult
-from .render import TemplateProblem, check, context_for
+from .render import check, context_for
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,6 @@
 """Bulk apply: a background job over many tickets, with progress and a
 result per ticket; a failing ticket does not stop the others."""
 from app.models import Message, Profile, Ticket
-from app.services import tickets as ticket_service
 from app.testing.factories import refresh
 from plugins.macros.models import MacroBulkJob
 

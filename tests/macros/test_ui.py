@@ -1,20 +1,13 @@
 """Macros in a real browser (Debian's Chromium through Playwright): the
 macros page, the composer picker with its m shortcut and editable preview,
 and the bulk-bar entry. Fails on any console or page error."""
-import threading
-
 import pytest
-from playwright.sync_api import expect, sync_playwright
-from werkzeug.serving import make_server
+from playwright.sync_api import expect
 
 from app.services import tickets as ticket_service
 from app.testing import factories
 from app.testing.factories import refresh
 from plugins.macros.models import Macro
-
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-
 
 @pytest.fixture
 def helpline_config():
@@ -23,31 +16,9 @@ def helpline_config():
 
 
 @pytest.fixture
-def base_url(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="macros-live-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
-
-
-@pytest.fixture
-def page(base_url):
-    errors = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1200, "height": 800}, base_url=base_url)
-        context.set_default_timeout(8000)
-        page = context.new_page()
-        page.on("console", lambda msg: msg.type == "error" and errors.append(f"console: {msg.text}"))
-        page.on("pageerror", lambda exc: errors.append(f"pageerror: {exc}"))
-        yield page
-        context.close()
-        browser.close()
-    assert errors == []
+def page(pages):
+    """A Chromium page on the live app; any console or page error fails the test."""
+    return pages.new()
 
 
 def log_in(page, agent):

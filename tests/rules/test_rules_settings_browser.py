@@ -1,12 +1,5 @@
 """The rules' settings pages in a real Chromium, CSRF on."""
-import threading
-
 import pytest
-from playwright.sync_api import sync_playwright
-from werkzeug.serving import make_server
-
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 @pytest.fixture
@@ -15,34 +8,15 @@ def helpline_config():
 
 
 @pytest.fixture
-def live_url(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
+def live_url(live_server):
+    return live_server.url
 
 
 @pytest.fixture
-def page(app, client, login, make_agent, live_url):
-    """A Chromium page logged in as an admin; fails the test on any console
-    or page error."""
-    login(client, make_agent(role="admin", password=None))
-    cookie = client.get_cookie("session")
-    problems = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        context = browser.new_context()
-        context.add_cookies([{"name": "session", "value": cookie.value, "url": live_url}])
-        tab = context.new_page()
-        tab.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
-        tab.on("pageerror", lambda exc: problems.append(str(exc)))
-        yield tab
-        browser.close()
-    assert problems == []
+def page(pages, make_agent):
+    """A Chromium page logged in as an admin (the kit's ``pages`` fails the
+    test on any console or page error)."""
+    return pages.login(make_agent(role="admin", password=None), start="/")
 
 
 def test_merchant_switches_auto_close_on_with_a_valid_period(page, live_url, plugins):

@@ -9,7 +9,6 @@ import threading
 
 import pytest
 from aiosmtpd.smtp import SMTP
-from werkzeug.serving import make_server
 
 from app.hookspecs import hookimpl
 
@@ -139,20 +138,3 @@ def smtp(register_plugin):
     server.close()
 
 
-class LiveServer:
-    def __init__(self, app):
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.server.shutdown()
-        self.thread.join(10)
-
-
-@pytest.fixture
-def live_server(app):
-    server = LiveServer(app)
-    yield server
-    server.close()

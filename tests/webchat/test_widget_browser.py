@@ -2,41 +2,29 @@
 another origin: start a chat, see the agent's reply live, typing both ways,
 a new ticket after close."""
 import json
-import threading
 import time
 import urllib.error
 import urllib.request
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
-from werkzeug.serving import make_server
+from playwright.sync_api import expect
 
 from app.events import get_bus, publish
 from app.models import Message, Ticket
 from app.services.messages import reply
 from app.services.tickets import close
+from app.testing.browser import LiveServer
 
 from .conftest import SITE_KEY
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 
 
-class Storefront:
+def Storefront(html):
     """The demo storefront page, served from its own origin (a second port)."""
-
-    def __init__(self, html):
-        def shop(environ, start_response):
-            start_response("200 OK", [("Content-Type", "text/html; charset=utf-8")])
-            return [html.encode()]
-        self.server = make_server("127.0.0.1", 0, shop, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.server.shutdown()
-        self.thread.join(10)
+    def shop(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/html; charset=utf-8")])
+        return [html.encode()]
+    return LiveServer(shop)
 
 
 @pytest.fixture
@@ -52,17 +40,10 @@ def storefront(live_server, webchat):
 
 
 @pytest.fixture
-def page():
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        page = browser.new_page()
-        problems = []
-        page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
-        page.on("pageerror", lambda exc: problems.append(str(exc)))
-        page.problems = problems
-        yield page
-        browser.close()
-        assert problems == [], problems
+def page(pages):
+    """A Chromium page (the kit's ``pages`` fails the test on any console or
+    page error)."""
+    return pages.new()
 
 
 def wait_for(predicate, seconds=10):
