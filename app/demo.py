@@ -59,7 +59,7 @@ def seed(tickets=40, rng=None):
         profiles.append(profile)
     plugins = get_plugins()
     channels = [slug for slug in ("email", "sms", "webchat") if plugins.channel(slug) is not None]
-    made = 0
+    made, results = 0, []
     for i in range(tickets if channels else 0):
         profile = profiles[i % len(profiles)]
         slug = channels[i % len(channels)]
@@ -67,8 +67,35 @@ def seed(tickets=40, rng=None):
         sender = Sender(name=profile.name, email=profile.email if slug != "sms" else None,
                         phone=profile.phone if slug == "sms" else None)
         key = {"email": f"<demo-{i}@example.net>", "sms": profile.phone, "webchat": f"demo-chat-{i}"}[slug]
-        ingest(Inbound(channel=slug, external_id=f"demo-{slug}-{i}", sender=sender, text=text,
-                       subject=subject if slug == "email" else "", thread_key=key))
+        results.append(ingest(Inbound(channel=slug, external_id=f"demo-{slug}-{i}", sender=sender, text=text,
+                                      subject=subject if slug == "email" else "", thread_key=key)))
         made += 1
+    _lived_in(results, rng)
     return (f"Demo data: {len(AGENTS)} agents (password {DEMO_PASSWORD!r}, e.g. owner@example.com), "
             f"{len(profiles)} customers, {made} tickets.")
+
+
+def _lived_in(results, rng):
+    """Make the demo inbox look used: tickets spread over the last days, some
+    assigned (the owner's My inbox included), a few closed, a few notes."""
+    from .models import Message, Ticket
+    from .services.messages import add_note
+    from .services.tickets import assign, change_tags, close
+    agents = list(Agent.select().order_by(Agent.id))
+    tickets = list({r.ticket.id: r.ticket for r in results}.values())
+    at = now()
+    for n, ticket in enumerate(tickets):
+        if n % 3 == 0:
+            assign(ticket, agents[(n // 3) % len(agents)])
+        if n % 4 == 1:
+            change_tags(ticket, add=[rng.choice(["vip", "refund", "shipping", "exchange"])])
+        if n % 5 == 2:
+            add_note(ticket, agents[0], "Checked the order in the shop admin: it shipped on Monday.")
+        if n % 6 == 5:
+            close(ticket, actor=agents[0])
+    # Oldest first, about an hour apart, so lists and reports have a past.
+    for age, ticket in enumerate(reversed(tickets)):
+        when = at - dt.timedelta(minutes=53 * (age + 1))
+        Ticket.update(created_at=when, updated_at=when, last_customer_message_at=when).where(
+            Ticket.id == ticket.id).execute()
+        Message.update(created_at=when).where(Message.ticket == ticket.id).execute()
