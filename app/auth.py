@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from .clock import now
 from .models import Agent, ApiToken
 from .permissions import can
+from .plugins import request_cache
 
 TOKEN_PREFIX = "hl_"
 
@@ -41,12 +42,11 @@ def _agent_from_token(header):
     at = now()
     if row.last_used_at is None or (at - row.last_used_at).total_seconds() > 60:
         ApiToken.update(last_used_at=at).where(ApiToken.id == row.id).execute()
-    request.environ["helpline.auth_method"] = "token"
     return row.agent
 
 
 def current_agent() -> Agent | None:
-    cache = request.environ.setdefault("helpline.cache", {})
+    cache = request_cache()
     if "agent" in cache:
         return cache["agent"]
     agent = None
@@ -57,7 +57,6 @@ def current_agent() -> Agent | None:
         agent = Agent.get_or_none((Agent.id == session["agent_id"]) & (Agent.is_active == True))  # noqa: E712
         if agent is not None and session.get("pw") != agent.password_hash[-16:]:
             agent = None  # password changed since login: sessions end
-        request.environ["helpline.auth_method"] = "session"
     if agent is not None and not agent.is_active:
         agent = None
     cache["agent"] = agent
@@ -69,12 +68,12 @@ def login(agent):
     session["agent_id"] = agent.id
     session["pw"] = agent.password_hash[-16:]
     session.permanent = True
-    request.environ.setdefault("helpline.cache", {})["agent"] = agent
+    request_cache()["agent"] = agent
 
 
 def logout():
     session.clear()
-    request.environ.setdefault("helpline.cache", {})["agent"] = None
+    request_cache()["agent"] = None
 
 
 def require(permission="inbox", json=True):

@@ -91,7 +91,6 @@ class RedisBus(LocalBus):
         self._redis = redis.Redis.from_url(url)
         self._listener = None
         self._pubsub = None
-        self._ready = threading.Event()
 
     def publish(self, event):
         self._redis.publish(self._channel, json.dumps(event, default=str))

@@ -80,7 +80,9 @@ class Plugins:
         self.rules = Registry("rule")
         self.panels = Registry("panel")
         self.task_modules: dict = {}   # module name -> plugin name
+        self.blueprint_owners: dict = {}  # blueprint name -> plugin name
         self._relay_cache: dict = {}
+        self._settings_cache: dict = {}
         self.strict = _truthy(app.config.get("STRICT_PLUGINS"))
         self.relay = _Relay(self)
 
@@ -128,6 +130,8 @@ class Plugins:
         if self.pm.get_plugin(name) is not None:
             self.pm.unregister(name=name)
         if info:
+            for bp in info.blueprints:
+                self.blueprint_owners.pop(bp.name, None)
             for registry, classes in ((self.channels, info.channels), (self.rules, info.rules),
                                       (self.panels, info.panels)):
                 for cls in classes:
@@ -162,6 +166,7 @@ class Plugins:
             info.channels = self._call_one(name, "helpline_register_channels")
             info.rules = self._call_one(name, "helpline_register_rules")
             info.panels = self._call_one(name, "helpline_register_panels")
+            self.blueprint_owners.update((bp.name, name) for bp in info.blueprints)
             for module in self._call_one(name, "helpline_register_tasks"):
                 module = importlib.import_module(module) if isinstance(module, str) else module
                 self.task_modules[module.__name__] = name
@@ -276,9 +281,19 @@ class Plugins:
         return self._info(name).settings_schema
 
     def get_settings(self, name):
-        """The plugin's settings with defaults filled in."""
+        """The plugin's settings with defaults filled in (a fresh dict; the
+        validated settings are kept per state version, so hot paths such as
+        ingest do not run the schema on every call)."""
+        version, rows = self._state()
+        key = (name, version)
+        if key not in self._settings_cache:
+            if len(self._settings_cache) > 256:
+                self._settings_cache.clear()
+            self._settings_cache[key] = self._load_settings(name, rows.get(name))
+        return dict(self._settings_cache[key])
+
+    def _load_settings(self, name, row):
         schema = self.settings_schema(name)()
-        row = self._state()[1].get(name)
         stored = dict(row.settings) if row is not None else {}
         try:
             return schema.load(stored, unknown=marshmallow.EXCLUDE)
@@ -390,10 +405,7 @@ class Plugins:
         return stops
 
     def blueprint_plugin(self, blueprint_name):
-        for name, info in self.infos.items():
-            if any(bp.name == blueprint_name for bp in info.blueprints):
-                return name
-        return None
+        return self.blueprint_owners.get(blueprint_name)
 
 
 class _Relay:

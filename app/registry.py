@@ -8,6 +8,7 @@ clocks, events) is the core's job.
 """
 from __future__ import annotations
 
+import abc
 import dataclasses
 import datetime as dt
 from typing import Any, ClassVar
@@ -114,7 +115,7 @@ class DeliveryError(Exception):
         self.retryable = retryable
 
 
-class Channel:
+class Channel(abc.ABC):
     """Base class for channel plugins. Subclasses set the class attributes
     and implement :meth:`send`; they may override the policy methods."""
 
@@ -141,9 +142,9 @@ class Channel:
         channel now, ``None`` when they may."""
         return None
 
+    @abc.abstractmethod
     def send(self, outbound: Outbound) -> SendResult:
         """Deliver a public reply; raise :class:`DeliveryError` on failure."""
-        raise NotImplementedError
 
 
 class Rule:
@@ -155,7 +156,7 @@ class Rule:
     plugin: ClassVar[str] = ""
 
 
-class Panel:
+class Panel(abc.ABC):
     """Base class for customer panels shown beside a ticket."""
     slug: ClassVar[str] = ""
     title: ClassVar[str] = ""
@@ -166,8 +167,9 @@ class Panel:
     def eligible(self, profile) -> bool:
         return True
 
+    @abc.abstractmethod
     def render_data(self, profile) -> dict[str, Any]:
-        raise NotImplementedError
+        """The panel's content for this customer, as JSON-serializable data."""
 
 
 class Registry(dict):

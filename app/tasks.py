@@ -57,23 +57,23 @@ class TaskHandle:
         return current_app.extensions["helpline.task_names"][self.spec]
 
 
-def task(**options):
-    """Declare a background task (huey ``task`` options: retries, retry_delay...)."""
+def _declare(periodic, options):
     def decorator(func):
-        spec = TaskSpec(func, None, options)
+        spec = TaskSpec(func, periodic, options)
         _SPECS[(func.__module__, func.__qualname__)] = spec
         return TaskHandle(spec)
     return decorator
+
+
+def task(**options):
+    """Declare a background task (huey ``task`` options: retries, retry_delay...)."""
+    return _declare(None, options)
 
 
 def periodic_task(validate_datetime, **options):
     """Declare a periodic task, e.g. ``@periodic_task(crontab(minute="*"))``.
     In immediate mode (tests) it never fires: call ``.call_local()``."""
-    def decorator(func):
-        spec = TaskSpec(func, validate_datetime, options)
-        _SPECS[(func.__module__, func.__qualname__)] = spec
-        return TaskHandle(spec)
-    return decorator
+    return _declare(validate_datetime, options)
 
 
 def make_huey(app):

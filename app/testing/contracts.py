@@ -14,6 +14,7 @@ Example::
         def sent_texts(self, env):
             ...  # what the fake provider received
 """
+import abc
 import json
 
 import marshmallow
@@ -22,7 +23,7 @@ import pytest
 from ..models import Message, Ticket
 
 
-class ChannelContract:
+class ChannelContract(abc.ABC):
     """What every channel plugin must do (DESIGN.md §2-3)."""
 
     plugin_name: str = ""
@@ -39,14 +40,14 @@ class ChannelContract:
         whatever the methods below need."""
         return None
 
+    @abc.abstractmethod
     def send_inbound(self, env, client, conversation, text, external_id):
         """Deliver a customer message through the channel's real entry point.
         Messages with the same ``conversation`` continue one thread."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def sent_texts(self, env):
         """Texts the channel delivered to the customer, oldest first."""
-        raise NotImplementedError
 
     def allow_reply(self, env, ticket):
         """Make replying possible (e.g. record SMS consent)."""

@@ -1,7 +1,6 @@
 """Test databases: a migrated SQLite template copied per test, or one
 PostgreSQL database (created by the suite) truncated between tests."""
 import os
-import shutil
 from urllib.parse import urlparse, urlunparse
 
 
@@ -48,6 +47,3 @@ def truncate_all(app):
     tables = ", ".join(f'"{m._meta.table_name}"' for m in models)
     db.execute_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
 
-
-def copy_sqlite(template, target):
-    shutil.copyfile(template, target)

@@ -13,6 +13,7 @@ Set ``HELPLINE_DATABASE_URL=postgresql://...`` to run on PostgreSQL (the
 database is created if missing, truncated between tests).
 """
 import os
+import shutil
 
 import pytest
 
@@ -62,7 +63,7 @@ def app(helpline_database, helpline_config, clock, tmp_path):
     kind, url, template = helpline_database
     if kind == "sqlite":
         path = os.path.join(tmp_path, "helpline.sqlite3")
-        database.copy_sqlite(template, path)
+        shutil.copyfile(template, path)
         url = "sqlite:///" + path
     config = {"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": url, "HUEY_IMMEDIATE": True,
               "STRICT_PLUGINS": True, "CLOCK": clock, "EVENTS_URL": os.environ.get("HELPLINE_EVENTS_URL"),
