@@ -239,3 +239,17 @@ def test_relay_leaves_out_disabled_plugins(app, fake_channel, register_plugin):
     second = fake_channel.receive("two", email="b@example.net").ticket
     assert type(second).get_by_id(second.id).assignee_id is None
 
+
+
+def test_settings_changed_elsewhere_are_seen_without_restart(app, installed):
+    installed("hl_greeter")
+    one, two = second_app(app), second_app(app)
+    with two.app_context():
+        assert two.extensions["helpline.plugins"].get_settings("greeter")["times"] == 1
+    with one.app_context():
+        one.extensions["helpline.plugins"].set_settings("greeter", {"times": 4})
+    with two.app_context():
+        settings = two.extensions["helpline.plugins"].get_settings("greeter")
+        assert settings["times"] == 4
+        settings["times"] = 5  # a caller's copy: changing it changes nothing stored
+        assert two.extensions["helpline.plugins"].get_settings("greeter")["times"] == 4
