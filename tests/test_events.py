@@ -48,3 +48,10 @@ def test_stream_rejects_a_bad_timeout(app, client, login, make_agent):
     login(client, make_agent())
     response = client.get("/events/stream?timeout=soon")
     assert response.status_code == 400 and response.json["error"]["fields"] == {"timeout": ["Not a number."]}
+
+
+def test_stream_rejects_nan_and_out_of_range_timeouts(app, client, login, make_agent):
+    login(client, make_agent())
+    for bad in ("nan", "0", "3600"):
+        response = client.get(f"/events/stream?timeout={bad}")
+        assert response.status_code == 400 and "timeout" in response.json["error"]["fields"]

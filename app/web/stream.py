@@ -1,17 +1,35 @@
 """Server-Sent Events: ticket, message and presence events for agents."""
 import json
 
+import marshmallow as ma
 from flask import Blueprint, Response, jsonify, request
 from flask_babel import gettext as _
-
-from ..db import db
+from flask_babel import lazy_gettext as _l
+from webargs.fields import DelimitedList
 
 from ..auth import require
+from ..db import db
 from ..events import get_bus
 
 bp = Blueprint("stream", __name__)
 
 KEEPALIVE_SECONDS = 15
+
+
+class StreamArgs(ma.Schema):
+    types = DelimitedList(ma.fields.String(validate=ma.validate.Length(max=40)), load_default=list,
+                          validate=ma.validate.Length(max=20))
+    once = ma.fields.Boolean(load_default=False)
+    timeout = ma.fields.Float(load_default=None, allow_nan=False, validate=ma.validate.Range(min=0.05, max=60),
+                              error_messages={"invalid": _l("Not a number."), "special": _l("Not a number.")})
+
+    @ma.post_load
+    def _default_timeout(self, data, **kwargs):
+        data["timeout"] = data["timeout"] or KEEPALIVE_SECONDS
+        return data
+
+    class Meta:
+        unknown = ma.EXCLUDE
 
 
 def sse(event):
@@ -24,14 +42,15 @@ def sse(event):
 def stream():
     """Stream events to an agent until they disconnect. ``?types=a,b`` limits
     the event types; ``?once=1`` ends after the first event (tests, polling)."""
-    bus = get_bus()
-    wanted = {t for t in request.args.get("types", "")[:500].split(",") if t}
-    once = request.args.get("once") == "1"
     try:
-        timeout = min(max(float(request.args.get("timeout", KEEPALIVE_SECONDS)), 0.05), 60)
-    except ValueError:
-        return jsonify(error={"code": "invalid", "message": _("timeout must be a number of seconds."),
-                              "fields": {"timeout": [_("Not a number.")]}}), 400
+        args = StreamArgs().load(request.args)
+    except ma.ValidationError as err:
+        return jsonify(error={"code": "invalid", "message": _("Some query parameters are not valid."),
+                              "fields": {k: v if isinstance(v, list) else [v] for k, v in err.messages.items()}}), 400
+    bus = get_bus()
+    wanted = set(args["types"])
+    once = args["once"]
+    timeout = args["timeout"]
     # A stream may stay open for hours: it must not hold a database connection.
     if not db.is_closed() and not db.in_transaction():
         db.close()
