@@ -34,6 +34,21 @@ def _bounds(field):
     return low, high, maxlength
 
 
+# Field class -> widget, first match wins. Date and Time come before
+# DateTime: marshmallow 3 derives them from it.
+_WIDGETS = (
+    (ma.fields.Integer, "integer"),
+    ((ma.fields.Float, ma.fields.Decimal), "number"),
+    (ma.fields.Email, "email"),
+    (ma.fields.Url, "url"),
+    (ma.fields.Date, "date"),
+    (ma.fields.Time, "time"),
+    (ma.fields.DateTime, "datetime-local"),
+    (ma.fields.List, "lines"),
+    ((ma.fields.Dict, ma.fields.Nested, ma.fields.Raw), "json"),
+)
+
+
 def input_type(field):
     """The widget for a marshmallow field."""
     meta = field.metadata or {}
@@ -43,24 +58,9 @@ def input_type(field):
         return "checkbox"
     if _choices(field):
         return "select"
-    if isinstance(field, ma.fields.Integer):
-        return "integer"
-    if isinstance(field, (ma.fields.Float, ma.fields.Decimal)):
-        return "number"
-    if isinstance(field, ma.fields.Email):
-        return "email"
-    if isinstance(field, ma.fields.Url):
-        return "url"
-    if isinstance(field, (ma.fields.NaiveDateTime, ma.fields.DateTime)):
-        return "datetime-local"
-    if isinstance(field, ma.fields.Date):
-        return "date"
-    if isinstance(field, ma.fields.Time):
-        return "time"
-    if isinstance(field, ma.fields.List):
-        return "lines"
-    if isinstance(field, (ma.fields.Dict, ma.fields.Nested, ma.fields.Raw)) and not isinstance(field, ma.fields.String):
-        return "json"
+    for classes, kind in _WIDGETS:
+        if isinstance(field, classes):
+            return kind
     if meta.get("widget") == "textarea" or (_bounds(field)[2] or 0) > 300:
         return "textarea"
     return "text"

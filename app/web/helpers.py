@@ -107,5 +107,6 @@ def channel_label(slug):
 
 def init_jinja(app):
     app.jinja_env.globals["plugin_fragments"] = plugin_fragments
+    app.jinja_env.globals["can"] = can  # templates ask the role matrix, never a role name
     app.jinja_env.globals["channel_label"] = channel_label
     app.jinja_env.filters["localtime"] = localtime

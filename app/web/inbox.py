@@ -9,6 +9,7 @@ from flask import abort, jsonify, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 
 from ..auth import current_agent
+from ..clock import now
 from ..models import Agent, Tag
 from ..models.agent import INBOX_ROLES
 from ..permissions import Forbidden, can
@@ -16,6 +17,7 @@ from ..plugins import get_plugins
 from ..services import NotFound, ServiceError, tickets, views
 from .blueprint import bp
 from .helpers import done, failed, page_require, safe_next
+from .nav import builtin_views
 
 STATUSES = ("open", "snoozed", "closed")
 SORTS = {"updated-desc": ("updated", "desc"), "updated-asc": ("updated", "asc"),
@@ -84,7 +86,7 @@ def inbox_agents():
 
 
 def _view_or_404(agent, view):
-    if view in ("mine", "unassigned", "all"):
+    if view in views.BUILTIN_VIEWS:
         return view, None
     try:
         return view, views.get_saved_view(agent, view)
@@ -93,29 +95,36 @@ def _view_or_404(agent, view):
 
 
 def _page(agent, view, query):
+    """``(rows, next cursor, the view's own filters)`` for a list request."""
     base = views.view_filters(agent, view)
     sort, order = SORTS[query.get("sort", "updated-desc")]
     # The status tab replaces the view's status; "any" removes it.
-    effective = to_filters(query, base)
-    rows, cursor = views.list_tickets(agent, view="all", filters=effective, sort=sort, order=order,
+    rows, cursor = views.list_tickets(agent, view="all", filters=to_filters(query, base), sort=sort, order=order,
                                       limit=PAGE_SIZE, cursor=query.get("cursor"))
-    return rows, cursor, base, effective
+    return rows, cursor, base
+
+
+def _list_request(view):
+    """``(agent, view, saved view or None, query, query errors)`` of a list
+    page or its rows; 404 for a view the agent cannot see."""
+    agent = current_agent()
+    view, saved = _view_or_404(agent, view)
+    query, errors = parse_query(request.args)
+    return agent, view, saved, query, errors
 
 
 @bp.get("/inbox/<view>")
 @page_require("inbox")
 def inbox(view):
     """A list page: tabs, filters, the first page of rows, the bulk bar."""
-    agent = current_agent()
-    view, saved = _view_or_404(agent, view)
-    query, errors = parse_query(request.args)
+    agent, view, saved, query, errors = _list_request(view)
     try:
-        rows, cursor, base, effective = _page(agent, view, query)
+        rows, cursor, base = _page(agent, view, query)
     except ServiceError as exc:
         query.pop("cursor", None)
         errors = {exc.field or "cursor": [exc.message]}
-        rows, cursor, base, effective = _page(agent, view, query)
-    titles = {"mine": _("My inbox"), "unassigned": _("Unassigned"), "all": _("All tickets")}
+        rows, cursor, base = _page(agent, view, query)
+    titles = dict(builtin_views())
     args = {k: v for k, v in request.args.items() if k in ListQuery._declared_fields and k != "cursor"}
     return render_template(
         "web/inbox.html", view=view, saved=saved, title=saved.name if saved else titles[view],
@@ -123,19 +132,16 @@ def inbox(view):
         status=current_status(query, base), statuses=STATUSES, sort=query.get("sort", "updated-desc"),
         channels=sorted(get_plugins().channels), agents=inbox_agents(),
         tags=[t.name for t in Tag.select(Tag.name).order_by(Tag.name).limit(200)],
-        snooze_presets=SNOOZE_PRESETS, can_share=can(agent, "shared_views"),
-        saved_filters=effective)
+        snooze_presets=SNOOZE_PRESETS, can_share=can(agent, "shared_views"))
 
 
 @bp.get("/inbox/<view>/rows")
 @page_require("inbox")
 def inbox_rows(view):
     """The next page (or a refreshed first page) of rows, for scripts."""
-    agent = current_agent()
-    view, _saved = _view_or_404(agent, view)
-    query, errors = parse_query(request.args)
+    agent, view, _saved, query, _errors = _list_request(view)
     try:
-        rows, cursor, *_rest = _page(agent, view, query)
+        rows, cursor, _base = _page(agent, view, query)
     except ServiceError as exc:
         return jsonify(error={"message": exc.message, "field": exc.field}), 400
     html = render_template("web/_rows.html", rows=rows, view=view)
@@ -176,7 +182,6 @@ def bulk():
         if not params["tags"]:
             return failed(back, _("Type the tags to apply, separated by commas."), field="tags")
     if data["action"] == "snooze":
-        from ..clock import now
         if not data.get("snooze"):
             return failed(back, _("Choose how long to snooze."), field="snooze")
         params["until"] = now() + tickets.parse_duration(data["snooze"])

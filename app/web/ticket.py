@@ -32,7 +32,14 @@ def _ticket_or_404(ticket_id):
 
 def _list_view():
     view = request.values.get("view", "")
-    return view if view in ("mine", "unassigned", "all") or view.isdigit() else "mine"
+    return view if view in views.BUILTIN_VIEWS or view.isdigit() else "mine"
+
+
+def _ticket_and_page(ticket_id):
+    """The ticket a form posts to and the page to answer with (the ticket
+    page, keeping the list it was opened from)."""
+    ticket = _ticket_or_404(ticket_id)
+    return ticket, url_for("web.ticket_page", ticket_id=ticket.id, view=_list_view())
 
 
 def neighbours(agent, view, ticket):
@@ -147,8 +154,7 @@ def compose(ticket_id):
     """Send a reply on the ticket's channel or add an internal note. A
     refused reply answers 409 with the channel's reason; the draft is kept."""
     agent = current_agent()
-    ticket = _ticket_or_404(ticket_id)
-    page = url_for("web.ticket_page", ticket_id=ticket.id, view=_list_view())
+    ticket, page = _ticket_and_page(ticket_id)
     try:
         data = ComposeSchema().load({"mode": request.form.get("mode", "reply"),
                                      "text": request.form.get("text", "")})
@@ -182,8 +188,7 @@ class StatusSchema(ma.Schema):
 def change_status(ticket_id):
     """Close, reopen, or snooze (a preset or a date and time)."""
     agent = current_agent()
-    ticket = _ticket_or_404(ticket_id)
-    page = url_for("web.ticket_page", ticket_id=ticket.id, view=_list_view())
+    ticket, page = _ticket_and_page(ticket_id)
     try:
         data = StatusSchema().load({k: v for k, v in request.form.items() if v and k in ("action", "preset", "until")})
     except ma.ValidationError:
@@ -215,8 +220,7 @@ def change_status(ticket_id):
 @page_require("inbox")
 def change_assignee(ticket_id):
     agent = current_agent()
-    ticket = _ticket_or_404(ticket_id)
-    page = url_for("web.ticket_page", ticket_id=ticket.id, view=_list_view())
+    ticket, page = _ticket_and_page(ticket_id)
     raw = request.form.get("assignee_id", "")
     target = None
     if raw:
@@ -237,8 +241,7 @@ def change_assignee(ticket_id):
 def change_tags(ticket_id):
     """Add tags (comma separated) and/or remove one."""
     agent = current_agent()
-    ticket = _ticket_or_404(ticket_id)
-    page = url_for("web.ticket_page", ticket_id=ticket.id, view=_list_view())
+    ticket, page = _ticket_and_page(ticket_id)
     add = [t for t in request.form.get("add", "")[:500].split(",") if t.strip()]
     remove = [request.form["remove"][:64]] if request.form.get("remove") else []
     if not add and not remove:

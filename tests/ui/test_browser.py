@@ -1,12 +1,13 @@
 """The inbox in a real browser (Debian's Chromium through Playwright): what
 an agent sees and does, with live updates arriving over the event stream."""
+import datetime as dt
 import re
 
 import pytest
 from playwright.sync_api import expect
 
 from app.events import publish
-from app.models import Message, SavedView, Ticket
+from app.models import Agent, Message, SavedView, Ticket
 from app.plugins import get_plugins
 from app.services import tickets
 from app.testing.factories import refresh
@@ -102,8 +103,7 @@ def test_login_live_ticket_reply_note_and_status(pages, wait_live, make_agent, f
     expect(page.locator("#snooze-first")).to_be_focused()
     page.get_by_role("button", name="4h").click()
     expect(page.locator("#ticket-status")).to_have_text("Snoozed")
-    assert refresh(result.ticket).snoozed_until == clock.now().replace(microsecond=0) + \
-        __import__("datetime").timedelta(hours=4)
+    assert refresh(result.ticket).snoozed_until == clock.now().replace(microsecond=0) + dt.timedelta(hours=4)
     page.get_by_role("button", name="Wake up now").click()
     expect(page.locator("#ticket-status")).to_have_text("Open")
     wait_live(page)
@@ -141,12 +141,10 @@ def test_snooze_until_a_picked_time_and_live_status(pages, wait_live, make_agent
     page.get_by_label("Until").fill("2026-01-12T08:30")
     page.get_by_role("button", name="Snooze until then").click()
     expect(page.locator("#ticket-status")).to_have_text("Snoozed")
-    import datetime as dt
     assert refresh(ticket).snoozed_until == dt.datetime(2026, 1, 12, 8, 30)
     # The presence switch.
     with page.expect_response(lambda r: r.url.endswith("/presence") and "away" in (r.request.post_data or "")):
         page.get_by_label("My status").select_option("away")
-    from app.models import Agent
     assert Agent.get_by_id(agent.id).presence == "away"
     # Someone else closes it: this page follows without reload.
     wait_live(page)
@@ -255,5 +253,4 @@ def test_unread_badge_setting_and_plugins_page(pages, make_agent, fake_channel, 
     page.get_by_label("Role of Nico New").select_option("manager")
     page.locator('tr[data-agent="nico@example.com"]').get_by_role("button", name="Change").click()
     expect(page.locator(".flash-success")).to_have_text("Nico New updated.")
-    from app.models import Agent
     assert Agent.get(Agent.email == "nico@example.com").role == "manager"

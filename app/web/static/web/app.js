@@ -15,20 +15,32 @@
     });
   }
 
-  /* POST form data (an object or FormData) and parse the JSON answer. */
+  /* Send a request with the session cookie and CSRF header; resolves to
+     {ok, status, data} with the parsed JSON answer ({} when there is none). */
+  function send(method, url, body, headers) {
+    var all = {"X-CSRFToken": csrf, "Accept": "application/json"};
+    Object.keys(headers || {}).forEach(function (k) { all[k] = headers[k]; });
+    return fetch(url, {method: method, body: body, credentials: "same-origin", headers: all})
+      .then(function (response) {
+        return response.json().catch(function () { return {}; }).then(function (json) {
+          return {ok: response.ok, status: response.status, data: json};
+        });
+      });
+  }
+
+  /* POST form data (an object or FormData) to a UI endpoint. */
   function post(url, data) {
     var form = data instanceof FormData ? data : new FormData();
     if (!(data instanceof FormData)) {
       Object.keys(data || {}).forEach(function (k) { form.append(k, data[k]); });
     }
-    return fetch(url, {
-      method: "POST", body: form, credentials: "same-origin",
-      headers: {"X-CSRFToken": csrf, "Accept": "application/json"}
-    }).then(function (response) {
-      return response.json().catch(function () { return {}; }).then(function (json) {
-        return {ok: response.ok, status: response.status, data: json};
-      });
-    });
+    return send("POST", url, form);
+  }
+
+  /* Call a JSON API (/api/v1/...): ``data``, when given, is sent as JSON. */
+  function api(method, url, data) {
+    if (data === undefined) { return send(method, url); }
+    return send(method, url, JSON.stringify(data), {"Content-Type": "application/json"});
   }
 
   function getJSON(url) {
@@ -149,7 +161,7 @@
     if (handler) { e.preventDefault(); handler(e); }
   });
 
-  window.Helpline = {post: post, getJSON: getJSON, getText: getText, toast: toast, fmt: fmt,
-                     debounce: debounce, shortcuts: shortcuts, i18n: i18n, me: me};
+  window.Helpline = {post: post, api: api, getJSON: getJSON, getText: getText, toast: toast, fmt: fmt,
+                     debounce: debounce, shortcuts: shortcuts, i18n: i18n, me: me, csrf: csrf};
   connect();
 }());
