@@ -8,7 +8,7 @@ its plugin is disabled, like every plugin route)."""
 from __future__ import annotations
 
 import flask_smorest
-from flask import request
+from flask import current_app, request
 
 from .errors import ErrorSchema, handle_http_exception
 from .security import AUTHENTICATED, PUBLIC, requires
@@ -45,7 +45,6 @@ def _bound_bodies():
     # API bodies are small JSON documents; attachments have their own
     # limits elsewhere. Runs first, before anything reads the body.
     if request.path.startswith(API_PREFIX + "/"):
-        from flask import current_app
         request.max_content_length = current_app.config["API_MAX_CONTENT_LENGTH"]
 
 

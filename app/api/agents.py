@@ -136,8 +136,7 @@ def me():
     permissions = sorted(p for p in MATRIX if can(agent, p))
     unread, views = {}, []
     if can(agent, "inbox"):
-        views = [setattr(v, "filters", s.filters_from_service(v.filters)) or v
-                 for v in view_service.visible_views(agent)]
+        views = [s.view_out(v) for v in view_service.visible_views(agent)]
         for name in view_service.BUILTIN_VIEWS:
             unread[name] = view_service.unread_count(agent, name)
         for view in views:

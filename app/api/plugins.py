@@ -40,15 +40,19 @@ def list_plugins():
     return {"items": [_out(infos[name]) for name in sorted(infos)]}
 
 
+def _set_enabled(name, enabled):
+    info = _info(name)
+    get_plugins().set_enabled(name, enabled)
+    return _out(info)
+
+
 @bp.post("/plugins/<string(maxlength=64):name>/enable")
 @requires("plugins")
 @bp.response(200, s.PluginSchema)
 @bp.alt_response(409, response="CONFLICT", description="Cannot be enabled (failed to load, pending migrations)")
 def enable_plugin(name):
     """Turn a plugin on, in every process, without a restart."""
-    info = _info(name)
-    get_plugins().set_enabled(name, True)
-    return _out(info)
+    return _set_enabled(name, True)
 
 
 @bp.post("/plugins/<string(maxlength=64):name>/disable")
@@ -57,9 +61,7 @@ def enable_plugin(name):
 @bp.alt_response(409, response="CONFLICT", description="Cannot be disabled (the core)")
 def disable_plugin(name):
     """Turn a plugin off: its routes answer 404, its tasks and hooks stop."""
-    info = _info(name)
-    get_plugins().set_enabled(name, False)
-    return _out(info)
+    return _set_enabled(name, False)
 
 
 def describe(schema):

@@ -9,6 +9,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import fields, validate
 
+from ..models import PRESENCE as PRESENCES
+from ..models import ROLES
+from ..services.tickets import BULK_ACTIONS, MAX_BULK
 from ..services.views import MAX_LIMIT
 
 UTC = dt.timezone.utc
@@ -53,6 +56,16 @@ class ProfileRef(ma.Schema):
     name = fields.String()
     email = fields.String(allow_none=True)
     phone = fields.String(allow_none=True)
+
+
+class TicketSummary(ma.Schema):
+    id = fields.Integer()
+    number = fields.Integer()
+    subject = fields.String()
+    channel = fields.String()
+    status = fields.String()
+    created_at = UtcDateTime()
+    updated_at = UtcDateTime()
 
 
 # --- tickets -----------------------------------------------------------------
@@ -110,19 +123,12 @@ class TicketListQuery(FilterFields):
                            metadata={"description": "next_cursor of the previous page"})
 
 
-class TicketSchema(ma.Schema):
-    id = fields.Integer()
-    number = fields.Integer()
-    subject = fields.String()
-    channel = fields.String()
-    status = fields.String()
+class TicketSchema(TicketSummary):
     assignee = fields.Nested(AgentRef, allow_none=True)
     profile = fields.Nested(ProfileRef)
     tags = fields.List(fields.String())
     unread = fields.Boolean()
     last_message_preview = fields.String()
-    created_at = UtcDateTime()
-    updated_at = UtcDateTime()
     snoozed_until = UtcDateTime(allow_none=True)
     closed_at = UtcDateTime(allow_none=True)
     closed_reason = fields.String(allow_none=True)
@@ -191,12 +197,11 @@ class ReadBody(Strict):
 
 
 class BulkRequest(Strict):
-    action = fields.String(required=True, validate=validate.OneOf(
-        ("assign", "unassign", "tag", "untag", "snooze", "close", "reopen")))
+    action = fields.String(required=True, validate=validate.OneOf(BULK_ACTIONS))
     ids = fields.List(fields.Integer(validate=validate.Range(min=1, max=2**31 - 1)),
-                      validate=validate.Length(min=1, max=1000))
+                      validate=validate.Length(min=1, max=MAX_BULK))
     view = fields.String(validate=validate.Length(min=1, max=20),
-                         metadata={"description": "instead of ids: every ticket of this view (at most 1000)"})
+                         metadata={"description": f"instead of ids: every ticket of this view (at most {MAX_BULK})"})
     filters = fields.Nested(Filters)
     assignee_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
     tags = fields.List(fields.String(validate=validate.Length(min=1, max=64)), validate=validate.Length(max=50))
@@ -238,6 +243,17 @@ class ViewSchema(ma.Schema):
     created_at = UtcDateTime()
 
 
+class ViewList(ma.Schema):
+    items = fields.List(fields.Nested(ViewSchema))
+
+
+def view_out(view):
+    """A saved view ready for :class:`ViewSchema` (its stored filters
+    turned back into the values the schema dumps)."""
+    view.filters = filters_from_service(view.filters)
+    return view
+
+
 class ViewCreate(Strict):
     name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     filters = fields.Nested(Filters, load_default=dict)
@@ -252,8 +268,8 @@ class ViewPatch(Strict):
 
 # --- agents ----------------------------------------------------------------
 
-ROLE = validate.OneOf(("owner", "admin", "manager", "support", "analyst", "content_creator"))
-PRESENCE = validate.OneOf(("online", "away", "offline"))
+ROLE = validate.OneOf(ROLES)
+PRESENCE = validate.OneOf(PRESENCES)
 
 
 def _valid_timezone(value):
@@ -352,21 +368,7 @@ class PanelSchema(ma.Schema):
     error = fields.String(allow_none=True)
 
 
-class TicketSummary(ma.Schema):
-    id = fields.Integer()
-    number = fields.Integer()
-    subject = fields.String()
-    channel = fields.String()
-    status = fields.String()
-    created_at = UtcDateTime()
-    updated_at = UtcDateTime()
-
-
-class ProfileSchema(ma.Schema):
-    id = fields.Integer()
-    name = fields.String()
-    email = fields.String(allow_none=True)
-    phone = fields.String(allow_none=True)
+class ProfileSchema(ProfileRef):
     sms_consent = fields.String(allow_none=True)
     external_ids = fields.Dict()
     created_at = UtcDateTime()

@@ -19,6 +19,7 @@ from .errors import ApiError
 PUBLIC = "public"               # anyone, no login
 AUTHENTICATED = "authenticated"  # any active agent, whatever the role
 
+
 def requires(permission, csrf=True):
     """Decorate an API view (outermost, right below the route): 401 without a
     login, 403 when the role lacks ``permission`` (a key of

@@ -17,7 +17,6 @@ from .security import AUTHENTICATED, PUBLIC, agent as current, requires
 bp = Blueprint("api_session", __name__, url_prefix="/api/v1", description="Session login and API tokens")
 
 
-
 @bp.get("/session")
 @requires(PUBLIC)
 @bp.response(200, s.SessionSchema)

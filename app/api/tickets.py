@@ -16,9 +16,6 @@ from .security import agent as current, requires
 
 bp = Blueprint("api_tickets", __name__, url_prefix="/api/v1", description="Tickets and their messages")
 
-def ticket_or_404(ticket_id):
-    return ticket_service.get(ticket_id)
-
 
 def _detail(ticket):
     ticket = Ticket.get_by_id(ticket.id)  # fresh: services may have changed it
@@ -51,7 +48,7 @@ def list_tickets(view, sort, order, limit, cursor=None, **filters):
 def get_ticket(ticket_id):
     """One ticket with its overview (assignee, tags, customer and their
     ticket count, whether a reply is possible now)."""
-    return _detail(ticket_or_404(ticket_id))
+    return _detail(ticket_service.get(ticket_id))
 
 
 @bp.patch("/tickets/<int(min=1, max=2147483647):ticket_id>")
@@ -61,13 +58,13 @@ def get_ticket(ticket_id):
 def patch_ticket(changes, ticket_id):
     """Change status (``snoozed`` needs ``snoozed_until``), assignee
     (``null`` unassigns) and the set of tags."""
-    ticket = ticket_or_404(ticket_id)
+    ticket = ticket_service.get(ticket_id)
     actor = current()
     assignee = None
     # Check everything that can be refused before changing anything, so a
     # refused request leaves the ticket as it was.
     if changes.get("assignee_id") is not None:
-        assignee = Agent.get_or_none((Agent.id == changes["assignee_id"]) & (Agent.is_active == True))  # noqa: E712
+        assignee = Agent.get_or_none(Agent.id == changes["assignee_id"])
         if assignee is None or not can(assignee, "inbox"):
             raise ApiError(422, _("Agent %(id)s cannot be assigned tickets.", id=changes["assignee_id"]),
                            code="invalid", field="assignee_id")
@@ -88,7 +85,7 @@ def patch_ticket(changes, ticket_id):
 def list_messages(ticket_id, limit, before=None):
     """The thread, oldest first: the last ``limit`` messages, or those older
     than message ``before``. Notes are included (agents only see this)."""
-    ticket = ticket_or_404(ticket_id)
+    ticket = ticket_service.get(ticket_id)
     rows, more = message_service.thread(ticket, limit=limit, before=before)
     for row in rows:
         row.author = row.author_agent if row.author_agent_id else None
@@ -104,7 +101,7 @@ def post_message(body, ticket_id):
     """A public reply on the ticket's channel (delivered through the outbox)
     or an internal note (never delivered). A refused reply answers 409 with
     the channel's reason."""
-    ticket = ticket_or_404(ticket_id)
+    ticket = ticket_service.get(ticket_id)
     if body["kind"] == "reply":
         message = message_service.reply(ticket, current(), body["text"], html=body.get("html"))
     else:
@@ -120,7 +117,7 @@ def post_message(body, ticket_id):
 def mark_read(body, ticket_id):
     """Mark the ticket read for you, up to a message id (default: its
     latest customer message); the marker never moves backwards."""
-    view_service.mark_read(current(), ticket_or_404(ticket_id), body.get("message_id"))
+    view_service.mark_read(current(), ticket_service.get(ticket_id), body.get("message_id"))
     return None
 
 

@@ -13,25 +13,16 @@ from .security import agent as current, requires
 bp = Blueprint("api_views", __name__, url_prefix="/api/v1", description="Saved views (personal and shared)")
 
 
-def _out(view):
-    view.filters = s.filters_from_service(view.filters)
-    return view
-
-
-class ViewListSchema(s.ma.Schema):
-    items = s.fields.List(s.fields.Nested(s.ViewSchema))
-
-
 @bp.get("/views")
 @requires("inbox")
-@bp.response(200, ViewListSchema)
+@bp.response(200, s.ViewList)
 def list_views():
     """Your personal views, then the shared ones."""
     agent = current()
     rows = (SavedView.select(SavedView, Agent).join(Agent, JOIN.LEFT_OUTER, on=(SavedView.owner == Agent.id))
             .where((SavedView.owner == agent.id) | (SavedView.shared == True))  # noqa: E712
             .order_by(SavedView.shared, SavedView.position, SavedView.id))
-    return {"items": [_out(v) for v in rows]}
+    return {"items": [s.view_out(v) for v in rows]}
 
 
 @bp.post("/views")
@@ -42,7 +33,7 @@ def create_view(body):
     """Save a filter set as a view; ``shared: true`` needs a manager or above."""
     view = view_service.create_view(current(), body["name"], s.filters_for_service(body["filters"]),
                                     shared=body["shared"])
-    return _out(view)
+    return s.view_out(view)
 
 
 @bp.get("/views/<int(min=1, max=2147483647):view_id>")
@@ -50,7 +41,7 @@ def create_view(body):
 @bp.response(200, s.ViewSchema)
 def get_view(view_id):
     """One view you can see."""
-    return _out(view_service.get_saved_view(current(), view_id))
+    return s.view_out(view_service.get_saved_view(current(), view_id))
 
 
 @bp.patch("/views/<int(min=1, max=2147483647):view_id>")
@@ -62,7 +53,7 @@ def patch_view(body, view_id):
     agent = current()
     view = view_service.get_saved_view(agent, view_id)
     filters = s.filters_for_service(body["filters"]) if "filters" in body else None
-    return _out(view_service.update_view(agent, view, name=body.get("name"), filters=filters,
+    return s.view_out(view_service.update_view(agent, view, name=body.get("name"), filters=filters,
                                          shared=body.get("shared")))
 
 

@@ -8,23 +8,19 @@ from app.models import ApiToken
 PASSWORD = "correct horse battery"
 
 
-@pytest.fixture
-def helpline_config():
-    return {"LOGIN_RATE_LIMIT": "3 per minute"}
-
-
-def login(client, email, password=PASSWORD):
+def api_login(client, email, password=PASSWORD):
+    """POST /session (not the ``login`` fixture, which sets the cookie directly)."""
     return client.post("/api/v1/session", json={"email": email, "password": password})
 
 
 def test_session_login_me_and_logout(client, make_agent):
     agent = make_agent(role="manager", email="maya@example.com")
     assert client.get("/api/v1/me").status_code == 401
-    wrong = login(client, "maya@example.com", "not the password")
+    wrong = api_login(client, "maya@example.com", "not the password")
     assert wrong.status_code == 401 and wrong.get_json()["error"]["code"] == "invalid_credentials"
-    nobody = login(client, "nobody@example.com")
+    nobody = api_login(client, "nobody@example.com")
     assert nobody.status_code == 401 and nobody.get_json() == wrong.get_json()  # no account enumeration
-    response = login(client, "MAYA@example.com ")
+    response = api_login(client, "MAYA@example.com ")
     assert response.status_code == 200
     assert response.get_json()["agent"]["id"] == agent.id and response.get_json()["csrf_token"]
     me = client.get("/api/v1/me").get_json()
@@ -39,7 +35,7 @@ def test_deactivated_agent_cannot_log_in(client, make_agent):
     agent = make_agent(email="gone@example.com")
     agent.is_active = False
     agent.save()
-    assert login(client, "gone@example.com").status_code == 401
+    assert api_login(client, "gone@example.com").status_code == 401
 
 
 def test_token_is_shown_once_works_and_stops_when_revoked(client, make_agent, login):
@@ -80,7 +76,7 @@ class TestCsrf:
 
     def test_cookie_requests_need_the_csrf_header(self, client, make_agent, ticket):
         make_agent(role="support", email="sam@example.com")
-        csrf = login(client, "sam@example.com").get_json()["csrf_token"]
+        csrf = api_login(client, "sam@example.com").get_json()["csrf_token"]
         url = f"/api/v1/tickets/{ticket.id}"
         refused = client.patch(url, json={"tags": ["x"]})
         assert refused.status_code == 400
@@ -93,7 +89,7 @@ class TestCsrf:
 
     def test_the_login_itself_needs_no_csrf_token(self, client, make_agent):
         make_agent(role="support", email="sam@example.com")
-        assert login(client, "sam@example.com").status_code == 200  # the login itself needs no token
+        assert api_login(client, "sam@example.com").status_code == 200  # the login itself needs no token
 
     def test_without_credentials_the_answer_is_401(self, client, ticket):
         response = client.patch(f"/api/v1/tickets/{ticket.id}", json={"tags": ["x"]})
@@ -126,8 +122,8 @@ class TestRateLimit:
     def test_login_is_rate_limited(self, client, make_agent, clock):
         make_agent(email="olivia@example.com")
         for _ in range(3):
-            assert login(client, "olivia@example.com", "guess-guess").status_code == 401
-        limited = login(client, "olivia@example.com")
+            assert api_login(client, "olivia@example.com", "guess-guess").status_code == 401
+        limited = api_login(client, "olivia@example.com")
         assert limited.status_code == 429
         assert limited.get_json()["error"]["code"] == "rate_limited"
         assert int(limited.headers["Retry-After"]) > 0
@@ -135,7 +131,7 @@ class TestRateLimit:
     def test_the_ui_login_form_shares_the_limit(self, client, make_agent):
         make_agent(email="olivia@example.com")
         for _ in range(2):
-            assert login(client, "olivia@example.com", "guess-guess").status_code == 401
+            assert api_login(client, "olivia@example.com", "guess-guess").status_code == 401
         form = {"email": "olivia@example.com", "password": "guess-guess"}
         assert client.post("/login", data=form).status_code == 200  # the form again, with its error
         limited = client.post("/login", data=form)
