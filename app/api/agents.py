@@ -5,11 +5,9 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
-from ..db import write_transaction
-from ..models import Activity, Agent, ApiToken, Message, Ticket
+from ..models import Agent
 from ..permissions import MATRIX, can
 from ..plugins import get_plugins
-from ..clock import now
 from ..services import agents as agent_service
 from ..services import views as view_service
 from . import schemas as s
@@ -24,22 +22,6 @@ def agent_or_404(agent_id):
     if agent is None:
         raise ApiError(404, _("Agent %(id)s does not exist.", id=agent_id))
     return agent
-
-
-def _active_owners():
-    return Agent.select().where((Agent.role == "owner") & (Agent.is_active == True)).count()  # noqa: E712
-
-
-def _guard_owner_rules(actor, target, new_role=None, deactivating=False):
-    """Only an owner makes or changes an owner; the last active owner stays."""
-    if new_role == "owner" and actor.role != "owner":
-        raise ApiError(403, _("Only an owner can make an owner."), code="owner_only", field="role")
-    if target is not None and target.role == "owner" and actor.role != "owner":
-        raise ApiError(403, _("Only an owner can change an owner."), code="owner_only")
-    losing_owner = target is not None and target.role == "owner" and target.is_active and (
-        deactivating or (new_role is not None and new_role != "owner"))
-    if losing_owner and _active_owners() <= 1:
-        raise ApiError(409, _("This is the last owner; make someone else an owner first."), code="last_owner")
 
 
 @bp.get("/agents")
@@ -57,7 +39,7 @@ def list_agents():
 @bp.response(201, s.AgentSchema)
 def create_agent(body):
     """Invite an agent with a role (``owner`` only by an owner)."""
-    _guard_owner_rules(current(), None, new_role=body["role"])
+    agent_service.check_owner_rules(current(), None, new_role=body["role"])
     return agent_service.create_agent(body["email"], body.get("name"), body["role"], body.get("password"),
                                       timezone=body["timezone"])
 
@@ -77,33 +59,7 @@ def get_agent(agent_id):
 def patch_agent(body, agent_id):
     """Change name, role, time zone, password, or (de)activate. The last
     owner cannot be demoted or deactivated (409)."""
-    target = agent_or_404(agent_id)
-    with write_transaction():
-        target = Agent.get_by_id(target.id)
-        _guard_owner_rules(current(), target, new_role=body.get("role"),
-                           deactivating=body.get("is_active") is False)
-        for key in ("name", "role", "timezone", "is_active"):
-            if key in body:
-                setattr(target, key, body[key])
-        if body.get("is_active") is False:
-            _release(target)
-        target.save()
-    if "password" in body:
-        agent_service.set_password(target, body["password"])
-    return target
-
-
-def _has_history(agent):
-    return (Message.select().where(Message.author_agent == agent.id).exists()
-            or Activity.select().where(Activity.actor == agent.id).exists()
-            or Ticket.select().where(Ticket.assignee == agent.id).exists())
-
-
-def _release(agent):
-    """A deactivated agent keeps nothing open: tokens revoked, open and
-    snoozed tickets back to Unassigned."""
-    ApiToken.update(revoked_at=now()).where((ApiToken.agent == agent.id) & ApiToken.revoked_at.is_null()).execute()
-    Ticket.update(assignee=None).where((Ticket.assignee == agent.id) & (Ticket.status != "closed")).execute()
+    return agent_service.update_agent(current(), agent_or_404(agent_id), body)
 
 
 @bp.delete("/agents/<int(min=1, max=2147483647):agent_id>")
@@ -113,16 +69,7 @@ def delete_agent(agent_id):
     """Remove an agent. One with history (messages, ticket activity,
     assigned tickets) is deactivated instead, so the history keeps its
     author; the last owner cannot be removed (409)."""
-    target = agent_or_404(agent_id)
-    with write_transaction():
-        target = Agent.get_by_id(target.id)
-        _guard_owner_rules(current(), target, deactivating=True)
-        if _has_history(target):
-            target.is_active = False
-            _release(target)
-            target.save()
-        else:
-            target.delete_instance()
+    agent_service.remove_agent(current(), agent_or_404(agent_id))
     return None
 
 

@@ -20,3 +20,8 @@ class NotFound(ServiceError):
 
 class Conflict(ServiceError):
     status = 409
+
+
+class Denied(ServiceError):
+    """The actor may not do this to this target (a rule, not the role matrix)."""
+    status = 403

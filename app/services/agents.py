@@ -11,8 +11,8 @@ from flask_babel import gettext as _
 from ..clock import now
 from ..db import write_transaction
 from ..events import after_commit, fire, publish
-from ..models import PRESENCE, ROLES, Agent
-from . import ServiceError
+from ..models import PRESENCE, ROLES, Activity, Agent, ApiToken, Message, Ticket
+from . import Conflict, Denied, ServiceError
 
 _hasher = PasswordHasher()
 # Test suites set PASSWORD_HASH_COST="low": the same algorithm, cheap
@@ -121,3 +121,69 @@ def online_agents(roles=None):
     if roles:
         query = query.where(Agent.role.in_(list(roles)))
     return list(query)
+
+
+# --- roles and deactivation (the API and the UI's agents page) --------------
+
+def _active_owners():
+    return Agent.select().where((Agent.role == "owner") & (Agent.is_active == True)).count()  # noqa: E712
+
+
+def check_owner_rules(actor, target, new_role=None, deactivating=False):
+    """Only an owner makes or changes an owner; the last active owner stays.
+    ``target`` is None when creating an agent."""
+    if new_role == "owner" and actor.role != "owner":
+        raise Denied(_("Only an owner can make an owner."), code="owner_only", field="role")
+    if target is not None and target.role == "owner" and actor.role != "owner":
+        raise Denied(_("Only an owner can change an owner."), code="owner_only")
+    losing_owner = target is not None and target.role == "owner" and target.is_active and (
+        deactivating or (new_role is not None and new_role != "owner"))
+    if losing_owner and _active_owners() <= 1:
+        raise Conflict(_("This is the last owner; make someone else an owner first."), code="last_owner")
+
+
+def _release(agent):
+    """A deactivated agent keeps nothing open: tokens revoked, open and
+    snoozed tickets back to Unassigned."""
+    ApiToken.update(revoked_at=now()).where((ApiToken.agent == agent.id) & ApiToken.revoked_at.is_null()).execute()
+    Ticket.update(assignee=None).where((Ticket.assignee == agent.id) & (Ticket.status != "closed")).execute()
+
+
+def update_agent(actor, target, changes):
+    """Change name, role, time zone, active flag or password under the owner
+    rules; deactivating releases the agent's tokens and open tickets."""
+    with write_transaction():
+        target = Agent.get_by_id(target.id)
+        check_owner_rules(actor, target, new_role=changes.get("role"),
+                          deactivating=changes.get("is_active") is False)
+        for key in ("name", "role", "timezone", "is_active"):
+            if key in changes:
+                setattr(target, key, changes[key])
+        if changes.get("is_active") is False:
+            _release(target)
+        target.save()
+    if changes.get("password"):
+        set_password(target, changes["password"])
+    return target
+
+
+def _has_history(agent):
+    return (Message.select().where(Message.author_agent == agent.id).exists()
+            or Activity.select().where(Activity.actor == agent.id).exists()
+            or Ticket.select().where(Ticket.assignee == agent.id).exists())
+
+
+def remove_agent(actor, target):
+    """Delete an agent, or deactivate one with history (messages, ticket
+    activity, assigned tickets) so the history keeps its author. Returns
+    ``"deleted"`` or ``"deactivated"``."""
+    with write_transaction():
+        target = Agent.get_by_id(target.id)
+        check_owner_rules(actor, target, deactivating=True)
+        if _has_history(target):
+            target.is_active = False
+            _release(target)
+            target.save()
+            return "deactivated"
+        target.delete_instance()
+        return "deleted"

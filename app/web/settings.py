@@ -12,7 +12,7 @@ from ..models.agent import ROLES
 from ..plugins import CORE, PluginError, get_plugins
 from ..registry import EmptySettings
 from ..services import ServiceError
-from ..services.agents import create_agent, set_password
+from ..services import agents as agent_service
 from .blueprint import bp
 from .forms import data_from_form, fields_for
 from .helpers import done, failed, page_require
@@ -120,9 +120,8 @@ def settings_agents():
         raw = {k: request.form.get(k, "").strip() for k in ("email", "name", "role", "password")}
         try:
             data = NewAgentSchema().load(raw)
-            if data["role"] == "owner" and current_agent().role != "owner":
-                raise ma.ValidationError({"role": [_("Only an owner can add another owner.")]})
-            create_agent(data["email"], data["name"], data["role"], data["password"])
+            agent_service.check_owner_rules(current_agent(), None, new_role=data["role"])
+            agent_service.create_agent(data["email"], data["name"], data["role"], data["password"])
         except ma.ValidationError as err:
             errors = err.messages
         except ServiceError as exc:
@@ -152,13 +151,10 @@ def update_agent(agent_id):
         return failed(back, f"{field}: {'; '.join(messages)}", field=field)
     if target.id == me.id and ("role" in data or data.get("active") is False):
         return failed(back, _("You cannot change your own role or deactivate yourself."), field="role", status=403)
-    if me.role != "owner" and (target.role == "owner" or data.get("role") == "owner"):
-        return failed(back, _("Only an owner can change an owner."), field="role", status=403)
-    if "role" in data:
-        target.role = data["role"]
-    if "active" in data:
-        target.is_active = data["active"]
-    target.save()
-    if data.get("password"):
-        set_password(target, data["password"])
+    changes = {"role": data.get("role"), "is_active": data.get("active"), "password": data.get("password")}
+    try:
+        # The same owner rules as the API; deactivating releases tokens and tickets.
+        target = agent_service.update_agent(me, target, {k: v for k, v in changes.items() if v is not None})
+    except ServiceError as exc:
+        return failed(back, exc.message, field=exc.field or "role", status=exc.status)
     return done(back, _("%(name)s updated.", name=target.name))
