@@ -132,12 +132,7 @@ def plugins_settings(name, pairs):
                     for field, messages in err.messages.items():
                         click.echo(f"{field}: {' '.join(map(str, messages))}", err=True)
                     sys.exit(1)
-            schema = plugins.settings_schema(name)()
-            shown = schema.dump(plugins.get_settings(name))
-            for key, field in schema.fields.items():
-                if field.metadata.get("secret") and shown.get(key):
-                    shown[key] = "********"  # set with --set, never printed
-            click.echo(json.dumps(shown, indent=2, default=str))
+            click.echo(json.dumps(plugins.public_settings(name), indent=2, default=str))
         except PluginError as exc:
             raise click.ClickException(str(exc))
 

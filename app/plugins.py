@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "helpline.plugins"
 CORE = "core"
+SECRET_MASK = "********"
 
 
 class PluginError(Exception):
@@ -304,10 +305,24 @@ class Plugins:
                 stored.pop(key, None)
             return schema.load(stored, unknown=marshmallow.EXCLUDE)
 
+    def public_settings(self, name):
+        """The settings as shown to people and API clients: dumped to JSON
+        types, with fields marked ``metadata={"secret": True}`` masked."""
+        schema = self.settings_schema(name)()
+        shown = schema.dump(self.get_settings(name))
+        for key, field in schema.fields.items():
+            if field.metadata.get("secret") and shown.get(field.data_key or key):
+                shown[field.data_key or key] = SECRET_MASK
+        return shown
+
     def set_settings(self, name, data, partial=True):
         """Validate and store settings; raises ``marshmallow.ValidationError``
-        with per-field messages. Returns the settings with defaults."""
+        with per-field messages. Returns the settings with defaults. A secret
+        sent back as the mask (a form or client echoing ``public_settings``)
+        keeps the stored value."""
         schema = self.settings_schema(name)()
+        data = {k: v for k, v in data.items()
+                if not (v == SECRET_MASK and k in schema.fields and schema.fields[k].metadata.get("secret"))}
         row = self._state()[1].get(name)
         merged = {**(row.settings if row is not None and partial else {}), **data}
         loaded = schema.load(merged)

@@ -70,7 +70,8 @@ def describe(schema):
     for name, field in schema.fields.items():
         meta = field.metadata or {}
         item = {"name": field.data_key or name, "type": type(field).__name__, "required": bool(field.required),
-                "label": str(meta.get("label", name)), "help": str(meta["help"]) if meta.get("help") else None}
+                "label": str(meta.get("label", name)), "help": str(meta["help"]) if meta.get("help") else None,
+                "secret": bool(meta.get("secret"))}
         default = field.load_default
         if default is not ma.missing and not callable(default):
             item["default"] = default
@@ -84,7 +85,7 @@ def describe(schema):
 def _settings(name):
     plugins = get_plugins()
     schema = plugins.settings_schema(name)()
-    return {"plugin": name, "settings": schema.dump(plugins.get_settings(name)), "fields_": describe(schema)}
+    return {"plugin": name, "settings": plugins.public_settings(name), "fields_": describe(schema)}
 
 
 @bp.get("/settings/<string(maxlength=64):plugin>")

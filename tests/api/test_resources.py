@@ -134,3 +134,18 @@ def test_plugin_api_blueprint_is_documented_and_follows_plugin_state(app, client
     app.extensions["helpline.plugins"].set_enabled("echo", False)
     gone = client.post("/api/v1/echo/", json={"word": "hi"}, headers=headers)
     assert gone.status_code == 404 and gone.get_json()["error"]["code"] == "not_found"
+
+
+def test_secret_settings_are_masked_and_an_echoed_mask_keeps_them(app, client, as_role):
+    _, headers = as_role("admin")
+    url = "/api/v1/settings/email"
+    saved = client.put(url, json={"smtp_password": "hunter2-hunter2"}, headers=headers)
+    assert saved.status_code == 200 and saved.get_json()["settings"]["smtp_password"] == "********"
+    fields = {f["name"]: f for f in saved.get_json()["fields"]}
+    assert fields["smtp_password"]["secret"] is True and fields["smtp_host"]["secret"] is False
+    shown = client.get(url, headers=headers).get_json()["settings"]
+    assert "hunter2" not in str(shown)
+    shown["smtp_host"] = "mail.example.com"
+    assert client.put(url, json=shown, headers=headers).status_code == 200
+    stored = app.extensions["helpline.plugins"].get_settings("email")
+    assert stored["smtp_password"] == "hunter2-hunter2" and stored["smtp_host"] == "mail.example.com"
