@@ -2,18 +2,17 @@
 (``POST /email/inbound``, a real HTTP server on 127.0.0.1) and through the
 built-in SMTP listener (smtplib, one connection, many messages).
 
-    python bench/email_inbound.py --count 500
-    HELPLINE_DATABASE_URL=postgresql://... python bench/email_inbound.py
+    python bench/email_inbound.py --count 500 [--database-url postgresql://...]
 
 Every third message replies to an earlier one (threading by References),
 the rest start new threads; each carries a small attachment. The database
-is a fresh SQLite file in a temporary folder unless HELPLINE_DATABASE_URL
-points at PostgreSQL (its tables must be migrated; rows are added).
+is a fresh SQLite file in a temporary folder unless ``--database-url``
+points at PostgreSQL (the database given is reset).
 """
-import argparse
 import http.client
 import os
 import smtplib
+import sys
 import tempfile
 import threading
 import time
@@ -23,23 +22,21 @@ from email.message import EmailMessage
 
 from werkzeug.serving import make_server
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from bench.common import make_app, parser  # noqa: E402
+
 SUPPORT = "support@shop.example"
 SECRET = "bench-secret"
 
 
-def build_app(folder):
-    from app import create_app
+def configure(app, attachments_dir):
+    """Attachments in a scratch folder; the email plugin with a support address and webhook secret."""
     from app.db import connection
-    url = os.environ.get("HELPLINE_DATABASE_URL") or "sqlite:///" + os.path.join(folder, "bench.sqlite3")
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "HUEY_IMMEDIATE": True,
-                      "ATTACHMENTS_DIR": os.path.join(folder, "attachments"), "LOG_LEVEL": "WARNING",
-                      "WTF_CSRF_ENABLED": True})
+    app.config["ATTACHMENTS_DIR"] = attachments_dir
     with app.app_context(), connection():
-        plugins = app.extensions["helpline.plugins"]
-        plugins.migrate()
-        plugins.set_settings("email", {"support_addresses": [SUPPORT], "inbound_secret": SECRET,
-                                       "smtp_listen_port": 0})
-    return app
+        app.extensions["helpline.plugins"].set_settings("email", {
+            "support_addresses": [SUPPORT], "inbound_secret": SECRET, "smtp_listen_port": 0})
 
 
 def messages(count, tag):
@@ -99,12 +96,13 @@ def bench_smtp(app, count):
 def main():
     import logging
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--count", type=int, default=500, help="messages per entry point")
-    args = parser.parse_args()
+    p = parser(__doc__.split("\n")[0])
+    p.add_argument("--count", type=int, default=500, help="messages per entry point")
+    args = p.parse_args()
+    app, url = make_app(args.database_url)
     with tempfile.TemporaryDirectory() as folder:
-        app = build_app(folder)
-        backend = "postgresql" if os.environ.get("HELPLINE_DATABASE_URL") else "sqlite"
+        configure(app, folder)
+        backend = "postgresql" if url.startswith("postgres") else "sqlite"
         http_rate = bench_http(app, args.count)
         smtp_rate = bench_smtp(app, args.count)
         print(f"backend={backend} messages={args.count} each")

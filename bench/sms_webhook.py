@@ -10,35 +10,21 @@ to the sender's ticket; then Twilio-style re-deliveries of the same
 MessageSid; then keyword messages (START). The autoresponder is off (it
 would call Twilio). The PostgreSQL database given is reset.
 """
-import argparse
 import logging
 import os
 import sys
-import tempfile
 import threading
 import time
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from bench.common import make_app, parser  # noqa: E402
+
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 TOKEN = "bench-auth-token"
 PUBLIC_URL = "https://help.example.com"
 PATH = "/sms/twilio/inbound"
-
-
-def make_app(database_url):
-    from app import create_app
-    from app.testing import database
-    if database_url:
-        database.ensure_postgres_database(database_url)
-        database.reset_postgres_schema(database_url)
-        url = database_url
-    else:
-        url = "sqlite:///" + os.path.join(tempfile.mkdtemp(prefix="helpline-bench-"), "bench.sqlite3")
-    config = {"DATABASE_URL": url, "SECRET_KEY": "bench", "HUEY_IMMEDIATE": True, "LOG_LEVEL": "WARNING"}
-    database.migrate_fresh(config)
-    return create_app(config), url
 
 
 def signed(validator, body, phone, sid=None):
@@ -74,8 +60,7 @@ def run(app, requests, threads):
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--database-url", default=None, help="postgresql://... (reset!) or empty for scratch SQLite")
+    p = parser(__doc__)
     p.add_argument("--messages", type=int, default=2000)
     p.add_argument("--threads", type=int, default=4)
     args = p.parse_args()

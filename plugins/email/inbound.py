@@ -3,12 +3,13 @@ webhook): keep the raw bytes, parse, run the loop guard, thread, ingest."""
 from __future__ import annotations
 
 import dataclasses
+import html as html_lib
 import logging
+import re
 
 from flask import current_app
 
 from app.models import Message
-from app.plugins import get_plugins
 from app.registry import Inbound, Sender
 from app.services import ServiceError, storage
 from app.services.html import sanitize, text_to_html
@@ -22,7 +23,6 @@ from .quoting import strip_html, strip_text
 
 log = logging.getLogger(__name__)
 SLUG = "email"
-PLUGIN = "email"
 MAX_HTML_CHARS = 1024 * 1024
 
 
@@ -35,11 +35,12 @@ class Received:
     reason: str | None = None
 
 
-def receive(raw: bytes, envelope_sender: str | None = None, envelope_recipients=(), via="http") -> Received:
+def receive(raw: bytes, settings, envelope_sender: str | None = None, envelope_recipients=(),
+            via="http") -> Received:
     """Turn raw RFC 5322 bytes into a ticket message (or a dropped record).
+    ``settings`` are the email plugin's, which every caller has already read.
     Never raises for bad input; storage or database failures propagate so
     the caller answers an error and the sender retries."""
-    settings = get_plugins().get_settings(PLUGIN)
     parsed = parse(raw)
     existing = (Message.select(Message.id, Message.ticket)
                 .where((Message.channel == SLUG) & (Message.external_id == parsed.message_id[:255])).first())
@@ -132,8 +133,6 @@ def _drop(raw, parsed, reason):
 
 
 def _html_to_text(markup):
-    import html as html_lib
-    import re
     text = re.sub(r"<(br|/p|/div|/li|/tr)[^>]*>", "\n", markup, flags=re.IGNORECASE)
     text = re.sub(r"<[^>]+>", "", text)
     return re.sub(r"\n{3,}", "\n\n", html_lib.unescape(text)).strip()

@@ -76,7 +76,7 @@ class InboundHandler:
         settings = self._settings()
         if len(raw) > settings["max_message_bytes"]:
             return "552 5.3.4 Message too big"
-        result = receive(raw, envelope_sender=envelope.mail_from or "",
+        result = receive(raw, settings, envelope_sender=envelope.mail_from or "",
                          envelope_recipients=list(envelope.rcpt_tos), via="smtp")
         return f"250 2.0.0 OK {result.outcome}"
 

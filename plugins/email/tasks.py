@@ -1,12 +1,18 @@
 """Background delivery of notification emails other plugins ask for
 (``helpline_send_email``): retried by huey on temporary failures."""
+import datetime as dt
 import logging
+import os
 from email import policy
 from email.parser import BytesParser
 
+from app.clock import now
 from app.plugins import get_plugins
+from app.registry import DeliveryError
+from app.services import storage
 from app.tasks import crontab, periodic_task, task
 
+from .models import DroppedEmail
 from .smtp_client import send
 
 log = logging.getLogger(__name__)
@@ -15,7 +21,6 @@ log = logging.getLogger(__name__)
 @task(retries=5, retry_delay=60)
 def deliver_notification(raw):
     """Send a prepared notification; temporary failures raise so huey retries."""
-    from app.registry import DeliveryError
     settings = get_plugins().get_settings("email")
     message = BytesParser(policy=policy.default).parsebytes(raw if isinstance(raw, bytes) else raw.encode())
     try:
@@ -35,13 +40,6 @@ DROPPED_RETENTION_DAYS = 30
 def purge_dropped():
     """Forget automatic mail dropped more than 30 days ago (row and raw file):
     it is kept for a merchant to check the loop guard, not for ever."""
-    import datetime as dt
-    import os
-
-    from app.clock import now
-    from app.services import storage
-
-    from .models import DroppedEmail
     cutoff = now() - dt.timedelta(days=DROPPED_RETENTION_DAYS)
     old = list(DroppedEmail.select(DroppedEmail.id, DroppedEmail.raw_key)
                .where(DroppedEmail.received_at < cutoff).limit(5000))

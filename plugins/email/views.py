@@ -4,23 +4,18 @@ HMAC-SHA256 of the body keyed with the ``inbound_secret`` setting
 (``sha256=`` prefix optional)."""
 import hashlib
 import hmac
-import logging
 
 from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
 
+from app.api.errors import error_response
 from app.csrf import exempt
 from app.plugins import get_plugins
 
 from .inbound import receive
 
-log = logging.getLogger(__name__)
 bp = exempt(Blueprint("email", __name__, url_prefix="/email"))
 SIGNATURE_HEADER = "X-Helpline-Signature"
-
-
-def _error(status, code, message):
-    return jsonify({"error": {"code": code, "message": message}}), status
 
 
 def signature_for(secret, body):
@@ -43,15 +38,15 @@ def inbound():
     settings = get_plugins().get_settings("email")
     limit = settings["max_message_bytes"]
     if request.content_length is not None and request.content_length > limit:
-        return _error(413, "too_large", _("The message is larger than %(n)d bytes.", n=limit))
+        return error_response(413, "too_large", _("The message is larger than %(n)d bytes.", n=limit))
     body = request.stream.read(limit + 1)
     if len(body) > limit:
-        return _error(413, "too_large", _("The message is larger than %(n)d bytes.", n=limit))
+        return error_response(413, "too_large", _("The message is larger than %(n)d bytes.", n=limit))
     if not _signature_ok(settings["inbound_secret"], body, request.headers.get(SIGNATURE_HEADER)):
-        return _error(403, "bad_signature", _("The signature is missing or wrong."))
+        return error_response(403, "bad_signature", _("The signature is missing or wrong."))
     if not body.strip():
-        return _error(400, "empty", _("The message is empty."))
-    result = receive(body, envelope_recipients=request.args.getlist("to")[:50], via="http")
+        return error_response(400, "empty", _("The message is empty."))
+    result = receive(body, settings, envelope_recipients=request.args.getlist("to")[:50], via="http")
     status = 201 if result.outcome == "created" else 200
     return jsonify({"outcome": result.outcome, "message_id": result.message_id,
                     "ticket_id": result.ticket_id, "reason": result.reason}), status

@@ -6,34 +6,40 @@ from app.hookspecs import hookimpl
 
 @hookimpl
 def helpline_register_channels():
+    """The SMS channel class."""
     from .channel import SmsChannel
     return [SmsChannel]
 
 
 @hookimpl
 def helpline_register_settings():
+    """The settings schema (Twilio account, keywords, autoresponder, alerts)."""
     from .schemas import SmsSettings
     return SmsSettings
 
 
 @hookimpl
 def helpline_register_models():
+    """Short links, campaign SMS sent, the autoresponder log and keyword messages."""
     from .models import MODELS
     return MODELS
 
 
 @hookimpl
 def helpline_register_blueprints():
+    """Twilio's webhooks, the short-link redirect and the attribution API."""
     from .views import bp
     return [bp]
 
 
 @hookimpl
 def helpline_register_tasks():
+    """Automatic SMS replies and team alerts, sent after commit."""
     return ["plugins.sms.tasks"]
 
 
 @hookimpl
 def helpline_register_hookspecs():
+    """``helpline_on_sms_attributed`` for marketing plugins."""
     from . import hookspecs
     return [hookspecs]

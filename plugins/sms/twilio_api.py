@@ -2,8 +2,6 @@
 URL, so tests and regional gateways work) and webhook signature checks."""
 from __future__ import annotations
 
-import logging
-
 from flask_babel import gettext as _
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
@@ -15,7 +13,6 @@ from app.registry import DeliveryError
 
 from .schemas import TWILIO_API
 
-log = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 15
 
 

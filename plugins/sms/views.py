@@ -8,6 +8,7 @@ import marshmallow as ma
 from flask import Blueprint, Response, abort, jsonify, redirect, request
 from flask_babel import gettext as _
 
+from app.api.errors import error_response
 from app.auth import current_agent, require
 from app.csrf import exempt
 from app.plugins import get_plugins
@@ -26,13 +27,6 @@ EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 MAX_WEBHOOK_BYTES = 64 * 1024
 
 
-def _error(status, code, message, fields=None):
-    body = {"code": code, "message": message}
-    if fields:
-        body["fields"] = fields
-    return jsonify(error=body), status
-
-
 def _webhook_url(settings):
     """The URL Twilio signed: the configured public URL when Helpline runs
     behind a proxy, else the URL this request arrived on."""
@@ -46,20 +40,20 @@ def _verified_form(schema):
     """The settings and validated form of a signed Twilio webhook, or an
     error response."""
     if (request.content_length or 0) > MAX_WEBHOOK_BYTES:
-        return None, None, _error(413, "too_large", _("The request is too large."))
+        return None, None, error_response(413, "too_large", _("The request is too large."))
     settings = get_plugins().get_settings("sms")
     if not settings["auth_token"]:
-        return None, None, _error(403, "not_configured", _("SMS is not configured."))
+        return None, None, error_response(403, "not_configured", _("SMS is not configured."))
     form = request.form
     if not twilio_api.signature_is_valid(settings, _webhook_url(settings), form, request.headers):
         log.warning("SMS webhook %s refused: bad or missing X-Twilio-Signature", request.path)
-        return None, None, _error(403, "bad_signature", _("The request signature is not valid."))
+        return None, None, error_response(403, "bad_signature", _("The request signature is not valid."))
     try:
         data = schema().load(form.to_dict())
     except ma.ValidationError as err:
-        return None, None, _error(400, "invalid", _("The request is not valid."), err.messages)
+        return None, None, error_response(400, "invalid", _("The request is not valid."), err.messages)
     if settings["account_sid"] and data["AccountSid"] and data["AccountSid"] != settings["account_sid"]:
-        return None, None, _error(403, "wrong_account", _("The request is for another Twilio account."))
+        return None, None, error_response(403, "wrong_account", _("The request is for another Twilio account."))
     return settings, data, None
 
 
@@ -73,7 +67,7 @@ def inbound():
     try:
         receive(data, settings)
     except ServiceError as exc:
-        return _error(400, exc.code, exc.message, {exc.field: [exc.message]} if exc.field else None)
+        return error_response(400, exc.code, exc.message, {exc.field: [exc.message]} if exc.field else None)
     return Response(EMPTY_TWIML, status=200, mimetype="text/xml")
 
 
@@ -104,15 +98,15 @@ def record_sent():
     """Record a campaign or flow SMS (for attribution). JSON body, API token."""
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
-        return _error(400, "invalid", _("Send a JSON object."))
+        return error_response(400, "invalid", _("Send a JSON object."))
     try:
         data = SentSmsSchema().load(payload)
     except ma.ValidationError as err:
-        return _error(422, "invalid", _("The request is not valid."), err.messages)
+        return error_response(422, "invalid", _("The request is not valid."), err.messages)
     try:
         row, created = attribution.record_sent(**data)
     except ServiceError as exc:
-        return _error(422, exc.code, exc.message, {"phone": [exc.message]})
+        return error_response(422, exc.code, exc.message, {"phone": [exc.message]})
     log.info("campaign SMS %s recorded by agent %s", row.id, current_agent().id)
     return jsonify(id=row.id, phone=row.phone, source_type=row.source_type, source_id=row.source_id,
                    sent_at=row.sent_at.isoformat(timespec="seconds"), created=created), 201 if created else 200

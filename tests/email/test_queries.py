@@ -14,9 +14,9 @@ def mail_with(n, mid):
 
 
 def test_inbound_query_count_is_flat(app, email_settings):
-    receive(mail_with(1, "warm"))     # first contact creates the profile: not what we measure
+    receive(mail_with(1, "warm"), email_settings)     # first contact creates the profile: not what we measure
     with count_queries() as one:
-        receive(mail_with(1, "one"))
+        receive(mail_with(1, "one"), email_settings)
     with count_queries() as five:
-        receive(mail_with(5, "five"))
+        receive(mail_with(5, "five"), email_settings)
     assert five.count == one.count

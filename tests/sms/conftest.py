@@ -19,17 +19,3 @@ def sms(app, client, twilio):
     kit.configure()
     return kit
 
-
-@pytest.fixture
-def new_agent(app):
-    """``new_agent(role="support")``: an agent without a password (API
-    tokens and test sessions need none, and password hashing is slow)."""
-    from itertools import count
-
-    from app.services.agents import create_agent
-    numbers = count(1)
-
-    def make(role="support"):
-        n = next(numbers)
-        return create_agent(f"{role}{n}@shop.example", f"{role.title()} {n}", role)
-    return make

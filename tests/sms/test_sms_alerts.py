@@ -92,18 +92,18 @@ def test_alerts_off_by_default(sms, smtp_server, register_plugin):
     assert sink.messages == []
 
 
-def test_without_an_email_sender_the_settings_warn_and_the_log_says_why(sms, new_agent, login, caplog):
+def test_without_an_email_sender_the_settings_warn_and_the_log_says_why(sms, make_agent, login, caplog):
     sms.configure(email_alert_enabled=True, email_alert_recipients=["team@shop.example"])
     with caplog.at_level(logging.WARNING, logger="plugins.sms.alerts"):
         assert sms.inbound("Hello").status_code == 200
     assert any("no enabled plugin sends email" in r.getMessage() for r in caplog.records)
-    login(sms.client, new_agent(role="admin"))
+    login(sms.client, make_agent(role="admin"))
     warnings = sms.client.get("/sms/api/settings/warnings").get_json()["warnings"]
     assert any(w["field"] == "email_alert_enabled" and "email plugin" in w["message"] for w in warnings)
 
 
-def test_settings_warnings_are_for_admins(sms, new_agent, login):
-    login(sms.client, new_agent(role="support"))
+def test_settings_warnings_are_for_admins(sms, make_agent, login):
+    login(sms.client, make_agent(role="support"))
     assert sms.client.get("/sms/api/settings/warnings").status_code == 403
 
 
@@ -123,7 +123,7 @@ def test_smtp_trouble_never_loses_the_sms(sms, register_plugin, caplog):
     assert any("could not be sent" in r.getMessage() for r in caplog.records)
 
 
-def test_no_warning_once_an_email_sender_is_available(sms, alerts_on, new_agent, login):
-    login(sms.client, new_agent(role="owner"))
+def test_no_warning_once_an_email_sender_is_available(sms, alerts_on, make_agent, login):
+    login(sms.client, make_agent(role="owner"))
     warnings = sms.client.get("/sms/api/settings/warnings").get_json()["warnings"]
     assert warnings == []

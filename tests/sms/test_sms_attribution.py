@@ -14,8 +14,8 @@ from sms_kit import CUSTOMER
 
 
 @pytest.fixture
-def token(app, new_agent):
-    return create_token(new_agent(role="support"), "marketing system")[1]
+def token(app, make_agent):
+    return create_token(make_agent(role="support"), "marketing system")[1]
 
 
 def _send(sms, token, **body):
@@ -38,9 +38,9 @@ def test_the_api_records_sent_sms(sms, token, clock):
     assert again.status_code == 200 and again.get_json()["id"] == body["id"]
 
 
-def test_the_api_needs_a_token_and_valid_input(sms, token, new_agent):
+def test_the_api_needs_a_token_and_valid_input(sms, token, make_agent):
     assert sms.client.post("/sms/api/sent", json={"phone": CUSTOMER}).status_code == 401
-    analyst = create_token(new_agent(role="analyst"), "t")[1]
+    analyst = create_token(make_agent(role="analyst"), "t")[1]
     assert _send(sms, analyst).status_code == 403
     response = _send(sms, token, source_type="blast", source_id="")
     assert response.status_code == 422
@@ -158,11 +158,11 @@ def test_the_marketing_system_hears_about_attributed_replies(sms, token, clock, 
     assert listener.calls == [("Attributed", Ticket.get().id, "bf-2026")]
 
 
-def test_the_ticket_page_shows_the_attribution(sms, token, clock, new_agent, login):
+def test_the_ticket_page_shows_the_attribution(sms, token, clock, make_agent, login):
     _send(sms, token)
     clock.advance(hours=1)
     sms.inbound("Is the deal still on?")
     message = Message.get(Message.text == "Is the deal still on?")
-    login(sms.client, new_agent(role="support"))
+    login(sms.client, make_agent(role="support"))
     page = sms.client.get(f"/t/{message.ticket_id}").get_data(as_text=True)
     assert "Reply to Black Friday" in page and "(campaign)" in page

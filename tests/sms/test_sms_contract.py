@@ -6,7 +6,7 @@ import pytest
 from app.models import Profile
 from app.testing.contracts import ChannelContract
 
-from sms_kit import ACCOUNT_SID, AUTH_TOKEN, OUR_NUMBER, SmsKit
+from sms_kit import ACCOUNT_SID, AUTH_TOKEN, OUR_NUMBER
 
 
 def _phone(conversation):
@@ -31,10 +31,8 @@ class TestSmsChannel(ChannelContract):
     ]
 
     @pytest.fixture
-    def channel_env(self, app, client, twilio):
-        kit = SmsKit(app, client, twilio)
-        kit.configure()
-        return kit
+    def channel_env(self, sms):
+        return sms
 
     def send_inbound(self, env, client, conversation, text, external_id):
         response = env.inbound(text, sid=_sid(external_id), phone=_phone(conversation))

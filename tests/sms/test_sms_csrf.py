@@ -18,15 +18,15 @@ def test_webhooks_are_exempt(sms):
     assert sms.inbound("Hello").status_code == 200
 
 
-def test_the_api_with_a_token_needs_no_csrf_token(sms, new_agent):
-    token = create_token(new_agent(), "marketing")[1]
+def test_the_api_with_a_token_needs_no_csrf_token(sms, make_agent):
+    token = create_token(make_agent(), "marketing")[1]
     response = sms.client.post("/sms/api/sent", json={"phone": CUSTOMER, "source_type": "flow", "source_id": "w"},
                                headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 201
 
 
-def test_a_session_without_csrf_token_is_refused(sms, new_agent, login):
-    login(sms.client, new_agent())
+def test_a_session_without_csrf_token_is_refused(sms, make_agent, login):
+    login(sms.client, make_agent())
     response = sms.client.post("/sms/api/sent", json={"phone": CUSTOMER, "source_type": "flow", "source_id": "w"})
     assert response.status_code == 400 and b"CSRF" in response.data
     assert not list(SentCampaignSms.select())

@@ -22,8 +22,8 @@ def _short_codes(body):
     return re.findall(re.escape(PUBLIC_URL) + r"/l/([\w-]+)", body)
 
 
-def test_links_are_shortened_and_clicks_counted(sms, ticket, new_agent):
-    message = reply(ticket, new_agent(), "Track it at https://shop.example.com/track?id=42&x=1. Thanks!")
+def test_links_are_shortened_and_clicks_counted(sms, ticket, make_agent):
+    message = reply(ticket, make_agent(), "Track it at https://shop.example.com/track?id=42&x=1. Thanks!")
     body = sms.twilio.sent[0]["Body"]
     [code] = _short_codes(body)
     assert body == f"Track it at {PUBLIC_URL}/l/{code}. Thanks!"
@@ -35,8 +35,8 @@ def test_links_are_shortened_and_clicks_counted(sms, ticket, new_agent):
     assert clicks_by_message([message.id]) == {message.id: 3}
 
 
-def test_clicks_for_many_messages_in_one_query(sms, ticket, new_agent):
-    agent = new_agent()
+def test_clicks_for_many_messages_in_one_query(sms, ticket, make_agent):
+    agent = make_agent()
     ids = [reply(ticket, agent, f"See https://shop.example.com/p/{n} and https://shop.example.com/q/{n}").id
            for n in range(4)]
     for form in sms.twilio.sent:
@@ -51,24 +51,24 @@ def test_unknown_code_is_404(sms):
     assert sms.client.get("/l/nope").status_code == 404
 
 
-def test_a_retried_delivery_keeps_its_short_link(sms, ticket, new_agent, clock):
+def test_a_retried_delivery_keeps_its_short_link(sms, ticket, make_agent, clock):
     sms.twilio.fail_next = [503]
-    reply(ticket, new_agent(), "https://shop.example.com/sale")
+    reply(ticket, make_agent(), "https://shop.example.com/sale")
     clock.advance(seconds=30)
     retry_due()
     first, second = [form["Body"] for form in sms.twilio.sent]
     assert first == second and _short_codes(first)
 
 
-def test_shortening_can_be_turned_off(sms, ticket, new_agent):
+def test_shortening_can_be_turned_off(sms, ticket, make_agent):
     sms.configure(link_shortening=False)
-    reply(ticket, new_agent(), "https://shop.example.com/sale")
+    reply(ticket, make_agent(), "https://shop.example.com/sale")
     assert sms.twilio.sent[0]["Body"] == "https://shop.example.com/sale"
 
 
-def test_links_stay_as_written_without_a_public_url(sms, ticket, new_agent):
+def test_links_stay_as_written_without_a_public_url(sms, ticket, make_agent):
     sms.configure(public_url="")
-    reply(ticket, new_agent(), "https://shop.example.com/sale")
+    reply(ticket, make_agent(), "https://shop.example.com/sale")
     form = sms.twilio.sent[0]
     assert form["Body"] == "https://shop.example.com/sale" and "StatusCallback" not in form
 

@@ -21,8 +21,8 @@ def ticket(sms):
     return Ticket.get()
 
 
-def test_reply_is_sent_through_twilio(sms, ticket, new_agent):
-    message = reply(ticket, new_agent(), "Yes, send us the new address.")
+def test_reply_is_sent_through_twilio(sms, ticket, make_agent):
+    message = reply(ticket, make_agent(), "Yes, send us the new address.")
     [request] = sms.twilio.requests
     assert request["path"] == f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json"
     assert request["auth"] == "Basic " + base64.b64encode(f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode()).decode()
@@ -34,17 +34,17 @@ def test_reply_is_sent_through_twilio(sms, ticket, new_agent):
     assert stored.meta["sms"]["status"] == "queued"
 
 
-def test_messaging_service_replaces_the_from_number(sms, ticket, new_agent):
+def test_messaging_service_replaces_the_from_number(sms, ticket, make_agent):
     service = "MG" + "ab" * 16
     sms.configure(messaging_service_sid=service)
-    reply(ticket, new_agent(), "Hello")
+    reply(ticket, make_agent(), "Hello")
     form = sms.twilio.sent[0]
     assert form["MessagingServiceSid"] == service and "From" not in form
 
 
-def test_a_500_is_retried_by_the_outbox(sms, ticket, new_agent, clock):
+def test_a_500_is_retried_by_the_outbox(sms, ticket, make_agent, clock):
     sms.twilio.fail_next = [500]
-    message = reply(ticket, new_agent(), "Your parcel left the warehouse.")
+    message = reply(ticket, make_agent(), "Your parcel left the warehouse.")
     stored = Message.get_by_id(message.id)
     assert stored.delivery_state == "queued" and "500" in stored.delivery_error
     assert len(sms.twilio.requests) == 1
@@ -57,18 +57,18 @@ def test_a_500_is_retried_by_the_outbox(sms, ticket, new_agent, clock):
     assert Outbox.get(Outbox.message == message.id).state == "sent"
 
 
-def test_a_refused_number_fails_at_once(sms, ticket, new_agent, clock):
+def test_a_refused_number_fails_at_once(sms, ticket, make_agent, clock):
     sms.twilio.fail_next = [400]
-    message = reply(ticket, new_agent(), "Hello")
+    message = reply(ticket, make_agent(), "Hello")
     stored = Message.get_by_id(message.id)
     assert stored.delivery_state == "failed" and "21211" in stored.delivery_error
     clock.advance(hours=1)
     assert retry_due() == 0 and len(sms.twilio.requests) == 1
 
 
-def test_twilio_unreachable_is_retried(sms, ticket, new_agent):
+def test_twilio_unreachable_is_retried(sms, ticket, make_agent):
     sms.configure(api_base_url="http://127.0.0.1:9")   # discard port: nothing listens
-    message = reply(ticket, new_agent(), "Hello")
+    message = reply(ticket, make_agent(), "Hello")
     stored = Message.get_by_id(message.id)
     assert stored.delivery_state == "queued" and "unreachable" in stored.delivery_error
 
@@ -100,7 +100,7 @@ def test_alphanumeric_sender_is_refused_for_the_inbox(sms, ticket):
     assert refusal.code == "sms_alphanumeric_sender" and "ACME" in refusal.message
 
 
-def test_helpline_never_opens_a_conversation(sms, new_agent):
+def test_helpline_never_opens_a_conversation(sms, make_agent):
     from app.models import Profile
     profile = Profile.create(name="Never wrote", phone="+15551230042", sms_consent="marketing")
     ticket = Ticket.create(channel="sms", thread_key=profile.phone, profile=profile)

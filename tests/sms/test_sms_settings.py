@@ -52,9 +52,9 @@ def test_urls(sms):
     assert stored["public_url"] == "https://help.example.com"
 
 
-def test_warnings_for_the_settings_page(sms, new_agent, login):
+def test_warnings_for_the_settings_page(sms, make_agent, login):
     sms.configure(public_url="", from_number="ACME", email_alert_enabled=True)
-    login(sms.client, new_agent(role="admin"))
+    login(sms.client, make_agent(role="admin"))
     fields = {w["field"] for w in sms.client.get("/sms/api/settings/warnings").get_json()["warnings"]}
     assert fields == {"public_url", "from_number", "email_alert_enabled", "email_alert_recipients"}
 

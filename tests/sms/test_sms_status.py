@@ -8,10 +8,10 @@ from sms_kit import new_sid
 
 
 @pytest.fixture
-def sent(sms, new_agent):
+def sent(sms, make_agent):
     sms.inbound("START")
     sms.inbound("Hi")
-    message = reply(Ticket.get(), new_agent(), "Hello from the shop")
+    message = reply(Ticket.get(), make_agent(), "Hello from the shop")
     return Message.get_by_id(message.id)
 
 
