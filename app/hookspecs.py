@@ -174,6 +174,16 @@ def helpline_choose_assignee(ticket):
 
 
 @hookspec(firstresult=True)
+def helpline_email_available():
+    """Can an enabled plugin send notification email now? Stops at first
+    non-None result. Lets a plugin warn in its settings before it needs to send.
+
+    :return: True when ``helpline_send_email`` would accept a message; None
+        (no opinion) otherwise.
+    """
+
+
+@hookspec(firstresult=True)
 def helpline_send_email(message):
     """Send a notification email on behalf of another plugin (alerts,
     follow-ups). Stops at first non-None result.

@@ -53,6 +53,14 @@ def helpline_register_tasks():
 
 
 @hookimpl
+def helpline_email_available():
+    """True once SMTP is configured (notifications can go out)."""
+    from app.plugins import get_plugins
+    from .notify import configured
+    return True if configured(get_plugins().get_settings("email")) else None
+
+
+@hookimpl
 def helpline_send_email(message):
     """Send another plugin's notification; None when SMTP is not configured."""
     from .notify import send_notification

@@ -10,10 +10,15 @@ from .channel import one_line
 log = logging.getLogger(__name__)
 
 
+def configured(settings):
+    """SMTP server and a support address to send from are set."""
+    return bool(settings.get("smtp_host") and settings.get("support_addresses"))
+
+
 def send_notification(message):
     """Fill From and our headers, queue delivery; None when unconfigured."""
     settings = get_plugins().get_settings("email")
-    if not settings.get("smtp_host") or not settings.get("support_addresses"):
+    if not configured(settings):
         return None
     if not any(message.get(h) for h in ("To", "Cc", "Bcc")):
         log.warning("notification email %r has no recipient; not sent", message.get("Subject"))

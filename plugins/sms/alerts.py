@@ -15,15 +15,8 @@ log = logging.getLogger(__name__)
 
 
 def email_available():
-    """True when an enabled plugin implements ``helpline_send_email`` and,
-    when that is only the email plugin, it has an SMTP server configured
-    (it answers None otherwise, and alerts would silently go nowhere)."""
-    senders = [impl.plugin_name for impl in hook().helpline_send_email.get_hookimpls()]
-    if not senders:
-        return False
-    if senders == ["email"]:
-        return bool(get_plugins().get_settings("email").get("smtp_host"))
-    return True
+    """True when an enabled plugin says it can send notification email."""
+    return bool(hook().helpline_email_available())
 
 
 def settings_warnings(settings):

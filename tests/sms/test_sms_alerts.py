@@ -37,6 +37,10 @@ class SmtpSender:
         self.port = port
 
     @hookimpl
+    def helpline_email_available(self):
+        return True
+
+    @hookimpl
     def helpline_send_email(self, message):
         if "From" not in message:
             message["From"] = "helpline@shop.example"
