@@ -27,7 +27,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from werkzeug.serving import make_server  # noqa: E402
+from app.testing.browser import LiveServer  # noqa: E402
 
 MAX_STREAMS = 2000
 BATCH = 10
@@ -159,16 +159,14 @@ def main():
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         app = build_app(tmp)
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        server_thread = threading.Thread(target=server.serve_forever, daemon=True)
-        server_thread.start()
+        server = LiveServer(app)
         from app.db import connection
         from app.services.agents import create_agent
         with app.app_context(), connection():
             agent = create_agent(f"bench{random.randint(0, 10**9)}@example.com", "Bench Agent", "support", "x" * 12)
             clients = []   # the ramp keeps earlier streams open
             for streams in sorted(args.streams):
-                result = run_step(app, server.server_port, min(streams, MAX_STREAMS), args.replies, agent,
+                result = run_step(app, server.server.server_port, min(streams, MAX_STREAMS), args.replies, agent,
                                   clients)
                 print(json.dumps(result), flush=True)
             for client in clients:
@@ -179,7 +177,7 @@ def main():
             deadline = time.monotonic() + 60
             while fanout is not None and fanout.listener_count and time.monotonic() < deadline:
                 time.sleep(0.2)
-        server.shutdown()
+        server.close()
 
 
 if __name__ == "__main__":

@@ -11,6 +11,8 @@ ticket (reply included) is rolled back.
 """
 from __future__ import annotations
 
+import abc
+
 import marshmallow as ma
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -24,7 +26,7 @@ from app.services.tickets import MAX_TAG_LENGTH, parse_duration
 MAX_TAGS = 20
 
 
-class MacroAction:
+class MacroAction(abc.ABC):
     """Base class of a macro action.
 
     :cvar name: stable identifier stored in macros (``[a-z0-9_.-]``).
@@ -44,6 +46,7 @@ class MacroAction:
         """A one-line summary for lists and previews."""
         return str(self.label)
 
+    @abc.abstractmethod
     def run(self, ticket, params, agent, context):
         """Do the action on ``ticket`` for ``agent``.
 
@@ -51,7 +54,14 @@ class MacroAction:
         :param context: a :class:`plugins.macros.render.RenderContext`, to
             render text params with the same variables as the reply.
         """
-        raise NotImplementedError
+
+
+def _validated_by(check, value):
+    """Run a service check (raising ServiceError) as a marshmallow validator."""
+    try:
+        check(value)
+    except ServiceError as exc:
+        raise ma.ValidationError(exc.message)
 
 
 class _StatusParams(ma.Schema):
@@ -76,10 +86,7 @@ class _SnoozeParams(ma.Schema):
 
     @ma.validates("duration")
     def _valid(self, value, **kwargs):
-        try:
-            parse_duration(value)
-        except ServiceError as exc:
-            raise ma.ValidationError(exc.message)
+        _validated_by(parse_duration, value)
 
 
 class Snooze(MacroAction):
@@ -173,11 +180,8 @@ class _NoteParams(ma.Schema):
 
     @ma.validates("text")
     def _valid(self, value, **kwargs):
-        from .render import TemplateProblem, check
-        try:
-            check(value)
-        except TemplateProblem as exc:
-            raise ma.ValidationError(exc.message)
+        from .render import check
+        _validated_by(check, value)
 
 
 class AddNote(MacroAction):

@@ -2,6 +2,7 @@
 and delete macros with plain forms. The composer picker and the bulk-bar
 entry are fragments (see ``templates/macros``) driven by ``static/macros.js``
 against the REST API."""
+import marshmallow as ma
 from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -13,18 +14,17 @@ from app.web.helpers import done, page_require
 
 from . import service
 from .actions import available_actions
+from .render import variable_names
 from .schemas import MAX_BODY
 
 bp = Blueprint("macros_web", __name__, url_prefix="/macros", template_folder="templates",
                static_folder="static", static_url_path="/static")
-# The core UI's page context (me, nav) is registered on its own blueprint
-# only; plugin pages extending web/base.html need it too.
 
 BLANK_ROWS = 3
 
 
 def _summaries(macro, registry):
-    return [service._describe(registry, action)["summary"] for action in macro.actions]
+    return [service.describe_action(registry, action)["summary"] for action in macro.actions]
 
 
 @bp.get("")
@@ -36,7 +36,7 @@ def index():
     rows, next_cursor = service.list_macros(agent, q=q or None, limit=200, cursor=request.args.get("cursor"))
     registry = available_actions()
     items = [{"macro": m, "summaries": _summaries(m, registry),
-              "editable": can(agent, "shared_macros") if m.shared else m.owner_id == agent.id} for m in rows]
+              "editable": service.may_edit(agent, m)} for m in rows]
     return render_template("macros/index.html", items=items, q=q, next_cursor=next_cursor,
                            title=_("Macros"))
 
@@ -62,7 +62,7 @@ def _actions_from_form(form, registry):
         name, field = _param(cls)
         if name is None:
             actions.append({"type": kind, "params": {}})
-        elif type(field).__name__ == "List":
+        elif isinstance(field, ma.fields.List):
             actions.append({"type": kind, "params": {name: [v.strip() for v in value.split(",") if v.strip()]}})
         else:
             actions.append({"type": kind, "params": {name: value}})
@@ -83,7 +83,7 @@ def _form(macro=None):
     agent = current_agent()
     registry = available_actions()
     error = None
-    if macro is not None and not (can(agent, "shared_macros") if macro.shared else macro.owner_id == agent.id):
+    if macro is not None and not service.may_edit(agent, macro):
         abort(403)
     values = {"name": macro.name if macro else "", "body": macro.body if macro else "",
               "shared": macro.shared if macro else False}
@@ -94,10 +94,10 @@ def _form(macro=None):
         actions = _actions_from_form(request.form, registry)
         try:
             if macro is None:
-                macro = service.create(agent, values["name"], values["body"], actions, values["shared"])
-                return done(url_for("macros_web.index"), _("Macro saved."))
-            service.update(agent, macro, name=values["name"], body=values["body"], actions=actions,
-                           shared=values["shared"])
+                service.create(agent, values["name"], values["body"], actions, values["shared"])
+            else:
+                service.update(agent, macro, name=values["name"], body=values["body"], actions=actions,
+                               shared=values["shared"])
             return done(url_for("macros_web.index"), _("Macro saved."))
         except ServiceError as exc:
             error = exc
@@ -107,12 +107,7 @@ def _form(macro=None):
     # 200 with the error shown next to its field, as the core's forms do.
     return render_template("macros/form.html", macro=macro, values=values, rows=_rows_for(actions, registry),
                            choices=choices, error=error, agents=agents, can_share=can(agent, "shared_macros"),
-                           variables=service_variables(), title=_("Edit macro") if macro else _("New macro"))
-
-
-def service_variables():
-    from .render import variable_names
-    return variable_names()
+                           variables=variable_names(), title=_("Edit macro") if macro else _("New macro"))
 
 
 @bp.route("/new", methods=["GET", "POST"])

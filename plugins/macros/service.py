@@ -15,8 +15,8 @@ from app.db import write_transaction
 from app.events import after_commit, publish
 from app.models import Agent, Profile, Ticket
 from app.permissions import can
-from app.services import NotFound, ServiceError
-from app.services.messages import ReplyRefused, refusal_for, reply  # noqa: F401 (ReplyRefused: API)
+from app.services import Denied, NotFound, ServiceError
+from app.services.messages import refusal_for, reply
 from app.services.tickets import MAX_BULK
 
 from .actions import available_actions
@@ -29,9 +29,8 @@ MAX_ACTIONS = 20
 MAX_NAME = 100
 
 
-class Forbidden(ServiceError):
+class Forbidden(Denied):
     """The agent's role does not allow this: HTTP 403."""
-    status = 403
 
     def __init__(self, message=None, code="forbidden", field=None):
         super().__init__(message or _("Your role does not allow this."), code=code, field=field)
@@ -133,6 +132,12 @@ def _check_fields(name, body, actions):
     return name, body or "", actions
 
 
+def may_edit(agent, macro) -> bool:
+    """Whether ``agent`` may change ``macro``: shared ones need the
+    ``shared_macros`` permission, personal ones are their owner's."""
+    return can(agent, "shared_macros") if macro.shared else macro.owner_id == agent.id
+
+
 def _may_edit(agent, macro):
     if macro.shared:
         if not can(agent, "shared_macros"):
@@ -185,11 +190,13 @@ def preview(macro, ticket, agent):
     registry = available_actions()
     body = context.render(macro.body) if macro.body else ""
     refusal = refusal_for(ticket) if body.strip() else None
-    return {"body": body, "actions": [_describe(registry, a) for a in macro.actions],
+    return {"body": body, "actions": [describe_action(registry, a) for a in macro.actions],
             "refusal": {"code": refusal.code, "message": refusal.message} if refusal else None}
 
 
-def _describe(registry, action):
+def describe_action(registry, action):
+    """``{"type", "label", "summary", "available"}`` of one stored action;
+    ``registry`` is ``available_actions()``."""
     cls = registry.get(action["type"])
     if cls is None:
         return {"type": action["type"], "label": action["type"], "summary": "", "available": False}
@@ -200,9 +207,10 @@ def _describe(registry, action):
 def apply(macro, ticket, agent, body=None, registry=None):
     """Send the macro's reply (or ``body``, the agent's edit of it) on the
     ticket's channel and run its actions, all in one transaction: if any
-    part fails, nothing happened. Raises ReplyRefused (409) when the channel
-    refuses, ServiceError for a failing action. Returns the reply Message or
-    None when the macro has no reply. ``registry`` (from
+    part fails, nothing happened. Raises
+    ``app.services.messages.ReplyRefused`` (409) when the channel refuses,
+    ServiceError for a failing action. Returns the reply Message or None
+    when the macro has no reply. ``registry`` (from
     ``available_actions()``) saves looking the actions up again per ticket."""
     if not can(agent, "inbox"):
         raise Forbidden()

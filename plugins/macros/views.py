@@ -1,16 +1,10 @@
 """The macros REST API at /api/v1/macros. Views only translate HTTP to
 :mod:`plugins.macros.service` calls and back."""
-import copy
-
 import marshmallow as ma
-from flask import jsonify
-from flask_babel import gettext as _
 from flask_smorest import Blueprint
-from werkzeug.exceptions import HTTPException
 
-from app.auth import current_agent, require
-from app.permissions import can
-from app.services import ServiceError
+from app.api import requires
+from app.auth import current_agent
 from app.services import tickets as ticket_service
 
 from . import schemas, service
@@ -21,51 +15,11 @@ bp = Blueprint("macros", __name__, url_prefix="/api/v1/macros",
                description="Macros: reusable replies with actions, applied to one or many tickets.")
 
 
-def inbox_only(view):
-    """401 without a login, 403 for roles outside the inbox (checked before
-    arguments are parsed), and the permission recorded in the OpenAPI
-    document as ``x-permission``, as the core API's ``requires`` does."""
-    wrapped = require("inbox")(view)
-    doc = copy.deepcopy(getattr(view, "_apidoc", {}))
-    manual = doc.setdefault("manual_doc", {})
-    manual["x-permission"] = "inbox"
-    manual.setdefault("responses", {}).update({"401": "UNAUTHORIZED", "403": "FORBIDDEN"})
-    manual["security"] = [{"bearerAuth": []}, {"sessionCookie": []}]
-    wrapped._apidoc = doc
-    return wrapped
-
-
-def _error(status, code, message, fields=None):
-    body = {"code": code, "message": message}
-    if fields:
-        body["fields"] = fields
-    return jsonify(error=body), status
-
-
-@bp.errorhandler(ServiceError)
-def _service_error(exc):
-    return _error(exc.status, exc.code, exc.message, {exc.field: [exc.message]} if exc.field else None)
-
-
-@bp.errorhandler(HTTPException)
-def _http_error(exc):
-    # webargs puts per-location messages in exc.data["messages"]: flatten
-    # them to {field: [messages]} for our error shape.
-    data = getattr(exc, "data", None) or {}
-    fields = {}
-    for per_location in (data.get("messages") or {}).values():
-        if isinstance(per_location, dict):
-            fields.update(per_location)
-    if fields:
-        return _error(exc.code or 422, "invalid", _("Some fields are not valid."), fields)
-    return _error(exc.code or 500, exc.name.lower().replace(" ", "_"), exc.description or exc.name)
-
-
 def _macro_out(macro, agent):
     owner = macro.owner
     return {"id": macro.id, "name": macro.name, "body": macro.body, "actions": macro.actions,
             "shared": macro.shared, "owner": {"id": owner.id, "name": owner.name},
-            "editable": can(agent, "shared_macros") if macro.shared else macro.owner_id == agent.id,
+            "editable": service.may_edit(agent, macro),
             "usage_count": macro.usage_count, "last_used_at": macro.last_used_at,
             "created_at": macro.created_at, "updated_at": macro.updated_at}
 
@@ -74,7 +28,7 @@ def _params(schema_cls):
     out = []
     for name, field in schema_cls().fields.items():
         choices = None
-        for validator in ([field.validate] if callable(field.validate) else []) + list(field.validators or ()):
+        for validator in field.validators:
             if isinstance(validator, ma.validate.OneOf):
                 choices = [str(c) for c in validator.choices]
         out.append({"name": name, "type": type(field).__name__.lower(), "required": field.required,
@@ -83,7 +37,7 @@ def _params(schema_cls):
 
 
 @bp.route("")
-@inbox_only
+@requires("inbox")
 @bp.arguments(schemas.MacroListQuerySchema, location="query")
 @bp.response(200, schemas.MacroListSchema)
 def list_macros(query):
@@ -95,7 +49,7 @@ def list_macros(query):
 
 
 @bp.route("", methods=["POST"])
-@inbox_only
+@requires("inbox")
 @bp.arguments(schemas.MacroInSchema)
 @bp.response(201, schemas.MacroSchema)
 def create_macro(data):
@@ -106,7 +60,7 @@ def create_macro(data):
 
 
 @bp.route("/catalog")
-@inbox_only
+@requires("inbox")
 @bp.response(200, schemas.MacroCatalogSchema)
 def catalog():
     """The actions and template variables macros can use."""
@@ -116,7 +70,7 @@ def catalog():
 
 
 @bp.route("/<int:macro_id>")
-@inbox_only
+@requires("inbox")
 @bp.response(200, schemas.MacroSchema)
 def get_macro(macro_id):
     agent = current_agent()
@@ -124,7 +78,7 @@ def get_macro(macro_id):
 
 
 @bp.route("/<int:macro_id>", methods=["PATCH"])
-@inbox_only
+@requires("inbox")
 @bp.arguments(schemas.MacroPatchSchema)
 @bp.response(200, schemas.MacroSchema)
 def update_macro(data, macro_id):
@@ -135,7 +89,7 @@ def update_macro(data, macro_id):
 
 
 @bp.route("/<int:macro_id>", methods=["DELETE"])
-@inbox_only
+@requires("inbox")
 @bp.response(204)
 def delete_macro(macro_id):
     agent = current_agent()
@@ -143,7 +97,7 @@ def delete_macro(macro_id):
 
 
 @bp.route("/<int:macro_id>/preview", methods=["POST"])
-@inbox_only
+@requires("inbox")
 @bp.arguments(schemas.MacroTicketRefSchema)
 @bp.response(200, schemas.MacroPreviewSchema)
 def preview(data, macro_id):
@@ -155,7 +109,7 @@ def preview(data, macro_id):
 
 
 @bp.route("/<int:macro_id>/apply", methods=["POST"])
-@inbox_only
+@requires("inbox")
 @bp.arguments(schemas.MacroApplySchema)
 @bp.response(200, schemas.MacroApplyResultSchema)
 def apply(data, macro_id):
@@ -178,7 +132,7 @@ def _job_out(job, results):
 
 
 @bp.route("/bulk-apply", methods=["POST"])
-@inbox_only
+@requires("inbox")
 @bp.arguments(schemas.MacroBulkApplySchema)
 @bp.response(202, schemas.MacroBulkJobSchema)
 def bulk_apply(data):
@@ -191,7 +145,7 @@ def bulk_apply(data):
 
 
 @bp.route("/bulk-apply/<int:job_id>")
-@inbox_only
+@requires("inbox")
 @bp.response(200, schemas.MacroBulkJobSchema)
 def bulk_status(job_id):
     """Progress of a bulk job and the result on each ticket done so far."""

@@ -44,7 +44,10 @@ def helpline_choose_assignee(ticket):
 def helpline_on_agent_presence_changed(agent, old_presence, new_presence):
     """An agent came online: waiting tickets are assigned, oldest first."""
     if new_presence == "online":
-        _pick_up()
+        from .rotation import settings
+        from .tasks import pick_up_backlog
+        if settings()["enabled"]:
+            pick_up_backlog()
 
 
 @hookimpl
@@ -52,15 +55,10 @@ def helpline_on_ticket_status_changed(ticket, old_status, new_status, reason, ac
     """An agent at the cap closed or snoozed a ticket: room for one more."""
     if old_status == "open" and ticket.assignee_id is not None:
         from .rotation import settings
-        if settings()["max_open_per_agent"]:
-            _pick_up()
-
-
-def _pick_up():
-    from .rotation import settings
-    from .tasks import pick_up_backlog
-    if settings()["enabled"]:
-        pick_up_backlog()
+        from .tasks import pick_up_backlog
+        config = settings()
+        if config["enabled"] and config["max_open_per_agent"]:
+            pick_up_backlog()
 
 
 @hookimpl

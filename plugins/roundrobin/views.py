@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from app.auth import require
 from app.models import INBOX_ROLES
 from app.plugins import get_plugins
+from app.web.settings import role_labels
 
 bp = Blueprint("roundrobin", __name__, template_folder="templates", url_prefix="/rules/roundrobin")
 
@@ -40,8 +41,7 @@ def settings_page():
                       for field, messages in err.messages.items()}
         else:
             return redirect(url_for("roundrobin.settings_page", saved=1))
-    role_labels = {"owner": _("Owner"), "admin": _("Admin"), "manager": _("Manager"), "support": _("Support")}
     # Errors re-render the form with 200: it is a page for people, not an API.
     return render_template("roundrobin/settings.html", values=values, errors=errors, roles=INBOX_ROLES,
-                           role_labels=role_labels, saved=request.args.get("saved") == "1" and not errors,
+                           role_labels=role_labels(), saved=request.args.get("saved") == "1" and not errors,
                            title=_("Round-robin assignment"))

@@ -18,7 +18,7 @@ from app.events import publish
 from app.models import Agent, Message, Ticket
 from app.plugins import get_plugins
 from app.registry import Inbound, Sender
-from app.services import NotFound, ServiceError
+from app.services import Denied, NotFound, ServiceError
 from app.services.ingest import ingest
 
 from .models import Conversation
@@ -36,8 +36,8 @@ class Unauthorized(ServiceError):
     status = 401
 
 
-class Forbidden(ServiceError):
-    status = 403
+class Forbidden(Denied):
+    """A site key or token that does not open this conversation: HTTP 403."""
 
 
 def settings():

@@ -1,31 +1,21 @@
 """Fixtures for the macros plugin tests: tickets from a fake channel and an
 SMS-like channel that refuses replies to profiles without SMS consent."""
-import itertools
+import functools
 
 import pytest
 
-from app.models import Agent, Profile
+from app.models import Profile
 from app.registry import Refusal
+from app.testing import factories
 from app.testing.fake import FakeChannelPlugin
-
-
-_seq = itertools.count(1)
 
 
 @pytest.fixture
 def make_agent(app):
-    """Like the kit's ``make_agent``, minus the password: argon2 hashing
-    dominated these tests' time and none of them logs in with a password
-    (``login`` sets the session, API tests use tokens)."""
-    def make(role="support", name=None, email=None, presence=None):
-        n = next(_seq)
-        agent = Agent.create(email=email or f"macro-agent{n}@example.com", name=name or f"Agent {n}", role=role,
-                             password_hash=f"no-password-{n:016d}")
-        if presence:
-            from app.services.agents import set_presence
-            agent = set_presence(agent, presence)
-        return agent
-    return make
+    """The kit's ``make_agent`` without a password: argon2 hashing dominated
+    these tests' time and none of them logs in with a password (``login``
+    sets the session, API tests use tokens)."""
+    return functools.partial(factories.agent, password=None)
 
 
 @pytest.fixture

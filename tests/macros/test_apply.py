@@ -6,6 +6,7 @@ import pytest
 
 from app.models import Message, Ticket
 from app.services import tickets as ticket_service
+from app.services.messages import ReplyRefused
 from app.testing.factories import refresh
 from plugins.macros import service
 
@@ -133,7 +134,7 @@ def test_consented_sms_ticket_gets_the_reply(sms_channel, support, make_macro):
 def test_kit_refusal_is_respected_too(ticket, support, make_macro, fake_channel):
     fake_channel.refuse_with("not_authorized", "The merchant may not message this customer.")
     macro = make_macro(support, "Hi", body="Hello")
-    with pytest.raises(service.ReplyRefused) as err:
+    with pytest.raises(ReplyRefused) as err:
         service.apply(macro, ticket, support)
     assert err.value.message == "The merchant may not message this customer."
 

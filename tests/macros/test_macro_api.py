@@ -67,6 +67,13 @@ def test_login_and_an_inbox_role_are_required(client, make_agent, as_agent, make
         assert resp.json["error"]["code"] == "forbidden"
 
 
+def test_cookie_sessions_need_the_csrf_token(support, as_agent, app):
+    app.config["WTF_CSRF_ENABLED"] = True
+    resp = as_agent(support).post(URL, json={"name": "Forged", "body": "Hi"})
+    assert resp.status_code == 400 and resp.json["error"]["code"] == "csrf_failed"
+    assert Macro.select().count() == 0
+
+
 def test_bearer_tokens_work(support, client):
     from app.auth import create_token
     _row, token = create_token(support, "script")

@@ -6,6 +6,7 @@ import email
 import email.policy
 import smtplib
 import threading
+import time
 
 import pytest
 from aiosmtpd.smtp import SMTP
@@ -76,6 +77,18 @@ class Visitor:
                              json={"last_seen_id": last_seen_id})
         assert r.status_code == 204
         return r
+
+
+def wait_for(predicate, seconds=10):
+    """Poll until another thread's work is visible (not waiting for time to
+    pass); returns the predicate's first truthy value."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.02)
+    raise AssertionError("condition not reached")
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 agent typing arrive live, notes never, a reconnect resumes from the last
 seen id without loss or duplicates, and closing the stream marks the
 visitor as gone."""
-import time
 
 import pytest
 
@@ -12,7 +11,7 @@ from app.services.messages import add_note, reply
 from app.services.tickets import close
 from plugins.webchat.models import Conversation
 
-from .conftest import Visitor
+from .conftest import Visitor, wait_for
 from .sse import SSEClient
 
 
@@ -29,16 +28,6 @@ def open_stream(live_server, v, after=None, last_event_id=None):
         url += f"&after={after}"
     headers = {"Last-Event-ID": str(last_event_id)} if last_event_id is not None else {}
     return SSEClient(url, headers)
-
-
-def wait_for(predicate, seconds=5):
-    """Poll until another thread's work is visible (not waiting for time to pass)."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return False
 
 
 def test_replies_typing_and_close_arrive_live(chat, live_server, make_agent):

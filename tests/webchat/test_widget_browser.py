@@ -2,7 +2,6 @@
 another origin: start a chat, see the agent's reply live, typing both ways,
 a new ticket after close."""
 import json
-import time
 import urllib.error
 import urllib.request
 
@@ -15,8 +14,7 @@ from app.services.messages import reply
 from app.services.tickets import close
 from app.testing.browser import LiveServer
 
-from .conftest import SITE_KEY
-
+from .conftest import SITE_KEY, wait_for
 
 
 def Storefront(html):
@@ -44,16 +42,6 @@ def page(pages):
     """A Chromium page (the kit's ``pages`` fails the test on any console or
     page error)."""
     return pages.new()
-
-
-def wait_for(predicate, seconds=10):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("condition not reached")
 
 
 def test_visitor_chats_with_an_agent(page, storefront, make_agent, app):

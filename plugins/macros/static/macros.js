@@ -7,22 +7,8 @@
   window.HelplineMacros = true;
   var H = window.Helpline;
   var t = window.HELPLINE_MACROS_I18N || {};
-  var csrfMeta = document.querySelector('meta[name="csrf-token"]');
-  var csrf = csrfMeta ? csrfMeta.getAttribute("content") : "";
-
-  function api(method, url, data) {
-    var options = {method: method, credentials: "same-origin",
-                   headers: {"Accept": "application/json", "X-CSRFToken": csrf}};
-    if (data !== undefined) {
-      options.headers["Content-Type"] = "application/json";
-      options.body = JSON.stringify(data);
-    }
-    return fetch(url, options).then(function (response) {
-      return response.json().catch(function () { return {}; }).then(function (json) {
-        return {ok: response.ok, status: response.status, data: json};
-      });
-    });
-  }
+  // The core UI's CSRF-aware JSON fetch: resolves to {ok, status, data}.
+  function api(method, url, data) { return window.Helpline.api(method, url, data); }
 
   function errorText(res) {
     var err = (res.data && res.data.error) || {};
