@@ -184,3 +184,24 @@ def outside(app):
     context and database connection, as a webhook or a worker would."""
     from .browser import run_outside
     return lambda fn, *args, **kwargs: run_outside(app, fn, *args, **kwargs)
+
+
+# --- email (app.testing.mail) -------------------------------------------------
+
+@pytest.fixture
+def smtp_sink():
+    """A real SMTP server on 127.0.0.1:<ephemeral>; ``.messages`` holds
+    ``(recipients, EmailMessage)`` pairs."""
+    from .mail import SmtpSink
+    sink = SmtpSink()
+    yield sink
+    sink.close()
+
+
+@pytest.fixture
+def email_sender(register_plugin, smtp_sink):
+    """Notification email (``helpline_send_email``) goes to ``smtp_sink``,
+    which is returned."""
+    from .mail import EmailSender
+    register_plugin(EmailSender(smtp_sink.port), "test-email-sender")
+    return smtp_sink

@@ -1,11 +1,9 @@
 """The team alert on a new SMS, through a real SMTP server (aiosmtpd on
-127.0.0.1) reached by a small plugin implementing ``helpline_send_email``."""
-import email
+127.0.0.1) reached by the kit's stand-in for the email plugin."""
 import logging
 import smtplib
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from app.hookspecs import hookimpl
 from app.services.tickets import close
@@ -13,57 +11,10 @@ from app.services.tickets import close
 from sms_kit import CUSTOMER
 
 
-class _Sink:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((envelope.rcpt_tos, email.message_from_bytes(envelope.content)))
-        return "250 OK"
-
-
-class _EphemeralController(Controller):
-    """aiosmtpd on port 0: read the port the OS chose before the readiness probe."""
-
-    def _trigger_server(self):
-        self.port = self.server.sockets[0].getsockname()[1]
-        super()._trigger_server()
-
-
-class SmtpSender:
-    """Stands in for the email plugin: the hook is the contract."""
-
-    def __init__(self, port):
-        self.port = port
-
-    @hookimpl
-    def helpline_email_available(self):
-        return True
-
-    @hookimpl
-    def helpline_send_email(self, message):
-        if "From" not in message:
-            message["From"] = "helpline@shop.example"
-        with smtplib.SMTP("127.0.0.1", self.port, timeout=10) as smtp:
-            smtp.send_message(message)
-        return True
-
-
 @pytest.fixture
-def smtp_server():
-    sink = _Sink()
-    controller = _EphemeralController(sink, hostname="127.0.0.1", port=0)
-    controller.start()
-    yield sink, controller.port
-    controller.stop()
-
-
-@pytest.fixture
-def alerts_on(sms, smtp_server, register_plugin):
-    sink, port = smtp_server
-    register_plugin(SmtpSender(port), "test-email-sender")
+def alerts_on(sms, email_sender):
     sms.configure(email_alert_enabled=True, email_alert_recipients=["team@shop.example", "boss@shop.example"])
-    return sink
+    return email_sender
 
 
 def test_a_new_sms_ticket_emails_the_team(sms, alerts_on):
@@ -89,11 +40,9 @@ def test_keywords_do_not_alert(sms, alerts_on):
     assert alerts_on.messages == []
 
 
-def test_alerts_off_by_default(sms, smtp_server, register_plugin):
-    sink, port = smtp_server
-    register_plugin(SmtpSender(port), "test-email-sender")
+def test_alerts_off_by_default(sms, email_sender):
     sms.inbound("Hello")
-    assert sink.messages == []
+    assert email_sender.messages == []
 
 
 def test_without_an_email_sender_the_settings_warn_and_the_log_says_why(sms, make_agent, login, caplog):

@@ -1,17 +1,9 @@
 """Fixtures for the web chat tests: the plugin configured with a site key,
-a visitor API helper, a real SMTP server with a tiny email-sending plugin,
-and a live threaded server for browsers and streams."""
-import asyncio
-import email
-import email.policy
-import smtplib
-import threading
+a visitor API helper, and follow-up email through the kit's real SMTP server
+(``email_sender``); browsers and streams use the kit's ``live_server``."""
 import time
 
 import pytest
-from aiosmtpd.smtp import SMTP
-
-from app.hookspecs import hookimpl
 
 SITE_KEY = "wc_test_site_key_0123456789"
 STOREFRONT = "http://shop.example.test"
@@ -96,58 +88,9 @@ def visitor(client, webchat):
     return lambda name="", email=None: Visitor(client, name, email)
 
 
-class _Sink:
-    def __init__(self, box):
-        self.box = box
-
-    async def handle_DATA(self, server, session, envelope):
-        self.box.append((envelope.rcpt_tos, email.message_from_bytes(envelope.content, policy=email.policy.default)))
-        return "250 OK"
-
-
-class SmtpServer:
-    """A real SMTP server (aiosmtpd) on 127.0.0.1 and an ephemeral port."""
-
-    def __init__(self):
-        self.received = []
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
-        future = asyncio.run_coroutine_threadsafe(
-            self.loop.create_server(lambda: SMTP(_Sink(self.received)), "127.0.0.1", 0), self.loop)
-        self.server = future.result(10)
-        self.port = self.server.sockets[0].getsockname()[1]
-
-    def close(self):
-        async def stop():
-            self.server.close()
-            await self.server.wait_closed()
-        asyncio.run_coroutine_threadsafe(stop(), self.loop).result(10)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
-
-
-class SmtpSender:
-    """Stands in for the email plugin: implements ``helpline_send_email``
-    with smtplib against the local server."""
-
-    def __init__(self, port):
-        self.port = port
-
-    @hookimpl
-    def helpline_send_email(self, message):
-        if "From" not in message:
-            message["From"] = "support@shop.example.test"
-        with smtplib.SMTP("127.0.0.1", self.port, timeout=10) as smtp:
-            smtp.send_message(message)
-        return True
-
-
 @pytest.fixture
-def smtp(register_plugin):
-    server = SmtpServer()
-    register_plugin(SmtpSender(server.port), "test-smtp-sender")
-    yield server
-    server.close()
+def smtp(email_sender):
+    """Follow-up email goes to a real SMTP server (the kit's ``smtp_sink``)."""
+    return email_sender
 
 

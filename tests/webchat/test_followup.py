@@ -34,15 +34,15 @@ def body(mail):
 def test_sent_once_after_the_delay(chat, smtp, clock, app):
     v, ticket = chat
     clock.advance(minutes=2)                 # exactly 3 minutes after the visitor's message
-    assert sweep() == 0 and smtp.received == []
+    assert sweep() == 0 and smtp.messages == []
     clock.advance(seconds=1)
     assert sweep() == 1
-    assert len(smtp.received) == 1
-    rcpts, mail = smtp.received[0]
+    assert len(smtp.messages) == 1
+    rcpts, mail = smtp.messages[0]
     assert rcpts == ["ada@example.net"]
     assert "Yes, in 5 days." in body(mail) and "Grace:" in body(mail) and "Hello Ada" in body(mail)
     clock.advance(minutes=10)
-    assert sweep() == 0 and len(smtp.received) == 1
+    assert sweep() == 0 and len(smtp.messages) == 1
     assert FollowupEmail.select().count() == 1
     with app.test_request_context():   # agents see it in the ticket sidebar
         html = render_template_string('{% include "webchat/sidebar.html" %}', ticket=ticket)
@@ -56,7 +56,7 @@ def test_later_replies_get_their_own_email_without_the_old_ones(chat, smtp, cloc
     reply(ticket, make_agent(), "Tracking number: 42")
     clock.advance(minutes=1)
     assert sweep() == 1
-    latest = body(smtp.received[-1][1])
+    latest = body(smtp.messages[-1][1])
     assert "Tracking number: 42" in latest and "Yes, in 5 days." not in latest
 
 
@@ -65,7 +65,7 @@ def test_not_sent_while_the_visitor_is_connected(chat, smtp, clock):
     v.heartbeat()                            # the page is open again
     clock.advance(minutes=5)
     v.heartbeat()
-    assert sweep() == 0 and smtp.received == []
+    assert sweep() == 0 and smtp.messages == []
     clock.advance(seconds=61)                # heartbeat lost
     assert sweep() == 1
 
@@ -74,7 +74,7 @@ def test_not_sent_when_the_visitor_saw_the_reply(chat, smtp, clock):
     v, ticket = chat
     assert "Yes, in 5 days." in [m["text"] for m in v.messages()]
     clock.advance(minutes=5)
-    assert sweep() == 0 and smtp.received == []
+    assert sweep() == 0 and smtp.messages == []
 
 
 def test_not_sent_without_an_agent_answer_after_the_last_message(chat, smtp, clock):
@@ -83,7 +83,7 @@ def test_not_sent_without_an_agent_answer_after_the_last_message(chat, smtp, clo
     v.say("Also, do you ship to Mexico?")
     Conversation.update(left_at=clock.now()).where(Conversation.public_id == v.cid).execute()
     clock.advance(minutes=10)
-    assert sweep() == 0 and smtp.received == []
+    assert sweep() == 0 and smtp.messages == []
 
 
 def test_not_sent_without_an_email(visitor, smtp, make_agent, clock):
@@ -92,7 +92,7 @@ def test_not_sent_without_an_email(visitor, smtp, make_agent, clock):
     reply(Ticket.get(Ticket.channel == "webchat"), make_agent(), "Hello!")
     Conversation.update(left_at=clock.now()).execute()
     clock.advance(minutes=10)
-    assert sweep() == 0 and smtp.received == []
+    assert sweep() == 0 and smtp.messages == []
 
 
 def test_without_an_email_sender_nothing_is_lost(visitor, webchat, make_agent, clock, smtp, app):
@@ -101,11 +101,11 @@ def test_without_an_email_sender_nothing_is_lost(visitor, webchat, make_agent, c
     reply(Ticket.get(Ticket.channel == "webchat"), make_agent(), "Hello!")
     Conversation.update(left_at=clock.now()).execute()
     clock.advance(minutes=10)
-    app.extensions["helpline.plugins"].unregister("test-smtp-sender")
+    app.extensions["helpline.plugins"].unregister("test-email-sender")
     assert sweep() == 0
-    from .conftest import SmtpSender
-    app.extensions["helpline.plugins"].register(SmtpSender(smtp.port), "test-smtp-sender")
-    assert sweep() == 1 and len(smtp.received) == 1
+    from app.testing.mail import EmailSender
+    app.extensions["helpline.plugins"].register(EmailSender(smtp.port), "test-email-sender")
+    assert sweep() == 1 and len(smtp.messages) == 1
 
 
 def test_sweep_cost_does_not_grow_per_conversation(visitor, smtp, make_agent, clock):
@@ -122,4 +122,4 @@ def test_sweep_cost_does_not_grow_per_conversation(visitor, smtp, make_agent, cl
     with assert_query_count(1):
         replies = _replies_for(candidates)
     assert len(candidates) == 6 and all(len(r) == 1 for r in replies.values())
-    assert sweep() == 6 and len(smtp.received) == 6
+    assert sweep() == 6 and len(smtp.messages) == 6
