@@ -325,7 +325,10 @@ class Plugins:
                 if not (v == SECRET_MASK and k in schema.fields and schema.fields[k].metadata.get("secret"))}
         row = self._state()[1].get(name)
         merged = {**(row.settings if row is not None and partial else {}), **data}
-        loaded = schema.load(merged)
+        try:
+            loaded = schema.load(merged)
+        except marshmallow.ValidationError as err:
+            raise marshmallow.ValidationError(field_messages(err.messages)) from None
         self._write(name, settings=schema.dump(loaded))
         return self.get_settings(name)
 
@@ -450,6 +453,18 @@ def _migrations_dir(obj):
         if os.path.isdir(candidate):
             return candidate
     return None
+
+
+def field_messages(messages):
+    """ValidationError messages as ``{field: [text, ...]}`` with plain strings.
+    Marshmallow keeps a translated (lazy) message as one bare object rather
+    than a list, which templates would iterate letter by letter and JSON
+    cannot encode; every consumer gets the normalized form from here."""
+    if isinstance(messages, dict):
+        return {key: field_messages(value) if isinstance(value, dict) else
+                [str(m) for m in (value if isinstance(value, (list, tuple)) else [value])]
+                for key, value in messages.items()}
+    return {"_schema": [str(m) for m in (messages if isinstance(messages, (list, tuple)) else [messages])]}
 
 
 def _truthy(value):

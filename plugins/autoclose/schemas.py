@@ -6,20 +6,10 @@ MIN_DAYS, MAX_DAYS = 1, 90
 MIN_GRACE, MAX_GRACE = 1, 120
 
 
-class WholeNumber(ma.fields.Integer):
-    """An integer field whose own error messages are translated when raised
-    (marshmallow keeps a lazy message as is, which JSON cannot encode)."""
-
-    def make_error(self, key, **kwargs):
-        error = super().make_error(key, **kwargs)
-        messages = error.messages if isinstance(error.messages, list) else [error.messages]
-        return ma.ValidationError([str(m) for m in messages])
-
-
 class AutoCloseSettings(ma.Schema):
     """What the merchant controls: on/off, the period and the typing grace."""
     enabled = ma.fields.Boolean(load_default=False, metadata={"label": _l("Close inactive tickets")})
-    inactivity_days = WholeNumber(
+    inactivity_days = ma.fields.Integer(
         load_default=2, strict=True,
         validate=ma.validate.Range(min=MIN_DAYS, max=MAX_DAYS,
                                    error=_l("The inactivity period is from 1 to 90 days.")),
@@ -27,7 +17,7 @@ class AutoCloseSettings(ma.Schema):
                         "null": _l("The inactivity period is from 1 to 90 days.")},
         metadata={"label": _l("Inactivity period (days)"),
                   "help": _l("Days without a customer reply after an agent or bot answered.")})
-    typing_grace_minutes = WholeNumber(
+    typing_grace_minutes = ma.fields.Integer(
         load_default=5, strict=True,
         validate=ma.validate.Range(min=MIN_GRACE, max=MAX_GRACE,
                                    error=_l("The typing grace is from 1 to 120 minutes.")),

@@ -8,16 +8,6 @@ DEFAULT_ROLES = ["manager", "support"]
 MAX_CAP = 1000
 
 
-class WholeNumber(ma.fields.Integer):
-    """An integer field whose own error messages are translated when raised
-    (marshmallow keeps a lazy message as is, which JSON cannot encode)."""
-
-    def make_error(self, key, **kwargs):
-        error = super().make_error(key, **kwargs)
-        messages = error.messages if isinstance(error.messages, list) else [error.messages]
-        return ma.ValidationError([str(m) for m in messages])
-
-
 class RoundRobinSettings(ma.Schema):
     """On/off, who takes part in the rotation, and an optional cap."""
     enabled = ma.fields.Boolean(load_default=False, metadata={"label": _l("Assign new tickets automatically")})
@@ -28,7 +18,7 @@ class RoundRobinSettings(ma.Schema):
         validate=ma.validate.Length(min=1, max=len(INBOX_ROLES), error=_l("Choose at least one role.")),
         metadata={"label": _l("Roles in the rotation"),
                   "help": _l("Online agents with these roles take turns.")})
-    max_open_per_agent = WholeNumber(
+    max_open_per_agent = ma.fields.Integer(
         load_default=None, allow_none=True, strict=True,
         validate=ma.validate.Range(min=1, max=MAX_CAP,
                                    error=_l("The cap is from 1 to 1000 open tickets, or empty for none.")),
