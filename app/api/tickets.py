@@ -132,10 +132,8 @@ def bulk(body):
     if body.get("ids"):
         ids = body["ids"]
     else:
-        filters = body.get("filters") or {}
-        merged = {**view_service.view_filters(agent, body.get("view") or "all"), **filters}
-        query = view_service.base_query(agent, merged).select(Ticket.id).order_by(Ticket.id)
-        ids = [row.id for row in query.limit(ticket_service.MAX_BULK + 1)]
+        ids = view_service.ticket_ids(agent, body.get("view") or "all", body.get("filters"),
+                                      limit=ticket_service.MAX_BULK + 1)
         if len(ids) > ticket_service.MAX_BULK:
             raise ApiError(422, _("At most %(n)d tickets at once; narrow the filters.", n=ticket_service.MAX_BULK),
                            code="too_many", field="filters")

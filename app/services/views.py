@@ -76,6 +76,13 @@ def view_filters(agent, view):
     return dict(saved.filters)
 
 
+def merged_filters(agent, view, filters):
+    """A view's own filters with the caller's on top; empty values (an
+    untouched form field, ``status: []``) do not override the view's."""
+    extra = {k: v for k, v in (filters or {}).items() if v not in (None, "", [])}
+    return {**view_filters(agent, view), **extra}
+
+
 def base_query(agent, filters):
     query = (Ticket.select(Ticket, Profile, Agent)
              .join(Profile, on=(Ticket.profile == Profile.id))
@@ -105,7 +112,7 @@ def list_tickets(agent, view="mine", filters=None, sort="updated", order="desc",
     if sort not in SORTS or order not in ("asc", "desc"):
         raise ServiceError(_("Sort by updated or created, ascending or descending."), field="sort")
     limit = max(1, min(int(limit or 25), MAX_LIMIT))
-    merged = {**view_filters(agent, view), **{k: v for k, v in (filters or {}).items() if v not in (None, "", [])}}
+    merged = merged_filters(agent, view, filters)
     key = SORTS[sort]
     query = base_query(agent, merged)
     if cursor:
@@ -131,8 +138,15 @@ def annotate(agent, tickets):
         t.unread = t.id in unread
 
 
+def ticket_ids(agent, view="all", filters=None, limit=1000):
+    """Ids of the tickets a view and filters select, oldest first, at most
+    ``limit`` (bulk actions by view)."""
+    query = base_query(agent, merged_filters(agent, view, filters)).select(Ticket.id).order_by(Ticket.id)
+    return [row.id for row in query.limit(limit)]
+
+
 def count(agent, view="mine", filters=None):
-    merged = {**view_filters(agent, view), **(filters or {})}
+    merged = merged_filters(agent, view, filters)
     query = Ticket.select(fn.COUNT(Ticket.id)).join(Profile, on=(Ticket.profile == Profile.id))
     return _apply_filters(query, agent, merged).scalar() or 0
 

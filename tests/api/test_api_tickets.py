@@ -171,3 +171,16 @@ def test_bulk_by_ids_and_by_view(client, as_role, fake_channel, clock):
     assert {Ticket.get_by_id(a.id).status, Ticket.get_by_id(b.id).status} == {"closed"}
     response = client.post("/api/v1/tickets/bulk", json={"action": "tag", "ids": [c.id]}, headers=headers)
     assert response.status_code == 422 and "tags" in response.get_json()["error"]["fields"]
+
+
+def test_bulk_by_view_selects_what_the_list_shows(client, as_role, fake_channel, clock):
+    agent, headers = as_role("support")
+    a, b = make_tickets(fake_channel, clock, 2)
+    ticket_service.assign(a, agent)
+    ticket_service.assign(b, agent)
+    ticket_service.close(b)
+    listed = client.get("/api/v1/tickets?view=mine", headers=headers).get_json()["items"]
+    assert [t["id"] for t in listed] == [a.id]
+    body = client.post("/api/v1/tickets/bulk", json={"action": "tag", "tags": ["x"], "view": "mine",
+                                                     "filters": {"status": []}}, headers=headers).get_json()
+    assert [r["id"] for r in body["results"]] == [a.id], "an empty filter does not widen the view"
