@@ -1,4 +1,5 @@
 """Helpline: a self-hosted, plugin-based helpdesk for online merchants."""
+
 import logging
 import os
 import secrets
@@ -34,8 +35,7 @@ def create_app(config=None):
     app.extensions["helpline.plugins"] = plugins
     plugins.load()
     tasks.init_app(app)
-    app.extensions["helpline.bus"] = events.make_bus(app.config.get("EVENTS_URL"),
-                                                       app.config.get("EVENTS_CHANNEL"))
+    app.extensions["helpline.bus"] = events.make_bus(app.config.get("EVENTS_URL"), app.config.get("EVENTS_CHANNEL"))
 
     for name, info in plugins.infos.items():
         if not info.loaded:
@@ -57,12 +57,14 @@ def create_app(config=None):
                 abort(404)
 
     from . import api, web
+
     api.init_app(app)
     web.init_app(app)
 
     hops = int(app.config.get("PROXY_HOPS") or 0)
     if hops:
         from werkzeug.middleware.proxy_fix import ProxyFix
+
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     if app.config.get("AUTO_MIGRATE"):

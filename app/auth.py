@@ -1,5 +1,6 @@
 """Who is asking: a session cookie (the UI) or ``Authorization: Bearer``
 (the API). Tokens are stored as SHA-256 digests; passwords with argon2."""
+
 from __future__ import annotations
 
 import functools
@@ -24,8 +25,9 @@ def token_digest(token):
 def create_token(agent, name):
     """Returns ``(ApiToken row, plaintext)``; the plaintext is never stored."""
     plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    row = ApiToken.create(agent=agent, name=(name or "token")[:120], token_hash=token_digest(plaintext),
-                          prefix=plaintext[:10])
+    row = ApiToken.create(
+        agent=agent, name=(name or "token")[:120], token_hash=token_digest(plaintext), prefix=plaintext[:10]
+    )
     return row, plaintext
 
 
@@ -35,8 +37,12 @@ def _agent_from_token(header):
     token = header[7:].strip()
     if not token:
         return None
-    row = (ApiToken.select(ApiToken, Agent).join(Agent)
-           .where((ApiToken.token_hash == token_digest(token)) & ApiToken.revoked_at.is_null()).first())
+    row = (
+        ApiToken.select(ApiToken, Agent)
+        .join(Agent)
+        .where((ApiToken.token_hash == token_digest(token)) & ApiToken.revoked_at.is_null())
+        .first()
+    )
     if row is None:
         return None
     at = now()
@@ -54,7 +60,7 @@ def current_agent() -> Agent | None:
     if header:
         agent = _agent_from_token(header)
     elif session.get("agent_id"):
-        agent = Agent.get_or_none((Agent.id == session["agent_id"]) & (Agent.is_active == True))  # noqa: E712
+        agent = Agent.get_or_none((Agent.id == session["agent_id"]) & (Agent.is_active == True))
         if agent is not None and session.get("pw") != agent.password_hash[-16:]:
             agent = None  # password changed since login: sessions end
     if agent is not None and not agent.is_active:
@@ -79,6 +85,7 @@ def logout():
 def require(permission="inbox", json=True):
     """View decorator: 401 without a login, 403 when the role lacks
     ``permission``."""
+
     def decorator(view):
         @functools.wraps(view)
         def wrapped(*args, **kwargs):
@@ -92,5 +99,7 @@ def require(permission="inbox", json=True):
                     return jsonify(error={"code": "forbidden", "message": _("Your role does not allow this.")}), 403
                 abort(403)
             return view(*args, **kwargs)
+
         return wrapped
+
     return decorator

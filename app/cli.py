@@ -1,5 +1,6 @@
 """The ``helpline`` command: a Flask CLI group, so plugins add commands
 through ``helpline_register_commands``."""
+
 import contextlib
 import json
 import os
@@ -13,17 +14,18 @@ from flask.cli import FlaskGroup, with_appcontext
 
 def _create_app():
     from . import create_app
+
     return create_app()
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False,
-             add_version_option=False)
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False, add_version_option=False)
 def main():
     """Helpline: a self-hosted, plugin-based helpdesk."""
 
 
 def _plugins():
     from .plugins import get_plugins
+
     return get_plugins()
 
 
@@ -32,6 +34,7 @@ def _db():
     """A connection for the command, with a clear message when the database
     has not been migrated yet."""
     from .db import connection, db
+
     with connection():
         if not db.table_exists("plugin_state"):
             raise click.ClickException("The database has no tables yet: run `helpline migrate` first.")
@@ -45,6 +48,7 @@ def migrate(status):
     """Apply pending migrations of the core and every loaded plugin."""
     plugins = _plugins()
     from .db import connection
+
     with connection():
         if status:
             pending = False
@@ -72,8 +76,11 @@ def plugins_list():
     plugins = _plugins()
     with _db():
         for name, info in sorted(plugins.infos.items()):
-            state = "core" if name == "core" else (
-                ("enabled" if plugins.is_enabled(name) else "disabled") if info.loaded else info.status)
+            state = (
+                "core"
+                if name == "core"
+                else (("enabled" if plugins.is_enabled(name) else "disabled") if info.loaded else info.status)
+            )
             line = f"{name:<14} {state:<9} {info.version or '':<8} {info.description}"
             if info.error:
                 line += f"  ({info.error})"
@@ -82,6 +89,7 @@ def plugins_list():
 
 def _toggle(name, enabled):
     from .plugins import PluginError
+
     with _db():
         try:
             _plugins().set_enabled(name, enabled)
@@ -106,13 +114,20 @@ def plugins_disable(name):
 
 @plugins_group.command("settings")
 @click.argument("name")
-@click.option("--set", "pairs", multiple=True, metavar="KEY=VALUE",
-              help="Change a setting (VALUE is read as JSON when it parses, else as text).")
+@click.option(
+    "--set",
+    "pairs",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Change a setting (VALUE is read as JSON when it parses, else as text).",
+)
 @with_appcontext
 def plugins_settings(name, pairs):
     """Show a plugin's settings, or change them with --set."""
     import marshmallow
+
     from .plugins import PluginError
+
     plugins = _plugins()
     with _db():
         try:
@@ -147,6 +162,7 @@ def create_agent_cmd(email, name, role, password):
     """Create an agent who can log in."""
     from .services import ServiceError
     from .services.agents import create_agent
+
     with _db():
         try:
             agent = create_agent(email, name, role, password)
@@ -161,6 +177,7 @@ def create_agent_cmd(email, name, role, password):
 def demo(tickets):
     """Add demo agents, customers and tickets (only into an empty database)."""
     from .demo import seed
+
     with _db():
         click.echo(seed(tickets=tickets))
 
@@ -199,6 +216,7 @@ def run_cmd(host, port, demo, workers):
 
     def stop_serving(signum, frame):
         raise KeyboardInterrupt
+
     # Ctrl+C and SIGTERM (service managers) both stop workers cleanly, even when
     # the parent started us with SIGINT ignored.
     signal.signal(signal.SIGINT, stop_serving)

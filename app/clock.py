@@ -1,5 +1,6 @@
 """Time as a dependency. Services ask the app's clock for "now" so tests can
 move time forward instead of sleeping."""
+
 import datetime as dt
 import threading
 
@@ -8,7 +9,7 @@ from flask import current_app, has_app_context
 
 def utcnow():
     """The real current time, naive UTC (how every timestamp is stored)."""
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 class SystemClock:

@@ -15,9 +15,9 @@ EVENTS_CHANNEL = "helpline:events"
 SECRET_KEY = None  # generated into the instance folder on first run
 
 # Plugins (DESIGN.md §2).
-DISABLED_PLUGINS = ""      # comma separated names never loaded
-SAFE_MODE = False          # load first-party plugins only
-STRICT_PLUGINS = False     # a broken plugin or misspelt hook fails startup
+DISABLED_PLUGINS = ""  # comma separated names never loaded
+SAFE_MODE = False  # load first-party plugins only
+STRICT_PLUGINS = False  # a broken plugin or misspelt hook fails startup
 FIRST_PARTY_PLUGINS = ("email", "sms", "webchat", "macros", "autoclose", "roundrobin")
 
 # Embedded quickstart conveniences.
@@ -28,7 +28,7 @@ DEMO_DATA = False
 MAX_CONTENT_LENGTH = 25 * 1024 * 1024
 MAX_MESSAGE_TEXT = 64 * 1024
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
-ATTACHMENTS_DIR = None     # default: <instance>/attachments
+ATTACHMENTS_DIR = None  # default: <instance>/attachments
 
 # Outbox retries: attempt n waits OUTBOX_BACKOFF_SECONDS * 2**(n-1).
 OUTBOX_MAX_ATTEMPTS = 6

@@ -2,6 +2,7 @@
 scripts). Requests with an ``Authorization`` header (API tokens) and views or
 blueprints marked with :func:`exempt` (webhooks, the chat widget) skip it.
 Forms send ``csrf_token``; scripts send the ``X-CSRFToken`` header."""
+
 from flask import current_app, request
 from flask_wtf.csrf import CSRFProtect, generate_csrf
 

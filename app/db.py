@@ -1,5 +1,6 @@
 """The database: one peewee ``DatabaseProxy`` bound at app creation to SQLite
 (WAL) or PostgreSQL, chosen by URL, plus the base model every table uses."""
+
 import contextlib
 import os
 from urllib.parse import urlparse
@@ -34,8 +35,7 @@ def database_from_url(url):
     scheme = urlparse(url).scheme
     if scheme.startswith("sqlite"):
         path = url.split(":///", 1)[1] if ":///" in url else ":memory:"
-        return peewee.SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, timeout=15,
-                                     check_same_thread=False)
+        return peewee.SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, timeout=15, check_same_thread=False)
     if scheme in ("postgres", "postgresql"):
         kwargs = parse_url(url)
         return peewee.PostgresqlDatabase(prefer_psycopg3=True, **kwargs)

@@ -1,6 +1,7 @@
 """The core's own plugin: default (``trylast``) answers to decision hooks,
 the general settings, and the core's tasks and blueprints. Registered first,
 under the name ``core``; it cannot be disabled."""
+
 import marshmallow as ma
 from flask_babel import lazy_gettext as _l
 
@@ -9,20 +10,27 @@ from .hookspecs import hookimpl
 
 class GeneralSettings(ma.Schema):
     """Settings of the whole deployment (one merchant)."""
-    organization_name = ma.fields.String(load_default="My Shop", validate=ma.validate.Length(min=1, max=100),
-                                         metadata={"label": _l("Organization name")})
-    sms_prefix = ma.fields.String(load_default="MyShop", validate=ma.validate.Length(min=1, max=20),
-                                  metadata={"label": _l("SMS prefix"),
-                                            "help": _l("Starts automatic SMS, so customers know who writes.")})
-    support_email = ma.fields.String(load_default="support@example.com",
-                                     validate=[ma.validate.Email(), ma.validate.Length(max=254)],
-                                     metadata={"label": _l("Support email address")})
+
+    organization_name = ma.fields.String(
+        load_default="My Shop", validate=ma.validate.Length(min=1, max=100), metadata={"label": _l("Organization name")}
+    )
+    sms_prefix = ma.fields.String(
+        load_default="MyShop",
+        validate=ma.validate.Length(min=1, max=20),
+        metadata={"label": _l("SMS prefix"), "help": _l("Starts automatic SMS, so customers know who writes.")},
+    )
+    support_email = ma.fields.String(
+        load_default="support@example.com",
+        validate=[ma.validate.Email(), ma.validate.Length(max=254)],
+        metadata={"label": _l("Support email address")},
+    )
     unread_badge = ma.fields.Boolean(load_default=True, metadata={"label": _l("Show the unread badge")})
     timezone = ma.fields.String(load_default="UTC", metadata={"label": _l("Default time zone")})
 
     @ma.validates("timezone")
     def _valid_tz(self, value, **kwargs):
         import zoneinfo
+
         try:
             zoneinfo.ZoneInfo(value)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
@@ -53,4 +61,5 @@ def helpline_register_tasks():
 def helpline_register_blueprints():
     from .web.files import bp as files
     from .web.stream import bp as stream
+
     return [stream, files]

@@ -1,5 +1,6 @@
 """Demo data for the quickstart: agents, customers with orders and events,
 and tickets through whichever channel plugins are enabled."""
+
 import datetime as dt
 import decimal
 import random
@@ -41,21 +42,31 @@ def seed(tickets=40, rng=None):
         return "Demo data: the database already has agents; nothing added."
     from .services.agents import create_agent
     from .services.ingest import ingest
+
     rng = rng or random.Random(7)
     for email, name, role in AGENTS:
         create_agent(email, name, role, DEMO_PASSWORD)
     profiles = []
     at = now()
     for name, email, phone in CUSTOMERS:
-        profile = Profile.create(name=name, email=email, phone=phone,
-                                 sms_consent=rng.choice(["marketing", "transactional", None]))
+        profile = Profile.create(
+            name=name, email=email, phone=phone, sms_consent=rng.choice(["marketing", "transactional", None])
+        )
         for n in range(rng.randint(1, 5)):
-            Order.create(profile=profile, external_id=f"#{1000 + profile.id * 10 + n}",
-                         total=decimal.Decimal(rng.randint(1500, 25000)) / 100, status="fulfilled",
-                         placed_at=at - dt.timedelta(days=rng.randint(3, 300)))
+            Order.create(
+                profile=profile,
+                external_id=f"#{1000 + profile.id * 10 + n}",
+                total=decimal.Decimal(rng.randint(1500, 25000)) / 100,
+                status="fulfilled",
+                placed_at=at - dt.timedelta(days=rng.randint(3, 300)),
+            )
         for metric in ("Viewed Product", "Added to Cart", "Placed Order"):
-            ProfileEvent.create(profile=profile, metric=metric, properties={"source": "demo"},
-                                occurred_at=at - dt.timedelta(hours=rng.randint(1, 500)))
+            ProfileEvent.create(
+                profile=profile,
+                metric=metric,
+                properties={"source": "demo"},
+                occurred_at=at - dt.timedelta(hours=rng.randint(1, 500)),
+            )
         profiles.append(profile)
     plugins = get_plugins()
     channels = [slug for slug in ("email", "sms", "webchat") if plugins.channel(slug) is not None]
@@ -64,15 +75,30 @@ def seed(tickets=40, rng=None):
         profile = profiles[i % len(profiles)]
         slug = channels[i % len(channels)]
         subject, text = QUESTIONS[i % len(QUESTIONS)]
-        sender = Sender(name=profile.name, email=profile.email if slug != "sms" else None,
-                        phone=profile.phone if slug == "sms" else None)
+        sender = Sender(
+            name=profile.name,
+            email=profile.email if slug != "sms" else None,
+            phone=profile.phone if slug == "sms" else None,
+        )
         key = {"email": f"<demo-{i}@example.net>", "sms": profile.phone, "webchat": f"demo-chat-{i}"}[slug]
-        results.append(ingest(Inbound(channel=slug, external_id=f"demo-{slug}-{i}", sender=sender, text=text,
-                                      subject=subject if slug == "email" else "", thread_key=key)))
+        results.append(
+            ingest(
+                Inbound(
+                    channel=slug,
+                    external_id=f"demo-{slug}-{i}",
+                    sender=sender,
+                    text=text,
+                    subject=subject if slug == "email" else "",
+                    thread_key=key,
+                )
+            )
+        )
         made += 1
     _lived_in(results, rng)
-    return (f"Demo data: {len(AGENTS)} agents (password {DEMO_PASSWORD!r}, e.g. owner@example.com), "
-            f"{len(profiles)} customers, {made} tickets.")
+    return (
+        f"Demo data: {len(AGENTS)} agents (password {DEMO_PASSWORD!r}, e.g. owner@example.com), "
+        f"{len(profiles)} customers, {made} tickets."
+    )
 
 
 def _lived_in(results, rng):
@@ -81,6 +107,7 @@ def _lived_in(results, rng):
     from .models import Message, Ticket
     from .services.messages import add_note
     from .services.tickets import assign, change_tags, close
+
     agents = list(Agent.select().order_by(Agent.id))
     tickets = list({r.ticket.id: r.ticket for r in results}.values())
     at = now()
@@ -97,5 +124,6 @@ def _lived_in(results, rng):
     for age, ticket in enumerate(reversed(tickets)):
         when = at - dt.timedelta(minutes=53 * (age + 1))
         Ticket.update(created_at=when, updated_at=when, last_customer_message_at=when).where(
-            Ticket.id == ticket.id).execute()
+            Ticket.id == ticket.id
+        ).execute()
         Message.update(created_at=when).where(Message.ticket == ticket.id).execute()

@@ -4,6 +4,7 @@ feeds Server-Sent Events to browsers.
 The bus is in-process for the embedded default and Redis pub/sub at scale,
 so every web worker sees every event.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -87,6 +88,7 @@ class RedisBus(LocalBus):
     def __init__(self, url, channel=REDIS_CHANNEL):
         super().__init__()
         import redis
+
         self._channel = channel
         self._redis = redis.Redis.from_url(url)
         self._listener = None
@@ -155,6 +157,7 @@ def fire(hook_name, **kwargs):
     plugin's exception is logged and the others still run. Under strict mode
     (tests, CI) the first failure is re-raised after all have run."""
     from .plugins import get_plugins
+
     plugins = get_plugins()
     caller = getattr(plugins.relay, hook_name)
     first_error = None
@@ -171,11 +174,14 @@ def fire(hook_name, **kwargs):
 def after_commit(fn):
     """Run ``fn`` once the current transaction commits (now, if none)."""
     from .db import db
+
     app = current_app._get_current_object()
 
     def run():
         from .plugins import start_unit_of_work
+
         with app.app_context():
             start_unit_of_work()
             fn()
+
     db.after_commit(run)

@@ -10,6 +10,7 @@ Three families:
 * decision hooks (``firstresult``): the first non-None answer wins; the core
   registers its default as a ``trylast`` implementation.
 """
+
 import pluggy
 
 hookspec = pluggy.HookspecMarker("helpline")
@@ -17,6 +18,7 @@ hookimpl = pluggy.HookimplMarker("helpline")
 
 
 # --- register hooks -------------------------------------------------------
+
 
 @hookspec
 def helpline_register_channels():
@@ -77,6 +79,7 @@ def helpline_register_ui_fragments():
 
 
 # --- event hooks (after commit) ------------------------------------------
+
 
 @hookspec
 def helpline_on_ticket_created(ticket):
@@ -148,6 +151,7 @@ def helpline_on_agent_presence_changed(agent, old_presence, new_presence):
 
 
 # --- decision hooks --------------------------------------------------------
+
 
 @hookspec(firstresult=True)
 def helpline_can_reply(ticket, channel):

@@ -1,4 +1,5 @@
 """Translations (flask-babel): English first, Spanish to follow."""
+
 from flask import has_request_context, request
 from flask_babel import Babel
 

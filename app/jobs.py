@@ -1,4 +1,5 @@
 """The core's own background tasks."""
+
 from .tasks import crontab, periodic_task, task
 
 
@@ -6,6 +7,7 @@ from .tasks import crontab, periodic_task, task
 def deliver(outbox_id):
     """Send one queued reply through its channel."""
     from .services.outbox import attempt
+
     return attempt(outbox_id)
 
 
@@ -13,6 +15,7 @@ def deliver(outbox_id):
 def retry_outbox():
     """Retry replies whose backoff has passed."""
     from .services.outbox import retry_due
+
     return retry_due()
 
 
@@ -20,6 +23,7 @@ def retry_outbox():
 def wake_snoozed():
     """Reopen snoozed tickets whose time has come."""
     from .services.tickets import wake_snoozed as wake
+
     return wake()
 
 
@@ -27,4 +31,5 @@ def wake_snoozed():
 def expire_presence():
     """Mark agents whose heartbeat lapsed as offline."""
     from .services.agents import expire_presence as expire
+
     return expire()

@@ -31,4 +31,5 @@ def can(agent, permission):
 def require(agent, permission):
     if not can(agent, permission):
         from flask_babel import gettext as _
+
         raise Forbidden(_("Your role does not allow this."))

@@ -6,6 +6,7 @@ Enabled/disabled state lives in the ``plugin_state`` table; every change takes
 the next value of a global version counter, so each process notices a toggle
 with a single ``MAX(version)`` query and rebuilds its relay (no restart).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -38,7 +39,7 @@ class PluginError(Exception):
 @dataclasses.dataclass
 class PluginInfo:
     name: str
-    status: str = "loaded"          # loaded | failed | blocked | skipped
+    status: str = "loaded"  # loaded | failed | blocked | skipped
     error: str | None = None
     version: str | None = None
     module: str | None = None
@@ -80,7 +81,7 @@ class Plugins:
         self.channels = Registry("channel")
         self.rules = Registry("rule")
         self.panels = Registry("panel")
-        self.task_modules: dict = {}   # module name -> plugin name
+        self.task_modules: dict = {}  # module name -> plugin name
         self.blueprint_owners: dict = {}  # blueprint name -> plugin name
         self._relay_cache: dict = {}
         self._settings_cache: dict = {}
@@ -96,6 +97,7 @@ class Plugins:
         first_party = set(cfg.get("FIRST_PARTY_PLUGINS") or ())
 
         from . import defaults
+
         self._register(defaults, CORE, first_party=True)
 
         for ep in sorted(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
@@ -104,13 +106,15 @@ class Plugins:
             version = ep.dist.version if ep.dist else None
             if ep.name in disabled:
                 self.pm.set_blocked(ep.name)
-                self.infos[ep.name] = PluginInfo(ep.name, status="blocked", version=version,
-                                                 error="listed in HELPLINE_DISABLED_PLUGINS")
+                self.infos[ep.name] = PluginInfo(
+                    ep.name, status="blocked", version=version, error="listed in HELPLINE_DISABLED_PLUGINS"
+                )
                 continue
             is_first = ep.name in first_party and ep.value.startswith("plugins.")
             if safe_mode and not is_first:
-                self.infos[ep.name] = PluginInfo(ep.name, status="skipped", version=version,
-                                                 error="safe mode loads no third-party plugin")
+                self.infos[ep.name] = PluginInfo(
+                    ep.name, status="skipped", version=version, error="safe mode loads no third-party plugin"
+                )
                 continue
             try:
                 obj = ep.load()
@@ -133,8 +137,11 @@ class Plugins:
         if info:
             for bp in info.blueprints:
                 self.blueprint_owners.pop(bp.name, None)
-            for registry, classes in ((self.channels, info.channels), (self.rules, info.rules),
-                                      (self.panels, info.panels)):
+            for registry, classes in (
+                (self.channels, info.channels),
+                (self.rules, info.rules),
+                (self.panels, info.panels),
+            ):
                 for cls in classes:
                     registry.pop(cls.slug, None)
         self._relay_cache.clear()
@@ -143,19 +150,22 @@ class Plugins:
         if self.strict:
             raise exc
         log.exception("plugin %s failed to load", name)
-        self.infos[name] = PluginInfo(name, status="failed", version=version,
-                                      error=f"{type(exc).__name__}: {exc}")
+        self.infos[name] = PluginInfo(name, status="failed", version=version, error=f"{type(exc).__name__}: {exc}")
         if self.pm.get_plugin(name) is not None:
             self.pm.unregister(name=name)
 
     def _register(self, obj, name, version=None, first_party=False):
         try:
             self.pm.register(obj, name=name)
-            info = PluginInfo(name, version=version, first_party=first_party,
-                              module=getattr(obj, "__name__", type(obj).__module__),
-                              description=(inspect.getdoc(obj) or "").split("\n")[0],
-                              default_enabled=getattr(obj, "default_enabled", True),
-                              migrations_dir=_migrations_dir(obj))
+            info = PluginInfo(
+                name,
+                version=version,
+                first_party=first_party,
+                module=getattr(obj, "__name__", type(obj).__module__),
+                description=(inspect.getdoc(obj) or "").split("\n")[0],
+                default_enabled=getattr(obj, "default_enabled", True),
+                migrations_dir=_migrations_dir(obj),
+            )
             for spec in self._call_one(name, "helpline_register_hookspecs"):
                 self.pm.add_hookspecs(spec)
             info.settings_schema = next(iter(self._call_one(name, "helpline_register_settings")), EmptySettings)
@@ -171,8 +181,11 @@ class Plugins:
             for module in self._call_one(name, "helpline_register_tasks"):
                 module = importlib.import_module(module) if isinstance(module, str) else module
                 self.task_modules[module.__name__] = name
-            for registry, classes in ((self.channels, info.channels), (self.rules, info.rules),
-                                      (self.panels, info.panels)):
+            for registry, classes in (
+                (self.channels, info.channels),
+                (self.rules, info.rules),
+                (self.panels, info.panels),
+            ):
                 for cls in classes:
                     registry.add(cls, name)
         except Exception as exc:
@@ -200,7 +213,8 @@ class Plugins:
                 if impl.optionalhook:
                     continue
                 exc = pluggy.PluginValidationError(
-                    impl.plugin, f"unknown hook {hook_name!r} in plugin {impl.plugin_name!r}")
+                    impl.plugin, f"unknown hook {hook_name!r} in plugin {impl.plugin_name!r}"
+                )
                 self._failed(impl.plugin_name, exc)
         self._relay_cache.clear()
 
@@ -211,6 +225,7 @@ class Plugins:
         request (or per app context outside requests: a task run, a CLI
         command); the rows are re-read only when the version moved."""
         from .models import PluginState
+
         scope = _scope_cache()
         if scope is not None and "plugin_state" in scope:
             return scope["plugin_state"]
@@ -255,6 +270,7 @@ class Plugins:
     def _write(self, name, **changes):
         from .db import write_transaction
         from .models import PluginState
+
         for _ in range(5):
             try:
                 with write_transaction():
@@ -274,6 +290,7 @@ class Plugins:
             raise PluginError("Could not save plugin state, try again.")
         self.invalidate()
         from .events import publish
+
         publish("plugins.changed", {"plugin": name})
 
     # --- settings ------------------------------------------------------
@@ -321,8 +338,11 @@ class Plugins:
         sent back as the mask (a form or client echoing ``public_settings``)
         keeps the stored value."""
         schema = self.settings_schema(name)()
-        data = {k: v for k, v in data.items()
-                if not (v == SECRET_MASK and k in schema.fields and schema.fields[k].metadata.get("secret"))}
+        data = {
+            k: v
+            for k, v in data.items()
+            if not (v == SECRET_MASK and k in schema.fields and schema.fields[k].metadata.get("secret"))
+        }
         row = self._state()[1].get(name)
         merged = {**(row.settings if row is not None and partial else {}), **data}
         try:
@@ -343,6 +363,7 @@ class Plugins:
     def migration_sources(self):
         """``[(name, directory)]``: the core first, then each loaded plugin."""
         import migrations as core_migrations
+
         sources = [(CORE, os.path.dirname(core_migrations.__file__))]
         for name, info in sorted(self.infos.items()):
             if name != CORE and info.loaded and info.migrations_dir:
@@ -351,7 +372,9 @@ class Plugins:
 
     def runner(self, name, directory):
         from playhouse.migrations import Runner
+
         from .db import db
+
         return Runner(db.obj, directory=directory, table_name=f"migrations_{name}")
 
     def pending_migrations(self, name=None):
@@ -372,6 +395,7 @@ class Plugins:
 
     def all_models(self):
         from .models import CORE_MODELS
+
         models = list(CORE_MODELS)
         for name, info in self.infos.items():
             if name != CORE and info.loaded:
@@ -407,8 +431,13 @@ class Plugins:
 
     def ui_fragments(self, slot):
         """Template names enabled plugins contribute to a UI slot."""
-        return [template for name, info in self.infos.items() if info.loaded and self.is_enabled(name)
-                for fragment_slot, template in info.ui_fragments if fragment_slot == slot]
+        return [
+            template
+            for name, info in self.infos.items()
+            if info.loaded and self.is_enabled(name)
+            for fragment_slot, template in info.ui_fragments
+            if fragment_slot == slot
+        ]
 
     def start_services(self):
         """Start the enabled plugins' background services (``helpline run``);
@@ -461,9 +490,12 @@ def field_messages(messages):
     than a list, which templates would iterate letter by letter and JSON
     cannot encode; every consumer gets the normalized form from here."""
     if isinstance(messages, dict):
-        return {key: field_messages(value) if isinstance(value, dict) else
-                [str(m) for m in (value if isinstance(value, (list, tuple)) else [value])]
-                for key, value in messages.items()}
+        return {
+            key: field_messages(value)
+            if isinstance(value, dict)
+            else [str(m) for m in (value if isinstance(value, (list, tuple)) else [value])]
+            for key, value in messages.items()
+        }
     return {"_schema": [str(m) for m in (messages if isinstance(messages, (list, tuple)) else [messages])]}
 
 

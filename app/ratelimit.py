@@ -8,6 +8,7 @@ limited: a provider's burst must never be refused, since Twilio does not
 retry a refused inbound message; a request with a bad signature costs one
 HMAC and is answered 403.
 """
+
 from flask import current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address

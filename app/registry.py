@@ -6,6 +6,7 @@ A channel turns provider traffic into :class:`Inbound` records handed to
 to :meth:`Channel.send` by the outbox. Everything else (tickets, routing,
 clocks, events) is the core's job.
 """
+
 from __future__ import annotations
 
 import abc
@@ -24,6 +25,7 @@ class EmptySettings(marshmallow.Schema):
 class Refusal:
     """Why a reply cannot be sent. ``code`` is stable for programs,
     ``message`` is for people (already translated)."""
+
     code: str
     message: str
 
@@ -35,6 +37,7 @@ class Refusal:
 class Sender:
     """Who wrote in, as the channel knows them. Phone numbers may be in any
     format the provider uses; the core normalizes them to E.164."""
+
     name: str = ""
     email: str | None = None
     phone: str | None = None
@@ -46,7 +49,7 @@ class Attachment:
     filename: str
     content_type: str = "application/octet-stream"
     size: int = 0
-    url: str | None = None       # where the provider keeps it (MMS media)
+    url: str | None = None  # where the provider keeps it (MMS media)
     storage_key: str | None = None  # where Helpline keeps it
 
     def as_dict(self):
@@ -66,6 +69,7 @@ class Inbound:
     :param ticket_hint: a ticket id the channel has verified (a signed reply
         token); used first when it names a ticket of this channel.
     """
+
     channel: str
     external_id: str
     sender: Sender
@@ -83,6 +87,7 @@ class Inbound:
 @dataclasses.dataclass
 class Outbound:
     """A public reply to deliver. Built by the outbox from a queued message."""
+
     message_id: int
     ticket_id: int
     channel: str
@@ -150,6 +155,7 @@ class Channel(abc.ABC):
 class Rule:
     """Base class for automation rules. A rule reacts to event hooks and/or
     declares periodic work through ``app.tasks.periodic_task``."""
+
     slug: ClassVar[str] = ""
     label: ClassVar[str] = ""
     description: ClassVar[str] = ""
@@ -158,6 +164,7 @@ class Rule:
 
 class Panel(abc.ABC):
     """Base class for customer panels shown beside a ticket."""
+
     slug: ClassVar[str] = ""
     title: ClassVar[str] = ""
     plugin: ClassVar[str] = ""
@@ -183,7 +190,6 @@ class Registry(dict):
         if not getattr(cls, "slug", ""):
             raise ValueError(f"{self.kind} {cls!r} from plugin {plugin!r} has no slug")
         if cls.slug in self and self[cls.slug] is not cls:
-            raise ValueError(f"{self.kind} slug {cls.slug!r} registered twice "
-                             f"({self[cls.slug].plugin} and {plugin})")
+            raise ValueError(f"{self.kind} slug {cls.slug!r} registered twice ({self[cls.slug].plugin} and {plugin})")
         cls.plugin = plugin
         self[cls.slug] = cls

@@ -8,6 +8,7 @@ recorded task under a stable name ``<plugin>.<function>``. Each run happens
 inside an app context with its own database connection and is skipped while
 its plugin is disabled.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -28,7 +29,7 @@ _SPECS: dict = {}
 @dataclasses.dataclass(eq=False)
 class TaskSpec:
     func: object
-    periodic: object = None     # a huey validate_datetime callable, e.g. crontab(...)
+    periodic: object = None  # a huey validate_datetime callable, e.g. crontab(...)
     options: dict = dataclasses.field(default_factory=dict)
 
 
@@ -62,6 +63,7 @@ def _declare(periodic, options):
         spec = TaskSpec(func, periodic, options)
         _SPECS[(func.__module__, func.__qualname__)] = spec
         return TaskHandle(spec)
+
     return decorator
 
 
@@ -84,8 +86,11 @@ def make_huey(app):
         return huey
     if url and str(url).startswith("redis"):
         return RedisHuey("helpline", url=url, results=False)
-    path = url[len("sqlite:///"):] if url and url.startswith("sqlite:///") else os.path.join(
-        app.instance_path, "huey.sqlite3")
+    path = (
+        url[len("sqlite:///") :]
+        if url and url.startswith("sqlite:///")
+        else os.path.join(app.instance_path, "huey.sqlite3")
+    )
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     return SqliteHuey("helpline", filename=path, results=False)
 
@@ -119,19 +124,20 @@ def _wrap(app, plugin, name, func, connection):
     @functools.wraps(func)
     def run(*args, **kwargs):
         from .plugins import get_plugins, start_unit_of_work
+
         with app.app_context(), connection():
             start_unit_of_work()
             if not get_plugins(app).is_enabled(plugin):
                 log.info("task %s skipped: plugin %s is disabled", name, plugin)
                 return None
             return func(*args, **kwargs)
+
     return run
 
 
 def start_consumer(huey, workers=2):
     """Start a huey consumer in background threads of this process (the
     embedded quickstart); returns it so the caller can ``stop()`` it."""
-    consumer = huey.create_consumer(workers=workers, worker_type="thread", periodic=True,
-                                    check_worker_health=False)
+    consumer = huey.create_consumer(workers=workers, worker_type="thread", periodic=True, check_worker_health=False)
     consumer.start()
     return consumer

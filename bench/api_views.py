@@ -12,6 +12,7 @@ times per view. Prints latency percentiles and throughput per view.
 SQLite in a temporary folder by default; ``--database-url postgresql://...``
 runs on an (empty, disposable) PostgreSQL database instead.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,45 +44,71 @@ def build(app, tickets, seed=7):
     rng = random.Random(seed)
     base = dt.datetime(2026, 1, 1)
     with db.atomic():
-        Agent.insert_many([{"email": f"agent{i}@example.com", "name": f"Agent {i}", "role": "support",
-                            "password_hash": "", "created_at": base} for i in range(20)]).execute()
+        Agent.insert_many(
+            [
+                {
+                    "email": f"agent{i}@example.com",
+                    "name": f"Agent {i}",
+                    "role": "support",
+                    "password_hash": "",
+                    "created_at": base,
+                }
+                for i in range(20)
+            ]
+        ).execute()
         agent_ids = [a.id for a in Agent.select(Agent.id)]
         profiles = max(1000, tickets // 5)
         for start in range(0, profiles, CHUNK):
-            Profile.insert_many([{"name": f"Customer {i}", "email": f"c{i}@example.net", "created_at": base,
-                                  "updated_at": base} for i in range(start, min(profiles, start + CHUNK))]).execute()
+            Profile.insert_many(
+                [
+                    {"name": f"Customer {i}", "email": f"c{i}@example.net", "created_at": base, "updated_at": base}
+                    for i in range(start, min(profiles, start + CHUNK))
+                ]
+            ).execute()
         profile_ids = [p.id for p in Profile.select(Profile.id)]
         for start in range(0, tickets, CHUNK):
             rows = []
             for i in range(start, min(tickets, start + CHUNK)):
                 created = base + dt.timedelta(seconds=i * 30)
                 status = rng.choices(("open", "snoozed", "closed"), (30, 10, 60))[0]
-                rows.append({
-                    "channel": rng.choice(("email", "sms", "webchat")), "thread_key": f"t{i}",
-                    "profile": rng.choice(profile_ids), "status": status,
-                    "assignee": None if rng.random() < 0.3 else rng.choice(agent_ids),
-                    "subject": f"Question {i}", "created_at": created,
-                    "updated_at": created + dt.timedelta(minutes=rng.randint(0, 5000)),
-                    "snoozed_until": base + dt.timedelta(days=400) if status == "snoozed" else None,
-                    "closed_at": created if status == "closed" else None,
-                    "closed_reason": "agent" if status == "closed" else None,
-                    "last_message_preview": f"Hello, about order {i}", "last_inbound_message_id": i + 1,
-                })
+                rows.append(
+                    {
+                        "channel": rng.choice(("email", "sms", "webchat")),
+                        "thread_key": f"t{i}",
+                        "profile": rng.choice(profile_ids),
+                        "status": status,
+                        "assignee": None if rng.random() < 0.3 else rng.choice(agent_ids),
+                        "subject": f"Question {i}",
+                        "created_at": created,
+                        "updated_at": created + dt.timedelta(minutes=rng.randint(0, 5000)),
+                        "snoozed_until": base + dt.timedelta(days=400) if status == "snoozed" else None,
+                        "closed_at": created if status == "closed" else None,
+                        "closed_reason": "agent" if status == "closed" else None,
+                        "last_message_preview": f"Hello, about order {i}",
+                        "last_inbound_message_id": i + 1,
+                    }
+                )
             Ticket.insert_many(rows).execute()
         Tag.insert_many([{"name": n} for n in ("vip", "refund", "shipping")]).execute()
         tag_ids = [t.id for t in Tag.select(Tag.id)]
         ticket_ids = [t.id for t in Ticket.select(Ticket.id)]
         tagged = rng.sample(ticket_ids, len(ticket_ids) // 10)
         for start in range(0, len(tagged), CHUNK):
-            TicketTag.insert_many([{"ticket": tid, "tag": rng.choice(tag_ids)}
-                                   for tid in tagged[start:start + CHUNK]]).on_conflict_ignore().execute()
+            TicketTag.insert_many(
+                [{"ticket": tid, "tag": rng.choice(tag_ids)} for tid in tagged[start : start + CHUNK]]
+            ).on_conflict_ignore().execute()
     me = Agent.get_by_id(agent_ids[0])
     view = create_view(me, "VIP open", {"status": ["open"], "tag": "vip"})
     _, token = create_token(me, "bench")
     db.execute_sql("ANALYZE")  # fresh statistics, as a live database would have
-    return token, [("mine", "view=mine"), ("unassigned", "view=unassigned"), ("all", "view=all"),
-                   ("all, created asc", "view=all&sort=created&order=asc"), ("all, text", "view=all&text=order%2012345"),
-                   ("saved view (open, tag vip)", f"view={view.id}")]
+    return token, [
+        ("mine", "view=mine"),
+        ("unassigned", "view=unassigned"),
+        ("all", "view=all"),
+        ("all, created asc", "view=all&sort=created&order=asc"),
+        ("all, text", "view=all&text=order%2012345"),
+        ("saved view (open, tag vip)", f"view={view.id}"),
+    ]
 
 
 def fetch(url, token):
@@ -99,9 +126,12 @@ def main():
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--requests", type=int, default=200, help="requests per view")
     parser.add_argument("--database-url", default=None)
-    parser.add_argument("--updated-index", action="store_true",
-                        help="add an index on ticket(updated_at, id) first (not in the core migrations yet): "
-                             "shows what it does for views sorted by updated time without a status filter")
+    parser.add_argument(
+        "--updated-index",
+        action="store_true",
+        help="add an index on ticket(updated_at, id) first (not in the core migrations yet): "
+        "shows what it does for views sorted by updated time without a status filter",
+    )
     args = parser.parse_args()
 
     from werkzeug.serving import make_server
@@ -111,8 +141,15 @@ def main():
 
     folder = tempfile.mkdtemp(prefix="helpline-api-bench-")
     url = args.database_url or "sqlite:///" + os.path.join(folder, "bench.sqlite3")
-    app = create_app({"DATABASE_URL": url, "AUTO_MIGRATE": True, "SECRET_KEY": "bench", "HUEY_IMMEDIATE": True,
-                      "LOG_LEVEL": "WARNING"})
+    app = create_app(
+        {
+            "DATABASE_URL": url,
+            "AUTO_MIGRATE": True,
+            "SECRET_KEY": "bench",
+            "HUEY_IMMEDIATE": True,
+            "LOG_LEVEL": "WARNING",
+        }
+    )
     started = time.perf_counter()
     with app.app_context():
         db.connect(reuse_if_open=True)
@@ -123,6 +160,7 @@ def main():
     print(f"built {args.tickets} tickets in {time.perf_counter() - started:.1f}s ({url.split(':')[0]})")
 
     import logging
+
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -138,8 +176,10 @@ def main():
                 wall = time.perf_counter() - t0
             times = sorted(r[0] * 1000 for r in results)
             p95 = times[int(len(times) * 0.95) - 1]
-            print(f"{name:30} {results[0][1]:>5} {statistics.median(times):>8.1f} {p95:>8.1f} {times[-1]:>8.1f} "
-                  f"{len(times) / wall:>7.1f}")
+            print(
+                f"{name:30} {results[0][1]:>5} {statistics.median(times):>8.1f} {p95:>8.1f} {times[-1]:>8.1f} "
+                f"{len(times) / wall:>7.1f}"
+            )
     finally:
         server.shutdown()
         shutil.rmtree(folder, ignore_errors=True)

@@ -1,4 +1,5 @@
 """Shared set-up for benchmarks: a migrated app on a scratch database."""
+
 import argparse
 import os
 import statistics
@@ -8,22 +9,31 @@ import time
 
 def parser(description):
     p = argparse.ArgumentParser(description=description)
-    p.add_argument("--database-url", default=None,
-                   help="postgresql://... (the database is reset!) or empty for a scratch SQLite file")
+    p.add_argument(
+        "--database-url",
+        default=None,
+        help="postgresql://... (the database is reset!) or empty for a scratch SQLite file",
+    )
     return p
 
 
 def make_app(database_url=None):
     from app import create_app
     from app.testing import database
+
     if database_url:
         database.ensure_postgres_database(database_url)
         database.reset_postgres_schema(database_url)
         url = database_url
     else:
         url = "sqlite:///" + os.path.join(tempfile.mkdtemp(prefix="helpline-bench-"), "bench.sqlite3")
-    config = {"DATABASE_URL": url, "SECRET_KEY": "bench", "HUEY_IMMEDIATE": True, "PASSWORD_HASH_COST": "low",
-              "LOG_LEVEL": "WARNING"}
+    config = {
+        "DATABASE_URL": url,
+        "SECRET_KEY": "bench",
+        "HUEY_IMMEDIATE": True,
+        "PASSWORD_HASH_COST": "low",
+        "LOG_LEVEL": "WARNING",
+    }
     database.migrate_fresh(config)
     app = create_app(config)
     return app, url

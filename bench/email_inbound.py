@@ -9,6 +9,7 @@ the rest start new threads; each carries a small attachment. The database
 is a fresh SQLite file in a temporary folder unless ``--database-url``
 points at PostgreSQL (the database given is reset).
 """
+
 import http.client
 import os
 import smtplib
@@ -24,7 +25,7 @@ from werkzeug.serving import make_server
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench.common import make_app, parser  # noqa: E402
+from bench.common import make_app, parser
 
 SUPPORT = "support@shop.example"
 SECRET = "bench-secret"
@@ -33,10 +34,12 @@ SECRET = "bench-secret"
 def configure(app, attachments_dir):
     """Attachments in a scratch folder; the email plugin with a support address and webhook secret."""
     from app.db import connection
+
     app.config["ATTACHMENTS_DIR"] = attachments_dir
     with app.app_context(), connection():
-        app.extensions["helpline.plugins"].set_settings("email", {
-            "support_addresses": [SUPPORT], "inbound_secret": SECRET, "smtp_listen_port": 0})
+        app.extensions["helpline.plugins"].set_settings(
+            "email", {"support_addresses": [SUPPORT], "inbound_secret": SECRET, "smtp_listen_port": 0}
+        )
 
 
 def messages(count, tag):
@@ -59,6 +62,7 @@ def messages(count, tag):
 
 def bench_http(app, count):
     from plugins.email.views import signature_for
+
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -66,8 +70,12 @@ def bench_http(app, count):
     conn = http.client.HTTPConnection("127.0.0.1", server.server_port, timeout=30)
     start = time.perf_counter()
     for raw in raws:
-        conn.request("POST", "/email/inbound", body=raw,
-                     headers={"X-Helpline-Signature": signature_for(SECRET, raw), "Content-Type": "message/rfc822"})
+        conn.request(
+            "POST",
+            "/email/inbound",
+            body=raw,
+            headers={"X-Helpline-Signature": signature_for(SECRET, raw), "Content-Type": "message/rfc822"},
+        )
         response = conn.getresponse()
         response.read()
         if response.status not in (200, 201):
@@ -80,6 +88,7 @@ def bench_http(app, count):
 
 def bench_smtp(app, count):
     from plugins.email.smtp_server import start_listener
+
     controller = start_listener(app, host="127.0.0.1", port=0)
     raws = list(messages(count, "smtp"))
     try:
@@ -95,6 +104,7 @@ def bench_smtp(app, count):
 
 def main():
     import logging
+
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     p = parser(__doc__.split("\n")[0])
     p.add_argument("--count", type=int, default=500, help="messages per entry point")

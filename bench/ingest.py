@@ -3,6 +3,7 @@ appends, single-threaded and with concurrent writers.
 
     python bench/ingest.py --messages 5000 [--threads 4] [--database-url postgresql://...]
 """
+
 import logging
 import sys
 import threading
@@ -10,7 +11,7 @@ import time
 
 sys.path.insert(0, __import__("os").path.dirname(__import__("os").path.dirname(__file__)))
 
-from bench.common import make_app, parser  # noqa: E402
+from bench.common import make_app, parser
 
 
 def main():
@@ -22,6 +23,7 @@ def main():
     app, url = make_app(args.database_url)
     from app.db import db
     from app.testing import FakeChannelPlugin
+
     with app.app_context():
         channel = FakeChannelPlugin("bench")
         app.extensions["helpline.plugins"].register(channel, "bench")
@@ -39,6 +41,7 @@ def main():
                 for i in range(per_thread):
                     channel.receive(f"message {i}", email=f"t{t}-{i // 4}@example.net", external_id=f"t{t}-{i}")
                 db.close()
+
         threads = [threading.Thread(target=worker, args=(t,)) for t in range(args.threads)]
         start = time.perf_counter()
         for t in threads:

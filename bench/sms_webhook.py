@@ -10,6 +10,7 @@ to the sender's ticket; then Twilio-style re-deliveries of the same
 MessageSid; then keyword messages (START). The autoresponder is off (it
 would call Twilio). The PostgreSQL database given is reset.
 """
+
 import logging
 import os
 import sys
@@ -19,7 +20,7 @@ import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench.common import make_app, parser  # noqa: E402
+from bench.common import make_app, parser
 
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 TOKEN = "bench-auth-token"
@@ -28,14 +29,22 @@ PATH = "/sms/twilio/inbound"
 
 
 def signed(validator, body, phone, sid=None):
-    params = {"MessageSid": sid or "SM" + uuid.uuid4().hex, "AccountSid": ACCOUNT_SID, "From": phone,
-              "To": "+15005550006", "Body": body, "NumMedia": "0", "NumSegments": "1"}
+    params = {
+        "MessageSid": sid or "SM" + uuid.uuid4().hex,
+        "AccountSid": ACCOUNT_SID,
+        "From": phone,
+        "To": "+15005550006",
+        "Body": body,
+        "NumMedia": "0",
+        "NumSegments": "1",
+    }
     return params, {"X-Twilio-Signature": validator.compute_signature(PUBLIC_URL + PATH, params)}
 
 
 def run(app, requests, threads):
     """Post the pre-signed requests from ``threads`` threads; returns requests/s."""
     from app.db import db
+
     chunks = [requests[i::threads] for i in range(threads)]
     failures = []
 
@@ -47,6 +56,7 @@ def run(app, requests, threads):
                 failures.append(response.status_code)
         if not db.is_closed():
             db.close()
+
     workers = [threading.Thread(target=worker, args=(c,)) for c in chunks]
     start = time.perf_counter()
     for w in workers:
@@ -66,15 +76,24 @@ def main():
     args = p.parse_args()
     logging.disable(logging.INFO)
     from twilio.request_validator import RequestValidator
+
     app, url = make_app(args.database_url)
     validator = RequestValidator(TOKEN)
     n = args.messages
     with app.app_context():
         from app.db import connection
+
         with connection():
-            app.extensions["helpline.plugins"].set_settings("sms", {
-                "account_sid": ACCOUNT_SID, "auth_token": TOKEN, "from_number": "+15005550006",
-                "public_url": PUBLIC_URL, "autoresponder_enabled": False})
+            app.extensions["helpline.plugins"].set_settings(
+                "sms",
+                {
+                    "account_sid": ACCOUNT_SID,
+                    "auth_token": TOKEN,
+                    "from_number": "+15005550006",
+                    "public_url": PUBLIC_URL,
+                    "autoresponder_enabled": False,
+                },
+            )
         single = [signed(validator, f"message {i}", f"+1555{i // 4:07d}") for i in range(n)]
         multi = [signed(validator, f"message {i}", f"+1556{i // 4:07d}") for i in range(n)]
         keywords = [signed(validator, "START", f"+1557{i:07d}") for i in range(n // 4)]

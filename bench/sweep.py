@@ -16,6 +16,7 @@ Usage::
 The database is wiped first (schema dropped on PostgreSQL, file removed on
 SQLite): never point it at real data.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,14 +27,15 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from app import create_app  # noqa: E402
-from app.clock import utcnow  # noqa: E402
-from app.db import connection, db, is_postgres  # noqa: E402
+from app import create_app
+from app.clock import utcnow
+from app.db import connection, db, is_postgres
 
 
 def fresh_app(url):
     """An app on an emptied, migrated database."""
     from app.testing import database
+
     if url.startswith("postgres"):
         database.ensure_postgres_database(url)
         database.reset_postgres_schema(url)
@@ -42,8 +44,7 @@ def fresh_app(url):
         for suffix in ("", "-wal", "-shm"):
             if os.path.exists(path + suffix):
                 os.remove(path + suffix)
-    app = create_app({"DATABASE_URL": url, "HUEY_IMMEDIATE": True, "SECRET_KEY": "bench",
-                      "STRICT_PLUGINS": True})
+    app = create_app({"DATABASE_URL": url, "HUEY_IMMEDIATE": True, "SECRET_KEY": "bench", "STRICT_PLUGINS": True})
     with app.app_context(), connection():
         app.extensions["helpline.plugins"].migrate()
     return app
@@ -56,27 +57,42 @@ def ts(value):
 
 def generate(total, now):
     from app.models import Profile
+
     profile = Profile.create(name="Bench customer", email="bench@example.net")
-    params = {"profile": profile.id, "t0": ts(now - dt.timedelta(days=30)),
-              "armed": ts(now - dt.timedelta(hours=1)), "total": total}
-    columns = ("channel, thread_key, profile_id, status, subject, created_at, updated_at, reopen_count, "
-               "last_message_preview, awaiting_customer_since, closed_at, closed_reason")
-    select = ("SELECT 'email', 'bench-' || {g}, {p}, "
-              "CASE WHEN {g} % 10 < 6 THEN 'closed' ELSE 'open' END, '', {t0}, {t0}, 0, '', "
-              "CASE WHEN {g} % 10 >= 8 THEN {armed} ELSE NULL END, "
-              "CASE WHEN {g} % 10 < 6 THEN {t0} ELSE NULL END, "
-              "CASE WHEN {g} % 10 < 6 THEN 'agent' ELSE NULL END")
+    params = {
+        "profile": profile.id,
+        "t0": ts(now - dt.timedelta(days=30)),
+        "armed": ts(now - dt.timedelta(hours=1)),
+        "total": total,
+    }
+    columns = (
+        "channel, thread_key, profile_id, status, subject, created_at, updated_at, reopen_count, "
+        "last_message_preview, awaiting_customer_since, closed_at, closed_reason"
+    )
+    select = (
+        "SELECT 'email', 'bench-' || {g}, {p}, "
+        "CASE WHEN {g} % 10 < 6 THEN 'closed' ELSE 'open' END, '', {t0}, {t0}, 0, '', "
+        "CASE WHEN {g} % 10 >= 8 THEN {armed} ELSE NULL END, "
+        "CASE WHEN {g} % 10 < 6 THEN {t0} ELSE NULL END, "
+        "CASE WHEN {g} % 10 < 6 THEN 'agent' ELSE NULL END"
+    )
     with db.atomic():
         if is_postgres():
-            sql = (f"INSERT INTO ticket ({columns}) "
-                   + select.format(g="g", p="%(profile)s", t0="%(t0)s::timestamp",
-                                 armed="%(armed)s::timestamp").replace(" % 10", " %% 10")
-                   + " FROM generate_series(1, %(total)s) AS g")
+            sql = (
+                f"INSERT INTO ticket ({columns}) "
+                + select.format(g="g", p="%(profile)s", t0="%(t0)s::timestamp", armed="%(armed)s::timestamp").replace(
+                    " % 10", " %% 10"
+                )
+                + " FROM generate_series(1, %(total)s) AS g"
+            )
             db.execute_sql(sql, params)
         else:
-            sql = (f"WITH RECURSIVE seq(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM seq WHERE g < :total) "
-                   f"INSERT INTO ticket ({columns}) "
-                   + select.format(g="g", p=":profile", t0=":t0", armed=":armed") + " FROM seq")
+            sql = (
+                f"WITH RECURSIVE seq(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM seq WHERE g < :total) "
+                f"INSERT INTO ticket ({columns}) "
+                + select.format(g="g", p=":profile", t0=":t0", armed=":armed")
+                + " FROM seq"
+            )
             db.connection().execute(sql, params)
     db.execute_sql("ANALYZE ticket" if is_postgres() else "ANALYZE")
 
@@ -90,7 +106,9 @@ def make_due(total, due, now):
     modulo = "%%" if is_postgres() else "%"
     cursor = db.execute_sql(
         f"UPDATE ticket SET awaiting_customer_since = {placeholder}{cast} "
-        f"WHERE id {modulo} {placeholder} = 8 AND awaiting_customer_since IS NOT NULL", (stamp, step))
+        f"WHERE id {modulo} {placeholder} = 8 AND awaiting_customer_since IS NOT NULL",
+        (stamp, step),
+    )
     return cursor.rowcount
 
 
@@ -99,20 +117,26 @@ def restore(now):
     placeholder = "%s" if is_postgres() else "?"
     cast = "::timestamp" if is_postgres() else ""
     with db.atomic():
-        db.execute_sql(f"UPDATE ticket SET status = 'open', closed_at = NULL, closed_reason = NULL, "
-                       f"awaiting_customer_since = {placeholder}{cast} WHERE closed_reason = 'inactivity'",
-                       (ts(now - dt.timedelta(hours=1)),))
+        db.execute_sql(
+            f"UPDATE ticket SET status = 'open', closed_at = NULL, closed_reason = NULL, "
+            f"awaiting_customer_since = {placeholder}{cast} WHERE closed_reason = 'inactivity'",
+            (ts(now - dt.timedelta(hours=1)),),
+        )
         db.execute_sql("DELETE FROM message WHERE kind = 'notice'")
         db.execute_sql("DELETE FROM activity")
 
 
 def explain_due_query():
-    from plugins.autoclose.sweep import due_condition
     from app.models import Ticket
+    from plugins.autoclose.sweep import due_condition
+
     now = utcnow()
-    query = (Ticket.select(Ticket.awaiting_customer_since, Ticket.id)
-             .where(due_condition(now - dt.timedelta(days=2), now - dt.timedelta(minutes=5)))
-             .order_by(Ticket.awaiting_customer_since, Ticket.id).limit(500))
+    query = (
+        Ticket.select(Ticket.awaiting_customer_since, Ticket.id)
+        .where(due_condition(now - dt.timedelta(days=2), now - dt.timedelta(minutes=5)))
+        .order_by(Ticket.awaiting_customer_since, Ticket.id)
+        .limit(500)
+    )
     sql, params = query.sql()
     prefix = "EXPLAIN " if is_postgres() else "EXPLAIN QUERY PLAN "
     return [" ".join(str(c) for c in row) for row in db.execute_sql(prefix + sql, params).fetchall()]
@@ -129,6 +153,7 @@ def main(argv=None):
         app = fresh_app(args.db)
         with app.app_context(), connection():
             from plugins.autoclose.sweep import sweep
+
             plugins = app.extensions["helpline.plugins"]
             plugins.set_settings("autoclose", {"enabled": True, "inactivity_days": 2})
             now = utcnow()
@@ -147,15 +172,20 @@ def main(argv=None):
                 assert sweep() == []
                 idle = time.perf_counter() - started
                 rows.append((("PostgreSQL" if is_postgres() else "SQLite"), total, made, elapsed, idle))
-                print(f"| {rows[-1][0]} | {total:,} | {made:,} | {elapsed:.2f} s | "
-                      f"{elapsed / made * 1000:.2f} ms | {idle * 1000:.1f} ms |", flush=True)
+                print(
+                    f"| {rows[-1][0]} | {total:,} | {made:,} | {elapsed:.2f} s | "
+                    f"{elapsed / made * 1000:.2f} ms | {idle * 1000:.1f} ms |",
+                    flush=True,
+                )
                 restore(now)
         app.extensions["helpline.db"].close()
     print("\n| backend | tickets | due | sweep | per closed ticket | sweep with nothing due |")
     print("|---|---|---|---|---|---|")
     for backend, total, made, elapsed, idle in rows:
-        print(f"| {backend} | {total:,} | {made:,} | {elapsed:.2f} s | {elapsed / made * 1000:.2f} ms | "
-              f"{idle * 1000:.1f} ms |")
+        print(
+            f"| {backend} | {total:,} | {made:,} | {elapsed:.2f} s | {elapsed / made * 1000:.2f} ms | "
+            f"{idle * 1000:.1f} ms |"
+        )
 
 
 if __name__ == "__main__":

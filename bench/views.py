@@ -4,6 +4,7 @@ and unread badge, over N tickets (default 100k).
 
     python bench/views.py --tickets 100000 [--database-url postgresql://...]
 """
+
 import datetime as dt
 import logging
 import os
@@ -13,7 +14,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))
 
-from bench.common import make_app, parser, timed  # noqa: E402
+from bench.common import make_app, parser, timed
 
 
 def populate(n, agents, rng):
@@ -22,6 +23,7 @@ def populate(n, agents, rng):
 
     from app.db import db
     from app.models import Profile, Tag, Ticket, TicketTag
+
     base = dt.datetime(2026, 1, 1)
     profiles = [{"name": f"Customer {i}", "email": f"c{i}@example.net", "external_ids": {}} for i in range(n // 3)]
     with db.atomic():
@@ -33,11 +35,21 @@ def populate(n, agents, rng):
         status = rng.choices(["open", "snoozed", "closed"], [30, 5, 65])[0]
         assignee = rng.choice(agents + [None] * 3)
         at = base + dt.timedelta(seconds=i * 30)
-        rows.append({"channel": rng.choice(["email", "sms", "webchat"]), "thread_key": f"k{i}",
-                     "profile": 1 + i % (n // 3), "status": status, "assignee": assignee,
-                     "subject": f"Order question {i}", "created_at": at, "updated_at": at,
-                     "last_message_preview": f"Where is order {i}?", "last_inbound_message_id": i + 1,
-                     "closed_reason": "agent" if status == "closed" else None})
+        rows.append(
+            {
+                "channel": rng.choice(["email", "sms", "webchat"]),
+                "thread_key": f"k{i}",
+                "profile": 1 + i % (n // 3),
+                "status": status,
+                "assignee": assignee,
+                "subject": f"Order question {i}",
+                "created_at": at,
+                "updated_at": at,
+                "last_message_preview": f"Where is order {i}?",
+                "last_inbound_message_id": i + 1,
+                "closed_reason": "agent" if status == "closed" else None,
+            }
+        )
     with db.atomic():
         for batch in chunked(rows, 500):
             Ticket.insert_many(batch).execute()
@@ -57,6 +69,7 @@ def main():
     rng = random.Random(1)
     from app.services import views
     from app.testing import factories
+
     with app.app_context():
         agents = [factories.agent() for _ in range(20)]
         start = time.perf_counter()

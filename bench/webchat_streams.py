@@ -12,6 +12,7 @@ visitor's stream delivers them. Bounded: every loop has a cap.
 
 Results and the settings used are in docs/benchmarks.md.
 """
+
 import argparse
 import http.client
 import json
@@ -27,7 +28,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from app.testing.browser import LiveServer  # noqa: E402
+from app.testing.browser import LiveServer
 
 MAX_STREAMS = 2000
 BATCH = 10
@@ -85,12 +86,19 @@ class Stream(threading.Thread):
 def build_app(tmp):
     from app import create_app
     from app.db import connection
-    config = {"SECRET_KEY": "bench", "HUEY_IMMEDIATE": True, "RATELIMIT_ENABLED": False,
-              "DATABASE_URL": os.environ.get("HELPLINE_DATABASE_URL") or f"sqlite:///{tmp}/bench.sqlite3",
-              "EVENTS_URL": os.environ.get("HELPLINE_EVENTS_URL"), "LOG_LEVEL": "WARNING",
-              "WEBCHAT_KEEPALIVE_SECONDS": 10, "WEBCHAT_STREAM_SECONDS": 600}
+
+    config = {
+        "SECRET_KEY": "bench",
+        "HUEY_IMMEDIATE": True,
+        "RATELIMIT_ENABLED": False,
+        "DATABASE_URL": os.environ.get("HELPLINE_DATABASE_URL") or f"sqlite:///{tmp}/bench.sqlite3",
+        "EVENTS_URL": os.environ.get("HELPLINE_EVENTS_URL"),
+        "LOG_LEVEL": "WARNING",
+        "WEBCHAT_KEEPALIVE_SECONDS": 10,
+        "WEBCHAT_STREAM_SECONDS": 600,
+    }
     app = create_app(config)
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)   # one line per request would dominate
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request would dominate
     with app.app_context(), connection():
         app.extensions["helpline.plugins"].migrate()
     return app
@@ -113,9 +121,9 @@ def open_streams(port, count, clients):
     # at once measures the database's connection limit, not the streams).
     started = time.perf_counter()
     for index in range(0, len(fresh), BATCH):
-        for stream in fresh[index:index + BATCH]:
+        for stream in fresh[index : index + BATCH]:
             stream.start()
-        for stream in fresh[index:index + BATCH]:
+        for stream in fresh[index : index + BATCH]:
             stream.ready.wait(60)
     clients.extend(fresh)
     return time.perf_counter() - started
@@ -144,12 +152,18 @@ def run_step(app, port, streams, replies, agent, clients):
     opened = open_streams(port, streams, clients)
     errors = sum(1 for c in clients if c.error)
     latencies = measure([c for c in clients if not c.error], replies, agent)
-    return {"streams": streams, "open": len(clients) - errors, "errors": errors,
-            "open_seconds": round(opened, 2), "replies": replies, "delivered": len(latencies),
-            "p50_ms": round(statistics.median(latencies), 1) if latencies else None,
-            "p95_ms": round(statistics.quantiles(latencies, n=20)[-1], 1) if len(latencies) >= 20 else None,
-            "max_ms": round(max(latencies), 1) if latencies else None,
-            "threads": threading.active_count()}
+    return {
+        "streams": streams,
+        "open": len(clients) - errors,
+        "errors": errors,
+        "open_seconds": round(opened, 2),
+        "replies": replies,
+        "delivered": len(latencies),
+        "p50_ms": round(statistics.median(latencies), 1) if latencies else None,
+        "p95_ms": round(statistics.quantiles(latencies, n=20)[-1], 1) if len(latencies) >= 20 else None,
+        "max_ms": round(max(latencies), 1) if latencies else None,
+        "threads": threading.active_count(),
+    }
 
 
 def main():
@@ -162,12 +176,14 @@ def main():
         server = LiveServer(app)
         from app.db import connection
         from app.services.agents import create_agent
+
         with app.app_context(), connection():
             agent = create_agent(f"bench{random.randint(0, 10**9)}@example.com", "Bench Agent", "support", "x" * 12)
-            clients = []   # the ramp keeps earlier streams open
+            clients = []  # the ramp keeps earlier streams open
             for streams in sorted(args.streams):
-                result = run_step(app, server.server.server_port, min(streams, MAX_STREAMS), args.replies, agent,
-                                  clients)
+                result = run_step(
+                    app, server.server.server_port, min(streams, MAX_STREAMS), args.replies, agent, clients
+                )
                 print(json.dumps(result), flush=True)
             for client in clients:
                 client.close()

@@ -1,4 +1,5 @@
 """Owner rules and deactivation, shared by the API and the UI's agents page."""
+
 import pytest
 
 from app.auth import create_token

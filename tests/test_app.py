@@ -1,4 +1,5 @@
 """Application set-up: configuration from the environment, proxies."""
+
 from flask import request
 
 from app import create_app
@@ -11,6 +12,7 @@ def _app(app, **config):
     @made.get("/whoami")
     def whoami():
         return request.remote_addr
+
     return made
 
 

@@ -1,4 +1,5 @@
 """The helpline command."""
+
 import json
 
 import pytest
@@ -13,6 +14,7 @@ from app.models import Agent, Ticket
 def cli(app):
     def invoke(*args, input=None):
         return CliRunner().invoke(main, list(args), obj=ScriptInfo(create_app=lambda: app), input=input)
+
     return invoke
 
 
@@ -47,8 +49,17 @@ def test_plugin_settings_show_set_and_validate(cli):
 
 def test_create_agent_and_demo(cli, app, register_plugin):
     from app.testing import FakeChannelPlugin
-    result = cli("create-agent", "--email", "Boss@Example.com", "--role", "owner", "--name", "Boss",
-                 input="long enough pw\nlong enough pw\n")
+
+    result = cli(
+        "create-agent",
+        "--email",
+        "Boss@Example.com",
+        "--role",
+        "owner",
+        "--name",
+        "Boss",
+        input="long enough pw\nlong enough pw\n",
+    )
     assert result.exit_code == 0, result.output
     assert Agent.get(Agent.email == "boss@example.com").role == "owner"
     assert "already has agents" in cli("demo").output
@@ -62,6 +73,7 @@ def test_create_agent_and_demo(cli, app, register_plugin):
 
 def test_commands_on_an_empty_database_say_to_migrate(tmp_path):
     from app import create_app
+
     empty = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/empty.sqlite3", "SECRET_KEY": "x"})
     result = CliRunner().invoke(main, ["plugins", "list"], obj=ScriptInfo(create_app=lambda: empty))
     assert result.exit_code == 1 and "helpline migrate" in result.output

@@ -1,5 +1,6 @@
 """The kit's contract classes, run against small plugins, so a broken
 contract is caught here before it misleads a plugin author."""
+
 import marshmallow as ma
 import pytest
 
@@ -32,12 +33,14 @@ class TestFakeChannelContract(ChannelContract):
 
 class TestChatStyleContract(TestFakeChannelContract):
     """The same contract holds for a channel that never reopens."""
+
     slug = "cchat"
 
     @pytest.fixture
     def channel_env(self, register_plugin):
-        return register_plugin(FakeChannelPlugin("cchat", reopens_closed=False, per_conversation=True),
-                               self.plugin_name)
+        return register_plugin(
+            FakeChannelPlugin("cchat", reopens_closed=False, per_conversation=True), self.plugin_name
+        )
 
     def send_inbound(self, env, client, conversation, text, external_id):
         env.receive(text, email="same@example.net", conversation=conversation, external_id=external_id)

@@ -1,4 +1,5 @@
 """The event bus (in-process or Redis) and the authenticated SSE stream."""
+
 import json
 import threading
 
@@ -27,6 +28,7 @@ def test_stream_sends_ticket_events(app, client, login, make_agent, fake_channel
     def produce():
         # wait until the stream has subscribed, then make a ticket
         import time
+
         deadline = time.monotonic() + 5
         while getattr(bus, "subscriber_count", 0) <= before and time.monotonic() < deadline:
             time.sleep(0.01)

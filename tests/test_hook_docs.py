@@ -1,5 +1,6 @@
 """Every hook, with its exact arguments, is documented in docs/hooks.md
 (and hooks that plugins add, once they are loaded)."""
+
 import pathlib
 import re
 
@@ -10,8 +11,10 @@ DOCS = pathlib.Path(__file__).resolve().parent.parent / "docs" / "hooks.md"
 
 def documented():
     text = DOCS.read_text()
-    return {m.group(1): [a.strip() for a in m.group(2).split(",") if a.strip()]
-            for m in re.finditer(r"^### (helpline_\w+)\(([^)]*)\)", text, re.M)}
+    return {
+        m.group(1): [a.strip() for a in m.group(2).split(",") if a.strip()]
+        for m in re.finditer(r"^### (helpline_\w+)\(([^)]*)\)", text, re.M)
+    }
 
 
 def hooks_with_specs(app):

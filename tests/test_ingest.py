@@ -1,5 +1,6 @@
 """Ingest: routing policies, idempotency (also under concurrency), the
 customer-activity clock fields and events after commit."""
+
 import threading
 
 import pytest
@@ -56,17 +57,20 @@ def test_thread_policy_by_related_ids_and_hint(app, register_plugin):
     root = mail.receive("Question", email="x@example.net", external_id="<root@x>", thread_key="<root@x>")
     other = mail.receive("Another thread", email="x@example.net", external_id="<other@x>", thread_key="<other@x>")
     assert root.ticket.id != other.ticket.id
-    reply = mail.receive("Re", email="x@example.net", external_id="<r1@x>", thread_key="<r1@x>",
-                         related_external_ids=["<root@x>"])
+    reply = mail.receive(
+        "Re", email="x@example.net", external_id="<r1@x>", thread_key="<r1@x>", related_external_ids=["<root@x>"]
+    )
     assert reply.ticket.id == root.ticket.id
     close(root.ticket)
-    hinted = mail.receive("token reply", email="x@example.net", external_id="<r2@x>", thread_key="<r2@x>",
-                          ticket_hint=root.ticket.id)
+    hinted = mail.receive(
+        "token reply", email="x@example.net", external_id="<r2@x>", thread_key="<r2@x>", ticket_hint=root.ticket.id
+    )
     assert hinted.outcome == "reopened" and hinted.ticket.id == root.ticket.id
 
 
 def test_snoozed_ticket_wakes_on_customer_message(app, fake_channel, clock, hook_recorder):
     import datetime as dt
+
     first = fake_channel.receive("Hello")
     snooze(first.ticket, clock.now() + dt.timedelta(days=1))
     hook_recorder.clear()
@@ -93,8 +97,9 @@ def test_ingest_is_idempotent_under_eight_threads(app, fake_channel):
         try:
             with app.app_context():
                 barrier.wait()
-                outcomes.append(fake_channel.receive("Same message", email="race@example.net",
-                                                     external_id="race-1").outcome)
+                outcomes.append(
+                    fake_channel.receive("Same message", email="race@example.net", external_id="race-1").outcome
+                )
                 db.close()
         except Exception as exc:  # surfaced below
             errors.append(exc)

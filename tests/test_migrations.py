@@ -1,4 +1,5 @@
 """The migrated schema equals the models, on whichever backend runs."""
+
 from playhouse.schema_diff import diff_models
 
 from app.db import db

@@ -1,6 +1,7 @@
 """The plugin system: loading from entry points, strict/safe modes, runtime
 enable/disable seen by other processes, hooks and routes and tasks of
 disabled plugins, settings."""
+
 import importlib
 import sys
 import textwrap
@@ -45,7 +46,7 @@ TEST_PLUGINS = {
         def helpline_on_ticket_created(ticket):
             calls.append(ticket.id)
     ''',
-    "hl_greeter_tasks": '''
+    "hl_greeter_tasks": """
         from app.tasks import task
         runs = []
 
@@ -53,17 +54,17 @@ TEST_PLUGINS = {
         def wave(n):
             runs.append(n)
             return n
-    ''',
-    "hl_broken": '''
+    """,
+    "hl_broken": """
         raise ImportError("a dependency is missing")
-    ''',
-    "hl_misspelt": '''
+    """,
+    "hl_misspelt": """
         from app.hookspecs import hookimpl
 
         @hookimpl
         def helpline_on_tiket_created(ticket):
             pass
-    ''',
+    """,
 }
 
 
@@ -81,14 +82,25 @@ def installed(tmp_path, monkeypatch):
         lines = [f"{n.removeprefix('hl_')} = {n}" for n in names]
         (dist / "entry_points.txt").write_text("[helpline.plugins]\n" + "\n".join(lines) + "\n")
         importlib.invalidate_caches()
+
     yield install
     for module in TEST_PLUGINS:
         sys.modules.pop(module, None)
 
 
 def second_app(app, **config):
-    base = {k: app.config[k] for k in ("TESTING", "SECRET_KEY", "DATABASE_URL", "HUEY_IMMEDIATE", "CLOCK",
-                                        "STRICT_PLUGINS", "PASSWORD_HASH_COST")}
+    base = {
+        k: app.config[k]
+        for k in (
+            "TESTING",
+            "SECRET_KEY",
+            "DATABASE_URL",
+            "HUEY_IMMEDIATE",
+            "CLOCK",
+            "STRICT_PLUGINS",
+            "PASSWORD_HASH_COST",
+        )
+    }
     return create_app({**base, **config})
 
 
@@ -122,6 +134,7 @@ def test_disabled_plugin_hooks_and_tasks_do_not_run(app, installed):
     greeter = sys.modules["hl_greeter"]
     tasks = sys.modules["hl_greeter_tasks"]
     from app.testing import FakeChannelPlugin
+
     with other.app_context():
         plugins = other.extensions["helpline.plugins"]
         fake = FakeChannelPlugin()
@@ -150,6 +163,7 @@ def test_broken_plugin_is_listed_as_failed_unless_strict(app, installed):
 
 def test_misspelt_hook_fails_under_strict(app, installed):
     import pluggy
+
     installed("hl_misspelt")
     with pytest.raises(pluggy.PluginValidationError, match="helpline_on_tiket_created"):
         second_app(app, STRICT_PLUGINS=True)
@@ -194,13 +208,15 @@ def test_core_settings_and_cannot_disable_core(app):
 
 def test_enabling_with_pending_migrations_is_refused(app, tmp_path):
     from app.hookspecs import hookimpl
+
     migrations = tmp_path / "migrations"
     migrations.mkdir()
     (migrations / "0001_initial.py").write_text(
         "from peewee import *\n\ndef up(migrator, db):\n"
         "    class Thing(Model):\n        name = CharField()\n"
         "        class Meta:\n            database = db\n            table_name = 'hl_thing'\n"
-        "    db.create_tables([Thing])\n")
+        "    db.create_tables([Thing])\n"
+    )
 
     class NeedsTable:
         migrations_dir = str(migrations)
@@ -232,13 +248,13 @@ def test_relay_leaves_out_disabled_plugins(app, fake_channel, register_plugin):
             return self.agent
 
     from app.testing import factories
+
     agent = factories.agent()
     register_plugin(Chooser(agent), "chooser")
     assert fake_channel.receive("one", email="a@example.net").ticket.__class__.get_by_id(1).assignee_id == agent.id
     app.extensions["helpline.plugins"].set_enabled("chooser", False)
     second = fake_channel.receive("two", email="b@example.net").ticket
     assert type(second).get_by_id(second.id).assignee_id is None
-
 
 
 def test_settings_changed_elsewhere_are_seen_without_restart(app, installed):

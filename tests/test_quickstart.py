@@ -1,5 +1,6 @@
 """The README's first command ends in `helpline run`: it must migrate, seed
 demo data, start workers and serve on 127.0.0.1."""
+
 import os
 import signal
 import socket
@@ -20,12 +21,22 @@ def free_port():
 def test_helpline_run_serves_demo_on_localhost(tmp_path):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("HELPLINE_")}
-    env.update({"HELPLINE_DATABASE_URL": f"sqlite:///{tmp_path}/quick.sqlite3",
-                "HELPLINE_HUEY_URL": f"sqlite:///{tmp_path}/huey.sqlite3",
-                "HELPLINE_ATTACHMENTS_DIR": str(tmp_path / "files"),
-                "HELPLINE_SECRET_KEY": "quickstart-test", "HELPLINE_STRICT_PLUGINS": "1"})
-    proc = subprocess.Popen([sys.executable, "-m", "app.cli", "run", "--port", str(port)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    env.update(
+        {
+            "HELPLINE_DATABASE_URL": f"sqlite:///{tmp_path}/quick.sqlite3",
+            "HELPLINE_HUEY_URL": f"sqlite:///{tmp_path}/huey.sqlite3",
+            "HELPLINE_ATTACHMENTS_DIR": str(tmp_path / "files"),
+            "HELPLINE_SECRET_KEY": "quickstart-test",
+            "HELPLINE_STRICT_PLUGINS": "1",
+        }
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "run", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 60
         status = None

@@ -41,6 +41,7 @@ def test_notes_are_never_delivered(app, fake_channel, make_agent):
 
 def test_reply_refused_when_customer_never_wrote(app, fake_channel, make_agent):
     from app.testing import factories
+
     ticket = Ticket.create(channel="fake", thread_key="k", profile=factories.profile())
     with pytest.raises(ReplyRefused) as refused:
         reply(ticket, make_agent(), "Hello out of the blue")
@@ -123,6 +124,7 @@ def test_permanent_failure_is_not_retried(app, fake_channel, make_agent, clock):
 
 # --- the auto-close clock (DESIGN.md §3) -------------------------------------
 
+
 def test_clock_arms_at_first_agent_reply_and_later_replies_do_not_restart(app, fake_channel, make_agent, clock):
     ticket = fake_channel.receive("Hi").ticket
     agent = make_agent()
@@ -189,6 +191,7 @@ def test_thread_pages_backwards(app, fake_channel, make_agent):
 
 def test_thread_loads_authors_without_n_plus_one(app, fake_channel, make_agent):
     from playhouse.test_utils import assert_query_count
+
     ticket = fake_channel.receive("hi").ticket
     for n in range(5):
         add_note(ticket, make_agent(), f"note {n}")

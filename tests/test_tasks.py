@@ -1,4 +1,5 @@
 """The huey instance built from configuration, and task wrappers."""
+
 import os
 
 from app import create_app
@@ -7,8 +8,16 @@ from app.tasks import make_huey
 
 def test_default_queue_is_sqlite_in_instance_folder(app, tmp_path):
     from huey import SqliteHuey
-    other = create_app({"TESTING": True, "DATABASE_URL": app.config["DATABASE_URL"], "HUEY_IMMEDIATE": False,
-                        "SECRET_KEY": "x", "HUEY_URL": f"sqlite:///{tmp_path}/q.sqlite3"})
+
+    other = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": app.config["DATABASE_URL"],
+            "HUEY_IMMEDIATE": False,
+            "SECRET_KEY": "x",
+            "HUEY_URL": f"sqlite:///{tmp_path}/q.sqlite3",
+        }
+    )
     assert isinstance(other.extensions["helpline.huey"], SqliteHuey)
 
 
@@ -22,6 +31,7 @@ def test_queued_task_runs_when_a_consumer_takes_it(app, fake_channel, make_agent
     huey.flush()
     from app.models import Message
     from app.services.messages import reply
+
     with worker_app.app_context():
         plugins = worker_app.extensions["helpline.plugins"]
         plugins.register(fake_channel, "fake-channel-2")

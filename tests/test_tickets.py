@@ -1,4 +1,5 @@
 """Status changes, snooze wake-up, assignment, tags and bulk actions."""
+
 import datetime as dt
 
 import pytest
@@ -6,8 +7,7 @@ import pytest
 from app.models import Activity, Ticket
 from app.services import ServiceError
 from app.services.assignment import claim
-from app.services.tickets import (assign, bulk, change_tags, close, parse_duration, reopen, snooze, tags_of,
-                                  wake_snoozed)
+from app.services.tickets import assign, bulk, change_tags, close, parse_duration, reopen, snooze, tags_of, wake_snoozed
 
 
 def fresh(t):
@@ -41,6 +41,7 @@ def test_snooze_needs_a_future_time(app, fake_channel, clock):
 
 def test_snoozed_tickets_wake_at_their_time_and_alert_the_assignee(app, fake_channel, make_agent, clock):
     from app.events import get_bus
+
     agent = make_agent()
     early = fake_channel.receive("a", email="a@example.net").ticket
     late = fake_channel.receive("b", email="b@example.net").ticket
@@ -70,8 +71,9 @@ def test_assign_and_unassign(app, fake_channel, make_agent, hook_recorder):
     assign(ticket, None, actor=b)
     assert fresh(ticket).assignee_id is None
     calls = hook_recorder.calls("helpline_on_ticket_assigned")
-    assert [(c["old_assignee"] and c["old_assignee"].id, c["new_assignee"] and c["new_assignee"].id)
-            for c in calls] == [(None, a.id), (a.id, None)]
+    assert [
+        (c["old_assignee"] and c["old_assignee"].id, c["new_assignee"] and c["new_assignee"].id) for c in calls
+    ] == [(None, a.id), (a.id, None)]
 
 
 def test_roles_outside_the_inbox_cannot_be_assigned(app, fake_channel, make_agent):

@@ -1,5 +1,6 @@
 """Views: My inbox, Unassigned, All with filters, saved views, keyset
 pagination, unread counts."""
+
 import datetime as dt
 
 import pytest
@@ -8,8 +9,16 @@ from playhouse.test_utils import assert_query_count
 from app.permissions import Forbidden
 from app.services import NotFound, ServiceError
 from app.services.tickets import assign, change_tags, close, snooze
-from app.services.views import (count, create_view, delete_view, list_tickets, mark_read, unread_count,
-                                update_view, visible_views)
+from app.services.views import (
+    count,
+    create_view,
+    delete_view,
+    list_tickets,
+    mark_read,
+    unread_count,
+    update_view,
+    visible_views,
+)
 
 
 @pytest.fixture
@@ -131,6 +140,7 @@ def test_saved_views_personal_and_shared(inbox, make_agent):
 
 def test_saved_view_filters_are_validated(app, make_agent):
     import marshmallow
+
     with pytest.raises(marshmallow.ValidationError) as err:
         create_view(make_agent(), "Bad", {"status": ["pending"], "assignee": "everyone"})
     assert set(err.value.messages) == {"status", "assignee"}

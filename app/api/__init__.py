@@ -5,6 +5,7 @@ self-contained reference page at ``/api/v1/docs``. Plugins may contribute a
 ``flask_smorest.Blueprint`` from ``helpline_register_blueprints``; it is
 mounted under ``/api/v1`` and appears in the document (and answers 404 while
 its plugin is disabled, like every plugin route)."""
+
 from __future__ import annotations
 
 import flask_smorest
@@ -20,6 +21,7 @@ API_PREFIX = "/api/v1"
 
 class Api(flask_smorest.Api):
     """flask-smorest's Api with our error body everywhere under /api/."""
+
     ERROR_SCHEMA = ErrorSchema
 
     def handle_http_exception(self, error):
@@ -28,6 +30,7 @@ class Api(flask_smorest.Api):
 
 def _configure(app):
     from .. import __version__
+
     app.config.setdefault("API_TITLE", "Helpline")
     app.config.setdefault("API_VERSION", __version__)
     app.config.setdefault("OPENAPI_VERSION", "3.0.3")
@@ -64,11 +67,18 @@ def init_app(app):
     app.before_request_funcs.setdefault(None, []).insert(0, _bound_bodies)
     app.after_request(_no_store)
     api = Api(app, spec_kwargs={"info": {"description": "Helpline's REST API. See docs/api.md."}})
-    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer",
-                                                       "description": "A personal API token (POST /tokens)"})
-    api.spec.components.security_scheme("sessionCookie", {"type": "apiKey", "in": "cookie", "name": "session",
-                                                          "description": "POST /session; unsafe methods need "
-                                                                         "the X-CSRFToken header"})
+    api.spec.components.security_scheme(
+        "bearerAuth", {"type": "http", "scheme": "bearer", "description": "A personal API token (POST /tokens)"}
+    )
+    api.spec.components.security_scheme(
+        "sessionCookie",
+        {
+            "type": "apiKey",
+            "in": "cookie",
+            "name": "session",
+            "description": "POST /session; unsafe methods need the X-CSRFToken header",
+        },
+    )
     app.extensions["helpline.api"] = api
     errors.init_app(app)
 
@@ -87,6 +97,7 @@ def mount_plugin_blueprints(app):
     after the app was built (before its first request)."""
     from .. import csrf
     from ..plugins import get_plugins
+
     api = app.extensions["helpline.api"]
     for name, info in get_plugins(app).infos.items():
         if not info.loaded:

@@ -1,5 +1,6 @@
 """Agents and roles (admins and owners), and ``/me``: who I am, my unread
 counts per view, my presence."""
+
 from __future__ import annotations
 
 from flask_babel import gettext as _
@@ -12,7 +13,8 @@ from ..services import agents as agent_service
 from ..services import views as view_service
 from . import schemas as s
 from .errors import ApiError
-from .security import AUTHENTICATED, agent as current, requires
+from .security import AUTHENTICATED, requires
+from .security import agent as current
 
 bp = Blueprint("api_agents", __name__, url_prefix="/api/v1", description="Agents, roles, presence and /me")
 
@@ -40,8 +42,9 @@ def list_agents():
 def create_agent(body):
     """Invite an agent with a role (``owner`` only by an owner)."""
     agent_service.check_owner_rules(current(), None, new_role=body["role"])
-    return agent_service.create_agent(body["email"], body.get("name"), body["role"], body.get("password"),
-                                      timezone=body["timezone"])
+    return agent_service.create_agent(
+        body["email"], body.get("name"), body["role"], body.get("password"), timezone=body["timezone"]
+    )
 
 
 @bp.get("/agents/<int(min=1, max=2147483647):agent_id>")

@@ -1,5 +1,6 @@
 """``/api/v1/docs``: a small page that lists every operation of the OpenAPI
 document (no third-party front-end code: it must work offline)."""
+
 from flask import Blueprint, render_template_string
 
 bp = Blueprint("api_docs", __name__)

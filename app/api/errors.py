@@ -1,6 +1,7 @@
 """One error shape for the whole API: ``{"error": {"code", "message",
 "fields"?}}`` with a status that means what it says. Service exceptions,
 webargs' 422, ``abort`` and routing errors under ``/api/`` all end here."""
+
 from __future__ import annotations
 
 import logging
@@ -20,8 +21,16 @@ API_PREFIX = "/api/"
 
 # Stable codes per HTTP status, for errors that carry none of their own.
 CODES = {
-    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-    409: "conflict", 413: "too_large", 415: "unsupported_media_type", 422: "invalid", 429: "rate_limited",
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid",
+    429: "rate_limited",
     500: "server_error",
 }
 
@@ -34,6 +43,7 @@ class ErrorDetail(ma.Schema):
 
 class ErrorSchema(ma.Schema):
     """The body of every error answer."""
+
     error = ma.fields.Nested(ErrorDetail, required=True)
 
 
@@ -64,8 +74,11 @@ def error_response(status, code, message, fields=None, headers=None):
 def _flatten_webargs(messages):
     """webargs keys messages by location (``{"json": {...}}``); clients care
     about the fields."""
-    if isinstance(messages, dict) and messages and set(messages) <= {"json", "query", "querystring", "form",
-                                                                     "headers", "files", "view_args", "path"}:
+    if (
+        isinstance(messages, dict)
+        and messages
+        and set(messages) <= {"json", "query", "querystring", "form", "headers", "files", "view_args", "path"}
+    ):
         flat = {}
         for location_messages in messages.values():
             if isinstance(location_messages, dict):
@@ -91,8 +104,9 @@ def handle_http_exception(error: HTTPException):
     if status == 422:
         message = _("Some fields are not valid.")
     elif status == 400 and error.__class__.__name__ == "CSRFError":
-        return error_response(400, "csrf_failed",
-                              _("The CSRF token is missing or invalid; send it in the X-CSRFToken header."))
+        return error_response(
+            400, "csrf_failed", _("The CSRF token is missing or invalid; send it in the X-CSRFToken header.")
+        )
     elif status == 413:
         message = _("The request body is too large.")
     elif status == 404:

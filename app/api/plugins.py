@@ -1,6 +1,7 @@
 """Plugins (list, enable, disable without restart) and their settings,
 validated by each plugin's own schema. The core's general settings are the
 plugin ``core``."""
+
 from __future__ import annotations
 
 import marshmallow as ma
@@ -25,10 +26,16 @@ def _info(name):
 
 def _out(info):
     plugins = get_plugins()
-    return {"name": info.name, "status": info.status, "enabled": plugins.is_enabled(info.name),
-            "version": info.version, "first_party": info.first_party or info.name == CORE,
-            "description": info.description, "error": info.error,
-            "has_settings": info.settings_schema is not EmptySettings}
+    return {
+        "name": info.name,
+        "status": info.status,
+        "enabled": plugins.is_enabled(info.name),
+        "version": info.version,
+        "first_party": info.first_party or info.name == CORE,
+        "description": info.description,
+        "error": info.error,
+        "has_settings": info.settings_schema is not EmptySettings,
+    }
 
 
 @bp.get("/plugins")
@@ -69,9 +76,14 @@ def describe(schema):
     out = []
     for name, field in schema.fields.items():
         meta = field.metadata or {}
-        item = {"name": field.data_key or name, "type": type(field).__name__, "required": bool(field.required),
-                "label": str(meta.get("label", name)), "help": str(meta["help"]) if meta.get("help") else None,
-                "secret": bool(meta.get("secret"))}
+        item = {
+            "name": field.data_key or name,
+            "type": type(field).__name__,
+            "required": bool(field.required),
+            "label": str(meta.get("label", name)),
+            "help": str(meta["help"]) if meta.get("help") else None,
+            "secret": bool(meta.get("secret")),
+        }
         default = field.load_default
         if default is not ma.missing and not callable(default):
             item["default"] = default

@@ -1,4 +1,5 @@
 """Customer profiles with the panels enabled panel plugins offer."""
+
 from __future__ import annotations
 
 import logging
@@ -28,12 +29,20 @@ def panels_for(profile):
             if not panel.eligible(profile):
                 continue
             data = panel.render_data(profile)
-            out.append({"slug": panel.slug, "title": str(panel.title), "plugin": panel.plugin, "data": data,
-                        "error": None})
+            out.append(
+                {"slug": panel.slug, "title": str(panel.title), "plugin": panel.plugin, "data": data, "error": None}
+            )
         except Exception:  # a third-party panel must not break the profile
             log.exception("panel %s failed for profile %s", panel.slug, profile.id)
-            out.append({"slug": panel.slug, "title": str(panel.title), "plugin": panel.plugin, "data": None,
-                        "error": _("This panel could not be loaded.")})
+            out.append(
+                {
+                    "slug": panel.slug,
+                    "title": str(panel.title),
+                    "plugin": panel.plugin,
+                    "data": None,
+                    "error": _("This panel could not be loaded."),
+                }
+            )
     return out
 
 

@@ -1,5 +1,6 @@
 """Marshmallow schemas shared by the API resources. Request schemas reject
 unknown fields (marshmallow's ``RAISE``) and bound every size."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -14,7 +15,7 @@ from ..models import ROLES
 from ..services.tickets import BULK_ACTIONS, MAX_BULK
 from ..services.views import MAX_LIMIT
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 class UtcDateTime(fields.AwareDateTime):
@@ -46,6 +47,7 @@ class Strict(ma.Schema):
 
 # --- small shapes ----------------------------------------------------------
 
+
 class AgentRef(ma.Schema):
     id = fields.Integer()
     name = fields.String()
@@ -76,6 +78,7 @@ ASSIGNEE = validate.Regexp(r"^(me|none|\d{1,12})$", error=_l("Use me, none or an
 
 class FilterFields(ma.Schema):
     """The filters of a list, a saved view or a bulk selection."""
+
     status = fields.List(fields.String(validate=STATUS), validate=validate.Length(max=3))
     channel = fields.List(fields.String(validate=validate.Length(min=1, max=32)), validate=validate.Length(max=20))
     assignee = fields.String(validate=ASSIGNEE, metadata={"description": "me, none or an agent id"})
@@ -114,13 +117,17 @@ def filters_from_service(filters):
 
 
 class TicketListQuery(FilterFields):
-    view = fields.String(load_default="mine", validate=validate.Length(min=1, max=20),
-                         metadata={"description": "mine, unassigned, all or a saved view id"})
+    view = fields.String(
+        load_default="mine",
+        validate=validate.Length(min=1, max=20),
+        metadata={"description": "mine, unassigned, all or a saved view id"},
+    )
     sort = fields.String(load_default="updated", validate=validate.OneOf(("updated", "created")))
     order = fields.String(load_default="desc", validate=validate.OneOf(("asc", "desc")))
     limit = fields.Integer(load_default=25, validate=validate.Range(min=1, max=MAX_LIMIT))
-    cursor = fields.String(validate=validate.Length(min=1, max=300),
-                           metadata={"description": "next_cursor of the previous page"})
+    cursor = fields.String(
+        validate=validate.Length(min=1, max=300), metadata={"description": "next_cursor of the previous page"}
+    )
 
 
 class TicketSchema(TicketSummary):
@@ -151,10 +158,14 @@ class TicketPage(ma.Schema):
 class TicketPatch(Strict):
     status = fields.String(validate=STATUS)
     snoozed_until = UtcDateTime(allow_none=True)
-    assignee_id = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=2**31 - 1),
-                                 metadata={"description": "null unassigns"})
-    tags = fields.List(fields.String(validate=validate.Length(min=1, max=64)), validate=validate.Length(max=50),
-                       metadata={"description": "the full set of tags"})
+    assignee_id = fields.Integer(
+        allow_none=True, validate=validate.Range(min=1, max=2**31 - 1), metadata={"description": "null unassigns"}
+    )
+    tags = fields.List(
+        fields.String(validate=validate.Length(min=1, max=64)),
+        validate=validate.Length(max=50),
+        metadata={"description": "the full set of tags"},
+    )
 
 
 class MessageSchema(ma.Schema):
@@ -174,8 +185,9 @@ class MessageSchema(ma.Schema):
 
 
 class MessageQuery(ma.Schema):
-    before = fields.Integer(validate=validate.Range(min=1, max=2**53),
-                            metadata={"description": "only messages older than this message id"})
+    before = fields.Integer(
+        validate=validate.Range(min=1, max=2**53), metadata={"description": "only messages older than this message id"}
+    )
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
@@ -192,16 +204,21 @@ class MessageCreate(Strict):
 
 
 class ReadBody(Strict):
-    message_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1),
-                                metadata={"description": "read up to this message (default: the latest)"})
+    message_id = fields.Integer(
+        validate=validate.Range(min=1, max=2**31 - 1),
+        metadata={"description": "read up to this message (default: the latest)"},
+    )
 
 
 class BulkRequest(Strict):
     action = fields.String(required=True, validate=validate.OneOf(BULK_ACTIONS))
-    ids = fields.List(fields.Integer(validate=validate.Range(min=1, max=2**31 - 1)),
-                      validate=validate.Length(min=1, max=MAX_BULK))
-    view = fields.String(validate=validate.Length(min=1, max=20),
-                         metadata={"description": f"instead of ids: every ticket of this view (at most {MAX_BULK})"})
+    ids = fields.List(
+        fields.Integer(validate=validate.Range(min=1, max=2**31 - 1)), validate=validate.Length(min=1, max=MAX_BULK)
+    )
+    view = fields.String(
+        validate=validate.Length(min=1, max=20),
+        metadata={"description": f"instead of ids: every ticket of this view (at most {MAX_BULK})"},
+    )
     filters = fields.Nested(Filters)
     assignee_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
     tags = fields.List(fields.String(validate=validate.Length(min=1, max=64)), validate=validate.Length(max=50))
@@ -232,6 +249,7 @@ class BulkResponse(ma.Schema):
 
 
 # --- views -------------------------------------------------------------------
+
 
 class ViewSchema(ma.Schema):
     id = fields.Integer()
@@ -274,6 +292,7 @@ PRESENCE = validate.OneOf(PRESENCES)
 
 def _valid_timezone(value):
     import zoneinfo
+
     try:
         zoneinfo.ZoneInfo(value)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
@@ -319,13 +338,17 @@ class PresenceBody(Strict):
 class MeSchema(ma.Schema):
     agent = fields.Nested(AgentSchema)
     permissions = fields.List(fields.String())
-    unread = fields.Dict(keys=fields.String(), values=fields.Integer(),
-                         metadata={"description": "unread tickets per view (mine, unassigned, all, saved view ids)"})
+    unread = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        metadata={"description": "unread tickets per view (mine, unassigned, all, saved view ids)"},
+    )
     unread_badge = fields.Boolean()
     views = fields.List(fields.Nested(ViewSchema))
 
 
 # --- auth ------------------------------------------------------------------
+
 
 class LoginBody(Strict):
     email = fields.String(required=True, validate=validate.Length(min=1, max=254))
@@ -359,6 +382,7 @@ class TokenList(ma.Schema):
 
 
 # --- profiles, plugins, settings -----------------------------------------------
+
 
 class PanelSchema(ma.Schema):
     slug = fields.String()
@@ -395,8 +419,9 @@ class PluginList(ma.Schema):
 class SettingsSchema(ma.Schema):
     plugin = fields.String()
     settings = fields.Dict()
-    fields_ = fields.List(fields.Dict(), data_key="fields",
-                          metadata={"description": "name, type, label, help, required of each setting"})
+    fields_ = fields.List(
+        fields.Dict(), data_key="fields", metadata={"description": "name, type, label, help, required of each setting"}
+    )
 
 
 class SettingsBody(ma.Schema):

@@ -2,6 +2,7 @@
 which checks the role matrix (``app.permissions``) before arguments are
 parsed, and records the permission in the OpenAPI document as
 ``x-permission`` so the role test can walk every operation."""
+
 from __future__ import annotations
 
 import copy
@@ -16,7 +17,7 @@ from ..csrf import csrf as csrf_protect
 from ..permissions import MATRIX, can
 from .errors import ApiError
 
-PUBLIC = "public"               # anyone, no login
+PUBLIC = "public"  # anyone, no login
 AUTHENTICATED = "authenticated"  # any active agent, whatever the role
 
 
@@ -58,6 +59,7 @@ def requires(permission, csrf=True):
             manual["security"] = []
         wrapped._apidoc = doc
         return wrapped
+
     return decorator
 
 

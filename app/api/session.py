@@ -1,4 +1,5 @@
 """Logging in and out (the UI's session cookie) and personal API tokens."""
+
 from __future__ import annotations
 
 from flask_babel import gettext as _
@@ -6,13 +7,14 @@ from flask_smorest import Blueprint
 from flask_wtf.csrf import generate_csrf
 
 from .. import auth
-from ..ratelimit import limit_logins
 from ..clock import now
 from ..models import Agent, ApiToken
+from ..ratelimit import limit_logins
 from ..services.agents import check_password, hash_password
 from . import schemas as s
 from .errors import ApiError
-from .security import AUTHENTICATED, PUBLIC, agent as current, requires
+from .security import AUTHENTICATED, PUBLIC, requires
+from .security import agent as current
 
 bp = Blueprint("api_session", __name__, url_prefix="/api/v1", description="Session login and API tokens")
 

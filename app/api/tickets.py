@@ -1,5 +1,6 @@
 """Tickets: lists (views, filters, keyset pages), one ticket with its
 overview, changes, the message thread, replies and notes, bulk actions."""
+
 from __future__ import annotations
 
 from flask_babel import gettext as _
@@ -12,7 +13,8 @@ from ..services import tickets as ticket_service
 from ..services import views as view_service
 from . import schemas as s
 from .errors import ApiError
-from .security import agent as current, requires
+from .security import agent as current
+from .security import requires
 
 bp = Blueprint("api_tickets", __name__, url_prefix="/api/v1", description="Tickets and their messages")
 
@@ -37,8 +39,8 @@ def list_tickets(view, sort, order, limit, cursor=None, **filters):
     The next page is ``?cursor=<next_cursor>`` with the same view, filters
     and sort; ``next_cursor`` is null on the last page."""
     rows, next_cursor = view_service.list_tickets(
-        current(), view=view, filters=filters, sort=sort, order=order,
-        limit=limit, cursor=cursor)
+        current(), view=view, filters=filters, sort=sort, order=order, limit=limit, cursor=cursor
+    )
     return {"items": rows, "next_cursor": next_cursor}
 
 
@@ -66,8 +68,12 @@ def patch_ticket(changes, ticket_id):
     if changes.get("assignee_id") is not None:
         assignee = Agent.get_or_none(Agent.id == changes["assignee_id"])
         if assignee is None or not can(assignee, "inbox"):
-            raise ApiError(422, _("Agent %(id)s cannot be assigned tickets.", id=changes["assignee_id"]),
-                           code="invalid", field="assignee_id")
+            raise ApiError(
+                422,
+                _("Agent %(id)s cannot be assigned tickets.", id=changes["assignee_id"]),
+                code="invalid",
+                field="assignee_id",
+            )
     status = changes.get("status") or ("snoozed" if changes.get("snoozed_until") else None)
     if status is not None:
         ticket = ticket_service.set_status(ticket, status, actor=actor, snoozed_until=changes.get("snoozed_until"))
@@ -132,14 +138,21 @@ def bulk(body):
     if body.get("ids"):
         ids = body["ids"]
     else:
-        ids = view_service.ticket_ids(agent, body.get("view") or "all", body.get("filters"),
-                                      limit=ticket_service.MAX_BULK + 1)
+        ids = view_service.ticket_ids(
+            agent, body.get("view") or "all", body.get("filters"), limit=ticket_service.MAX_BULK + 1
+        )
         if len(ids) > ticket_service.MAX_BULK:
-            raise ApiError(422, _("At most %(n)d tickets at once; narrow the filters.", n=ticket_service.MAX_BULK),
-                           code="too_many", field="filters")
+            raise ApiError(
+                422,
+                _("At most %(n)d tickets at once; narrow the filters.", n=ticket_service.MAX_BULK),
+                code="too_many",
+                field="filters",
+            )
     params = {"assignee_id": body.get("assignee_id"), "tags": body.get("tags") or (), "until": body.get("until")}
     results = ticket_service.bulk(ids, body["action"], agent, params)
-    items = [{"id": tid, "ok": outcome == "ok", "error": None if outcome == "ok" else str(outcome)}
-             for tid, outcome in results.items()]
+    items = [
+        {"id": tid, "ok": outcome == "ok", "error": None if outcome == "ok" else str(outcome)}
+        for tid, outcome in results.items()
+    ]
     ok = sum(1 for item in items if item["ok"])
     return {"results": items, "succeeded": ok, "failed": len(items) - ok}

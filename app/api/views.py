@@ -1,5 +1,6 @@
 """Saved views: personal ones for everyone in the inbox, shared ones made
 and changed by managers and above."""
+
 from __future__ import annotations
 
 from flask_smorest import Blueprint
@@ -8,7 +9,8 @@ from peewee import JOIN
 from ..models import Agent, SavedView
 from ..services import views as view_service
 from . import schemas as s
-from .security import agent as current, requires
+from .security import agent as current
+from .security import requires
 
 bp = Blueprint("api_views", __name__, url_prefix="/api/v1", description="Saved views (personal and shared)")
 
@@ -19,9 +21,12 @@ bp = Blueprint("api_views", __name__, url_prefix="/api/v1", description="Saved v
 def list_views():
     """Your personal views, then the shared ones."""
     agent = current()
-    rows = (SavedView.select(SavedView, Agent).join(Agent, JOIN.LEFT_OUTER, on=(SavedView.owner == Agent.id))
-            .where((SavedView.owner == agent.id) | (SavedView.shared == True))  # noqa: E712
-            .order_by(SavedView.shared, SavedView.position, SavedView.id))
+    rows = (
+        SavedView.select(SavedView, Agent)
+        .join(Agent, JOIN.LEFT_OUTER, on=(SavedView.owner == Agent.id))
+        .where((SavedView.owner == agent.id) | (SavedView.shared == True))
+        .order_by(SavedView.shared, SavedView.position, SavedView.id)
+    )
     return {"items": [s.view_out(v) for v in rows]}
 
 
@@ -31,8 +36,9 @@ def list_views():
 @bp.response(201, s.ViewSchema)
 def create_view(body):
     """Save a filter set as a view; ``shared: true`` needs a manager or above."""
-    view = view_service.create_view(current(), body["name"], s.filters_for_service(body["filters"]),
-                                    shared=body["shared"])
+    view = view_service.create_view(
+        current(), body["name"], s.filters_for_service(body["filters"]), shared=body["shared"]
+    )
     return s.view_out(view)
 
 
@@ -53,8 +59,9 @@ def patch_view(body, view_id):
     agent = current()
     view = view_service.get_saved_view(agent, view_id)
     filters = s.filters_for_service(body["filters"]) if "filters" in body else None
-    return s.view_out(view_service.update_view(agent, view, name=body.get("name"), filters=filters,
-                                         shared=body.get("shared")))
+    return s.view_out(
+        view_service.update_view(agent, view, name=body.get("name"), filters=filters, shared=body.get("shared"))
+    )
 
 
 @bp.delete("/views/<int(min=1, max=2147483647):view_id>")

@@ -1,4 +1,5 @@
 """Core tables. Plugins add their own through ``helpline_register_models``."""
+
 from .agent import INBOX_ROLES, PRESENCE, ROLES, Agent, ApiToken
 from .message import AUTHORS, DIRECTIONS, KINDS, Message, Outbox, ReadMarker
 from .profile import SMS_CONSENT, Order, Profile, ProfileEvent
@@ -6,11 +7,30 @@ from .settings import PluginState, SavedView
 from .ticket import STATUSES, Activity, Tag, Ticket, TicketTag
 
 CORE_MODELS = [
-    Agent, ApiToken, Profile, ProfileEvent, Order, Ticket, Tag, TicketTag,
-    Activity, Message, Outbox, ReadMarker, PluginState, SavedView,
+    Agent,
+    ApiToken,
+    Profile,
+    ProfileEvent,
+    Order,
+    Ticket,
+    Tag,
+    TicketTag,
+    Activity,
+    Message,
+    Outbox,
+    ReadMarker,
+    PluginState,
+    SavedView,
 ]
 
 __all__ = [m.__name__ for m in CORE_MODELS] + [
-    "CORE_MODELS", "ROLES", "INBOX_ROLES", "PRESENCE", "AUTHORS", "DIRECTIONS",
-    "KINDS", "SMS_CONSENT", "STATUSES",
+    "CORE_MODELS",
+    "ROLES",
+    "INBOX_ROLES",
+    "PRESENCE",
+    "AUTHORS",
+    "DIRECTIONS",
+    "KINDS",
+    "SMS_CONSENT",
+    "STATUSES",
 ]

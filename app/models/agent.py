@@ -33,6 +33,7 @@ class Agent(BaseModel):
 
 class ApiToken(BaseModel):
     """A personal API token. Only its SHA-256 digest is stored."""
+
     agent = peewee.ForeignKeyField(Agent, backref="tokens", on_delete="CASCADE")
     name = peewee.CharField(max_length=120)
     token_hash = peewee.CharField(max_length=64, unique=True)

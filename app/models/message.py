@@ -44,6 +44,7 @@ class Message(BaseModel):
 class Outbox(BaseModel):
     """One row per outbound message to deliver; the delivery task and the
     retry sweep work from here, so nothing queued is forgotten."""
+
     message = peewee.ForeignKeyField(Message, unique=True, on_delete="CASCADE")
     state = peewee.CharField(max_length=8, default="pending")  # pending|sent|failed
     attempts = peewee.IntegerField(default=0)

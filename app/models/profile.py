@@ -8,6 +8,7 @@ SMS_CONSENT = ("marketing", "transactional")
 
 class Profile(BaseModel):
     """A customer. Email and phone (E.164) each identify at most one profile."""
+
     name = peewee.CharField(max_length=200, default="")
     email = peewee.CharField(max_length=254, null=True, unique=True)
     phone = peewee.CharField(max_length=20, null=True, unique=True)

@@ -8,6 +8,7 @@ from .agent import Agent
 class PluginState(BaseModel):
     """The merchant's choice per plugin. ``version`` takes the next value of a
     global counter on every change, so processes notice with one MAX()."""
+
     name = peewee.CharField(max_length=64, unique=True)
     enabled = peewee.BooleanField(default=True)
     settings = peewee.JSONField(default=dict)

@@ -65,6 +65,7 @@ class TicketTag(BaseModel):
 
 class Activity(BaseModel):
     """The ticket's audit trail: who did what, when."""
+
     ticket = peewee.ForeignKeyField(Ticket, backref="activities", on_delete="CASCADE")
     actor = peewee.ForeignKeyField(Agent, null=True, on_delete="SET NULL")
     action = peewee.CharField(max_length=32)

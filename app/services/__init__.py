@@ -5,6 +5,7 @@ Nothing here touches Flask's request object."""
 class ServiceError(Exception):
     """An operation refused for a reason the user can fix; ``code`` is stable
     for programs, the message is for people."""
+
     status = 400
 
     def __init__(self, message, code="invalid", field=None):
@@ -24,4 +25,5 @@ class Conflict(ServiceError):
 
 class Denied(ServiceError):
     """The actor may not do this to this target (a rule, not the role matrix)."""
+
     status = 403

@@ -1,4 +1,5 @@
 """Agents: accounts, passwords, presence (manual status + heartbeat)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -48,8 +49,13 @@ def create_agent(email, name, role="support", password=None, timezone="UTC"):
         raise ServiceError(_("Passwords are at least %(n)d characters.", n=MIN_PASSWORD), field="password")
     if Agent.select().where(Agent.email == email).exists():
         raise ServiceError(_("An agent with this email already exists."), code="exists", field="email")
-    return Agent.create(email=email, name=(name or email.split("@")[0]).strip()[:120], role=role,
-                        password_hash=hash_password(password) if password else "", timezone=timezone)
+    return Agent.create(
+        email=email,
+        name=(name or email.split("@")[0]).strip()[:120],
+        role=role,
+        password_hash=hash_password(password) if password else "",
+        timezone=timezone,
+    )
 
 
 def set_password(agent, password):
@@ -85,9 +91,11 @@ def set_presence(agent, presence=None, heartbeat=True):
         agent.presence_effective = new
         agent.save()
         if old != new:
+
             def announce():
                 fire("helpline_on_agent_presence_changed", agent=agent, old_presence=old, new_presence=new)
                 publish("presence", {"agent_id": agent.id, "presence": new})
+
             after_commit(announce)
     return agent
 
@@ -95,13 +103,19 @@ def set_presence(agent, presence=None, heartbeat=True):
 def expire_presence():
     """Agents whose heartbeat lapsed become offline. Returns their ids."""
     at = now()
-    stale = list(Agent.select().where((Agent.presence_effective != "offline")
-                                      & ((Agent.heartbeat_at.is_null()) | (Agent.heartbeat_at < at - ttl()))))
+    stale = list(
+        Agent.select().where(
+            (Agent.presence_effective != "offline")
+            & ((Agent.heartbeat_at.is_null()) | (Agent.heartbeat_at < at - ttl()))
+        )
+    )
     for agent in stale:
         with write_transaction():
-            changed = (Agent.update(presence_effective="offline")
-                       .where((Agent.id == agent.id) & (Agent.presence_effective == agent.presence_effective))
-                       .execute())
+            changed = (
+                Agent.update(presence_effective="offline")
+                .where((Agent.id == agent.id) & (Agent.presence_effective == agent.presence_effective))
+                .execute()
+            )
             if changed:
                 old = agent.presence_effective
 
@@ -109,6 +123,7 @@ def expire_presence():
                     agent.presence_effective = "offline"
                     fire("helpline_on_agent_presence_changed", agent=agent, old_presence=old, new_presence="offline")
                     publish("presence", {"agent_id": agent.id, "presence": "offline"})
+
                 after_commit(announce)
     return [a.id for a in stale]
 
@@ -116,8 +131,9 @@ def expire_presence():
 def online_agents(roles=None):
     """Agents others currently see online, with a fresh heartbeat."""
     at = now()
-    query = Agent.select().where((Agent.is_active == True) & (Agent.presence_effective == "online")  # noqa: E712
-                                 & (Agent.heartbeat_at >= at - ttl()))
+    query = Agent.select().where(
+        (Agent.is_active == True) & (Agent.presence_effective == "online") & (Agent.heartbeat_at >= at - ttl())
+    )
     if roles:
         query = query.where(Agent.role.in_(list(roles)))
     return list(query)
@@ -125,8 +141,9 @@ def online_agents(roles=None):
 
 # --- roles and deactivation (the API and the UI's agents page) --------------
 
+
 def _active_owners():
-    return Agent.select().where((Agent.role == "owner") & (Agent.is_active == True)).count()  # noqa: E712
+    return Agent.select().where((Agent.role == "owner") & (Agent.is_active == True)).count()
 
 
 def check_owner_rules(actor, target, new_role=None, deactivating=False):
@@ -136,8 +153,12 @@ def check_owner_rules(actor, target, new_role=None, deactivating=False):
         raise Denied(_("Only an owner can make an owner."), code="owner_only", field="role")
     if target is not None and target.role == "owner" and actor.role != "owner":
         raise Denied(_("Only an owner can change an owner."), code="owner_only")
-    losing_owner = target is not None and target.role == "owner" and target.is_active and (
-        deactivating or (new_role is not None and new_role != "owner"))
+    losing_owner = (
+        target is not None
+        and target.role == "owner"
+        and target.is_active
+        and (deactivating or (new_role is not None and new_role != "owner"))
+    )
     if losing_owner and _active_owners() <= 1:
         raise Conflict(_("This is the last owner; make someone else an owner first."), code="last_owner")
 
@@ -154,8 +175,7 @@ def update_agent(actor, target, changes):
     rules; deactivating releases the agent's tokens and open tickets."""
     with write_transaction():
         target = Agent.get_by_id(target.id)
-        check_owner_rules(actor, target, new_role=changes.get("role"),
-                          deactivating=changes.get("is_active") is False)
+        check_owner_rules(actor, target, new_role=changes.get("role"), deactivating=changes.get("is_active") is False)
         for key in ("name", "role", "timezone", "is_active"):
             if key in changes:
                 setattr(target, key, changes[key])
@@ -168,9 +188,11 @@ def update_agent(actor, target, changes):
 
 
 def _has_history(agent):
-    return (Message.select().where(Message.author_agent == agent.id).exists()
-            or Activity.select().where(Activity.actor == agent.id).exists()
-            or Ticket.select().where(Ticket.assignee == agent.id).exists())
+    return (
+        Message.select().where(Message.author_agent == agent.id).exists()
+        or Activity.select().where(Activity.actor == agent.id).exists()
+        or Ticket.select().where(Ticket.assignee == agent.id).exists()
+    )
 
 
 def remove_agent(actor, target):

@@ -1,5 +1,6 @@
 """Assigning tickets: atomic claims and the ``helpline_choose_assignee``
 decision hook."""
+
 from ..clock import now
 from ..db import write_transaction
 from ..events import after_commit, fire, publish
@@ -12,20 +13,30 @@ def claim(ticket_id, agent, actor=None):
     meanwhile (``UPDATE ... WHERE assignee IS NULL``). Returns True if won."""
     at = now()
     with write_transaction():
-        won = (Ticket.update(assignee=agent, updated_at=at)
-               .where((Ticket.id == ticket_id) & (Ticket.assignee.is_null()))
-               .execute()) == 1
+        won = (
+            Ticket.update(assignee=agent, updated_at=at)
+            .where((Ticket.id == ticket_id) & (Ticket.assignee.is_null()))
+            .execute()
+        ) == 1
         if not won:
             return False
         Agent.update(last_assigned_at=at).where(Agent.id == agent.id).execute()
-        Activity.create(ticket=ticket_id, actor=actor, action="assigned",
-                        data={"to": agent.id, "by": "rule" if actor is None else "agent"}, created_at=at)
+        Activity.create(
+            ticket=ticket_id,
+            actor=actor,
+            action="assigned",
+            data={"to": agent.id, "by": "rule" if actor is None else "agent"},
+            created_at=at,
+        )
 
         def announce():
             ticket = Ticket.get_by_id(ticket_id)
             fire("helpline_on_ticket_assigned", ticket=ticket, old_assignee=None, new_assignee=agent, actor=actor)
-            publish("ticket.updated", {"ticket_id": ticket.id, "status": ticket.status,
-                                       "assignee_id": agent.id, "channel": ticket.channel})
+            publish(
+                "ticket.updated",
+                {"ticket_id": ticket.id, "status": ticket.status, "assignee_id": agent.id, "channel": ticket.channel},
+            )
+
         after_commit(announce)
     return True
 

@@ -1,14 +1,45 @@
 """Sanitized HTML for display: customer HTML goes through nh3; plain text
 is escaped and given line breaks and links."""
+
 import html
 import re
 
 import nh3
 
 ALLOWED_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "code", "div", "em", "h1", "h2", "h3", "h4",
-    "hr", "i", "img", "li", "ol", "p", "pre", "s", "small", "span", "strong", "sub",
-    "sup", "table", "tbody", "td", "th", "thead", "tr", "u", "ul",
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "code",
+    "div",
+    "em",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "hr",
+    "i",
+    "img",
+    "li",
+    "ol",
+    "p",
+    "pre",
+    "s",
+    "small",
+    "span",
+    "strong",
+    "sub",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "th",
+    "thead",
+    "tr",
+    "u",
+    "ul",
 }
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
@@ -23,8 +54,13 @@ _URL = re.compile(r"(https?://[^\s<>\"]+)")
 def sanitize(markup):
     if not markup:
         return ""
-    return nh3.clean(markup, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
-                     url_schemes=URL_SCHEMES, link_rel="noopener noreferrer nofollow")
+    return nh3.clean(
+        markup,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener noreferrer nofollow",
+    )
 
 
 def text_to_html(text):

@@ -7,6 +7,7 @@ on the same thread and message id; on SQLite the write transaction takes the
 database lock up front. A unique index is the last line of defence, and a
 losing racer retries and finds the winner's message.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -52,15 +53,18 @@ def ingest(inbound, attempts=5):
     plugins = get_plugins()
     channel = plugins.channel(inbound.channel)
     if channel is None:
-        raise ChannelUnavailable(_("Channel %(slug)s is not available.", slug=inbound.channel),
-                                 code="channel_unavailable")
+        raise ChannelUnavailable(
+            _("Channel %(slug)s is not available.", slug=inbound.channel), code="channel_unavailable"
+        )
     if not inbound.external_id:
-        raise ServiceError(_("An inbound message needs an external id."), code="missing_external_id",
-                           field="external_id")
+        raise ServiceError(
+            _("An inbound message needs an external id."), code="missing_external_id", field="external_id"
+        )
     limit = current_app.config["MAX_MESSAGE_TEXT"]
     if len(inbound.text or "") > limit:
-        raise ServiceError(_("The message is longer than %(limit)d characters.", limit=limit),
-                           code="too_large", field="text")
+        raise ServiceError(
+            _("The message is longer than %(limit)d characters.", limit=limit), code="too_large", field="text"
+        )
     # Identities are normalized before the channel keys the thread, so
     # "(415) 555-0101" and "+14155550101" are one conversation.
     inbound.sender.phone = normalize_phone(inbound.sender.phone) if inbound.sender.phone else None
@@ -86,9 +90,12 @@ def _lock(*keys):
 def _ingest_once(channel, inbound):
     with write_transaction():
         _lock(f"msg:{inbound.channel}:{inbound.external_id}", f"thread:{inbound.channel}:{inbound.thread_key}")
-        existing = (Message.select(Message, Ticket).join(Ticket)
-                    .where((Message.channel == inbound.channel) & (Message.external_id == inbound.external_id))
-                    .first())
+        existing = (
+            Message.select(Message, Ticket)
+            .join(Ticket)
+            .where((Message.channel == inbound.channel) & (Message.external_id == inbound.external_id))
+            .first()
+        )
         if existing is not None:
             return IngestResult(existing, existing.ticket, duplicate=True)
 
@@ -98,9 +105,14 @@ def _ingest_once(channel, inbound):
         created = reopened = False
         old_status = None
         if ticket is None:
-            ticket = Ticket.create(channel=inbound.channel, thread_key=inbound.thread_key[:255],
-                                   profile=profile, subject=(inbound.subject or "")[:255],
-                                   created_at=at, updated_at=at)
+            ticket = Ticket.create(
+                channel=inbound.channel,
+                thread_key=inbound.thread_key[:255],
+                profile=profile,
+                subject=(inbound.subject or "")[:255],
+                created_at=at,
+                updated_at=at,
+            )
             created = True
         elif ticket.status != "open":
             old_status = ticket.status
@@ -114,12 +126,20 @@ def _ingest_once(channel, inbound):
                 reopened = True
         html = sanitize(inbound.html) if inbound.html else text_to_html(inbound.text)
         message = Message.create(
-            ticket=ticket, channel=inbound.channel, direction="inbound", kind="message",
-            author_type="customer", text=inbound.text or "", html=html,
+            ticket=ticket,
+            channel=inbound.channel,
+            direction="inbound",
+            kind="message",
+            author_type="customer",
+            text=inbound.text or "",
+            html=html,
             attachments=[a.as_dict() if hasattr(a, "as_dict") else dict(a) for a in inbound.attachments],
-            external_id=inbound.external_id[:255], meta=dict(inbound.meta or {}), created_at=at)
+            external_id=inbound.external_id[:255],
+            meta=dict(inbound.meta or {}),
+            created_at=at,
+        )
         ticket.last_customer_message_at = at
-        ticket.awaiting_customer_since = None   # a customer message disarms auto-close
+        ticket.awaiting_customer_since = None  # a customer message disarms auto-close
         ticket.updated_at = at
         ticket.last_message_preview = preview(inbound.text or inbound.subject, 200)
         ticket.last_inbound_message_id = message.id
@@ -129,22 +149,36 @@ def _ingest_once(channel, inbound):
         if created:
             Activity.create(ticket=ticket, action="created", data={"channel": inbound.channel}, created_at=at)
         elif old_status:
-            Activity.create(ticket=ticket, action="reopened" if reopened else "opened",
-                            data={"by": "customer_message", "from": old_status}, created_at=at)
+            Activity.create(
+                ticket=ticket,
+                action="reopened" if reopened else "opened",
+                data={"by": "customer_message", "from": old_status},
+                created_at=at,
+            )
 
         def announce():
             if created:
                 fire("helpline_on_ticket_created", ticket=ticket)
             if old_status:
-                fire("helpline_on_ticket_status_changed", ticket=ticket, old_status=old_status,
-                     new_status="open", reason="customer_message", actor=None)
+                fire(
+                    "helpline_on_ticket_status_changed",
+                    ticket=ticket,
+                    old_status=old_status,
+                    new_status="open",
+                    reason="customer_message",
+                    actor=None,
+                )
             fire("helpline_on_message_received", message=message, ticket=ticket)
-            publish("message.created", {"ticket_id": ticket.id, "message_id": message.id,
-                                        "direction": "inbound", "kind": "message"})
+            publish(
+                "message.created",
+                {"ticket_id": ticket.id, "message_id": message.id, "direction": "inbound", "kind": "message"},
+            )
             publish("ticket.created" if created else "ticket.updated", _ticket_event(ticket))
             if created or (reopened and ticket.assignee_id is None):
                 from .assignment import auto_assign
+
                 auto_assign(ticket)
+
         after_commit(announce)
     return IngestResult(message, ticket, created_ticket=created, reopened=reopened)
 
@@ -156,20 +190,30 @@ def _route(channel, inbound):
         ticket = Ticket.get_or_none((Ticket.id == inbound.ticket_hint) & (Ticket.channel == inbound.channel))
     if ticket is None and inbound.related_external_ids:
         related = [str(x)[:255] for x in inbound.related_external_ids if x][:100]
-        hit = (Message.select(Message.ticket)
-               .where((Message.channel == inbound.channel) & (Message.external_id.in_(related)))
-               .order_by(Message.id.desc()).first())
+        hit = (
+            Message.select(Message.ticket)
+            .where((Message.channel == inbound.channel) & (Message.external_id.in_(related)))
+            .order_by(Message.id.desc())
+            .first()
+        )
         if hit is not None:
             ticket = Ticket.get_by_id(hit.ticket_id)
     if ticket is None:
-        ticket = (Ticket.select()
-                  .where((Ticket.channel == inbound.channel) & (Ticket.thread_key == inbound.thread_key[:255]))
-                  .order_by(Ticket.id.desc()).first())
+        ticket = (
+            Ticket.select()
+            .where((Ticket.channel == inbound.channel) & (Ticket.thread_key == inbound.thread_key[:255]))
+            .order_by(Ticket.id.desc())
+            .first()
+        )
     if ticket is not None and ticket.status == "closed" and not channel.reopens_closed:
         return None
     return ticket
 
 
 def _ticket_event(ticket):
-    return {"ticket_id": ticket.id, "status": ticket.status, "assignee_id": ticket.assignee_id,
-            "channel": ticket.channel}
+    return {
+        "ticket_id": ticket.id,
+        "status": ticket.status,
+        "assignee_id": ticket.assignee_id,
+        "channel": ticket.channel,
+    }

@@ -1,12 +1,13 @@
 """Agent-side messages: replies (delivered through the outbox), internal
 notes (never delivered) and system notices."""
+
 from __future__ import annotations
 
 import re
 
 from flask import current_app
-from peewee import JOIN
 from flask_babel import gettext as _
+from peewee import JOIN
 
 from ..clock import now
 from ..db import write_transaction
@@ -31,15 +32,19 @@ def refusal_for(ticket) -> Refusal | None:
     plugins = get_plugins()
     channel = plugins.channel(ticket.channel)
     if channel is None:
-        return Refusal("channel_unavailable",
-                       _("The %(channel)s channel is turned off, so replies cannot be sent.",
-                         channel=ticket.channel))
-    has_customer_message = (Message.select().where(
-        (Message.ticket == ticket) & (Message.direction == "inbound") & (Message.author_type == "customer"))
-        .exists())
+        return Refusal(
+            "channel_unavailable",
+            _("The %(channel)s channel is turned off, so replies cannot be sent.", channel=ticket.channel),
+        )
+    has_customer_message = (
+        Message.select()
+        .where((Message.ticket == ticket) & (Message.direction == "inbound") & (Message.author_type == "customer"))
+        .exists()
+    )
     if not has_customer_message:
-        return Refusal("customer_must_write_first",
-                       _("The customer has not written on this ticket; they must message first."))
+        return Refusal(
+            "customer_must_write_first", _("The customer has not written on this ticket; they must message first.")
+        )
     answer = hook().helpline_can_reply(ticket=ticket, channel=channel)
     return answer if isinstance(answer, Refusal) else None
 
@@ -49,12 +54,20 @@ def _check_text(text, html):
         raise ServiceError(_("The message is empty."), code="empty", field="text")
     limit = current_app.config["MAX_MESSAGE_TEXT"]
     if len(text or "") > limit:
-        raise ServiceError(_("The message is longer than %(limit)d characters.", limit=limit),
-                           code="too_large", field="text")
+        raise ServiceError(
+            _("The message is longer than %(limit)d characters.", limit=limit), code="too_large", field="text"
+        )
 
 
-def reply(ticket: Ticket, author: Agent | None, text: str, html: str | None = None,
-          author_type: str = "agent", attachments=(), meta=None) -> Message:
+def reply(
+    ticket: Ticket,
+    author: Agent | None,
+    text: str,
+    html: str | None = None,
+    author_type: str = "agent",
+    attachments=(),
+    meta=None,
+) -> Message:
     """Queue a public reply on the ticket's channel. Raises ReplyRefused."""
     _check_text(text, html)
     refusal = refusal_for(ticket)
@@ -64,10 +77,19 @@ def reply(ticket: Ticket, author: Agent | None, text: str, html: str | None = No
     with write_transaction():
         ticket = Ticket.get_by_id(ticket.id)
         message = Message.create(
-            ticket=ticket, channel=ticket.channel, direction="outbound", kind="message",
-            author_type=author_type, author_agent=author, text=text or "",
-            html=sanitize(html) if html else text_to_html(text), attachments=list(attachments),
-            delivery_state="queued", meta=dict(meta or {}), created_at=at)
+            ticket=ticket,
+            channel=ticket.channel,
+            direction="outbound",
+            kind="message",
+            author_type=author_type,
+            author_agent=author,
+            text=text or "",
+            html=sanitize(html) if html else text_to_html(text),
+            attachments=list(attachments),
+            delivery_state="queued",
+            meta=dict(meta or {}),
+            created_at=at,
+        )
         outbox = Outbox.create(message=message, next_attempt_at=at, created_at=at)
         fields = {Ticket.updated_at: at, Ticket.last_message_preview: preview(text, 200)}
         if ticket.first_response_at is None:
@@ -75,13 +97,14 @@ def reply(ticket: Ticket, author: Agent | None, text: str, html: str | None = No
         if _arms_clock(ticket):
             fields[Ticket.awaiting_customer_since] = at
         Ticket.update(fields).where(Ticket.id == ticket.id).execute()
-        Activity.create(ticket=ticket, actor=author, action="replied", data={"message_id": message.id},
-                        created_at=at)
+        Activity.create(ticket=ticket, actor=author, action="replied", data={"message_id": message.id}, created_at=at)
         _announce(message, ticket)
 
         def deliver_later():
             from ..jobs import deliver
+
             deliver(outbox.id)
+
         after_commit(deliver_later)
     return message
 
@@ -105,7 +128,7 @@ def mentioned_agents(text):
     if not handles:
         return []
     found = []
-    for agent in Agent.select().where(Agent.is_active == True):  # noqa: E712
+    for agent in Agent.select().where(Agent.is_active == True):
         if agent.email.lower() in handles or agent.first_name.lower() in handles:
             found.append(agent)
     return found
@@ -119,19 +142,33 @@ def add_note(ticket: Ticket, author: Agent, text: str, html: str | None = None) 
     mentions = mentioned_agents(text)
     with write_transaction():
         message = Message.create(
-            ticket=ticket, channel=ticket.channel, direction="outbound", kind="note",
-            author_type="agent", author_agent=author, text=text,
+            ticket=ticket,
+            channel=ticket.channel,
+            direction="outbound",
+            kind="note",
+            author_type="agent",
+            author_agent=author,
+            text=text,
             html=sanitize(html) if html else text_to_html(text),
-            meta={"mentions": [a.id for a in mentions]} if mentions else {}, created_at=at)
+            meta={"mentions": [a.id for a in mentions]} if mentions else {},
+            created_at=at,
+        )
         Ticket.update(updated_at=at).where(Ticket.id == ticket.id).execute()
-        Activity.create(ticket=ticket, actor=author, action="noted", data={"message_id": message.id},
-                        created_at=at)
+        Activity.create(ticket=ticket, actor=author, action="noted", data={"message_id": message.id}, created_at=at)
         _announce(message, ticket)
 
         def notify():
             for agent in mentions:
-                publish("mention", {"agent_id": agent.id, "ticket_id": ticket.id, "message_id": message.id,
-                                    "by": author.name if author else ""})
+                publish(
+                    "mention",
+                    {
+                        "agent_id": agent.id,
+                        "ticket_id": ticket.id,
+                        "message_id": message.id,
+                        "by": author.name if author else "",
+                    },
+                )
+
         after_commit(notify)
     return message
 
@@ -141,8 +178,16 @@ def add_notice(ticket: Ticket, text: str, meta=None) -> Message:
     at = now()
     with write_transaction():
         message = Message.create(
-            ticket=ticket, channel=ticket.channel, direction="outbound", kind="notice",
-            author_type="system", text=text, html=text_to_html(text), meta=dict(meta or {}), created_at=at)
+            ticket=ticket,
+            channel=ticket.channel,
+            direction="outbound",
+            kind="notice",
+            author_type="system",
+            text=text,
+            html=text_to_html(text),
+            meta=dict(meta or {}),
+            created_at=at,
+        )
         _announce(message, ticket)
     return message
 
@@ -151,17 +196,22 @@ def _announce(message, ticket):
     def run():
         fresh = Ticket.get_by_id(ticket.id)
         fire("helpline_on_message_created", message=message, ticket=fresh)
-        publish("message.created", {"ticket_id": ticket.id, "message_id": message.id,
-                                    "direction": message.direction, "kind": message.kind})
+        publish(
+            "message.created",
+            {"ticket_id": ticket.id, "message_id": message.id, "direction": message.direction, "kind": message.kind},
+        )
+
     after_commit(run)
 
 
 def thread(ticket, limit=50, before=None):
     """The last ``limit`` messages (oldest first), older than message id
     ``before`` when given; and whether older ones remain."""
-    query = (Message.select(Message, Agent)
-             .join(Agent, JOIN.LEFT_OUTER, on=(Message.author_agent == Agent.id))
-             .where(Message.ticket == ticket))
+    query = (
+        Message.select(Message, Agent)
+        .join(Agent, JOIN.LEFT_OUTER, on=(Message.author_agent == Agent.id))
+        .where(Message.ticket == ticket)
+    )
     if before:
         query = query.where(Message.id < before)
     rows = list(query.order_by(Message.id.desc()).limit(limit + 1))

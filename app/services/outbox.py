@@ -2,6 +2,7 @@
 claims the row with a lease (so two workers never send it twice), calls the
 channel outside any transaction, then records the result. Failures retry
 with exponential backoff until ``OUTBOX_MAX_ATTEMPTS``."""
+
 import datetime as dt
 import logging
 
@@ -28,9 +29,11 @@ def attempt(outbox_id):
     """Try to deliver one outbox row now. Returns its state afterwards."""
     at = now()
     with write_transaction():
-        claimed = (Outbox.update(attempts=Outbox.attempts + 1, next_attempt_at=at + LEASE)
-                   .where((Outbox.id == outbox_id) & (Outbox.state == "pending") & (Outbox.next_attempt_at <= at))
-                   .execute())
+        claimed = (
+            Outbox.update(attempts=Outbox.attempts + 1, next_attempt_at=at + LEASE)
+            .where((Outbox.id == outbox_id) & (Outbox.state == "pending") & (Outbox.next_attempt_at <= at))
+            .execute()
+        )
     row = Outbox.get_or_none(Outbox.id == outbox_id)
     if not claimed or row is None:
         return row.state if row else None
@@ -59,6 +62,7 @@ def attempt(outbox_id):
             fresh = Message.get_by_id(message.id)
             fire("helpline_on_message_sent", message=fresh, ticket=ticket)
             publish("message.updated", {"ticket_id": ticket.id, "message_id": message.id, "delivery_state": "sent"})
+
         after_commit(announce)
     return "sent"
 
@@ -66,23 +70,44 @@ def attempt(outbox_id):
 def _failed(row, message, ticket, error, retryable):
     final = not retryable or row.attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]
     with write_transaction():
-        Outbox.update(state="failed" if final else "pending", last_error=error[:2000],
-                      next_attempt_at=now() + backoff(row.attempts)).where(Outbox.id == row.id).execute()
-        Message.update(delivery_state="failed" if final else "queued", delivery_error=error[:2000],
-                       attempts=row.attempts).where(Message.id == message.id).execute()
-        after_commit(lambda: publish("message.updated", {
-            "ticket_id": ticket.id, "message_id": message.id,
-            "delivery_state": "failed" if final else "queued", "error": error[:200]}))
-    log.warning("delivery of message %s failed (attempt %s%s): %s", message.id, row.attempts,
-                ", giving up" if final else "", error)
+        Outbox.update(
+            state="failed" if final else "pending",
+            last_error=error[:2000],
+            next_attempt_at=now() + backoff(row.attempts),
+        ).where(Outbox.id == row.id).execute()
+        Message.update(
+            delivery_state="failed" if final else "queued", delivery_error=error[:2000], attempts=row.attempts
+        ).where(Message.id == message.id).execute()
+        after_commit(
+            lambda: publish(
+                "message.updated",
+                {
+                    "ticket_id": ticket.id,
+                    "message_id": message.id,
+                    "delivery_state": "failed" if final else "queued",
+                    "error": error[:200],
+                },
+            )
+        )
+    log.warning(
+        "delivery of message %s failed (attempt %s%s): %s",
+        message.id,
+        row.attempts,
+        ", giving up" if final else "",
+        error,
+    )
     return "failed" if final else "pending"
 
 
 def retry_due(limit=500):
     """Attempt every pending row whose time has come; returns how many."""
-    due = [r.id for r in Outbox.select(Outbox.id)
-           .where((Outbox.state == "pending") & (Outbox.next_attempt_at <= now()))
-           .order_by(Outbox.next_attempt_at).limit(limit)]
+    due = [
+        r.id
+        for r in Outbox.select(Outbox.id)
+        .where((Outbox.state == "pending") & (Outbox.next_attempt_at <= now()))
+        .order_by(Outbox.next_attempt_at)
+        .limit(limit)
+    ]
     for outbox_id in due:
         attempt(outbox_id)
     return len(due)
@@ -98,10 +123,25 @@ def retry_now(message):
 
 def _outbound(message, ticket, attempt_no):
     profile = ticket.profile
-    history = [m.external_id for m in Message.select(Message.external_id)
-               .where((Message.ticket == ticket) & Message.external_id.is_null(False) & (Message.id != message.id))
-               .order_by(Message.id)]
-    return Outbound(message_id=message.id, ticket_id=ticket.id, channel=message.channel, text=message.text,
-                    html=message.html, subject=ticket.subject, to_name=profile.name, to_email=profile.email,
-                    to_phone=profile.phone, thread_key=ticket.thread_key, history_external_ids=history,
-                    attachments=list(message.attachments), attempt=attempt_no, meta=dict(message.meta))
+    history = [
+        m.external_id
+        for m in Message.select(Message.external_id)
+        .where((Message.ticket == ticket) & Message.external_id.is_null(False) & (Message.id != message.id))
+        .order_by(Message.id)
+    ]
+    return Outbound(
+        message_id=message.id,
+        ticket_id=ticket.id,
+        channel=message.channel,
+        text=message.text,
+        html=message.html,
+        subject=ticket.subject,
+        to_name=profile.name,
+        to_email=profile.email,
+        to_phone=profile.phone,
+        thread_key=ticket.thread_key,
+        history_external_ids=history,
+        attachments=list(message.attachments),
+        attempt=attempt_no,
+        meta=dict(message.meta),
+    )

@@ -1,4 +1,5 @@
 """Customers: identity normalization and find-or-create."""
+
 import phonenumbers
 from flask_babel import gettext as _
 
@@ -19,8 +20,9 @@ def normalize_phone(raw, region="US"):
     except phonenumbers.NumberParseException:
         raise ServiceError(_("%(phone)s is not a phone number.", phone=raw), code="invalid_phone", field="phone")
     if not phonenumbers.is_possible_number(parsed):
-        raise ServiceError(_("%(phone)s is not a possible phone number.", phone=raw), code="invalid_phone",
-                           field="phone")
+        raise ServiceError(
+            _("%(phone)s is not a possible phone number.", phone=raw), code="invalid_phone", field="phone"
+        )
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -48,8 +50,9 @@ def find_or_create(sender, region="US"):
     if profile is None and email:
         profile = Profile.get_or_none(Profile.email == email)
     if profile is None:
-        return Profile.create(name=(sender.name or "")[:200], email=email, phone=phone,
-                              external_ids=dict(sender.external_ids or {}))
+        return Profile.create(
+            name=(sender.name or "")[:200], email=email, phone=phone, external_ids=dict(sender.external_ids or {})
+        )
     changed = False
     if not profile.name and sender.name:
         profile.name, changed = sender.name[:200], True

@@ -1,5 +1,6 @@
 """Attachment storage: files under ``ATTACHMENTS_DIR`` (the instance folder
 by default), addressed by a random key; names sanitized, sizes bounded."""
+
 import os
 import re
 import secrets
@@ -30,13 +31,18 @@ def save(data: bytes, filename: str, content_type="application/octet-stream", ma
     Inbound or a message. Raises ServiceError (code ``too_large``)."""
     limit = max_bytes or current_app.config["MAX_ATTACHMENT_BYTES"]
     if len(data) > limit:
-        raise ServiceError(_("The attachment is larger than %(n)d bytes.", n=limit), code="too_large",
-                           field="attachments")
+        raise ServiceError(
+            _("The attachment is larger than %(n)d bytes.", n=limit), code="too_large", field="attachments"
+        )
     key = secrets.token_urlsafe(18)
     with open(os.path.join(root(), key), "wb") as fh:
         fh.write(data)
-    return Attachment(filename=safe_filename(filename), content_type=(content_type or "")[:100]
-                      or "application/octet-stream", size=len(data), storage_key=key)
+    return Attachment(
+        filename=safe_filename(filename),
+        content_type=(content_type or "")[:100] or "application/octet-stream",
+        size=len(data),
+        storage_key=key,
+    )
 
 
 def path_for(key):

@@ -1,5 +1,6 @@
 """Ticket lifecycle: status (open, snoozed until T, closed with a reason),
 reopen, assignment, tags and bulk actions."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -25,8 +26,12 @@ def get(ticket_id) -> Ticket:
 
 
 def _event(ticket):
-    return {"ticket_id": ticket.id, "status": ticket.status, "assignee_id": ticket.assignee_id,
-            "channel": ticket.channel}
+    return {
+        "ticket_id": ticket.id,
+        "status": ticket.status,
+        "assignee_id": ticket.assignee_id,
+        "channel": ticket.channel,
+    }
 
 
 def set_status(ticket, status, actor=None, snoozed_until=None, reason=None):
@@ -37,11 +42,13 @@ def set_status(ticket, status, actor=None, snoozed_until=None, reason=None):
         raise ServiceError(_("Unknown status %(status)s.", status=status), field="status")
     if status == "snoozed":
         if snoozed_until is None:
-            raise ServiceError(_("Snoozing needs a time to wake up."), code="snooze_until_required",
-                               field="snoozed_until")
+            raise ServiceError(
+                _("Snoozing needs a time to wake up."), code="snooze_until_required", field="snoozed_until"
+            )
         if snoozed_until <= at:
-            raise ServiceError(_("The snooze time must be in the future."), code="snooze_in_past",
-                               field="snoozed_until")
+            raise ServiceError(
+                _("The snooze time must be in the future."), code="snooze_in_past", field="snoozed_until"
+            )
     with write_transaction():
         ticket = Ticket.select().where(Ticket.id == ticket.id).get()
         old = ticket.status
@@ -71,12 +78,20 @@ def set_status(ticket, status, actor=None, snoozed_until=None, reason=None):
         Activity.create(ticket=ticket, actor=actor, action=action, data=data, created_at=at)
 
         def announce():
-            fire("helpline_on_ticket_status_changed", ticket=ticket, old_status=old, new_status=status,
-                 reason=reason or "agent", actor=actor)
+            fire(
+                "helpline_on_ticket_status_changed",
+                ticket=ticket,
+                old_status=old,
+                new_status=status,
+                reason=reason or "agent",
+                actor=actor,
+            )
             publish("ticket.updated", _event(ticket))
             if old == "closed" and ticket.assignee_id is None:
                 from .assignment import auto_assign
+
                 auto_assign(ticket)
+
         after_commit(announce)
     return ticket
 
@@ -97,9 +112,11 @@ def assign(ticket, agent: Agent | None, actor=None):
     """Assign to an agent (who must be active and allowed in the inbox), or
     unassign with ``None``."""
     from ..permissions import can
+
     if agent is not None and not can(agent, "inbox"):
-        raise ServiceError(_("%(name)s cannot be assigned tickets.", name=agent.name),
-                           code="not_assignable", field="assignee")
+        raise ServiceError(
+            _("%(name)s cannot be assigned tickets.", name=agent.name), code="not_assignable", field="assignee"
+        )
     at = now()
     with write_transaction():
         ticket = Ticket.get_by_id(ticket.id)
@@ -112,14 +129,19 @@ def assign(ticket, agent: Agent | None, actor=None):
         ticket.save()
         if agent is not None:
             Agent.update(last_assigned_at=at).where(Agent.id == agent.id).execute()
-        Activity.create(ticket=ticket, actor=actor, action="assigned" if agent else "unassigned",
-                        data={"from": old_id, "to": new_id}, created_at=at)
+        Activity.create(
+            ticket=ticket,
+            actor=actor,
+            action="assigned" if agent else "unassigned",
+            data={"from": old_id, "to": new_id},
+            created_at=at,
+        )
 
         def announce():
             old_agent = Agent.get_or_none(Agent.id == old_id) if old_id else None
-            fire("helpline_on_ticket_assigned", ticket=ticket, old_assignee=old_agent, new_assignee=agent,
-                 actor=actor)
+            fire("helpline_on_ticket_assigned", ticket=ticket, old_assignee=old_agent, new_assignee=agent, actor=actor)
             publish("ticket.updated", _event(ticket))
+
         after_commit(announce)
     return ticket
 
@@ -160,8 +182,13 @@ def tags_for(ticket_ids):
     result = {tid: [] for tid in ticket_ids}
     if not ticket_ids:
         return result
-    rows = (TicketTag.select(TicketTag.ticket, Tag.name).join(Tag)
-            .where(TicketTag.ticket.in_(list(ticket_ids))).order_by(Tag.name).tuples())
+    rows = (
+        TicketTag.select(TicketTag.ticket, Tag.name)
+        .join(Tag)
+        .where(TicketTag.ticket.in_(list(ticket_ids)))
+        .order_by(Tag.name)
+        .tuples()
+    )
     for tid, name in rows:
         result[tid].append(name)
     return result
@@ -175,15 +202,18 @@ def change_tags(ticket, add=(), remove=(), replace=None, actor=None):
         target = set(_clean_tags(replace)) if replace is not None else (current | set(add)) - set(remove)
         added, removed = sorted(target - current), sorted(current - target)
         if added:
-            TicketTag.insert_many([{"ticket": ticket.id, "tag": tid} for tid in _tag_ids(added)]).on_conflict_ignore().execute()
+            TicketTag.insert_many(
+                [{"ticket": ticket.id, "tag": tid} for tid in _tag_ids(added)]
+            ).on_conflict_ignore().execute()
         if removed:
             gone = [t.id for t in Tag.select(Tag.id).where(Tag.name.in_(removed))]
             TicketTag.delete().where((TicketTag.ticket == ticket.id) & TicketTag.tag.in_(gone)).execute()
         if added or removed:
             at = now()
             Ticket.update(updated_at=at).where(Ticket.id == ticket.id).execute()
-            Activity.create(ticket=ticket, actor=actor, action="tagged", data={"added": added, "removed": removed},
-                            created_at=at)
+            Activity.create(
+                ticket=ticket, actor=actor, action="tagged", data={"added": added, "removed": removed}, created_at=at
+            )
             after_commit(lambda: publish("ticket.updated", _event(Ticket.get_by_id(ticket.id))))
     return sorted(target)
 
@@ -237,31 +267,49 @@ def wake_snoozed(limit=1000):
     """Reopen snoozed tickets whose time has come (one indexed query, then a
     guarded update) and alert their assignees. Returns the woken ids."""
     at = now()
-    due = [t.id for t in Ticket.select(Ticket.id)
-           .where((Ticket.snoozed_until <= at) & (Ticket.status == "snoozed")).limit(limit)]
+    due = [
+        t.id
+        for t in Ticket.select(Ticket.id)
+        .where((Ticket.snoozed_until <= at) & (Ticket.status == "snoozed"))
+        .limit(limit)
+    ]
     if not due:
         return []
     with write_transaction():
-        woken = [t.id for t in Ticket.select(Ticket.id).where(
-            Ticket.id.in_(due) & (Ticket.status == "snoozed") & (Ticket.snoozed_until <= at))]
+        woken = [
+            t.id
+            for t in Ticket.select(Ticket.id).where(
+                Ticket.id.in_(due) & (Ticket.status == "snoozed") & (Ticket.snoozed_until <= at)
+            )
+        ]
         Ticket.update(status="open", snoozed_until=None, updated_at=at).where(Ticket.id.in_(woken)).execute()
-        Activity.insert_many([{"ticket": tid, "action": "opened", "data": {"reason": "snooze_expired"},
-                               "created_at": at} for tid in woken]).execute()
+        Activity.insert_many(
+            [
+                {"ticket": tid, "action": "opened", "data": {"reason": "snooze_expired"}, "created_at": at}
+                for tid in woken
+            ]
+        ).execute()
 
         def announce():
             for ticket in Ticket.select().where(Ticket.id.in_(woken)):
-                fire("helpline_on_ticket_status_changed", ticket=ticket, old_status="snoozed", new_status="open",
-                     reason="snooze_expired", actor=None)
+                fire(
+                    "helpline_on_ticket_status_changed",
+                    ticket=ticket,
+                    old_status="snoozed",
+                    new_status="open",
+                    reason="snooze_expired",
+                    actor=None,
+                )
                 publish("ticket.updated", _event(ticket))
                 if ticket.assignee_id:
-                    publish("alert", {"agent_id": ticket.assignee_id, "ticket_id": ticket.id,
-                                      "kind": "snooze_expired"})
+                    publish("alert", {"agent_id": ticket.assignee_id, "ticket_id": ticket.id, "kind": "snooze_expired"})
+
         after_commit(announce)
     return woken
 
 
 def parse_duration(text):
-    """"30m", "4h", "2d", "1w" as a timedelta (snooze presets)."""
+    """ "30m", "4h", "2d", "1w" as a timedelta (snooze presets)."""
     units = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
     text = (text or "").strip().lower()
     if len(text) < 2 or text[-1] not in units or not text[:-1].isdigit():

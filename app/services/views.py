@@ -1,5 +1,6 @@
 """Ticket lists: the built-in views (My inbox, Unassigned, All tickets),
 filters, saved custom views, and keyset pagination on indexed orders."""
+
 from __future__ import annotations
 
 import base64
@@ -23,6 +24,7 @@ MAX_LIMIT = 100
 
 class FilterSchema(ma.Schema):
     """The filters a list or a saved view may carry."""
+
     status = ma.fields.List(ma.fields.String(validate=ma.validate.OneOf(("open", "snoozed", "closed"))))
     channel = ma.fields.List(ma.fields.String(validate=ma.validate.Length(max=32)))
     assignee = ma.fields.String(validate=ma.validate.Regexp(r"^(me|none|\d+)$", error="Use me, none or an agent id."))
@@ -55,10 +57,19 @@ def _apply_filters(query, agent, filters):
         query = query.where(Ticket.profile == f["profile"])
     if f.get("text"):
         like = "%" + f["text"].replace("%", r"\%").replace("_", r"\_") + "%"
-        query = query.where((Ticket.subject ** like) | (Profile.name ** like) | (Profile.email ** like)
-                            | (Profile.phone ** like) | (Ticket.last_message_preview ** like))
-    for key, field, op in (("created_after", Ticket.created_at, "ge"), ("created_before", Ticket.created_at, "lt"),
-                           ("updated_after", Ticket.updated_at, "ge"), ("updated_before", Ticket.updated_at, "lt")):
+        query = query.where(
+            (Ticket.subject**like)
+            | (Profile.name**like)
+            | (Profile.email**like)
+            | (Profile.phone**like)
+            | (Ticket.last_message_preview**like)
+        )
+    for key, field, op in (
+        ("created_after", Ticket.created_at, "ge"),
+        ("created_before", Ticket.created_at, "lt"),
+        ("updated_after", Ticket.updated_at, "ge"),
+        ("updated_before", Ticket.updated_at, "lt"),
+    ):
         if f.get(key):
             query = query.where(field >= f[key] if op == "ge" else field < f[key])
     return query
@@ -84,9 +95,12 @@ def merged_filters(agent, view, filters):
 
 
 def base_query(agent, filters):
-    query = (Ticket.select(Ticket, Profile, Agent)
-             .join(Profile, on=(Ticket.profile == Profile.id))
-             .switch(Ticket).join(Agent, JOIN.LEFT_OUTER, on=(Ticket.assignee == Agent.id)))
+    query = (
+        Ticket.select(Ticket, Profile, Agent)
+        .join(Profile, on=(Ticket.profile == Profile.id))
+        .switch(Ticket)
+        .join(Agent, JOIN.LEFT_OUTER, on=(Ticket.assignee == Agent.id))
+    )
     return _apply_filters(query, agent, filters)
 
 
@@ -153,40 +167,56 @@ def count(agent, view="mine", filters=None):
 
 # --- unread ----------------------------------------------------------------
 
+
 def unread_ids(agent, tickets):
     if agent is None or not tickets:
         return set()
-    markers = dict(ReadMarker.select(ReadMarker.ticket, ReadMarker.last_read_message_id)
-                   .where((ReadMarker.agent == agent.id) & ReadMarker.ticket.in_([t.id for t in tickets])).tuples())
+    markers = dict(
+        ReadMarker.select(ReadMarker.ticket, ReadMarker.last_read_message_id)
+        .where((ReadMarker.agent == agent.id) & ReadMarker.ticket.in_([t.id for t in tickets]))
+        .tuples()
+    )
     return {t.id for t in tickets if (t.last_inbound_message_id or 0) > markers.get(t.id, 0)}
 
 
 def unread_count(agent, view="mine"):
     """Tickets in a view with inbound messages the agent has not read."""
     marker = ReadMarker.alias()
-    query = (Ticket.select(fn.COUNT(Ticket.id))
-             .join(Profile, on=(Ticket.profile == Profile.id))
-             .join(marker, JOIN.LEFT_OUTER, on=((marker.ticket == Ticket.id) & (marker.agent == agent.id)),
-                   src=Ticket)
-             .where(Ticket.last_inbound_message_id > fn.COALESCE(marker.last_read_message_id, 0)))
+    query = (
+        Ticket.select(fn.COUNT(Ticket.id))
+        .join(Profile, on=(Ticket.profile == Profile.id))
+        .join(marker, JOIN.LEFT_OUTER, on=((marker.ticket == Ticket.id) & (marker.agent == agent.id)), src=Ticket)
+        .where(Ticket.last_inbound_message_id > fn.COALESCE(marker.last_read_message_id, 0))
+    )
     return _apply_filters(query, agent, view_filters(agent, view)).scalar() or 0
 
 
 def mark_read(agent, ticket, message_id=None):
     upto = message_id or ticket.last_inbound_message_id or 0
-    (ReadMarker.insert(agent=agent.id, ticket=ticket.id, last_read_message_id=upto)
-     .on_conflict(conflict_target=[ReadMarker.agent, ReadMarker.ticket],
-                  # never move a marker backwards
-                  update={ReadMarker.last_read_message_id: Case(
-                      None, [(ReadMarker.last_read_message_id < upto, upto)], ReadMarker.last_read_message_id)})
-     .execute())
+    (
+        ReadMarker.insert(agent=agent.id, ticket=ticket.id, last_read_message_id=upto)
+        .on_conflict(
+            conflict_target=[ReadMarker.agent, ReadMarker.ticket],
+            # never move a marker backwards
+            update={
+                ReadMarker.last_read_message_id: Case(
+                    None, [(ReadMarker.last_read_message_id < upto, upto)], ReadMarker.last_read_message_id
+                )
+            },
+        )
+        .execute()
+    )
 
 
 # --- saved views ---------------------------------------------------------
 
+
 def visible_views(agent):
-    return list(SavedView.select().where((SavedView.owner == agent.id) | (SavedView.shared == True))  # noqa: E712
-                .order_by(SavedView.shared, SavedView.position, SavedView.id))
+    return list(
+        SavedView.select()
+        .where((SavedView.owner == agent.id) | (SavedView.shared == True))
+        .order_by(SavedView.shared, SavedView.position, SavedView.id)
+    )
 
 
 def get_saved_view(agent, view_id):
@@ -203,6 +233,7 @@ def get_saved_view(agent, view_id):
 def _check_shared(agent, shared):
     if shared and not can(agent, "shared_views"):
         from ..permissions import Forbidden
+
         raise Forbidden(_("Only managers and above can share views."))
 
 
@@ -213,13 +244,20 @@ def create_view(agent, name, filters, shared=False):
     if not name or len(name) > 100:
         raise ServiceError(_("A view needs a name of at most 100 characters."), field="name")
     position = (SavedView.select(fn.MAX(SavedView.position)).where(SavedView.owner == agent.id).scalar() or 0) + 1
-    return SavedView.create(name=name, owner=agent, shared=bool(shared), filters=FilterSchema().dump(clean),
-                            position=position, created_at=now())
+    return SavedView.create(
+        name=name,
+        owner=agent,
+        shared=bool(shared),
+        filters=FilterSchema().dump(clean),
+        position=position,
+        created_at=now(),
+    )
 
 
 def update_view(agent, view, name=None, filters=None, shared=None):
     if view.owner_id != agent.id and not (view.shared and can(agent, "shared_views")):
         from ..permissions import Forbidden
+
         raise Forbidden(_("You cannot change this view."))
     if shared is not None:
         _check_shared(agent, shared)
@@ -237,5 +275,6 @@ def update_view(agent, view, name=None, filters=None, shared=None):
 def delete_view(agent, view):
     if view.owner_id != agent.id and not (view.shared and can(agent, "shared_views")):
         from ..permissions import Forbidden
+
         raise Forbidden(_("You cannot delete this view."))
     view.delete_instance()

@@ -1,6 +1,7 @@
 """The test kit for Helpline and its plugins. Fixtures come from the
 ``helpline`` pytest plugin (``app.testing.plugin``); contract test classes
 live in :mod:`app.testing.contracts`."""
+
 from .contracts import ChannelContract, PanelContract, RuleContract
 from .fake import FakeChannelPlugin
 from .recorder import HookRecorder

@@ -9,6 +9,7 @@ module), ``live_server`` (``.url``), ``pages`` (``pages.new()``,
 only when a browser fixture is used, so plugin suites without browser tests
 don't need it.
 """
+
 import threading
 
 from werkzeug.serving import make_server
@@ -16,8 +17,14 @@ from werkzeug.serving import make_server
 CHROMIUM = "/usr/bin/chromium"
 # Without the background-networking flags Chromium keeps trying to reach
 # Google's hosts, which a closed network refuses.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def launch_chromium(playwright):
@@ -66,6 +73,7 @@ class Pages:
         factories' default); otherwise the session cookie is set directly,
         sparing a slow password check."""
         from .factories import PASSWORD
+
         page = self.new()
         if form:
             page.goto("/login")
@@ -78,8 +86,9 @@ class Pages:
         else:
             serializer = self.app.session_interface.get_signing_serializer(self.app)
             cookie = serializer.dumps({"agent_id": agent.id, "pw": agent.password_hash[-16:]})
-            page.context.add_cookies([{"name": self.app.config["SESSION_COOKIE_NAME"], "value": cookie,
-                                       "url": self.base}])
+            page.context.add_cookies(
+                [{"name": self.app.config["SESSION_COOKIE_NAME"], "value": cookie, "url": self.base}]
+            )
             page.goto(start)
         if start.startswith("/inbox") or start.startswith("/t/"):
             wait_live(page)
@@ -99,6 +108,7 @@ def run_outside(app, fn, *args, **kwargs):
     """Run ``fn`` in another thread with its own app context and database
     connection, as a webhook or a worker would; re-raise its exception here."""
     from ..db import connection
+
     result, failure = [], []
 
     def target():
@@ -107,6 +117,7 @@ def run_outside(app, fn, *args, **kwargs):
                 result.append(fn(*args, **kwargs))
         except BaseException as exc:  # re-raised in the test thread
             failure.append(exc)
+
     thread = threading.Thread(target=target)
     thread.start()
     thread.join(timeout=30)

@@ -14,6 +14,7 @@ Example::
         def sent_texts(self, env):
             ...  # what the fake provider received
 """
+
 import abc
 import json
 
@@ -57,8 +58,12 @@ class ChannelContract(abc.ABC):
 
     # --- helpers -------------------------------------------------------
     def _last_inbound(self):
-        return (Message.select().where((Message.channel == self.slug) & (Message.direction == "inbound"))
-                .order_by(Message.id.desc()).first())
+        return (
+            Message.select()
+            .where((Message.channel == self.slug) & (Message.direction == "inbound"))
+            .order_by(Message.id.desc())
+            .first()
+        )
 
     def _inbound_count(self):
         return Message.select().where((Message.channel == self.slug) & (Message.direction == "inbound")).count()
@@ -72,6 +77,7 @@ class ChannelContract(abc.ABC):
 
     def test_round_trip(self, app, client, channel_env, make_agent):
         from ..services.messages import reply
+
         self.send_inbound(channel_env, client, "conv-a", "Where is my parcel?", "contract-1")
         message = self._last_inbound()
         assert message is not None and "Where is my parcel?" in message.text
@@ -90,6 +96,7 @@ class ChannelContract(abc.ABC):
 
     def test_reopen_policy(self, app, client, channel_env):
         from ..services.tickets import close
+
         self.send_inbound(channel_env, client, "conv-c", "First", "contract-c1")
         first = Ticket.get_by_id(self._last_inbound().ticket_id)
         close(first)
@@ -103,6 +110,7 @@ class ChannelContract(abc.ABC):
 
     def test_refusals(self, app, client, channel_env, make_agent):
         from ..services.messages import ReplyRefused, reply
+
         for index, (name, method, code) in enumerate(self.refusal_cases):
             self.send_inbound(channel_env, client, f"conv-refusal-{index}", "Hi", f"contract-r{index}")
             ticket = Ticket.get_by_id(self._last_inbound().ticket_id)
@@ -125,12 +133,14 @@ class ChannelContract(abc.ABC):
 
 class PanelContract:
     """What every panel plugin must do."""
+
     plugin_name: str = ""
     slug: str = ""
 
     @pytest.fixture
     def panel_profile(self, app):
         from .factories import profile
+
         return profile()
 
     def test_panel_renders_json_data(self, app, panel_profile):
@@ -148,6 +158,7 @@ class PanelContract:
 
 class RuleContract:
     """What every rule plugin must do."""
+
     plugin_name: str = ""
     slug: str = ""
     valid_settings: dict = {}

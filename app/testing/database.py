@@ -1,5 +1,6 @@
 """Test databases: a migrated SQLite template copied per test, or one
 PostgreSQL database (created by the suite) truncated between tests."""
+
 import os
 from urllib.parse import urlparse, urlunparse
 
@@ -14,6 +15,7 @@ def backend_url():
 def ensure_postgres_database(url):
     """Create the database named in ``url`` if it does not exist."""
     import psycopg
+
     parsed = urlparse(url)
     name = parsed.path.lstrip("/")
     admin = urlunparse(parsed._replace(path="/postgres"))
@@ -25,6 +27,7 @@ def ensure_postgres_database(url):
 
 def reset_postgres_schema(url):
     import psycopg
+
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("DROP SCHEMA public CASCADE")
         conn.execute("CREATE SCHEMA public")
@@ -34,6 +37,7 @@ def migrate_fresh(config):
     """Build an app on ``config`` and apply every migration."""
     from .. import create_app
     from ..db import connection
+
     app = create_app(config)
     with app.app_context(), connection():
         app.extensions["helpline.plugins"].migrate()
@@ -43,7 +47,7 @@ def migrate_fresh(config):
 
 def truncate_all(app):
     from ..db import db
+
     models = app.extensions["helpline.plugins"].all_models()
     tables = ", ".join(f'"{m._meta.table_name}"' for m in models)
     db.execute_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
-

@@ -1,4 +1,5 @@
 """Small builders for test data, using the real services."""
+
 import itertools
 
 from ..models import Agent, Profile
@@ -9,6 +10,7 @@ PASSWORD = "correct horse battery"
 
 def agent(role="support", name=None, email=None, password=PASSWORD, presence=None):
     from ..services.agents import create_agent, set_presence
+
     n = next(_seq)
     made = create_agent(email or f"agent{n}@example.com", name or f"Agent {n}", role, password)
     if presence:

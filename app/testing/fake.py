@@ -1,5 +1,6 @@
 """A fake channel for tests: inbound through :meth:`FakeChannelPlugin.receive`,
 outbound captured in ``plugin.sent`` (and made to fail on demand)."""
+
 import itertools
 
 import marshmallow as ma
@@ -24,9 +25,9 @@ class FakeChannelPlugin:
 
     def __init__(self, slug="fake", reopens_closed=True, per_conversation=False):
         self.slug = slug
-        self.sent = []           # Outbound records delivered
-        self.fail_next = []      # queue of exceptions to raise on send
-        self.refuse = None       # a Refusal returned by can_reply
+        self.sent = []  # Outbound records delivered
+        self.fail_next = []  # queue of exceptions to raise on send
+        self.refuse = None  # a Refusal returned by can_reply
         self._ids = itertools.count(1)
         self._out_ids = itertools.count(1)
         plugin = self
@@ -62,19 +63,25 @@ class FakeChannelPlugin:
     def helpline_register_settings(self):
         return FakeSettings
 
-    def inbound(self, text="Hello", email=None, phone=None, name="", external_id=None, conversation=None,
-                **kwargs):
+    def inbound(self, text="Hello", email=None, phone=None, name="", external_id=None, conversation=None, **kwargs):
         if email is None and phone is None:
             email = "customer@example.net"
         meta = kwargs.pop("meta", {})
         if conversation:
             meta["conversation"] = conversation
-        return Inbound(channel=self.slug, external_id=external_id or f"{self.slug}-in-{next(self._ids)}",
-                       sender=Sender(name=name, email=email, phone=phone), text=text, meta=meta, **kwargs)
+        return Inbound(
+            channel=self.slug,
+            external_id=external_id or f"{self.slug}-in-{next(self._ids)}",
+            sender=Sender(name=name, email=email, phone=phone),
+            text=text,
+            meta=meta,
+            **kwargs,
+        )
 
     def receive(self, text="Hello", **kwargs):
         """Ingest a customer message; returns the IngestResult."""
         from ..services.ingest import ingest
+
         return ingest(self.inbound(text, **kwargs))
 
     def refuse_with(self, code="refused", message="Refused by the fake channel."):

@@ -7,6 +7,7 @@ Fixtures (from the ``helpline`` pytest plugin): ``smtp_sink`` (the server:
 ``.messages`` is a list of ``(recipients, EmailMessage)``, ``.port``) and
 ``email_sender`` (registers the stand-in for one test; returns the sink).
 """
+
 import email
 import email.policy
 import smtplib

@@ -12,6 +12,7 @@ point ``helpline``). A plugin package gets them by installing helpline:
 Set ``HELPLINE_DATABASE_URL=postgresql://...`` to run on PostgreSQL (the
 database is created if missing, truncated between tests).
 """
+
 import os
 import shutil
 
@@ -60,16 +61,25 @@ def helpline_config():
 def app(helpline_database, helpline_config, clock, tmp_path):
     from .. import create_app
     from ..db import db
+
     kind, url, template = helpline_database
     if kind == "sqlite":
         path = os.path.join(tmp_path, "helpline.sqlite3")
         shutil.copyfile(template, path)
         url = "sqlite:///" + path
-    config = {"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": url, "HUEY_IMMEDIATE": True,
-              "STRICT_PLUGINS": True, "CLOCK": clock, "EVENTS_URL": os.environ.get("HELPLINE_EVENTS_URL"),
-              "EVENTS_CHANNEL": f"helpline-test:{os.getpid()}:{tmp_path.name}",
-              "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False,
-              "PASSWORD_HASH_COST": "low"}
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test",
+        "DATABASE_URL": url,
+        "HUEY_IMMEDIATE": True,
+        "STRICT_PLUGINS": True,
+        "CLOCK": clock,
+        "EVENTS_URL": os.environ.get("HELPLINE_EVENTS_URL"),
+        "EVENTS_CHANNEL": f"helpline-test:{os.getpid()}:{tmp_path.name}",
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "PASSWORD_HASH_COST": "low",
+    }
     config.update(helpline_config)
     app = create_app(config)
     app.config["_TEST_INSTANCE_PATH"] = str(tmp_path)
@@ -101,11 +111,13 @@ def make_agent(app):
 @pytest.fixture
 def login(app):
     """``login(client, agent)`` logs a test client in with a session cookie."""
+
     def do_login(client, agent):
         with client.session_transaction() as sess:
             sess["agent_id"] = agent.id
             sess["pw"] = agent.password_hash[-16:]
         return client
+
     return do_login
 
 
@@ -121,6 +133,7 @@ def register_plugin(app):
             raise AssertionError(f"plugin {name} failed: {info.error}")
         names.append(name)
         return obj
+
     yield register
     for name in reversed(names):
         plugins.unregister(name)
@@ -140,11 +153,14 @@ def fake_channel(register_plugin):
 
 # --- browser tests (app.testing.browser) ------------------------------------
 
+
 @pytest.fixture(scope="module")
 def browser():
     """One Debian Chromium per test module."""
     from playwright.sync_api import sync_playwright
+
     from .browser import launch_chromium
+
     with sync_playwright() as p:
         chromium = launch_chromium(p)
         yield chromium
@@ -155,6 +171,7 @@ def browser():
 def live_server(app):
     """The test app served over HTTP on 127.0.0.1; ``live_server.url``."""
     from .browser import LiveServer
+
     server = LiveServer(app)
     yield server
     server.close()
@@ -165,6 +182,7 @@ def pages(browser, live_server, app):
     """``pages.new()`` / ``pages.login(agent)`` open pages on the live server;
     the test fails on any console or page error in any of them."""
     from .browser import Pages
+
     opened = Pages(browser, live_server.url, app)
     yield opened
     opened.close()
@@ -175,6 +193,7 @@ def pages(browser, live_server, app):
 def wait_live_fixture():
     """``wait_live(page)``: an agent page's scripts run and its stream is open."""
     from .browser import wait_live
+
     return wait_live
 
 
@@ -183,16 +202,19 @@ def outside(app):
     """``outside(fn, *args)`` runs ``fn`` in another thread with its own app
     context and database connection, as a webhook or a worker would."""
     from .browser import run_outside
+
     return lambda fn, *args, **kwargs: run_outside(app, fn, *args, **kwargs)
 
 
 # --- email (app.testing.mail) -------------------------------------------------
+
 
 @pytest.fixture
 def smtp_sink():
     """A real SMTP server on 127.0.0.1:<ephemeral>; ``.messages`` holds
     ``(recipients, EmailMessage)`` pairs."""
     from .mail import SmtpSink
+
     sink = SmtpSink()
     yield sink
     sink.close()
@@ -203,5 +225,6 @@ def email_sender(register_plugin, smtp_sink):
     """Notification email (``helpline_send_email``) goes to ``smtp_sink``,
     which is returned."""
     from .mail import EmailSender
+
     register_plugin(EmailSender(smtp_sink.port), "test-email-sender")
     return smtp_sink

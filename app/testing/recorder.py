@@ -1,4 +1,5 @@
 """Records event hook calls for assertions."""
+
 from ..hookspecs import hookimpl
 
 
@@ -36,15 +37,27 @@ class HookRecorder:
 
     @hookimpl
     def helpline_on_ticket_status_changed(self, ticket, old_status, new_status, reason, actor):
-        self._record("helpline_on_ticket_status_changed", ticket=ticket, old_status=old_status,
-                     new_status=new_status, reason=reason, actor=actor)
+        self._record(
+            "helpline_on_ticket_status_changed",
+            ticket=ticket,
+            old_status=old_status,
+            new_status=new_status,
+            reason=reason,
+            actor=actor,
+        )
 
     @hookimpl
     def helpline_on_ticket_assigned(self, ticket, old_assignee, new_assignee, actor):
-        self._record("helpline_on_ticket_assigned", ticket=ticket, old_assignee=old_assignee,
-                     new_assignee=new_assignee, actor=actor)
+        self._record(
+            "helpline_on_ticket_assigned",
+            ticket=ticket,
+            old_assignee=old_assignee,
+            new_assignee=new_assignee,
+            actor=actor,
+        )
 
     @hookimpl
     def helpline_on_agent_presence_changed(self, agent, old_presence, new_presence):
-        self._record("helpline_on_agent_presence_changed", agent=agent, old_presence=old_presence,
-                     new_presence=new_presence)
+        self._record(
+            "helpline_on_agent_presence_changed", agent=agent, old_presence=old_presence, new_presence=new_presence
+        )

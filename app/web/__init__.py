@@ -4,10 +4,10 @@ a little plain JavaScript. Views only translate HTTP to service calls."""
 
 def init_app(app):
     """Register the UI blueprint, its Jinja helpers and error pages."""
-    from . import helpers
-    from .blueprint import bp
     # Importing the view modules attaches their routes to ``bp``.
-    from . import auth_views, inbox, presence, settings, ticket  # noqa: F401
+    from . import auth_views, helpers, inbox, presence, settings, ticket  # noqa: F401
+    from .blueprint import bp
+
     app.register_blueprint(bp)
     app.context_processor(auth_views.page_context)
     helpers.init_jinja(app)

@@ -1,4 +1,5 @@
 """Log in and out, the index redirect and the error pages."""
+
 from __future__ import annotations
 
 import marshmallow as ma
@@ -6,13 +7,15 @@ from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
-from ..auth import current_agent, login as start_session, logout as end_session
+from ..auth import current_agent
+from ..auth import login as start_session
+from ..auth import logout as end_session
 from ..models import Agent
 from ..permissions import can
+from ..ratelimit import limit_logins
 from ..services.agents import check_password
 from .blueprint import bp
 from .helpers import safe_next
-from ..ratelimit import limit_logins
 from .nav import nav_data
 
 
@@ -32,6 +35,7 @@ def page_context():
     def nav():
         # Computed only when a template asks, so error pages stay cheap.
         return nav_data(me) if me is not None else None
+
     return {"me": me, "signed_in": agent, "nav": nav}
 
 
@@ -57,12 +61,15 @@ def login():
     try:
         data = LoginSchema().load(request.form.to_dict(), unknown=ma.EXCLUDE)
     except ma.ValidationError:
-        return render_template("web/login.html", next=target, email=request.form.get("email", "")[:254],
-                               error=_("Enter your email and password."))
-    agent = Agent.get_or_none((Agent.email == data["email"].strip().lower()) & (Agent.is_active == True))  # noqa: E712
+        return render_template(
+            "web/login.html",
+            next=target,
+            email=request.form.get("email", "")[:254],
+            error=_("Enter your email and password."),
+        )
+    agent = Agent.get_or_none((Agent.email == data["email"].strip().lower()) & (Agent.is_active == True))
     if agent is None or not check_password(agent, data["password"]):
-        return render_template("web/login.html", next=target, email=data["email"],
-                               error=_("Wrong email or password."))
+        return render_template("web/login.html", next=target, email=data["email"], error=_("Wrong email or password."))
     start_session(agent)
     return redirect(target)
 
@@ -89,5 +96,8 @@ def not_found(exc):
 
 @bp.errorhandler(CSRFError)
 def csrf_failed(exc):
-    return _error_page(400, _("Form expired"), _("The form was open too long or came from elsewhere. "
-                                                   "Go back, reload the page and try again."))
+    return _error_page(
+        400,
+        _("Form expired"),
+        _("The form was open too long or came from elsewhere. Go back, reload the page and try again."),
+    )

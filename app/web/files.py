@@ -1,4 +1,5 @@
 """Attachments, served to agents only."""
+
 from flask import Blueprint, abort, request, send_file
 
 from ..auth import require
@@ -19,5 +20,9 @@ def attachment(message_id, key):
     if path is None:
         abort(404)
     inline = request.args.get("inline") == "1" and meta.get("content_type", "").startswith("image/")
-    return send_file(path, mimetype=meta.get("content_type") or "application/octet-stream",
-                     as_attachment=not inline, download_name=meta.get("filename") or "attachment")
+    return send_file(
+        path,
+        mimetype=meta.get("content_type") or "application/octet-stream",
+        as_attachment=not inline,
+        download_name=meta.get("filename") or "attachment",
+    )

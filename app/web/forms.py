@@ -5,6 +5,7 @@ and ``ValidationError.messages`` come back as per-field errors.
 Field metadata understood here: ``label``, ``help``, ``secret`` (a password
 input that is never echoed back; left empty it keeps the stored value) and
 ``widget="textarea"``."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -104,16 +105,29 @@ def fields_for(schema_cls, values, errors=None, raw=None):
         field_errors = errors.get(key) or errors.get(name) or []
         if isinstance(field_errors, dict):  # nested or list item errors
             field_errors = [f"{k}: {v}" for k, v in field_errors.items()]
-        value = raw[key] if raw is not None and key in raw and kind not in ("password", "checkbox") \
+        value = (
+            raw[key]
+            if raw is not None and key in raw and kind not in ("password", "checkbox")
             else _shown(field, kind, values.get(name))
+        )
         if raw is not None and kind == "checkbox":
             value = key in raw
         meta = field.metadata or {}
-        out.append({"name": key, "kind": kind, "label": _label(name, field),
-                    "help": str(meta["help"]) if meta.get("help") else "",
-                    "value": value, "choices": _choices(field), "min": low, "max": high,
-                    "maxlength": maxlength, "required": field.required,
-                    "errors": [str(e) for e in field_errors]})
+        out.append(
+            {
+                "name": key,
+                "kind": kind,
+                "label": _label(name, field),
+                "help": str(meta["help"]) if meta.get("help") else "",
+                "value": value,
+                "choices": _choices(field),
+                "min": low,
+                "max": high,
+                "maxlength": maxlength,
+                "required": field.required,
+                "errors": [str(e) for e in field_errors],
+            }
+        )
     return out
 
 
@@ -145,8 +159,11 @@ def data_from_form(schema_cls, form):
                 data[key] = json.loads(value or "null")
             except ValueError:
                 errors[key] = [_("Enter valid JSON.")]
-        elif value == "" and kind in ("integer", "number", "datetime-local", "date", "time", "select", "url",
-                                      "email") and not field.required:
+        elif (
+            value == ""
+            and kind in ("integer", "number", "datetime-local", "date", "time", "select", "url", "email")
+            and not field.required
+        ):
             continue  # empty optional input: keep what is stored
         else:
             data[key] = value

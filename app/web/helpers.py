@@ -1,6 +1,7 @@
 """Small helpers shared by the UI views: login guards that answer with pages
 (not JSON), JSON-or-redirect answers for forms enhanced by scripts, time
 formatting in the agent's zone, and the Jinja globals."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -21,6 +22,7 @@ log = logging.getLogger(__name__)
 def page_require(permission="inbox"):
     """Like ``app.auth.require`` for pages: no login sends the browser to the
     login page, a role without ``permission`` gets the 403 page."""
+
     def decorator(view):
         @functools.wraps(view)
         def wrapped(*args, **kwargs):
@@ -32,15 +34,19 @@ def page_require(permission="inbox"):
             if not can(agent, permission):
                 abort(403)
             return view(*args, **kwargs)
+
         return wrapped
+
     return decorator
 
 
 def wants_json():
     """Scripts send ``Accept: application/json``; plain forms do not."""
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
-    return best == "application/json" and request.accept_mimetypes["application/json"] > \
-        request.accept_mimetypes["text/html"]
+    return (
+        best == "application/json"
+        and request.accept_mimetypes["application/json"] > request.accept_mimetypes["text/html"]
+    )
 
 
 def done(target, message=None, **extra):
@@ -79,7 +85,7 @@ def localtime(value, fmt="%Y-%m-%d %H:%M"):
     """A stored naive-UTC time shown in the agent's time zone."""
     if not value:
         return ""
-    return value.replace(tzinfo=dt.timezone.utc).astimezone(agent_zone()).strftime(fmt)
+    return value.replace(tzinfo=dt.UTC).astimezone(agent_zone()).strftime(fmt)
 
 
 def from_local_input(text):
@@ -88,7 +94,7 @@ def from_local_input(text):
         local = dt.datetime.fromisoformat(text)
     except (TypeError, ValueError):
         return None
-    return local.replace(tzinfo=agent_zone()).astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return local.replace(tzinfo=agent_zone()).astimezone(dt.UTC).replace(tzinfo=None)
 
 
 def plugin_fragments(slot):

@@ -1,12 +1,14 @@
 """Ticket lists: the built-in and saved views, status tabs, filters, sort,
 "load more" on the keyset cursor, bulk actions and saving a view."""
+
 from __future__ import annotations
 
 import datetime as dt
 
 import marshmallow as ma
 from flask import abort, jsonify, render_template, request, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from ..auth import current_agent
 from ..clock import now
@@ -20,18 +22,24 @@ from .helpers import done, failed, page_require, safe_next
 from .nav import builtin_views
 
 STATUSES = ("open", "snoozed", "closed")
-SORTS = {"updated-desc": ("updated", "desc"), "updated-asc": ("updated", "asc"),
-         "created-desc": ("created", "desc"), "created-asc": ("created", "asc")}
+SORTS = {
+    "updated-desc": ("updated", "desc"),
+    "updated-asc": ("updated", "asc"),
+    "created-desc": ("created", "desc"),
+    "created-asc": ("created", "asc"),
+}
 PAGE_SIZE = 25
 SNOOZE_PRESETS = ("1h", "4h", "1d", "3d", "1w")
 
 
 class ListQuery(ma.Schema):
     """The query string of a list page (everything optional, all bounded)."""
+
     status = ma.fields.String(validate=ma.validate.OneOf(STATUSES + ("any",)))
     channel = ma.fields.String(validate=ma.validate.Length(max=32))
-    assignee = ma.fields.String(validate=ma.validate.Regexp(r"^(|me|none|\d{1,12})$",
-                                                           error=_l("Use me, none or an agent id.")))
+    assignee = ma.fields.String(
+        validate=ma.validate.Regexp(r"^(|me|none|\d{1,12})$", error=_l("Use me, none or an agent id."))
+    )
     tag = ma.fields.String(validate=ma.validate.Length(max=64))
     q = ma.fields.String(validate=ma.validate.Length(max=200))
     created_from = ma.fields.Date()
@@ -81,8 +89,7 @@ def current_status(query, base):
 
 def inbox_agents():
     """Agents who may hold tickets, for pickers."""
-    return list(Agent.select().where((Agent.is_active == True) & Agent.role.in_(INBOX_ROLES))  # noqa: E712
-                .order_by(Agent.name))
+    return list(Agent.select().where((Agent.is_active == True) & Agent.role.in_(INBOX_ROLES)).order_by(Agent.name))
 
 
 def _view_or_404(agent, view):
@@ -99,8 +106,15 @@ def _page(agent, view, query):
     base = views.view_filters(agent, view)
     sort, order = SORTS[query.get("sort", "updated-desc")]
     # The status tab replaces the view's status; "any" removes it.
-    rows, cursor = views.list_tickets(agent, view="all", filters=to_filters(query, base), sort=sort, order=order,
-                                      limit=PAGE_SIZE, cursor=query.get("cursor"))
+    rows, cursor = views.list_tickets(
+        agent,
+        view="all",
+        filters=to_filters(query, base),
+        sort=sort,
+        order=order,
+        limit=PAGE_SIZE,
+        cursor=query.get("cursor"),
+    )
     return rows, cursor, base
 
 
@@ -127,12 +141,24 @@ def inbox(view):
     titles = dict(builtin_views())
     args = {k: v for k, v in request.args.items() if k in ListQuery._declared_fields and k != "cursor"}
     return render_template(
-        "web/inbox.html", view=view, saved=saved, title=saved.name if saved else titles[view],
-        rows=rows, cursor=cursor, query=query, errors=errors, args=args,
-        status=current_status(query, base), statuses=STATUSES, sort=query.get("sort", "updated-desc"),
-        channels=sorted(get_plugins().channels), agents=inbox_agents(),
+        "web/inbox.html",
+        view=view,
+        saved=saved,
+        title=saved.name if saved else titles[view],
+        rows=rows,
+        cursor=cursor,
+        query=query,
+        errors=errors,
+        args=args,
+        status=current_status(query, base),
+        statuses=STATUSES,
+        sort=query.get("sort", "updated-desc"),
+        channels=sorted(get_plugins().channels),
+        agents=inbox_agents(),
         tags=[t.name for t in Tag.select(Tag.name).order_by(Tag.name).limit(200)],
-        snooze_presets=SNOOZE_PRESETS, can_share=can(agent, "shared_views"))
+        snooze_presets=SNOOZE_PRESETS,
+        can_share=can(agent, "shared_views"),
+    )
 
 
 @bp.get("/inbox/<view>/rows")
@@ -149,8 +175,9 @@ def inbox_rows(view):
 
 
 class BulkSchema(ma.Schema):
-    ids = ma.fields.List(ma.fields.Integer(strict=False), required=True,
-                         validate=ma.validate.Length(min=1, max=tickets.MAX_BULK))
+    ids = ma.fields.List(
+        ma.fields.Integer(strict=False), required=True, validate=ma.validate.Length(min=1, max=tickets.MAX_BULK)
+    )
     action = ma.fields.String(required=True, validate=ma.validate.OneOf(tickets.BULK_ACTIONS))
     assignee_id = ma.fields.Integer(strict=False)
     tags = ma.fields.String(validate=ma.validate.Length(max=500))
@@ -210,8 +237,9 @@ def save_view(view):
     view, _saved = _view_or_404(agent, view)
     back = url_for("web.inbox", view=view, **{k: v for k, v in request.args.items()})
     try:
-        data = SaveViewSchema().load({"name": request.form.get("name", "").strip(),
-                                      "shared": request.form.get("shared") == "1"})
+        data = SaveViewSchema().load(
+            {"name": request.form.get("name", "").strip(), "shared": request.form.get("shared") == "1"}
+        )
     except ma.ValidationError:
         return failed(back, _("A view needs a name of at most 100 characters."), field="name")
     query, _errors = parse_query(request.args)
@@ -236,4 +264,3 @@ def delete_view(view_id):
     except Forbidden as exc:
         return failed(url_for("web.inbox", view=view_id), str(exc), status=403)
     return done(url_for("web.inbox", view="mine"), _("View deleted."))
-

@@ -1,5 +1,6 @@
 """The left navigation: built-in views and saved views with their counts,
 and the unread badge (when the general setting shows it)."""
+
 from __future__ import annotations
 
 from flask import jsonify, url_for
@@ -35,15 +36,22 @@ def nav_data(agent):
     for key, label in builtin_views():
         # "All tickets" counts what is still open; its list shows every status.
         extra = OPEN if key == "all" else None
-        items.append({"key": key, "label": label, "url": url_for("web.inbox", view=key),
-                      "count": views.count(agent, key, extra)})
+        items.append(
+            {"key": key, "label": label, "url": url_for("web.inbox", view=key), "count": views.count(agent, key, extra)}
+        )
     saved = []
     for view in views.visible_views(agent):
-        saved.append({"key": str(view.id), "label": view.name, "shared": view.shared,
-                      "url": url_for("web.inbox", view=view.id), "count": views.count(agent, view.id)})
+        saved.append(
+            {
+                "key": str(view.id),
+                "label": view.name,
+                "shared": view.shared,
+                "url": url_for("web.inbox", view=view.id),
+                "count": views.count(agent, view.id),
+            }
+        )
     badge = unread_badge_enabled()
-    return {"items": items, "saved": saved, "unread_badge": badge,
-            "unread": unread_total(agent) if badge else None}
+    return {"items": items, "saved": saved, "unread_badge": badge, "unread": unread_total(agent) if badge else None}
 
 
 @bp.get("/nav/counts")
@@ -51,5 +59,8 @@ def nav_data(agent):
 def nav_counts():
     """The navigation counts, refreshed by the page on live events."""
     data = nav_data(current_agent())
-    return jsonify(counts={i["key"]: i["count"] for i in data["items"] + data["saved"]},
-                   unread_badge=data["unread_badge"], unread=data["unread"])
+    return jsonify(
+        counts={i["key"]: i["count"] for i in data["items"] + data["saved"]},
+        unread_badge=data["unread_badge"],
+        unread=data["unread"],
+    )

@@ -1,4 +1,5 @@
 """The presence switch (online / away / offline) and the page heartbeat."""
+
 from __future__ import annotations
 
 from flask import jsonify, request

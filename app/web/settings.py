@@ -1,5 +1,6 @@
 """Settings pages (owner/admin): general settings (plugin ``core``),
 plugins (enable/disable and a settings form per plugin), agents and roles."""
+
 from __future__ import annotations
 
 import marshmallow as ma
@@ -36,15 +37,20 @@ def _settings_form(name, template, title, back):
         raw = request.form.to_dict()
     fields = fields_for(schema, plugins.get_settings(name), errors, raw)
     # 200 even with errors (see web.login): the page shows each field's error.
-    return render_template(template, fields=fields, plugin=name, title=title,
-                           form_errors=errors.get("_schema", []), has_errors=bool(errors))
+    return render_template(
+        template,
+        fields=fields,
+        plugin=name,
+        title=title,
+        form_errors=errors.get("_schema", []),
+        has_errors=bool(errors),
+    )
 
 
 @bp.route("/settings", methods=["GET", "POST"])
 @page_require("settings")
 def settings_general():
-    return _settings_form(CORE, "web/settings_general.html", _("General settings"),
-                          url_for("web.settings_general"))
+    return _settings_form(CORE, "web/settings_general.html", _("General settings"), url_for("web.settings_general"))
 
 
 def plugin_rows():
@@ -53,9 +59,16 @@ def plugin_rows():
     for name, info in sorted(plugins.infos.items()):
         if name == CORE:
             continue
-        rows.append({"name": name, "info": info, "enabled": plugins.is_enabled(name),
-                     "configurable": info.loaded and info.settings_schema is not EmptySettings
-                     and bool(info.settings_schema().fields)})
+        rows.append(
+            {
+                "name": name,
+                "info": info,
+                "enabled": plugins.is_enabled(name),
+                "configurable": info.loaded
+                and info.settings_schema is not EmptySettings
+                and bool(info.settings_schema().fields),
+            }
+        )
     return rows
 
 
@@ -89,8 +102,9 @@ def plugin_settings(name):
     info = plugins.infos.get(name)
     if info is None or name == CORE or not info.loaded:
         abort(404)
-    return _settings_form(name, "web/settings_plugin.html", _("%(name)s settings", name=name),
-                          url_for("web.plugin_settings", name=name))
+    return _settings_form(
+        name, "web/settings_plugin.html", _("%(name)s settings", name=name), url_for("web.plugin_settings", name=name)
+    )
 
 
 class NewAgentSchema(ma.Schema):
@@ -107,8 +121,14 @@ class AgentChangeSchema(ma.Schema):
 
 
 def role_labels():
-    return {"owner": _("Owner"), "admin": _("Admin"), "manager": _("Manager"), "support": _("Support"),
-            "analyst": _("Analyst"), "content_creator": _("Content creator")}
+    return {
+        "owner": _("Owner"),
+        "admin": _("Admin"),
+        "manager": _("Manager"),
+        "support": _("Support"),
+        "analyst": _("Analyst"),
+        "content_creator": _("Content creator"),
+    }
 
 
 @bp.route("/settings/agents", methods=["GET", "POST"])
@@ -129,8 +149,14 @@ def settings_agents():
         else:
             return done(url_for("web.settings_agents"), _("Agent added."))
     agents = list(Agent.select().order_by(Agent.is_active.desc(), Agent.name))
-    return render_template("web/settings_agents.html", agents=agents, roles=ROLES, role_labels=role_labels(),
-                           errors=errors, raw={k: v for k, v in raw.items() if k != "password"})
+    return render_template(
+        "web/settings_agents.html",
+        agents=agents,
+        roles=ROLES,
+        role_labels=role_labels(),
+        errors=errors,
+        raw={k: v for k, v in raw.items() if k != "password"},
+    )
 
 
 @bp.post("/settings/agents/<int:agent_id>")

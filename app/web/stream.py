@@ -1,4 +1,5 @@
 """Server-Sent Events: ticket, message and presence events for agents."""
+
 import json
 
 import marshmallow as ma
@@ -17,11 +18,16 @@ KEEPALIVE_SECONDS = 15
 
 
 class StreamArgs(ma.Schema):
-    types = DelimitedList(ma.fields.String(validate=ma.validate.Length(max=40)), load_default=list,
-                          validate=ma.validate.Length(max=20))
+    types = DelimitedList(
+        ma.fields.String(validate=ma.validate.Length(max=40)), load_default=list, validate=ma.validate.Length(max=20)
+    )
     once = ma.fields.Boolean(load_default=False)
-    timeout = ma.fields.Float(load_default=None, allow_nan=False, validate=ma.validate.Range(min=0.05, max=60),
-                              error_messages={"invalid": _l("Not a number."), "special": _l("Not a number.")})
+    timeout = ma.fields.Float(
+        load_default=None,
+        allow_nan=False,
+        validate=ma.validate.Range(min=0.05, max=60),
+        error_messages={"invalid": _l("Not a number."), "special": _l("Not a number.")},
+    )
 
     @ma.post_load
     def _default_timeout(self, data, **kwargs):
@@ -45,8 +51,13 @@ def stream():
     try:
         args = StreamArgs().load(request.args)
     except ma.ValidationError as err:
-        return jsonify(error={"code": "invalid", "message": _("Some query parameters are not valid."),
-                              "fields": {k: v if isinstance(v, list) else [v] for k, v in err.messages.items()}}), 400
+        return jsonify(
+            error={
+                "code": "invalid",
+                "message": _("Some query parameters are not valid."),
+                "fields": {k: v if isinstance(v, list) else [v] for k, v in err.messages.items()},
+            }
+        ), 400
     bus = get_bus()
     wanted = set(args["types"])
     once = args["once"]

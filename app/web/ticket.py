@@ -1,13 +1,14 @@
 """The ticket page: thread, composer (reply / internal note), status,
 assignee, tags, the overview panel, typing signals and read markers."""
+
 from __future__ import annotations
 
 import logging
 
 import marshmallow as ma
-from peewee import JOIN
 from flask import abort, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
+from peewee import JOIN
 
 from ..auth import current_agent
 from ..clock import now
@@ -49,8 +50,7 @@ def neighbours(agent, view, ticket):
     try:
         for key, order in (("next", "desc"), ("previous", "asc")):
             cursor = views.encode_cursor("updated", order, ticket)
-            rows, _more = views.list_tickets(agent, view=view, sort="updated", order=order, limit=1,
-                                             cursor=cursor)
+            rows, _more = views.list_tickets(agent, view=view, sort="updated", order=order, limit=1, cursor=cursor)
             result[key] = rows[0].id if rows else None
     except ServiceError:  # an unknown saved view: no neighbours
         return {"next": None, "previous": None}
@@ -74,9 +74,15 @@ def panels_for(profile):
 
 def sidebar_context(ticket):
     profile = ticket.profile
-    return {"ticket": ticket, "profile": profile, "tags": tickets.tags_of(ticket),
-            "profile_ticket_count": Ticket.select().where(Ticket.profile == profile.id).count(),
-            "panels": panels_for(profile), "agents": inbox_agents(), "snooze_presets": SNOOZE_PRESETS}
+    return {
+        "ticket": ticket,
+        "profile": profile,
+        "tags": tickets.tags_of(ticket),
+        "profile_ticket_count": Ticket.select().where(Ticket.profile == profile.id).count(),
+        "panels": panels_for(profile),
+        "agents": inbox_agents(),
+        "snooze_presets": SNOOZE_PRESETS,
+    }
 
 
 @bp.get("/t/<int:ticket_id>")
@@ -94,9 +100,16 @@ def render_ticket(ticket, draft="", refusal=None):
     views.mark_read(agent, ticket)
     view = _list_view()
     refusal = refusal or messages.refusal_for(ticket)
-    return render_template("web/ticket.html", thread=thread, more=more, view=view,
-                           neighbours=neighbours(agent, view, ticket), refusal=refusal,
-                           draft=draft, **sidebar_context(ticket))
+    return render_template(
+        "web/ticket.html",
+        thread=thread,
+        more=more,
+        view=view,
+        neighbours=neighbours(agent, view, ticket),
+        refusal=refusal,
+        draft=draft,
+        **sidebar_context(ticket),
+    )
 
 
 @bp.get("/t/<int:ticket_id>/messages")
@@ -112,10 +125,13 @@ def thread_part(ticket_id):
         return jsonify(error={"message": _("Message ids are numbers."), "field": "before"}), 400
     if after:
         # Newer messages, oldest first; ``more`` says another call is needed.
-        rows = list(Message.select(Message, Agent)
-                    .join(Agent, JOIN.LEFT_OUTER, on=(Message.author_agent == Agent.id))
-                    .where((Message.ticket == ticket.id) & (Message.id > after))
-                    .order_by(Message.id).limit(THREAD_PAGE + 1))
+        rows = list(
+            Message.select(Message, Agent)
+            .join(Agent, JOIN.LEFT_OUTER, on=(Message.author_agent == Agent.id))
+            .where((Message.ticket == ticket.id) & (Message.id > after))
+            .order_by(Message.id)
+            .limit(THREAD_PAGE + 1)
+        )
         more = len(rows) > THREAD_PAGE
         rows = rows[:THREAD_PAGE]
     else:
@@ -129,8 +145,12 @@ def thread_part(ticket_id):
 def message_part(ticket_id, message_id):
     """One message, re-rendered when its delivery state changes."""
     ticket = _ticket_or_404(ticket_id)
-    message = (Message.select(Message, Agent).join(Agent, JOIN.LEFT_OUTER, on=(Message.author_agent == Agent.id))
-               .where((Message.id == message_id) & (Message.ticket == ticket.id)).first())
+    message = (
+        Message.select(Message, Agent)
+        .join(Agent, JOIN.LEFT_OUTER, on=(Message.author_agent == Agent.id))
+        .where((Message.id == message_id) & (Message.ticket == ticket.id))
+        .first()
+    )
     if message is None:
         abort(404)
     return render_template("web/_messages.html", thread=[message], ticket=ticket)
@@ -156,8 +176,7 @@ def compose(ticket_id):
     agent = current_agent()
     ticket, page = _ticket_and_page(ticket_id)
     try:
-        data = ComposeSchema().load({"mode": request.form.get("mode", "reply"),
-                                     "text": request.form.get("text", "")})
+        data = ComposeSchema().load({"mode": request.form.get("mode", "reply"), "text": request.form.get("text", "")})
     except ma.ValidationError as err:
         field = next(iter(err.messages))
         message = _("Write a message first.") if field == "text" else _("Choose Reply or Internal note.")
@@ -226,7 +245,7 @@ def change_assignee(ticket_id):
     if raw:
         if not raw.isdigit():
             return failed(page, _("Choose an agent."), field="assignee_id")
-        target = Agent.get_or_none((Agent.id == int(raw)) & (Agent.is_active == True))  # noqa: E712
+        target = Agent.get_or_none((Agent.id == int(raw)) & (Agent.is_active == True))
         if target is None:
             return failed(page, _("Choose an agent."), field="assignee_id")
     try:
@@ -269,5 +288,3 @@ def mark_read(ticket_id):
     """Called when a new message arrives in an open ticket page."""
     views.mark_read(current_agent(), _ticket_or_404(ticket_id))
     return jsonify(ok=True)
-
-

@@ -3,18 +3,21 @@ bot reply within the inactivity period (DESIGN.md §3, "Auto-close").
 
 The plugin is loaded and enabled like any other, but it does nothing until
 the merchant switches its ``enabled`` setting on (off by default)."""
+
 from app.hookspecs import hookimpl
 
 
 @hookimpl
 def helpline_register_rules():
     from .rule import InactivityRule
+
     return [InactivityRule]
 
 
 @hookimpl
 def helpline_register_settings():
     from .schemas import AutoCloseSettings
+
     return AutoCloseSettings
 
 
@@ -26,6 +29,7 @@ def helpline_register_tasks():
 @hookimpl
 def helpline_register_blueprints():
     from .views import bp
+
     return [bp]
 
 

@@ -1,4 +1,5 @@
 """The auto-close rule as the registry lists it."""
+
 from flask_babel import lazy_gettext as _l
 
 from app.registry import Rule
@@ -6,7 +7,9 @@ from app.registry import Rule
 
 class InactivityRule(Rule):
     """Closes tickets when the customer stays silent after a reply."""
+
     slug = "autoclose"
     label = _l("Auto-close inactive tickets")
-    description = _l("Closes a ticket when the customer has not answered an agent or bot reply "
-                     "within the inactivity period.")
+    description = _l(
+        "Closes a ticket when the customer has not answered an agent or bot reply within the inactivity period."
+    )

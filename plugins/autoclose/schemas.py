@@ -1,4 +1,5 @@
 """Auto-close settings: validated on write, defaults filled in on read."""
+
 import marshmallow as ma
 from flask_babel import lazy_gettext as _l
 
@@ -8,20 +9,33 @@ MIN_GRACE, MAX_GRACE = 1, 120
 
 class AutoCloseSettings(ma.Schema):
     """What the merchant controls: on/off, the period and the typing grace."""
+
     enabled = ma.fields.Boolean(load_default=False, metadata={"label": _l("Close inactive tickets")})
     inactivity_days = ma.fields.Integer(
-        load_default=2, strict=True,
-        validate=ma.validate.Range(min=MIN_DAYS, max=MAX_DAYS,
-                                   error=_l("The inactivity period is from 1 to 90 days.")),
-        error_messages={"invalid": _l("The inactivity period is a whole number of days."),
-                        "null": _l("The inactivity period is from 1 to 90 days.")},
-        metadata={"label": _l("Inactivity period (days)"),
-                  "help": _l("Days without a customer reply after an agent or bot answered.")})
+        load_default=2,
+        strict=True,
+        validate=ma.validate.Range(min=MIN_DAYS, max=MAX_DAYS, error=_l("The inactivity period is from 1 to 90 days.")),
+        error_messages={
+            "invalid": _l("The inactivity period is a whole number of days."),
+            "null": _l("The inactivity period is from 1 to 90 days."),
+        },
+        metadata={
+            "label": _l("Inactivity period (days)"),
+            "help": _l("Days without a customer reply after an agent or bot answered."),
+        },
+    )
     typing_grace_minutes = ma.fields.Integer(
-        load_default=5, strict=True,
-        validate=ma.validate.Range(min=MIN_GRACE, max=MAX_GRACE,
-                                   error=_l("The typing grace is from 1 to 120 minutes.")),
-        error_messages={"invalid": _l("The typing grace is a whole number of minutes."),
-                        "null": _l("The typing grace is from 1 to 120 minutes.")},
-        metadata={"label": _l("Typing grace (minutes)"),
-                  "help": _l("A customer typing in web chat when the period runs out gets this long more.")})
+        load_default=5,
+        strict=True,
+        validate=ma.validate.Range(
+            min=MIN_GRACE, max=MAX_GRACE, error=_l("The typing grace is from 1 to 120 minutes.")
+        ),
+        error_messages={
+            "invalid": _l("The typing grace is a whole number of minutes."),
+            "null": _l("The typing grace is from 1 to 120 minutes."),
+        },
+        metadata={
+            "label": _l("Typing grace (minutes)"),
+            "help": _l("A customer typing in web chat when the period runs out gets this long more."),
+        },
+    )

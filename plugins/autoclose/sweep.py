@@ -12,6 +12,7 @@
 3. Notices and audit rows are inserted set-based for exactly the rows that
    this transaction closed, and the events fire after commit.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -39,11 +40,15 @@ def due_condition(cutoff, typing_cutoff):
     not closed, whose customer has not typed since ``typing_cutoff`` and has
     not written since the clock armed (a defence against a reply racing a
     customer message: the customer always wins)."""
-    return ((Ticket.awaiting_customer_since <= cutoff)
-            & (Ticket.status != "closed")
-            & (Ticket.last_customer_message_at.is_null()
-               | (Ticket.last_customer_message_at <= Ticket.awaiting_customer_since))
-            & (Ticket.customer_typing_until.is_null() | (Ticket.customer_typing_until < typing_cutoff)))
+    return (
+        (Ticket.awaiting_customer_since <= cutoff)
+        & (Ticket.status != "closed")
+        & (
+            Ticket.last_customer_message_at.is_null()
+            | (Ticket.last_customer_message_at <= Ticket.awaiting_customer_since)
+        )
+        & (Ticket.customer_typing_until.is_null() | (Ticket.customer_typing_until < typing_cutoff))
+    )
 
 
 def sweep(batch_size=BATCH_SIZE, max_batches=None):
@@ -61,8 +66,12 @@ def sweep(batch_size=BATCH_SIZE, max_batches=None):
     notice = _("Ticket closed due to inactivity")
     closed, after, batches = [], None, 0
     while max_batches is None or batches < max_batches:
-        query = (Ticket.select(Ticket.awaiting_customer_since, Ticket.id).where(condition)
-                 .order_by(Ticket.awaiting_customer_since, Ticket.id).limit(batch_size))
+        query = (
+            Ticket.select(Ticket.awaiting_customer_since, Ticket.id)
+            .where(condition)
+            .order_by(Ticket.awaiting_customer_since, Ticket.id)
+            .limit(batch_size)
+        )
         if after is not None:
             # Keyset: tickets skipped as locked are not re-read in this run.
             query = query.where(peewee.Tuple(Ticket.awaiting_customer_since, Ticket.id) > peewee.Tuple(*after))
@@ -90,10 +99,15 @@ def _close_batch(ids, condition, at, notice):
         previous = {tid: (status, channel) for tid, status, channel in locked.tuples()}
         if not previous:
             return []
-        update = (Ticket.update(status="closed", closed_at=at, closed_reason=REASON, snoozed_until=None,
-                                awaiting_customer_since=None, updated_at=at,
-                                last_message_preview=preview(notice, 200))
-                  .where(Ticket.id.in_(list(previous)) & condition))
+        update = Ticket.update(
+            status="closed",
+            closed_at=at,
+            closed_reason=REASON,
+            snoozed_until=None,
+            awaiting_customer_since=None,
+            updated_at=at,
+            last_message_preview=preview(notice, 200),
+        ).where(Ticket.id.in_(list(previous)) & condition)
         if postgres:
             done = [row[0] for row in update.returning(Ticket.id).tuples().execute()]
         else:
@@ -106,29 +120,69 @@ def _close_batch(ids, condition, at, notice):
         if not done:
             return []
         html = text_to_html(notice)
-        notices = [{"ticket": tid, "channel": previous[tid][1], "direction": "outbound", "kind": "notice",
-                    "author_type": "system", "text": notice, "html": html,
-                    "meta": {"rule": PLUGIN, "reason": REASON}, "created_at": at} for tid in done]
+        notices = [
+            {
+                "ticket": tid,
+                "channel": previous[tid][1],
+                "direction": "outbound",
+                "kind": "notice",
+                "author_type": "system",
+                "text": notice,
+                "html": html,
+                "meta": {"rule": PLUGIN, "reason": REASON},
+                "created_at": at,
+            }
+            for tid in done
+        ]
         if postgres:
             message_ids = [row[0] for row in Message.insert_many(notices).returning(Message.id).tuples().execute()]
         else:
             floor = Message.select(peewee.fn.MAX(Message.id)).scalar() or 0
             Message.insert_many(notices).execute()
-            message_ids = [m.id for m in Message.select(Message.id).where(
-                (Message.id > floor) & Message.ticket.in_(done) & (Message.kind == "notice"))]
-        Activity.insert_many([{"ticket": tid, "action": "closed", "created_at": at,
-                               "data": {"from": previous[tid][0], "reason": REASON}} for tid in done]).execute()
+            message_ids = [
+                m.id
+                for m in Message.select(Message.id).where(
+                    (Message.id > floor) & Message.ticket.in_(done) & (Message.kind == "notice")
+                )
+            ]
+        Activity.insert_many(
+            [
+                {
+                    "ticket": tid,
+                    "action": "closed",
+                    "created_at": at,
+                    "data": {"from": previous[tid][0], "reason": REASON},
+                }
+                for tid in done
+            ]
+        ).execute()
 
         def announce():
             tickets = {t.id: t for t in Ticket.select().where(Ticket.id.in_(done))}
             for message in Message.select().where(Message.id.in_(message_ids)).order_by(Message.id):
                 ticket = tickets[message.ticket_id]
-                fire("helpline_on_ticket_status_changed", ticket=ticket, old_status=previous[ticket.id][0],
-                     new_status="closed", reason=REASON, actor=None)
-                publish("ticket.updated", {"ticket_id": ticket.id, "status": ticket.status,
-                                           "assignee_id": ticket.assignee_id, "channel": ticket.channel})
+                fire(
+                    "helpline_on_ticket_status_changed",
+                    ticket=ticket,
+                    old_status=previous[ticket.id][0],
+                    new_status="closed",
+                    reason=REASON,
+                    actor=None,
+                )
+                publish(
+                    "ticket.updated",
+                    {
+                        "ticket_id": ticket.id,
+                        "status": ticket.status,
+                        "assignee_id": ticket.assignee_id,
+                        "channel": ticket.channel,
+                    },
+                )
                 fire("helpline_on_message_created", message=message, ticket=ticket)
-                publish("message.created", {"ticket_id": ticket.id, "message_id": message.id,
-                                            "direction": "outbound", "kind": "notice"})
+                publish(
+                    "message.created",
+                    {"ticket_id": ticket.id, "message_id": message.id, "direction": "outbound", "kind": "notice"},
+                )
+
         after_commit(announce)
     return done

@@ -1,4 +1,5 @@
 """The auto-close settings page (admins): a form over the settings schema."""
+
 import marshmallow
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -25,9 +26,11 @@ def settings_page():
     plugins = get_plugins()
     errors, values = {}, plugins.get_settings("autoclose")
     if request.method == "POST":
-        values = {"enabled": request.form.get("enabled") == "on",
-                  "inactivity_days": _number(request.form.get("inactivity_days")),
-                  "typing_grace_minutes": _number(request.form.get("typing_grace_minutes"))}
+        values = {
+            "enabled": request.form.get("enabled") == "on",
+            "inactivity_days": _number(request.form.get("inactivity_days")),
+            "typing_grace_minutes": _number(request.form.get("typing_grace_minutes")),
+        }
         try:
             plugins.set_settings("autoclose", values)
         except marshmallow.ValidationError as err:
@@ -35,6 +38,10 @@ def settings_page():
         else:
             return redirect(url_for("autoclose.settings_page", saved=1))
     # Errors re-render the form with 200: it is a page for people, not an API.
-    return render_template("autoclose/settings.html", values=values, errors=errors,
-                           saved=request.args.get("saved") == "1" and not errors,
-                           title=_("Auto-close inactive tickets"))
+    return render_template(
+        "autoclose/settings.html",
+        values=values,
+        errors=errors,
+        saved=request.args.get("saved") == "1" and not errors,
+        title=_("Auto-close inactive tickets"),
+    )

@@ -1,6 +1,7 @@
 """Email channel: forwarded mail becomes tickets (built-in SMTP listener or a
 provider's inbound webhook), agent replies go out by SMTP with threading
 headers, and automatic mail never loops."""
+
 from app.hookspecs import hookimpl
 
 
@@ -8,6 +9,7 @@ from app.hookspecs import hookimpl
 def helpline_register_channels():
     """The email channel class."""
     from .channel import EmailChannel
+
     return [EmailChannel]
 
 
@@ -15,6 +17,7 @@ def helpline_register_channels():
 def helpline_register_settings():
     """The settings schema (keys other plugins read)."""
     from .schemas import EmailSettings
+
     return EmailSettings
 
 
@@ -22,6 +25,7 @@ def helpline_register_settings():
 def helpline_register_models():
     """The table of mail dropped by the loop guard."""
     from .models import MODELS
+
     return MODELS
 
 
@@ -29,6 +33,7 @@ def helpline_register_models():
 def helpline_register_blueprints():
     """``POST /email/inbound`` (provider webhook)."""
     from .views import bp
+
     return [bp]
 
 
@@ -36,6 +41,7 @@ def helpline_register_blueprints():
 def helpline_register_commands():
     """``helpline email serve-smtp``."""
     from .cli import email_group
+
     return [email_group]
 
 
@@ -43,6 +49,7 @@ def helpline_register_commands():
 def helpline_register_services():
     """The SMTP listener, started by ``helpline run``."""
     from .smtp_server import service
+
     return [service]
 
 
@@ -56,7 +63,9 @@ def helpline_register_tasks():
 def helpline_email_available():
     """True once SMTP is configured (notifications can go out)."""
     from app.plugins import get_plugins
+
     from .notify import configured
+
     return True if configured(get_plugins().get_settings("email")) else None
 
 
@@ -64,4 +73,5 @@ def helpline_email_available():
 def helpline_send_email(message):
     """Send another plugin's notification; None when SMTP is not configured."""
     from .notify import send_notification
+
     return send_notification(message)

@@ -7,6 +7,7 @@ customer's mail client routes the answer back to the right ticket even
 when it drops the threading headers, and nobody can forge one to write
 into another customer's ticket.
 """
+
 import hashlib
 import hmac
 import re
@@ -59,8 +60,7 @@ def ticket_from_address(settings, address):
 def accepts(settings, address):
     """True when the SMTP listener takes mail for this recipient."""
     address = (address or "").strip().lower()
-    return address in (settings.get("support_addresses") or []) or \
-        ticket_from_address(settings, address) is not None
+    return address in (settings.get("support_addresses") or []) or ticket_from_address(settings, address) is not None
 
 
 def addresses_in(values):
@@ -82,8 +82,11 @@ def new_message_id(settings):
 
 def is_own_message_id(settings, message_id):
     """True for a Message-ID Helpline generated (looped-back own mail)."""
-    return bool(message_id) and message_id.startswith("helpline.") and \
-        message_id.rsplit("@", 1)[-1].lower() == own_domain(settings)
+    return (
+        bool(message_id)
+        and message_id.startswith("helpline.")
+        and message_id.rsplit("@", 1)[-1].lower() == own_domain(settings)
+    )
 
 
 def strip_id(value):

@@ -1,4 +1,5 @@
 """The email channel: replies go out by SMTP with threading headers."""
+
 from __future__ import annotations
 
 from email.message import EmailMessage
@@ -19,6 +20,7 @@ MAX_REFERENCES = 20
 
 class EmailChannel(Channel):
     """Email: one ticket per thread; a reply to a closed ticket reopens it."""
+
     slug = "email"
     label = _l("Email")
     reopens_closed = True
@@ -38,8 +40,9 @@ class EmailChannel(Channel):
         """Send a reply by SMTP; the new Message-ID becomes its external id."""
         settings = self.settings
         if not settings.get("smtp_host") or not settings.get("support_addresses"):
-            raise DeliveryError(_("Email is not configured: set an SMTP server and a support address."),
-                                retryable=False)
+            raise DeliveryError(
+                _("Email is not configured: set an SMTP server and a support address."), retryable=False
+            )
         if not outbound.to_email:
             raise DeliveryError(_("This customer has no email address to reply to."), retryable=False)
         message = build_reply(settings, outbound)
@@ -73,7 +76,7 @@ def build_reply(settings, outbound) -> EmailMessage:
     if history:
         message["In-Reply-To"] = f"<{history[-1]}>"
         # Keep the root and the latest ids: mail clients need both ends.
-        refs = history if len(history) <= MAX_REFERENCES else history[:1] + history[-(MAX_REFERENCES - 1):]
+        refs = history if len(history) <= MAX_REFERENCES else history[:1] + history[-(MAX_REFERENCES - 1) :]
         message["References"] = " ".join(f"<{h}>" for h in refs)
     token_address = reply_address(settings, outbound.ticket_id)
     if token_address:
@@ -88,6 +91,10 @@ def build_reply(settings, outbound) -> EmailMessage:
             continue
         maintype, _sep, subtype = (item.get("content_type") or "application/octet-stream").partition("/")
         with open(path, "rb") as fh:
-            message.add_attachment(fh.read(), maintype=maintype, subtype=subtype or "octet-stream",
-                                   filename=item.get("filename") or "attachment")
+            message.add_attachment(
+                fh.read(),
+                maintype=maintype,
+                subtype=subtype or "octet-stream",
+                filename=item.get("filename") or "attachment",
+            )
     return message

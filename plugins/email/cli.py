@@ -1,4 +1,5 @@
 """``helpline email serve-smtp``: run the SMTP listener in the foreground."""
+
 import threading
 
 import click
@@ -18,6 +19,7 @@ def email_group():
 def serve_smtp(host, port):
     """Receive forwarded mail by SMTP until interrupted."""
     from .smtp_server import start_listener
+
     app = current_app._get_current_object()
     controller = start_listener(app, host=host, port=port)
     click.echo(f"Email SMTP listener on {controller.hostname}:{controller.port} (Ctrl+C to stop)")

@@ -1,5 +1,6 @@
 """Inbound mail, whichever way it arrived (SMTP listener or provider
 webhook): keep the raw bytes, parse, run the loop guard, thread, ingest."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -29,21 +30,24 @@ MAX_HTML_CHARS = 1024 * 1024
 @dataclasses.dataclass
 class Received:
     """What became of one inbound message."""
-    outcome: str                 # created | appended | reopened | duplicate | dropped
+
+    outcome: str  # created | appended | reopened | duplicate | dropped
     message_id: str
     ticket_id: int | None = None
     reason: str | None = None
 
 
-def receive(raw: bytes, settings, envelope_sender: str | None = None, envelope_recipients=(),
-            via="http") -> Received:
+def receive(raw: bytes, settings, envelope_sender: str | None = None, envelope_recipients=(), via="http") -> Received:
     """Turn raw RFC 5322 bytes into a ticket message (or a dropped record).
     ``settings`` are the email plugin's, which every caller has already read.
     Never raises for bad input; storage or database failures propagate so
     the caller answers an error and the sender retries."""
     parsed = parse(raw)
-    existing = (Message.select(Message.id, Message.ticket)
-                .where((Message.channel == SLUG) & (Message.external_id == parsed.message_id[:255])).first())
+    existing = (
+        Message.select(Message.id, Message.ticket)
+        .where((Message.channel == SLUG) & (Message.external_id == parsed.message_id[:255]))
+        .first()
+    )
     if existing is not None:
         return Received("duplicate", parsed.message_id, existing.ticket_id)
 
@@ -72,7 +76,7 @@ def receive(raw: bytes, settings, envelope_sender: str | None = None, envelope_r
         if stripped is not None:
             display_html = sanitize(stripped)
         elif display_text != full_text.strip():
-            display_html = text_to_html(display_text)   # the quote was only recognisable in the text
+            display_html = text_to_html(display_text)  # the quote was only recognisable in the text
         else:
             display_html = sanitize(parsed.html)
     if not display_text and parsed.html:
@@ -83,9 +87,14 @@ def receive(raw: bytes, settings, envelope_sender: str | None = None, envelope_r
         attachments.append(raw_file)
 
     limit = current_app.config["MAX_MESSAGE_TEXT"]
-    meta = {"raw_key": raw_file.storage_key, "raw_size": len(raw), "via": via,
-            "from": parsed.sender_email, "to": parsed.recipients[:20],
-            "envelope_to": [r.lower() for r in envelope_recipients][:20]}
+    meta = {
+        "raw_key": raw_file.storage_key,
+        "raw_size": len(raw),
+        "via": via,
+        "from": parsed.sender_email,
+        "to": parsed.recipients[:20],
+        "envelope_to": [r.lower() for r in envelope_recipients][:20],
+    }
     if display_text.strip() != full_text.strip():
         meta["full_text"] = full_text[:limit]
     if len(display_text) > limit:
@@ -101,12 +110,18 @@ def receive(raw: bytes, settings, envelope_sender: str | None = None, envelope_r
         meta["html_too_large"] = len(parsed.html)
 
     inbound = Inbound(
-        channel=SLUG, external_id=parsed.message_id,
+        channel=SLUG,
+        external_id=parsed.message_id,
         sender=Sender(name=parsed.sender_name, email=parsed.sender_email),
-        text=display_text, html=display_html, subject=parsed.subject,
-        thread_key=parsed.thread_root[:255], related_external_ids=parsed.related_ids,
+        text=display_text,
+        html=display_html,
+        subject=parsed.subject,
+        thread_key=parsed.thread_root[:255],
+        related_external_ids=parsed.related_ids,
         ticket_hint=_ticket_hint(settings, list(envelope_recipients) + parsed.recipients),
-        attachments=attachments, meta=meta)
+        attachments=attachments,
+        meta=meta,
+    )
     result = ingest(inbound)
     return Received(result.outcome, parsed.message_id, result.ticket.id)
 
@@ -126,8 +141,13 @@ def _drop(raw, parsed, reason):
     except Exception:
         log.exception("could not keep the raw bytes of dropped mail %s", parsed.message_id)
         key = None
-    DroppedEmail.insert(message_id=parsed.message_id[:255], sender=(parsed.sender_email or "")[:254],
-                        subject=parsed.subject[:255], reason=reason, raw_key=key).on_conflict_ignore().execute()
+    DroppedEmail.insert(
+        message_id=parsed.message_id[:255],
+        sender=(parsed.sender_email or "")[:254],
+        subject=parsed.subject[:255],
+        reason=reason,
+        raw_key=key,
+    ).on_conflict_ignore().execute()
     log.info("email %s from %s dropped by the loop guard: %s", parsed.message_id, parsed.sender_email, reason)
     return Received("dropped", parsed.message_id, reason=reason)
 

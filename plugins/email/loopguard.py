@@ -1,6 +1,7 @@
 """The loop and noise guard: automatic mail (auto-replies, bounces, lists,
 our own outbound mail coming back) never creates a ticket or triggers a
 reply, or two autoresponders would answer each other for ever."""
+
 from .addresses import is_own_message_id
 
 BULK_PRECEDENCE = {"bulk", "junk", "list", "auto_reply", "auto-reply"}

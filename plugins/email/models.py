@@ -1,5 +1,6 @@
 """The email plugin's own table: automatic mail the loop guard dropped, kept
 so a merchant can see what was filtered and why (the raw stays in storage)."""
+
 import peewee
 
 from app.clock import now
@@ -8,6 +9,7 @@ from app.db import BaseModel
 
 class DroppedEmail(BaseModel):
     """One automatic message (auto-reply, bounce, own mail) not turned into a ticket."""
+
     message_id = peewee.CharField(max_length=255)
     sender = peewee.CharField(max_length=254, default="")
     subject = peewee.CharField(max_length=255, default="")

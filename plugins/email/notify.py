@@ -1,4 +1,5 @@
 """Notification mail for other plugins (alerts, chat follow-ups)."""
+
 import logging
 from email.utils import formataddr, formatdate
 
@@ -35,5 +36,6 @@ def send_notification(message):
     if not message.get("X-Helpline"):
         message["X-Helpline"] = "notification"
     from .tasks import deliver_notification
+
     deliver_notification(bytes(message))
     return True

@@ -3,6 +3,7 @@
 the internet is often broken (unknown charsets, truncated MIME, absurd
 nesting, megabyte headers), and a broken message must still become a
 readable message, never an exception in a worker."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -16,10 +17,10 @@ from .addresses import addresses_in, message_ids
 
 log = logging.getLogger(__name__)
 
-MAX_HEADER_CHARS = 4000      # per header value kept
+MAX_HEADER_CHARS = 4000  # per header value kept
 MAX_REFERENCES_CHARS = 200_000
-MAX_PARTS = 200              # leaf MIME parts walked
-MAX_MULTIPARTS = 300         # containers; past this only headers are parsed (the parser is slow on them)
+MAX_PARTS = 200  # leaf MIME parts walked
+MAX_MULTIPARTS = 300  # containers; past this only headers are parsed (the parser is slow on them)
 MAX_ATTACHMENTS = 50
 MAX_REFERENCES = 100
 
@@ -27,6 +28,7 @@ MAX_REFERENCES = 100
 @dataclasses.dataclass
 class ParsedEmail:
     """What Helpline reads from one message; ``problems`` lists what was broken."""
+
     message_id: str
     sender_name: str = ""
     sender_email: str | None = None
@@ -36,8 +38,8 @@ class ParsedEmail:
     html: str = ""
     in_reply_to: list = dataclasses.field(default_factory=list)
     references: list = dataclasses.field(default_factory=list)
-    attachments: list = dataclasses.field(default_factory=list)   # (filename, content_type, bytes)
-    headers: dict = dataclasses.field(default_factory=dict)       # lowercased name -> value (loop guard)
+    attachments: list = dataclasses.field(default_factory=list)  # (filename, content_type, bytes)
+    headers: dict = dataclasses.field(default_factory=dict)  # lowercased name -> value (loop guard)
     content_type: str = ""
     problems: list = dataclasses.field(default_factory=list)
     generated_id: bool = False
@@ -68,8 +70,17 @@ def hashed_message_id(raw: bytes) -> str:
     return f"sha256.{hashlib.sha256(raw).hexdigest()[:40]}@missing-message-id.invalid"
 
 
-GUARD_HEADERS = ("auto-submitted", "precedence", "x-autoreply", "x-autorespond", "x-auto-response-suppress",
-                 "x-helpline", "list-id", "return-path", "x-failed-recipients")
+GUARD_HEADERS = (
+    "auto-submitted",
+    "precedence",
+    "x-autoreply",
+    "x-autorespond",
+    "x-auto-response-suppress",
+    "x-helpline",
+    "list-id",
+    "return-path",
+    "x-failed-recipients",
+)
 
 
 def parse(raw: bytes) -> ParsedEmail:
@@ -80,7 +91,7 @@ def parse(raw: bytes) -> ParsedEmail:
         result.problems.append("too_many_multiparts")
     try:
         msg = BytesParser(policy=policy.default).parsebytes(raw, headersonly=headers_only)
-    except (RecursionError, Exception) as exc:  # noqa: B014 (RecursionError named for the reader)
+    except (RecursionError, Exception) as exc:
         result.problems.append(f"unparseable: {type(exc).__name__}")
         result.text = _decode(raw)
         return result
@@ -100,7 +111,7 @@ def parse(raw: bytes) -> ParsedEmail:
     result.in_reply_to = message_ids(_header(msg, "in-reply-to"))[:5]
     refs = message_ids(_header(msg, "references", limit=MAX_REFERENCES_CHARS))
     # Keep both ends of a long chain: the root names the thread, the tail the latest messages.
-    result.references = refs if len(refs) <= MAX_REFERENCES else refs[:1] + refs[-(MAX_REFERENCES - 1):]
+    result.references = refs if len(refs) <= MAX_REFERENCES else refs[:1] + refs[-(MAX_REFERENCES - 1) :]
     present = {k.lower() for k in msg.keys()}
     result.headers = {h: _header(msg, h) for h in GUARD_HEADERS if h in present}
     try:

@@ -1,16 +1,21 @@
 """Quoted history and signatures stripped for display. The full text stays
 in the message meta and the raw message, so nothing is lost."""
+
 import re
 
 import quotequail
 
 # "On Mon, Jan 5 ... wrote:", "Le ... a écrit :", Outlook's separator.
-_ATTRIBUTION = re.compile(r"(wrote|schrieb|écrit|escribió|scritto|geschreven)\s*:\s*$|^-{3,}\s*original message",
-                          re.IGNORECASE)
+_ATTRIBUTION = re.compile(
+    r"(wrote|schrieb|écrit|escribió|scritto|geschreven)\s*:\s*$|^-{3,}\s*original message", re.IGNORECASE
+)
 _SIGNATURE = re.compile(r"\n-- ?\n.*\Z|\n(Sent from my \w+[^\n]*|Get Outlook for \w+[^\n]*)\s*\Z", re.DOTALL)
-_HTML_ATTRIBUTION = re.compile(r"\b(On|Le|Am|El|Il|Op)\b[^<]{0,300}?(wrote|schrieb|a écrit|escribió|ha scritto|"
-                               r"schreef)\s*:", re.IGNORECASE)
-MAX_QUOTE_INPUT = 200_000    # quotequail is line based; bound its work
+_HTML_ATTRIBUTION = re.compile(
+    r"\b(On|Le|Am|El|Il|Op)\b[^<]{0,300}?(wrote|schrieb|a écrit|escribió|ha scritto|"
+    r"schreef)\s*:",
+    re.IGNORECASE,
+)
+MAX_QUOTE_INPUT = 200_000  # quotequail is line based; bound its work
 
 
 def strip_text(text):
@@ -44,6 +49,6 @@ def strip_html(markup):
     # quotequail leaves the "On ... wrote:" line; cut it when only markup follows
     # (nh3 closes the tags the cut leaves open).
     matches = list(_HTML_ATTRIBUTION.finditer(visible))
-    if matches and not re.sub(r"<[^>]*>|\s|&nbsp;", "", visible[matches[-1].end():]):
-        visible = visible[:matches[-1].start()]
+    if matches and not re.sub(r"<[^>]*>|\s|&nbsp;", "", visible[matches[-1].end() :]):
+        visible = visible[: matches[-1].start()]
     return visible

@@ -1,8 +1,8 @@
 """Outbound SMTP with smtplib: plain, STARTTLS or implicit TLS, optional
 login. Failures become :class:`DeliveryError`: retryable for temporary
 (4xx) and connection problems, final for permanent (5xx) refusals."""
+
 import smtplib
-import socket
 import ssl
 
 from flask_babel import gettext as _
@@ -28,24 +28,37 @@ def send(settings, message):
     except smtplib.SMTPRecipientsRefused as exc:
         codes = [code for code, _msg in exc.recipients.values()]
         detail = "; ".join(f"{addr}: {code} {_text(msg)}" for addr, (code, msg) in exc.recipients.items())
-        raise DeliveryError(_("The mail server refused the recipient: %(detail)s", detail=detail),
-                            retryable=all(400 <= c < 500 for c in codes))
+        raise DeliveryError(
+            _("The mail server refused the recipient: %(detail)s", detail=detail),
+            retryable=all(400 <= c < 500 for c in codes),
+        )
     except smtplib.SMTPAuthenticationError as exc:
-        raise DeliveryError(_("The mail server refused the login: %(code)s %(msg)s", code=exc.smtp_code,
-                              msg=_text(exc.smtp_error)), retryable=False)
+        raise DeliveryError(
+            _("The mail server refused the login: %(code)s %(msg)s", code=exc.smtp_code, msg=_text(exc.smtp_error)),
+            retryable=False,
+        )
     except smtplib.SMTPNotSupportedError as exc:
-        raise DeliveryError(_("The mail server does not support what the settings ask for: %(error)s",
-                              error=str(exc)), retryable=False)
+        raise DeliveryError(
+            _("The mail server does not support what the settings ask for: %(error)s", error=str(exc)), retryable=False
+        )
     except smtplib.SMTPResponseException as exc:
-        raise DeliveryError(_("The mail server answered %(code)s %(msg)s", code=exc.smtp_code,
-                              msg=_text(exc.smtp_error)), retryable=not 500 <= exc.smtp_code < 600)
-    except (smtplib.SMTPException, OSError, socket.timeout, ssl.SSLError) as exc:
-        raise DeliveryError(_("Could not reach the mail server %(host)s:%(port)s: %(error)s", host=host,
-                              port=port, error=str(exc) or type(exc).__name__), retryable=True)
+        raise DeliveryError(
+            _("The mail server answered %(code)s %(msg)s", code=exc.smtp_code, msg=_text(exc.smtp_error)),
+            retryable=not 500 <= exc.smtp_code < 600,
+        )
+    except (TimeoutError, smtplib.SMTPException, OSError, ssl.SSLError) as exc:
+        raise DeliveryError(
+            _(
+                "Could not reach the mail server %(host)s:%(port)s: %(error)s",
+                host=host,
+                port=port,
+                error=str(exc) or type(exc).__name__,
+            ),
+            retryable=True,
+        )
     if refused:
         # Some recipients refused, the rest accepted: the customer is the only one.
-        raise DeliveryError(_("The mail server refused the recipient: %(detail)s", detail=refused),
-                            retryable=False)
+        raise DeliveryError(_("The mail server refused the recipient: %(detail)s", detail=refused), retryable=False)
 
 
 def _text(value):

@@ -2,6 +2,7 @@
 support address here. Only configured support addresses and verified
 reply addresses are accepted; other recipients get a 550 at RCPT time, so
 the listener is no open relay and spam for unknown names never lands."""
+
 from __future__ import annotations
 
 import asyncio
@@ -42,7 +43,8 @@ class InboundHandler:
         loop = asyncio.get_running_loop()
         try:
             enabled, ok = await loop.run_in_executor(
-                None, self._in_app, lambda: (self._enabled(), accepts(self._settings(), address)))
+                None, self._in_app, lambda: (self._enabled(), accepts(self._settings(), address))
+            )
         except Exception:
             log.exception("checking recipient %s failed", address)
             return "451 4.3.0 Temporary failure, please try again later"
@@ -73,11 +75,17 @@ class InboundHandler:
 
     def _receive(self, raw, envelope):
         from .inbound import receive
+
         settings = self._settings()
         if len(raw) > settings["max_message_bytes"]:
             return "552 5.3.4 Message too big"
-        result = receive(raw, settings, envelope_sender=envelope.mail_from or "",
-                         envelope_recipients=list(envelope.rcpt_tos), via="smtp")
+        result = receive(
+            raw,
+            settings,
+            envelope_sender=envelope.mail_from or "",
+            envelope_recipients=list(envelope.rcpt_tos),
+            via="smtp",
+        )
         return f"250 2.0.0 OK {result.outcome}"
 
 
@@ -102,9 +110,14 @@ def start_listener(app, host=None, port=None):
         aiosmtpd_log.setLevel(logging.WARNING)
     host = host or settings["smtp_listen_host"]
     port = settings["smtp_listen_port"] if port is None else port
-    controller = ListenerController(InboundHandler(app), hostname=host, port=port,
-                                    data_size_limit=settings["max_message_bytes"], ident="Helpline",
-                                    server_hostname="helpline")
+    controller = ListenerController(
+        InboundHandler(app),
+        hostname=host,
+        port=port,
+        data_size_limit=settings["max_message_bytes"],
+        ident="Helpline",
+        server_hostname="helpline",
+    )
     controller.start()
     log.info("email SMTP listener on %s:%s", host, controller.port)
     return controller

@@ -1,5 +1,6 @@
 """Background delivery of notification emails other plugins ask for
 (``helpline_send_email``): retried by huey on temporary failures."""
+
 import datetime as dt
 import logging
 import os
@@ -41,8 +42,9 @@ def purge_dropped():
     """Forget automatic mail dropped more than 30 days ago (row and raw file):
     it is kept for a merchant to check the loop guard, not for ever."""
     cutoff = now() - dt.timedelta(days=DROPPED_RETENTION_DAYS)
-    old = list(DroppedEmail.select(DroppedEmail.id, DroppedEmail.raw_key)
-               .where(DroppedEmail.received_at < cutoff).limit(5000))
+    old = list(
+        DroppedEmail.select(DroppedEmail.id, DroppedEmail.raw_key).where(DroppedEmail.received_at < cutoff).limit(5000)
+    )
     for row in old:
         path = storage.path_for(row.raw_key)
         if path:

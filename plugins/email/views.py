@@ -2,6 +2,7 @@
 inbound webhook, authenticated by ``X-Helpline-Signature``: the hex
 HMAC-SHA256 of the body keyed with the ``inbound_secret`` setting
 (``sha256=`` prefix optional)."""
+
 import hashlib
 import hmac
 
@@ -48,5 +49,11 @@ def inbound():
         return error_response(400, "empty", _("The message is empty."))
     result = receive(body, settings, envelope_recipients=request.args.getlist("to")[:50], via="http")
     status = 201 if result.outcome == "created" else 200
-    return jsonify({"outcome": result.outcome, "message_id": result.message_id,
-                    "ticket_id": result.ticket_id, "reason": result.reason}), status
+    return jsonify(
+        {
+            "outcome": result.outcome,
+            "message_id": result.message_id,
+            "ticket_id": result.ticket_id,
+            "reason": result.reason,
+        }
+    ), status

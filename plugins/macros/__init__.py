@@ -3,18 +3,21 @@
 Actions: set status, snooze, tags, assign, internal note, and any action
 another plugin registers through ``helpline_macro_actions``. Agents apply a
 macro from the composer (shortcut m) or from the bulk bar."""
+
 from app.hookspecs import hookimpl
 
 
 @hookimpl
 def helpline_register_hookspecs():
     from . import hookspecs
+
     return [hookspecs]
 
 
 @hookimpl
 def helpline_register_models():
     from .models import MODELS
+
     return MODELS
 
 
@@ -22,13 +25,18 @@ def helpline_register_models():
 def helpline_register_blueprints():
     from .pages import bp as pages
     from .views import bp as api
+
     return [api, pages]
 
 
 @hookimpl
 def helpline_register_ui_fragments():
-    return [("head", "macros/head.html"), ("composer_tools", "macros/composer_tools.html"),
-            ("bulk_actions", "macros/bulk_actions.html"), ("settings_nav", "macros/settings_nav.html")]
+    return [
+        ("head", "macros/head.html"),
+        ("composer_tools", "macros/composer_tools.html"),
+        ("bulk_actions", "macros/bulk_actions.html"),
+        ("settings_nav", "macros/settings_nav.html"),
+    ]
 
 
 @hookimpl
@@ -39,4 +47,5 @@ def helpline_register_tasks():
 @hookimpl
 def helpline_macro_actions():
     from .actions import BUILTIN_ACTIONS
+
     return BUILTIN_ACTIONS

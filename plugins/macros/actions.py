@@ -9,6 +9,7 @@ like a third-party plugin's would be.
 ``app.services.ServiceError`` to refuse, and everything the macro did to the
 ticket (reply included) is rolled back.
 """
+
 from __future__ import annotations
 
 import abc
@@ -33,6 +34,7 @@ class MacroAction(abc.ABC):
     :cvar label: shown to agents (translatable).
     :cvar params_schema: a marshmallow Schema class validating ``params``.
     """
+
     name: str = ""
     label = ""
     params_schema: type[ma.Schema] = ma.Schema
@@ -70,6 +72,7 @@ class _StatusParams(ma.Schema):
 
 class SetStatus(MacroAction):
     """Open or close the ticket (snoozing is its own action)."""
+
     name = "set_status"
     label = _l("Set status")
     params_schema = _StatusParams
@@ -91,6 +94,7 @@ class _SnoozeParams(ma.Schema):
 
 class Snooze(MacroAction):
     """Snooze for a duration counted from when the macro is applied."""
+
     name = "snooze"
     label = _l("Snooze")
     params_schema = _SnoozeParams
@@ -100,12 +104,16 @@ class Snooze(MacroAction):
 
     def run(self, ticket, params, agent, context):
         from app.clock import now
+
         ticket_service.snooze(ticket, now() + parse_duration(params["duration"]), actor=agent)
 
 
 class _TagParams(ma.Schema):
-    tags = ma.fields.List(ma.fields.String(validate=ma.validate.Length(min=1, max=MAX_TAG_LENGTH)),
-                          required=True, validate=ma.validate.Length(min=1, max=MAX_TAGS))
+    tags = ma.fields.List(
+        ma.fields.String(validate=ma.validate.Length(min=1, max=MAX_TAG_LENGTH)),
+        required=True,
+        validate=ma.validate.Length(min=1, max=MAX_TAGS),
+    )
 
 
 class AddTags(MacroAction):
@@ -168,10 +176,11 @@ class Assign(MacroAction):
         elif value == "none":
             target = None
         else:
-            target = Agent.get_or_none((Agent.id == int(value)) & (Agent.is_active == True))  # noqa: E712
+            target = Agent.get_or_none((Agent.id == int(value)) & (Agent.is_active == True))
             if target is None:
-                raise ServiceError(_("The agent this macro assigns to no longer exists."),
-                                   code="assignee_gone", field="actions")
+                raise ServiceError(
+                    _("The agent this macro assigns to no longer exists."), code="assignee_gone", field="actions"
+                )
         ticket_service.assign(ticket, target, actor=agent)
 
 
@@ -181,11 +190,13 @@ class _NoteParams(ma.Schema):
     @ma.validates("text")
     def _valid(self, value, **kwargs):
         from .render import check
+
         _validated_by(check, value)
 
 
 class AddNote(MacroAction):
     """An internal note (a template too, with the reply's variables)."""
+
     name = "add_note"
     label = _l("Add internal note")
     params_schema = _NoteParams
@@ -204,6 +215,7 @@ def available_actions() -> dict[str, type[MacroAction]]:
     """``{name: class}`` of every action enabled plugins offer, in plugin
     order; the first plugin to claim a name keeps it."""
     from app.plugins import hook
+
     found = {}
     for result in reversed(hook().helpline_macro_actions()):
         for cls in result if isinstance(result, (list, tuple)) else [result]:

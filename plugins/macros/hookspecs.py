@@ -1,5 +1,6 @@
 """The hook the macros plugin adds for other plugins (registered through
 ``helpline_register_hookspecs``)."""
+
 from app.hookspecs import hookspec
 
 

@@ -1,5 +1,6 @@
 """The macros plugin's tables: macros, and bulk-apply jobs with their
 per-ticket results."""
+
 import peewee
 
 from app.clock import now
@@ -12,6 +13,7 @@ JOB_STATES = ("queued", "running", "done")
 class Macro(BaseModel):
     """A named reply template plus ordered actions. Personal (seen by its
     owner only) or shared (seen by every inbox agent, edited by managers)."""
+
     name = peewee.CharField(max_length=100)
     # Lower-cased name: the sort and search key, so lists use one index on
     # every backend without functional indexes.
@@ -36,6 +38,7 @@ class Macro(BaseModel):
 
 class MacroBulkJob(BaseModel):
     """One bulk application of a macro; progress is read while it runs."""
+
     macro = peewee.ForeignKeyField(Macro, null=True, backref="jobs", on_delete="SET NULL")
     macro_name = peewee.CharField(max_length=100)
     agent = peewee.ForeignKeyField(Agent, on_delete="CASCADE")
@@ -56,6 +59,7 @@ class MacroBulkJob(BaseModel):
 
 class MacroBulkResult(BaseModel):
     """What happened to one ticket of a bulk job."""
+
     job = peewee.ForeignKeyField(MacroBulkJob, backref="results", on_delete="CASCADE")
     ticket_id = peewee.IntegerField()
     ok = peewee.BooleanField()

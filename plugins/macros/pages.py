@@ -2,6 +2,7 @@
 and delete macros with plain forms. The composer picker and the bulk-bar
 entry are fragments (see ``templates/macros``) driven by ``static/macros.js``
 against the REST API."""
+
 import marshmallow as ma
 from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import gettext as _
@@ -17,8 +18,14 @@ from .actions import available_actions
 from .render import variable_names
 from .schemas import MAX_BODY
 
-bp = Blueprint("macros_web", __name__, url_prefix="/macros", template_folder="templates",
-               static_folder="static", static_url_path="/static")
+bp = Blueprint(
+    "macros_web",
+    __name__,
+    url_prefix="/macros",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
 
 BLANK_ROWS = 3
 
@@ -35,10 +42,8 @@ def index():
     q = (request.args.get("q") or "")[:100]
     rows, next_cursor = service.list_macros(agent, q=q or None, limit=200, cursor=request.args.get("cursor"))
     registry = available_actions()
-    items = [{"macro": m, "summaries": _summaries(m, registry),
-              "editable": service.may_edit(agent, m)} for m in rows]
-    return render_template("macros/index.html", items=items, q=q, next_cursor=next_cursor,
-                           title=_("Macros"))
+    items = [{"macro": m, "summaries": _summaries(m, registry), "editable": service.may_edit(agent, m)} for m in rows]
+    return render_template("macros/index.html", items=items, q=q, next_cursor=next_cursor, title=_("Macros"))
 
 
 def _param(cls):
@@ -85,29 +90,44 @@ def _form(macro=None):
     error = None
     if macro is not None and not service.may_edit(agent, macro):
         abort(403)
-    values = {"name": macro.name if macro else "", "body": macro.body if macro else "",
-              "shared": macro.shared if macro else False}
+    values = {
+        "name": macro.name if macro else "",
+        "body": macro.body if macro else "",
+        "shared": macro.shared if macro else False,
+    }
     actions = macro.actions if macro else []
     if request.method == "POST":
-        values = {"name": request.form.get("name", "")[:200], "body": request.form.get("body", "")[:MAX_BODY],
-                  "shared": bool(request.form.get("shared"))}
+        values = {
+            "name": request.form.get("name", "")[:200],
+            "body": request.form.get("body", "")[:MAX_BODY],
+            "shared": bool(request.form.get("shared")),
+        }
         actions = _actions_from_form(request.form, registry)
         try:
             if macro is None:
                 service.create(agent, values["name"], values["body"], actions, values["shared"])
             else:
-                service.update(agent, macro, name=values["name"], body=values["body"], actions=actions,
-                               shared=values["shared"])
+                service.update(
+                    agent, macro, name=values["name"], body=values["body"], actions=actions, shared=values["shared"]
+                )
             return done(url_for("macros_web.index"), _("Macro saved."))
         except ServiceError as exc:
             error = exc
-    agents = Agent.select(Agent.id, Agent.name).where(Agent.is_active == True).order_by(Agent.name)  # noqa: E712
-    choices = [{"name": name, "label": str(cls.label), "param": _param(cls)[0] or ""}
-               for name, cls in registry.items()]
+    agents = Agent.select(Agent.id, Agent.name).where(Agent.is_active == True).order_by(Agent.name)
+    choices = [{"name": name, "label": str(cls.label), "param": _param(cls)[0] or ""} for name, cls in registry.items()]
     # 200 with the error shown next to its field, as the core's forms do.
-    return render_template("macros/form.html", macro=macro, values=values, rows=_rows_for(actions, registry),
-                           choices=choices, error=error, agents=agents, can_share=can(agent, "shared_macros"),
-                           variables=variable_names(), title=_("Edit macro") if macro else _("New macro"))
+    return render_template(
+        "macros/form.html",
+        macro=macro,
+        values=values,
+        rows=_rows_for(actions, registry),
+        choices=choices,
+        error=error,
+        agents=agents,
+        can_share=can(agent, "shared_macros"),
+        variables=variable_names(),
+        title=_("Edit macro") if macro else _("New macro"),
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -7,6 +7,7 @@ language is cut down to what a reply needs (``{{ }}``, ``{% if %}``,
 grow its output without bound: nothing a merchant types can hang or crash a
 worker. Every problem becomes a :class:`TemplateProblem` with a clear message.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -23,19 +24,52 @@ MAX_TEMPLATE_LENGTH = 20000
 
 # What a template may name, with sample values used to check a template on save.
 VARIABLES = {
-    "customer": {"name": "Ada Lovelace", "first_name": "Ada", "last_name": "Lovelace",
-                 "email": "ada@example.net", "phone": "+15005550006"},
+    "customer": {
+        "name": "Ada Lovelace",
+        "first_name": "Ada",
+        "last_name": "Lovelace",
+        "email": "ada@example.net",
+        "phone": "+15005550006",
+    },
     "agent": {"name": "Sam Agent", "first_name": "Sam", "email": "sam@example.com"},
     "ticket": {"number": 42, "subject": "Where is my order?", "channel": "email", "status": "open"},
     "organization": {"name": "My Shop", "support_email": "support@example.com"},
 }
 
-SAFE_FILTERS = ("capitalize", "default", "d", "first", "last", "length", "lower", "upper", "title", "trim",
-                "truncate", "replace", "string", "wordcount", "striptags", "int", "round")
+SAFE_FILTERS = (
+    "capitalize",
+    "default",
+    "d",
+    "first",
+    "last",
+    "length",
+    "lower",
+    "upper",
+    "title",
+    "trim",
+    "truncate",
+    "replace",
+    "string",
+    "wordcount",
+    "striptags",
+    "int",
+    "round",
+)
 # Nodes that loop, reuse or load other templates: not needed for a reply,
 # and the only ways left to spend unbounded time.
-FORBIDDEN_NODES = (nodes.For, nodes.Macro, nodes.CallBlock, nodes.Include, nodes.Extends, nodes.Import,
-                   nodes.FromImport, nodes.FilterBlock, nodes.With, nodes.Block, nodes.Scope)
+FORBIDDEN_NODES = (
+    nodes.For,
+    nodes.Macro,
+    nodes.CallBlock,
+    nodes.Include,
+    nodes.Extends,
+    nodes.Import,
+    nodes.FromImport,
+    nodes.FilterBlock,
+    nodes.With,
+    nodes.Block,
+    nodes.Scope,
+)
 MAX_POWER = 100
 
 
@@ -49,6 +83,7 @@ class TemplateProblem(ServiceError):
 class Values:
     """A read-only bag of named values: the only objects whose attributes a
     template may read."""
+
     __slots__ = ("_fields", "_name")
 
     def __init__(self, name, fields):
@@ -75,8 +110,9 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         return False
 
     def call(self, context, obj, *args, **kwargs):
-        raise SecurityError(_("calling functions or methods is not allowed; use filters such as "
-                              "{{ customer.first_name|upper }}."))
+        raise SecurityError(
+            _("calling functions or methods is not allowed; use filters such as {{ customer.first_name|upper }}.")
+        )
 
     def getattr(self, obj, attribute):
         if isinstance(obj, Values) and isinstance(attribute, str) and not attribute.startswith("_"):
@@ -88,14 +124,20 @@ class _Sandbox(ImmutableSandboxedEnvironment):
 
     def call_binop(self, context, operator, left, right):
         # "x" * 10**9 or 9**9**9 would eat memory or CPU before any output cap.
-        if operator == "**" and (not isinstance(right, int) or abs(right) > MAX_POWER
-                                 or (isinstance(left, int) and abs(left).bit_length() * abs(right) > 4096)):
+        if operator == "**" and (
+            not isinstance(right, int)
+            or abs(right) > MAX_POWER
+            or (isinstance(left, int) and abs(left).bit_length() * abs(right) > 4096)
+        ):
             raise SecurityError(_("Powers are limited to %(n)d.", n=MAX_POWER))
         if operator == "*":
             for seq, count in ((left, right), (right, left)):
-                if isinstance(seq, (str, list, tuple)) and isinstance(count, int) and count * len(seq) > MAX_TEMPLATE_LENGTH:
-                    raise SecurityError(_("Repeating text is limited to %(n)d characters.",
-                                          n=MAX_TEMPLATE_LENGTH))
+                if (
+                    isinstance(seq, (str, list, tuple))
+                    and isinstance(count, int)
+                    and count * len(seq) > MAX_TEMPLATE_LENGTH
+                ):
+                    raise SecurityError(_("Repeating text is limited to %(n)d characters.", n=MAX_TEMPLATE_LENGTH))
         return super().call_binop(context, operator, left, right)
 
 
@@ -126,13 +168,16 @@ def _parse(source):
     if source is None:
         source = ""
     if len(source) > MAX_TEMPLATE_LENGTH:
-        raise TemplateProblem(_("Templates are at most %(n)d characters.", n=MAX_TEMPLATE_LENGTH),
-                              code="template_too_long")
+        raise TemplateProblem(
+            _("Templates are at most %(n)d characters.", n=MAX_TEMPLATE_LENGTH), code="template_too_long"
+        )
     try:
         tree = _ENV.parse(source)
     except TemplateSyntaxError as exc:
-        raise TemplateProblem(_("Template error on line %(line)d: %(message)s", line=exc.lineno or 1,
-                                message=exc.message), code="template_syntax")
+        raise TemplateProblem(
+            _("Template error on line %(line)d: %(message)s", line=exc.lineno or 1, message=exc.message),
+            code="template_syntax",
+        )
     except RecursionError:
         raise _too_deep()
     try:
@@ -140,13 +185,20 @@ def _parse(source):
     except RecursionError:
         raise _too_deep()
     if forbidden is not None:
-        raise TemplateProblem(_("Line %(line)d: loops, blocks, macros and includes are not allowed in "
-                                "macro templates.", line=forbidden.lineno), code="template_unsafe")
+        raise TemplateProblem(
+            _(
+                "Line %(line)d: loops, blocks, macros and includes are not allowed in macro templates.",
+                line=forbidden.lineno,
+            ),
+            code="template_unsafe",
+        )
     try:
         return _ENV.from_string(tree)
     except TemplateSyntaxError as exc:  # e.g. an unknown filter, found while compiling
-        raise TemplateProblem(_("Template error on line %(line)d: %(message)s", line=exc.lineno or 1,
-                                message=exc.message), code="template_syntax")
+        raise TemplateProblem(
+            _("Template error on line %(line)d: %(message)s", line=exc.lineno or 1, message=exc.message),
+            code="template_syntax",
+        )
     except (RecursionError, MemoryError, SyntaxError):
         # Deeply nested expressions overflow the parser or Python's compiler.
         raise _too_deep()
@@ -162,16 +214,21 @@ def _render(template, values, limit):
         for piece in template.generate(values):
             size += len(piece)
             if size > limit:
-                raise TemplateProblem(_("The rendered text is longer than %(n)d characters.", n=limit),
-                                      code="template_too_long")
+                raise TemplateProblem(
+                    _("The rendered text is longer than %(n)d characters.", n=limit), code="template_too_long"
+                )
             pieces.append(piece)
     except UndefinedError as exc:
-        raise TemplateProblem(_("Unknown variable: %(detail)s. Available: %(names)s.",
-                                detail=exc.message, names=", ".join(variable_names())),
-                              code="template_unknown_variable")
+        raise TemplateProblem(
+            _(
+                "Unknown variable: %(detail)s. Available: %(names)s.",
+                detail=exc.message,
+                names=", ".join(variable_names()),
+            ),
+            code="template_unknown_variable",
+        )
     except SecurityError as exc:
-        raise TemplateProblem(_("Not allowed in a macro template: %(detail)s", detail=str(exc)),
-                              code="template_unsafe")
+        raise TemplateProblem(_("Not allowed in a macro template: %(detail)s", detail=str(exc)), code="template_unsafe")
     except TemplateError as exc:
         raise TemplateProblem(_("Template error: %(detail)s", detail=str(exc)), code="template_error")
     except RecursionError:
@@ -203,6 +260,7 @@ def check(source):
 class RenderContext:
     """The values of one ticket, agent and organization, ready to render
     any number of templates."""
+
     values: dict
 
     def render(self, source):
@@ -213,18 +271,33 @@ class RenderContext:
 def context_for(ticket, agent) -> RenderContext:
     """Build the template values for ``ticket`` seen by ``agent``."""
     from app.plugins import get_plugins
+
     profile = ticket.profile
     name = profile.name or ""
     first, _sep, last = name.partition(" ")
     general = get_plugins().get_settings("core")
     values = {
-        "customer": {"name": name, "first_name": first, "last_name": last, "email": profile.email or "",
-                     "phone": profile.phone or ""},
-        "agent": {"name": agent.name if agent else "", "first_name": agent.first_name if agent else "",
-                  "email": agent.email if agent else ""},
-        "ticket": {"number": ticket.number, "subject": ticket.subject or "", "channel": ticket.channel,
-                   "status": ticket.status},
-        "organization": {"name": general.get("organization_name", ""),
-                         "support_email": general.get("support_email", "")},
+        "customer": {
+            "name": name,
+            "first_name": first,
+            "last_name": last,
+            "email": profile.email or "",
+            "phone": profile.phone or "",
+        },
+        "agent": {
+            "name": agent.name if agent else "",
+            "first_name": agent.first_name if agent else "",
+            "email": agent.email if agent else "",
+        },
+        "ticket": {
+            "number": ticket.number,
+            "subject": ticket.subject or "",
+            "channel": ticket.channel,
+            "status": ticket.status,
+        },
+        "organization": {
+            "name": general.get("organization_name", ""),
+            "support_email": general.get("support_email", ""),
+        },
     }
     return RenderContext({group: Values(group, fields) for group, fields in values.items()})

@@ -1,4 +1,5 @@
 """Marshmallow schemas of the macros API: every body and query is bounded."""
+
 import marshmallow as ma
 from flask_babel import lazy_gettext as _l
 
@@ -17,8 +18,9 @@ class MacroActionSchema(ma.Schema):
 class MacroInSchema(ma.Schema):
     name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=MAX_NAME))
     body = ma.fields.String(load_default="", validate=ma.validate.Length(max=MAX_BODY))
-    actions = ma.fields.List(ma.fields.Nested(MacroActionSchema), load_default=list,
-                             validate=ma.validate.Length(max=MAX_ACTIONS))
+    actions = ma.fields.List(
+        ma.fields.Nested(MacroActionSchema), load_default=list, validate=ma.validate.Length(max=MAX_ACTIONS)
+    )
     shared = ma.fields.Boolean(load_default=False)
 
 
@@ -65,9 +67,10 @@ class MacroTicketRefSchema(ma.Schema):
 
 
 class MacroApplySchema(MacroTicketRefSchema):
-    body = ma.fields.String(validate=ma.validate.Length(max=MAX_BODY),
-                            metadata={"description": _l("The reply as the agent edited it; the macro's "
-                                                        "rendered body when missing.")})
+    body = ma.fields.String(
+        validate=ma.validate.Length(max=MAX_BODY),
+        metadata={"description": _l("The reply as the agent edited it; the macro's rendered body when missing.")},
+    )
 
 
 class MacroRefusalSchema(ma.Schema):
@@ -96,8 +99,11 @@ class MacroApplyResultSchema(ma.Schema):
 
 class MacroBulkApplySchema(ma.Schema):
     macro_id = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1))
-    ticket_ids = ma.fields.List(ma.fields.Integer(validate=ma.validate.Range(min=1)), required=True,
-                                validate=ma.validate.Length(min=1, max=MAX_BULK))
+    ticket_ids = ma.fields.List(
+        ma.fields.Integer(validate=ma.validate.Range(min=1)),
+        required=True,
+        validate=ma.validate.Length(min=1, max=MAX_BULK),
+    )
 
 
 class MacroBulkResultSchema(ma.Schema):

@@ -1,6 +1,7 @@
 """Macros as a service: create, edit, list and search them, render a
 preview, apply one to a ticket (reply and actions in one transaction) or to
 many tickets in the background. Views, the UI and the CLI call these."""
+
 from __future__ import annotations
 
 import base64
@@ -38,9 +39,10 @@ class Forbidden(Denied):
 
 # --- reading ------------------------------------------------------------
 
+
 def visible_to(agent):
     """The condition selecting macros ``agent`` may see and use."""
-    return (Macro.shared == True) | (Macro.owner == agent.id)  # noqa: E712
+    return (Macro.shared == True) | (Macro.owner == agent.id)
 
 
 def get(macro_id, agent) -> Macro:
@@ -72,7 +74,7 @@ def list_macros(agent, q=None, limit=50, cursor=None, shared=None):
     ``(name_key, id)``), with their owners, in one query. ``q`` matches any
     part of the name, case-insensitively. Returns ``(macros, next_cursor)``."""
     owner = Agent.alias()
-    query = (Macro.select(Macro, owner).join(owner, on=(Macro.owner == owner.id)).where(visible_to(agent)))
+    query = Macro.select(Macro, owner).join(owner, on=(Macro.owner == owner.id)).where(visible_to(agent))
     if q:
         query = query.where(Macro.name_key.contains(q.strip().lower()))
     if shared is not None:
@@ -88,6 +90,7 @@ def list_macros(agent, q=None, limit=50, cursor=None, shared=None):
 
 # --- writing ------------------------------------------------------------
 
+
 def validate_actions(actions):
     """Check each ``{"type", "params"}`` against the enabled actions; returns
     the cleaned list. Raises ServiceError naming the faulty action."""
@@ -99,14 +102,29 @@ def validate_actions(actions):
         kind = (item or {}).get("type")
         cls = registry.get(kind)
         if cls is None:
-            raise ServiceError(_("Action %(n)d: unknown action %(type)s. Available: %(names)s.",
-                                 n=index + 1, type=kind, names=", ".join(sorted(registry))),
-                               code="unknown_action", field="actions")
+            raise ServiceError(
+                _(
+                    "Action %(n)d: unknown action %(type)s. Available: %(names)s.",
+                    n=index + 1,
+                    type=kind,
+                    names=", ".join(sorted(registry)),
+                ),
+                code="unknown_action",
+                field="actions",
+            )
         try:
             params = cls().validate(item.get("params") or {})
         except ma.ValidationError as err:
-            raise ServiceError(_("Action %(n)d (%(label)s): %(problems)s", n=index + 1, label=cls.label,
-                                 problems=_flatten(err.messages)), code="invalid_action", field="actions")
+            raise ServiceError(
+                _(
+                    "Action %(n)d (%(label)s): %(problems)s",
+                    n=index + 1,
+                    label=cls.label,
+                    problems=_flatten(err.messages),
+                ),
+                code="invalid_action",
+                field="actions",
+            )
         cleaned.append({"type": kind, "params": params})
     return cleaned
 
@@ -155,8 +173,16 @@ def create(agent, name, body="", actions=(), shared=False) -> Macro:
         raise Forbidden(_("Only managers and above can create shared macros."))
     name, body, actions = _check_fields(name, body, actions)
     at = now()
-    macro = Macro.create(name=name, name_key=name.lower(), body=body, actions=actions, owner=agent,
-                         shared=bool(shared), created_at=at, updated_at=at)
+    macro = Macro.create(
+        name=name,
+        name_key=name.lower(),
+        body=body,
+        actions=actions,
+        owner=agent,
+        shared=bool(shared),
+        created_at=at,
+        updated_at=at,
+    )
     return macro
 
 
@@ -166,8 +192,9 @@ def update(agent, macro, **changes) -> Macro:
     shared = changes.get("shared", macro.shared)
     if shared and not macro.shared and not can(agent, "shared_macros"):
         raise Forbidden(_("Only managers and above can share macros."))
-    name, body, actions = _check_fields(changes.get("name", macro.name), changes.get("body", macro.body),
-                                        changes.get("actions", macro.actions))
+    name, body, actions = _check_fields(
+        changes.get("name", macro.name), changes.get("body", macro.body), changes.get("actions", macro.actions)
+    )
     macro.name, macro.name_key, macro.body, macro.actions = name, name.lower(), body, actions
     macro.shared = bool(shared)
     macro.updated_at = now()
@@ -182,6 +209,7 @@ def delete(agent, macro):
 
 # --- using --------------------------------------------------------------
 
+
 def preview(macro, ticket, agent):
     """``{"body", "actions", "refusal"}``: the reply as it would go out on
     this ticket, what the actions will do, and why a reply would be refused
@@ -190,8 +218,11 @@ def preview(macro, ticket, agent):
     registry = available_actions()
     body = context.render(macro.body) if macro.body else ""
     refusal = refusal_for(ticket) if body.strip() else None
-    return {"body": body, "actions": [describe_action(registry, a) for a in macro.actions],
-            "refusal": {"code": refusal.code, "message": refusal.message} if refusal else None}
+    return {
+        "body": body,
+        "actions": [describe_action(registry, a) for a in macro.actions],
+        "refusal": {"code": refusal.code, "message": refusal.message} if refusal else None,
+    }
 
 
 def describe_action(registry, action):
@@ -200,8 +231,12 @@ def describe_action(registry, action):
     cls = registry.get(action["type"])
     if cls is None:
         return {"type": action["type"], "label": action["type"], "summary": "", "available": False}
-    return {"type": action["type"], "label": str(cls.label), "summary": cls().describe(action["params"]),
-            "available": True}
+    return {
+        "type": action["type"],
+        "label": str(cls.label),
+        "summary": cls().describe(action["params"]),
+        "available": True,
+    }
 
 
 def apply(macro, ticket, agent, body=None, registry=None):
@@ -219,8 +254,11 @@ def apply(macro, ticket, agent, body=None, registry=None):
     registry = registry if registry is not None else available_actions()
     missing = [a["type"] for a in macro.actions if a["type"] not in registry]
     if missing:
-        raise ServiceError(_("This macro uses actions that are turned off: %(names)s.", names=", ".join(missing)),
-                           code="action_unavailable", field="actions")
+        raise ServiceError(
+            _("This macro uses actions that are turned off: %(names)s.", names=", ".join(missing)),
+            code="action_unavailable",
+            field="actions",
+        )
     message = None
     with write_transaction():
         if text.strip():
@@ -245,12 +283,15 @@ def start_bulk(macro, ticket_ids, agent) -> MacroBulkJob:
     if len(ids) > MAX_BULK:
         raise ServiceError(_("At most %(n)d tickets at once.", n=MAX_BULK), field="ticket_ids")
     with write_transaction():
-        job = MacroBulkJob.create(macro=macro, macro_name=macro.name, agent=agent, ticket_ids=ids,
-                                  total=len(ids), created_at=now())
+        job = MacroBulkJob.create(
+            macro=macro, macro_name=macro.name, agent=agent, ticket_ids=ids, total=len(ids), created_at=now()
+        )
 
         def enqueue():
             from .tasks import run_bulk
+
             run_bulk(job.id)
+
         after_commit(enqueue)
     return job
 
@@ -262,14 +303,12 @@ def run_bulk(job_id):
     job = MacroBulkJob.get_or_none(MacroBulkJob.id == job_id)
     if job is None or job.state == "done":
         return
-    MacroBulkJob.update(state="running", started_at=job.started_at or now()).where(
-        MacroBulkJob.id == job.id).execute()
+    MacroBulkJob.update(state="running", started_at=job.started_at or now()).where(MacroBulkJob.id == job.id).execute()
     agent = Agent.get_by_id(job.agent_id)
     macro = Macro.get_or_none(Macro.id == job.macro_id) if job.macro_id else None
     seen = {r.ticket_id for r in MacroBulkResult.select(MacroBulkResult.ticket_id).where(MacroBulkResult.job == job)}
     todo = [tid for tid in job.ticket_ids if tid not in seen]
-    tickets = ({t.id: t for t in Ticket.select(Ticket, Profile).join(Profile).where(Ticket.id.in_(todo))}
-               if todo else {})
+    tickets = {t.id: t for t in Ticket.select(Ticket, Profile).join(Profile).where(Ticket.id.in_(todo))} if todo else {}
     registry = available_actions()
     for tid in todo:
         try:
@@ -301,9 +340,11 @@ def _apply_one(macro, ticket, ticket_id, agent, registry):
 
 def _record(job, ticket_id, ok, code, message):
     MacroBulkResult.create(job=job, ticket_id=ticket_id, ok=ok, code=code, message=message, created_at=now())
-    MacroBulkJob.update(done=MacroBulkJob.done + 1,
-                        succeeded=MacroBulkJob.succeeded + (1 if ok else 0),
-                        failed=MacroBulkJob.failed + (0 if ok else 1)).where(MacroBulkJob.id == job.id).execute()
+    MacroBulkJob.update(
+        done=MacroBulkJob.done + 1,
+        succeeded=MacroBulkJob.succeeded + (1 if ok else 0),
+        failed=MacroBulkJob.failed + (0 if ok else 1),
+    ).where(MacroBulkJob.id == job.id).execute()
 
 
 def job_status(job_id, agent, results_limit=MAX_BULK):
@@ -311,6 +352,7 @@ def job_status(job_id, agent, results_limit=MAX_BULK):
     job = MacroBulkJob.get_or_none((MacroBulkJob.id == job_id) & (MacroBulkJob.agent == agent.id))
     if job is None:
         raise NotFound(_("Bulk job %(id)s does not exist.", id=job_id), code="not_found")
-    results = list(MacroBulkResult.select().where(MacroBulkResult.job == job)
-                   .order_by(MacroBulkResult.id).limit(results_limit))
+    results = list(
+        MacroBulkResult.select().where(MacroBulkResult.job == job).order_by(MacroBulkResult.id).limit(results_limit)
+    )
     return job, results

@@ -1,5 +1,6 @@
 """The macros REST API at /api/v1/macros. Views only translate HTTP to
 :mod:`plugins.macros.service` calls and back."""
+
 import marshmallow as ma
 from flask_smorest import Blueprint
 
@@ -11,17 +12,29 @@ from . import schemas, service
 from .actions import available_actions
 from .render import variable_names
 
-bp = Blueprint("macros", __name__, url_prefix="/api/v1/macros",
-               description="Macros: reusable replies with actions, applied to one or many tickets.")
+bp = Blueprint(
+    "macros",
+    __name__,
+    url_prefix="/api/v1/macros",
+    description="Macros: reusable replies with actions, applied to one or many tickets.",
+)
 
 
 def _macro_out(macro, agent):
     owner = macro.owner
-    return {"id": macro.id, "name": macro.name, "body": macro.body, "actions": macro.actions,
-            "shared": macro.shared, "owner": {"id": owner.id, "name": owner.name},
-            "editable": service.may_edit(agent, macro),
-            "usage_count": macro.usage_count, "last_used_at": macro.last_used_at,
-            "created_at": macro.created_at, "updated_at": macro.updated_at}
+    return {
+        "id": macro.id,
+        "name": macro.name,
+        "body": macro.body,
+        "actions": macro.actions,
+        "shared": macro.shared,
+        "owner": {"id": owner.id, "name": owner.name},
+        "editable": service.may_edit(agent, macro),
+        "usage_count": macro.usage_count,
+        "last_used_at": macro.last_used_at,
+        "created_at": macro.created_at,
+        "updated_at": macro.updated_at,
+    }
 
 
 def _params(schema_cls):
@@ -31,8 +44,7 @@ def _params(schema_cls):
         for validator in field.validators:
             if isinstance(validator, ma.validate.OneOf):
                 choices = [str(c) for c in validator.choices]
-        out.append({"name": name, "type": type(field).__name__.lower(), "required": field.required,
-                    "choices": choices})
+        out.append({"name": name, "type": type(field).__name__.lower(), "required": field.required, "choices": choices})
     return out
 
 
@@ -43,8 +55,9 @@ def _params(schema_cls):
 def list_macros(query):
     """Macros the agent may use (their own and shared ones), by name."""
     agent = current_agent()
-    rows, next_cursor = service.list_macros(agent, q=query.get("q"), limit=query["limit"],
-                                            cursor=query.get("cursor"), shared=query.get("shared"))
+    rows, next_cursor = service.list_macros(
+        agent, q=query.get("q"), limit=query["limit"], cursor=query.get("cursor"), shared=query.get("shared")
+    )
     return {"items": [_macro_out(m, agent) for m in rows], "next_cursor": next_cursor}
 
 
@@ -64,8 +77,10 @@ def create_macro(data):
 @bp.response(200, schemas.MacroCatalogSchema)
 def catalog():
     """The actions and template variables macros can use."""
-    actions = [{"name": name, "label": str(cls.label), "params": _params(cls.params_schema)}
-               for name, cls in available_actions().items()]
+    actions = [
+        {"name": name, "label": str(cls.label), "params": _params(cls.params_schema)}
+        for name, cls in available_actions().items()
+    ]
     return {"actions": actions, "variables": variable_names()}
 
 
@@ -119,16 +134,27 @@ def apply(data, macro_id):
     macro = service.get(macro_id, agent)
     message = service.apply(macro, ticket_service.get(data["ticket_id"]), agent, body=data.get("body"))
     macro = service.get(macro_id, agent)
-    return {"ticket_id": data["ticket_id"], "message_id": message.id if message else None,
-            "usage_count": macro.usage_count}
+    return {
+        "ticket_id": data["ticket_id"],
+        "message_id": message.id if message else None,
+        "usage_count": macro.usage_count,
+    }
 
 
 def _job_out(job, results):
-    return {"id": job.id, "macro_id": job.macro_id, "macro_name": job.macro_name, "state": job.state,
-            "total": job.total, "done": job.done, "succeeded": job.succeeded, "failed": job.failed,
-            "created_at": job.created_at, "finished_at": job.finished_at,
-            "results": [{"ticket_id": r.ticket_id, "ok": r.ok, "code": r.code, "message": r.message}
-                        for r in results]}
+    return {
+        "id": job.id,
+        "macro_id": job.macro_id,
+        "macro_name": job.macro_name,
+        "state": job.state,
+        "total": job.total,
+        "done": job.done,
+        "succeeded": job.succeeded,
+        "failed": job.failed,
+        "created_at": job.created_at,
+        "finished_at": job.finished_at,
+        "results": [{"ticket_id": r.ticket_id, "ok": r.ok, "code": r.code, "message": r.message} for r in results],
+    }
 
 
 @bp.route("/bulk-apply", methods=["POST"])

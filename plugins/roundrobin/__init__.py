@@ -1,24 +1,28 @@
 """Round-robin: new and reopened unassigned tickets go to the next online
 agent in turn (DESIGN.md §3, "Assignment"). Off until the merchant switches
 its ``enabled`` setting on."""
+
 from app.hookspecs import hookimpl
 
 
 @hookimpl
 def helpline_register_rules():
     from .rule import RoundRobinRule
+
     return [RoundRobinRule]
 
 
 @hookimpl
 def helpline_register_settings():
     from .schemas import RoundRobinSettings
+
     return RoundRobinSettings
 
 
 @hookimpl
 def helpline_register_models():
     from .models import MODELS
+
     return MODELS
 
 
@@ -33,6 +37,7 @@ def helpline_choose_assignee(ticket):
     core's own claim afterwards finds it taken and does nothing); None when
     the rule is off or nobody online can take it (it waits in Unassigned)."""
     from .rotation import NO_AGENT, assign_next, settings
+
     config = settings()
     if not config["enabled"]:
         return None
@@ -46,6 +51,7 @@ def helpline_on_agent_presence_changed(agent, old_presence, new_presence):
     if new_presence == "online":
         from .rotation import settings
         from .tasks import pick_up_backlog
+
         if settings()["enabled"]:
             pick_up_backlog()
 
@@ -56,6 +62,7 @@ def helpline_on_ticket_status_changed(ticket, old_status, new_status, reason, ac
     if old_status == "open" and ticket.assignee_id is not None:
         from .rotation import settings
         from .tasks import pick_up_backlog
+
         config = settings()
         if config["enabled"] and config["max_open_per_agent"]:
             pick_up_backlog()
@@ -64,6 +71,7 @@ def helpline_on_ticket_status_changed(ticket, old_status, new_status, reason, ac
 @hookimpl
 def helpline_register_blueprints():
     from .views import bp
+
     return [bp]
 
 

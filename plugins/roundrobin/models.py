@@ -1,4 +1,5 @@
 """Round-robin bookkeeping: each agent's place in the rotation."""
+
 import peewee
 
 from app.db import BaseModel
@@ -11,6 +12,7 @@ class RoundRobinTurn(BaseModel):
     ``Agent.last_assigned_at`` decides who is least recently assigned; the
     counter breaks ties between equal times (several claims within one clock
     tick, or a frozen clock) so the rotation never repeats an agent early."""
+
     agent = peewee.ForeignKeyField(Agent, primary_key=True, on_delete="CASCADE")
     turn = peewee.BigIntegerField(default=0)
 

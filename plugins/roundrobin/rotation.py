@@ -7,6 +7,7 @@ assignments: the rotation never hands two tickets to the same agent out of
 turn, and the atomic ``claim`` (``UPDATE ... WHERE assignee IS NULL``) keeps a
 ticket from being assigned twice.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -50,13 +51,17 @@ def rotation(config=None):
     if not agents:
         return []
     ids = [a.id for a in agents]
-    turns = dict(RoundRobinTurn.select(RoundRobinTurn.agent, RoundRobinTurn.turn)
-                 .where(RoundRobinTurn.agent.in_(ids)).tuples())
+    turns = dict(
+        RoundRobinTurn.select(RoundRobinTurn.agent, RoundRobinTurn.turn).where(RoundRobinTurn.agent.in_(ids)).tuples()
+    )
     cap = config["max_open_per_agent"]
     if cap:
-        load = dict(Ticket.select(Ticket.assignee, peewee.fn.COUNT(Ticket.id))
-                    .where(Ticket.assignee.in_(ids) & (Ticket.status == "open"))
-                    .group_by(Ticket.assignee).tuples())
+        load = dict(
+            Ticket.select(Ticket.assignee, peewee.fn.COUNT(Ticket.id))
+            .where(Ticket.assignee.in_(ids) & (Ticket.status == "open"))
+            .group_by(Ticket.assignee)
+            .tuples()
+        )
         agents = [a for a in agents if load.get(a.id, 0) < cap]
     return sorted(agents, key=lambda a: (a.last_assigned_at or _NEVER, turns.get(a.id, 0), a.id))
 
@@ -71,8 +76,11 @@ def assign_next(ticket_id, config=None):
     config = config or settings()
     with write_transaction():
         _lock()
-        waiting = Ticket.select(Ticket.id).where(
-            (Ticket.id == ticket_id) & Ticket.assignee.is_null() & (Ticket.status == "open")).exists()
+        waiting = (
+            Ticket.select(Ticket.id)
+            .where((Ticket.id == ticket_id) & Ticket.assignee.is_null() & (Ticket.status == "open"))
+            .exists()
+        )
         if not waiting:
             return None
         candidates = rotation(config)
@@ -84,9 +92,11 @@ def assign_next(ticket_id, config=None):
         # The agent's counter becomes the highest plus one (one statement).
         Turn = RoundRobinTurn.alias()
         next_turn = Turn.select(peewee.fn.COALESCE(peewee.fn.MAX(Turn.turn), 0) + 1)
-        (RoundRobinTurn.insert(agent=agent.id, turn=next_turn)
-         .on_conflict(conflict_target=[RoundRobinTurn.agent], update={RoundRobinTurn.turn: peewee.EXCLUDED.turn})
-         .execute())
+        (
+            RoundRobinTurn.insert(agent=agent.id, turn=next_turn)
+            .on_conflict(conflict_target=[RoundRobinTurn.agent], update={RoundRobinTurn.turn: peewee.EXCLUDED.turn})
+            .execute()
+        )
     return agent
 
 
@@ -99,10 +109,17 @@ def assign_backlog(limit=1000):
         return []
     assigned, after = [], (_NEVER, 0)
     while len(assigned) < limit:
-        batch = list(Ticket.select(Ticket.created_at, Ticket.id)
-                     .where(Ticket.assignee.is_null() & (Ticket.status == "open")
-                            & (peewee.Tuple(Ticket.created_at, Ticket.id) > peewee.Tuple(*after)))
-                     .order_by(Ticket.created_at, Ticket.id).limit(BACKLOG_BATCH).tuples())
+        batch = list(
+            Ticket.select(Ticket.created_at, Ticket.id)
+            .where(
+                Ticket.assignee.is_null()
+                & (Ticket.status == "open")
+                & (peewee.Tuple(Ticket.created_at, Ticket.id) > peewee.Tuple(*after))
+            )
+            .order_by(Ticket.created_at, Ticket.id)
+            .limit(BACKLOG_BATCH)
+            .tuples()
+        )
         if not batch:
             break
         for created_at, ticket_id in batch:

@@ -1,4 +1,5 @@
 """The round-robin rule as the registry lists it."""
+
 from flask_babel import lazy_gettext as _l
 
 from app.registry import Rule
@@ -6,7 +7,10 @@ from app.registry import Rule
 
 class RoundRobinRule(Rule):
     """Gives new and reopened unassigned tickets to online agents in turn."""
+
     slug = "roundrobin"
     label = _l("Round-robin assignment")
-    description = _l("New tickets go to the next online agent, least recently assigned first; "
-                     "waiting tickets are picked up when an agent comes online.")
+    description = _l(
+        "New tickets go to the next online agent, least recently assigned first; "
+        "waiting tickets are picked up when an agent comes online."
+    )

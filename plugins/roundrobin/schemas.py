@@ -1,4 +1,5 @@
 """Round-robin settings: validated on write, defaults filled in on read."""
+
 import marshmallow as ma
 from flask_babel import lazy_gettext as _l
 
@@ -10,18 +11,28 @@ MAX_CAP = 1000
 
 class RoundRobinSettings(ma.Schema):
     """On/off, who takes part in the rotation, and an optional cap."""
+
     enabled = ma.fields.Boolean(load_default=False, metadata={"label": _l("Assign new tickets automatically")})
     roles = ma.fields.List(
-        ma.fields.String(validate=ma.validate.OneOf(
-            INBOX_ROLES, error=_l("Roles in the rotation are owner, admin, manager or support."))),
+        ma.fields.String(
+            validate=ma.validate.OneOf(
+                INBOX_ROLES, error=_l("Roles in the rotation are owner, admin, manager or support.")
+            )
+        ),
         load_default=lambda: list(DEFAULT_ROLES),
         validate=ma.validate.Length(min=1, max=len(INBOX_ROLES), error=_l("Choose at least one role.")),
-        metadata={"label": _l("Roles in the rotation"),
-                  "help": _l("Online agents with these roles take turns.")})
+        metadata={"label": _l("Roles in the rotation"), "help": _l("Online agents with these roles take turns.")},
+    )
     max_open_per_agent = ma.fields.Integer(
-        load_default=None, allow_none=True, strict=True,
-        validate=ma.validate.Range(min=1, max=MAX_CAP,
-                                   error=_l("The cap is from 1 to 1000 open tickets, or empty for none.")),
+        load_default=None,
+        allow_none=True,
+        strict=True,
+        validate=ma.validate.Range(
+            min=1, max=MAX_CAP, error=_l("The cap is from 1 to 1000 open tickets, or empty for none.")
+        ),
         error_messages={"invalid": _l("The cap is a whole number of tickets.")},
-        metadata={"label": _l("Most open tickets per agent"),
-                  "help": _l("Leave empty for no limit. Agents at the cap are skipped until they close some.")})
+        metadata={
+            "label": _l("Most open tickets per agent"),
+            "help": _l("Leave empty for no limit. Agents at the cap are skipped until they close some."),
+        },
+    )

@@ -1,4 +1,5 @@
 """Background work of the round-robin rule."""
+
 from app.tasks import task
 
 from .rotation import assign_backlog

@@ -1,4 +1,5 @@
 """The round-robin settings page (admins): a form over the settings schema."""
+
 import marshmallow
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -30,18 +31,29 @@ def settings_page():
     plugins = get_plugins()
     errors, values = {}, plugins.get_settings("roundrobin")
     if request.method == "POST":
-        values = {"enabled": request.form.get("enabled") == "on",
-                  "roles": request.form.getlist("roles")[:len(INBOX_ROLES) + 1],
-                  "max_open_per_agent": _cap(request.form.get("max_open_per_agent"))}
+        values = {
+            "enabled": request.form.get("enabled") == "on",
+            "roles": request.form.getlist("roles")[: len(INBOX_ROLES) + 1],
+            "max_open_per_agent": _cap(request.form.get("max_open_per_agent")),
+        }
         try:
             plugins.set_settings("roundrobin", values)
         except marshmallow.ValidationError as err:
-            errors = {field: " ".join(map(str, messages if isinstance(messages, list)
-                                          else [m for ms in messages.values() for m in ms]))
-                      for field, messages in err.messages.items()}
+            errors = {
+                field: " ".join(
+                    map(str, messages if isinstance(messages, list) else [m for ms in messages.values() for m in ms])
+                )
+                for field, messages in err.messages.items()
+            }
         else:
             return redirect(url_for("roundrobin.settings_page", saved=1))
     # Errors re-render the form with 200: it is a page for people, not an API.
-    return render_template("roundrobin/settings.html", values=values, errors=errors, roles=INBOX_ROLES,
-                           role_labels=role_labels(), saved=request.args.get("saved") == "1" and not errors,
-                           title=_("Round-robin assignment"))
+    return render_template(
+        "roundrobin/settings.html",
+        values=values,
+        errors=errors,
+        roles=INBOX_ROLES,
+        role_labels=role_labels(),
+        saved=request.args.get("saved") == "1" and not errors,
+        title=_("Round-robin assignment"),
+    )

@@ -1,6 +1,7 @@
 """SMS channel (Twilio): inbound webhooks, keywords and consent, the
 autoresponder, team alerts, replies with short links, delivery status and
 campaign attribution. See docs/channels/sms.md."""
+
 from app.hookspecs import hookimpl
 
 
@@ -8,6 +9,7 @@ from app.hookspecs import hookimpl
 def helpline_register_channels():
     """The SMS channel class."""
     from .channel import SmsChannel
+
     return [SmsChannel]
 
 
@@ -15,6 +17,7 @@ def helpline_register_channels():
 def helpline_register_settings():
     """The settings schema (Twilio account, keywords, autoresponder, alerts)."""
     from .schemas import SmsSettings
+
     return SmsSettings
 
 
@@ -22,6 +25,7 @@ def helpline_register_settings():
 def helpline_register_models():
     """Short links, campaign SMS sent, the autoresponder log and keyword messages."""
     from .models import MODELS
+
     return MODELS
 
 
@@ -29,6 +33,7 @@ def helpline_register_models():
 def helpline_register_blueprints():
     """Twilio's webhooks, the short-link redirect and the attribution API."""
     from .views import bp
+
     return [bp]
 
 
@@ -42,4 +47,5 @@ def helpline_register_tasks():
 def helpline_register_hookspecs():
     """``helpline_on_sms_attributed`` for marketing plugins."""
     from . import hookspecs
+
     return [hookspecs]

@@ -1,6 +1,7 @@
 """The optional email to the team when a new SMS conversation starts. It is
 sent through the ``helpline_send_email`` decision hook, which the email
 plugin implements with its SMTP settings."""
+
 from __future__ import annotations
 
 import logging
@@ -23,21 +24,37 @@ def settings_warnings(settings):
     """Problems in otherwise valid settings, for the settings page
     (``GET /sms/api/settings/warnings``)."""
     from app.services.profiles import is_alphanumeric_sender
+
     warnings = []
     if settings["email_alert_enabled"]:
         if not settings["email_alert_recipients"]:
-            warnings.append({"field": "email_alert_recipients",
-                             "message": _("Email alerts are on but no recipient is set.")})
+            warnings.append(
+                {"field": "email_alert_recipients", "message": _("Email alerts are on but no recipient is set.")}
+            )
         if not email_available():
-            warnings.append({"field": "email_alert_enabled",
-                             "message": _("Email alerts are on but no email sender is available: turn on and "
-                                          "configure the email plugin, or alerts are not sent.")})
+            warnings.append(
+                {
+                    "field": "email_alert_enabled",
+                    "message": _(
+                        "Email alerts are on but no email sender is available: turn on and "
+                        "configure the email plugin, or alerts are not sent."
+                    ),
+                }
+            )
     if not settings["public_url"]:
-        warnings.append({"field": "public_url", "message": _(
-            "Without a public base URL, links are not shortened and delivery status is not reported.")})
+        warnings.append(
+            {
+                "field": "public_url",
+                "message": _("Without a public base URL, links are not shortened and delivery status is not reported."),
+            }
+        )
     if is_alphanumeric_sender(settings["from_number"]):
-        warnings.append({"field": "from_number", "message": _(
-            "An alphanumeric sender id cannot receive SMS: agents cannot reply from the inbox.")})
+        warnings.append(
+            {
+                "field": "from_number",
+                "message": _("An alphanumeric sender id cannot receive SMS: agents cannot reply from the inbox."),
+            }
+        )
     return warnings
 
 
@@ -48,8 +65,13 @@ def build(ticket, message, recipients):
     mail = EmailMessage()
     mail["To"] = ", ".join(recipients)
     mail["Subject"] = _("New SMS from %(who)s (ticket #%(number)s)", who=who, number=ticket.number)
-    lines = [_("A new SMS conversation started (ticket #%(number)s).", number=ticket.number), "",
-             _("From: %(phone)s", phone=profile.phone or "-"), "", message.text or _("(no text)")]
+    lines = [
+        _("A new SMS conversation started (ticket #%(number)s).", number=ticket.number),
+        "",
+        _("From: %(phone)s", phone=profile.phone or "-"),
+        "",
+        message.text or _("(no text)"),
+    ]
     if message.attachments:
         lines += ["", _("%(n)d attachment(s).", n=len(message.attachments))]
     mail.set_content("\n".join(lines))
@@ -68,11 +90,13 @@ def send_for(ticket_id, message_id):
         return False
     try:
         accepted = hook().helpline_send_email(message=build(ticket, message, settings["email_alert_recipients"]))
-    except Exception:   # SMTP trouble: the alert is lost, never the SMS (the ticket is in the inbox)
+    except Exception:  # SMTP trouble: the alert is lost, never the SMS (the ticket is in the inbox)
         log.exception("SMS alert for ticket %s could not be sent", ticket_id)
         return False
     if accepted is None:
-        log.warning("SMS alert for ticket %s not sent: no enabled plugin sends email "
-                    "(turn on and configure the email plugin)", ticket_id)
+        log.warning(
+            "SMS alert for ticket %s not sent: no enabled plugin sends email (turn on and configure the email plugin)",
+            ticket_id,
+        )
         return False
     return bool(accepted)

@@ -5,6 +5,7 @@ campaign/flow SMS was sent to that number is attributed to the *latest* such
 SMS sent at or before it; each sent SMS is claimed by the *first* inbound
 message after it only. Keyword messages (STOP, HELP...) claim nothing.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -34,19 +35,29 @@ def record_sent(phone, source_type, source_id, source_name="", send_id=None, bod
                 return existing, False
         try:
             with db.atomic():
-                row = SentCampaignSms.create(phone=phone, source_type=source_type, source_id=source_id[:100],
-                                             source_name=(source_name or "")[:200], send_id=send_id,
-                                             body=body or "", sent_at=sent_at or at, created_at=at)
-        except peewee.IntegrityError:   # the same send_id reported twice at once
+                row = SentCampaignSms.create(
+                    phone=phone,
+                    source_type=source_type,
+                    source_id=source_id[:100],
+                    source_name=(source_name or "")[:200],
+                    send_id=send_id,
+                    body=body or "",
+                    sent_at=sent_at or at,
+                    created_at=at,
+                )
+        except peewee.IntegrityError:  # the same send_id reported twice at once
             return SentCampaignSms.get(SentCampaignSms.send_id == send_id), False
     return row, True
 
 
 def candidate(phone, at, window_hours):
     """The sent SMS an inbound message at ``at`` would be attributed to, or None."""
-    latest = (SentCampaignSms.select()
-              .where((SentCampaignSms.phone == phone) & (SentCampaignSms.sent_at <= at))
-              .order_by(SentCampaignSms.sent_at.desc(), SentCampaignSms.id.desc()).first())
+    latest = (
+        SentCampaignSms.select()
+        .where((SentCampaignSms.phone == phone) & (SentCampaignSms.sent_at <= at))
+        .order_by(SentCampaignSms.sent_at.desc(), SentCampaignSms.id.desc())
+        .first()
+    )
     if latest is None or latest.attributed_message_id is not None:
         return None
     if latest.sent_at < at - dt.timedelta(hours=window_hours):
@@ -57,12 +68,19 @@ def candidate(phone, at, window_hours):
 def claim(sent, message_id):
     """Mark ``sent`` as answered by ``message_id``; False when another
     message claimed it first."""
-    return bool(SentCampaignSms.update(attributed_message_id=message_id)
-                .where((SentCampaignSms.id == sent.id) & SentCampaignSms.attributed_message_id.is_null())
-                .execute())
+    return bool(
+        SentCampaignSms.update(attributed_message_id=message_id)
+        .where((SentCampaignSms.id == sent.id) & SentCampaignSms.attributed_message_id.is_null())
+        .execute()
+    )
 
 
 def as_meta(sent):
     """What the ticket page shows on the attributed message."""
-    return {"sent_sms_id": sent.id, "source_type": sent.source_type, "source_id": sent.source_id,
-            "source_name": sent.source_name, "sent_at": sent.sent_at.isoformat(timespec="seconds")}
+    return {
+        "sent_sms_id": sent.id,
+        "source_type": sent.source_type,
+        "source_id": sent.source_id,
+        "source_name": sent.source_name,
+        "sent_at": sent.sent_at.isoformat(timespec="seconds"),
+    }

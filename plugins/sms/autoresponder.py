@@ -1,6 +1,7 @@
 """The automatic reply to senders who have not consented to SMS, at most
 once per phone number per window (the loop guard: two automated systems
 must never answer each other forever)."""
+
 import datetime as dt
 
 import peewee
@@ -33,8 +34,11 @@ def claim(phone, window_hours):
     write transaction (the sender's rows are serialized by the caller)."""
     at = now()
     cutoff = at - dt.timedelta(hours=window_hours)
-    updated = (AutoReplyLog.update(last_sent_at=at, count=AutoReplyLog.count + 1)
-               .where((AutoReplyLog.phone == phone) & (AutoReplyLog.last_sent_at <= cutoff)).execute())
+    updated = (
+        AutoReplyLog.update(last_sent_at=at, count=AutoReplyLog.count + 1)
+        .where((AutoReplyLog.phone == phone) & (AutoReplyLog.last_sent_at <= cutoff))
+        .execute()
+    )
     if updated:
         return True
     if AutoReplyLog.select().where(AutoReplyLog.phone == phone).exists():
@@ -42,6 +46,6 @@ def claim(phone, window_hours):
     try:
         with db.atomic():
             AutoReplyLog.create(phone=phone, last_sent_at=at)
-    except peewee.IntegrityError:   # a concurrent webhook claimed it first
+    except peewee.IntegrityError:  # a concurrent webhook claimed it first
         return False
     return True

@@ -1,5 +1,6 @@
 """The SMS channel: one ticket per phone number, replies only to consented
 profiles, delivery through Twilio's REST API."""
+
 from __future__ import annotations
 
 import logging
@@ -30,14 +31,24 @@ class SmsChannel(Channel):
     def can_reply(self, ticket):
         sender = self.settings.get("from_number")
         if is_alphanumeric_sender(sender):
-            return Refusal("sms_alphanumeric_sender", _(
-                "SMS is sent from the alphanumeric sender id %(sender)s, which cannot receive messages, so "
-                "replies from the inbox are refused. Set a phone number as the sender.", sender=sender))
+            return Refusal(
+                "sms_alphanumeric_sender",
+                _(
+                    "SMS is sent from the alphanumeric sender id %(sender)s, which cannot receive messages, so "
+                    "replies from the inbox are refused. Set a phone number as the sender.",
+                    sender=sender,
+                ),
+            )
         profile = ticket.profile
         if profile.sms_consent not in SMS_CONSENT:
-            return Refusal("sms_no_consent", _(
-                "%(who)s has not consented to receive SMS (marketing or transactional), so you cannot reply by "
-                "SMS. They can text START to opt in.", who=profile.display_name))
+            return Refusal(
+                "sms_no_consent",
+                _(
+                    "%(who)s has not consented to receive SMS (marketing or transactional), so you cannot reply by "
+                    "SMS. They can text START to opt in.",
+                    who=profile.display_name,
+                ),
+            )
         return None
 
     def send(self, outbound):

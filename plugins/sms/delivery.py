@@ -2,6 +2,7 @@
 detailed status is kept in ``meta["sms"]``; the core's ``delivery_state``
 gets ``sent`` (sent, delivered, read) or ``failed`` (failed, undelivered,
 canceled). Callbacks may arrive out of order, so a state never goes back."""
+
 from __future__ import annotations
 
 from flask_babel import gettext as _
@@ -20,8 +21,13 @@ def apply_status(message_sid, status, error_code=""):
     """Record a status for the outbound message with this MessageSid;
     returns the message, or None when no such message is known."""
     with write_transaction():
-        message = (Message.select().where((Message.channel == "sms") & (Message.external_id == message_sid)
-                                          & (Message.direction == "outbound")).first())
+        message = (
+            Message.select()
+            .where(
+                (Message.channel == "sms") & (Message.external_id == message_sid) & (Message.direction == "outbound")
+            )
+            .first()
+        )
         if message is None:
             return None
         sms = dict(message.meta.get("sms") or {})
@@ -39,10 +45,21 @@ def apply_status(message_sid, status, error_code=""):
         elif status in FAILED:
             fields[Message.delivery_state] = "failed"
             fields[Message.delivery_error] = (
-                _("Twilio reported %(status)s (error %(code)s)", status=status, code=error_code) if error_code
-                else _("Twilio reported %(status)s", status=status))
+                _("Twilio reported %(status)s (error %(code)s)", status=status, code=error_code)
+                if error_code
+                else _("Twilio reported %(status)s", status=status)
+            )
         Message.update(fields).where(Message.id == message.id).execute()
         state = fields.get(Message.delivery_state, message.delivery_state)
-        after_commit(lambda: publish("message.updated", {"ticket_id": message.ticket_id, "message_id": message.id,
-                                                         "delivery_state": state, "sms_status": status}))
+        after_commit(
+            lambda: publish(
+                "message.updated",
+                {
+                    "ticket_id": message.ticket_id,
+                    "message_id": message.id,
+                    "delivery_state": state,
+                    "sms_status": status,
+                },
+            )
+        )
     return Message.get_by_id(message.id)

@@ -1,4 +1,5 @@
 """Hooks the SMS plugin offers to other plugins (a marketing system)."""
+
 from app.hookspecs import hookspec
 
 

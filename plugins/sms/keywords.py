@@ -1,6 +1,7 @@
 """Keyword messages (STOP, START, HELP...): they change the sender's SMS
 consent and never become tickets. Each is recorded in the plugin's keyword
 log (idempotent on MessageSid) and on the profile's timeline."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -59,7 +60,16 @@ def apply(phone, message_sid, keyword, action, name=""):
     if after != before:
         Profile.update(sms_consent=after, updated_at=at).where(Profile.id == profile.id).execute()
         profile.sms_consent = after
-    ProfileEvent.create(profile=profile, metric="sms_keyword", occurred_at=at, properties={
-        "keyword": keyword, "action": action, "message_sid": message_sid,
-        "consent_before": before, "consent_after": after})
+    ProfileEvent.create(
+        profile=profile,
+        metric="sms_keyword",
+        occurred_at=at,
+        properties={
+            "keyword": keyword,
+            "action": action,
+            "message_sid": message_sid,
+            "consent_before": before,
+            "consent_after": after,
+        },
+    )
     return KeywordResult(keyword, action, profile)

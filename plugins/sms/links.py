@@ -1,5 +1,6 @@
 """Link shortening for outbound SMS: each link becomes
 ``<public_url>/l/<code>``, which redirects and counts clicks per message."""
+
 from __future__ import annotations
 
 import re
@@ -19,7 +20,7 @@ MAX_URL = 2000
 
 def _code_for(message_id, url):
     existing = ShortLink.get_or_none((ShortLink.message_id == message_id) & (ShortLink.url == url))
-    if existing is not None:   # a retried delivery keeps its codes
+    if existing is not None:  # a retried delivery keeps its codes
         return existing.code
     for _ in range(5):
         code = secrets.token_urlsafe(6)
@@ -68,6 +69,9 @@ def click(code):
 
 def clicks_by_message(message_ids):
     """``{message_id: total clicks}`` for many messages in one query."""
-    rows = (ShortLink.select(ShortLink.message_id, peewee.fn.SUM(ShortLink.clicks).alias("total"))
-            .where(ShortLink.message_id.in_(list(message_ids))).group_by(ShortLink.message_id))
+    rows = (
+        ShortLink.select(ShortLink.message_id, peewee.fn.SUM(ShortLink.clicks).alias("total"))
+        .where(ShortLink.message_id.in_(list(message_ids)))
+        .group_by(ShortLink.message_id)
+    )
     return {row.message_id: int(row.total or 0) for row in rows}

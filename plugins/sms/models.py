@@ -1,4 +1,5 @@
 """The SMS plugin's tables (created by ``plugins/sms/migrations``)."""
+
 import peewee
 
 from app.clock import now
@@ -8,6 +9,7 @@ from app.db import BaseModel
 class ShortLink(BaseModel):
     """A link in an outbound SMS, replaced by ``<public_url>/l/<code>``.
     One row per (message, url), so a retried delivery reuses its codes."""
+
     code = peewee.CharField(max_length=16, unique=True)
     message_id = peewee.IntegerField()
     url = peewee.TextField()
@@ -23,8 +25,9 @@ class ShortLink(BaseModel):
 class SentCampaignSms(BaseModel):
     """A campaign or flow SMS the marketing system sent to a phone number;
     the first inbound SMS within the attribution window claims the latest one."""
+
     phone = peewee.CharField(max_length=20)
-    source_type = peewee.CharField(max_length=16)       # campaign | flow
+    source_type = peewee.CharField(max_length=16)  # campaign | flow
     source_id = peewee.CharField(max_length=100)
     source_name = peewee.CharField(max_length=200, default="")
     send_id = peewee.CharField(max_length=100, null=True, unique=True)
@@ -40,6 +43,7 @@ class SentCampaignSms(BaseModel):
 
 class AutoReplyLog(BaseModel):
     """When a phone number last got an automatic reply: the loop guard."""
+
     phone = peewee.CharField(max_length=20, unique=True)
     last_sent_at = peewee.DateTimeField()
     count = peewee.IntegerField(default=1)
@@ -51,10 +55,11 @@ class AutoReplyLog(BaseModel):
 class KeywordLog(BaseModel):
     """An inbound keyword message (STOP, START, HELP...): it changes consent
     and creates no ticket. Unique on MessageSid, so Twilio's retries count once."""
+
     message_sid = peewee.CharField(max_length=64, unique=True)
     phone = peewee.CharField(max_length=20)
     keyword = peewee.CharField(max_length=20)
-    action = peewee.CharField(max_length=16)            # opt_out | opt_in | help
+    action = peewee.CharField(max_length=16)  # opt_out | opt_in | help
     received_at = peewee.DateTimeField(default=now)
 
     class Meta:

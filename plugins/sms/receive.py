@@ -2,6 +2,7 @@
 change consent, any other message is ingested (one ticket per person), with
 attribution, the autoresponder and the team alert decided in the same
 transaction and sent after it commits."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -19,7 +20,7 @@ from . import attribution, autoresponder, keywords
 
 @dataclasses.dataclass
 class Received:
-    outcome: str                 # keyword | created | appended | reopened | duplicate
+    outcome: str  # keyword | created | appended | reopened | duplicate
     message_id: int | None = None
     ticket_id: int | None = None
     keyword: str | None = None
@@ -47,6 +48,7 @@ def receive(form, settings):
 
 def _keyword(phone, sid, keyword, form, settings):
     from .tasks import send_automatic_sms
+
     word, action = keyword
     with write_transaction():
         _lock_sender(phone)
@@ -58,6 +60,7 @@ def _keyword(phone, sid, keyword, form, settings):
 
 def _message(phone, sid, form, settings):
     from .tasks import send_automatic_sms, send_new_sms_alert
+
     with write_transaction():
         _lock_sender(phone)
         # A re-delivered MessageSid comes back from ingest as a duplicate
@@ -67,10 +70,17 @@ def _message(phone, sid, form, settings):
         if sent is not None:
             meta["attribution"] = attribution.as_meta(sent)
         inbound = Inbound(
-            channel="sms", external_id=sid, sender=Sender(name=form["ProfileName"], phone=phone),
-            text=form["Body"], thread_key=phone, meta=meta,
-            attachments=[Attachment(filename=f"media-{i + 1}", content_type=m["content_type"], url=m["url"])
-                         for i, m in enumerate(form["media"])])
+            channel="sms",
+            external_id=sid,
+            sender=Sender(name=form["ProfileName"], phone=phone),
+            text=form["Body"],
+            thread_key=phone,
+            meta=meta,
+            attachments=[
+                Attachment(filename=f"media-{i + 1}", content_type=m["content_type"], url=m["url"])
+                for i, m in enumerate(form["media"])
+            ],
+        )
         result = ingest(inbound)
         if result.duplicate:
             return Received("duplicate", message_id=result.message.id, ticket_id=result.ticket.id)
@@ -80,15 +90,18 @@ def _message(phone, sid, form, settings):
             Message.update(meta=meta).where(Message.id == result.message.id).execute()
         if attributed:
             message, ticket, data = result.message, result.ticket, meta["attribution"]
-            after_commit(lambda: fire("helpline_on_sms_attributed", message=message, ticket=ticket,
-                                      attribution=data))
+            after_commit(lambda: fire("helpline_on_sms_attributed", message=message, ticket=ticket, attribution=data))
         profile = result.ticket.profile
-        autoreplied = (settings["autoresponder_enabled"] and profile.sms_consent is None
-                       and autoresponder.claim(phone, settings["autoresponder_window_hours"]))
+        autoreplied = (
+            settings["autoresponder_enabled"]
+            and profile.sms_consent is None
+            and autoresponder.claim(phone, settings["autoresponder_window_hours"])
+        )
         ticket_id, message_id = result.ticket.id, result.message.id
         if autoreplied:
             after_commit(lambda: send_automatic_sms(phone, "autoresponder", ticket_id))
         if result.created_ticket and settings["email_alert_enabled"]:
             after_commit(lambda: send_new_sms_alert(ticket_id, message_id))
-    return Received(result.outcome, message_id=message_id, ticket_id=ticket_id, attributed=attributed,
-                    autoreplied=autoreplied)
+    return Received(
+        result.outcome, message_id=message_id, ticket_id=ticket_id, attributed=attributed, autoreplied=autoreplied
+    )

@@ -1,5 +1,6 @@
 """Marshmallow schemas of the SMS plugin: the merchant's settings, Twilio's
 webhook forms and the attribution API body. Every string is bounded."""
+
 import datetime as dt
 import functools
 import re
@@ -12,10 +13,11 @@ from jinja2.sandbox import SandboxedEnvironment
 DEFAULT_STOP = ["STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"]
 DEFAULT_START = ["START", "UNSTOP", "YES"]
 DEFAULT_HELP = ["HELP", "INFO"]
-DEFAULT_AUTORESPONDER = _l("{{ organization_prefix }}: We can't reply because you haven't consented to receive SMS. "
-                           "For help, contact us at {{ email }}.")
-DEFAULT_HELP_REPLY = _l("{{ organization_prefix }}: For help, contact us at {{ email }}. "
-                        "Reply STOP to unsubscribe.")
+DEFAULT_AUTORESPONDER = _l(
+    "{{ organization_prefix }}: We can't reply because you haven't consented to receive SMS. "
+    "For help, contact us at {{ email }}."
+)
+DEFAULT_HELP_REPLY = _l("{{ organization_prefix }}: For help, contact us at {{ email }}. Reply STOP to unsubscribe.")
 TWILIO_API = "https://api.twilio.com"
 # Twilio joins at most 10 segments: 1600 characters is the longest SMS body.
 MAX_BODY = 1600
@@ -53,79 +55,126 @@ def _valid_template(value):
 
 
 def _url(**kwargs):
-    return ma.fields.Url(schemes={"http", "https"}, require_tld=False, validate=ma.validate.Length(max=300),
-                         **kwargs)
+    return ma.fields.Url(schemes={"http", "https"}, require_tld=False, validate=ma.validate.Length(max=300), **kwargs)
 
 
 class KeywordList(ma.fields.List):
     """A list of keywords, upper-cased; a keyword is one word of letters and digits."""
 
     def __init__(self, default, **kwargs):
-        super().__init__(ma.fields.String(validate=ma.validate.Length(min=1, max=20)),
-                         load_default=lambda: list(default), validate=ma.validate.Length(max=30), **kwargs)
+        super().__init__(
+            ma.fields.String(validate=ma.validate.Length(min=1, max=20)),
+            load_default=lambda: list(default),
+            validate=ma.validate.Length(max=30),
+            **kwargs,
+        )
 
     def _deserialize(self, value, attr, data, **kwargs):
         words = [w.strip().upper() for w in super()._deserialize(value, attr, data, **kwargs)]
         bad = [w for w in words if not KEYWORD.match(w)]
         if bad:
-            raise ma.ValidationError(str(_l("Keywords are single words of letters and digits: %(bad)s",
-                                            bad=", ".join(bad))))
+            raise ma.ValidationError(
+                str(_l("Keywords are single words of letters and digits: %(bad)s", bad=", ".join(bad)))
+            )
         return list(dict.fromkeys(words))
 
 
 class SmsSettings(ma.Schema):
     """What a merchant configures for SMS (Twilio first)."""
-    account_sid = ma.fields.String(load_default="", validate=ma.validate.Regexp(
-        SID.format(prefix="AC"), error=_l("An account SID is AC followed by 32 hexadecimal characters.")),
-        metadata={"label": _l("Twilio account SID")})
-    auth_token = ma.fields.String(load_default="", validate=ma.validate.Length(max=128),
-                                  metadata={"label": _l("Twilio auth token"), "secret": True})
+
+    account_sid = ma.fields.String(
+        load_default="",
+        validate=ma.validate.Regexp(
+            SID.format(prefix="AC"), error=_l("An account SID is AC followed by 32 hexadecimal characters.")
+        ),
+        metadata={"label": _l("Twilio account SID")},
+    )
+    auth_token = ma.fields.String(
+        load_default="",
+        validate=ma.validate.Length(max=128),
+        metadata={"label": _l("Twilio auth token"), "secret": True},
+    )
     webhook_shared_key = ma.fields.String(
-        load_default="", validate=ma.validate.Length(max=256),
-        metadata={"label": _l("Webhook shared key secret"), "secret": True,
-                  "help": _l("Only when Twilio signs webhooks with a SharedKey (HMAC-SHA256).")})
-    from_number = ma.fields.String(load_default="", validate=ma.validate.Length(max=20), metadata={
-        "label": _l("From number"),
-        "help": _l("Your Twilio number in E.164 (+15551234567). An alphanumeric sender id cannot receive "
-                   "replies, so the inbox refuses to reply from it.")})
-    messaging_service_sid = ma.fields.String(load_default="", validate=ma.validate.Regexp(
-        r"^$|" + SID.format(prefix="MG"), error=_l("A messaging service SID is MG followed by 32 hexadecimal "
-                                                    "characters.")),
-        metadata={"label": _l("Messaging service SID (optional)")})
-    public_url = ma.fields.String(load_default="", validate=ma.validate.Length(max=300), metadata={
-        "label": _l("Public base URL"),
-        "help": _l("The address Twilio uses to reach Helpline (behind a proxy), e.g. https://help.example.com.")})
+        load_default="",
+        validate=ma.validate.Length(max=256),
+        metadata={
+            "label": _l("Webhook shared key secret"),
+            "secret": True,
+            "help": _l("Only when Twilio signs webhooks with a SharedKey (HMAC-SHA256)."),
+        },
+    )
+    from_number = ma.fields.String(
+        load_default="",
+        validate=ma.validate.Length(max=20),
+        metadata={
+            "label": _l("From number"),
+            "help": _l(
+                "Your Twilio number in E.164 (+15551234567). An alphanumeric sender id cannot receive "
+                "replies, so the inbox refuses to reply from it."
+            ),
+        },
+    )
+    messaging_service_sid = ma.fields.String(
+        load_default="",
+        validate=ma.validate.Regexp(
+            r"^$|" + SID.format(prefix="MG"),
+            error=_l("A messaging service SID is MG followed by 32 hexadecimal characters."),
+        ),
+        metadata={"label": _l("Messaging service SID (optional)")},
+    )
+    public_url = ma.fields.String(
+        load_default="",
+        validate=ma.validate.Length(max=300),
+        metadata={
+            "label": _l("Public base URL"),
+            "help": _l("The address Twilio uses to reach Helpline (behind a proxy), e.g. https://help.example.com."),
+        },
+    )
     api_base_url = _url(load_default=TWILIO_API, metadata={"label": _l("Twilio API base URL")})
     stop_keywords = KeywordList(DEFAULT_STOP, metadata={"label": _l("Opt-out keywords")})
     start_keywords = KeywordList(DEFAULT_START, metadata={"label": _l("Opt-in keywords")})
     help_keywords = KeywordList(DEFAULT_HELP, metadata={"label": _l("Help keywords")})
-    help_reply = ma.fields.String(load_default=DEFAULT_HELP_REPLY,
-                                  validate=[ma.validate.Length(min=1, max=480), _valid_template],
-                                  metadata={"label": _l("Reply to help keywords")})
-    autoresponder_enabled = ma.fields.Boolean(load_default=True, metadata={
-        "label": _l("Answer senders who have not consented to SMS")})
-    autoresponder_template = ma.fields.String(load_default=DEFAULT_AUTORESPONDER,
-                                              validate=[ma.validate.Length(min=1, max=480), _valid_template],
-                                              metadata={"label": _l("Autoresponder text")})
-    autoresponder_window_hours = ma.fields.Integer(load_default=24, validate=ma.validate.Range(min=1, max=720),
-                                                   metadata={"label": _l("At most one automatic reply per "
-                                                                         "sender every (hours)")})
-    email_alert_enabled = ma.fields.Boolean(load_default=False, metadata={
-        "label": _l("Email the team when a new SMS conversation starts")})
-    email_alert_recipients = ma.fields.List(ma.fields.Email(validate=ma.validate.Length(max=254)),
-                                            load_default=list, validate=ma.validate.Length(max=20),
-                                            metadata={"label": _l("Alert recipients")})
+    help_reply = ma.fields.String(
+        load_default=DEFAULT_HELP_REPLY,
+        validate=[ma.validate.Length(min=1, max=480), _valid_template],
+        metadata={"label": _l("Reply to help keywords")},
+    )
+    autoresponder_enabled = ma.fields.Boolean(
+        load_default=True, metadata={"label": _l("Answer senders who have not consented to SMS")}
+    )
+    autoresponder_template = ma.fields.String(
+        load_default=DEFAULT_AUTORESPONDER,
+        validate=[ma.validate.Length(min=1, max=480), _valid_template],
+        metadata={"label": _l("Autoresponder text")},
+    )
+    autoresponder_window_hours = ma.fields.Integer(
+        load_default=24,
+        validate=ma.validate.Range(min=1, max=720),
+        metadata={"label": _l("At most one automatic reply per sender every (hours)")},
+    )
+    email_alert_enabled = ma.fields.Boolean(
+        load_default=False, metadata={"label": _l("Email the team when a new SMS conversation starts")}
+    )
+    email_alert_recipients = ma.fields.List(
+        ma.fields.Email(validate=ma.validate.Length(max=254)),
+        load_default=list,
+        validate=ma.validate.Length(max=20),
+        metadata={"label": _l("Alert recipients")},
+    )
     link_shortening = ma.fields.Boolean(load_default=True, metadata={"label": _l("Shorten links in replies")})
-    attribution_window_hours = ma.fields.Integer(load_default=24, validate=ma.validate.Range(min=1, max=720),
-                                                 metadata={"label": _l("Attribution window (hours)")})
+    attribution_window_hours = ma.fields.Integer(
+        load_default=24,
+        validate=ma.validate.Range(min=1, max=720),
+        metadata={"label": _l("Attribution window (hours)")},
+    )
 
     @ma.validates("from_number")
     def _from_number(self, value, **kwargs):
         from app.services.profiles import is_alphanumeric_sender
+
         if not value or is_alphanumeric_sender(value):
             if value and not re.fullmatch(r"[A-Za-z0-9 ]{1,11}", value):
-                raise ma.ValidationError(str(_l("An alphanumeric sender id has 1 to 11 letters, digits or "
-                                                "spaces.")))
+                raise ma.ValidationError(str(_l("An alphanumeric sender id has 1 to 11 letters, digits or spaces.")))
             return
         if not re.fullmatch(r"\+[1-9][0-9]{6,14}", value):
             raise ma.ValidationError(str(_l("Write the number in E.164, e.g. +15551234567.")))
@@ -146,15 +195,17 @@ class SmsSettings(ma.Schema):
     def _keywords_disjoint(self, data, **kwargs):
         lists = [(k, set(data.get(k) or ())) for k in ("stop_keywords", "start_keywords", "help_keywords")]
         for i, (name, words) in enumerate(lists):
-            for other, other_words in lists[i + 1:]:
+            for other, other_words in lists[i + 1 :]:
                 both = words & other_words
                 if both:
-                    raise ma.ValidationError(str(_l("A keyword can have only one meaning: %(words)s",
-                                                    words=", ".join(sorted(both)))), other)
+                    raise ma.ValidationError(
+                        str(_l("A keyword can have only one meaning: %(words)s", words=", ".join(sorted(both)))), other
+                    )
 
 
 class InboundForm(ma.Schema):
     """Twilio's inbound message webhook (the fields Helpline uses; others are ignored)."""
+
     class Meta:
         unknown = ma.EXCLUDE
 
@@ -175,7 +226,7 @@ class InboundForm(ma.Schema):
         try:
             count = max(0, min(int(data.get("NumMedia") or 0), MAX_MEDIA))
         except (TypeError, ValueError):
-            count = 0   # NumMedia's own validation reports it
+            count = 0  # NumMedia's own validation reports it
         media = []
         for i in range(count):
             url = data.get(f"MediaUrl{i}") or ""
@@ -183,18 +234,32 @@ class InboundForm(ma.Schema):
                 continue
             if len(url) > 1000 or not url.startswith(("https://", "http://")):
                 raise ma.ValidationError(str(_l("Not a media URL.")), f"MediaUrl{i}")
-            media.append({"url": url, "content_type": (data.get(f"MediaContentType{i}") or
-                                                       "application/octet-stream")[:100]})
+            media.append(
+                {"url": url, "content_type": (data.get(f"MediaContentType{i}") or "application/octet-stream")[:100]}
+            )
         data["media"] = media
         return data
 
 
-DELIVERY_STATUSES = ("accepted", "scheduled", "queued", "sending", "sent", "delivered", "read",
-                     "undelivered", "failed", "canceled", "receiving", "received")
+DELIVERY_STATUSES = (
+    "accepted",
+    "scheduled",
+    "queued",
+    "sending",
+    "sent",
+    "delivered",
+    "read",
+    "undelivered",
+    "failed",
+    "canceled",
+    "receiving",
+    "received",
+)
 
 
 class StatusForm(ma.Schema):
     """Twilio's message status callback."""
+
     class Meta:
         unknown = ma.EXCLUDE
 
@@ -206,10 +271,11 @@ class StatusForm(ma.Schema):
 
 class SentSmsSchema(ma.Schema):
     """A campaign or flow SMS the marketing system sent (``POST /sms/api/sent``)."""
+
     phone = ma.fields.String(required=True, validate=ma.validate.Length(min=3, max=32))
     source_type = ma.fields.String(required=True, validate=ma.validate.OneOf(("campaign", "flow")))
     source_id = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=100))
     source_name = ma.fields.String(load_default="", validate=ma.validate.Length(max=200))
     send_id = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Length(min=1, max=100))
     body = ma.fields.String(load_default="", validate=ma.validate.Length(max=MAX_BODY))
-    sent_at = ma.fields.NaiveDateTime(load_default=None, allow_none=True, timezone=dt.timezone.utc)
+    sent_at = ma.fields.NaiveDateTime(load_default=None, allow_none=True, timezone=dt.UTC)

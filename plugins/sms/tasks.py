@@ -1,6 +1,7 @@
 """Background work of the SMS plugin: automatic replies and team alerts,
 sent after the inbound message is committed so a slow provider never delays
 Twilio's webhook."""
+
 import logging
 
 from flask_babel import gettext as _
@@ -30,12 +31,18 @@ def send_automatic_sms(phone, kind, ticket_id=None):
     except DeliveryError as exc:
         log.warning("automatic SMS (%s) to %s failed: %s", kind, phone, exc)
         if ticket is not None:
-            add_notice(ticket, _("The automatic SMS reply could not be sent: %(error)s", error=str(exc)),
-                       meta={"sms": {"automatic": kind, "error": str(exc)[:500]}})
+            add_notice(
+                ticket,
+                _("The automatic SMS reply could not be sent: %(error)s", error=str(exc)),
+                meta={"sms": {"automatic": kind, "error": str(exc)[:500]}},
+            )
         return None
     if ticket is not None:
-        add_notice(ticket, _("Automatic SMS reply sent: %(text)s", text=body),
-                   meta={"sms": {"automatic": kind, "sid": sent.sid, "status": sent.status}})
+        add_notice(
+            ticket,
+            _("Automatic SMS reply sent: %(text)s", text=body),
+            meta={"sms": {"automatic": kind, "sid": sent.sid, "status": sent.status}},
+        )
     return sent.sid
 
 

@@ -1,12 +1,17 @@
 """Talking to Twilio: the REST client (pointed at the configured API base
 URL, so tests and regional gateways work) and webhook signature checks."""
+
 from __future__ import annotations
 
 from flask_babel import gettext as _
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
-from twilio.request_validator import (SIGNATURE_HEADER, SIGNATURE_SETTINGS_HEADER, RequestValidator,
-                                      get_signature_algorithm)
+from twilio.request_validator import (
+    SIGNATURE_HEADER,
+    SIGNATURE_SETTINGS_HEADER,
+    RequestValidator,
+    get_signature_algorithm,
+)
 from twilio.rest import Client
 
 from app.registry import DeliveryError
@@ -25,14 +30,15 @@ class _BaseUrlHttpClient(TwilioHttpClient):
 
     def request(self, method, url, *args, **kwargs):
         if self.base_url != TWILIO_API and url.startswith(TWILIO_API):
-            url = self.base_url + url[len(TWILIO_API):]
+            url = self.base_url + url[len(TWILIO_API) :]
         return super().request(method, url, *args, **kwargs)
 
 
 def client(settings) -> Client:
     """A Twilio REST client for the merchant's account."""
-    return Client(settings["account_sid"], settings["auth_token"],
-                  http_client=_BaseUrlHttpClient(settings["api_base_url"]))
+    return Client(
+        settings["account_sid"], settings["auth_token"], http_client=_BaseUrlHttpClient(settings["api_base_url"])
+    )
 
 
 def send_sms(settings, to, body, status_callback=None):
@@ -40,11 +46,9 @@ def send_sms(settings, to, body, status_callback=None):
     :class:`app.registry.DeliveryError` (retryable for 5xx, 429 and network
     trouble; final for a refused number or bad credentials)."""
     if not settings.get("account_sid") or not settings.get("auth_token"):
-        raise DeliveryError(_("SMS is not configured: set the Twilio account SID and auth token."),
-                            retryable=False)
+        raise DeliveryError(_("SMS is not configured: set the Twilio account SID and auth token."), retryable=False)
     if not settings.get("from_number") and not settings.get("messaging_service_sid"):
-        raise DeliveryError(_("SMS is not configured: set a from number or a messaging service SID."),
-                            retryable=False)
+        raise DeliveryError(_("SMS is not configured: set a from number or a messaging service SID."), retryable=False)
     if not to:
         raise DeliveryError(_("The customer has no phone number."), retryable=False)
     kwargs = {"to": to, "body": body}
@@ -58,11 +62,13 @@ def send_sms(settings, to, body, status_callback=None):
         return client(settings).messages.create(**kwargs)
     except TwilioRestException as exc:
         retryable = exc.status >= 500 or exc.status == 429
-        raise DeliveryError(_("Twilio answered %(status)s (code %(code)s): %(error)s", status=exc.status,
-                              code=exc.code, error=exc.msg), retryable=retryable)
+        raise DeliveryError(
+            _("Twilio answered %(status)s (code %(code)s): %(error)s", status=exc.status, code=exc.code, error=exc.msg),
+            retryable=retryable,
+        )
     except TwilioException as exc:
         raise DeliveryError(_("Twilio: %(error)s", error=str(exc)))
-    except OSError as exc:   # requests' ConnectionError and timeouts derive from it
+    except OSError as exc:  # requests' ConnectionError and timeouts derive from it
         raise DeliveryError(_("Twilio unreachable: %(error)s", error=str(exc)))
 
 

@@ -1,5 +1,6 @@
 """HTTP entry points of the SMS plugin: Twilio's webhooks (signature
 checked, CSRF exempt), the short-link redirect and the attribution API."""
+
 from __future__ import annotations
 
 import logging
@@ -58,7 +59,7 @@ def _verified_form(schema):
 
 
 @bp.post("/sms/twilio/inbound")
-@exempt   # Twilio cannot send a CSRF token; the signature authenticates it
+@exempt  # Twilio cannot send a CSRF token; the signature authenticates it
 def inbound():
     """Twilio's inbound message webhook; answers empty TwiML once stored."""
     settings, data, error = _verified_form(InboundForm)
@@ -108,8 +109,14 @@ def record_sent():
     except ServiceError as exc:
         return error_response(422, exc.code, exc.message, {"phone": [exc.message]})
     log.info("campaign SMS %s recorded by agent %s", row.id, current_agent().id)
-    return jsonify(id=row.id, phone=row.phone, source_type=row.source_type, source_id=row.source_id,
-                   sent_at=row.sent_at.isoformat(timespec="seconds"), created=created), 201 if created else 200
+    return jsonify(
+        id=row.id,
+        phone=row.phone,
+        source_type=row.source_type,
+        source_id=row.source_id,
+        sent_at=row.sent_at.isoformat(timespec="seconds"),
+        created=created,
+    ), 201 if created else 200
 
 
 @bp.get("/sms/api/settings/warnings")

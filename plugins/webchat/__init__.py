@@ -1,29 +1,34 @@
 """Web chat: an embeddable widget for storefronts, live both ways, with
 office hours, automatic replies and a follow-up email for visitors who left."""
+
 from app.hookspecs import hookimpl
 
 
 @hookimpl
 def helpline_register_channels():
     from .channel import WebchatChannel
+
     return [WebchatChannel]
 
 
 @hookimpl
 def helpline_register_settings():
     from .schemas import WebchatSettings
+
     return WebchatSettings
 
 
 @hookimpl
 def helpline_register_models():
     from .models import MODELS
+
     return MODELS
 
 
 @hookimpl
 def helpline_register_blueprints():
     from .views import bp
+
     return [bp]
 
 
@@ -35,6 +40,7 @@ def helpline_register_tasks():
 @hookimpl
 def helpline_register_commands():
     from .commands import webchat
+
     return [webchat]
 
 
@@ -46,4 +52,5 @@ def helpline_register_ui_fragments():
 @hookimpl
 def helpline_on_message_received(message, ticket):
     from .autoreply import on_message_received
+
     on_message_received(message, ticket)

@@ -6,6 +6,7 @@ visitor sees them in the chat like any answer, and they arm the auto-close
 clock like any public reply (DESIGN.md: intended). Loop guard: at most one
 automatic reply per conversation within ``auto_reply_window_minutes``, and
 none when an agent replied in the last ``agent_recent_minutes``."""
+
 import datetime as dt
 import logging
 
@@ -21,9 +22,17 @@ log = logging.getLogger(__name__)
 
 
 def agent_replied_since(ticket_id, since):
-    return (Message.select().where(
-        (Message.ticket == ticket_id) & (Message.direction == "outbound") & (Message.kind == "message")
-        & (Message.author_type == "agent") & (Message.created_at >= since)).exists())
+    return (
+        Message.select()
+        .where(
+            (Message.ticket == ticket_id)
+            & (Message.direction == "outbound")
+            & (Message.kind == "message")
+            & (Message.author_type == "agent")
+            & (Message.created_at >= since)
+        )
+        .exists()
+    )
 
 
 def on_message_received(message, ticket):
@@ -41,17 +50,21 @@ def on_message_received(message, ticket):
         return None
     if agent_replied_since(ticket.id, at - dt.timedelta(minutes=s["agent_recent_minutes"])):
         return None
-    conversation = (Conversation.get_or_none(Conversation.public_id == ticket.thread_key)
-                    or Conversation.get_or_none(Conversation.ticket == ticket.id))
+    conversation = Conversation.get_or_none(Conversation.public_id == ticket.thread_key) or Conversation.get_or_none(
+        Conversation.ticket == ticket.id
+    )
     if conversation is None:
         return None
     window_start = at - dt.timedelta(minutes=s["auto_reply_window_minutes"])
     # Claim the slot atomically so two messages at once get one reply.
-    claimed = (Conversation.update(last_auto_reply_at=at)
-               .where((Conversation.id == conversation.id)
-                      & (Conversation.last_auto_reply_at.is_null()
-                         | (Conversation.last_auto_reply_at <= window_start)))
-               .execute())
+    claimed = (
+        Conversation.update(last_auto_reply_at=at)
+        .where(
+            (Conversation.id == conversation.id)
+            & (Conversation.last_auto_reply_at.is_null() | (Conversation.last_auto_reply_at <= window_start))
+        )
+        .execute()
+    )
     if not claimed:
         return None
     try:

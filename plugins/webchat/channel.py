@@ -1,4 +1,5 @@
 """The web chat channel: one ticket per conversation, never reopened."""
+
 from app.registry import Channel, SendResult
 
 from .schemas import WebchatSettings
@@ -8,6 +9,7 @@ class WebchatChannel(Channel):
     """Replies reach the visitor through their live stream (or a follow-up
     email once they left), so delivery here only records the reply as sent;
     the stream and the messages endpoint read it from the database."""
+
     slug = "webchat"
     label = "Web chat"
     reopens_closed = False

@@ -1,4 +1,5 @@
 """``helpline webchat ...`` commands."""
+
 import click
 from flask.cli import with_appcontext
 
@@ -15,6 +16,7 @@ def webchat():
 @with_appcontext
 def snippet(base_url):
     from .conversations import ensure_site_key
+
     with connection():
         key = ensure_site_key()
     click.echo(f'<script src="{base_url.rstrip("/")}/webchat/widget.js" data-key="{key}" async></script>')

@@ -1,6 +1,7 @@
 """Visitor-side domain logic: conversations, signed visitor tokens,
 messages in and out, typing and presence. Views translate HTTP to these
 calls; tests and the benchmark call them too."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -68,23 +69,37 @@ def widget_config(key):
     """What the widget shows before a conversation starts."""
     check_site_key(key)
     s = settings()
-    return {"title": s["title"], "color": s["color"], "text_color": s["text_color"],
-            "available": is_open(s, now()), "labels": widget_labels()}
+    return {
+        "title": s["title"],
+        "color": s["color"],
+        "text_color": s["text_color"],
+        "available": is_open(s, now()),
+        "labels": widget_labels(),
+    }
 
 
 def widget_labels():
     """The widget's texts, translated on the server like every other string."""
     return {
-        "close": _("Close chat"), "conversation": _("Conversation"), "name": _("Your name (optional)"),
-        "email": _("Your email (optional)"), "message": _("Message"), "placeholder": _("Write a message..."),
-        "send": _("Send"), "available": _("We are online"), "away": _("We are away, leave a message"),
-        "typing": _("Support is typing..."), "team": _("Support"), "bot": _("Automatic reply"),
+        "close": _("Close chat"),
+        "conversation": _("Conversation"),
+        "name": _("Your name (optional)"),
+        "email": _("Your email (optional)"),
+        "message": _("Message"),
+        "placeholder": _("Write a message..."),
+        "send": _("Send"),
+        "available": _("We are online"),
+        "away": _("We are away, leave a message"),
+        "typing": _("Support is typing..."),
+        "team": _("Support"),
+        "bot": _("Automatic reply"),
         "closed": _("This chat was closed. Write again to start a new one."),
         "failed": _("Your message could not be sent."),
     }
 
 
 # --- tokens -----------------------------------------------------------------
+
 
 def _serializer():
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=TOKEN_SALT)
@@ -116,15 +131,23 @@ def conversation_for(token, public_id):
 
 # --- conversations ------------------------------------------------------------
 
+
 def start(key, name="", email=None, page_url="", visitor_id=None):
     """Start a conversation for a visitor of site ``key``; returns
     ``(conversation, token)``. Its ticket is created by the first message."""
     check_site_key(key)
     public_id = new_id()
     conversation = Conversation.create(
-        public_id=public_id, chain_id=public_id, visitor_id=visitor_id or new_id(12), site_key=key,
-        visitor_name=(name or "").strip()[:200], visitor_email=(email or "").strip().lower()[:254] or None,
-        page_url=(page_url or "")[:500], created_at=now(), last_seen_at=now())
+        public_id=public_id,
+        chain_id=public_id,
+        visitor_id=visitor_id or new_id(12),
+        site_key=key,
+        visitor_name=(name or "").strip()[:200],
+        visitor_email=(email or "").strip().lower()[:254] or None,
+        page_url=(page_url or "")[:500],
+        created_at=now(),
+        last_seen_at=now(),
+    )
     return conversation, make_token(conversation)
 
 
@@ -134,13 +157,21 @@ def _successor(conversation):
     for _attempt in range(3):
         with write_transaction():
             fresh = Conversation.create(
-                public_id=new_id(), chain_id=conversation.chain_id, visitor_id=conversation.visitor_id,
+                public_id=new_id(),
+                chain_id=conversation.chain_id,
+                visitor_id=conversation.visitor_id,
                 site_key=conversation.site_key,
-                visitor_name=conversation.visitor_name, visitor_email=conversation.visitor_email,
-                page_url=conversation.page_url, created_at=now(), last_seen_at=now())
-            claimed = (Conversation.update(successor=fresh)
-                       .where((Conversation.id == conversation.id) & Conversation.successor.is_null())
-                       .execute())
+                visitor_name=conversation.visitor_name,
+                visitor_email=conversation.visitor_email,
+                page_url=conversation.page_url,
+                created_at=now(),
+                last_seen_at=now(),
+            )
+            claimed = (
+                Conversation.update(successor=fresh)
+                .where((Conversation.id == conversation.id) & Conversation.successor.is_null())
+                .execute()
+            )
             if claimed:
                 return fresh
             fresh.delete_instance()
@@ -180,21 +211,30 @@ def post_message(conversation, client_id, text):
     ext = external_id(conversation, client_id)
     existing = Message.get_or_none((Message.channel == PLUGIN) & (Message.external_id == ext))
     if existing is not None:
-        owner = Conversation.get_or_none((Conversation.ticket == existing.ticket_id)
-                                         & (Conversation.chain_id == conversation.chain_id))
+        owner = Conversation.get_or_none(
+            (Conversation.ticket == existing.ticket_id) & (Conversation.chain_id == conversation.chain_id)
+        )
         return existing, owner or conversation
     target = current(conversation)
     inbound = Inbound(
-        channel=PLUGIN, external_id=ext, text=text, thread_key=target.public_id,
+        channel=PLUGIN,
+        external_id=ext,
+        text=text,
+        thread_key=target.public_id,
         ticket_hint=target.ticket_id,
-        sender=Sender(name=target.visitor_name, email=target.visitor_email,
-                      external_ids={"webchat_visitor": target.visitor_id}),
-        meta={"conversation": target.public_id, "client_id": client_id})
+        sender=Sender(
+            name=target.visitor_name, email=target.visitor_email, external_ids={"webchat_visitor": target.visitor_id}
+        ),
+        meta={"conversation": target.public_id, "client_id": client_id},
+    )
     result = ingest(inbound)
     ticket_id = result.ticket.id
     if target.ticket_id is None:
-        (Conversation.update(ticket=ticket_id)
-         .where((Conversation.id == target.id) & Conversation.ticket.is_null()).execute())
+        (
+            Conversation.update(ticket=ticket_id)
+            .where((Conversation.id == target.id) & Conversation.ticket.is_null())
+            .execute()
+        )
         target = Conversation.get_by_id(target.id)
     if target.ticket_id != ticket_id:
         # The ticket was closed between our check and the ingest: the message
@@ -202,8 +242,11 @@ def post_message(conversation, client_id, text):
         owner = Conversation.get_or_none(Conversation.ticket == ticket_id)
         if owner is None:
             owner = _successor(target)
-            (Conversation.update(ticket=ticket_id)
-             .where((Conversation.id == owner.id) & Conversation.ticket.is_null()).execute())
+            (
+                Conversation.update(ticket=ticket_id)
+                .where((Conversation.id == owner.id) & Conversation.ticket.is_null())
+                .execute()
+            )
             owner = Conversation.get_by_id(owner.id)
         target = owner
     return result.message, target
@@ -214,12 +257,21 @@ def public_messages(ticket_id, after=0, limit=200):
     or system notices), oldest first, with ids above ``after``."""
     if ticket_id is None:
         return []
-    query = (Message.select(Message, Agent)
-             .join(Agent, JOIN.LEFT_OUTER, on=(Message.author_agent == Agent.id))
-             .where((Message.ticket == ticket_id) & (Message.id > after) & (Message.kind == "message")
-                    & (((Message.direction == "inbound") & (Message.author_type == "customer"))
-                       | (Message.direction == "outbound")))
-             .order_by(Message.id).limit(limit))
+    query = (
+        Message.select(Message, Agent)
+        .join(Agent, JOIN.LEFT_OUTER, on=(Message.author_agent == Agent.id))
+        .where(
+            (Message.ticket == ticket_id)
+            & (Message.id > after)
+            & (Message.kind == "message")
+            & (
+                ((Message.direction == "inbound") & (Message.author_type == "customer"))
+                | (Message.direction == "outbound")
+            )
+        )
+        .order_by(Message.id)
+        .limit(limit)
+    )
     return [serialize(m) for m in query]
 
 
@@ -232,18 +284,27 @@ def serialize(message):
         agent = message.author_agent if message.author_agent_id else None
         name = agent.first_name if agent is not None else ""
         client_id = None
-    return {"id": message.id, "from": author, "name": name, "text": message.text,
-            "client_id": client_id, "at": message.created_at.isoformat() + "Z"}
+    return {
+        "id": message.id,
+        "from": author,
+        "name": name,
+        "text": message.text,
+        "client_id": client_id,
+        "at": message.created_at.isoformat() + "Z",
+    }
 
 
 def mark_delivered(conversation_id, message_id):
     """The visitor has been shown messages up to ``message_id``."""
-    (Conversation.update(last_delivered_message_id=message_id)
-     .where((Conversation.id == conversation_id) & (Conversation.last_delivered_message_id < message_id))
-     .execute())
+    (
+        Conversation.update(last_delivered_message_id=message_id)
+        .where((Conversation.id == conversation_id) & (Conversation.last_delivered_message_id < message_id))
+        .execute()
+    )
 
 
 # --- typing and presence ---------------------------------------------------------
+
 
 def visitor_typing(conversation):
     """Record the visitor's typing for ``typing_ttl_seconds`` (time-based
@@ -258,15 +319,17 @@ def visitor_typing(conversation):
 
 def heartbeat(conversation, last_seen_id=0):
     """The visitor's page is alive (and has shown messages up to ``last_seen_id``)."""
-    (Conversation.update(last_seen_at=now(), left_at=None)
-     .where(Conversation.id == conversation.id).execute())
+    (Conversation.update(last_seen_at=now(), left_at=None).where(Conversation.id == conversation.id).execute())
     if last_seen_id:
         mark_delivered(conversation.id, last_seen_id)
 
 
 def stream_opened(conversation_id):
-    (Conversation.update(open_streams=Conversation.open_streams + 1, last_seen_at=now(), left_at=None)
-     .where(Conversation.id == conversation_id).execute())
+    (
+        Conversation.update(open_streams=Conversation.open_streams + 1, last_seen_at=now(), left_at=None)
+        .where(Conversation.id == conversation_id)
+        .execute()
+    )
 
 
 def stream_alive(conversation_id):
@@ -276,10 +339,16 @@ def stream_alive(conversation_id):
 def stream_closed(conversation_id):
     """The visitor left when their last open stream closes."""
     with write_transaction():
-        (Conversation.update(open_streams=Conversation.open_streams - 1)
-         .where((Conversation.id == conversation_id) & (Conversation.open_streams > 0)).execute())
-        (Conversation.update(left_at=now())
-         .where((Conversation.id == conversation_id) & (Conversation.open_streams == 0)).execute())
+        (
+            Conversation.update(open_streams=Conversation.open_streams - 1)
+            .where((Conversation.id == conversation_id) & (Conversation.open_streams > 0))
+            .execute()
+        )
+        (
+            Conversation.update(left_at=now())
+            .where((Conversation.id == conversation_id) & (Conversation.open_streams == 0))
+            .execute()
+        )
 
 
 def is_present(conversation, at=None, s=None):
@@ -287,5 +356,6 @@ def is_present(conversation, at=None, s=None):
     at = at or now()
     s = s or settings()
     ttl = dt.timedelta(seconds=s["presence_ttl_seconds"])
-    return (conversation.left_at is None and conversation.last_seen_at is not None
-            and conversation.last_seen_at >= at - ttl)
+    return (
+        conversation.left_at is None and conversation.last_seen_at is not None and conversation.last_seen_at >= at - ttl
+    )

@@ -6,6 +6,7 @@ of wake-ups per reply). Instead one dispatcher thread reads the bus and
 hands each event only to the streams of the ticket it names; a stream whose
 conversation has no ticket yet also gets ``message.created`` events so it
 can learn its ticket."""
+
 import collections
 import logging
 import queue
@@ -90,8 +91,9 @@ class Fanout:
         if self._thread is not None:
             return
         self._subscription = self.bus.subscribe()
-        self._thread = threading.Thread(target=self._run, args=(self._subscription,),
-                                        name="webchat-fanout", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, args=(self._subscription,), name="webchat-fanout", daemon=True
+        )
         self._thread.start()
 
     def _run(self, subscription):

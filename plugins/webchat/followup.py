@@ -7,6 +7,7 @@ passed since that message, and the replies are newer than what the visitor
 was shown and than the last follow-up. The conversation's
 ``followup_through_message_id`` is claimed before sending, so the same
 replies are never mailed twice, even by two sweeps at once."""
+
 import datetime as dt
 import logging
 from email.message import EmailMessage
@@ -26,11 +27,15 @@ log = logging.getLogger(__name__)
 
 def _unseen_reply():
     """Correlated condition: an agent reply the visitor has not seen."""
-    return (Message.select(Message.id).where(
-        (Message.ticket == Ticket.id) & (Message.direction == "outbound") & (Message.kind == "message")
-        & (Message.author_type == "agent") & (Message.id > Ticket.last_inbound_message_id)
+    return Message.select(Message.id).where(
+        (Message.ticket == Ticket.id)
+        & (Message.direction == "outbound")
+        & (Message.kind == "message")
+        & (Message.author_type == "agent")
+        & (Message.id > Ticket.last_inbound_message_id)
         & (Message.id > Conversation.last_delivered_message_id)
-        & (Message.id > Conversation.followup_through_message_id)))
+        & (Message.id > Conversation.followup_through_message_id)
+    )
 
 
 def due(at=None, limit=200):
@@ -39,13 +44,23 @@ def due(at=None, limit=200):
     s = settings()
     quiet_since = at - dt.timedelta(minutes=s["followup_delay_minutes"])
     seen_before = at - dt.timedelta(seconds=s["presence_ttl_seconds"])
-    gone = (Conversation.left_at.is_null(False) | Conversation.last_seen_at.is_null()
-            | (Conversation.last_seen_at < seen_before))
-    return list(Conversation.select(Conversation, Ticket).join(Ticket)
-                .where(Conversation.visitor_email.is_null(False) & gone
-                       & (Ticket.last_customer_message_at < quiet_since)
-                       & fn.EXISTS(_unseen_reply()))
-                .order_by(Conversation.id).limit(limit))
+    gone = (
+        Conversation.left_at.is_null(False)
+        | Conversation.last_seen_at.is_null()
+        | (Conversation.last_seen_at < seen_before)
+    )
+    return list(
+        Conversation.select(Conversation, Ticket)
+        .join(Ticket)
+        .where(
+            Conversation.visitor_email.is_null(False)
+            & gone
+            & (Ticket.last_customer_message_at < quiet_since)
+            & fn.EXISTS(_unseen_reply())
+        )
+        .order_by(Conversation.id)
+        .limit(limit)
+    )
 
 
 def _replies_for(conversations):
@@ -54,16 +69,24 @@ def _replies_for(conversations):
         return {}
     by_ticket = {c.ticket_id: c for c in conversations}
     floor = min(min(c.last_delivered_message_id, c.followup_through_message_id) for c in conversations)
-    rows = (Message.select(Message, Agent)
-            .join(Agent, JOIN.LEFT_OUTER, on=(Message.author_agent == Agent.id))
-            .where(Message.ticket.in_(list(by_ticket)) & (Message.direction == "outbound")
-                   & (Message.kind == "message") & (Message.author_type == "agent") & (Message.id > floor))
-            .order_by(Message.id))
+    rows = (
+        Message.select(Message, Agent)
+        .join(Agent, JOIN.LEFT_OUTER, on=(Message.author_agent == Agent.id))
+        .where(
+            Message.ticket.in_(list(by_ticket))
+            & (Message.direction == "outbound")
+            & (Message.kind == "message")
+            & (Message.author_type == "agent")
+            & (Message.id > floor)
+        )
+        .order_by(Message.id)
+    )
     found = {c.id: [] for c in conversations}
     for message in rows:
         c = by_ticket[message.ticket_id]
-        if message.id > max(c.last_delivered_message_id, c.followup_through_message_id,
-                            c.ticket.last_inbound_message_id or 0):
+        if message.id > max(
+            c.last_delivered_message_id, c.followup_through_message_id, c.ticket.last_inbound_message_id or 0
+        ):
             found[c.id].append(message)
     return found
 
@@ -74,8 +97,12 @@ def build_email(conversation, replies):
     msg = EmailMessage()
     msg["To"] = conversation.visitor_email
     msg["Subject"] = _("New reply to your chat: %(title)s", title=s["title"])
-    lines = [_("Hello %(name)s,", name=conversation.visitor_name) if conversation.visitor_name
-             else _("Hello,"), "", _("You left the chat before you could read our answer:"), ""]
+    lines = [
+        _("Hello %(name)s,", name=conversation.visitor_name) if conversation.visitor_name else _("Hello,"),
+        "",
+        _("You left the chat before you could read our answer:"),
+        "",
+    ]
     for message in replies:
         who = message.author_agent.first_name if message.author_agent_id else _("Support")
         lines += [f"{who}:", message.text, ""]
@@ -103,9 +130,11 @@ def send_due(at=None):
 
 def _send_one(conversation, unseen, at):
     old, last = conversation.followup_through_message_id, unseen[-1].id
-    claimed = (Conversation.update(followup_through_message_id=last)
-               .where((Conversation.id == conversation.id)
-                      & (Conversation.followup_through_message_id == old)).execute())
+    claimed = (
+        Conversation.update(followup_through_message_id=last)
+        .where((Conversation.id == conversation.id) & (Conversation.followup_through_message_id == old))
+        .execute()
+    )
     if not claimed:  # another sweep took it
         return False
     try:
@@ -115,12 +144,19 @@ def _send_one(conversation, unseen, at):
         accepted = None
     if not accepted:
         # Give it back: the next sweep tries again (e.g. once email is set up).
-        (Conversation.update(followup_through_message_id=old)
-         .where((Conversation.id == conversation.id)
-                & (Conversation.followup_through_message_id == last)).execute())
+        (
+            Conversation.update(followup_through_message_id=old)
+            .where((Conversation.id == conversation.id) & (Conversation.followup_through_message_id == last))
+            .execute()
+        )
         log.info("follow-up email for conversation %s not sent: no email sender accepted it", conversation.id)
         return False
-    FollowupEmail.create(conversation=conversation, to_email=conversation.visitor_email,
-                         first_message_id=unseen[0].id, last_message_id=last, message_count=len(unseen),
-                         sent_at=at)
+    FollowupEmail.create(
+        conversation=conversation,
+        to_email=conversation.visitor_email,
+        first_message_id=unseen[0].id,
+        last_message_id=last,
+        message_count=len(unseen),
+        sent_at=at,
+    )
     return True

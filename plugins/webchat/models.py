@@ -1,5 +1,6 @@
 """Web chat tables: one row per chat conversation (the visitor's side of a
 ticket: who, presence, what they have seen) and a log of follow-up emails."""
+
 import peewee
 
 from app.clock import now
@@ -14,6 +15,7 @@ class Conversation(BaseModel):
     Presence: the visitor counts as here while ``left_at`` is empty and
     ``last_seen_at`` (stream keepalive or heartbeat) is recent; a closed
     stream sets ``left_at`` when it was the last one open."""
+
     public_id = peewee.CharField(max_length=40, unique=True)
     # Conversations continuing one another (after a close) share the chain
     # id, which namespaces client message ids: the token decides the chain.
@@ -44,6 +46,7 @@ class Conversation(BaseModel):
 
 class FollowupEmail(BaseModel):
     """One follow-up email sent to a visitor who left with unseen replies."""
+
     conversation = peewee.ForeignKeyField(Conversation, backref="followups", on_delete="CASCADE")
     to_email = peewee.CharField(max_length=254)
     first_message_id = peewee.IntegerField()

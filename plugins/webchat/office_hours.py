@@ -3,6 +3,7 @@
 The schedule is wall-clock time in the merchant's IANA time zone, so a
 09:00 opening stays 09:00 local across daylight-saving changes (it moves in
 UTC). Ranges are ``[open, close)``; closed dates win over the schedule."""
+
 import datetime as dt
 import zoneinfo
 
@@ -12,7 +13,7 @@ from .schemas import WEEKDAYS, closed_date_set, minutes
 def local_time(settings, at_utc):
     """``at_utc`` (naive UTC) as an aware datetime in the merchant's zone."""
     zone = zoneinfo.ZoneInfo(settings.get("timezone") or "UTC")
-    return at_utc.replace(tzinfo=dt.timezone.utc).astimezone(zone)
+    return at_utc.replace(tzinfo=dt.UTC).astimezone(zone)
 
 
 def is_open(settings, at_utc):

@@ -4,6 +4,7 @@ Counters live in this process (bounded in size), which is enough to stop a
 runaway or hostile widget from flooding one worker; with N workers the
 effective limit is N times higher. ``RATELIMIT_ENABLED = False`` (tests)
 turns it off."""
+
 import threading
 import time
 

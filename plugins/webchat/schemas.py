@@ -1,4 +1,5 @@
 """Marshmallow schemas: the merchant's settings and every widget request body."""
+
 import datetime as dt
 import re
 import zoneinfo
@@ -29,6 +30,7 @@ def minutes(hhmm):
 
 class OpenRange(ma.Schema):
     """One opening period of a weekday, local time, ``close`` exclusive."""
+
     open = ma.fields.String(required=True, validate=ma.validate.Regexp(HHMM, error=_l("Use HH:MM.")))
     close = ma.fields.String(required=True, validate=ma.validate.Regexp(HHMM, error=_l("Use HH:MM (or 24:00).")))
 
@@ -47,29 +49,45 @@ def _valid_zone(name):
 
 class WebchatSettings(ma.Schema):
     """The merchant's web chat settings (all optional; defaults shown)."""
+
     site_keys = ma.fields.List(
         ma.fields.String(validate=ma.validate.Regexp(SITE_KEY, error=_l("16-64 letters, digits, - or _."))),
-        load_default=list, validate=ma.validate.Length(max=20))
+        load_default=list,
+        validate=ma.validate.Length(max=20),
+    )
     allowed_origins = ma.fields.List(
-        ma.fields.String(validate=ma.validate.Regexp(
-            ORIGIN, error=_l("An origin is scheme://host[:port], e.g. https://shop.example.com (no path)."))),
-        load_default=list, validate=ma.validate.Length(max=50))
+        ma.fields.String(
+            validate=ma.validate.Regexp(
+                ORIGIN, error=_l("An origin is scheme://host[:port], e.g. https://shop.example.com (no path).")
+            )
+        ),
+        load_default=list,
+        validate=ma.validate.Length(max=50),
+    )
     title = ma.fields.String(load_default=lambda: _("Chat with us"), validate=ma.validate.Length(min=1, max=60))
-    color = ma.fields.String(load_default="#1f6feb",
-                             validate=ma.validate.Regexp(COLOR, error=_l("A color is #RRGGBB.")))
-    text_color = ma.fields.String(load_default="#ffffff",
-                                  validate=ma.validate.Regexp(COLOR, error=_l("A color is #RRGGBB.")))
+    color = ma.fields.String(
+        load_default="#1f6feb", validate=ma.validate.Regexp(COLOR, error=_l("A color is #RRGGBB."))
+    )
+    text_color = ma.fields.String(
+        load_default="#ffffff", validate=ma.validate.Regexp(COLOR, error=_l("A color is #RRGGBB."))
+    )
     auto_replies = ma.fields.Boolean(load_default=True)
-    greeting = ma.fields.String(load_default=lambda: _("Hi! Thanks for writing, someone from our team will "
-                                                       "be with you shortly."),
-                                validate=ma.validate.Length(max=1000))
-    away_message = ma.fields.String(load_default=lambda: _("We are away right now. Leave your email and we "
-                                                           "will answer you there as soon as we are back."),
-                                    validate=ma.validate.Length(max=1000))
+    greeting = ma.fields.String(
+        load_default=lambda: _("Hi! Thanks for writing, someone from our team will be with you shortly."),
+        validate=ma.validate.Length(max=1000),
+    )
+    away_message = ma.fields.String(
+        load_default=lambda: _(
+            "We are away right now. Leave your email and we will answer you there as soon as we are back."
+        ),
+        validate=ma.validate.Length(max=1000),
+    )
     timezone = ma.fields.String(load_default="UTC", validate=_valid_zone)
-    schedule = ma.fields.Dict(keys=ma.fields.String(validate=ma.validate.OneOf(WEEKDAYS)),
-                              values=ma.fields.List(ma.fields.Nested(OpenRange), validate=ma.validate.Length(max=8)),
-                              load_default=_default_schedule)
+    schedule = ma.fields.Dict(
+        keys=ma.fields.String(validate=ma.validate.OneOf(WEEKDAYS)),
+        values=ma.fields.List(ma.fields.Nested(OpenRange), validate=ma.validate.Length(max=8)),
+        load_default=_default_schedule,
+    )
     closed_dates = ma.fields.List(ma.fields.Date(), load_default=list, validate=ma.validate.Length(max=400))
     followup_delay_minutes = ma.fields.Integer(load_default=3, validate=ma.validate.Range(min=1, max=1440))
     auto_reply_window_minutes = ma.fields.Integer(load_default=60, validate=ma.validate.Range(min=1, max=10080))
@@ -84,8 +102,9 @@ class StartConversation(ma.Schema):
     email = ma.fields.Email(load_default=None, allow_none=True, validate=ma.validate.Length(max=254))
     page_url = ma.fields.String(load_default="", validate=ma.validate.Length(max=500))
     # Keeps one visitor's conversations together (from the widget's storage).
-    visitor_id = ma.fields.String(load_default=None, allow_none=True,
-                                  validate=ma.validate.Regexp(r"^[A-Za-z0-9_-]{8,40}$"))
+    visitor_id = ma.fields.String(
+        load_default=None, allow_none=True, validate=ma.validate.Regexp(r"^[A-Za-z0-9_-]{8,40}$")
+    )
 
     @ma.pre_load
     def _tidy(self, data, **kwargs):
@@ -101,8 +120,12 @@ class StartConversation(ma.Schema):
 
 
 class PostMessage(ma.Schema):
-    client_id = ma.fields.String(required=True, validate=ma.validate.Regexp(
-        r"^[A-Za-z0-9_.:-]{1,%d}$" % MAX_CLIENT_ID, error=_l("1-64 letters, digits or _.:-")))
+    client_id = ma.fields.String(
+        required=True,
+        validate=ma.validate.Regexp(
+            rf"^[A-Za-z0-9_.:-]{{1,{MAX_CLIENT_ID}}}$", error=_l("1-64 letters, digits or _.:-")
+        ),
+    )
     text = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=MAX_TEXT))
 
     @ma.validates("text")

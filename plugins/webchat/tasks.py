@@ -1,4 +1,5 @@
 """Web chat background work."""
+
 from app.tasks import crontab, periodic_task
 
 
@@ -6,4 +7,5 @@ from app.tasks import crontab, periodic_task
 def send_followups():
     """Email visitors who left before reading their replies (once)."""
     from .followup import send_due
+
     return send_due()

@@ -2,6 +2,7 @@
 under ``/webchat/api``. CSRF-exempt (visitors authenticate with a signed
 token), CORS limited to the merchant's allowed origins, bodies validated
 and bounded, rate-limited per IP and per conversation."""
+
 import json
 import logging
 import os
@@ -45,7 +46,8 @@ def _db_slots(app):
         slots = app.extensions.get("webchat.db_slots")
         if slots is None:
             slots = app.extensions["webchat.db_slots"] = threading.BoundedSemaphore(
-                int(app.config.get("WEBCHAT_STREAM_DB_SLOTS", 8)))
+                int(app.config.get("WEBCHAT_STREAM_DB_SLOTS", 8))
+            )
         return slots
 
 
@@ -54,6 +56,7 @@ class TooMany(ServiceError):
 
 
 # --- cross-cutting: CORS, size bound, errors ----------------------------------------
+
 
 def _origin_allowed(origin):
     if not origin:
@@ -132,11 +135,16 @@ def webchat_visitor(ticket):
     conversation = convs.Conversation.get_or_none(convs.Conversation.ticket == ticket.id)
     if conversation is None:
         return None
-    return {"present": convs.is_present(conversation), "email": conversation.visitor_email,
-            "page_url": conversation.page_url, "followups": conversation.followups.count()}
+    return {
+        "present": convs.is_present(conversation),
+        "email": conversation.visitor_email,
+        "page_url": conversation.page_url,
+        "followups": conversation.followups.count(),
+    }
 
 
 # --- the script and the demo -------------------------------------------------------------
+
 
 @bp.get("/widget.js")
 def widget_js():
@@ -154,6 +162,7 @@ def demo():
 
 # --- the API ----------------------------------------------------------------------------
 
+
 @bp.get("/api/config")
 def config():
     """Title, colors and whether the team is available now."""
@@ -166,10 +175,10 @@ def start_conversation():
     """Start a conversation; answers its id and the visitor token."""
     _limit("start", request.remote_addr, 20)
     data = _body(StartConversation)
-    conversation, token = convs.start(data["key"], data["name"], data["email"], data["page_url"],
-                                      data["visitor_id"])
-    return jsonify({"conversation_id": conversation.public_id, "visitor_id": conversation.visitor_id,
-                    "token": token}), 201
+    conversation, token = convs.start(data["key"], data["name"], data["email"], data["page_url"], data["visitor_id"])
+    return jsonify(
+        {"conversation_id": conversation.public_id, "visitor_id": conversation.visitor_id, "token": token}
+    ), 201
 
 
 @bp.get("/api/conversations/<cid>/messages")
@@ -261,14 +270,18 @@ def stream(cid):
     def backlog():
         def fetch():
             if state["ticket_id"] is None:
-                state["ticket_id"] = convs.Conversation.select(convs.Conversation.ticket).where(
-                    convs.Conversation.id == conversation.id).scalar()
+                state["ticket_id"] = (
+                    convs.Conversation.select(convs.Conversation.ticket)
+                    .where(convs.Conversation.id == conversation.id)
+                    .scalar()
+                )
                 if state["ticket_id"] is not None:
                     fanout.bind(listener, state["ticket_id"])
             found = convs.public_messages(state["ticket_id"], after=state["last"])
             if found:
                 convs.mark_delivered(conversation.id, found[-1]["id"])
             return found
+
         found = work(fetch)
         for message in found:
             state["last"] = message["id"]
@@ -292,8 +305,9 @@ def stream(cid):
                     yield ": keepalive\n\n"
                     continue
                 kind, data = event.get("type"), event.get("data") or {}
-                if kind == "message.created" and (state["ticket_id"] is None
-                                                  or data.get("ticket_id") == state["ticket_id"]):
+                if kind == "message.created" and (
+                    state["ticket_id"] is None or data.get("ticket_id") == state["ticket_id"]
+                ):
                     yield from backlog()
                 elif data.get("ticket_id") is None or data.get("ticket_id") != state["ticket_id"]:
                     continue

@@ -1,25 +1,31 @@
 """Helpers for the API tests: agents of each role with a Bearer token."""
+
 import pytest
 
 from app.auth import create_token
 
+
 @pytest.fixture
 def bearer(app):
     """``bearer(agent)`` -> headers with a fresh API token of that agent."""
+
     def make(agent):
         _, token = create_token(agent, "test")
         return {"Authorization": f"Bearer {token}"}
+
     return make
 
 
 @pytest.fixture
 def as_role(make_agent, bearer):
     """``as_role("manager")`` -> ``(agent, headers)``."""
+
     def make(role, **kwargs):
         # No password: argon2 hashing is deliberately slow, and tokens need none.
         kwargs.setdefault("password", None)
         agent = make_agent(role=role, **kwargs)
         return agent, bearer(agent)
+
     return make
 
 

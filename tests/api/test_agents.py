@@ -1,23 +1,27 @@
 """Agents, roles and the owner rules; /me and presence."""
+
 from app.models import Agent, ApiToken, Ticket
 from app.services import tickets as ticket_service
 
 
 def test_admin_creates_and_changes_agents(client, as_role):
     _, headers = as_role("admin")
-    created = client.post("/api/v1/agents", json={"email": "New@Example.com", "name": "Nia", "role": "manager"},
-                          headers=headers)
+    created = client.post(
+        "/api/v1/agents", json={"email": "New@Example.com", "name": "Nia", "role": "manager"}, headers=headers
+    )
     assert created.status_code == 201
     body = created.get_json()
     assert body["email"] == "new@example.com" and body["role"] == "manager"
     assert "password" not in body and "password_hash" not in body
     duplicate = client.post("/api/v1/agents", json={"email": "new@example.com"}, headers=headers)
     assert duplicate.status_code == 400 and duplicate.get_json()["error"]["fields"]["email"]
-    changed = client.patch(f"/api/v1/agents/{body['id']}", json={"role": "support", "timezone": "Europe/Madrid"},
-                           headers=headers).get_json()
+    changed = client.patch(
+        f"/api/v1/agents/{body['id']}", json={"role": "support", "timezone": "Europe/Madrid"}, headers=headers
+    ).get_json()
     assert changed["role"] == "support" and changed["timezone"] == "Europe/Madrid"
-    bad = client.patch(f"/api/v1/agents/{body['id']}", json={"role": "wizard", "timezone": "Mars/Base"},
-                       headers=headers)
+    bad = client.patch(
+        f"/api/v1/agents/{body['id']}", json={"role": "wizard", "timezone": "Mars/Base"}, headers=headers
+    )
     assert bad.status_code == 422 and set(bad.get_json()["error"]["fields"]) == {"role", "timezone"}
 
 
@@ -37,9 +41,11 @@ def test_only_an_owner_makes_or_changes_an_owner(client, as_role):
 def test_the_last_owner_cannot_be_demoted_deactivated_or_deleted(client, as_role):
     owner, headers = as_role("owner")
     url = f"/api/v1/agents/{owner.id}"
-    for response in (client.patch(url, json={"role": "admin"}, headers=headers),
-                     client.patch(url, json={"is_active": False}, headers=headers),
-                     client.delete(url, headers=headers)):
+    for response in (
+        client.patch(url, json={"role": "admin"}, headers=headers),
+        client.patch(url, json={"is_active": False}, headers=headers),
+        client.delete(url, headers=headers),
+    ):
         assert response.status_code == 409
         assert response.get_json()["error"]["code"] == "last_owner"
     assert Agent.get_by_id(owner.id).role == "owner" and Agent.get_by_id(owner.id).is_active

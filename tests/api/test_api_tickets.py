@@ -1,5 +1,6 @@
 """Tickets through the API: lists with keyset pages, detail, changes,
 messages, replies refused by the channel, bulk actions."""
+
 import datetime as dt
 
 from playhouse.test_utils import assert_query_count, count_queries
@@ -149,20 +150,25 @@ def test_messages_reply_note_and_older_pages(client, support, fake_channel, tick
 def test_refused_reply_answers_409_with_the_channel_reason(client, support, fake_channel, ticket):
     _, headers = support
     fake_channel.refuse_with("no_consent", "This customer has not agreed to SMS.")
-    response = client.post(f"/api/v1/tickets/{ticket.id}/messages", json={"kind": "reply", "text": "Hi"},
-                           headers=headers)
+    response = client.post(
+        f"/api/v1/tickets/{ticket.id}/messages", json={"kind": "reply", "text": "Hi"}, headers=headers
+    )
     assert response.status_code == 409
     assert response.get_json()["error"] == {"code": "no_consent", "message": "This customer has not agreed to SMS."}
     assert not Message.select().where(Message.direction == "outbound").exists()
-    assert client.get(f"/api/v1/tickets/{ticket.id}", headers=headers).get_json()["reply_refusal"]["code"] == \
-        "no_consent"
+    assert (
+        client.get(f"/api/v1/tickets/{ticket.id}", headers=headers).get_json()["reply_refusal"]["code"] == "no_consent"
+    )
 
 
 def test_bulk_by_ids_and_by_view(client, as_role, fake_channel, clock):
     agent, headers = as_role("support")
     a, b, c = make_tickets(fake_channel, clock, 3)
-    body = client.post("/api/v1/tickets/bulk", json={"action": "assign", "ids": [a.id, b.id, 999999],
-                                                     "assignee_id": agent.id}, headers=headers).get_json()
+    body = client.post(
+        "/api/v1/tickets/bulk",
+        json={"action": "assign", "ids": [a.id, b.id, 999999], "assignee_id": agent.id},
+        headers=headers,
+    ).get_json()
     assert body["succeeded"] == 2 and body["failed"] == 1
     assert {r["id"]: r["ok"] for r in body["results"]} == {a.id: True, b.id: True, 999999: False}
     body = client.post("/api/v1/tickets/bulk", json={"action": "close", "view": "mine"}, headers=headers).get_json()
@@ -181,6 +187,9 @@ def test_bulk_by_view_selects_what_the_list_shows(client, as_role, fake_channel,
     ticket_service.close(b)
     listed = client.get("/api/v1/tickets?view=mine", headers=headers).get_json()["items"]
     assert [t["id"] for t in listed] == [a.id]
-    body = client.post("/api/v1/tickets/bulk", json={"action": "tag", "tags": ["x"], "view": "mine",
-                                                     "filters": {"status": []}}, headers=headers).get_json()
+    body = client.post(
+        "/api/v1/tickets/bulk",
+        json={"action": "tag", "tags": ["x"], "view": "mine", "filters": {"status": []}},
+        headers=headers,
+    ).get_json()
     assert [r["id"] for r in body["results"]] == [a.id], "an empty filter does not widen the view"

@@ -1,4 +1,5 @@
 """Session and token flows, CSRF on cookie requests, the login rate limit."""
+
 import os
 
 import pytest
@@ -62,6 +63,7 @@ def test_token_is_shown_once_works_and_stops_when_revoked(client, make_agent, lo
 
 def test_tokens_of_others_cannot_be_revoked(client, make_agent, login):
     from app.auth import create_token
+
     mine, theirs = make_agent(password=None), make_agent(password=None)
     row, _ = create_token(theirs, "theirs")
     login(client, mine)
@@ -106,6 +108,7 @@ class TestRateLimit:
         # The limiter is one object per process whose storage outlives an app
         # (Redis keeps counts between tests): start every test from zero.
         from app.ratelimit import limiter
+
         limiter.reset()
 
     @pytest.fixture
@@ -115,8 +118,9 @@ class TestRateLimit:
         if events.startswith("redis://"):
             # The scale-out setup: counts shared through Redis, under a key
             # prefix of this test only.
-            config.update(RATELIMIT_STORAGE_URI=events,
-                          RATELIMIT_KEY_PREFIX=f"helpline-test-{os.getpid()}-{tmp_path.name}")
+            config.update(
+                RATELIMIT_STORAGE_URI=events, RATELIMIT_KEY_PREFIX=f"helpline-test-{os.getpid()}-{tmp_path.name}"
+            )
         return config
 
     def test_login_is_rate_limited(self, client, make_agent, clock):

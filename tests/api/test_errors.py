@@ -1,11 +1,13 @@
 """The error contract: one JSON shape, statuses that mean what they say."""
+
 import pytest
 
 
 def test_unknown_fields_are_rejected_by_name(client, support, ticket):
     _, headers = support
-    response = client.patch(f"/api/v1/tickets/{ticket.id}", json={"status": "closed", "priority": "high"},
-                            headers=headers)
+    response = client.patch(
+        f"/api/v1/tickets/{ticket.id}", json={"status": "closed", "priority": "high"}, headers=headers
+    )
     assert response.status_code == 422
     error = response.get_json()["error"]
     assert error["code"] == "invalid" and error["message"]
@@ -21,8 +23,12 @@ def test_validation_messages_name_the_field(client, support):
 
 def test_non_json_body_is_a_clear_422(client, support, ticket):
     _, headers = support
-    response = client.post(f"/api/v1/tickets/{ticket.id}/messages", data="kind=note&text=hi", headers=headers,
-                           content_type="application/x-www-form-urlencoded")
+    response = client.post(
+        f"/api/v1/tickets/{ticket.id}/messages",
+        data="kind=note&text=hi",
+        headers=headers,
+        content_type="application/x-www-form-urlencoded",
+    )
     assert response.status_code == 422
     assert set(response.get_json()["error"]["fields"]) == {"kind", "text"}
 
@@ -34,8 +40,9 @@ def helpline_config():
 
 def test_bodies_are_bounded(client, support, ticket):
     _, headers = support
-    response = client.post(f"/api/v1/tickets/{ticket.id}/messages", json={"kind": "note", "text": "x" * 5000},
-                           headers=headers)
+    response = client.post(
+        f"/api/v1/tickets/{ticket.id}/messages", json={"kind": "note", "text": "x" * 5000}, headers=headers
+    )
     assert response.status_code == 413
     assert response.get_json()["error"]["code"] == "too_large"
 

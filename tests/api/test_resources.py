@@ -1,4 +1,5 @@
 """Views, profiles with panels, plugins and settings, plugin API blueprints."""
+
 import flask_smorest
 import marshmallow as ma
 
@@ -12,9 +13,14 @@ def test_personal_and_shared_views(client, as_role):
     _, manager = as_role("manager")
     refused = client.post("/api/v1/views", json={"name": "Team", "shared": True}, headers=support)
     assert refused.status_code == 403
-    mine = client.post("/api/v1/views", json={"name": "Mine", "filters": {"status": ["open"], "tag": "vip",
-                                                                          "created_after": "2026-01-01T10:00:00+01:00"}},
-                       headers=support).get_json()
+    mine = client.post(
+        "/api/v1/views",
+        json={
+            "name": "Mine",
+            "filters": {"status": ["open"], "tag": "vip", "created_after": "2026-01-01T10:00:00+01:00"},
+        },
+        headers=support,
+    ).get_json()
     assert mine["filters"]["created_after"] == "2026-01-01T09:00:00+00:00"
     team = client.post("/api/v1/views", json={"name": "Team", "shared": True}, headers=manager).get_json()
     names = [v["name"] for v in client.get("/api/v1/views", headers=support).get_json()["items"]]
@@ -24,8 +30,9 @@ def test_personal_and_shared_views(client, as_role):
     assert renamed.get_json()["name"] == "Renamed"
     assert client.get(f"/api/v1/views/{mine['id']}", headers=manager).status_code == 404
     assert client.delete(f"/api/v1/views/{team['id']}", headers=manager).status_code == 204
-    bad = client.post("/api/v1/views", json={"name": "x", "filters": {"status": ["lost"], "colour": "red"}},
-                      headers=support)
+    bad = client.post(
+        "/api/v1/views", json={"name": "x", "filters": {"status": ["lost"], "colour": "red"}}, headers=support
+    )
     assert bad.status_code == 422
     assert set(bad.get_json()["error"]["fields"]["filters"]) == {"status", "colour"}
 
@@ -72,8 +79,9 @@ def test_plugins_list_enable_disable(client, as_role, fake_channel, ticket):
     assert items["fake-channel"]["enabled"] is True and items["core"]["first_party"] is True
     off = client.post("/api/v1/plugins/fake-channel/disable", headers=headers)
     assert off.status_code == 200 and off.get_json()["enabled"] is False
-    refused = client.post(f"/api/v1/tickets/{ticket.id}/messages", json={"kind": "reply", "text": "hi"},
-                          headers=headers)
+    refused = client.post(
+        f"/api/v1/tickets/{ticket.id}/messages", json={"kind": "reply", "text": "hi"}, headers=headers
+    )
     assert refused.status_code == 409 and refused.get_json()["error"]["code"] == "channel_unavailable"
     assert client.post("/api/v1/plugins/fake-channel/enable", headers=headers).get_json()["enabled"] is True
     assert client.post("/api/v1/plugins/core/disable", headers=headers).status_code == 409
@@ -84,10 +92,10 @@ def test_settings_are_validated_by_the_plugin_schema(client, as_role, fake_chann
     _, headers = as_role("owner")
     core = client.get("/api/v1/settings/core", headers=headers).get_json()
     assert core["settings"]["organization_name"] == "My Shop"
-    assert {f["name"] for f in core["fields"]} >= {"organization_name", "sms_prefix", "support_email",
-                                                  "unread_badge"}
-    saved = client.put("/api/v1/settings/core", json={"organization_name": "Acme", "unread_badge": False},
-                       headers=headers)
+    assert {f["name"] for f in core["fields"]} >= {"organization_name", "sms_prefix", "support_email", "unread_badge"}
+    saved = client.put(
+        "/api/v1/settings/core", json={"organization_name": "Acme", "unread_badge": False}, headers=headers
+    )
     assert saved.status_code == 200
     assert saved.get_json()["settings"]["organization_name"] == "Acme"
     assert saved.get_json()["settings"]["sms_prefix"] == "MyShop"  # left out: kept
@@ -124,6 +132,7 @@ class EchoPlugin:
 
 def test_plugin_api_blueprint_is_documented_and_follows_plugin_state(app, client, as_role, register_plugin):
     from app.api import mount_plugin_blueprints
+
     register_plugin(EchoPlugin(), "echo")
     mount_plugin_blueprints(app)
     _, headers = as_role("support")

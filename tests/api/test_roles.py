@@ -2,10 +2,11 @@
 the answer is allowed or denied exactly as DESIGN.md §6 says. Operations are
 read from the generated document, so a new endpoint is covered as soon as it
 exists, and one that does not declare its permission fails here."""
+
 import pytest
 
-from app.models import SavedView
 from app.auth import create_token
+from app.models import SavedView
 from app.services.views import create_view
 
 # DESIGN.md §6, written out again on purpose: the test must not trust the
@@ -81,13 +82,20 @@ def targets(make_agent, actor, ticket):
     token, _ = create_token(owner, "to revoke")
     # Path values of first-party plugin endpoints (the macros plugin's API).
     from plugins.macros import service as macros
+
     user = owner if owner.role in INBOX else make_agent(role="owner", password=None)
     macro = macros.create(user, "Thanks", "Thanks {{ customer.first_name }}")
     job = macros.start_bulk(macro, [ticket.id], user)
     return {
-        "ticket_id": ticket.id, "view_id": view.id, "agent_id": make_agent(role="support", password=None).id,
-        "token_id": token.id, "profile_id": ticket.profile_id, "name": "dummy", "plugin": "core",
-        "macro_id": macro.id, "job_id": job.id,
+        "ticket_id": ticket.id,
+        "view_id": view.id,
+        "agent_id": make_agent(role="support", password=None).id,
+        "token_id": token.id,
+        "profile_id": ticket.profile_id,
+        "name": "dummy",
+        "plugin": "core",
+        "macro_id": macro.id,
+        "job_id": job.id,
     }
 
 

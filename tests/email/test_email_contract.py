@@ -1,25 +1,42 @@
 """The kit's channel contract, driven through real SMTP: customer mail is
 sent with smtplib into the plugin's listener, replies land on an aiosmtpd
 relay."""
+
 import pytest
+from email_kit import SUPPORT, body_text, make_mail, smtp_send
 
 from app.models import Profile
 from app.testing.contracts import ChannelContract
 
-from email_kit import SUPPORT, body_text, make_mail, smtp_send
-
 
 class TestEmailChannel(ChannelContract):
     plugin_name = slug = "email"
-    valid_settings = {"support_addresses": [SUPPORT], "from_name": "Shop", "smtp_host": "smtp.example.net",
-                      "smtp_port": 465, "smtp_security": "ssl", "smtp_username": "shop",
-                      "smtp_password": "pw", "smtp_timeout": 20, "inbound_secret": "s",
-                      "max_message_bytes": 1024 * 1024, "max_attachment_bytes": 1024,
-                      "smtp_listen_host": "127.0.0.1", "smtp_listen_port": 2525,
-                      "reply_domain": "reply.shop.example"}
-    invalid_settings = {"support_addresses": ["not an address"], "smtp_port": 0, "smtp_security": "tls",
-                        "smtp_timeout": 0, "max_message_bytes": 10, "max_attachment_bytes": 0,
-                        "smtp_listen_port": 70000, "reply_domain": "not a domain"}
+    valid_settings = {
+        "support_addresses": [SUPPORT],
+        "from_name": "Shop",
+        "smtp_host": "smtp.example.net",
+        "smtp_port": 465,
+        "smtp_security": "ssl",
+        "smtp_username": "shop",
+        "smtp_password": "pw",
+        "smtp_timeout": 20,
+        "inbound_secret": "s",
+        "max_message_bytes": 1024 * 1024,
+        "max_attachment_bytes": 1024,
+        "smtp_listen_host": "127.0.0.1",
+        "smtp_listen_port": 2525,
+        "reply_domain": "reply.shop.example",
+    }
+    invalid_settings = {
+        "support_addresses": ["not an address"],
+        "smtp_port": 0,
+        "smtp_security": "tls",
+        "smtp_timeout": 0,
+        "max_message_bytes": 10,
+        "max_attachment_bytes": 0,
+        "smtp_listen_port": 70000,
+        "reply_domain": "not a domain",
+    }
     refusal_cases = [("profile without an email address", "remove_email", "no_email_address")]
 
     @pytest.fixture
@@ -30,8 +47,14 @@ class TestEmailChannel(ChannelContract):
         first = env["threads"].setdefault(conversation, f"<{external_id}@customer.example>")
         mid = f"<{external_id}@customer.example>"
         reply_to = first if first != mid else None
-        mail = make_mail(text=text, subject=f"About {conversation}", message_id=mid, in_reply_to=reply_to,
-                         references=reply_to, sender=f"{conversation}@customer.example")
+        mail = make_mail(
+            text=text,
+            subject=f"About {conversation}",
+            message_id=mid,
+            in_reply_to=reply_to,
+            references=reply_to,
+            sender=f"{conversation}@customer.example",
+        )
         smtp_send(env["listener"], mail)
 
     def sent_texts(self, env):

@@ -1,8 +1,9 @@
 """``POST /email/inbound``: raw MIME from a provider's webhook."""
+
 import pytest
+from email_kit import SECRET, make_mail
 
 from app.models import Message, Ticket
-from email_kit import SECRET, make_mail
 from plugins.email.views import signature_for
 
 

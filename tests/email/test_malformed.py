@@ -1,8 +1,10 @@
 """A malformed MIME corpus never crashes a worker and never loses the raw
 message, through the webhook (byte-exact raw) and through SMTP."""
+
+from email_kit import SECRET, malformed_corpus, smtp_send
+
 from app.models import Message
 from app.services import storage
-from email_kit import SECRET, malformed_corpus, smtp_send
 from plugins.email.views import signature_for
 
 CORPUS = malformed_corpus()
@@ -17,8 +19,7 @@ def test_webhook_keeps_every_broken_message(app, client, email_settings):
     # One test over the corpus (not parametrized): a fresh app per case made
     # the PostgreSQL run too slow, and the case name is in every assertion.
     for name, raw in CORPUS:
-        response = client.post("/email/inbound", data=raw,
-                               headers={"X-Helpline-Signature": signature_for(SECRET, raw)})
+        response = client.post("/email/inbound", data=raw, headers={"X-Helpline-Signature": signature_for(SECRET, raw)})
         assert response.status_code in (200, 201), (name, response.get_data(as_text=True))
         assert response.json["outcome"] == "created", name
         message = Message.get(Message.external_id == response.json["message_id"][:255])

@@ -1,23 +1,36 @@
 """Agent replies and notification mail reaching the aiosmtpd relay."""
+
 from email.message import EmailMessage
 
 import pytest
+from email_kit import SUPPORT, body_text, make_mail, smtp_send
 
 from app.models import Message, Ticket
 from app.services.messages import ReplyRefused, reply
-from email_kit import SUPPORT, body_text, make_mail, smtp_send
 from plugins.email.addresses import ticket_from_address
 
 
 def last_inbound():
-    return (Message.select().where((Message.channel == "email") & (Message.direction == "inbound"))
-            .order_by(Message.id.desc()).first())
+    return (
+        Message.select()
+        .where((Message.channel == "email") & (Message.direction == "inbound"))
+        .order_by(Message.id.desc())
+        .first()
+    )
 
 
 def test_agent_reply_arrives_with_threading_headers(app, listener, relay, make_agent):
     smtp_send(listener, make_mail(text="First", subject="Order #1001", message_id="<r1@customer.example>"))
-    smtp_send(listener, make_mail(text="Second", subject="Re: Order #1001", message_id="<r2@customer.example>",
-                                  in_reply_to="<r1@customer.example>", references="<r1@customer.example>"))
+    smtp_send(
+        listener,
+        make_mail(
+            text="Second",
+            subject="Re: Order #1001",
+            message_id="<r2@customer.example>",
+            in_reply_to="<r1@customer.example>",
+            references="<r1@customer.example>",
+        ),
+    )
     ticket = Ticket.get_by_id(last_inbound().ticket_id)
     out = reply(ticket, make_agent(), "It ships tomorrow.", html="<p>It ships <b>tomorrow</b>.</p>")
 
@@ -29,8 +42,12 @@ def test_agent_reply_arrives_with_threading_headers(app, listener, relay, make_a
     assert mail["Subject"] == "Re: Order #1001"
     assert mail["In-Reply-To"] == "<r2@customer.example>"
     assert mail["References"].split() == ["<r1@customer.example>", "<r2@customer.example>"]
-    assert ticket_from_address(app.extensions["helpline.plugins"].get_settings("email"),
-                               mail["Reply-To"].addresses[0].addr_spec) == ticket.id
+    assert (
+        ticket_from_address(
+            app.extensions["helpline.plugins"].get_settings("email"), mail["Reply-To"].addresses[0].addr_spec
+        )
+        == ticket.id
+    )
     assert mail["X-Helpline"]
     assert body_text(mail).strip() == "It ships tomorrow."
     assert "<b>tomorrow</b>" in mail.get_body(preferencelist=("html",)).get_content()
@@ -45,8 +62,10 @@ def test_customer_answer_to_our_reply_threads_back(app, listener, relay, make_ag
     reply(ticket, make_agent(), "Hello!")
     ours = relay.messages[0]["message"]["Message-ID"]
     # A new subject and only our Message-ID in In-Reply-To: still the same ticket.
-    smtp_send(listener, make_mail(text="Thanks", subject="Something else", message_id="<h2@customer.example>",
-                                  in_reply_to=ours))
+    smtp_send(
+        listener,
+        make_mail(text="Thanks", subject="Something else", message_id="<h2@customer.example>", in_reply_to=ours),
+    )
     assert last_inbound().ticket_id == ticket.id
     assert Ticket.select().count() == 1
 
@@ -67,6 +86,7 @@ def test_temporary_refusal_is_retried(app, listener, relay, make_agent):
     out = Message.get_by_id(reply(ticket, make_agent(), "Hello").id)
     assert out.delivery_state == "queued" and "451" in out.delivery_error
     from app.services.outbox import retry_now
+
     assert retry_now(out) == "sent"
     assert Message.get_by_id(out.id).delivery_state == "sent"
     assert len(relay.messages) == 1
@@ -77,6 +97,7 @@ def test_unreachable_server_is_retried(app, listener, relay, make_agent):
     ticket = Ticket.get_by_id(last_inbound().ticket_id)
     # A port nobody listens on: bind one, note it, close it.
     import socket
+
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         dead_port = sock.getsockname()[1]
@@ -127,6 +148,7 @@ def test_send_email_hook_answers_none_when_unconfigured(app, relay):
 
 def test_send_email_hook_never_raises_when_the_server_is_down(app, relay, email_settings, caplog):
     import socket
+
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         dead_port = sock.getsockname()[1]
@@ -160,8 +182,11 @@ def test_reply_domain_carries_token_and_message_ids(app, listener, relay, make_a
     assert token.startswith(f"reply+{ticket.id}.") and token.endswith("@reply.shop.example")
     assert mail["Message-ID"].endswith("@reply.shop.example>")
     # The customer's client answers to the Reply-To with no threading headers at all.
-    smtp_send(listener, make_mail(text="Thanks!", to=token, message_id="<rd2@customer.example>",
-                                  subject="Totally new subject"), recipients=[token])
+    smtp_send(
+        listener,
+        make_mail(text="Thanks!", to=token, message_id="<rd2@customer.example>", subject="Totally new subject"),
+        recipients=[token],
+    )
     assert last_inbound().ticket_id == ticket.id
     # Our own reply, bounced back verbatim by a misconfigured forwarder, is dropped.
     smtp_send(listener, mail, sender=SUPPORT, recipients=[SUPPORT])
@@ -177,6 +202,7 @@ def test_send_email_hook_without_recipient_sends_nothing(app, relay, email_setti
 
 def test_reply_attachments_are_sent(app, listener, relay, make_agent):
     from app.services import storage
+
     smtp_send(listener, make_mail(text="Can I have the invoice?"))
     ticket = Ticket.get_by_id(last_inbound().ticket_id)
     invoice = storage.save(b"%PDF-1.4 invoice", "invoice 1001.pdf", "application/pdf")

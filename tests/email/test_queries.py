@@ -1,7 +1,8 @@
 """Inbound cost does not grow with attachments or References (no N+1)."""
-from playhouse.test_utils import count_queries
 
 from email_kit import make_mail
+from playhouse.test_utils import count_queries
+
 from plugins.email.inbound import receive
 
 
@@ -14,7 +15,7 @@ def mail_with(n, mid):
 
 
 def test_inbound_query_count_is_flat(app, email_settings):
-    receive(mail_with(1, "warm"), email_settings)     # first contact creates the profile: not what we measure
+    receive(mail_with(1, "warm"), email_settings)  # first contact creates the profile: not what we measure
     with count_queries() as one:
         receive(mail_with(1, "one"), email_settings)
     with count_queries() as five:

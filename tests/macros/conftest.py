@@ -1,5 +1,6 @@
 """Fixtures for the macros plugin tests: tickets from a fake channel and an
 SMS-like channel that refuses replies to profiles without SMS consent."""
+
 import functools
 
 import pytest
@@ -31,8 +32,10 @@ def manager(make_agent):
 @pytest.fixture
 def as_agent(client, login):
     """``as_agent(agent)``: the test client, logged in as ``agent``."""
+
     def use(agent):
         return login(client, agent)
+
     return use
 
 
@@ -80,4 +83,5 @@ def make_macro():
 
     def make(owner, name="Thanks", body="", actions=(), shared=False):
         return service.create(owner, name, body, list(actions), shared)
+
     return make

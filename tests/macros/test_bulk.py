@@ -1,5 +1,6 @@
 """Bulk apply: a background job over many tickets, with progress and a
 result per ticket; a failing ticket does not stop the others."""
+
 from app.models import Message, Profile, Ticket
 from app.testing.factories import refresh
 from plugins.macros.models import MacroBulkJob
@@ -13,15 +14,41 @@ def sms_tickets(count, clock):
     would dominate this test's time."""
     at = clock.now()
     phones = [f"+1500555{i:04d}" for i in range(count)]
-    Profile.insert_many([{"name": f"Customer {i}", "phone": p, "sms_consent": "transactional",
-                          "created_at": at, "updated_at": at} for i, p in enumerate(phones)]).execute()
+    Profile.insert_many(
+        [
+            {"name": f"Customer {i}", "phone": p, "sms_consent": "transactional", "created_at": at, "updated_at": at}
+            for i, p in enumerate(phones)
+        ]
+    ).execute()
     profiles = {p.phone: p.id for p in Profile.select().where(Profile.phone.in_(phones))}
-    Ticket.insert_many([{"channel": "fakesms", "thread_key": p, "profile": profiles[p], "created_at": at,
-                         "updated_at": at, "last_customer_message_at": at} for p in phones]).execute()
+    Ticket.insert_many(
+        [
+            {
+                "channel": "fakesms",
+                "thread_key": p,
+                "profile": profiles[p],
+                "created_at": at,
+                "updated_at": at,
+                "last_customer_message_at": at,
+            }
+            for p in phones
+        ]
+    ).execute()
     tickets = list(Ticket.select().where(Ticket.thread_key.in_(phones)).order_by(Ticket.id))
-    Message.insert_many([{"ticket": t.id, "channel": "fakesms", "direction": "inbound", "author_type": "customer",
-                          "text": "Is the sale still on?", "external_id": f"in-{t.id}", "created_at": at}
-                         for t in tickets]).execute()
+    Message.insert_many(
+        [
+            {
+                "ticket": t.id,
+                "channel": "fakesms",
+                "direction": "inbound",
+                "author_type": "customer",
+                "text": "Is the sale still on?",
+                "external_id": f"in-{t.id}",
+                "created_at": at,
+            }
+            for t in tickets
+        ]
+    ).execute()
     return tickets
 
 
@@ -29,8 +56,12 @@ def test_bulk_over_200_tickets_with_one_failing(sms_channel, support, make_macro
     tickets = sms_tickets(200, clock)
     refusing = tickets[137]
     Profile.update(sms_consent=None).where(Profile.id == refusing.profile_id).execute()
-    macro = make_macro(support, "Spring sale closed", body="Hi {{ customer.phone }}, the sale has ended.",
-                       actions=[{"type": "set_status", "params": {"status": "closed"}}])
+    macro = make_macro(
+        support,
+        "Spring sale closed",
+        body="Hi {{ customer.phone }}, the sale has ended.",
+        actions=[{"type": "set_status", "params": {"status": "closed"}}],
+    )
     client = as_agent(support)
     resp = client.post(URL, json={"macro_id": macro.id, "ticket_ids": [t.id for t in tickets]})
     assert resp.status_code == 202, resp.json
@@ -55,7 +86,9 @@ def test_missing_tickets_are_reported_and_jobs_are_private(ticket, support, make
     resp = as_agent(support).post(URL, json={"macro_id": macro.id, "ticket_ids": [ticket.id, 424242]})
     job = resp.json
     assert [(r["ticket_id"], r["ok"], r["code"]) for r in job["results"]] == [
-        (ticket.id, True, "ok"), (424242, False, "not_found")]
+        (ticket.id, True, "ok"),
+        (424242, False, "not_found"),
+    ]
     assert as_agent(make_agent(role="manager")).get(f"{URL}/{job['id']}").status_code == 404
 
 
@@ -71,6 +104,7 @@ def test_bulk_input_is_bounded(support, make_macro, as_agent):
 
 def test_a_rerun_job_skips_tickets_already_done(ticket, support, make_macro, fake_channel):
     from plugins.macros import service
+
     macro = make_macro(support, "Hi", body="Hello")
     job = service.start_bulk(macro, [ticket.id], support)
     MacroBulkJob.update(state="running").where(MacroBulkJob.id == job.id).execute()  # as if a worker died

@@ -1,4 +1,5 @@
 """Other plugins add macro actions through the macros plugin's hookspec."""
+
 import marshmallow as ma
 import pytest
 
@@ -15,6 +16,7 @@ class _PriorityParams(ma.Schema):
 
 class SetPriority(MacroAction):
     """A third-party action: records a priority in the ticket's subject."""
+
     name = "acme.set_priority"
     label = "Set priority"
     params_schema = _PriorityParams
@@ -23,7 +25,8 @@ class SetPriority(MacroAction):
         if params["level"] == "high" and ticket.subject.startswith("[HIGH]"):
             raise ServiceError("Already high priority.", code="already_high", field="actions")
         type(ticket).update(subject=f"[{params['level'].upper()}] {ticket.subject}").where(
-            type(ticket).id == ticket.id).execute()
+            type(ticket).id == ticket.id
+        ).execute()
 
 
 class AcmePlugin:
@@ -39,15 +42,26 @@ def test_third_party_action_appears_and_runs(register_plugin, ticket, support, a
     client = as_agent(support)
     catalog = client.get("/api/v1/macros/catalog").json
     [acme] = [a for a in catalog["actions"] if a["name"] == "acme.set_priority"]
-    assert acme == {"name": "acme.set_priority", "label": "Set priority",
-                    "params": [{"name": "level", "type": "string", "required": True, "choices": ["low", "high"]}]}
-    resp = client.post("/api/v1/macros", json={
-        "name": "Escalate", "body": "On it, {{ customer.first_name }}!",
-        "actions": [{"type": "acme.set_priority", "params": {"level": "high"}},
-                    {"type": "assign", "params": {"assignee": "me"}}]})
+    assert acme == {
+        "name": "acme.set_priority",
+        "label": "Set priority",
+        "params": [{"name": "level", "type": "string", "required": True, "choices": ["low", "high"]}],
+    }
+    resp = client.post(
+        "/api/v1/macros",
+        json={
+            "name": "Escalate",
+            "body": "On it, {{ customer.first_name }}!",
+            "actions": [
+                {"type": "acme.set_priority", "params": {"level": "high"}},
+                {"type": "assign", "params": {"assignee": "me"}},
+            ],
+        },
+    )
     assert resp.status_code == 201, resp.json
-    bad = client.post("/api/v1/macros", json={"name": "x", "actions": [{"type": "acme.set_priority",
-                                                                           "params": {"level": "urgent"}}]})
+    bad = client.post(
+        "/api/v1/macros", json={"name": "x", "actions": [{"type": "acme.set_priority", "params": {"level": "urgent"}}]}
+    )
     assert bad.status_code == 400 and "level" in bad.json["error"]["message"]
     applied = client.post(f"/api/v1/macros/{resp.json['id']}/apply", json={"ticket_id": ticket.id})
     assert applied.status_code == 200

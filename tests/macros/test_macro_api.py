@@ -1,4 +1,5 @@
 """The macros API: CRUD, search, pagination, sharing rules and auth."""
+
 import pytest
 from playhouse.test_utils import assert_query_count, count_queries
 
@@ -11,8 +12,14 @@ URL = "/api/v1/macros"
 
 def test_create_read_update_delete_a_personal_macro(support, as_agent):
     client = as_agent(support)
-    resp = client.post(URL, json={"name": "  Where is my order ", "body": "Hi {{ customer.first_name }}",
-                                  "actions": [{"type": "add_tags", "params": {"tags": ["shipping"]}}]})
+    resp = client.post(
+        URL,
+        json={
+            "name": "  Where is my order ",
+            "body": "Hi {{ customer.first_name }}",
+            "actions": [{"type": "add_tags", "params": {"tags": ["shipping"]}}],
+        },
+    )
     assert resp.status_code == 201, resp.json
     macro = resp.json
     assert macro["name"] == "Where is my order" and macro["shared"] is False and macro["editable"] is True
@@ -25,18 +32,21 @@ def test_create_read_update_delete_a_personal_macro(support, as_agent):
     assert client.get(f"{URL}/{macro['id']}").status_code == 404
 
 
-@pytest.mark.parametrize("payload, field, words", [
-    ({"name": "x", "body": "Hi {{ customer.nickname }}"}, "body", "customer.nickname"),
-    ({"name": "x", "body": "{{ customer.__class__ }}"}, "body", "not allowed"),
-    ({"name": "x", "body": "{% for x in customer.name %}{% endfor %}"}, "body", "loops"),
-    ({"name": "x", "actions": [{"type": "launch_rocket"}]}, "actions", "unknown action launch_rocket"),
-    ({"name": "x", "actions": [{"type": "snooze", "params": {"duration": "soon"}}]}, "actions", "30m"),
-    ({"name": "x", "actions": [{"type": "set_status", "params": {"status": "pending"}}]}, "actions", "status"),
-    ({"name": "x", "actions": [{"type": "assign", "params": {"assignee": "9999"}}]}, "actions", "agent"),
-    ({"name": "x", "actions": [{"type": "add_note", "params": {"text": "{{ nope }}"}}]}, "actions", "nope"),
-    ({"name": "x"}, "body", "reply text or at least one action"),
-    ({"name": "   ", "body": "Hi"}, "name", "name"),
-])
+@pytest.mark.parametrize(
+    "payload, field, words",
+    [
+        ({"name": "x", "body": "Hi {{ customer.nickname }}"}, "body", "customer.nickname"),
+        ({"name": "x", "body": "{{ customer.__class__ }}"}, "body", "not allowed"),
+        ({"name": "x", "body": "{% for x in customer.name %}{% endfor %}"}, "body", "loops"),
+        ({"name": "x", "actions": [{"type": "launch_rocket"}]}, "actions", "unknown action launch_rocket"),
+        ({"name": "x", "actions": [{"type": "snooze", "params": {"duration": "soon"}}]}, "actions", "30m"),
+        ({"name": "x", "actions": [{"type": "set_status", "params": {"status": "pending"}}]}, "actions", "status"),
+        ({"name": "x", "actions": [{"type": "assign", "params": {"assignee": "9999"}}]}, "actions", "agent"),
+        ({"name": "x", "actions": [{"type": "add_note", "params": {"text": "{{ nope }}"}}]}, "actions", "nope"),
+        ({"name": "x"}, "body", "reply text or at least one action"),
+        ({"name": "   ", "body": "Hi"}, "name", "name"),
+    ],
+)
 def test_invalid_macros_are_refused_with_field_errors(support, as_agent, payload, field, words):
     resp = as_agent(support).post(URL, json=payload)
     assert resp.status_code == 400, resp.json
@@ -60,9 +70,12 @@ def test_login_and_an_inbox_role_are_required(client, make_agent, as_agent, make
     assert client.get(URL).json["error"]["code"] == "unauthorized"
     assert client.post(URL, json={"name": "x", "body": "y"}).status_code == 401
     as_agent(make_agent(role="analyst"))
-    for resp in (client.get(URL), client.post(URL, json={"name": "x", "body": "y"}),
-                 client.post(f"{URL}/{macro.id}/apply", json={"ticket_id": 1}),
-                 client.post(f"{URL}/bulk-apply", json={"macro_id": macro.id, "ticket_ids": [1]})):
+    for resp in (
+        client.get(URL),
+        client.post(URL, json={"name": "x", "body": "y"}),
+        client.post(f"{URL}/{macro.id}/apply", json={"ticket_id": 1}),
+        client.post(f"{URL}/bulk-apply", json={"macro_id": macro.id, "ticket_ids": [1]}),
+    ):
         assert resp.status_code == 403
         assert resp.json["error"]["code"] == "forbidden"
 
@@ -76,6 +89,7 @@ def test_cookie_sessions_need_the_csrf_token(support, as_agent, app):
 
 def test_bearer_tokens_work(support, client):
     from app.auth import create_token
+
     _row, token = create_token(support, "script")
     resp = client.post(URL, json={"name": "API", "body": "Hi"}, headers={"Authorization": f"Bearer {token}"})
     assert resp.status_code == 201

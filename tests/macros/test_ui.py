@@ -1,6 +1,7 @@
 """Macros in a real browser (Debian's Chromium through Playwright): the
 macros page, the composer picker with its m shortcut and editable preview,
 and the bulk-bar entry. Fails on any console or page error."""
+
 import pytest
 from playwright.sync_api import expect
 
@@ -8,6 +9,7 @@ from app.services import tickets as ticket_service
 from app.testing import factories
 from app.testing.factories import refresh
 from plugins.macros.models import Macro
+
 
 @pytest.fixture
 def helpline_config():

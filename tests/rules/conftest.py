@@ -1,4 +1,5 @@
 """Shared helpers for the rule plugin tests."""
+
 import threading
 
 import pytest
@@ -16,6 +17,7 @@ def run_in_threads(app):
     """``run_in_threads(fn, n)``: start ``fn(i)`` in ``n`` threads at once,
     each with its own app context and database connection; returns their
     results (re-raising the first exception)."""
+
     def run(fn, n):
         barrier = threading.Barrier(n)
         results, errors = [None] * n, []
@@ -31,6 +33,7 @@ def run_in_threads(app):
                         db.close()
             except BaseException as exc:  # reported to the test below
                 errors.append(exc)
+
         threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
         for t in threads:
             t.start()
@@ -40,4 +43,5 @@ def run_in_threads(app):
         if errors:
             raise errors[0]
         return results
+
     return run

@@ -1,4 +1,5 @@
 """Auto-close: the clock rules of DESIGN.md §3 with the injected clock."""
+
 import datetime as dt
 
 import marshmallow
@@ -78,8 +79,7 @@ def test_nothing_closes_while_the_setting_is_off(conversation, clock):
     assert refresh(ticket).status == "open"
 
 
-def test_agent_then_agent_then_silence_closes_one_period_after_the_first_reply(
-        autoclose, conversation, agent, clock):
+def test_agent_then_agent_then_silence_closes_one_period_after_the_first_reply(autoclose, conversation, agent, clock):
     ticket, replied = conversation
     clock.advance(days=1)
     messages.reply(ticket, agent, "Any news on your side?")  # does not restart the clock
@@ -169,8 +169,7 @@ def test_a_bot_reply_arms_the_clock_too(autoclose, fake_channel, clock):
     assert run_sweep() == [ticket.id]
 
 
-def test_the_thread_gets_the_notice_and_everyone_hears_of_the_close(
-        app, autoclose, conversation, clock, hook_recorder):
+def test_the_thread_gets_the_notice_and_everyone_hears_of_the_close(app, autoclose, conversation, clock, hook_recorder):
     ticket, replied = conversation
     clock.set(replied + dt.timedelta(days=2))
     with get_bus().subscribe() as sub:
@@ -185,8 +184,13 @@ def test_the_thread_gets_the_notice_and_everyone_hears_of_the_close(
     thread, _ = messages.thread(ticket)
     assert thread[-1].id == notice.id
     [changed] = hook_recorder.calls("helpline_on_ticket_status_changed")
-    assert (changed["ticket"].id, changed["old_status"], changed["new_status"], changed["reason"],
-            changed["actor"]) == (ticket.id, "open", "closed", "inactivity", None)
+    assert (
+        changed["ticket"].id,
+        changed["old_status"],
+        changed["new_status"],
+        changed["reason"],
+        changed["actor"],
+    ) == (ticket.id, "open", "closed", "inactivity", None)
     assert any(c["message"].id == notice.id for c in hook_recorder.calls("helpline_on_message_created"))
     updated = [e["data"] for e in events if e["type"] == "ticket.updated"]
     assert {"ticket_id": ticket.id, "status": "closed"}.items() <= updated[0].items()
@@ -222,6 +226,7 @@ def _due_tickets(fake_channel, agent, clock, n):
 def test_sweep_queries_do_not_grow_with_due_tickets(app, autoclose, fake_channel, agent, clock):
     """The sweep itself is set-based; only the core's per-event plugin-state
     check (one query per hook call outside a request) grows with closes."""
+
     def sweep_queries(n):
         start = clock.now()
         ids = _due_tickets(fake_channel, agent, clock, n)
@@ -230,6 +235,7 @@ def test_sweep_queries_do_not_grow_with_due_tickets(app, autoclose, fake_channel
             assert sorted(sweep()) == sorted(ids)
         clock.advance(hours=1)
         return [q for q in counter.get_queries() if "plugin_state" not in q.msg[0]]
+
     small, large = sweep_queries(2), sweep_queries(12)
     assert len(small) == len(large)
 
@@ -245,6 +251,7 @@ def test_a_customer_message_during_the_sweep_wins(app, autoclose, conversation, 
     """The due ids are read, then the customer writes before the close: the
     re-check in the closing transaction keeps the ticket open."""
     from plugins.autoclose import sweep as sweep_module
+
     ticket, replied = conversation
     clock.set(replied + dt.timedelta(days=2))
     original = sweep_module._close_batch
@@ -252,6 +259,7 @@ def test_a_customer_message_during_the_sweep_wins(app, autoclose, conversation, 
     def customer_writes_first(ids, *args):
         fake_channel.receive("Wait, I am here!", email="ann@example.net")
         return original(ids, *args)
+
     sweep_module._close_batch = customer_writes_first
     try:
         assert sweep() == []
@@ -260,8 +268,9 @@ def test_a_customer_message_during_the_sweep_wins(app, autoclose, conversation, 
     assert refresh(ticket).status == "open" and notices(ticket) == []
 
 
-def test_two_sweeps_at_once_close_once_with_one_notice(app, autoclose, fake_channel, agent, clock,
-                                                       run_in_threads, hook_recorder):
+def test_two_sweeps_at_once_close_once_with_one_notice(
+    app, autoclose, fake_channel, agent, clock, run_in_threads, hook_recorder
+):
     ids = _due_tickets(fake_channel, agent, clock, 6)
     clock.advance(days=2)
     hook_recorder.clear()
@@ -276,7 +285,8 @@ def test_two_sweeps_at_once_close_once_with_one_notice(app, autoclose, fake_chan
 
 
 def test_the_sweep_is_a_periodic_task_that_skips_while_the_plugin_is_disabled(
-        app, autoclose, conversation, clock, plugins):
+    app, autoclose, conversation, clock, plugins
+):
     ticket, replied = conversation
     assert close_inactive_tickets.name == "autoclose.close_inactive_tickets"
     clock.set(replied + dt.timedelta(days=2))
@@ -292,7 +302,6 @@ def test_a_clock_armed_before_a_racing_customer_message_never_closes(autoclose, 
     """If a reply and a customer message race so that the clock stays armed
     although the customer wrote later, the sweep still leaves it open."""
     ticket, replied = conversation
-    Ticket.update(last_customer_message_at=replied + dt.timedelta(seconds=1)).where(
-        Ticket.id == ticket.id).execute()
+    Ticket.update(last_customer_message_at=replied + dt.timedelta(seconds=1)).where(Ticket.id == ticket.id).execute()
     clock.set(replied + dt.timedelta(days=5))
     assert run_sweep() == [] and refresh(ticket).status == "open"

@@ -1,4 +1,5 @@
 """Round-robin assignment: rotation, presence, backlog, cap, concurrency."""
+
 import collections
 
 import marshmallow
@@ -31,8 +32,10 @@ def roundrobin(plugins):
 @pytest.fixture
 def online(make_agent):
     """``online(n)``: n support agents, online now, oldest first."""
+
     def make(n, role="support"):
         return [make_agent(role=role, name=f"Agent {chr(65 + i)}", presence="online", password=None) for i in range(n)]
+
     return make
 
 
@@ -45,6 +48,7 @@ def new_ticket(fake_channel, clock):
         clock.advance(seconds=1)
         n = next(counter)
         return refresh(fake_channel.receive(f"Question {n}", email=f"buyer{n}@example.net").ticket)
+
     return make
 
 
@@ -58,14 +62,23 @@ def assignees(ticket_list):
 
 
 def test_settings_defaults(plugins):
-    assert plugins.get_settings("roundrobin") == {"enabled": False, "roles": ["manager", "support"],
-                                                  "max_open_per_agent": None}
+    assert plugins.get_settings("roundrobin") == {
+        "enabled": False,
+        "roles": ["manager", "support"],
+        "max_open_per_agent": None,
+    }
 
 
-@pytest.mark.parametrize("data, field", [({"roles": []}, "roles"), ({"roles": ["analyst"]}, "roles"),
-                                         ({"max_open_per_agent": 0}, "max_open_per_agent"),
-                                         ({"max_open_per_agent": "ten"}, "max_open_per_agent"),
-                                         ({"max_open_per_agent": 1001}, "max_open_per_agent")])
+@pytest.mark.parametrize(
+    "data, field",
+    [
+        ({"roles": []}, "roles"),
+        ({"roles": ["analyst"]}, "roles"),
+        ({"max_open_per_agent": 0}, "max_open_per_agent"),
+        ({"max_open_per_agent": "ten"}, "max_open_per_agent"),
+        ({"max_open_per_agent": 1001}, "max_open_per_agent"),
+    ],
+)
 def test_bad_settings_are_refused_with_field_errors(plugins, data, field):
     with pytest.raises(marshmallow.ValidationError) as err:
         plugins.set_settings("roundrobin", data)
@@ -83,7 +96,8 @@ def test_agents_take_turns_and_nobody_is_skipped(roundrobin, online, new_ticket,
     assert assignees(made) == [a.id, b.id, c.id, a.id, b.id, c.id, a.id]
     calls = hook_recorder.calls("helpline_on_ticket_assigned")
     assert [(call["ticket"].id, call["new_assignee"].id, call["actor"]) for call in calls] == [
-        (t.id, refresh(t).assignee_id, None) for t in made]
+        (t.id, refresh(t).assignee_id, None) for t in made
+    ]
 
 
 def test_roles_outside_the_pool_are_not_assigned(plugins, roundrobin, online, new_ticket):
@@ -117,8 +131,7 @@ def test_nobody_online_leaves_tickets_unassigned_until_someone_logs_in(roundrobi
     assert order == [t.id for t in waiting]  # oldest first
 
 
-def test_backlog_is_shared_with_the_cap_and_picked_up_when_room_frees(plugins, roundrobin, make_agent,
-                                                                         new_ticket):
+def test_backlog_is_shared_with_the_cap_and_picked_up_when_room_frees(plugins, roundrobin, make_agent, new_ticket):
     plugins.set_settings("roundrobin", {"max_open_per_agent": 2})
     a, b = make_agent(name="Ann", password=None), make_agent(name="Bob", password=None)
     waiting = [new_ticket() for _ in range(5)]
@@ -160,8 +173,12 @@ def test_fairness_over_1000_tickets_and_5_agents(roundrobin, online, clock):
     team = online(5)
     profile = factories.profile()
     at = clock.now()
-    Ticket.insert_many([{"channel": "fake", "thread_key": f"fair-{n}", "profile": profile.id,
-                         "created_at": at, "updated_at": at} for n in range(1000)]).execute()
+    Ticket.insert_many(
+        [
+            {"channel": "fake", "thread_key": f"fair-{n}", "profile": profile.id, "created_at": at, "updated_at": at}
+            for n in range(1000)
+        ]
+    ).execute()
     for n, ticket in enumerate(Ticket.select().order_by(Ticket.id)):
         if n % 200 == 0:
             heartbeat(*team)
@@ -173,17 +190,17 @@ def test_fairness_over_1000_tickets_and_5_agents(roundrobin, online, clock):
     # Every run of five consecutive assignments covers the whole team: the
     # spread never exceeds one along the way, and nobody is skipped.
     order = [row.data["to"] for row in Activity.select().where(Activity.action == "assigned").order_by(Activity.id)]
-    assert all(sorted(order[i:i + 5]) == sorted(a.id for a in team) for i in range(0, 1000, 5))
+    assert all(sorted(order[i : i + 5]) == sorted(a.id for a in team) for i in range(0, 1000, 5))
 
 
-def test_16_tickets_created_at_once_are_each_assigned_once(app, roundrobin, online, fake_channel,
-                                                          run_in_threads):
+def test_16_tickets_created_at_once_are_each_assigned_once(app, roundrobin, online, fake_channel, run_in_threads):
     """Runs on both backends; on PostgreSQL (``is_postgres()``) each thread has
     its own server connection and the advisory lock serializes the rotation."""
     team = online(4)
 
     def create(i):
         return fake_channel.receive(f"At once {i}", email=f"rush{i}@example.net").ticket.id
+
     ids = run_in_threads(create, 16)
     assert len(set(ids)) == 16
     claims = collections.Counter(row.ticket_id for row in Activity.select().where(Activity.action == "assigned"))

@@ -1,4 +1,5 @@
 """The rules' settings pages in a real Chromium, CSRF on."""
+
 import pytest
 
 

@@ -1,4 +1,5 @@
 """The settings pages of both rules (HTTP level)."""
+
 import pytest
 
 
@@ -26,15 +27,17 @@ def test_the_page_is_gone_while_the_plugin_is_disabled(client, login, admin, plu
 
 def test_autoclose_form_refuses_a_bad_period_and_saves_a_good_one(client, login, admin, plugins):
     login(client, admin)
-    bad = client.post("/rules/autoclose/settings", data={"enabled": "on", "inactivity_days": "0",
-                                                         "typing_grace_minutes": "5"})
+    bad = client.post(
+        "/rules/autoclose/settings", data={"enabled": "on", "inactivity_days": "0", "typing_grace_minutes": "5"}
+    )
     assert bad.status_code == 200
     assert "The inactivity period is from 1 to 90 days." in bad.get_data(as_text=True)
     assert plugins.get_settings("autoclose")["enabled"] is False
     text = client.post("/rules/autoclose/settings", data={"inactivity_days": "soon", "typing_grace_minutes": "5"})
     assert "whole number of days" in text.get_data(as_text=True)
-    good = client.post("/rules/autoclose/settings", data={"enabled": "on", "inactivity_days": "7",
-                                                          "typing_grace_minutes": "10"})
+    good = client.post(
+        "/rules/autoclose/settings", data={"enabled": "on", "inactivity_days": "7", "typing_grace_minutes": "10"}
+    )
     assert good.status_code == 302
     assert plugins.get_settings("autoclose") == {"enabled": True, "inactivity_days": 7, "typing_grace_minutes": 10}
     page = client.get(good.headers["Location"]).get_data(as_text=True)
@@ -49,8 +52,12 @@ def test_roundrobin_form_needs_a_role_and_a_sane_cap(client, login, admin, plugi
     assert "Choose at least one role." in body and "The cap is from 1 to 1000" in body
     forged = client.post("/rules/roundrobin/settings", data={"roles": ["analyst"]})
     assert "owner, admin, manager or support" in forged.get_data(as_text=True)
-    good = client.post("/rules/roundrobin/settings", data={"enabled": "on", "roles": ["support", "admin"],
-                                                           "max_open_per_agent": ""})
+    good = client.post(
+        "/rules/roundrobin/settings", data={"enabled": "on", "roles": ["support", "admin"], "max_open_per_agent": ""}
+    )
     assert good.status_code == 302
-    assert plugins.get_settings("roundrobin") == {"enabled": True, "roles": ["support", "admin"],
-                                                  "max_open_per_agent": None}
+    assert plugins.get_settings("roundrobin") == {
+        "enabled": True,
+        "roles": ["support", "admin"],
+        "max_open_per_agent": None,
+    }

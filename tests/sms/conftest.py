@@ -1,6 +1,6 @@
 """Fixtures for the SMS plugin tests (helpers in sms_kit.py)."""
-import pytest
 
+import pytest
 from sms_kit import FakeTwilio, SmsKit
 
 
@@ -18,4 +18,3 @@ def sms(app, client, twilio):
     kit = SmsKit(app, client, twilio)
     kit.configure()
     return kit
-

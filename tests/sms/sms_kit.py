@@ -1,6 +1,7 @@
 """Helpers for the SMS plugin tests: a local fake of Twilio's REST API (the
 only part outside this machine) and a helper that posts webhooks signed the
 way Twilio signs them (twilio's RequestValidator)."""
+
 import base64
 import hashlib
 import json
@@ -47,13 +48,28 @@ class FakeTwilio:
                 if not self.path.startswith(f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json"):
                     return self._json(404, {"code": 20404, "message": "Not found", "status": 404})
                 if status is not None:
-                    return self._json(status, {"code": 21211 if status < 500 else 20500,
-                                               "message": "Invalid 'To' Phone Number" if status < 500
-                                               else "Internal Server Error", "status": status})
+                    return self._json(
+                        status,
+                        {
+                            "code": 21211 if status < 500 else 20500,
+                            "message": "Invalid 'To' Phone Number" if status < 500 else "Internal Server Error",
+                            "status": status,
+                        },
+                    )
                 sid = "SM" + hashlib.md5(f"{len(fake.requests)}{uuid.uuid4()}".encode()).hexdigest()
-                return self._json(201, {"sid": sid, "account_sid": ACCOUNT_SID, "status": "queued",
-                                        "to": form.get("To"), "from": form.get("From"), "body": form.get("Body"),
-                                        "num_segments": "1", "direction": "outbound-api"})
+                return self._json(
+                    201,
+                    {
+                        "sid": sid,
+                        "account_sid": ACCOUNT_SID,
+                        "status": "queued",
+                        "to": form.get("To"),
+                        "from": form.get("From"),
+                        "body": form.get("Body"),
+                        "num_segments": "1",
+                        "direction": "outbound-api",
+                    },
+                )
 
             def _json(self, status, payload):
                 data = json.dumps(payload).encode()
@@ -65,8 +81,7 @@ class FakeTwilio:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self._thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        daemon=True)
+        self._thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self._thread.start()
 
     @property
@@ -91,8 +106,14 @@ class SmsKit:
         self.plugins = app.extensions["helpline.plugins"]
 
     def configure(self, **overrides):
-        settings = {"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN, "from_number": OUR_NUMBER,
-                    "public_url": PUBLIC_URL, "api_base_url": self.twilio.url, **overrides}
+        settings = {
+            "account_sid": ACCOUNT_SID,
+            "auth_token": AUTH_TOKEN,
+            "from_number": OUR_NUMBER,
+            "public_url": PUBLIC_URL,
+            "api_base_url": self.twilio.url,
+            **overrides,
+        }
         return self.plugins.set_settings("sms", settings)
 
     def signed_post(self, path, params, token=AUTH_TOKEN, url=None, headers=None, algorithm=None):
@@ -101,8 +122,15 @@ class SmsKit:
 
     def inbound(self, body, sid=None, phone=CUSTOMER, media=(), **kwargs):
         """POST a signed inbound SMS; returns the response."""
-        params = {"MessageSid": sid or new_sid(), "AccountSid": ACCOUNT_SID, "From": phone, "To": OUR_NUMBER,
-                  "Body": body, "NumMedia": str(len(media)), "NumSegments": "1"}
+        params = {
+            "MessageSid": sid or new_sid(),
+            "AccountSid": ACCOUNT_SID,
+            "From": phone,
+            "To": OUR_NUMBER,
+            "Body": body,
+            "NumMedia": str(len(media)),
+            "NumSegments": "1",
+        }
         for i, (url, content_type) in enumerate(media):
             params[f"MediaUrl{i}"] = url
             params[f"MediaContentType{i}"] = content_type
@@ -123,5 +151,3 @@ class SmsKit:
 
     def set_core(self, **settings):
         self.plugins.set_settings("core", settings)
-
-

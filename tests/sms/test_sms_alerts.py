@@ -1,14 +1,14 @@
 """The team alert on a new SMS, through a real SMTP server (aiosmtpd on
 127.0.0.1) reached by the kit's stand-in for the email plugin."""
+
 import logging
 import smtplib
 
 import pytest
+from sms_kit import CUSTOMER
 
 from app.hookspecs import hookimpl
 from app.services.tickets import close
-
-from sms_kit import CUSTOMER
 
 
 @pytest.fixture
@@ -30,6 +30,7 @@ def test_only_new_tickets_alert(sms, alerts_on):
     sms.inbound("One")
     sms.inbound("Two")
     from app.models import Ticket
+
     close(Ticket.get())
     sms.inbound("Three, reopening")
     assert len(alerts_on.messages) == 1
@@ -72,6 +73,7 @@ def test_smtp_trouble_never_loses_the_sms(sms, register_plugin, caplog):
     with caplog.at_level(logging.ERROR, logger="plugins.sms.alerts"):
         assert sms.inbound("Hello").status_code == 200
     from app.models import Message
+
     assert Message.select().where(Message.direction == "inbound").count() == 1
     assert any("could not be sent" in r.getMessage() for r in caplog.records)
 

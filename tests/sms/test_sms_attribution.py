@@ -1,16 +1,16 @@
 """Attribution: an inbound SMS within the window after a campaign/flow SMS is
 attributed to the last one sent; only the first inbound message after it;
 none outside the window. Times come from the injected clock."""
+
 import datetime as dt
 
 import pytest
+from sms_kit import CUSTOMER
 
 from app.auth import create_token
 from app.hookspecs import hookimpl
 from app.models import Message
-
 from plugins.sms.attribution import record_sent
-from sms_kit import CUSTOMER
 
 
 @pytest.fixture
@@ -19,8 +19,13 @@ def token(app, make_agent):
 
 
 def _send(sms, token, **body):
-    payload = {"phone": CUSTOMER, "source_type": "campaign", "source_id": "bf-2026",
-               "source_name": "Black Friday", **body}
+    payload = {
+        "phone": CUSTOMER,
+        "source_type": "campaign",
+        "source_id": "bf-2026",
+        "source_name": "Black Friday",
+        **body,
+    }
     return sms.client.post("/sms/api/sent", json=payload, headers={"Authorization": f"Bearer {token}"})
 
 
@@ -47,8 +52,9 @@ def test_the_api_needs_a_token_and_valid_input(sms, token, make_agent):
     assert {"source_type", "source_id"} <= set(response.get_json()["error"]["fields"])
     response = _send(sms, token, phone="not a phone")
     assert response.status_code == 422 and "phone" in response.get_json()["error"]["fields"]
-    bad_json = sms.client.post("/sms/api/sent", data="[1, 2", content_type="application/json",
-                               headers={"Authorization": f"Bearer {token}"})
+    bad_json = sms.client.post(
+        "/sms/api/sent", data="[1, 2", content_type="application/json", headers={"Authorization": f"Bearer {token}"}
+    )
     assert bad_json.status_code == 400
 
 
@@ -155,6 +161,7 @@ def test_the_marketing_system_hears_about_attributed_replies(sms, token, clock, 
     sms.inbound("Attributed")
     sms.inbound("Not attributed")
     from app.models import Ticket
+
     assert listener.calls == [("Attributed", Ticket.get().id, "bf-2026")]
 
 

@@ -1,11 +1,13 @@
 """The autoresponder answers senders without SMS consent, at most once per
 sender per window, and is not an agent reply."""
-from app.models import Message, Ticket
 
 from sms_kit import CUSTOMER
 
-DEFAULT_TEXT = ("AcmeShop: We can't reply because you haven't consented to receive SMS. "
-                "For help, contact us at care@acme.example.")
+from app.models import Message, Ticket
+
+DEFAULT_TEXT = (
+    "AcmeShop: We can't reply because you haven't consented to receive SMS. For help, contact us at care@acme.example."
+)
 
 
 def _notices(ticket):

@@ -1,12 +1,12 @@
 """The SMS channel passes the channel contract every channel plugin must pass."""
+
 import hashlib
 
 import pytest
+from sms_kit import ACCOUNT_SID, AUTH_TOKEN, OUR_NUMBER
 
 from app.models import Profile
 from app.testing.contracts import ChannelContract
-
-from sms_kit import ACCOUNT_SID, AUTH_TOKEN, OUR_NUMBER
 
 
 def _phone(conversation):
@@ -20,11 +20,21 @@ def _sid(external_id):
 
 class TestSmsChannel(ChannelContract):
     plugin_name = slug = "sms"
-    valid_settings = {"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN, "from_number": OUR_NUMBER,
-                      "public_url": "https://help.example.com", "attribution_window_hours": 48,
-                      "stop_keywords": ["STOP", "ARRET"]}
-    invalid_settings = {"account_sid": "AC123", "from_number": "+1", "attribution_window_hours": 0,
-                        "email_alert_recipients": ["not-an-address"], "api_base_url": "ftp://x"}
+    valid_settings = {
+        "account_sid": ACCOUNT_SID,
+        "auth_token": AUTH_TOKEN,
+        "from_number": OUR_NUMBER,
+        "public_url": "https://help.example.com",
+        "attribution_window_hours": 48,
+        "stop_keywords": ["STOP", "ARRET"],
+    }
+    invalid_settings = {
+        "account_sid": "AC123",
+        "from_number": "+1",
+        "attribution_window_hours": 0,
+        "email_alert_recipients": ["not-an-address"],
+        "api_base_url": "ftp://x",
+    }
     refusal_cases = [
         ("profile without SMS consent", "remove_consent", "sms_no_consent"),
         ("alphanumeric sender id", "use_alphanumeric_sender", "sms_alphanumeric_sender"),

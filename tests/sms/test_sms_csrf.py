@@ -1,12 +1,12 @@
 """With CSRF protection on (as in production): Twilio's webhooks need no
 token, the attribution API takes a bearer token, and a browser session
 cannot be tricked into recording a sent SMS."""
+
 import pytest
+from sms_kit import CUSTOMER
 
 from app.auth import create_token
-
 from plugins.sms.models import SentCampaignSms
-from sms_kit import CUSTOMER
 
 
 @pytest.fixture
@@ -20,8 +20,11 @@ def test_webhooks_are_exempt(sms):
 
 def test_the_api_with_a_token_needs_no_csrf_token(sms, make_agent):
     token = create_token(make_agent(), "marketing")[1]
-    response = sms.client.post("/sms/api/sent", json={"phone": CUSTOMER, "source_type": "flow", "source_id": "w"},
-                               headers={"Authorization": f"Bearer {token}"})
+    response = sms.client.post(
+        "/sms/api/sent",
+        json={"phone": CUSTOMER, "source_type": "flow", "source_id": "w"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
     assert response.status_code == 201
 
 

@@ -1,11 +1,11 @@
 """Inbound SMS webhooks: signatures, validation, idempotency, MMS, one
 ticket per person and reopening."""
+
+from sms_kit import CUSTOMER, PUBLIC_URL, new_sid
 from twilio.request_validator import HMAC_SHA256
 
 from app.models import Message, Ticket
 from app.services.tickets import close
-
-from sms_kit import CUSTOMER, PUBLIC_URL, new_sid
 
 
 def _tickets():
@@ -24,8 +24,9 @@ def test_signed_message_becomes_a_ticket_and_twilio_gets_empty_twiml(sms):
 
 
 def test_unsigned_webhook_is_refused_and_stores_nothing(sms):
-    response = sms.client.post("/sms/twilio/inbound", data={
-        "MessageSid": new_sid(), "From": CUSTOMER, "Body": "forged"})
+    response = sms.client.post(
+        "/sms/twilio/inbound", data={"MessageSid": new_sid(), "From": CUSTOMER, "Body": "forged"}
+    )
     assert response.status_code == 403
     assert Message.select().count() == 0
 
@@ -39,8 +40,9 @@ def test_signature_with_another_token_is_refused(sms):
 
 def test_signature_over_other_parameters_is_refused(sms):
     params = {"MessageSid": new_sid(), "From": CUSTOMER, "Body": "original"}
-    from twilio.request_validator import RequestValidator
     from sms_kit import AUTH_TOKEN
+    from twilio.request_validator import RequestValidator
+
     signature = RequestValidator(AUTH_TOKEN).compute_signature(PUBLIC_URL + "/sms/twilio/inbound", params)
     tampered = {**params, "Body": "tampered"}
     response = sms.client.post("/sms/twilio/inbound", data=tampered, headers={"X-Twilio-Signature": signature})
@@ -58,8 +60,7 @@ def test_signature_is_checked_against_the_public_url_behind_a_proxy(sms):
 def test_shared_key_signatures_with_hmac_sha256(sms):
     sms.configure(webhook_shared_key="shared-key-secret")
     headers = {"X-Twilio-Webhooks-Signature-Settings": "key=webhooks_sharedkey_1,algorithm=HMAC_SHA256"}
-    ok = sms.inbound("Signed with the shared key", token="shared-key-secret", headers=headers,
-                     algorithm=HMAC_SHA256)
+    ok = sms.inbound("Signed with the shared key", token="shared-key-secret", headers=headers, algorithm=HMAC_SHA256)
     assert ok.status_code == 200
     wrong = sms.inbound("Auth token under shared-key settings", headers=headers, algorithm=HMAC_SHA256)
     assert wrong.status_code == 403
@@ -99,8 +100,10 @@ def test_twilio_retries_are_stored_once(sms):
 
 
 def test_mms_media_are_kept_as_attachment_metadata(sms):
-    media = [("https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1", "image/jpeg"),
-             ("https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME2", "application/pdf")]
+    media = [
+        ("https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1", "image/jpeg"),
+        ("https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME2", "application/pdf"),
+    ]
     assert sms.inbound("Photo of the damage", sid=new_sid("MM"), media=media).status_code == 200
     message = Message.get(Message.direction == "inbound")
     assert [(a["url"], a["content_type"]) for a in message.attachments] == media

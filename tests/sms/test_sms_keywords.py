@@ -1,12 +1,12 @@
 """Keyword messages change SMS consent and never create tickets."""
+
 import marshmallow
 import pytest
+from sms_kit import CUSTOMER, OUR_NUMBER, new_sid
 
 from app.models import Message, ProfileEvent, Ticket
 from app.registry import Sender
 from app.services.profiles import find_or_create
-
-from sms_kit import CUSTOMER, OUR_NUMBER, new_sid
 
 OPT_OUT = ["STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"]
 OPT_IN = ["START", "UNSTOP", "YES"]
@@ -21,8 +21,10 @@ def _known_customer(consent):
 
 
 def _keyword_events():
-    return [e.properties for e in ProfileEvent.select().where(ProfileEvent.metric == "sms_keyword")
-            .order_by(ProfileEvent.id)]
+    return [
+        e.properties
+        for e in ProfileEvent.select().where(ProfileEvent.metric == "sms_keyword").order_by(ProfileEvent.id)
+    ]
 
 
 def _phone(n):
@@ -40,7 +42,7 @@ def test_each_opt_out_keyword_removes_consent_without_a_ticket(sms):
         assert event["keyword"] == word and event["action"] == "opt_out"
         assert event["consent_before"] == "marketing" and event["consent_after"] is None
     assert Ticket.select().count() == 0 and Message.select().count() == 0
-    assert sms.twilio.sent == []   # Twilio confirms opt-outs itself; we send nothing
+    assert sms.twilio.sent == []  # Twilio confirms opt-outs itself; we send nothing
 
 
 def test_each_opt_in_keyword_grants_transactional_consent(sms):
@@ -86,7 +88,7 @@ def test_keyword_lists_are_configurable(sms):
     _known_customer("transactional")
     sms.inbound("ARRET")
     assert sms.profile().sms_consent is None
-    sms.inbound("INFO")   # no longer a help keyword: an ordinary message
+    sms.inbound("INFO")  # no longer a help keyword: an ordinary message
     assert Ticket.select().count() == 1
     sms.inbound("aide")
     assert sms.twilio.sent[-1]["Body"].endswith("Reply STOP to unsubscribe.")

@@ -1,13 +1,13 @@
 """Links in replies become short links that redirect and count clicks per message."""
+
 import pytest
 from playhouse.test_utils import assert_query_count
+from sms_kit import PUBLIC_URL
 
 from app.models import Message, Ticket
 from app.services.messages import reply
 from app.services.outbox import retry_due
-
 from plugins.sms.links import clicks_by_message
-from sms_kit import PUBLIC_URL
 
 
 @pytest.fixture
@@ -19,6 +19,7 @@ def ticket(sms):
 
 def _short_codes(body):
     import re
+
     return re.findall(re.escape(PUBLIC_URL) + r"/l/([\w-]+)", body)
 
 
@@ -37,8 +38,10 @@ def test_links_are_shortened_and_clicks_counted(sms, ticket, make_agent):
 
 def test_clicks_for_many_messages_in_one_query(sms, ticket, make_agent):
     agent = make_agent()
-    ids = [reply(ticket, agent, f"See https://shop.example.com/p/{n} and https://shop.example.com/q/{n}").id
-           for n in range(4)]
+    ids = [
+        reply(ticket, agent, f"See https://shop.example.com/p/{n} and https://shop.example.com/q/{n}").id
+        for n in range(4)
+    ]
     for form in sms.twilio.sent:
         for code in _short_codes(form["Body"]):
             sms.client.get(f"/l/{code}")
@@ -76,10 +79,10 @@ def test_links_stay_as_written_without_a_public_url(sms, ticket, make_agent):
 class TestPublicLimit:
     @pytest.fixture
     def helpline_config(self):
-        return {"RATELIMIT_ENABLED": True, "PUBLIC_RATE_LIMIT": "2 per minute",
-                "RATELIMIT_STORAGE_URI": "memory://"}
+        return {"RATELIMIT_ENABLED": True, "PUBLIC_RATE_LIMIT": "2 per minute", "RATELIMIT_STORAGE_URI": "memory://"}
 
     def test_short_links_are_rate_limited_per_client(self, sms):
         from app.ratelimit import limiter
+
         limiter.reset()
         assert [sms.client.get("/l/nope").status_code for _ in range(3)] == [404, 404, 429]

@@ -1,15 +1,15 @@
 """Replies go out through Twilio's REST API (a local fake), through the
 core outbox with retries; only to consented profiles; never from an
 alphanumeric sender id."""
+
 import base64
 
 import pytest
+from sms_kit import ACCOUNT_SID, AUTH_TOKEN, CUSTOMER, OUR_NUMBER, PUBLIC_URL
 
 from app.models import Message, Outbox, Ticket
 from app.services.messages import ReplyRefused, refusal_for, reply
 from app.services.outbox import retry_due
-
-from sms_kit import ACCOUNT_SID, AUTH_TOKEN, CUSTOMER, OUR_NUMBER, PUBLIC_URL
 
 
 @pytest.fixture
@@ -48,7 +48,7 @@ def test_a_500_is_retried_by_the_outbox(sms, ticket, make_agent, clock):
     stored = Message.get_by_id(message.id)
     assert stored.delivery_state == "queued" and "500" in stored.delivery_error
     assert len(sms.twilio.requests) == 1
-    assert retry_due() == 0           # the backoff has not passed yet
+    assert retry_due() == 0  # the backoff has not passed yet
     clock.advance(seconds=30)
     assert retry_due() == 1
     stored = Message.get_by_id(message.id)
@@ -67,7 +67,7 @@ def test_a_refused_number_fails_at_once(sms, ticket, make_agent, clock):
 
 
 def test_twilio_unreachable_is_retried(sms, ticket, make_agent):
-    sms.configure(api_base_url="http://127.0.0.1:9")   # discard port: nothing listens
+    sms.configure(api_base_url="http://127.0.0.1:9")  # discard port: nothing listens
     message = reply(ticket, make_agent(), "Hello")
     stored = Message.get_by_id(message.id)
     assert stored.delivery_state == "queued" and "unreachable" in stored.delivery_error
@@ -102,6 +102,7 @@ def test_alphanumeric_sender_is_refused_for_the_inbox(sms, ticket):
 
 def test_helpline_never_opens_a_conversation(sms, make_agent):
     from app.models import Profile
+
     profile = Profile.create(name="Never wrote", phone="+15551230042", sms_consent="marketing")
     ticket = Ticket.create(channel="sms", thread_key=profile.phone, profile=profile)
     assert refusal_for(ticket).code == "customer_must_write_first"

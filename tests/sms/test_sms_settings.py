@@ -1,8 +1,8 @@
 """Settings: validation with field errors, defaults, and the warnings shown
 on the settings page."""
+
 import marshmallow
 import pytest
-
 from sms_kit import ACCOUNT_SID
 
 
@@ -21,14 +21,15 @@ def test_defaults(app):
     assert settings["help_keywords"] == ["HELP", "INFO"]
     assert str(settings["autoresponder_template"]) == (
         "{{ organization_prefix }}: We can't reply because you haven't consented to receive SMS. "
-        "For help, contact us at {{ email }}.")
+        "For help, contact us at {{ email }}."
+    )
     assert settings["api_base_url"] == "https://api.twilio.com"
 
 
 def test_sender_ids(sms):
     assert sms.plugins.set_settings("sms", {"from_number": "ACME Shop"})["from_number"] == "ACME Shop"
-    assert "from_number" in _errors(sms, from_number="ACME Shop Ltd")       # longer than 11
-    assert "from_number" in _errors(sms, from_number="555-1234")            # not E.164
+    assert "from_number" in _errors(sms, from_number="ACME Shop Ltd")  # longer than 11
+    assert "from_number" in _errors(sms, from_number="555-1234")  # not E.164
     assert "messaging_service_sid" in _errors(sms, messaging_service_sid="MG1")
     assert "account_sid" in _errors(sms, account_sid=ACCOUNT_SID[:-1])
 
@@ -41,7 +42,7 @@ def test_templates_must_parse(sms):
 def test_templates_are_sandboxed(sms):
     sms.configure(autoresponder_template="{{ email.__class__.__mro__ }}")
     response = sms.inbound("Hello")
-    assert response.status_code == 200   # the message is stored whatever the template does
+    assert response.status_code == 200  # the message is stored whatever the template does
     assert "object" not in "".join(form["Body"] for form in sms.twilio.sent)
 
 
@@ -64,6 +65,7 @@ def test_a_template_failing_at_render_time_never_loses_the_message(sms):
     response = sms.inbound("Hello")
     assert response.status_code == 200
     from app.models import Message
+
     assert Message.get(Message.direction == "inbound").text == "Hello"
     assert "could not be sent" in Message.get(Message.kind == "notice").text
     assert sms.twilio.sent == []

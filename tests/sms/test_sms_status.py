@@ -1,10 +1,10 @@
 """Twilio status callbacks update the delivery state of replies."""
+
 import pytest
+from sms_kit import new_sid
 
 from app.models import Message, Ticket
 from app.services.messages import reply
-
-from sms_kit import new_sid
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
 """Fixtures for the UI's browser tests."""
+
 import os
 
 import pytest
@@ -19,4 +20,5 @@ def screenshot(tmp_path):
     def shoot(page, name):
         os.makedirs(folder, exist_ok=True)
         page.screenshot(path=os.path.join(folder, f"{name}.png"))
+
     return shoot

@@ -1,5 +1,6 @@
 """The inbox in a real browser (Debian's Chromium through Playwright): what
 an agent sees and does, with live updates arriving over the event stream."""
+
 import datetime as dt
 import re
 
@@ -19,8 +20,9 @@ def helpline_config():
     return {"WTF_CSRF_ENABLED": True}
 
 
-def test_login_live_ticket_reply_note_and_status(pages, wait_live, make_agent, fake_channel, outside, screenshot,
-                                                 clock):
+def test_login_live_ticket_reply_note_and_status(
+    pages, wait_live, make_agent, fake_channel, outside, screenshot, clock
+):
     alice = make_agent(role="support", name="Alice Agent")  # logs in with the form
     bob = make_agent(role="manager", name="Bob Boss", password=None)
 
@@ -40,8 +42,13 @@ def test_login_live_ticket_reply_note_and_status(pages, wait_live, make_agent, f
     expect(page.locator("#empty-list")).to_be_visible()
 
     # A customer writes while the page is open: the ticket appears, live.
-    result = outside(fake_channel.receive, "Where is my order #1001?", name="Carla Customer",
-                     email="carla@example.net", subject="Order status")
+    result = outside(
+        fake_channel.receive,
+        "Where is my order #1001?",
+        name="Carla Customer",
+        email="carla@example.net",
+        subject="Order status",
+    )
     ticket_id = result.ticket.id
     row = page.locator(f'tr[data-ticket-id="{ticket_id}"]')
     expect(row).to_contain_text("Order status")
@@ -85,7 +92,8 @@ def test_login_live_ticket_reply_note_and_status(pages, wait_live, make_agent, f
     page.keyboard.press("Control+Enter")
     expect(page.locator(".msg-note")).to_contain_text("@Bob can you refund the shipping?")
     expect(bob_page.locator(".toast").filter(has_text="mentioned you")).to_have_text(
-        f"Alice Agent mentioned you on ticket #{ticket_id}")
+        f"Alice Agent mentioned you on ticket #{ticket_id}"
+    )
     assert len(fake_channel.sent) == 1  # notes are never delivered
 
     # Assign, tag, snooze, wake up, close, reopen.

@@ -1,5 +1,6 @@
 """Server-side checks of the UI pages with Flask's test client: login, the
 role matrix, forms and their errors. The browser tests cover the scripts."""
+
 import pytest
 from playhouse.test_utils import assert_query_count
 
@@ -96,16 +97,19 @@ def test_refused_reply_shows_reason_and_keeps_draft(client, login, agent, fake_c
     fake_channel.refuse_with("no_consent", "This customer has not agreed to SMS.")
     page = client.get(f"/t/{ticket.id}")
     assert b"This customer has not agreed to SMS." in page.data
-    answer = client.post(f"/t/{ticket.id}/messages", data={"mode": "reply", "text": "Our answer"},
-                         headers={"Accept": "application/json"})
+    answer = client.post(
+        f"/t/{ticket.id}/messages", data={"mode": "reply", "text": "Our answer"}, headers={"Accept": "application/json"}
+    )
     assert answer.status_code == 409
     assert answer.get_json()["error"]["message"] == "This customer has not agreed to SMS."
-    plain = client.post(f"/t/{ticket.id}/messages", data={"mode": "reply", "text": "Our answer"},
-                        follow_redirects=True)
+    plain = client.post(f"/t/{ticket.id}/messages", data={"mode": "reply", "text": "Our answer"}, follow_redirects=True)
     assert b"Our answer</textarea>" in plain.data
     # An internal note is never refused.
-    note = client.post(f"/t/{ticket.id}/messages", data={"mode": "note", "text": "Check with finance"},
-                       headers={"Accept": "application/json"})
+    note = client.post(
+        f"/t/{ticket.id}/messages",
+        data={"mode": "note", "text": "Check with finance"},
+        headers={"Accept": "application/json"},
+    )
     assert note.status_code == 200
     assert [m.kind for m in messages.thread(ticket)[0]] == ["message", "note"]
 
@@ -117,10 +121,12 @@ def test_plugin_settings_form_shows_field_errors(client, login, make_agent, fake
     bad = client.post("/settings/plugins/fake-channel", data={"signature": "x", "max_length": "0"})
     assert bad.status_code == 200
     assert b"greater than or equal to 1" in bad.data and b'aria-invalid="true"' in bad.data
-    good = client.post("/settings/plugins/fake-channel", data={"signature": "— Team", "max_length": "160"},
-                       follow_redirects=True)
+    good = client.post(
+        "/settings/plugins/fake-channel", data={"signature": "— Team", "max_length": "160"}, follow_redirects=True
+    )
     assert b"Settings saved." in good.data
     from app.plugins import get_plugins
+
     assert get_plugins().get_settings("fake-channel")["max_length"] == 160
 
 
@@ -128,12 +134,13 @@ def test_agents_page_adds_agents_and_protects_owners(client, login, make_agent):
     admin = make_agent(role="admin", password=None)
     owner = make_agent(role="owner", password=None)
     login(client, admin)
-    bad = client.post("/settings/agents", data={"email": "nope", "name": "X", "role": "support",
-                                                "password": "short"})
+    bad = client.post("/settings/agents", data={"email": "nope", "name": "X", "role": "support", "password": "short"})
     assert bad.status_code == 200 and b"Not a valid email address." in bad.data
-    ok = client.post("/settings/agents", data={"email": "new@example.com", "name": "New Person",
-                                               "role": "manager", "password": "long enough pw"},
-                     follow_redirects=True)
+    ok = client.post(
+        "/settings/agents",
+        data={"email": "new@example.com", "name": "New Person", "role": "manager", "password": "long enough pw"},
+        follow_redirects=True,
+    )
     assert b"Agent added." in ok.data and b"New Person" in ok.data
     refused = client.post(f"/settings/agents/{owner.id}", data={"role": "support"}, follow_redirects=True)
     assert b"Only an owner can change an owner." in refused.data
@@ -157,12 +164,14 @@ def test_presence_switch_and_heartbeat(client, login, agent, clock):
     clock.advance(seconds=60)
     assert client.post("/presence").get_json()["effective"] == "away"  # a heartbeat keeps the choice
     from app.models import Agent
+
     assert Agent.get_by_id(agent.id).heartbeat_at == clock.now()
     assert client.post("/presence", data={"presence": "busy"}).status_code == 400
 
 
 def test_typing_publishes_an_agent_typing_event(app, client, login, agent, fake_channel):
     from app.events import get_bus
+
     ticket = fake_channel.receive("Hi").ticket
     login(client, agent)
     with get_bus().subscribe() as sub:
@@ -186,6 +195,7 @@ def test_thread_shows_last_50_and_loads_older(client, login, agent, fake_channel
     assert older["more"] is False and len(older["ids"]) == 10 and "Message 0" in older["html"]
     # Opening the ticket marked it read.
     from app.services import views
+
     assert views.unread_count(agent, "unassigned") == 0
 
 
@@ -223,11 +233,13 @@ def test_overview_panels_and_empty_state(client, login, agent, fake_channel, reg
 
 def test_plugin_fragments_fill_the_ui_slots(app, client, login, make_agent, fake_channel, register_plugin):
     from jinja2 import ChoiceLoader, DictLoader
+
     from app.hookspecs import hookimpl
 
     slots = ("head", "composer_tools", "bulk_actions", "ticket_sidebar", "settings_nav")
-    app.jinja_env.loader = ChoiceLoader([DictLoader({f"slots-test/{s}.html": f"<i>slot:{s}</i>" for s in slots}),
-                                         app.jinja_env.loader])
+    app.jinja_env.loader = ChoiceLoader(
+        [DictLoader({f"slots-test/{s}.html": f"<i>slot:{s}</i>" for s in slots}), app.jinja_env.loader]
+    )
 
     class SlotPlugin:
         @hookimpl
@@ -241,12 +253,14 @@ def test_plugin_fragments_fill_the_ui_slots(app, client, login, make_agent, fake
     for s in slots:
         assert f"<i>slot:{s}</i>" in html, s
     from app.plugins import get_plugins
+
     get_plugins().set_enabled("slots-test", False)
     assert b"slot:" not in client.get(f"/t/{ticket.id}").data
 
 
 def test_ticket_page_queries_do_not_grow_with_the_thread(client, login, agent, fake_channel):
     from playhouse.test_utils import count_queries
+
     ticket = fake_channel.receive("First").ticket
     login(client, agent)
     client.get(f"/t/{ticket.id}")
@@ -255,6 +269,7 @@ def test_ticket_page_queries_do_not_grow_with_the_thread(client, login, agent, f
         with count_queries() as counter:
             assert client.get(f"/t/{ticket.id}").status_code == 200
         return counter.count
+
     few = queries()
     for i in range(20):
         messages.add_note(ticket, agent, f"Note {i}")

@@ -1,6 +1,7 @@
 """Fixtures for the web chat tests: the plugin configured with a site key,
 a visitor API helper, and follow-up email through the kit's real SMTP server
 (``email_sender``); browsers and streams use the kit's ``live_server``."""
+
 import time
 
 import pytest
@@ -21,8 +22,9 @@ def webchat(app):
     around the clock unless a test sets its own schedule."""
     plugins = app.extensions["helpline.plugins"]
     always = {d: [{"open": "00:00", "close": "24:00"}] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
-    plugins.set_settings("webchat", {"site_keys": [SITE_KEY], "allowed_origins": [STOREFRONT],
-                                     "schedule": always, "auto_replies": False})
+    plugins.set_settings(
+        "webchat", {"site_keys": [SITE_KEY], "allowed_origins": [STOREFRONT], "schedule": always, "auto_replies": False}
+    )
     return plugins
 
 
@@ -36,8 +38,9 @@ class Visitor:
         self._n = 0
 
     def start(self):
-        r = self.client.post("/webchat/api/conversations",
-                             json={"key": SITE_KEY, "name": self.name, "email": self.email})
+        r = self.client.post(
+            "/webchat/api/conversations", json={"key": SITE_KEY, "name": self.name, "email": self.email}
+        )
         assert r.status_code == 201, r.get_json()
         body = r.get_json()
         self.cid, self.token = body["conversation_id"], body["token"]
@@ -50,8 +53,11 @@ class Visitor:
         if self.cid is None:
             self.start()
         self._n += 1
-        r = self.client.post(f"/webchat/api/conversations/{self.cid}/messages", headers=self.headers(),
-                             json={"client_id": client_id or f"m{self._n}", "text": text})
+        r = self.client.post(
+            f"/webchat/api/conversations/{self.cid}/messages",
+            headers=self.headers(),
+            json={"client_id": client_id or f"m{self._n}", "text": text},
+        )
         assert r.status_code == 201, r.get_json()
         body = r.get_json()
         if body["conversation_id"] != self.cid:
@@ -59,14 +65,16 @@ class Visitor:
         return body
 
     def messages(self, after=0):
-        r = self.client.get(f"/webchat/api/conversations/{self.cid}/messages?after={after}",
-                            headers=self.headers())
+        r = self.client.get(f"/webchat/api/conversations/{self.cid}/messages?after={after}", headers=self.headers())
         assert r.status_code == 200, r.get_json()
         return r.get_json()["messages"]
 
     def heartbeat(self, last_seen_id=0):
-        r = self.client.post(f"/webchat/api/conversations/{self.cid}/heartbeat", headers=self.headers(),
-                             json={"last_seen_id": last_seen_id})
+        r = self.client.post(
+            f"/webchat/api/conversations/{self.cid}/heartbeat",
+            headers=self.headers(),
+            json={"last_seen_id": last_seen_id},
+        )
         assert r.status_code == 204
         return r
 
@@ -92,5 +100,3 @@ def visitor(client, webchat):
 def smtp(email_sender):
     """Follow-up email goes to a real SMTP server (the kit's ``smtp_sink``)."""
     return email_sender
-
-

@@ -1,5 +1,6 @@
 """A minimal Server-Sent Events client over http.client for tests and the
 benchmark (127.0.0.1 only)."""
+
 import http.client
 import json
 from urllib.parse import urlparse
@@ -39,5 +40,5 @@ class SSEClient:
                     event_id = value
 
     def close(self):
-        self.response.close()   # the response holds the socket open too
+        self.response.close()  # the response holds the socket open too
         self.conn.close()

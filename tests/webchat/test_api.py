@@ -1,5 +1,6 @@
 """The widget API: tokens, CORS, validation, idempotency, routing after
 close, typing, notes never shown."""
+
 import datetime as dt
 
 from app.events import get_bus
@@ -29,12 +30,16 @@ def test_a_token_reads_only_its_own_conversation(client, visitor):
     assert "Secret" not in stolen.get_data(as_text=True)
     stream = client.get(f"/webchat/api/conversations/{alice.cid}/stream?token={mallory.token}")
     assert stream.status_code == 403
-    post = client.post(f"/webchat/api/conversations/{alice.cid}/messages", headers=mallory.headers(),
-                       json={"client_id": "x1", "text": "injected"})
+    post = client.post(
+        f"/webchat/api/conversations/{alice.cid}/messages",
+        headers=mallory.headers(),
+        json={"client_id": "x1", "text": "injected"},
+    )
     assert post.status_code == 403
     assert client.get(f"/webchat/api/conversations/{alice.cid}/messages").status_code == 401
-    forged = client.get(f"/webchat/api/conversations/{alice.cid}/messages",
-                        headers={"X-Webchat-Token": alice.token[:-4] + "AAAA"})
+    forged = client.get(
+        f"/webchat/api/conversations/{alice.cid}/messages", headers={"X-Webchat-Token": alice.token[:-4] + "AAAA"}
+    )
     assert forged.status_code == 401
 
 
@@ -44,15 +49,19 @@ def test_unknown_site_key_is_refused(client, webchat):
 
 
 def test_cors_allows_only_configured_origins(client, webchat):
-    preflight = client.options("/webchat/api/conversations", headers={
-        "Origin": STOREFRONT, "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "content-type, x-webchat-token"})
+    preflight = client.options(
+        "/webchat/api/conversations",
+        headers={
+            "Origin": STOREFRONT,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type, x-webchat-token",
+        },
+    )
     assert preflight.headers["Access-Control-Allow-Origin"] == STOREFRONT
     assert "X-Webchat-Token" in preflight.headers["Access-Control-Allow-Headers"]
     ok = client.post("/webchat/api/conversations", json={"key": SITE_KEY}, headers={"Origin": STOREFRONT})
     assert ok.status_code == 201 and ok.headers["Access-Control-Allow-Origin"] == STOREFRONT
-    evil = client.post("/webchat/api/conversations", json={"key": SITE_KEY},
-                       headers={"Origin": "https://evil.example"})
+    evil = client.post("/webchat/api/conversations", json={"key": SITE_KEY}, headers={"Origin": "https://evil.example"})
     assert evil.status_code == 403 and "Access-Control-Allow-Origin" not in evil.headers
 
 
@@ -130,8 +139,12 @@ def test_typing_records_expiry_and_tells_agents(client, visitor, clock, app):
 
 def test_rate_limit_answers_429(client, visitor, app):
     app.config["RATELIMIT_ENABLED"] = True
-    statuses = [client.post("/webchat/api/conversations", json={"key": SITE_KEY},
-                            environ_base={"REMOTE_ADDR": "10.9.8.7"}).status_code for _ in range(25)]
+    statuses = [
+        client.post(
+            "/webchat/api/conversations", json={"key": SITE_KEY}, environ_base={"REMOTE_ADDR": "10.9.8.7"}
+        ).status_code
+        for _ in range(25)
+    ]
     assert statuses.count(201) == 20 and statuses[-1] == 429
 
 
@@ -157,8 +170,11 @@ def test_a_borrowed_visitor_id_does_not_reach_another_conversation(client, visit
     victim_visitor_id = Conversation.get(Conversation.public_id == victim.cid).visitor_id
     r = client.post("/webchat/api/conversations", json={"key": SITE_KEY, "visitor_id": victim_visitor_id})
     attacker = r.get_json()
-    answer = client.post(f"/webchat/api/conversations/{attacker['conversation_id']}/messages",
-                         headers={"X-Webchat-Token": attacker["token"]}, json={"client_id": "c1", "text": "hi"})
+    answer = client.post(
+        f"/webchat/api/conversations/{attacker['conversation_id']}/messages",
+        headers={"X-Webchat-Token": attacker["token"]},
+        json={"client_id": "c1", "text": "hi"},
+    )
     body = answer.get_json()
     assert answer.status_code == 201 and body["message"]["text"] == "hi"
     assert body["conversation_id"] == attacker["conversation_id"] and "token" not in body
@@ -168,19 +184,28 @@ def test_snippet_command_prints_the_script_tag_with_a_generated_key(app):
     result = app.test_cli_runner().invoke(args=["webchat", "snippet", "--base-url", "https://help.example.com/"])
     assert result.exit_code == 0, result.output
     key = app.extensions["helpline.plugins"].get_settings("webchat")["site_keys"][0]
-    assert result.output.strip() == (f'<script src="https://help.example.com/webchat/widget.js" '
-                                     f'data-key="{key}" async></script>')
+    assert result.output.strip() == (
+        f'<script src="https://help.example.com/webchat/widget.js" data-key="{key}" async></script>'
+    )
 
 
 def test_agent_sidebar_shows_the_visitor(app, client, visitor, clock):
     from flask import render_template_string
-    r = client.post("/webchat/api/conversations", json={"key": SITE_KEY, "email": "ada@example.net",
-                                                         "page_url": "https://shop.example.test/tea"})
+
+    r = client.post(
+        "/webchat/api/conversations",
+        json={"key": SITE_KEY, "email": "ada@example.net", "page_url": "https://shop.example.test/tea"},
+    )
     body = r.get_json()
-    client.post(f"/webchat/api/conversations/{body['conversation_id']}/messages",
-                headers={"X-Webchat-Token": body["token"]}, json={"client_id": "a", "text": "Hi"})
+    client.post(
+        f"/webchat/api/conversations/{body['conversation_id']}/messages",
+        headers={"X-Webchat-Token": body["token"]},
+        json={"client_id": "a", "text": "Hi"},
+    )
     ticket = Ticket.get(Ticket.channel == "webchat")
-    assert ("ticket_sidebar", "webchat/sidebar.html") in app.extensions["helpline.plugins"].infos["webchat"].ui_fragments
+    assert ("ticket_sidebar", "webchat/sidebar.html") in app.extensions["helpline.plugins"].infos[
+        "webchat"
+    ].ui_fragments
     with app.test_request_context():
         html = render_template_string('{% include "webchat/sidebar.html" %}', ticket=ticket)
     assert 'data-webchat-presence="online"' in html and "https://shop.example.test/tea" in html

@@ -1,4 +1,5 @@
 """Greeting in office hours, away message outside, with the loop guard."""
+
 import datetime as dt
 
 import pytest
@@ -9,11 +10,19 @@ from app.services.messages import reply
 
 @pytest.fixture
 def auto(webchat, clock):
-    webchat.set_settings("webchat", {
-        "auto_replies": True, "timezone": "Europe/Paris", "greeting": "Hello from Acme!",
-        "away_message": "We are closed, back at 9.", "auto_reply_window_minutes": 30, "agent_recent_minutes": 5,
-        "schedule": {"mon": [{"open": "09:00", "close": "18:00"}]}})
-    clock.set(dt.datetime(2026, 1, 5, 10, 0))      # Monday 11:00 in Paris
+    webchat.set_settings(
+        "webchat",
+        {
+            "auto_replies": True,
+            "timezone": "Europe/Paris",
+            "greeting": "Hello from Acme!",
+            "away_message": "We are closed, back at 9.",
+            "auto_reply_window_minutes": 30,
+            "agent_recent_minutes": 5,
+            "schedule": {"mon": [{"open": "09:00", "close": "18:00"}]},
+        },
+    )
+    clock.set(dt.datetime(2026, 1, 5, 10, 0))  # Monday 11:00 in Paris
 
 
 def bot_texts():
@@ -26,11 +35,11 @@ def test_greeting_during_office_hours_reaches_the_widget(visitor, auto):
     assert bot_texts() == ["Hello from Acme!"]
     assert [(m["from"], m["text"]) for m in v.messages()] == [("visitor", "Hi"), ("bot", "Hello from Acme!")]
     ticket = Ticket.get(Ticket.channel == "webchat")
-    assert ticket.awaiting_customer_since is not None   # a bot reply arms auto-close (intended)
+    assert ticket.awaiting_customer_since is not None  # a bot reply arms auto-close (intended)
 
 
 def test_away_message_outside_office_hours(visitor, auto, clock):
-    clock.set(dt.datetime(2026, 1, 5, 17, 0))      # 18:00 in Paris: closed
+    clock.set(dt.datetime(2026, 1, 5, 17, 0))  # 18:00 in Paris: closed
     visitor().say("Anyone there?")
     assert bot_texts() == ["We are closed, back at 9."]
 
@@ -44,7 +53,7 @@ def test_away_message_is_not_repeated_within_the_window(visitor, auto, clock):
     clock.advance(minutes=19)
     v.say("Anybody?")
     assert bot_texts() == ["We are closed, back at 9."]
-    clock.advance(minutes=2)                        # 31 minutes after the first
+    clock.advance(minutes=2)  # 31 minutes after the first
     v.say("Still there?")
     assert bot_texts() == ["We are closed, back at 9."] * 2
 
@@ -53,7 +62,7 @@ def test_no_automatic_reply_when_an_agent_answered_recently(visitor, auto, clock
     v = visitor()
     v.say("Hi")
     ticket = Ticket.get(Ticket.channel == "webchat")
-    clock.advance(minutes=40)                       # the loop-guard window has passed
+    clock.advance(minutes=40)  # the loop-guard window has passed
     reply(ticket, make_agent(), "Sure, let me check")
     clock.advance(minutes=4)
     v.say("Thanks")

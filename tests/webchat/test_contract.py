@@ -1,5 +1,6 @@
 """The web chat channel passes the channel contract through its real
 widget endpoints."""
+
 import pytest
 
 from app.testing.contracts import ChannelContract
@@ -9,13 +10,21 @@ from .conftest import SITE_KEY, Visitor
 
 class TestWebchatChannel(ChannelContract):
     plugin_name = slug = "webchat"
-    valid_settings = {"site_keys": [SITE_KEY], "allowed_origins": ["https://shop.example.com"],
-                      "timezone": "America/New_York", "followup_delay_minutes": 3,
-                      "schedule": {"mon": [{"open": "09:00", "close": "12:00"}, {"open": "13:00", "close": "17:30"}]},
-                      "closed_dates": ["2026-12-25"]}
-    invalid_settings = {"timezone": "Mars/Olympus", "allowed_origins": ["shop.example.com/path"],
-                        "schedule": {"mon": [{"open": "18:00", "close": "09:00"}]}, "color": "blue",
-                        "followup_delay_minutes": 0}
+    valid_settings = {
+        "site_keys": [SITE_KEY],
+        "allowed_origins": ["https://shop.example.com"],
+        "timezone": "America/New_York",
+        "followup_delay_minutes": 3,
+        "schedule": {"mon": [{"open": "09:00", "close": "12:00"}, {"open": "13:00", "close": "17:30"}]},
+        "closed_dates": ["2026-12-25"],
+    }
+    invalid_settings = {
+        "timezone": "Mars/Olympus",
+        "allowed_origins": ["shop.example.com/path"],
+        "schedule": {"mon": [{"open": "18:00", "close": "09:00"}]},
+        "color": "blue",
+        "followup_delay_minutes": 0,
+    }
 
     @pytest.fixture
     def channel_env(self, app, webchat):

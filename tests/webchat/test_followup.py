@@ -1,5 +1,6 @@
 """The follow-up email, through a real local SMTP server: sent once, only
 after the visitor left, an agent answered, and more than the delay passed."""
+
 import pytest
 from flask import render_template_string
 from playhouse.test_utils import assert_query_count
@@ -33,7 +34,7 @@ def body(mail):
 
 def test_sent_once_after_the_delay(chat, smtp, clock, app):
     v, ticket = chat
-    clock.advance(minutes=2)                 # exactly 3 minutes after the visitor's message
+    clock.advance(minutes=2)  # exactly 3 minutes after the visitor's message
     assert sweep() == 0 and smtp.messages == []
     clock.advance(seconds=1)
     assert sweep() == 1
@@ -44,7 +45,7 @@ def test_sent_once_after_the_delay(chat, smtp, clock, app):
     clock.advance(minutes=10)
     assert sweep() == 0 and len(smtp.messages) == 1
     assert FollowupEmail.select().count() == 1
-    with app.test_request_context():   # agents see it in the ticket sidebar
+    with app.test_request_context():  # agents see it in the ticket sidebar
         html = render_template_string('{% include "webchat/sidebar.html" %}', ticket=ticket)
     assert "1 follow-up email sent" in html and 'data-webchat-presence="left"' in html
 
@@ -62,11 +63,11 @@ def test_later_replies_get_their_own_email_without_the_old_ones(chat, smtp, cloc
 
 def test_not_sent_while_the_visitor_is_connected(chat, smtp, clock):
     v, ticket = chat
-    v.heartbeat()                            # the page is open again
+    v.heartbeat()  # the page is open again
     clock.advance(minutes=5)
     v.heartbeat()
     assert sweep() == 0 and smtp.messages == []
-    clock.advance(seconds=61)                # heartbeat lost
+    clock.advance(seconds=61)  # heartbeat lost
     assert sweep() == 1
 
 
@@ -104,6 +105,7 @@ def test_without_an_email_sender_nothing_is_lost(visitor, webchat, make_agent, c
     app.extensions["helpline.plugins"].unregister("test-email-sender")
     assert sweep() == 0
     from app.testing.mail import EmailSender
+
     app.extensions["helpline.plugins"].register(EmailSender(smtp.port), "test-email-sender")
     assert sweep() == 1 and len(smtp.messages) == 1
 
@@ -117,7 +119,8 @@ def test_sweep_cost_does_not_grow_per_conversation(visitor, smtp, make_agent, cl
     Conversation.update(left_at=clock.now()).execute()
     clock.advance(minutes=10)
     from plugins.webchat.followup import _replies_for, due
-    with assert_query_count(2):   # plugin-state version check + one query for all candidates
+
+    with assert_query_count(2):  # plugin-state version check + one query for all candidates
         candidates = due()
     with assert_query_count(1):
         replies = _replies_for(candidates)

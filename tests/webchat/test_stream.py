@@ -62,7 +62,7 @@ def test_reconnect_resumes_without_loss_or_duplicates(chat, live_server, make_ag
     stream.close()
     reply(ticket, agent, "Second answer")
     reply(ticket, agent, "Third answer")
-    again = open_stream(live_server, v, after=0, last_event_id=seen)   # Last-Event-ID wins over ?after
+    again = open_stream(live_server, v, after=0, last_event_id=seen)  # Last-Event-ID wins over ?after
     try:
         texts = [again.next()[1]["text"] for _ in range(2)]
         assert texts == ["Second answer", "Third answer"]

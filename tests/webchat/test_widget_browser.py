@@ -1,6 +1,7 @@
 """The widget in Debian's Chromium, embedded in a storefront served from
 another origin: start a chat, see the agent's reply live, typing both ways,
 a new ticket after close."""
+
 import json
 import urllib.error
 import urllib.request
@@ -19,9 +20,11 @@ from .conftest import SITE_KEY, wait_for
 
 def Storefront(html):
     """The demo storefront page, served from its own origin (a second port)."""
+
     def shop(environ, start_response):
         start_response("200 OK", [("Content-Type", "text/html; charset=utf-8")])
         return [html.encode()]
+
     return LiveServer(shop)
 
 
@@ -31,8 +34,9 @@ def storefront(live_server, webchat):
         html = response.read().decode()
     assert f"{live_server.url}/webchat/widget.js" in html
     shop = Storefront(html)
-    webchat.set_settings("webchat", {"allowed_origins": [shop.url], "auto_replies": True,
-                                     "greeting": "Welcome to Acme Tea!"})
+    webchat.set_settings(
+        "webchat", {"allowed_origins": [shop.url], "auto_replies": True, "greeting": "Welcome to Acme Tea!"}
+    )
     yield shop
     shop.close()
 
@@ -50,7 +54,7 @@ def test_visitor_chats_with_an_agent(page, storefront, make_agent, app):
     tab = page.get_by_role("button", name="Chat with us")
     expect(tab).to_have_attribute("aria-expanded", "false")
     tab.focus()
-    page.keyboard.press("Enter")                      # keyboard opens the panel
+    page.keyboard.press("Enter")  # keyboard opens the panel
     panel = page.get_by_role("dialog", name="Chat with us")
     expect(panel).to_be_visible()
     expect(panel.get_by_role("status")).to_have_text("We are online")
@@ -94,8 +98,9 @@ def test_visitor_chats_with_an_agent(page, storefront, make_agent, app):
     wait_for(lambda: Message.select().where((Message.ticket == second.id) & (Message.direction == "inbound")).exists())
     reply(second, agent, "Sure, ask away.")
     expect(log.locator(".msg.agent").last).to_contain_text("Sure, ask away.")
-    assert [m.text for m in Message.select().where(Message.ticket == second.id, Message.direction == "inbound")] \
-        == ["One more question"]
+    assert [m.text for m in Message.select().where(Message.ticket == second.id, Message.direction == "inbound")] == [
+        "One more question"
+    ]
 
     # Escape closes the panel and gives focus back to the tab.
     message_box.press("Escape")
@@ -114,16 +119,27 @@ def test_reload_resumes_the_conversation_and_a_foreign_token_is_refused(page, st
 
     page.reload()
     page.get_by_role("button", name="Chat with us").click()
-    expect(page.locator(".msg.agent")).to_have_count(1)           # resumed from storage, no duplicates
+    expect(page.locator(".msg.agent")).to_have_count(1)  # resumed from storage, no duplicates
     expect(page.locator(".msg.visitor")).to_have_count(1)
 
     mine = page.evaluate("Object.keys(localStorage).map(k => JSON.parse(localStorage.getItem(k)))[0]")
     # Another visitor's token (a second browser's conversation) cannot read it.
-    other = json.loads(urllib.request.urlopen(urllib.request.Request(
-        f"{live_server.url}/webchat/api/conversations", data=json.dumps({"key": SITE_KEY}).encode(),
-        headers={"Content-Type": "application/json"}), timeout=10).read())
+    other = json.loads(
+        urllib.request.urlopen(
+            urllib.request.Request(
+                f"{live_server.url}/webchat/api/conversations",
+                data=json.dumps({"key": SITE_KEY}).encode(),
+                headers={"Content-Type": "application/json"},
+            ),
+            timeout=10,
+        ).read()
+    )
     with pytest.raises(urllib.error.HTTPError) as refused:
-        urllib.request.urlopen(urllib.request.Request(
-            f"{live_server.url}/webchat/api/conversations/{mine['cid']}/messages",
-            headers={"X-Webchat-Token": other["token"]}), timeout=10)
+        urllib.request.urlopen(
+            urllib.request.Request(
+                f"{live_server.url}/webchat/api/conversations/{mine['cid']}/messages",
+                headers={"X-Webchat-Token": other["token"]},
+            ),
+            timeout=10,
+        )
     assert refused.value.code == 403
