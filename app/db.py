@@ -20,6 +20,10 @@ SQLITE_PRAGMAS = (
 
 
 class BaseModel(peewee.Model):
+    """Base class of every table, core and plugin: bound to the app's
+    database (SQLite or PostgreSQL), snake_case table names.
+    """
+
     class Meta:
         database = db
         legacy_table_names = False
@@ -43,6 +47,9 @@ def database_from_url(url):
 
 
 def is_postgres(database=None):
+    """True when the app runs on PostgreSQL (else SQLite): for the rare
+    query that must differ, such as row locks or advisory locks.
+    """
     target = database or db.obj
     return isinstance(target, peewee.PostgresqlDatabase)
 

@@ -46,6 +46,11 @@ class Sender:
 
 @dataclasses.dataclass
 class Attachment:
+    """A file on a message. A channel fills ``filename``, ``content_type``,
+    ``size`` and either ``storage_key`` (bytes saved with ``storage.save``)
+    or ``url`` (left with the provider, e.g. MMS media).
+    """
+
     filename: str
     content_type: str = "application/octet-stream"
     size: int = 0
@@ -107,6 +112,10 @@ class Outbound:
 
 @dataclasses.dataclass
 class SendResult:
+    """What :meth:`Channel.send` returns: the provider's id for the
+    delivered message (stored as its ``external_id``) and extra ``meta``.
+    """
+
     external_id: str | None = None
     meta: dict = dataclasses.field(default_factory=dict)
 

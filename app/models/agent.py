@@ -9,6 +9,12 @@ PRESENCE = ("online", "away", "offline")
 
 
 class Agent(BaseModel):
+    """A member of the merchant's support team: login email, ``role`` (see
+    ``ROLES``; ``INBOX_ROLES`` may use the inbox), ``presence`` as chosen and
+    ``presence_effective`` as others see it, ``is_active`` (False once
+    deactivated).
+    """
+
     email = peewee.CharField(max_length=254, unique=True)
     name = peewee.CharField(max_length=120)
     password_hash = peewee.CharField(max_length=255, default="")

@@ -12,6 +12,12 @@ DELIVERY_STATES = ("queued", "sent", "failed")
 
 
 class Message(BaseModel):
+    """One entry of a ticket's thread: a customer message (``inbound``), a
+    reply (``outbound``, with a ``delivery_state`` of queued, sent or failed),
+    an internal ``note`` or a system ``notice`` (``kind``). ``external_id``
+    is the provider's id, unique per channel.
+    """
+
     ticket = peewee.ForeignKeyField(Ticket, backref="messages", on_delete="CASCADE")
     channel = peewee.CharField(max_length=32)
     direction = peewee.CharField(max_length=8)

@@ -27,6 +27,10 @@ class Profile(BaseModel):
 
 
 class ProfileEvent(BaseModel):
+    """Something a customer did, as a provider reported it: a ``metric``
+    name, free-form ``properties`` and when it ``occurred_at``.
+    """
+
     profile = peewee.ForeignKeyField(Profile, backref="events", on_delete="CASCADE")
     metric = peewee.CharField(max_length=100)
     properties = peewee.JSONField(default=dict)
@@ -37,6 +41,10 @@ class ProfileEvent(BaseModel):
 
 
 class Order(BaseModel):
+    """A customer's order as the store reported it, with its lines
+    (``items``), ``total``, ``currency`` and ``status``.
+    """
+
     profile = peewee.ForeignKeyField(Profile, backref="orders", on_delete="CASCADE")
     external_id = peewee.CharField(max_length=100)
     total = peewee.DecimalField(max_digits=12, decimal_places=2, default=0)

@@ -10,6 +10,12 @@ CLOSE_REASONS = ("agent", "inactivity", "bulk", "rule", "merged")
 
 
 class Ticket(BaseModel):
+    """One conversation with a customer on one channel (``channel``,
+    ``thread_key``): its ``status`` (open, snoozed, closed), ``assignee``,
+    ``profile`` and the clock fields the rules read. Change it through the
+    services (``set_status``, ``assign``, ...), which fire the event hooks.
+    """
+
     channel = peewee.CharField(max_length=32)
     thread_key = peewee.CharField(max_length=255)
     profile = peewee.ForeignKeyField(Profile, backref="tickets", on_delete="CASCADE")

@@ -16,10 +16,14 @@ class ServiceError(Exception):
 
 
 class NotFound(ServiceError):
+    """The thing asked for does not exist (HTTP 404)."""
+
     status = 404
 
 
 class Conflict(ServiceError):
+    """The request conflicts with the current state (HTTP 409)."""
+
     status = 409
 
 

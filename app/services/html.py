@@ -52,6 +52,9 @@ _URL = re.compile(r"(https?://[^\s<>\"]+)")
 
 
 def sanitize(markup):
+    """Customer or agent HTML made safe to display: only harmless tags and
+    attributes survive, links get ``rel="noopener noreferrer nofollow"``.
+    """
     if not markup:
         return ""
     return nh3.clean(
@@ -64,6 +67,9 @@ def sanitize(markup):
 
 
 def text_to_html(text):
+    """Plain text as safe HTML: escaped, paragraphs and line breaks kept,
+    web addresses made links.
+    """
     escaped = html.escape(text or "")
     linked = _URL.sub(r'<a href="\1">\1</a>', escaped)
     paragraphs = [p.replace("\n", "<br>") for p in re.split(r"\n{2,}", linked.strip()) if p]
@@ -71,5 +77,8 @@ def text_to_html(text):
 
 
 def preview(text, length=160):
+    """One line of ``text`` (whitespace collapsed), cut to ``length``
+    characters with an ellipsis: for lists, notifications and alerts.
+    """
     flat = " ".join((text or "").split())
     return flat if len(flat) <= length else flat[: length - 1] + "…"

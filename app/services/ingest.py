@@ -27,11 +27,21 @@ from .profiles import find_or_create, normalize_email, normalize_phone
 
 
 class ChannelUnavailable(ServiceError):
+    """The message's channel is unknown or its plugin is disabled (HTTP 404):
+    nothing was stored.
+    """
+
     status = 404
 
 
 @dataclasses.dataclass
 class IngestResult:
+    """What :func:`ingest` did: the stored ``message`` and its ``ticket``,
+    and whether the message was a ``duplicate`` (seen before: nothing
+    changed), ``created_ticket`` or ``reopened`` one. ``outcome`` names
+    it in one word: duplicate, created, reopened or appended.
+    """
+
     message: Message
     ticket: Ticket
     duplicate: bool = False

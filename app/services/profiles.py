@@ -33,6 +33,9 @@ def is_alphanumeric_sender(value):
 
 
 def normalize_email(raw):
+    """An email address as stored and compared (trimmed, lower case), or
+    None for an empty value.
+    """
     if not raw:
         return None
     value = str(raw).strip().lower()

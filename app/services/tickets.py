@@ -19,6 +19,9 @@ MAX_BULK = 1000
 
 
 def get(ticket_id) -> Ticket:
+    """The ticket with this id; raises :class:`NotFound` (HTTP 404) when
+    there is none.
+    """
     ticket = Ticket.get_or_none(Ticket.id == ticket_id)
     if ticket is None:
         raise NotFound(_("Ticket %(id)s does not exist.", id=ticket_id), code="not_found")
@@ -97,14 +100,21 @@ def set_status(ticket, status, actor=None, snoozed_until=None, reason=None):
 
 
 def close(ticket, actor=None, reason="agent"):
+    """Close a ticket (``set_status(ticket, "closed", ...)``); ``reason`` is
+    stored as its ``closed_reason``. Returns the updated ticket.
+    """
     return set_status(ticket, "closed", actor=actor, reason=reason)
 
 
 def reopen(ticket, actor=None):
+    """Open a closed or snoozed ticket again. Returns the updated ticket."""
     return set_status(ticket, "open", actor=actor)
 
 
 def snooze(ticket, until, actor=None):
+    """Snooze a ticket until ``until`` (naive UTC, in the future); it
+    opens again by itself then. Returns the updated ticket.
+    """
     return set_status(ticket, "snoozed", actor=actor, snoozed_until=until)
 
 

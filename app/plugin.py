@@ -1,0 +1,170 @@
+"""The public plugin API: the one module a Helpline plugin imports from.
+
+Everything a channel, rule or panel needs from the core is exported here;
+every other module under ``app`` is internal and may change without notice.
+First-party plugins in ``plugins/`` use nothing else (a test checks every
+import), so a third-party package written against this module works like
+one of them. Each name is documented in docs/plugins.md ("Reference").
+
+Typical use::
+
+    from app.plugin import Channel, SendResult, hookimpl, ingest
+
+The hook contract this module belongs to carries :data:`HOOK_API_VERSION`.
+"""
+
+from __future__ import annotations
+
+from flask import current_app
+
+from .api.errors import error_response
+from .auth import current_agent, require
+from .clock import now
+from .csrf import exempt as csrf_exempt
+from .db import BaseModel, connection, db, is_postgres, write_transaction
+from .events import after_commit, fire, publish
+from .hookspecs import hookimpl, hookspec
+from .models import INBOX_ROLES, SMS_CONSENT, Activity, Agent, Message, Order, Profile, ProfileEvent, Ticket
+from .permissions import Forbidden, can
+from .plugins import get_plugins, hook, start_unit_of_work
+from .ratelimit import limiter, public_limit
+from .registry import (
+    Attachment,
+    Channel,
+    DeliveryError,
+    EmptySettings,
+    Inbound,
+    Outbound,
+    Panel,
+    Refusal,
+    Rule,
+    Sender,
+    SendResult,
+)
+from .services import Conflict, Denied, NotFound, ServiceError, storage
+from .services.agents import online_agents
+from .services.assignment import claim
+from .services.html import preview, sanitize, text_to_html
+from .services.ingest import ChannelUnavailable, IngestResult, ingest
+from .services.messages import ReplyRefused, add_note, add_notice, refusal_for, reply
+from .services.profiles import find_or_create as find_or_create_profile
+from .services.profiles import is_alphanumeric_sender, normalize_email, normalize_phone
+from .services.tickets import (
+    MAX_BULK,
+    MAX_TAG_LENGTH,
+    assign,
+    change_tags,
+    close,
+    parse_duration,
+    reopen,
+    set_status,
+    snooze,
+)
+from .services.tickets import get as get_ticket
+from .tasks import crontab, periodic_task, task
+from .web.helpers import done as form_done
+from .web.settings import role_labels
+
+
+def plugin_settings(name: str) -> dict:
+    """The settings of plugin ``name`` with defaults filled in, as its
+    settings schema loads them (a fresh dict: changing it changes nothing).
+
+    Call it when the settings are needed, not at import time: merchants
+    change settings at runtime and every process sees the change at once.
+    """
+    return get_plugins(current_app).get_settings(name)
+
+
+__all__ = [
+    # plugin system
+    "hookimpl",
+    "hookspec",
+    "get_plugins",
+    "hook",
+    "plugin_settings",
+    "fire",
+    # base classes and data types
+    "Channel",
+    "Rule",
+    "Panel",
+    "Inbound",
+    "Outbound",
+    "Sender",
+    "Attachment",
+    "SendResult",
+    "DeliveryError",
+    "Refusal",
+    "EmptySettings",
+    # tasks
+    "task",
+    "periodic_task",
+    "crontab",
+    # time
+    "now",
+    # database
+    "db",
+    "BaseModel",
+    "write_transaction",
+    "is_postgres",
+    "after_commit",
+    "connection",
+    "start_unit_of_work",
+    # live events
+    "publish",
+    # models
+    "Agent",
+    "Profile",
+    "Ticket",
+    "Message",
+    "Activity",
+    "ProfileEvent",
+    "Order",
+    "INBOX_ROLES",
+    "SMS_CONSENT",
+    # services
+    "ingest",
+    "IngestResult",
+    "ChannelUnavailable",
+    "reply",
+    "ReplyRefused",
+    "refusal_for",
+    "add_note",
+    "add_notice",
+    "get_ticket",
+    "set_status",
+    "close",
+    "reopen",
+    "snooze",
+    "assign",
+    "claim",
+    "change_tags",
+    "parse_duration",
+    "MAX_TAG_LENGTH",
+    "MAX_BULK",
+    "storage",
+    "sanitize",
+    "text_to_html",
+    "preview",
+    "normalize_phone",
+    "normalize_email",
+    "is_alphanumeric_sender",
+    "find_or_create_profile",
+    "online_agents",
+    # errors
+    "ServiceError",
+    "NotFound",
+    "Conflict",
+    "Denied",
+    "Forbidden",
+    # HTTP
+    "require",
+    "current_agent",
+    "can",
+    "csrf_exempt",
+    "error_response",
+    "limiter",
+    "public_limit",
+    "form_done",
+    "role_labels",
+]
