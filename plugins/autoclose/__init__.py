@@ -1,10 +1,11 @@
 """Auto-close: closes tickets whose customer has not answered an agent or
-bot reply within the inactivity period (DESIGN.md §3, "Auto-close").
+bot reply within the inactivity period (docs/rules.md, "Auto-close
+inactive tickets").
 
 The plugin is loaded and enabled like any other, but it does nothing until
 the merchant switches its ``enabled`` setting on (off by default)."""
 
-from app.hookspecs import hookimpl
+from app.plugin import hookimpl
 
 
 @hookimpl

@@ -21,12 +21,20 @@ import logging
 import peewee
 from flask_babel import gettext as _
 
-from app.clock import now
-from app.db import is_postgres, write_transaction
-from app.events import after_commit, fire, publish
-from app.models import Activity, Message, Ticket
-from app.plugins import get_plugins
-from app.services.html import preview, text_to_html
+from app.plugin import (
+    Activity,
+    Message,
+    Ticket,
+    after_commit,
+    fire,
+    get_plugins,
+    is_postgres,
+    now,
+    preview,
+    publish,
+    text_to_html,
+    write_transaction,
+)
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """The periodic auto-close sweep (every five minutes on the huey consumer)."""
 
-from app.tasks import crontab, periodic_task
+from app.plugin import crontab, periodic_task
 
 from .sweep import sweep
 

@@ -1,8 +1,8 @@
 """Round-robin: new and reopened unassigned tickets go to the next online
-agent in turn (DESIGN.md §3, "Assignment"). Off until the merchant switches
-its ``enabled`` setting on."""
+agent in turn (docs/rules.md, "Round-robin assignment"). Off until the
+merchant switches its ``enabled`` setting on."""
 
-from app.hookspecs import hookimpl
+from app.plugin import hookimpl
 
 
 @hookimpl

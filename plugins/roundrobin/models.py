@@ -2,8 +2,7 @@
 
 import peewee
 
-from app.db import BaseModel
-from app.models import Agent
+from app.plugin import Agent, BaseModel
 
 
 class RoundRobinTurn(BaseModel):

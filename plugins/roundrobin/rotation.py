@@ -15,11 +15,7 @@ import logging
 
 import peewee
 
-from app.db import db, is_postgres, write_transaction
-from app.models import Ticket
-from app.plugins import get_plugins
-from app.services.agents import online_agents
-from app.services.assignment import claim
+from app.plugin import Ticket, claim, db, get_plugins, is_postgres, online_agents, write_transaction
 
 from .models import RoundRobinTurn
 

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 
-from app.registry import Rule
+from app.plugin import Rule
 
 
 class RoundRobinRule(Rule):

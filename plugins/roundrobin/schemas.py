@@ -3,7 +3,7 @@
 import marshmallow as ma
 from flask_babel import lazy_gettext as _l
 
-from app.models import INBOX_ROLES
+from app.plugin import INBOX_ROLES
 
 DEFAULT_ROLES = ["manager", "support"]
 MAX_CAP = 1000

@@ -1,6 +1,6 @@
 """Background work of the round-robin rule."""
 
-from app.tasks import task
+from app.plugin import task
 
 from .rotation import assign_backlog
 
