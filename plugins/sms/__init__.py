@@ -2,7 +2,7 @@
 autoresponder, team alerts, replies with short links, delivery status and
 campaign attribution. See docs/channels/sms.md."""
 
-from app.hookspecs import hookimpl
+from app.plugin import hookimpl
 
 
 @hookimpl

@@ -9,8 +9,7 @@ from email.message import EmailMessage
 
 from flask_babel import gettext as _
 
-from app.models import Message, Ticket
-from app.plugins import get_plugins, hook
+from app.plugin import Message, Ticket, get_plugins, hook, is_alphanumeric_sender
 
 log = logging.getLogger(__name__)
 
@@ -23,8 +22,6 @@ def email_available():
 def settings_warnings(settings):
     """Problems in otherwise valid settings, for the settings page
     (``GET /sms/api/settings/warnings``)."""
-    from app.services.profiles import is_alphanumeric_sender
-
     warnings = []
     if settings["email_alert_enabled"]:
         if not settings["email_alert_recipients"]:

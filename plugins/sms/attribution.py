@@ -12,9 +12,7 @@ import datetime as dt
 
 import peewee
 
-from app.clock import now
-from app.db import db, write_transaction
-from app.services.profiles import normalize_phone
+from app.plugin import db, normalize_phone, now, write_transaction
 
 from .models import SentCampaignSms
 

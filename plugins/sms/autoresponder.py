@@ -6,9 +6,7 @@ import datetime as dt
 
 import peewee
 
-from app.clock import now
-from app.db import db
-from app.plugins import get_plugins
+from app.plugin import db, get_plugins, now
 
 from .models import AutoReplyLog
 from .schemas import render

@@ -8,9 +8,7 @@ import logging
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from app.models import SMS_CONSENT
-from app.registry import Channel, Refusal, SendResult
-from app.services.profiles import is_alphanumeric_sender, normalize_phone
+from app.plugin import SMS_CONSENT, Channel, Refusal, SendResult, is_alphanumeric_sender, normalize_phone
 
 from . import links, twilio_api
 from .schemas import SmsSettings

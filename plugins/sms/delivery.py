@@ -7,10 +7,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from app.clock import now
-from app.db import write_transaction
-from app.events import after_commit, publish
-from app.models import Message
+from app.plugin import Message, after_commit, now, publish, write_transaction
 
 RANK = {"accepted": 0, "scheduled": 0, "queued": 1, "sending": 2, "sent": 3, "delivered": 4, "read": 5}
 FAILED = {"failed", "undelivered", "canceled"}

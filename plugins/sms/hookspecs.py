@@ -1,6 +1,6 @@
 """Hooks the SMS plugin offers to other plugins (a marketing system)."""
 
-from app.hookspecs import hookspec
+from app.plugin import hookspec
 
 
 @hookspec

@@ -6,10 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from app.clock import now
-from app.models import Profile, ProfileEvent
-from app.registry import Sender
-from app.services.profiles import find_or_create
+from app.plugin import Profile, ProfileEvent, Sender, find_or_create_profile, now
 
 from .models import KeywordLog
 
@@ -50,7 +47,7 @@ def apply(phone, message_sid, keyword, action, name=""):
     """Record a keyword message and update consent. Call inside a write
     transaction; a MessageSid seen before changes nothing."""
     existing = KeywordLog.get_or_none(KeywordLog.message_sid == message_sid)
-    profile = find_or_create(Sender(name=name, phone=phone))
+    profile = find_or_create_profile(Sender(name=name, phone=phone))
     if existing is not None:
         return KeywordResult(existing.keyword, existing.action, profile, duplicate=True)
     at = now()

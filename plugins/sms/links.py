@@ -8,8 +8,7 @@ import secrets
 
 import peewee
 
-from app.clock import now
-from app.db import db
+from app.plugin import db, now
 
 from .models import ShortLink
 

@@ -2,8 +2,7 @@
 
 import peewee
 
-from app.clock import now
-from app.db import BaseModel
+from app.plugin import BaseModel, now
 
 
 class ShortLink(BaseModel):

@@ -7,13 +7,20 @@ from __future__ import annotations
 
 import dataclasses
 
-from app.clock import now
-from app.db import db, is_postgres, write_transaction
-from app.events import after_commit, fire
-from app.models import Message
-from app.registry import Attachment, Inbound, Sender
-from app.services.ingest import ingest
-from app.services.profiles import normalize_phone
+from app.plugin import (
+    Attachment,
+    Inbound,
+    Message,
+    Sender,
+    after_commit,
+    db,
+    fire,
+    ingest,
+    is_postgres,
+    normalize_phone,
+    now,
+    write_transaction,
+)
 
 from . import attribution, autoresponder, keywords
 

@@ -10,6 +10,8 @@ from flask_babel import lazy_gettext as _l
 from jinja2 import TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
 
+from app.plugin import is_alphanumeric_sender
+
 DEFAULT_STOP = ["STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"]
 DEFAULT_START = ["START", "UNSTOP", "YES"]
 DEFAULT_HELP = ["HELP", "INFO"]
@@ -170,8 +172,6 @@ class SmsSettings(ma.Schema):
 
     @ma.validates("from_number")
     def _from_number(self, value, **kwargs):
-        from app.services.profiles import is_alphanumeric_sender
-
         if not value or is_alphanumeric_sender(value):
             if value and not re.fullmatch(r"[A-Za-z0-9 ]{1,11}", value):
                 raise ma.ValidationError(str(_l("An alphanumeric sender id has 1 to 11 letters, digits or spaces.")))

@@ -7,11 +7,7 @@ import logging
 from flask_babel import gettext as _
 from jinja2 import TemplateError
 
-from app.models import Ticket
-from app.plugins import get_plugins
-from app.registry import DeliveryError
-from app.services.messages import add_notice
-from app.tasks import task
+from app.plugin import DeliveryError, Ticket, add_notice, get_plugins, task
 
 from . import alerts, autoresponder, twilio_api
 

@@ -14,7 +14,7 @@ from twilio.request_validator import (
 )
 from twilio.rest import Client
 
-from app.registry import DeliveryError
+from app.plugin import DeliveryError
 
 from .schemas import TWILIO_API
 
