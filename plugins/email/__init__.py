@@ -2,7 +2,7 @@
 provider's inbound webhook), agent replies go out by SMTP with threading
 headers, and automatic mail never loops."""
 
-from app.hookspecs import hookimpl
+from app.plugin import hookimpl, plugin_settings
 
 
 @hookimpl
@@ -62,11 +62,9 @@ def helpline_register_tasks():
 @hookimpl
 def helpline_email_available():
     """True once SMTP is configured (notifications can go out)."""
-    from app.plugins import get_plugins
-
     from .notify import configured
 
-    return True if configured(get_plugins().get_settings("email")) else None
+    return True if configured(plugin_settings("email")) else None
 
 
 @hookimpl

@@ -8,8 +8,7 @@ from email.utils import formataddr, formatdate
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from app.registry import Channel, DeliveryError, Refusal, SendResult
-from app.services import storage
+from app.plugin import Channel, DeliveryError, Refusal, SendResult, storage
 
 from .addresses import new_message_id, reply_address, strip_id
 from .schemas import EmailSettings

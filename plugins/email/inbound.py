@@ -10,11 +10,7 @@ import re
 
 from flask import current_app
 
-from app.models import Message
-from app.registry import Inbound, Sender
-from app.services import ServiceError, storage
-from app.services.html import sanitize, text_to_html
-from app.services.ingest import ingest
+from app.plugin import Inbound, Message, Sender, ServiceError, ingest, sanitize, storage, text_to_html
 
 from .addresses import ticket_from_address
 from .loopguard import noise_reason

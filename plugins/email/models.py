@@ -3,8 +3,7 @@ so a merchant can see what was filtered and why (the raw stays in storage)."""
 
 import peewee
 
-from app.clock import now
-from app.db import BaseModel
+from app.plugin import BaseModel, now
 
 
 class DroppedEmail(BaseModel):

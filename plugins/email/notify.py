@@ -3,7 +3,7 @@
 import logging
 from email.utils import formataddr, formatdate
 
-from app.plugins import get_plugins
+from app.plugin import get_plugins
 
 from .addresses import new_message_id
 from .channel import one_line

@@ -7,7 +7,7 @@ import ssl
 
 from flask_babel import gettext as _
 
-from app.registry import DeliveryError
+from app.plugin import DeliveryError
 
 
 def send(settings, message):

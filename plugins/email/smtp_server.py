@@ -10,8 +10,7 @@ import logging
 
 from aiosmtpd.controller import Controller
 
-from app.db import connection
-from app.plugins import get_plugins, start_unit_of_work
+from app.plugin import connection, get_plugins, start_unit_of_work
 
 from .addresses import accepts
 

@@ -7,11 +7,7 @@ import os
 from email import policy
 from email.parser import BytesParser
 
-from app.clock import now
-from app.plugins import get_plugins
-from app.registry import DeliveryError
-from app.services import storage
-from app.tasks import crontab, periodic_task, task
+from app.plugin import DeliveryError, crontab, get_plugins, now, periodic_task, storage, task
 
 from .models import DroppedEmail
 from .smtp_client import send
