@@ -1,7 +1,7 @@
 """Web chat: an embeddable widget for storefronts, live both ways, with
 office hours, automatic replies and a follow-up email for visitors who left."""
 
-from app.hookspecs import hookimpl
+from app.plugin import hookimpl
 
 
 @hookimpl

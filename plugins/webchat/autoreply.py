@@ -10,9 +10,7 @@ none when an agent replied in the last ``agent_recent_minutes``."""
 import datetime as dt
 import logging
 
-from app.clock import now
-from app.models import Message
-from app.services.messages import ReplyRefused, reply
+from app.plugin import Message, ReplyRefused, now, reply
 
 from .conversations import settings
 from .models import Conversation

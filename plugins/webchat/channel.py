@@ -1,6 +1,6 @@
 """The web chat channel: one ticket per conversation, never reopened."""
 
-from app.registry import Channel, SendResult
+from app.plugin import Channel, SendResult
 
 from .schemas import WebchatSettings
 

@@ -3,7 +3,7 @@
 import click
 from flask.cli import with_appcontext
 
-from app.db import connection
+from app.plugin import connection
 
 
 @click.group(help="Web chat widget.")

@@ -13,14 +13,21 @@ from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from peewee import JOIN
 
-from app.clock import now
-from app.db import write_transaction
-from app.events import publish
-from app.models import Agent, Message, Ticket
-from app.plugins import get_plugins
-from app.registry import Inbound, Sender
-from app.services import Denied, NotFound, ServiceError
-from app.services.ingest import ingest
+from app.plugin import (
+    Agent,
+    Denied,
+    Inbound,
+    Message,
+    NotFound,
+    Sender,
+    ServiceError,
+    Ticket,
+    get_plugins,
+    ingest,
+    now,
+    publish,
+    write_transaction,
+)
 
 from .models import Conversation
 from .office_hours import is_open

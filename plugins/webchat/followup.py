@@ -15,9 +15,7 @@ from email.message import EmailMessage
 from flask_babel import gettext as _
 from peewee import JOIN, fn
 
-from app.clock import now
-from app.models import Agent, Message, Ticket
-from app.plugins import hook
+from app.plugin import Agent, Message, Ticket, hook, now
 
 from .conversations import settings
 from .models import Conversation, FollowupEmail

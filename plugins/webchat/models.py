@@ -3,9 +3,7 @@ ticket: who, presence, what they have seen) and a log of follow-up emails."""
 
 import peewee
 
-from app.clock import now
-from app.db import BaseModel
-from app.models import Ticket
+from app.plugin import BaseModel, Ticket, now
 
 
 class Conversation(BaseModel):

@@ -1,6 +1,6 @@
 """Web chat background work."""
 
-from app.tasks import crontab, periodic_task
+from app.plugin import crontab, periodic_task
 
 
 @periodic_task(crontab(minute="*"))
