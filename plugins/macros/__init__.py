@@ -4,7 +4,7 @@ Actions: set status, snooze, tags, assign, internal note, and any action
 another plugin registers through ``helpline_macro_actions``. Agents apply a
 macro from the composer (shortcut m) or from the bulk bar."""
 
-from app.hookspecs import hookimpl
+from app.plugin import hookimpl
 
 
 @hookimpl

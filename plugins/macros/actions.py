@@ -18,11 +18,19 @@ import marshmallow as ma
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from app.models import Agent
-from app.services import ServiceError
-from app.services import tickets as ticket_service
-from app.services.messages import add_note
-from app.services.tickets import MAX_TAG_LENGTH, parse_duration
+from app.plugin import (
+    MAX_TAG_LENGTH,
+    Agent,
+    ServiceError,
+    add_note,
+    assign,
+    change_tags,
+    hook,
+    now,
+    parse_duration,
+    set_status,
+    snooze,
+)
 
 MAX_TAGS = 20
 
@@ -81,7 +89,7 @@ class SetStatus(MacroAction):
         return _("Set status to %(status)s", status=params["status"])
 
     def run(self, ticket, params, agent, context):
-        ticket_service.set_status(ticket, params["status"], actor=agent)
+        set_status(ticket, params["status"], actor=agent)
 
 
 class _SnoozeParams(ma.Schema):
@@ -103,9 +111,7 @@ class Snooze(MacroAction):
         return _("Snooze for %(duration)s", duration=params["duration"])
 
     def run(self, ticket, params, agent, context):
-        from app.clock import now
-
-        ticket_service.snooze(ticket, now() + parse_duration(params["duration"]), actor=agent)
+        snooze(ticket, now() + parse_duration(params["duration"]), actor=agent)
 
 
 class _TagParams(ma.Schema):
@@ -125,7 +131,7 @@ class AddTags(MacroAction):
         return _("Add tags: %(tags)s", tags=", ".join(params["tags"]))
 
     def run(self, ticket, params, agent, context):
-        ticket_service.change_tags(ticket, add=params["tags"], actor=agent)
+        change_tags(ticket, add=params["tags"], actor=agent)
 
 
 class RemoveTags(MacroAction):
@@ -137,7 +143,7 @@ class RemoveTags(MacroAction):
         return _("Remove tags: %(tags)s", tags=", ".join(params["tags"]))
 
     def run(self, ticket, params, agent, context):
-        ticket_service.change_tags(ticket, remove=params["tags"], actor=agent)
+        change_tags(ticket, remove=params["tags"], actor=agent)
 
 
 class _AssignParams(ma.Schema):
@@ -181,7 +187,7 @@ class Assign(MacroAction):
                 raise ServiceError(
                     _("The agent this macro assigns to no longer exists."), code="assignee_gone", field="actions"
                 )
-        ticket_service.assign(ticket, target, actor=agent)
+        assign(ticket, target, actor=agent)
 
 
 class _NoteParams(ma.Schema):
@@ -214,8 +220,6 @@ BUILTIN_ACTIONS = [SetStatus, Snooze, AddTags, RemoveTags, Assign, AddNote]
 def available_actions() -> dict[str, type[MacroAction]]:
     """``{name: class}`` of every action enabled plugins offer, in plugin
     order; the first plugin to claim a name keeps it."""
-    from app.plugins import hook
-
     found = {}
     for result in reversed(hook().helpline_macro_actions()):
         for cls in result if isinstance(result, (list, tuple)) else [result]:

@@ -1,7 +1,7 @@
 """The hook the macros plugin adds for other plugins (registered through
 ``helpline_register_hookspecs``)."""
 
-from app.hookspecs import hookspec
+from app.plugin import hookspec
 
 
 @hookspec

@@ -3,9 +3,7 @@ per-ticket results."""
 
 import peewee
 
-from app.clock import now
-from app.db import BaseModel
-from app.models import Agent
+from app.plugin import Agent, BaseModel, now
 
 JOB_STATES = ("queued", "running", "done")
 

@@ -18,7 +18,7 @@ from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, nodes
 from jinja2.exceptions import SecurityError, TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from app.services import ServiceError
+from app.plugin import ServiceError, plugin_settings
 
 MAX_TEMPLATE_LENGTH = 20000
 
@@ -270,12 +270,10 @@ class RenderContext:
 
 def context_for(ticket, agent) -> RenderContext:
     """Build the template values for ``ticket`` seen by ``agent``."""
-    from app.plugins import get_plugins
-
     profile = ticket.profile
     name = profile.name or ""
     first, _sep, last = name.partition(" ")
-    general = get_plugins().get_settings("core")
+    general = plugin_settings("core")
     values = {
         "customer": {
             "name": name,

@@ -3,7 +3,7 @@
 import marshmallow as ma
 from flask_babel import lazy_gettext as _l
 
-from app.services.tickets import MAX_BULK
+from app.plugin import MAX_BULK
 
 from .service import MAX_ACTIONS, MAX_NAME
 

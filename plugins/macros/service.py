@@ -11,14 +11,22 @@ import logging
 import marshmallow as ma
 from flask_babel import gettext as _
 
-from app.clock import now
-from app.db import write_transaction
-from app.events import after_commit, publish
-from app.models import Agent, Profile, Ticket
-from app.permissions import can
-from app.services import Denied, NotFound, ServiceError
-from app.services.messages import refusal_for, reply
-from app.services.tickets import MAX_BULK
+from app.plugin import (
+    MAX_BULK,
+    Agent,
+    Denied,
+    NotFound,
+    Profile,
+    ServiceError,
+    Ticket,
+    after_commit,
+    can,
+    now,
+    publish,
+    refusal_for,
+    reply,
+    write_transaction,
+)
 
 from .actions import available_actions
 from .models import Macro, MacroBulkJob, MacroBulkResult

@@ -1,7 +1,7 @@
 """The macros plugin's background work (loaded through
 ``helpline_register_tasks``)."""
 
-from app.tasks import task
+from app.plugin import task
 
 
 @task()
