@@ -131,14 +131,19 @@ class DeliveryError(Exception):
 
 class Channel(abc.ABC):
     """Base class for channel plugins. Subclasses set the class attributes
-    and implement :meth:`send`; they may override the policy methods."""
+    and implement :meth:`send`; they may override the policy methods.
+
+    An instance is made per use with ``settings``: the registering plugin's
+    settings with defaults filled in. A plugin declares their schema once,
+    with the ``helpline_register_settings`` hook, whatever it provides
+    (channels, rules, panels), so there is no schema on the class.
+    """
 
     slug: ClassVar[str] = ""
     label: ClassVar[str] = ""
     #: A message to a closed ticket of this channel reopens it (True) or
     #: starts a new ticket (False).
     reopens_closed: ClassVar[bool] = True
-    settings_schema: ClassVar[type[marshmallow.Schema]] = EmptySettings
     #: Set by the registry: the plugin that registered this class.
     plugin: ClassVar[str] = ""
 

@@ -34,7 +34,6 @@ class FakeChannelPlugin:
 
         class _FakeChannel(Channel):
             label = "Fake"
-            settings_schema = FakeSettings
 
             def thread_key(self, inbound):
                 if per_conversation:

@@ -11,7 +11,6 @@ from flask_babel import lazy_gettext as _l
 from app.plugin import Channel, DeliveryError, Refusal, SendResult, storage
 
 from .addresses import new_message_id, reply_address, strip_id
-from .schemas import EmailSettings
 from .smtp_client import send as smtp_send
 
 MAX_REFERENCES = 20
@@ -23,7 +22,6 @@ class EmailChannel(Channel):
     slug = "email"
     label = _l("Email")
     reopens_closed = True
-    settings_schema = EmailSettings
 
     def thread_key(self, inbound):
         """The thread's root Message-ID (inbound code sets it already)."""

@@ -11,7 +11,6 @@ from flask_babel import lazy_gettext as _l
 from app.plugin import SMS_CONSENT, Channel, Refusal, SendResult, is_alphanumeric_sender, normalize_phone
 
 from . import links, twilio_api
-from .schemas import SmsSettings
 
 log = logging.getLogger(__name__)
 
@@ -20,7 +19,6 @@ class SmsChannel(Channel):
     slug = "sms"
     label = _l("SMS")
     reopens_closed = True
-    settings_schema = SmsSettings
 
     def thread_key(self, inbound):
         """One conversation per person: the sender's E.164 number."""

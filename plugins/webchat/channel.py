@@ -2,8 +2,6 @@
 
 from app.plugin import Channel, SendResult
 
-from .schemas import WebchatSettings
-
 
 class WebchatChannel(Channel):
     """Replies reach the visitor through their live stream (or a follow-up
@@ -13,7 +11,6 @@ class WebchatChannel(Channel):
     slug = "webchat"
     label = "Web chat"
     reopens_closed = False
-    settings_schema = WebchatSettings
 
     def thread_key(self, inbound):
         """The conversation id the widget wrote in."""
