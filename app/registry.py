@@ -167,13 +167,32 @@ class Channel(abc.ABC):
 
 
 class Rule:
-    """Base class for automation rules. A rule reacts to event hooks and/or
-    declares periodic work through ``app.tasks.periodic_task``."""
+    """Base class for automation rules. A rule does its work in the
+    plugin's event hooks and/or periodic tasks (``periodic_task``); the
+    class describes it to merchants: the Rules settings page lists every
+    registered rule with its ``label``, ``description``, whether it is on
+    and a link to its settings page.
+
+    An instance is made per use with ``settings``: the registering plugin's
+    settings with defaults filled in.
+    """
 
     slug: ClassVar[str] = ""
     label: ClassVar[str] = ""
     description: ClassVar[str] = ""
+    #: The ``url_for`` endpoint of the rule's own settings page, if any.
+    settings_endpoint: ClassVar[str | None] = None
+    #: Set by the registry: the plugin that registered this class.
     plugin: ClassVar[str] = ""
+
+    def __init__(self, settings: dict | None = None):
+        self.settings = settings or {}
+
+    def is_active(self) -> bool:
+        """Whether the rule acts, given its settings (a rule that merchants
+        switch on in its settings answers False until they do). Whether its
+        plugin is enabled is the core's business, not asked here."""
+        return True
 
 
 class Panel(abc.ABC):

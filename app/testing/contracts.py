@@ -168,6 +168,20 @@ class RuleContract:
         plugins = app.extensions["helpline.plugins"]
         assert plugins.rules[self.slug].plugin == self.plugin_name
 
+    def test_rule_describes_itself(self, app):
+        """What the Rules settings page shows: a label, an on/off answer
+        from the plugin's own settings, a settings page that exists."""
+        from flask import url_for
+
+        plugins = app.extensions["helpline.plugins"]
+        cls = plugins.rules[self.slug]
+        assert str(cls.label)
+        rule = cls(settings=plugins.get_settings(self.plugin_name))
+        assert isinstance(rule.is_active(), bool)
+        if cls.settings_endpoint:
+            with app.test_request_context():
+                assert url_for(cls.settings_endpoint)
+
     def test_settings_validation(self, app):
         plugins = app.extensions["helpline.plugins"]
         plugins.set_settings(self.plugin_name, dict(self.valid_settings))

@@ -32,8 +32,3 @@ def helpline_register_blueprints():
     from .views import bp
 
     return [bp]
-
-
-@hookimpl
-def helpline_register_ui_fragments():
-    return [("settings_nav", "autoclose/settings_nav.html")]

@@ -73,8 +73,3 @@ def helpline_register_blueprints():
     from .views import bp
 
     return [bp]
-
-
-@hookimpl
-def helpline_register_ui_fragments():
-    return [("settings_nav", "roundrobin/settings_nav.html")]
