@@ -22,7 +22,7 @@ def create_app(config=None):
 
     from flask_smorest import Blueprint as ApiBlueprint
 
-    from . import clock, csrf, db, events, i18n, ratelimit, tasks
+    from . import bus, clock, csrf, db, defaults, i18n, ratelimit, tasks
     from .plugins import Plugins
 
     app.extensions["helpline.clock"] = app.config.get("CLOCK") or clock.SystemClock()
@@ -33,9 +33,9 @@ def create_app(config=None):
 
     plugins = Plugins(app)
     app.extensions["helpline.plugins"] = plugins
-    plugins.load()
+    plugins.load(defaults)
     tasks.init_app(app)
-    app.extensions["helpline.bus"] = events.make_bus(app.config.get("EVENTS_URL"), app.config.get("EVENTS_CHANNEL"))
+    app.extensions["helpline.bus"] = bus.make_bus(app.config.get("EVENTS_URL"), app.config.get("EVENTS_CHANNEL"))
 
     for name, info in plugins.infos.items():
         if not info.loaded:

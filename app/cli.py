@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import sys
+import textwrap
 
 import click
 from flask import current_app
@@ -71,20 +72,20 @@ def plugins_group():
 
 
 @plugins_group.command("list")
+@click.option("-v", "--verbose", is_flag=True, help="Show load errors in full.")
 @with_appcontext
-def plugins_list():
+def plugins_list(verbose):
+    """One line per plugin: name, state, version, description, and why it
+    is not loaded (shortened; in full with --verbose)."""
     plugins = _plugins()
     with _db():
         for name, info in sorted(plugins.infos.items()):
-            state = (
-                "core"
-                if name == "core"
-                else (("enabled" if plugins.is_enabled(name) else "disabled") if info.loaded else info.status)
-            )
-            line = f"{name:<14} {state:<9} {info.version or '':<8} {info.description}"
-            if info.error:
-                line += f"  ({info.error})"
-            click.echo(line.rstrip())
+            line = f"{name:<14} {plugins.status(name):<18} {info.version or '':<8} {info.description}".rstrip()
+            if info.error and not verbose:
+                line += f"  ({textwrap.shorten(info.error, 100, placeholder=' ...')})"
+            click.echo(line)
+            if info.error and verbose:
+                click.echo(textwrap.indent(info.error, "    "))
 
 
 def _toggle(name, enabled):

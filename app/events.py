@@ -1,187 +1,55 @@
-"""Live events: the event hooks (called after commit) and the event bus that
-feeds Server-Sent Events to browsers.
+"""Event hooks: :func:`fire` calls a ``helpline_on_*`` hook on the live
+plugins, and :func:`after_commit` runs work (usually a ``fire``) once the
+current transaction has committed.
 
-The bus is in-process for the embedded default and Redis pub/sub at scale,
-so every web worker sees every event.
+The live event bus that feeds browsers is :mod:`app.bus`; ``publish`` and
+``get_bus`` are re-exported here because services and tests import them
+from this module.
 """
 
 from __future__ import annotations
 
-import itertools
-import json
-import logging
-import queue
-import threading
+from flask import current_app
 
-from flask import current_app, has_app_context
+from .bus import get_bus, make_bus, publish
+from .db import db
+from .plugins import collect_event_errors, get_plugins, start_unit_of_work
 
-log = logging.getLogger(__name__)
-
-REDIS_CHANNEL = "helpline:events"
-
-
-class Subscription:
-    def __init__(self, bus):
-        self._bus = bus
-        self._queue = queue.Queue(maxsize=1000)
-
-    def get(self, timeout=None):
-        """The next event dict, or None after ``timeout`` seconds."""
-        try:
-            return self._queue.get(timeout=timeout)
-        except queue.Empty:
-            return None
-
-    def _put(self, event):
-        try:
-            self._queue.put_nowait(event)
-        except queue.Full:  # a stalled client loses old events, never blocks others
-            log.warning("event subscriber queue full; dropping event %s", event.get("type"))
-
-    def close(self):
-        self._bus._unsubscribe(self)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-
-class LocalBus:
-    """Fan-out to subscribers in this process."""
-
-    def __init__(self):
-        self._subs: set[Subscription] = set()
-        self._lock = threading.Lock()
-        self._ids = itertools.count(1)
-
-    def publish(self, event):
-        event.setdefault("id", next(self._ids))
-        with self._lock:
-            subs = list(self._subs)
-        for sub in subs:
-            sub._put(event)
-
-    def subscribe(self):
-        sub = Subscription(self)
-        with self._lock:
-            self._subs.add(sub)
-        return sub
-
-    def _unsubscribe(self, sub):
-        with self._lock:
-            self._subs.discard(sub)
-
-    @property
-    def subscriber_count(self):
-        return len(self._subs)
-
-    def close(self):
-        pass
-
-
-class RedisBus(LocalBus):
-    """Publishes to a Redis channel; one listener thread per process fans
-    events out to local subscribers."""
-
-    def __init__(self, url, channel=REDIS_CHANNEL):
-        super().__init__()
-        import redis
-
-        self._channel = channel
-        self._redis = redis.Redis.from_url(url)
-        self._listener = None
-        self._pubsub = None
-
-    def publish(self, event):
-        self._redis.publish(self._channel, json.dumps(event, default=str))
-
-    def subscribe(self):
-        self._ensure_listener()
-        return super().subscribe()
-
-    def _ensure_listener(self):
-        with self._lock:
-            if self._listener is not None:
-                return
-            self._pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
-            self._pubsub.subscribe(self._channel)
-            self._listener = threading.Thread(target=self._listen, name="helpline-events", daemon=True)
-            self._listener.start()
-
-    def _listen(self):
-        while True:
-            try:
-                message = self._pubsub.get_message(timeout=1.0)
-            except Exception:  # connection closed on shutdown
-                return
-            if message is None or message.get("type") != "message":
-                continue
-            try:
-                event = json.loads(message["data"])
-            except ValueError:
-                continue
-            LocalBus.publish(self, event)
-
-    def close(self):
-        if self._pubsub is not None:
-            try:
-                self._pubsub.close()
-            except Exception:
-                pass
-
-
-def make_bus(url, channel=REDIS_CHANNEL):
-    if url and str(url).startswith("redis"):
-        return RedisBus(url, channel or REDIS_CHANNEL)
-    return LocalBus()
-
-
-def get_bus(app=None):
-    return (app or current_app).extensions["helpline.bus"]
-
-
-def publish(event_type, data):
-    """Send an event to every connected browser (no-op outside an app)."""
-    if not has_app_context():
-        return
-    try:
-        get_bus().publish({"type": event_type, "data": data})
-    except Exception:
-        log.exception("could not publish %s", event_type)
+__all__ = ["after_commit", "fire", "get_bus", "make_bus", "profile_updated", "publish"]
 
 
 def fire(hook_name, **kwargs):
-    """Call an event hook on every enabled plugin, isolating failures: one
-    plugin's exception is logged and the others still run. Under strict mode
-    (tests, CI) the first failure is re-raised after all have run."""
-    from .plugins import get_plugins
-
+    """Call an event hook on every live plugin, through pluggy (so wrappers
+    and tracing see the call). Each implementation is isolated: its
+    exception is logged with the plugin's name and the others still run.
+    Under strict mode (tests, CI) the first failure is re-raised once all
+    have run, with a note naming the plugin."""
     plugins = get_plugins()
-    caller = getattr(plugins.relay, hook_name)
-    first_error = None
-    for impl in reversed(caller.get_hookimpls()):
-        try:
-            impl.function(**{k: kwargs[k] for k in impl.argnames})
-        except Exception as exc:
-            log.exception("plugin %s failed in %s", impl.plugin_name, hook_name)
-            first_error = first_error or exc
-    if first_error is not None and plugins.strict:
-        raise first_error
+    with collect_event_errors() as errors:
+        getattr(plugins.relay, hook_name)(**kwargs)
+    if errors and plugins.strict:
+        raise errors[0]
 
 
 def after_commit(fn):
-    """Run ``fn`` once the current transaction commits (now, if none)."""
-    from .db import db
-
+    """Run ``fn`` once the current transaction commits (now, if none), in
+    a fresh unit of work."""
     app = current_app._get_current_object()
 
     def run():
-        from .plugins import start_unit_of_work
-
         with app.app_context():
             start_unit_of_work()
             fn()
 
     db.after_commit(run)
+
+
+def profile_updated(profile, changes):
+    """Fire ``helpline_on_profile_updated`` once the current transaction
+    commits. ``changes`` is ``{field: (old, new)}`` for each field that
+    changed; nothing fires when it is empty. Call it from the code that
+    saves the profile, inside its transaction."""
+    if not changes:
+        return
+    changes = dict(changes)
+    after_commit(lambda: fire("helpline_on_profile_updated", profile=profile, changes=changes))

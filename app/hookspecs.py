@@ -9,12 +9,27 @@ Three families:
   values are ignored; an exception is logged and never undoes the change.
 * decision hooks (``firstresult``): the first non-None answer wins; the core
   registers its default as a ``trylast`` implementation.
+
+Every call goes through pluggy, so ``wrapper=True`` implementations and
+tracing work on all three. The contract is versioned (:data:`HOOK_API_VERSION`,
+changelog in docs/hooks.md); a hook on its way out is marked with
+``@hookspec(warn_on_impl=HookDeprecationWarning(...))``.
 """
 
 import pluggy
 
+#: The version of this hook contract: the major number changes when a hook is
+#: removed or changes meaning, the minor number when hooks or arguments are added.
+HOOK_API_VERSION = "2.0"
+
 hookspec = pluggy.HookspecMarker("helpline")
 hookimpl = pluggy.HookimplMarker("helpline")
+
+
+class HookDeprecationWarning(DeprecationWarning):
+    """Warned when a plugin implements a deprecated hook (pluggy's
+    ``warn_on_impl``), pointing at the implementation; the loader also logs it.
+    A deprecated hook keeps working until the next major HOOK_API_VERSION."""
 
 
 # --- register hooks -------------------------------------------------------
@@ -147,6 +162,37 @@ def helpline_on_agent_presence_changed(agent, old_presence, new_presence):
     :param agent: the :class:`app.models.Agent`.
     :param old_presence: ``online``, ``away`` or ``offline``.
     :param new_presence: ``online``, ``away`` or ``offline``.
+    """
+
+
+@hookspec
+def helpline_on_message_delivery_failed(message, ticket, error):
+    """The outbox gave up on an outbound reply: a permanent error, or the
+    last attempt failed. The message is now ``failed``.
+
+    :param message: the :class:`app.models.Message`, ``delivery_state`` ``failed``.
+    :param ticket: its ticket.
+    :param error: the last error text (also in ``message.delivery_error``).
+    """
+
+
+@hookspec
+def helpline_on_ticket_tags_changed(ticket, added, removed, actor):
+    """A ticket's tags changed (one call per ticket, also for bulk actions).
+
+    :param ticket: the :class:`app.models.Ticket`.
+    :param added: tag names added, sorted (may be empty).
+    :param removed: tag names removed, sorted (may be empty).
+    :param actor: the Agent who acted, or None for a rule or the system.
+    """
+
+
+@hookspec
+def helpline_on_profile_updated(profile, changes):
+    """A customer profile's fields changed.
+
+    :param profile: the :class:`app.models.Profile` after the change.
+    :param changes: ``{field: (old, new)}`` for each changed field.
     """
 
 

@@ -78,8 +78,9 @@ def _failed(row, message, ticket, error, retryable):
         Message.update(
             delivery_state="failed" if final else "queued", delivery_error=error[:2000], attempts=row.attempts
         ).where(Message.id == message.id).execute()
-        after_commit(
-            lambda: publish(
+
+        def announce():
+            publish(
                 "message.updated",
                 {
                     "ticket_id": ticket.id,
@@ -88,7 +89,11 @@ def _failed(row, message, ticket, error, retryable):
                     "error": error[:200],
                 },
             )
-        )
+            if final:
+                fresh = Message.get_by_id(message.id)
+                fire("helpline_on_message_delivery_failed", message=fresh, ticket=ticket, error=fresh.delivery_error)
+
+        after_commit(announce)
     log.warning(
         "delivery of message %s failed (attempt %s%s): %s",
         message.id,

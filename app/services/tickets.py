@@ -224,7 +224,13 @@ def change_tags(ticket, add=(), remove=(), replace=None, actor=None):
             Activity.create(
                 ticket=ticket, actor=actor, action="tagged", data={"added": added, "removed": removed}, created_at=at
             )
-            after_commit(lambda: publish("ticket.updated", _event(Ticket.get_by_id(ticket.id))))
+
+            def announce():
+                fresh = Ticket.get_by_id(ticket.id)
+                fire("helpline_on_ticket_tags_changed", ticket=fresh, added=added, removed=removed, actor=actor)
+                publish("ticket.updated", _event(fresh))
+
+            after_commit(announce)
     return sorted(target)
 
 

@@ -10,7 +10,10 @@ point ``helpline``). A plugin package gets them by installing helpline:
 * ``fake_channel``: a channel plugin with an in-memory outbox.
 
 Set ``HELPLINE_DATABASE_URL=postgresql://...`` to run on PostgreSQL (the
-database is created if missing, truncated between tests).
+database is created if missing, truncated between tests). Set the ini option
+``helpline_only_plugins = myplugin`` (or ``HELPLINE_ONLY_PLUGINS``) to load
+only the plugins under test, so an unrelated broken plugin installed in the
+same environment cannot fail every test.
 """
 
 import os
@@ -24,11 +27,32 @@ from .fake import FakeChannelPlugin
 from .recorder import HookRecorder
 
 
+def pytest_addoption(parser):
+    parser.addini(
+        "helpline_only_plugins",
+        "Plugins (comma separated) the app fixture loads besides the core; empty loads every installed plugin. "
+        "The HELPLINE_ONLY_PLUGINS environment variable takes precedence.",
+        default="",
+    )
+
+
+def only_plugins(config):
+    """The plugins the kit's apps load: ``HELPLINE_ONLY_PLUGINS``, else the
+    ``helpline_only_plugins`` ini option; empty means all."""
+    return os.environ.get("HELPLINE_ONLY_PLUGINS") or config.getini("helpline_only_plugins")
+
+
 @pytest.fixture(scope="session")
-def helpline_database(tmp_path_factory):
+def helpline_database(tmp_path_factory, pytestconfig):
     """Session-wide database preparation: ``(kind, url, template_path)``."""
     url = database.backend_url()
-    base = {"TESTING": True, "SECRET_KEY": "test", "HUEY_IMMEDIATE": True, "STRICT_PLUGINS": True}
+    base = {
+        "TESTING": True,
+        "SECRET_KEY": "test",
+        "HUEY_IMMEDIATE": True,
+        "STRICT_PLUGINS": True,
+        "ONLY_PLUGINS": only_plugins(pytestconfig),
+    }
     if url:
         database.ensure_postgres_database(url)
         database.reset_postgres_schema(url)
@@ -58,7 +82,7 @@ def helpline_config():
 
 
 @pytest.fixture
-def app(helpline_database, helpline_config, clock, tmp_path):
+def app(helpline_database, helpline_config, clock, tmp_path, pytestconfig):
     from .. import create_app
     from ..db import db
 
@@ -79,6 +103,7 @@ def app(helpline_database, helpline_config, clock, tmp_path):
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
         "PASSWORD_HASH_COST": "low",
+        "ONLY_PLUGINS": only_plugins(pytestconfig),
     }
     config.update(helpline_config)
     app = create_app(config)

@@ -61,3 +61,15 @@ class HookRecorder:
         self._record(
             "helpline_on_agent_presence_changed", agent=agent, old_presence=old_presence, new_presence=new_presence
         )
+
+    @hookimpl
+    def helpline_on_message_delivery_failed(self, message, ticket, error):
+        self._record("helpline_on_message_delivery_failed", message=message, ticket=ticket, error=error)
+
+    @hookimpl
+    def helpline_on_ticket_tags_changed(self, ticket, added, removed, actor):
+        self._record("helpline_on_ticket_tags_changed", ticket=ticket, added=added, removed=removed, actor=actor)
+
+    @hookimpl
+    def helpline_on_profile_updated(self, profile, changes):
+        self._record("helpline_on_profile_updated", profile=profile, changes=changes)

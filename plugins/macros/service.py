@@ -25,6 +25,7 @@ from app.plugin import (
     publish,
     refusal_for,
     reply,
+    task,
     write_transaction,
 )
 
@@ -295,19 +296,17 @@ def start_bulk(macro, ticket_ids, agent) -> MacroBulkJob:
             macro=macro, macro_name=macro.name, agent=agent, ticket_ids=ids, total=len(ids), created_at=now()
         )
 
-        def enqueue():
-            from .tasks import run_bulk
-
-            run_bulk(job.id)
-
-        after_commit(enqueue)
+        after_commit(lambda: run_bulk(job.id))
     return job
 
 
+@task()
 def run_bulk(job_id):
-    """Apply a bulk job's macro to each ticket in its own transaction; a
-    failing ticket is recorded and the others go on. Safe to run again after
-    a crash: tickets with a result are skipped."""
+    """The background task ``macros.run_bulk``: apply a bulk job's macro to
+    each ticket in its own transaction; a failing ticket is recorded and the
+    others go on. Safe to run again after a crash: tickets with a result are
+    skipped. Declared here, beside the job it runs, so this module and
+    ``tasks`` do not import each other."""
     job = MacroBulkJob.get_or_none(MacroBulkJob.id == job_id)
     if job is None or job.state == "done":
         return

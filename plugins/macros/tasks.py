@@ -1,12 +1,7 @@
 """The macros plugin's background work (loaded through
-``helpline_register_tasks``)."""
+``helpline_register_tasks``). The bulk task is declared in ``service``,
+beside the job code it runs; importing it here registers it."""
 
-from app.plugin import task
+from .service import run_bulk
 
-
-@task()
-def run_bulk(job_id):
-    """Apply a bulk job's macro to its tickets, recording progress."""
-    from .service import run_bulk as run
-
-    return run(job_id)
+__all__ = ["run_bulk"]

@@ -1,0 +1,86 @@
+"""Plugin settings: each plugin's marshmallow schema, validated on write,
+stored as JSON in ``plugin_state`` and read back with defaults filled in."""
+
+from __future__ import annotations
+
+import marshmallow
+
+SECRET_MASK = "********"
+
+
+class SettingsStore:
+    """The settings part of :class:`app.plugins.Plugins`. Uses ``_state()``,
+    ``_write()`` and ``_info(name)`` of the manager."""
+
+    def settings_schema(self, name):
+        return self._info(name).settings_schema
+
+    def get_settings(self, name):
+        """The plugin's settings with defaults filled in (a fresh dict; the
+        validated settings are kept per state version, so hot paths such as
+        ingest do not run the schema on every call)."""
+        state = self._state()
+        key = (name, state.version)
+        cache = self._settings_cache
+        if key not in cache:
+            if len(cache) > 256:
+                cache.clear()
+            cache[key] = self._load_settings(name, state.rows.get(name))
+        return dict(cache[key])
+
+    def _load_settings(self, name, row):
+        schema = self.settings_schema(name)()
+        stored = dict(row.settings) if row is not None else {}
+        try:
+            return schema.load(stored, unknown=marshmallow.EXCLUDE)
+        except marshmallow.ValidationError as err:
+            # A value that no longer validates (schema changed) falls back to
+            # its default rather than breaking the plugin.
+            for key in err.messages:
+                stored.pop(key, None)
+            return schema.load(stored, unknown=marshmallow.EXCLUDE)
+
+    def public_settings(self, name):
+        """The settings as shown to people and API clients: dumped to JSON
+        types, with fields marked ``metadata={"secret": True}`` masked."""
+        schema = self.settings_schema(name)()
+        shown = schema.dump(self.get_settings(name))
+        for key, field in schema.fields.items():
+            if field.metadata.get("secret") and shown.get(field.data_key or key):
+                shown[field.data_key or key] = SECRET_MASK
+        return shown
+
+    def set_settings(self, name, data, partial=True):
+        """Validate and store settings; raises ``marshmallow.ValidationError``
+        with per-field messages. Returns the settings with defaults. A secret
+        sent back as the mask (a form or client echoing ``public_settings``)
+        keeps the stored value."""
+        schema = self.settings_schema(name)()
+        data = {
+            k: v
+            for k, v in data.items()
+            if not (v == SECRET_MASK and k in schema.fields and schema.fields[k].metadata.get("secret"))
+        }
+        row = self._state().rows.get(name)
+        merged = {**(row.settings if row is not None and partial else {}), **data}
+        try:
+            loaded = schema.load(merged)
+        except marshmallow.ValidationError as err:
+            raise marshmallow.ValidationError(field_messages(err.messages)) from None
+        self._write(name, settings=schema.dump(loaded))
+        return self.get_settings(name)
+
+
+def field_messages(messages):
+    """ValidationError messages as ``{field: [text, ...]}`` with plain strings.
+    Marshmallow keeps a translated (lazy) message as one bare object rather
+    than a list, which templates would iterate letter by letter and JSON
+    cannot encode; every consumer gets the normalized form from here."""
+    if isinstance(messages, dict):
+        return {
+            key: field_messages(value)
+            if isinstance(value, dict)
+            else [str(m) for m in (value if isinstance(value, (list, tuple)) else [value])]
+            for key, value in messages.items()
+        }
+    return {"_schema": [str(m) for m in (messages if isinstance(messages, (list, tuple)) else [messages])]}
