@@ -12,6 +12,8 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
+from .makemigration import makemigration
+
 
 def _create_app():
     from . import create_app
@@ -22,6 +24,9 @@ def _create_app():
 @click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False, add_version_option=False)
 def main():
     """Helpline: a self-hosted, plugin-based helpdesk."""
+
+
+main.add_command(makemigration)
 
 
 def _plugins():

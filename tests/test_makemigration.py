@@ -1,0 +1,118 @@
+"""``helpline makemigration PLUGIN NAME`` writes a plugin's next migration."""
+
+import importlib
+import sys
+import textwrap
+
+import pytest
+from click.testing import CliRunner
+from flask.cli import ScriptInfo
+
+from app.cli import main
+
+PLUGIN = """
+import peewee
+
+from app.plugin import BaseModel, hookimpl
+
+
+class Note(BaseModel):
+    text = peewee.TextField(default="")
+{extra}
+    class Meta:
+        table_name = "{package}_note"
+
+
+@hookimpl
+def helpline_register_models():
+    return [Note]
+"""
+
+
+@pytest.fixture
+def cli(app):
+    def invoke(*args):
+        return CliRunner().invoke(main, list(args), obj=ScriptInfo(create_app=lambda: app))
+
+    return invoke
+
+
+@pytest.fixture
+def notes_plugin(app, tmp_path, request, register_plugin):
+    """A plugin package on disk (``<tmp>/<package>/__init__.py``) with one
+    model; ``notes_plugin.load(extra_fields)`` (re)writes, reloads and
+    registers it as ``notes``, as a restart would."""
+    package = f"notes_{request.node.name[-12:].strip('_').lower()}_{id(app) % 10000}"
+    folder = tmp_path / package
+    folder.mkdir()
+    sys.path.insert(0, str(tmp_path))
+    plugins = app.extensions["helpline.plugins"]
+
+    class Loader:
+        dir = folder
+
+        def load(self, extra=""):
+            (folder / "__init__.py").write_text(PLUGIN.format(extra=textwrap.indent(extra, "    "), package=package))
+            if "notes" in plugins.infos:
+                plugins.unregister("notes")
+            module = (
+                importlib.reload(sys.modules[package]) if package in sys.modules else importlib.import_module(package)
+            )
+            register_plugin(module, "notes")
+            return module
+
+        def table(self):
+            return f"{package}_note"
+
+    yield Loader()
+    sys.path.remove(str(tmp_path))
+    sys.modules.pop(package, None)
+
+
+def test_new_model_then_new_column_then_nothing(app, cli, notes_plugin):
+    notes_plugin.load()
+    first = cli("makemigration", "notes", "add notes")
+    assert first.exit_code == 0, first.output
+    migrations = notes_plugin.dir / "migrations"
+    assert (migrations / "__init__.py").exists()  # else the folder is not in the installed package
+    created = (migrations / "0001_add_notes.py").read_text()
+    assert "def up(migrator, db):" in created and "def down(migrator, db):" in created
+    assert notes_plugin.table() in created
+
+    notes_plugin.load()  # a restart finds the new folder
+    assert cli("migrate").exit_code == 0
+    db = app.extensions["helpline.db"]
+    assert notes_plugin.table() in db.get_tables()
+
+    notes_plugin.load("pinned = peewee.BooleanField(default=False)\n")
+    second = cli("makemigration", "notes", "pin notes")
+    assert second.exit_code == 0, second.output
+    body = (migrations / "0002_pin_notes.py").read_text()
+    assert "add_column" in body and "'pinned'" in body and "drop_column" in body
+    notes_plugin.load("pinned = peewee.BooleanField(default=False)\n")
+    assert cli("migrate").exit_code == 0
+    assert "pinned" in [c.name for c in db.get_columns(notes_plugin.table())]
+
+    third = cli("makemigration", "notes", "later")
+    assert third.exit_code == 0 and "skeleton" in third.output
+    assert (migrations / "0003_later.py").exists()
+
+
+def test_pending_migrations_come_first_unless_empty(cli, notes_plugin):
+    notes_plugin.load()
+    cli("makemigration", "notes", "add notes")
+    notes_plugin.load()
+    refused = cli("makemigration", "notes", "more")
+    assert refused.exit_code != 0 and "helpline migrate" in refused.output
+    empty = cli("makemigration", "notes", "more", "--empty")
+    assert empty.exit_code == 0, empty.output
+    skeleton = (notes_plugin.dir / "migrations" / "0002_more.py").read_text()
+    namespace = {}
+    exec(compile(skeleton, "0002_more.py", "exec"), namespace)
+    assert callable(namespace["up"]) and callable(namespace["down"])
+
+
+def test_unknown_plugin_is_refused(cli):
+    result = cli("makemigration", "no-such-plugin", "x")
+    assert result.exit_code != 0
+    assert "No plugin named 'no-such-plugin'" in result.output
