@@ -8,6 +8,8 @@ point ``helpline``). A plugin package gets them by installing helpline:
 * ``register_plugin``: register a plugin object for one test.
 * ``hook_recorder``: records every event hook call.
 * ``fake_channel``: a channel plugin with an in-memory outbox.
+* ``fake_provider``: a local HTTP server standing in for a provider's API;
+  ``retry_outbox``: run the outbox's due retries now.
 
 Set ``HELPLINE_DATABASE_URL=postgresql://...`` to run on PostgreSQL (the
 database is created if missing, truncated between tests). Set the ini option
@@ -148,7 +150,9 @@ def login(app):
 
 @pytest.fixture
 def register_plugin(app):
-    """``register_plugin(obj, name)``: the plugin is active for this test only."""
+    """``register_plugin(obj, name)``: the plugin is active for this test
+    only; its blueprints are mounted too when it is registered before the
+    test's first request (Flask accepts no new routes after that)."""
     plugins = app.extensions["helpline.plugins"]
     names = []
 
@@ -157,11 +161,33 @@ def register_plugin(app):
         if not info.loaded:
             raise AssertionError(f"plugin {name} failed: {info.error}")
         names.append(name)
+        _mount_routes(app, info)
         return obj
 
     yield register
     for name in reversed(names):
         plugins.unregister(name)
+
+
+def _mount_routes(app, info):
+    """Mount the blueprints of a plugin registered after the app was built,
+    as ``create_app`` does for installed plugins (JSON APIs under
+    ``/api/v1``)."""
+    from flask_smorest import Blueprint as ApiBlueprint
+
+    new = [bp for bp in info.blueprints if bp.name not in app.blueprints]
+    try:
+        for bp in new:
+            if not isinstance(bp, ApiBlueprint):
+                app.register_blueprint(bp)
+        if any(isinstance(bp, ApiBlueprint) for bp in new):
+            from ..api import mount_plugin_blueprints
+
+            mount_plugin_blueprints(app)
+    except AssertionError as exc:  # Flask: the app already served a request
+        raise AssertionError(
+            f"register plugin {info.name!r} before the test's first request, so its routes can be added"
+        ) from exc
 
 
 @pytest.fixture
@@ -253,3 +279,29 @@ def email_sender(register_plugin, smtp_sink):
 
     register_plugin(EmailSender(smtp_sink.port), "test-email-sender")
     return smtp_sink
+
+
+# --- outside providers (app.testing.provider) ---------------------------------
+
+
+@pytest.fixture
+def fake_provider():
+    """A real HTTP server on 127.0.0.1:<ephemeral> standing in for a
+    provider's API: ``.url``, ``.requests`` (method, path, headers, body,
+    ``.json``), and ``.respond(...)`` / ``.fail(status)`` / ``.hang(seconds)``
+    to script its next answers."""
+    from .provider import FakeProvider
+
+    provider = FakeProvider()
+    yield provider
+    provider.close()
+
+
+@pytest.fixture
+def retry_outbox(app):
+    """``retry_outbox()`` runs the core's periodic outbox retry now (as the
+    minute task would) and returns how many replies it attempted; move the
+    ``clock`` past the backoff first."""
+    from ..services.outbox import retry_due
+
+    return retry_due
