@@ -80,7 +80,12 @@ def seed(tickets=40, rng=None):
             email=profile.email if slug != "sms" else None,
             phone=profile.phone if slug == "sms" else None,
         )
-        key = {"email": f"<demo-{i}@example.net>", "sms": profile.phone, "webchat": f"demo-chat-{i}"}[slug]
+        # What each channel's thread_key reads: a thread root, the number, a conversation.
+        meta = {
+            "email": {"thread_root": f"<demo-{i}@example.net>"},
+            "sms": {},
+            "webchat": {"conversation": f"demo-chat-{i}"},
+        }
         results.append(
             ingest(
                 Inbound(
@@ -89,7 +94,7 @@ def seed(tickets=40, rng=None):
                     sender=sender,
                     text=text,
                     subject=subject if slug == "email" else "",
-                    thread_key=key,
+                    meta=meta[slug],
                 )
             )
         )

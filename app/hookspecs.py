@@ -192,7 +192,9 @@ def helpline_on_profile_updated(profile, changes):
     """A customer profile's fields changed.
 
     :param profile: the :class:`app.models.Profile` after the change.
-    :param changes: ``{field: (old, new)}`` for each changed field.
+    :param changes: ``{field: (old, new)}`` for each changed field; also
+        ``identities`` (the identity lists before and after) and
+        ``merged_profile_ids`` (``([], [ids merged into this profile])``).
     """
 
 

@@ -24,7 +24,18 @@ from .csrf import exempt as csrf_exempt
 from .db import BaseModel, connection, db, is_postgres, write_transaction
 from .events import after_commit, fire, publish
 from .hookspecs import hookimpl, hookspec
-from .models import INBOX_ROLES, SMS_CONSENT, Activity, Agent, Message, Order, Profile, ProfileEvent, Ticket
+from .models import (
+    INBOX_ROLES,
+    SMS_CONSENT,
+    Activity,
+    Agent,
+    ContactIdentity,
+    Message,
+    Order,
+    Profile,
+    ProfileEvent,
+    Ticket,
+)
 from .permissions import Forbidden, can
 from .plugins import get_plugins, hook, start_unit_of_work
 from .ratelimit import limiter, public_limit
@@ -49,6 +60,7 @@ from .services.ingest import ChannelUnavailable, IngestResult, ingest
 from .services.messages import ReplyRefused, add_note, add_notice, refusal_for, reply
 from .services.profiles import find_or_create as find_or_create_profile
 from .services.profiles import is_alphanumeric_sender, normalize_email, normalize_phone
+from .services.profiles import update as update_profile
 from .services.tickets import (
     MAX_BULK,
     MAX_TAG_LENGTH,
@@ -115,6 +127,7 @@ __all__ = [
     # models
     "Agent",
     "Profile",
+    "ContactIdentity",
     "Ticket",
     "Message",
     "Activity",
@@ -150,6 +163,7 @@ __all__ = [
     "normalize_email",
     "is_alphanumeric_sender",
     "find_or_create_profile",
+    "update_profile",
     "online_agents",
     # errors
     "ServiceError",

@@ -36,12 +36,25 @@ class Refusal:
 @dataclasses.dataclass
 class Sender:
     """Who wrote in, as the channel knows them. Phone numbers may be in any
-    format the provider uses; the core normalizes them to E.164."""
+    format the provider uses; the core normalizes them to E.164.
+
+    :param external_id: the sender's own id on this channel (a chat app's
+        user id, the web chat visitor id), if it has one. Ingest finds the
+        customer by ``(channel slug, external_id)`` before anything else, so
+        it must be an id the channel vouches for, never one a stranger can
+        choose to become someone else.
+    :param verified_contact: whether ``email`` and ``phone`` are proven to
+        be the sender's (the address an email came from, the number an SMS
+        came from). ``False`` for what a person typed into a form: such an
+        address is kept on the sender's own profile as an unverified
+        identity and never attaches them to the customer who owns it.
+    """
 
     name: str = ""
     email: str | None = None
     phone: str | None = None
-    external_ids: dict = dataclasses.field(default_factory=dict)
+    external_id: str | None = None
+    verified_contact: bool = True
 
 
 @dataclasses.dataclass
@@ -66,9 +79,8 @@ class Inbound:
     """A customer message as a channel received it.
 
     :param external_id: the provider's id; ingest is idempotent on it.
-    :param thread_key: which conversation it belongs to (see the channel's
-        routing policy); a channel computes it with :meth:`Channel.thread_key`
-        when left empty.
+        Which conversation the message belongs to is decided by ingest
+        calling the channel's :meth:`Channel.thread_key` with this record.
     :param related_external_ids: provider ids this message answers (email
         In-Reply-To/References); a ticket holding one of them is the thread.
     :param ticket_hint: a ticket id the channel has verified (a signed reply
@@ -81,7 +93,6 @@ class Inbound:
     text: str = ""
     html: str = ""
     subject: str = ""
-    thread_key: str = ""
     related_external_ids: list = dataclasses.field(default_factory=list)
     ticket_hint: int | None = None
     attachments: list = dataclasses.field(default_factory=list)
@@ -151,10 +162,21 @@ class Channel(abc.ABC):
         self.settings = settings or {}
 
     def thread_key(self, inbound: Inbound) -> str:
-        """The conversation an inbound message belongs to. The default is
-        one conversation per sender."""
+        """The conversation an inbound message belongs to: ingest calls it
+        for every message (after normalizing the sender's phone to E.164 and
+        email to lower case) and files the message in the latest ticket of
+        this channel with that key, unless ``ticket_hint`` or
+        ``related_external_ids`` found the ticket first; a closed ticket is
+        reopened or replaced as ``reopens_closed`` says. At most 255
+        characters are used; an empty key gives the message a conversation
+        of its own. The default is one conversation per sender: their id on
+        the channel, else their phone or email when verified, else the
+        message's own id (an address someone typed must not lead into the
+        thread of the customer who owns it)."""
         s = inbound.sender
-        return s.phone or s.email or inbound.external_id
+        if s.external_id:
+            return str(s.external_id)
+        return ((s.phone or s.email) if s.verified_contact else None) or inbound.external_id
 
     def can_reply(self, ticket) -> Refusal | None:
         """Return a :class:`Refusal` when an agent may not reply on this

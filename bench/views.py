@@ -25,7 +25,7 @@ def populate(n, agents, rng):
     from app.models import Profile, Tag, Ticket, TicketTag
 
     base = dt.datetime(2026, 1, 1)
-    profiles = [{"name": f"Customer {i}", "email": f"c{i}@example.net", "external_ids": {}} for i in range(n // 3)]
+    profiles = [{"name": f"Customer {i}", "email": f"c{i}@example.net"} for i in range(n // 3)]
     with db.atomic():
         for batch in chunked(profiles, 1000):
             Profile.insert_many(batch).execute()

@@ -53,17 +53,17 @@ def test_conversation_policy_never_reopens(app, register_plugin):
 
 
 def test_thread_policy_by_related_ids_and_hint(app, register_plugin):
-    mail = register_plugin(FakeChannelPlugin("mail"), "mail")
-    root = mail.receive("Question", email="x@example.net", external_id="<root@x>", thread_key="<root@x>")
-    other = mail.receive("Another thread", email="x@example.net", external_id="<other@x>", thread_key="<other@x>")
+    mail = register_plugin(FakeChannelPlugin("mail", per_conversation=True), "mail")
+    root = mail.receive("Question", email="x@example.net", external_id="<root@x>", conversation="<root@x>")
+    other = mail.receive("Another thread", email="x@example.net", external_id="<other@x>", conversation="<other@x>")
     assert root.ticket.id != other.ticket.id
     reply = mail.receive(
-        "Re", email="x@example.net", external_id="<r1@x>", thread_key="<r1@x>", related_external_ids=["<root@x>"]
+        "Re", email="x@example.net", external_id="<r1@x>", conversation="<r1@x>", related_external_ids=["<root@x>"]
     )
     assert reply.ticket.id == root.ticket.id
     close(root.ticket)
     hinted = mail.receive(
-        "token reply", email="x@example.net", external_id="<r2@x>", thread_key="<r2@x>", ticket_hint=root.ticket.id
+        "token reply", email="x@example.net", external_id="<r2@x>", conversation="<r2@x>", ticket_hint=root.ticket.id
     )
     assert hinted.outcome == "reopened" and hinted.ticket.id == root.ticket.id
 

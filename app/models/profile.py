@@ -7,13 +7,15 @@ SMS_CONSENT = ("marketing", "transactional")
 
 
 class Profile(BaseModel):
-    """A customer. Email and phone (E.164) each identify at most one profile."""
+    """A customer. ``email`` and ``phone`` (E.164) are the verified contacts
+    replies go to; each identifies at most one profile. Everything else that
+    identifies a customer (a chat visitor, a store's customer id, further or
+    unverified addresses) is a :class:`ContactIdentity`."""
 
     name = peewee.CharField(max_length=200, default="")
     email = peewee.CharField(max_length=254, null=True, unique=True)
     phone = peewee.CharField(max_length=20, null=True, unique=True)
     sms_consent = peewee.CharField(max_length=16, null=True)
-    external_ids = peewee.JSONField(default=dict)
     created_at = peewee.DateTimeField(default=now)
     updated_at = peewee.DateTimeField(default=now)
 
@@ -24,6 +26,43 @@ class Profile(BaseModel):
     @property
     def display_name(self):
         return self.name or self.email or self.phone or f"Customer #{self.id}"
+
+
+class ContactIdentity(BaseModel):
+    """``(source, external_id)`` -> profile: how a customer is known to a
+    channel (``webchat`` visitor id, a chat app's user id), a provider
+    (``shopify`` customer id) or by address (``email``, ``phone``).
+
+    A verified identity belongs to at most one profile, so it can be looked
+    up. An unverified one (an email typed into a chat) is only a claim kept
+    on the profile that made it: several profiles may claim the same value,
+    and a claim never leads to the profile that owns it verified.
+    """
+
+    # Indexed by the unique (profile, source, external_id) index below.
+    profile = peewee.ForeignKeyField(Profile, backref="identities", on_delete="CASCADE", index=False)
+    source = peewee.CharField(max_length=64)
+    external_id = peewee.CharField(max_length=255)
+    verified = peewee.BooleanField(default=True)
+    created_at = peewee.DateTimeField(default=now)
+
+    class Meta:
+        table_name = "contact_identity"
+        indexes = ((("profile", "source", "external_id"), True),)
+
+
+# Partial: uniqueness (and lookups) are for verified identities only, so any
+# number of profiles can hold the same unverified claim.
+ContactIdentity.add_index(
+    ContactIdentity.index(
+        ContactIdentity.source,
+        ContactIdentity.external_id,
+        unique=True,
+        # Spelled out: peewee would inline True as 1, which PostgreSQL refuses.
+        where=peewee.SQL('"verified" = TRUE'),
+        name="contact_identity_verified",
+    )
+)
 
 
 class ProfileEvent(BaseModel):

@@ -1,5 +1,7 @@
 """Inbound messages become tickets: the core applies the channel's routing
-policy (DESIGN.md §3) and keeps the customer-activity clock fields.
+policy (DESIGN.md §3) and keeps the customer-activity clock fields. The
+conversation is the channel's ``thread_key(inbound)``; the customer is found
+by identity (:mod:`app.services.identities`).
 
 ``ingest`` is idempotent on ``(channel, external_id)``, also under
 concurrency: on PostgreSQL transaction-scoped advisory locks serialize work
@@ -22,8 +24,9 @@ from ..events import after_commit, fire, publish
 from ..models import Activity, Message, Ticket
 from ..plugins import get_plugins
 from . import ServiceError
+from .contacts import normalize_email, normalize_phone
 from .html import preview, sanitize, text_to_html
-from .profiles import find_or_create, normalize_email, normalize_phone
+from .profiles import find_or_create
 
 
 class ChannelUnavailable(ServiceError):
@@ -75,15 +78,14 @@ def ingest(inbound, attempts=5):
         raise ServiceError(
             _("The message is longer than %(limit)d characters.", limit=limit), code="too_large", field="text"
         )
-    # Identities are normalized before the channel keys the thread, so
+    # Addresses are normalized before the channel keys the thread, so
     # "(415) 555-0101" and "+14155550101" are one conversation.
     inbound.sender.phone = normalize_phone(inbound.sender.phone) if inbound.sender.phone else None
     inbound.sender.email = normalize_email(inbound.sender.email)
-    if not inbound.thread_key:
-        inbound.thread_key = channel.thread_key(inbound)
+    thread_key = str(channel.thread_key(inbound) or "")[:255] or inbound.external_id[:255]
     for attempt in range(attempts):
         try:
-            return _ingest_once(channel, inbound)
+            return _ingest_once(channel, inbound, thread_key)
         except peewee.IntegrityError:
             if attempt == attempts - 1:
                 raise
@@ -97,9 +99,9 @@ def _lock(*keys):
             db.execute_sql("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (key,))
 
 
-def _ingest_once(channel, inbound):
+def _ingest_once(channel, inbound, thread_key):
     with write_transaction():
-        _lock(f"msg:{inbound.channel}:{inbound.external_id}", f"thread:{inbound.channel}:{inbound.thread_key}")
+        _lock(f"msg:{inbound.channel}:{inbound.external_id}", f"thread:{inbound.channel}:{thread_key}")
         existing = (
             Message.select(Message, Ticket)
             .join(Ticket)
@@ -109,15 +111,15 @@ def _ingest_once(channel, inbound):
         if existing is not None:
             return IngestResult(existing, existing.ticket, duplicate=True)
 
-        profile = find_or_create(inbound.sender)
-        ticket = _route(channel, inbound)
+        profile = find_or_create(inbound.sender, source=inbound.channel)
+        ticket = _route(channel, inbound, thread_key)
         at = now()
         created = reopened = False
         old_status = None
         if ticket is None:
             ticket = Ticket.create(
                 channel=inbound.channel,
-                thread_key=inbound.thread_key[:255],
+                thread_key=thread_key,
                 profile=profile,
                 subject=(inbound.subject or "")[:255],
                 created_at=at,
@@ -193,7 +195,7 @@ def _ingest_once(channel, inbound):
     return IngestResult(message, ticket, created_ticket=created, reopened=reopened)
 
 
-def _route(channel, inbound):
+def _route(channel, inbound, thread_key):
     """The ticket this message belongs to, or None for a new ticket."""
     ticket = None
     if inbound.ticket_hint:
@@ -211,7 +213,7 @@ def _route(channel, inbound):
     if ticket is None:
         ticket = (
             Ticket.select()
-            .where((Ticket.channel == inbound.channel) & (Ticket.thread_key == inbound.thread_key[:255]))
+            .where((Ticket.channel == inbound.channel) & (Ticket.thread_key == thread_key))
             .order_by(Ticket.id.desc())
             .first()
         )

@@ -94,6 +94,29 @@ class ChannelContract(abc.ABC):
         self.send_inbound(channel_env, client, "conv-b", "Hello twice", "contract-dup")
         assert self._inbound_count() == before
 
+    def test_thread_key_decides_the_conversation(self, app, client, channel_env, monkeypatch):
+        """Ingest asks the channel's ``thread_key`` for every message, files
+        messages with one key in one ticket and keeps conversations apart."""
+        channel_class = app.extensions["helpline.plugins"].channels[self.slug]
+        original, keys = channel_class.thread_key, []
+
+        def spy(channel, inbound):
+            key = original(channel, inbound)
+            keys.append(key)
+            return key
+
+        monkeypatch.setattr(channel_class, "thread_key", spy)
+        self.send_inbound(channel_env, client, "conv-t", "First", "contract-t1")
+        first = Ticket.get_by_id(self._last_inbound().ticket_id)
+        self.send_inbound(channel_env, client, "conv-t", "Second", "contract-t2")
+        second = Ticket.get_by_id(self._last_inbound().ticket_id)
+        self.send_inbound(channel_env, client, "conv-u", "Elsewhere", "contract-t3")
+        other = Ticket.get_by_id(self._last_inbound().ticket_id)
+        assert len(keys) == 3, "ingest calls Channel.thread_key once per message"
+        assert keys[0] and keys[0] == keys[1] != keys[2]
+        assert first.thread_key == keys[0][:255] and other.thread_key == keys[2][:255]
+        assert second.id == first.id and other.id != first.id
+
     def test_reopen_policy(self, app, client, channel_env):
         from ..services.tickets import close
 

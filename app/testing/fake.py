@@ -62,8 +62,24 @@ class FakeChannelPlugin:
     def helpline_register_settings(self):
         return FakeSettings
 
-    def inbound(self, text="Hello", email=None, phone=None, name="", external_id=None, conversation=None, **kwargs):
-        if email is None and phone is None:
+    def inbound(
+        self,
+        text="Hello",
+        email=None,
+        phone=None,
+        name="",
+        external_id=None,
+        conversation=None,
+        sender_id=None,
+        verified_contact=True,
+        **kwargs,
+    ):
+        """An :class:`Inbound` of this channel. ``sender_id`` is the sender's
+        id on the channel (an id-keyed channel such as a chat app);
+        ``verified_contact=False`` marks email/phone as typed by the person.
+        Without any of email, phone and ``sender_id`` the sender is
+        ``customer@example.net``."""
+        if email is None and phone is None and sender_id is None:
             email = "customer@example.net"
         meta = kwargs.pop("meta", {})
         if conversation:
@@ -71,7 +87,9 @@ class FakeChannelPlugin:
         return Inbound(
             channel=self.slug,
             external_id=external_id or f"{self.slug}-in-{next(self._ids)}",
-            sender=Sender(name=name, email=email, phone=phone),
+            sender=Sender(
+                name=name, email=email, phone=phone, external_id=sender_id, verified_contact=verified_contact
+            ),
             text=text,
             meta=meta,
             **kwargs,

@@ -24,8 +24,9 @@ class EmailChannel(Channel):
     reopens_closed = True
 
     def thread_key(self, inbound):
-        """The thread's root Message-ID (inbound code sets it already)."""
-        return inbound.thread_key or inbound.external_id
+        """One conversation per email thread: the root Message-ID its
+        headers name, else the message's own."""
+        return inbound.meta.get("thread_root") or inbound.external_id
 
     def can_reply(self, ticket):
         """Refuse when the customer has no email address."""

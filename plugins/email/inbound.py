@@ -100,6 +100,9 @@ def receive(raw: bytes, settings, envelope_sender: str | None = None, envelope_r
         meta["parse_problems"] = sorted(set(parsed.problems))[:20]
     if parsed.generated_id:
         meta["generated_message_id"] = True
+    # What the headers name as the thread's first message (References, then
+    # In-Reply-To); EmailChannel.thread_key keys the conversation by it.
+    meta["thread_root"] = parsed.thread_root[:255]
     if skipped:
         meta["skipped_attachments"] = skipped[:20]
     if html_too_large:
@@ -112,7 +115,6 @@ def receive(raw: bytes, settings, envelope_sender: str | None = None, envelope_r
         text=display_text,
         html=display_html,
         subject=parsed.subject,
-        thread_key=parsed.thread_root[:255],
         related_external_ids=parsed.related_ids,
         ticket_hint=_ticket_hint(settings, list(envelope_recipients) + parsed.recipients),
         attachments=attachments,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from app.plugin import Profile, ProfileEvent, Sender, find_or_create_profile, now
+from app.plugin import Profile, ProfileEvent, Sender, find_or_create_profile, now, update_profile
 
 from .models import KeywordLog
 
@@ -54,9 +54,7 @@ def apply(phone, message_sid, keyword, action, name=""):
     KeywordLog.create(message_sid=message_sid, phone=phone, keyword=keyword, action=action, received_at=at)
     before = profile.sms_consent
     after = consent_after(before, action)
-    if after != before:
-        Profile.update(sms_consent=after, updated_at=at).where(Profile.id == profile.id).execute()
-        profile.sms_consent = after
+    update_profile(profile, sms_consent=after)  # plugins hear of a changed consent
     ProfileEvent.create(
         profile=profile,
         metric="sms_keyword",

@@ -81,7 +81,6 @@ def _message(phone, sid, form, settings):
             external_id=sid,
             sender=Sender(name=form["ProfileName"], phone=phone),
             text=form["Body"],
-            thread_key=phone,
             meta=meta,
             attachments=[
                 Attachment(filename=f"media-{i + 1}", content_type=m["content_type"], url=m["url"])

@@ -227,10 +227,14 @@ def post_message(conversation, client_id, text):
         channel=PLUGIN,
         external_id=ext,
         text=text,
-        thread_key=target.public_id,
         ticket_hint=target.ticket_id,
+        # The visitor id (a random secret in the visitor's browser) finds
+        # their profile again; the email is only what they typed.
         sender=Sender(
-            name=target.visitor_name, email=target.visitor_email, external_ids={"webchat_visitor": target.visitor_id}
+            name=target.visitor_name,
+            email=target.visitor_email,
+            external_id=target.visitor_id,
+            verified_contact=False,
         ),
         meta={"conversation": target.public_id, "client_id": client_id},
     )

@@ -109,3 +109,13 @@ def test_a_keyword_has_one_meaning_and_is_one_word(sms):
     with pytest.raises(marshmallow.ValidationError) as err:
         sms.plugins.set_settings("sms", {"help_keywords": ["HELP ME"]})
     assert "help_keywords" in err.value.messages
+
+
+def test_a_consent_change_tells_plugins(sms, hook_recorder):
+    profile = _known_customer("marketing")
+    sms.inbound("STOP")
+    (call,) = hook_recorder.calls("helpline_on_profile_updated")
+    assert call["profile"].id == profile.id and call["changes"] == {"sms_consent": ("marketing", None)}
+    hook_recorder.clear()
+    sms.inbound("STOP")  # no change, nothing to tell
+    assert hook_recorder.calls("helpline_on_profile_updated") == []
