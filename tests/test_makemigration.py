@@ -3,6 +3,7 @@
 import importlib
 import sys
 import textwrap
+import uuid
 
 import pytest
 from click.testing import CliRunner
@@ -38,27 +39,29 @@ def cli(app):
 
 
 @pytest.fixture
-def notes_plugin(app, tmp_path, request, register_plugin):
-    """A plugin package on disk (``<tmp>/<package>/__init__.py``) with one
-    model; ``notes_plugin.load(extra_fields)`` (re)writes, reloads and
-    registers it as ``notes``, as a restart would."""
-    package = f"notes_{request.node.name[-12:].strip('_').lower()}_{id(app) % 10000}"
+def notes_plugin(app, tmp_path, register_plugin):
+    """A plugin package on disk (``<tmp>/<name>/__init__.py``, a fresh name
+    per test) with one model; ``notes_plugin.load(extra_fields)`` (re)writes,
+    reloads and registers it, as a restart would. Its tables go at the end
+    (PostgreSQL keeps one database for the whole run)."""
+    package = f"notes_{uuid.uuid4().hex[:8]}"
     folder = tmp_path / package
     folder.mkdir()
     sys.path.insert(0, str(tmp_path))
     plugins = app.extensions["helpline.plugins"]
 
     class Loader:
+        name = package
         dir = folder
 
         def load(self, extra=""):
             (folder / "__init__.py").write_text(PLUGIN.format(extra=textwrap.indent(extra, "    "), package=package))
-            if "notes" in plugins.infos:
-                plugins.unregister("notes")
+            if package in plugins.infos:
+                plugins.unregister(package)
             module = (
                 importlib.reload(sys.modules[package]) if package in sys.modules else importlib.import_module(package)
             )
-            register_plugin(module, "notes")
+            register_plugin(module, package)
             return module
 
         def table(self):
@@ -67,11 +70,14 @@ def notes_plugin(app, tmp_path, request, register_plugin):
     yield Loader()
     sys.path.remove(str(tmp_path))
     sys.modules.pop(package, None)
+    db = app.extensions["helpline.db"]
+    for table in (f"{package}_note", f"migrations_{package}"):
+        db.execute_sql(f'DROP TABLE IF EXISTS "{table}"')
 
 
 def test_new_model_then_new_column_then_nothing(app, cli, notes_plugin):
     notes_plugin.load()
-    first = cli("makemigration", "notes", "add notes")
+    first = cli("makemigration", notes_plugin.name, "add notes")
     assert first.exit_code == 0, first.output
     migrations = notes_plugin.dir / "migrations"
     assert (migrations / "__init__.py").exists()  # else the folder is not in the installed package
@@ -85,7 +91,7 @@ def test_new_model_then_new_column_then_nothing(app, cli, notes_plugin):
     assert notes_plugin.table() in db.get_tables()
 
     notes_plugin.load("pinned = peewee.BooleanField(default=False)\n")
-    second = cli("makemigration", "notes", "pin notes")
+    second = cli("makemigration", notes_plugin.name, "pin notes")
     assert second.exit_code == 0, second.output
     body = (migrations / "0002_pin_notes.py").read_text()
     assert "add_column" in body and "'pinned'" in body and "drop_column" in body
@@ -93,18 +99,18 @@ def test_new_model_then_new_column_then_nothing(app, cli, notes_plugin):
     assert cli("migrate").exit_code == 0
     assert "pinned" in [c.name for c in db.get_columns(notes_plugin.table())]
 
-    third = cli("makemigration", "notes", "later")
+    third = cli("makemigration", notes_plugin.name, "later")
     assert third.exit_code == 0 and "skeleton" in third.output
     assert (migrations / "0003_later.py").exists()
 
 
 def test_pending_migrations_come_first_unless_empty(cli, notes_plugin):
     notes_plugin.load()
-    cli("makemigration", "notes", "add notes")
+    cli("makemigration", notes_plugin.name, "add notes")
     notes_plugin.load()
-    refused = cli("makemigration", "notes", "more")
+    refused = cli("makemigration", notes_plugin.name, "more")
     assert refused.exit_code != 0 and "helpline migrate" in refused.output
-    empty = cli("makemigration", "notes", "more", "--empty")
+    empty = cli("makemigration", notes_plugin.name, "more", "--empty")
     assert empty.exit_code == 0, empty.output
     skeleton = (notes_plugin.dir / "migrations" / "0002_more.py").read_text()
     namespace = {}
