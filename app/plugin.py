@@ -23,7 +23,7 @@ from .clock import now
 from .csrf import exempt as csrf_exempt
 from .db import BaseModel, connection, db, is_postgres, write_transaction
 from .events import after_commit, fire, publish
-from .hookspecs import hookimpl, hookspec
+from .hookspecs import HOOK_API_VERSION, HookDeprecationWarning, hookimpl, hookspec
 from .models import (
     INBOX_ROLES,
     SMS_CONSENT,
@@ -55,11 +55,14 @@ from .registry import (
 from .services import Conflict, Denied, NotFound, ServiceError, storage
 from .services.agents import online_agents
 from .services.assignment import claim
+from .services.contacts import is_alphanumeric_sender, normalize_email, normalize_phone
 from .services.html import preview, sanitize, text_to_html
+from .services.identities import IdentityTaken, find_profile
+from .services.identities import link as link_identity
+from .services.identities import resolve as resolve_profile
 from .services.ingest import ChannelUnavailable, IngestResult, ingest
 from .services.messages import ReplyRefused, add_note, add_notice, refusal_for, reply
 from .services.profiles import find_or_create as find_or_create_profile
-from .services.profiles import is_alphanumeric_sender, normalize_email, normalize_phone
 from .services.profiles import update as update_profile
 from .services.tickets import (
     MAX_BULK,
@@ -92,6 +95,8 @@ __all__ = [
     # plugin system
     "hookimpl",
     "hookspec",
+    "HOOK_API_VERSION",
+    "HookDeprecationWarning",
     "get_plugins",
     "hook",
     "plugin_settings",
@@ -164,6 +169,10 @@ __all__ = [
     "is_alphanumeric_sender",
     "find_or_create_profile",
     "update_profile",
+    "find_profile",
+    "resolve_profile",
+    "link_identity",
+    "IdentityTaken",
     "online_agents",
     # errors
     "ServiceError",

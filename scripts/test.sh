@@ -12,6 +12,9 @@ if [ ! -x .venv/bin/python ]; then
     "$PYTHON" -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+# The example third-party channel is installed like any plugin package and
+# tested with the suite (pyproject.toml's testpaths); it is off by default.
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e examples/helpline-jsonhook
 
 # Browser tests drive Debian's Chromium (never a downloaded browser build).
 if [ ! -x /usr/bin/chromium ]; then
