@@ -7,8 +7,10 @@ import logging
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
-from ..models import Profile, Ticket
+from ..auth import current_agent
+from ..models import ContactIdentity, Profile, Ticket
 from ..plugins import get_plugins
+from ..services import NotFound, identities
 from . import schemas as s
 from .errors import ApiError
 from .security import requires
@@ -50,13 +52,34 @@ def panels_for(profile):
 @requires("inbox")
 @bp.response(200, s.ProfileSchema)
 def get_profile(profile_id):
-    """A customer: contact details, consent, ticket count, recent tickets and
-    the panels of enabled panel plugins."""
+    """A customer: contact details, consent, identities (verified or not),
+    ticket count, recent tickets and the panels of enabled panel plugins."""
     profile = Profile.get_or_none(Profile.id == profile_id)
     if profile is None:
         raise ApiError(404, _("Profile %(id)s does not exist.", id=profile_id))
+    return _detail(profile)
+
+
+@bp.post("/profiles/<int(min=1, max=2147483647):profile_id>/identities/<int(min=1, max=2147483647):identity_id>/verify")
+@requires("inbox")
+@bp.response(200, s.ProfileSchema)
+def verify_identity(profile_id, identity_id):
+    """Confirm that an unverified identity (an email typed into a web chat)
+    is this customer's. When it belongs to another customer, this profile is
+    merged into that one: the answer is the surviving profile (its ``id``
+    may differ from the one in the URL)."""
+    identity = ContactIdentity.get_or_none(
+        (ContactIdentity.id == identity_id) & (ContactIdentity.profile == profile_id)
+    )
+    if identity is None:
+        raise NotFound(_("Profile %(id)s has no such identity.", id=profile_id), code="not_found")
+    return _detail(identities.verify(identity, actor=current_agent()))
+
+
+def _detail(profile):
     tickets = Ticket.select().where(Ticket.profile == profile.id)
     profile.ticket_count = tickets.count()
     profile.recent_tickets = list(tickets.order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(RECENT_TICKETS))
     profile.panels = panels_for(profile)
+    profile.identity_list = identities.of_profile(profile)
     return profile

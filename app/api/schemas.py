@@ -392,9 +392,19 @@ class PanelSchema(ma.Schema):
     error = fields.String(allow_none=True)
 
 
+class IdentitySchema(ma.Schema):
+    id = fields.Integer()
+    source = fields.String(metadata={"description": "a channel slug (webchat), a provider (shopify), or email / phone"})
+    external_id = fields.String()
+    verified = fields.Boolean(
+        metadata={"description": "false: typed by the customer (e.g. in web chat), not proven; never matched"}
+    )
+    created_at = UtcDateTime()
+
+
 class ProfileSchema(ProfileRef):
     sms_consent = fields.String(allow_none=True)
-    external_ids = fields.Dict()
+    identities = fields.List(fields.Nested(IdentitySchema), attribute="identity_list")
     created_at = UtcDateTime()
     ticket_count = fields.Integer()
     recent_tickets = fields.List(fields.Nested(TicketSummary))

@@ -15,7 +15,7 @@ from ..clock import now
 from ..events import publish
 from ..models import Agent, Message, Ticket
 from ..plugins import get_plugins
-from ..services import NotFound, ServiceError, messages, tickets, views
+from ..services import NotFound, ServiceError, identities, messages, tickets, views
 from .blueprint import bp
 from .helpers import done, failed, from_local_input, page_require, wants_json
 from .inbox import SNOOZE_PRESETS, inbox_agents
@@ -79,6 +79,7 @@ def sidebar_context(ticket):
         "profile": profile,
         "tags": tickets.tags_of(ticket),
         "profile_ticket_count": Ticket.select().where(Ticket.profile == profile.id).count(),
+        "identities": identities.for_agents(profile),
         "panels": panels_for(profile),
         "agents": inbox_agents(),
         "snooze_presets": SNOOZE_PRESETS,

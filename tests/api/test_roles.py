@@ -7,6 +7,7 @@ import pytest
 
 from app.auth import create_token
 from app.models import SavedView
+from app.services import identities
 from app.services.views import create_view
 
 # DESIGN.md §6, written out again on purpose: the test must not trust the
@@ -49,6 +50,7 @@ CORE_OPERATIONS = {
     ("GET", V + "/me"): "authenticated",
     ("PUT", V + "/me/presence"): "inbox",
     ("GET", V + "/profiles/{profile_id}"): "inbox",
+    ("POST", V + "/profiles/{profile_id}/identities/{identity_id}/verify"): "inbox",
     ("GET", V + "/plugins"): "plugins",
     ("POST", V + "/plugins/{name}/enable"): "plugins",
     ("POST", V + "/plugins/{name}/disable"): "plugins",
@@ -86,12 +88,14 @@ def targets(make_agent, actor, ticket):
     user = owner if owner.role in INBOX else make_agent(role="owner", password=None)
     macro = macros.create(user, "Thanks", "Thanks {{ customer.first_name }}")
     job = macros.start_bulk(macro, [ticket.id], user)
+    claim = identities.link(ticket.profile, "email", "typed-in-chat@example.net", verified=False)
     return {
         "ticket_id": ticket.id,
         "view_id": view.id,
         "agent_id": make_agent(role="support", password=None).id,
         "token_id": token.id,
         "profile_id": ticket.profile_id,
+        "identity_id": claim.id,
         "name": "dummy",
         "plugin": "core",
         "macro_id": macro.id,

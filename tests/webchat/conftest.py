@@ -31,19 +31,22 @@ def webchat(app):
 class Visitor:
     """A widget's calls through the Flask test client."""
 
-    def __init__(self, client, name="", email=None):
+    def __init__(self, client, name="", email=None, visitor_id=None):
         self.client = client
         self.name, self.email = name, email
+        # What the widget keeps in the browser's storage; None: the server picks one.
+        self.visitor_id = visitor_id
         self.cid = self.token = None
         self._n = 0
 
     def start(self):
         r = self.client.post(
-            "/webchat/api/conversations", json={"key": SITE_KEY, "name": self.name, "email": self.email}
+            "/webchat/api/conversations",
+            json={"key": SITE_KEY, "name": self.name, "email": self.email, "visitor_id": self.visitor_id},
         )
         assert r.status_code == 201, r.get_json()
         body = r.get_json()
-        self.cid, self.token = body["conversation_id"], body["token"]
+        self.cid, self.token, self.visitor_id = body["conversation_id"], body["token"], body["visitor_id"]
         return body
 
     def headers(self):
@@ -93,7 +96,7 @@ def wait_for(predicate, seconds=10):
 
 @pytest.fixture
 def visitor(client, webchat):
-    return lambda name="", email=None: Visitor(client, name, email)
+    return lambda name="", email=None, visitor_id=None: Visitor(client, name, email, visitor_id)
 
 
 @pytest.fixture
