@@ -3,11 +3,8 @@ email and phone, one profile is made also under concurrency, an address
 typed into a form never attaches anyone to the customer who owns it, and
 an agent's verification links or merges."""
 
-import threading
-
 import pytest
 
-from app.db import db
 from app.hookspecs import hookimpl
 from app.models import ContactIdentity, Order, Profile, Ticket
 from app.services import ServiceError, identities
@@ -57,24 +54,10 @@ def test_the_same_id_on_another_channel_is_someone_else(app, chat, register_plug
     assert a.ticket.profile_id != b.ticket.profile_id
 
 
-def test_eight_parallel_messages_from_one_new_sender_make_one_profile(app, chat):
-    barrier = threading.Barrier(8)
-    errors = []
-
-    def worker(n):
-        try:
-            with app.app_context():
-                barrier.wait()
-                chat.receive(f"part {n}", sender_id="visitor-8", conversation=f"conv-{n}", external_id=f"p-{n}")
-                db.close()
-        except Exception as exc:  # surfaced below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+def test_eight_parallel_messages_from_one_new_sender_make_one_profile(app, chat, in_threads):
+    errors = in_threads(
+        lambda n: chat.receive(f"part {n}", sender_id="visitor-8", conversation=f"conv-{n}", external_id=f"p-{n}")
+    )
     assert not errors
     assert Ticket.select().count() == 8
     assert Profile.select().count() == 1

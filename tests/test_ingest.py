@@ -1,8 +1,6 @@
 """Ingest: routing policies, idempotency (also under concurrency), the
 customer-activity clock fields and events after commit."""
 
-import threading
-
 import pytest
 
 from app.db import db
@@ -89,50 +87,20 @@ def test_duplicate_external_id_returns_stored_message(app, fake_channel, hook_re
     assert len(hook_recorder.calls("helpline_on_message_received")) == 1
 
 
-def test_ingest_is_idempotent_under_eight_threads(app, fake_channel):
-    barrier = threading.Barrier(8)
-    outcomes, errors = [], []
-
-    def worker():
-        try:
-            with app.app_context():
-                barrier.wait()
-                outcomes.append(
-                    fake_channel.receive("Same message", email="race@example.net", external_id="race-1").outcome
-                )
-                db.close()
-        except Exception as exc:  # surfaced below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=worker) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+def test_ingest_is_idempotent_under_eight_threads(app, fake_channel, in_threads):
+    outcomes = []
+    errors = in_threads(
+        lambda n: outcomes.append(
+            fake_channel.receive("Same message", email="race@example.net", external_id="race-1").outcome
+        )
+    )
     assert not errors
     assert sorted(outcomes) == ["created"] + ["duplicate"] * 7
     assert Message.select().count() == 1 and Ticket.select().count() == 1 and Profile.select().count() == 1
 
 
-def test_distinct_messages_from_one_new_sender_in_parallel_share_one_ticket(app, fake_channel):
-    barrier = threading.Barrier(8)
-    errors = []
-
-    def worker(n):
-        try:
-            with app.app_context():
-                barrier.wait()
-                fake_channel.receive(f"part {n}", phone="+14155550199", external_id=f"part-{n}")
-                db.close()
-        except Exception as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
+def test_distinct_messages_from_one_new_sender_in_parallel_share_one_ticket(app, fake_channel, in_threads):
+    assert not in_threads(lambda n: fake_channel.receive(f"part {n}", phone="+14155550199", external_id=f"part-{n}"))
     assert Message.select().count() == 8
     assert Ticket.select().count() == 1 and Profile.select().count() == 1
 
