@@ -106,17 +106,13 @@ class Plugins(StateStore, SettingsStore, MigrationSet):
         if self.pm.get_plugin(name) is not None:
             self.pm.unregister(name=name)
         if info:
+            self._migration_files.pop(info.migrations_dir, None)
             for bp in info.blueprints:
                 if self.blueprint_owners.get(bp.name) == name:
                     del self.blueprint_owners[bp.name]
-            for registry, classes in (
-                (self.channels, info.channels),
-                (self.rules, info.rules),
-                (self.panels, info.panels),
-            ):
-                for cls in classes:
-                    if registry.get(cls.slug) is cls and getattr(cls, "plugin", None) == name:
-                        del registry[cls.slug]
+            for registry, cls in self._classes(info):
+                if registry.get(cls.slug) is cls and getattr(cls, "plugin", None) == name:
+                    del registry[cls.slug]
         for module in [m for m, owner in self.task_modules.items() if owner == name]:
             del self.task_modules[module]
         self.relay.clear()
@@ -174,16 +170,17 @@ class Plugins(StateStore, SettingsStore, MigrationSet):
             for module in self._call(name, "helpline_register_tasks"):
                 module = importlib.import_module(module) if isinstance(module, str) else module
                 self.task_modules[module.__name__] = name
-            for registry, classes in (
-                (self.channels, info.channels),
-                (self.rules, info.rules),
-                (self.panels, info.panels),
-            ):
-                for cls in classes:
-                    registry.add(cls, name)
+            for registry, cls in self._classes(info):
+                registry.add(cls, name)
             self.blueprint_owners.update((bp.name, name) for bp in info.blueprints)
         except Exception as exc:
             self._failed(name, exc)
+
+    def _classes(self, info):
+        """``(registry, class)`` for each channel, rule and panel a plugin returned."""
+        for registry, classes in ((self.channels, info.channels), (self.rules, info.rules), (self.panels, info.panels)):
+            for cls in classes:
+                yield registry, cls
 
     def _call(self, name, hook_name):
         return call_for_plugin(self.pm, name, hook_name)
