@@ -104,3 +104,31 @@ def test_identities_migration_up_and_down(database):
     assert restored[typed.id] == {"webchat_visitor": "vis-1"}
     assert restored[other.id] == {"telegram": "12345"}
     assert restored[ana.id] == {}
+
+
+def test_webchat_keeps_a_digest_of_the_visitor_id(database):
+    from plugins.webchat import conversations
+    from plugins.webchat import migrations as webchat_migrations
+
+    core = Runner(database, directory=os.path.dirname(core_migrations.__file__), table_name="migrations_core")
+    webchat = Runner(database, directory=os.path.dirname(webchat_migrations.__file__), table_name="migrations_webchat")
+    core.up()
+    webchat.up(target="0001_initial")
+    profile_id = database.execute_sql(
+        "INSERT INTO profile (name, created_at, updated_at) VALUES ('Ada', '2024-05-01', '2024-05-01') RETURNING id"
+    ).fetchone()[0]
+    database.execute_sql(
+        "INSERT INTO contact_identity (profile_id, source, external_id, verified, created_at) "
+        f"VALUES ({profile_id}, 'webchat', 'visitor-secret-1', TRUE, '2024-05-01')"
+    )
+    database.execute_sql(
+        "INSERT INTO webchat_conversation (public_id, chain_id, visitor_id, site_key, visitor_name, page_url, "
+        "open_streams, last_delivered_message_id, followup_through_message_id, created_at) "
+        "VALUES ('c1', 'c1', 'visitor-secret-1', 'k', '', '', 0, 0, 0, '2024-05-01')"
+    )
+
+    assert webchat.up() == ["0002_visitor_identity_digest"]
+    digest = conversations.visitor_identity("visitor-secret-1")
+    assert identities(database) == [(profile_id, "webchat", digest, True)]
+    assert webchat.down() == ["0002_visitor_identity_digest"]
+    assert identities(database) == [(profile_id, "webchat", "visitor-secret-1", True)]

@@ -5,6 +5,7 @@ calls; tests and the benchmark call them too."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import secrets
 
@@ -211,6 +212,14 @@ def external_id(conversation, client_id):
     return f"wc:{conversation.chain_id}:{client_id}"
 
 
+def visitor_identity(visitor_id):
+    """The identity (source ``webchat``) a visitor id is kept as: a digest.
+    The id is a secret in the visitor's browser that lets whoever holds it
+    continue as that visitor, so it is never shown to agents or answered by
+    the API."""
+    return hashlib.sha256(f"{TOKEN_SALT}:{visitor_id}".encode()).hexdigest()[:32]
+
+
 def post_message(conversation, client_id, text):
     """Ingest a visitor message (idempotent on ``client_id``). Returns
     ``(message, conversation)``; the conversation differs from the one given
@@ -228,12 +237,12 @@ def post_message(conversation, client_id, text):
         external_id=ext,
         text=text,
         ticket_hint=target.ticket_id,
-        # The visitor id (a random secret in the visitor's browser) finds
-        # their profile again; the email is only what they typed.
+        # The visitor id finds their profile again; the email is only what
+        # they typed.
         sender=Sender(
             name=target.visitor_name,
             email=target.visitor_email,
-            external_id=target.visitor_id,
+            external_id=visitor_identity(target.visitor_id),
             verified_contact=False,
         ),
         meta={"conversation": target.public_id, "client_id": client_id},

@@ -49,6 +49,11 @@ def test_a_typed_email_does_not_open_another_customers_profile(app, webchat, cli
     assert body["email"] is None
     page = client.get(f"/t/{ticket.id}").get_data(as_text=True)
     assert "jane@example.net" in page and "(unverified)" in page
+    # The visitor id lets its holder chat as that visitor: kept as a digest, never shown.
+    assert ("webchat", convs.visitor_identity("mallory-browser"), True) in [
+        (i["source"], i["external_id"], i["verified"]) for i in body["identities"]
+    ]
+    assert "mallory-browser" not in page and "mallory-browser" not in str(body)
     assert "Jane Doe has this address" in page and "Verify and merge into Jane Doe" in page
     assert "1001" not in page
 
