@@ -4,6 +4,7 @@ typed into a form never attaches anyone to the customer who owns it, and
 an agent's verification links or merges."""
 
 import pytest
+from playhouse.test_utils import assert_query_count
 
 from app.hookspecs import hookimpl
 from app.models import ContactIdentity, Order, Profile, Ticket
@@ -225,3 +226,15 @@ def test_a_typed_email_does_not_lead_into_the_owners_thread(app, fake_channel):
     assert other.id != jane.id and other.profile_id != jane.profile_id
     again = fake_channel.receive("Hi again", email="jane@example.net").ticket
     assert again.id == jane.id
+
+
+def test_a_known_sender_costs_one_indexed_lookup_per_thing_they_tell(app):
+    identities.resolve("chat", "u-1", email="a@example.net", name="A")
+    with assert_query_count(1):
+        assert identities.resolve("chat", "u-1", email="a@example.net", name="A").name == "A"
+    with assert_query_count(1):
+        identities.resolve("mail", email="A@example.net")
+    other = factories.profile(email="b@example.net")
+    with assert_query_count(3):  # the chat id; whose the new email is: identities, then profiles' own column
+        identities.resolve("chat", "u-1", email="b@example.net")
+    assert identities.find_profile("email", "b@example.net").id == other.id

@@ -129,14 +129,13 @@ def resolve(source, external_id=None, email=None, phone=None, name=None, verifie
         external_id = None
     name = (name or "").strip()[:200]
     for attempt in range(ATTEMPTS):
-        profile, by_id = _lookup(source, external_id, email, phone, verified_contact)
+        profile, matched = _lookup(source, external_id, email, phone, verified_contact)
         try:
             with db.atomic():
                 if profile is None:
                     profile, changes = _create(source, external_id, email, phone, name, verified_contact), {}
                 else:
-                    linked = None if by_id else external_id
-                    changes = _complete(profile, source, linked, email, phone, name, verified_contact)
+                    changes = _complete(profile, matched, source, external_id, email, phone, name, verified_contact)
         except (peewee.IntegrityError, IdentityTaken):
             if attempt == ATTEMPTS - 1:
                 raise
@@ -307,18 +306,19 @@ def _verified(source, external_id):
 
 
 def _lookup(source, external_id, email, phone, verified_contact):
-    """``(profile, found by external_id)``; ``(None, False)`` for nobody."""
+    """``(profile, what matched)``: ``"id"``, ``"phone"`` or ``"email"``;
+    ``(None, None)`` for nobody."""
     if external_id is not None:
         profile = find_profile(source, external_id)
         if profile is not None:
-            return profile, True
+            return profile, "id"
     if verified_contact:
         for kind, value in ((PHONE, phone), (EMAIL, email)):
             if value:
                 profile = find_profile(kind, value)
                 if profile is not None:
-                    return profile, False
-    return None, False
+                    return profile, kind
+    return None, None
 
 
 def _create(source, external_id, email, phone, name, verified_contact):
@@ -333,14 +333,14 @@ def _create(source, external_id, email, phone, name, verified_contact):
     return profile
 
 
-def _complete(profile, source, external_id, email, phone, name, verified_contact):
-    """Add what the sender told that the profile lacks (``external_id`` is
-    None when the profile was found by it); returns the changes."""
+def _complete(profile, matched, source, external_id, email, phone, name, verified_contact):
+    """Add what the sender told that the profile lacks (``matched`` says
+    what found it); returns the changes."""
     changes = {}
     if name and not profile.name:
         changes["name"] = (profile.name, name)
     todo = []  # (source, value, verified) to link
-    if external_id is not None:
+    if external_id is not None and matched != "id":
         todo.append((source, external_id, True))
     for kind, value in ((EMAIL, email), (PHONE, phone)):
         if not value:
@@ -351,7 +351,7 @@ def _complete(profile, source, external_id, email, phone, name, verified_contact
             if not ContactIdentity.select().where(_mine(profile, kind, value)).exists():
                 todo.append((kind, value, False))
             continue
-        owner = find_profile(kind, value)
+        owner = profile if matched == kind or getattr(profile, kind) == value else find_profile(kind, value)
         if owner is not None and owner.id != profile.id:
             continue  # another customer's address: a message never moves it
         if owner is None:
