@@ -22,13 +22,13 @@ def create_app(config=None):
 
     from flask_smorest import Blueprint as ApiBlueprint
 
-    from . import bus, clock, csrf, db, defaults, i18n, ratelimit, tasks
+    from . import bus, clock, csrf, db, defaults, errors, i18n, ratelimit, tasks
     from .plugins import Plugins
 
     app.extensions["helpline.clock"] = app.config.get("CLOCK") or clock.SystemClock()
     db.init_app(app)
     i18n.init_app(app)
-    csrf.init_app(app)
+    errors.init_app(app)
     ratelimit.init_app(app)
 
     plugins = Plugins(app)
@@ -56,10 +56,14 @@ def create_app(config=None):
             if owner is not None and not plugins.is_enabled(owner):
                 abort(404)
 
+    csrf.init_app(app)  # after routing and the 404 above: CSRF never hides a missing route
+
     from . import api, web
+    from .auth import check_required_permissions
 
     api.init_app(app)
     web.init_app(app)
+    check_required_permissions(app)
 
     hops = int(app.config.get("PROXY_HOPS") or 0)
     if hops:

@@ -1,19 +1,24 @@
 """Who is asking: a session cookie (the UI) or ``Authorization: Bearer``
-(the API). Tokens are stored as SHA-256 digests; passwords with argon2."""
+(the API), and :func:`require`, the one login and permission check of every
+view. Tokens are stored as SHA-256 digests; passwords with argon2."""
 
 from __future__ import annotations
 
+import copy
 import functools
 import hashlib
 import secrets
 
-from flask import abort, jsonify, request, session
-from flask_babel import gettext as _
+from flask import abort, redirect, request, session, url_for
 
 from .clock import now
+from .csrf import exempt as csrf_exempt
+from .csrf import protect_session
+from .errors import wants_json
 from .models import Agent, ApiToken
-from .permissions import can
+from .permissions import AUTHENTICATED, PUBLIC, can, check_known, permissions
 from .plugins import request_cache
+from .services import Forbidden
 
 TOKEN_PREFIX = "hl_"
 
@@ -52,6 +57,10 @@ def _agent_from_token(header):
 
 
 def current_agent() -> Agent | None:
+    """The agent making the current request (a session cookie or an API
+    token), or None: not logged in, deactivated, or the password changed
+    since the session began. Looked up once per request.
+    """
     cache = request_cache()
     if "agent" in cache:
         return cache["agent"]
@@ -82,24 +91,69 @@ def logout():
     request_cache()["agent"] = None
 
 
-def require(permission="inbox", json=True):
-    """View decorator: 401 without a login, 403 when the role lacks
-    ``permission``."""
+def require(permission="inbox", csrf=True):
+    """The one login and permission check, for pages and JSON alike: put it
+    right below the route (on flask-smorest views too, above
+    ``@bp.arguments``).
+
+    ``permission`` is a declared permission (``app.permissions``, or a
+    plugin's from ``helpline_register_permissions``), ``PUBLIC`` (anyone) or
+    ``AUTHENTICATED`` (any active agent). Without a login a page redirects to
+    the login form and JSON answers 401; a role without the permission gets
+    403 (the error page, or JSON). A cookie-authenticated unsafe request
+    needs its CSRF token (400 ``csrf_failed``), checked after the login so a
+    request without credentials answers 401 and a Bearer token never needs
+    one; ``csrf=False`` only for a view that cannot be forged cross-site
+    (the JSON login). On a flask-smorest view the permission and its 401/403
+    answers are recorded in the OpenAPI document (``x-permission``)."""
 
     def decorator(view):
         @functools.wraps(view)
         def wrapped(*args, **kwargs):
-            agent = current_agent()
-            if agent is None:
-                if json:
-                    return jsonify(error={"code": "unauthorized", "message": _("Log in first.")}), 401
-                abort(401)
-            if not can(agent, permission):
-                if json:
-                    return jsonify(error={"code": "forbidden", "message": _("Your role does not allow this.")}), 403
-                abort(403)
+            agent = None if permission == PUBLIC else current_agent()
+            if agent is None and permission != PUBLIC:
+                if wants_json():
+                    abort(401)
+                return redirect(url_for("web.login", next=request.full_path.rstrip("?")))
+            if csrf:
+                protect_session()
+            if permission not in (PUBLIC, AUTHENTICATED) and not can(agent, permission):
+                raise Forbidden()
             return view(*args, **kwargs)
 
+        wrapped._apidoc = _documented(getattr(view, "_apidoc", {}), permission)
+        wrapped.required_permission = permission
+        csrf_exempt(wrapped)  # Flask-WTF's own check would run before the login is known
         return wrapped
 
     return decorator
+
+
+def _documented(apidoc, permission):
+    doc = copy.deepcopy(apidoc)
+    manual = doc.setdefault("manual_doc", {})
+    manual["x-permission"] = permission
+    if permission == PUBLIC:
+        manual["security"] = []
+        return doc
+    responses = manual.setdefault("responses", {})
+    responses["401"] = "UNAUTHORIZED"
+    if permission != AUTHENTICATED:
+        responses["403"] = "FORBIDDEN"
+    manual["security"] = [{"bearerAuth": []}, {"sessionCookie": []}]
+    return doc
+
+
+def check_required_permissions(app):
+    """Fail loudly at startup when a plugin's permissions cannot be
+    registered or a view requires a permission nobody declared (a typo would
+    otherwise deny everyone at run time)."""
+    with app.app_context():
+        permissions()  # a plugin's broken declaration fails here, not at its first request
+        for endpoint, view in app.view_functions.items():
+            permission = getattr(view, "required_permission", None)
+            if permission is not None:
+                try:
+                    check_known(permission)
+                except LookupError as exc:
+                    raise LookupError(f"view {endpoint!r}: {exc}") from None

@@ -1,45 +1,37 @@
-"""CSRF protection for cookie-authenticated requests (the UI and its
-scripts). Requests with an ``Authorization`` header (API tokens) and views or
-blueprints marked with :func:`exempt` (webhooks, the chat widget) skip it.
+"""CSRF protection, with Flask-WTF. Every unsafe request is checked after
+routing (a request to a route that does not exist answers 404, never a CSRF
+error), except views marked with Flask-WTF's own :func:`exempt`:
+
+* views guarded by ``app.auth.require``, which checks the token itself once
+  it knows who is asking (no credentials: 401; a Bearer token: no token
+  needed; a session cookie: the token is needed);
+* webhooks and the chat widget, which authenticate otherwise (a signature,
+  a signed visitor token).
+
 Forms send ``csrf_token``; scripts send the ``X-CSRFToken`` header."""
 
-from flask import current_app, request
-from flask_wtf.csrf import CSRFProtect, generate_csrf
+from flask import current_app, request, session
+from flask_wtf.csrf import CSRFProtect
 
 csrf = CSRFProtect()
-_exempt = set()
 
-UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
-
-
-def exempt(view_or_blueprint):
-    """Mark a view function or a blueprint as not needing a CSRF token
-    (it authenticates otherwise: a signature, a signed token)."""
-    name = getattr(view_or_blueprint, "name", None)
-    if name and hasattr(view_or_blueprint, "deferred_functions"):
-        _exempt.add(("bp", name))
-    else:
-        _exempt.add(("view", f"{view_or_blueprint.__module__}.{view_or_blueprint.__name__}"))
-    return view_or_blueprint
+#: Mark a view function or a blueprint as not needing a CSRF token.
+exempt = csrf.exempt
 
 
-def _is_exempt():
-    if any(("bp", name) in _exempt for name in request.blueprints):
-        return True
-    view = current_app.view_functions.get(request.endpoint)
-    return view is not None and ("view", f"{view.__module__}.{view.__name__}") in _exempt
+def protect_session():
+    """Check the token of an unsafe request that borrows the session
+    cookie's identity; a Bearer token, or a request without a logged-in
+    session, has nothing a forged request could borrow."""
+    if not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return
+    if request.headers.get("Authorization") or not session.get("agent_id"):
+        return
+    csrf.protect()
 
 
 def init_app(app):
-    app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
+    """Flask-WTF's check before every request (after routing). Register it
+    after the hooks that must answer first (a disabled plugin's 404)."""
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
     csrf.init_app(app)
-    app.jinja_env.globals["csrf_token"] = generate_csrf
-
-    @app.before_request
-    def _check_csrf():
-        if not app.config.get("WTF_CSRF_ENABLED", True) or request.method not in UNSAFE:
-            return
-        if request.headers.get("Authorization") or _is_exempt():
-            return
-        csrf.protect()

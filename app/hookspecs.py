@@ -93,6 +93,12 @@ def helpline_register_ui_fragments():
     ``settings_nav``."""
 
 
+@hookspec
+def helpline_register_permissions():
+    """Return :class:`app.permissions.Permission` objects: the permissions
+    this plugin's views and services check, with the roles that have them."""
+
+
 # --- event hooks (after commit) ------------------------------------------
 
 

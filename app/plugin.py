@@ -17,11 +17,11 @@ from __future__ import annotations
 
 from flask import current_app
 
-from .api.errors import error_response
 from .auth import current_agent, require
 from .clock import now
 from .csrf import exempt as csrf_exempt
 from .db import BaseModel, connection, db, is_postgres, write_transaction
+from .errors import error_response
 from .events import after_commit, fire, publish
 from .hookspecs import HOOK_API_VERSION, HookDeprecationWarning, hookimpl, hookspec
 from .models import (
@@ -36,7 +36,7 @@ from .models import (
     ProfileEvent,
     Ticket,
 )
-from .permissions import Forbidden, can
+from .permissions import AUTHENTICATED, PUBLIC, Permission, can
 from .plugins import get_plugins, hook, start_unit_of_work
 from .ratelimit import limiter, public_limit
 from .registry import (
@@ -52,7 +52,7 @@ from .registry import (
     Sender,
     SendResult,
 )
-from .services import Conflict, Denied, NotFound, ServiceError, storage
+from .services import Conflict, Denied, Forbidden, NotFound, ServiceError, storage
 from .services.agents import online_agents
 from .services.assignment import claim
 from .services.contacts import is_alphanumeric_sender, normalize_email, normalize_phone
@@ -184,6 +184,9 @@ __all__ = [
     "require",
     "current_agent",
     "can",
+    "Permission",
+    "PUBLIC",
+    "AUTHENTICATED",
     "csrf_exempt",
     "error_response",
     "limiter",

@@ -58,7 +58,7 @@ class Stream(threading.Thread):
     def run(self):
         try:
             conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
-            conn.request("GET", f"/webchat/api/conversations/{self.cid}/stream?token={self.token}")
+            conn.request("GET", f"/api/v1/webchat/conversations/{self.cid}/stream?token={self.token}")
             response = conn.getresponse()
             self.sock = conn.sock
             if response.status != 200:

@@ -14,10 +14,16 @@ def test_bus_delivers_to_every_subscriber(app):
         assert b.get(timeout=5)["type"] == "ping"
 
 
+# What a browser's EventSource sends: errors come back as JSON, not pages.
+EVENTSOURCE = {"Accept": "text/event-stream"}
+
+
 def test_stream_requires_an_inbox_login(app, client, login, make_agent):
-    assert client.get("/events/stream?once=1&timeout=0.1").status_code == 401
+    anonymous = client.get("/events/stream?once=1&timeout=0.1", headers=EVENTSOURCE)
+    assert anonymous.status_code == 401 and anonymous.json["error"]["code"] == "unauthorized"
     login(client, make_agent(role="analyst"))
-    assert client.get("/events/stream?once=1&timeout=0.1").status_code == 403
+    refused = client.get("/events/stream?once=1&timeout=0.1", headers=EVENTSOURCE)
+    assert refused.status_code == 403 and refused.json["error"]["code"] == "forbidden"
 
 
 def test_stream_sends_ticket_events(app, client, login, make_agent, fake_channel):
@@ -48,12 +54,12 @@ def test_stream_sends_ticket_events(app, client, login, make_agent, fake_channel
 
 def test_stream_rejects_a_bad_timeout(app, client, login, make_agent):
     login(client, make_agent())
-    response = client.get("/events/stream?timeout=soon")
-    assert response.status_code == 400 and response.json["error"]["fields"] == {"timeout": ["Not a number."]}
+    response = client.get("/events/stream?timeout=soon", headers=EVENTSOURCE)
+    assert response.status_code == 422 and response.json["error"]["fields"] == {"timeout": ["Not a number."]}
 
 
 def test_stream_rejects_nan_and_out_of_range_timeouts(app, client, login, make_agent):
     login(client, make_agent())
     for bad in ("nan", "0", "3600"):
-        response = client.get(f"/events/stream?timeout={bad}")
-        assert response.status_code == 400 and "timeout" in response.json["error"]["fields"]
+        response = client.get(f"/events/stream?timeout={bad}", headers=EVENTSOURCE)
+        assert response.status_code == 422 and "timeout" in response.json["error"]["fields"]

@@ -6,8 +6,7 @@ import datetime as dt
 import pytest
 from playhouse.test_utils import assert_query_count
 
-from app.permissions import Forbidden
-from app.services import NotFound, ServiceError
+from app.services import Forbidden, NotFound, ServiceError
 from app.services.tickets import assign, change_tags, close, snooze
 from app.services.views import (
     count,

@@ -11,16 +11,17 @@ from __future__ import annotations
 import flask_smorest
 from flask import current_app, request
 
-from .errors import ErrorSchema, handle_http_exception
-from .security import AUTHENTICATED, PUBLIC, requires
+from ..errors import handle_http_exception
+from .errors import ErrorSchema
 
-__all__ = ["init_app", "mount_plugin_blueprints", "requires", "PUBLIC", "AUTHENTICATED", "API_PREFIX"]
+__all__ = ["init_app", "mount_plugin_blueprints", "API_PREFIX"]
 
 API_PREFIX = "/api/v1"
 
 
 class Api(flask_smorest.Api):
-    """flask-smorest's Api with our error body everywhere under /api/."""
+    """flask-smorest's Api, answering errors through the app's one error
+    path (``app.errors``)."""
 
     ERROR_SCHEMA = ErrorSchema
 
@@ -60,8 +61,7 @@ def _no_store(response):
 
 def init_app(app):
     """Mount the API, its error handling and the plugins' API blueprints."""
-    from .. import csrf
-    from . import agents, docs, errors, plugins, profiles, session, tickets, views
+    from . import agents, docs, plugins, profiles, session, tickets, views
 
     _configure(app)
     app.before_request_funcs.setdefault(None, []).insert(0, _bound_bodies)
@@ -80,11 +80,8 @@ def init_app(app):
         },
     )
     app.extensions["helpline.api"] = api
-    errors.init_app(app)
 
     for module in (tickets, views, agents, profiles, plugins, session):
-        # CSRF is checked by app.api.requires, once the credentials are known.
-        csrf.exempt(module.bp)
         api.register_blueprint(module.bp)
     mount_plugin_blueprints(app)
     app.register_blueprint(docs.bp)
@@ -95,7 +92,7 @@ def mount_plugin_blueprints(app):
     ``/api/v1`` (a ``url_prefix`` of ``/macros`` becomes ``/api/v1/macros``).
     Called by :func:`init_app`; again by a test that registered a plugin
     after the app was built (before its first request)."""
-    from .. import csrf
+    from ..auth import check_required_permissions
     from ..plugins import get_plugins
 
     api = app.extensions["helpline.api"]
@@ -104,8 +101,8 @@ def mount_plugin_blueprints(app):
             continue
         for bp in info.blueprints:
             if isinstance(bp, flask_smorest.Blueprint) and bp.name not in app.blueprints:
-                csrf.exempt(bp)  # checked by app.api.requires
                 prefix = bp.url_prefix or ""
                 if not prefix.startswith(API_PREFIX):
                     prefix = API_PREFIX + prefix
                 api.register_blueprint(bp, url_prefix=prefix)
+    check_required_permissions(app)

@@ -6,15 +6,15 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
+from ..auth import current_agent as current
+from ..auth import require
 from ..models import Agent
-from ..permissions import MATRIX, can
+from ..permissions import AUTHENTICATED, can, granted
 from ..plugins import get_plugins
 from ..services import agents as agent_service
 from ..services import views as view_service
 from . import schemas as s
 from .errors import ApiError
-from .security import AUTHENTICATED, requires
-from .security import agent as current
 
 bp = Blueprint("api_agents", __name__, url_prefix="/api/v1", description="Agents, roles, presence and /me")
 
@@ -27,7 +27,7 @@ def agent_or_404(agent_id):
 
 
 @bp.get("/agents")
-@requires("inbox")
+@require("inbox")
 @bp.response(200, s.AgentList)
 def list_agents():
     """Every agent (to assign tickets and see presence), active ones first."""
@@ -36,7 +36,7 @@ def list_agents():
 
 
 @bp.post("/agents")
-@requires("agents")
+@require("agents")
 @bp.arguments(s.AgentCreate)
 @bp.response(201, s.AgentSchema)
 def create_agent(body):
@@ -48,7 +48,7 @@ def create_agent(body):
 
 
 @bp.get("/agents/<int(min=1, max=2147483647):agent_id>")
-@requires("inbox")
+@require("inbox")
 @bp.response(200, s.AgentSchema)
 def get_agent(agent_id):
     """One agent."""
@@ -56,7 +56,7 @@ def get_agent(agent_id):
 
 
 @bp.patch("/agents/<int(min=1, max=2147483647):agent_id>")
-@requires("agents")
+@require("agents")
 @bp.arguments(s.AgentPatch)
 @bp.response(200, s.AgentSchema)
 def patch_agent(body, agent_id):
@@ -66,7 +66,7 @@ def patch_agent(body, agent_id):
 
 
 @bp.delete("/agents/<int(min=1, max=2147483647):agent_id>")
-@requires("agents")
+@require("agents")
 @bp.response(204)
 def delete_agent(agent_id):
     """Remove an agent. One with history (messages, ticket activity,
@@ -77,13 +77,13 @@ def delete_agent(agent_id):
 
 
 @bp.get("/me")
-@requires(AUTHENTICATED)
+@require(AUTHENTICATED)
 @bp.response(200, s.MeSchema)
 def me():
     """The logged-in agent, what their role allows, and unread counts per
     view (for the navigation badges)."""
     agent = current()
-    permissions = sorted(p for p in MATRIX if can(agent, p))
+    permissions = granted(agent)
     unread, views = {}, []
     if can(agent, "inbox"):
         views = [s.view_out(v) for v in view_service.visible_views(agent)]
@@ -96,7 +96,7 @@ def me():
 
 
 @bp.put("/me/presence")
-@requires("inbox")
+@require("inbox")
 @bp.arguments(s.PresenceBody)
 @bp.response(200, s.AgentSchema)
 def put_presence(body):

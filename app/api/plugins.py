@@ -8,11 +8,11 @@ import marshmallow as ma
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
+from ..auth import require
 from ..plugins import CORE, get_plugins
 from ..registry import EmptySettings
 from . import schemas as s
 from .errors import ApiError
-from .security import requires
 
 bp = Blueprint("api_plugins", __name__, url_prefix="/api/v1", description="Plugins and settings")
 
@@ -39,7 +39,7 @@ def _out(info):
 
 
 @bp.get("/plugins")
-@requires("plugins")
+@require("plugins")
 @bp.response(200, s.PluginList)
 def list_plugins():
     """Every installed plugin with its state, version and load error."""
@@ -54,7 +54,7 @@ def _set_enabled(name, enabled):
 
 
 @bp.post("/plugins/<string(maxlength=64):name>/enable")
-@requires("plugins")
+@require("plugins")
 @bp.response(200, s.PluginSchema)
 @bp.alt_response(409, response="CONFLICT", description="Cannot be enabled (failed to load, pending migrations)")
 def enable_plugin(name):
@@ -63,7 +63,7 @@ def enable_plugin(name):
 
 
 @bp.post("/plugins/<string(maxlength=64):name>/disable")
-@requires("plugins")
+@require("plugins")
 @bp.response(200, s.PluginSchema)
 @bp.alt_response(409, response="CONFLICT", description="Cannot be disabled (the core)")
 def disable_plugin(name):
@@ -101,7 +101,7 @@ def _settings(name):
 
 
 @bp.get("/settings/<string(maxlength=64):plugin>")
-@requires("settings")
+@require("settings")
 @bp.response(200, s.SettingsSchema)
 def get_settings(plugin):
     """A plugin's settings with defaults filled in, and a description of its
@@ -111,7 +111,7 @@ def get_settings(plugin):
 
 
 @bp.put("/settings/<string(maxlength=64):plugin>")
-@requires("settings")
+@require("settings")
 @bp.arguments(s.SettingsBody)
 @bp.response(200, s.SettingsSchema)
 def put_settings(body, plugin):

@@ -7,13 +7,12 @@ import logging
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
-from ..auth import current_agent
+from ..auth import current_agent, require
 from ..models import ContactIdentity, Profile, Ticket
 from ..plugins import get_plugins
 from ..services import NotFound, identities
 from . import schemas as s
 from .errors import ApiError
-from .security import requires
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +48,7 @@ def panels_for(profile):
 
 
 @bp.get("/profiles/<int(min=1, max=2147483647):profile_id>")
-@requires("inbox")
+@require("inbox")
 @bp.response(200, s.ProfileSchema)
 def get_profile(profile_id):
     """A customer: contact details, consent, identities (verified or not),
@@ -61,7 +60,7 @@ def get_profile(profile_id):
 
 
 @bp.post("/profiles/<int(min=1, max=2147483647):profile_id>/identities/<int(min=1, max=2147483647):identity_id>/verify")
-@requires("inbox")
+@require("inbox")
 @bp.response(200, s.ProfileSchema)
 def verify_identity(profile_id, identity_id):
     """Confirm that an unverified identity (an email typed into a web chat)

@@ -7,20 +7,21 @@ from flask_smorest import Blueprint
 from flask_wtf.csrf import generate_csrf
 
 from .. import auth
+from ..auth import current_agent as current
+from ..auth import require
 from ..clock import now
 from ..models import Agent, ApiToken
+from ..permissions import AUTHENTICATED, PUBLIC
 from ..ratelimit import limit_logins
 from ..services.agents import check_password, hash_password
 from . import schemas as s
 from .errors import ApiError
-from .security import AUTHENTICATED, PUBLIC, requires
-from .security import agent as current
 
 bp = Blueprint("api_session", __name__, url_prefix="/api/v1", description="Session login and API tokens")
 
 
 @bp.get("/session")
-@requires(PUBLIC)
+@require(PUBLIC)
 @bp.response(200, s.SessionSchema)
 def get_session():
     """Who is logged in (null when nobody) and a CSRF token for scripts."""
@@ -28,7 +29,7 @@ def get_session():
 
 
 @bp.post("/session")
-@requires(PUBLIC, csrf=False)
+@require(PUBLIC, csrf=False)
 @limit_logins()
 @bp.arguments(s.LoginBody)
 @bp.response(200, s.SessionSchema)
@@ -57,7 +58,7 @@ def _spend_a_hash(password):
 
 
 @bp.delete("/session")
-@requires(PUBLIC)
+@require(PUBLIC)
 @bp.response(204)
 def delete_session():
     """Log out (always answers 204)."""
@@ -66,7 +67,7 @@ def delete_session():
 
 
 @bp.get("/tokens")
-@requires(AUTHENTICATED)
+@require(AUTHENTICATED)
 @bp.response(200, s.TokenList)
 def list_tokens():
     """Your API tokens (never their secret), revoked ones included."""
@@ -75,7 +76,7 @@ def list_tokens():
 
 
 @bp.post("/tokens")
-@requires(AUTHENTICATED)
+@require(AUTHENTICATED)
 @bp.arguments(s.TokenCreate)
 @bp.response(201, s.TokenCreated)
 def create_token(body):
@@ -87,7 +88,7 @@ def create_token(body):
 
 
 @bp.delete("/tokens/<int(min=1, max=2147483647):token_id>")
-@requires(AUTHENTICATED)
+@require(AUTHENTICATED)
 @bp.response(204)
 def revoke_token(token_id):
     """Revoke one of your tokens; it stops working at once."""

@@ -6,6 +6,8 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
+from ..auth import current_agent as current
+from ..auth import require
 from ..models import Agent, Ticket
 from ..permissions import can
 from ..services import messages as message_service
@@ -13,8 +15,6 @@ from ..services import tickets as ticket_service
 from ..services import views as view_service
 from . import schemas as s
 from .errors import ApiError
-from .security import agent as current
-from .security import requires
 
 bp = Blueprint("api_tickets", __name__, url_prefix="/api/v1", description="Tickets and their messages")
 
@@ -30,7 +30,7 @@ def _detail(ticket):
 
 
 @bp.get("/tickets")
-@requires("inbox")
+@require("inbox")
 @bp.arguments(s.TicketListQuery, location="query", as_kwargs=True)
 @bp.response(200, s.TicketPage)
 def list_tickets(view, sort, order, limit, cursor=None, **filters):
@@ -45,7 +45,7 @@ def list_tickets(view, sort, order, limit, cursor=None, **filters):
 
 
 @bp.get("/tickets/<int(min=1, max=2147483647):ticket_id>")
-@requires("inbox")
+@require("inbox")
 @bp.response(200, s.TicketDetailSchema)
 def get_ticket(ticket_id):
     """One ticket with its overview (assignee, tags, customer and their
@@ -54,7 +54,7 @@ def get_ticket(ticket_id):
 
 
 @bp.patch("/tickets/<int(min=1, max=2147483647):ticket_id>")
-@requires("inbox")
+@require("inbox")
 @bp.arguments(s.TicketPatch)
 @bp.response(200, s.TicketDetailSchema)
 def patch_ticket(changes, ticket_id):
@@ -85,7 +85,7 @@ def patch_ticket(changes, ticket_id):
 
 
 @bp.get("/tickets/<int(min=1, max=2147483647):ticket_id>/messages")
-@requires("inbox")
+@require("inbox")
 @bp.arguments(s.MessageQuery, location="query", as_kwargs=True)
 @bp.response(200, s.MessagePage)
 def list_messages(ticket_id, limit, before=None):
@@ -99,7 +99,7 @@ def list_messages(ticket_id, limit, before=None):
 
 
 @bp.post("/tickets/<int(min=1, max=2147483647):ticket_id>/messages")
-@requires("inbox")
+@require("inbox")
 @bp.arguments(s.MessageCreate)
 @bp.response(201, s.MessageSchema)
 @bp.alt_response(409, response="CONFLICT", description="The channel refuses the reply (reason and code)")
@@ -117,7 +117,7 @@ def post_message(body, ticket_id):
 
 
 @bp.put("/tickets/<int(min=1, max=2147483647):ticket_id>/read")
-@requires("inbox")
+@require("inbox")
 @bp.arguments(s.ReadBody)
 @bp.response(204)
 def mark_read(body, ticket_id):
@@ -128,7 +128,7 @@ def mark_read(body, ticket_id):
 
 
 @bp.post("/tickets/bulk")
-@requires("inbox")
+@require("inbox")
 @bp.arguments(s.BulkRequest)
 @bp.response(200, s.BulkResponse)
 def bulk(body):

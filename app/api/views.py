@@ -6,17 +6,17 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 from peewee import JOIN
 
+from ..auth import current_agent as current
+from ..auth import require
 from ..models import Agent, SavedView
 from ..services import views as view_service
 from . import schemas as s
-from .security import agent as current
-from .security import requires
 
 bp = Blueprint("api_views", __name__, url_prefix="/api/v1", description="Saved views (personal and shared)")
 
 
 @bp.get("/views")
-@requires("inbox")
+@require("inbox")
 @bp.response(200, s.ViewList)
 def list_views():
     """Your personal views, then the shared ones."""
@@ -31,7 +31,7 @@ def list_views():
 
 
 @bp.post("/views")
-@requires("inbox")
+@require("inbox")
 @bp.arguments(s.ViewCreate)
 @bp.response(201, s.ViewSchema)
 def create_view(body):
@@ -43,7 +43,7 @@ def create_view(body):
 
 
 @bp.get("/views/<int(min=1, max=2147483647):view_id>")
-@requires("inbox")
+@require("inbox")
 @bp.response(200, s.ViewSchema)
 def get_view(view_id):
     """One view you can see."""
@@ -51,7 +51,7 @@ def get_view(view_id):
 
 
 @bp.patch("/views/<int(min=1, max=2147483647):view_id>")
-@requires("inbox")
+@require("inbox")
 @bp.arguments(s.ViewPatch)
 @bp.response(200, s.ViewSchema)
 def patch_view(body, view_id):
@@ -65,7 +65,7 @@ def patch_view(body, view_id):
 
 
 @bp.delete("/views/<int(min=1, max=2147483647):view_id>")
-@requires("inbox")
+@require("inbox")
 @bp.response(204)
 def delete_view(view_id):
     """Delete one of your views (or a shared one, as a manager or above)."""

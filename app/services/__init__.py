@@ -31,3 +31,14 @@ class Denied(ServiceError):
     """The actor may not do this to this target (a rule, not the role matrix)."""
 
     status = 403
+
+
+class Forbidden(Denied):
+    """The acting agent's role does not allow this (the role matrix)."""
+
+    def __init__(self, message=None, code="forbidden", field=None):
+        if message is None:
+            from flask_babel import gettext as _
+
+            message = _("Your role does not allow this.")
+        super().__init__(message, code=code, field=field)

@@ -14,7 +14,7 @@ from peewee import JOIN, Case, fn
 from ..clock import now
 from ..models import Agent, Profile, ReadMarker, SavedView, Tag, Ticket, TicketTag
 from ..permissions import can
-from . import NotFound, ServiceError
+from . import Forbidden, NotFound, ServiceError
 from .tickets import tags_for
 
 BUILTIN_VIEWS = ("mine", "unassigned", "all")
@@ -232,8 +232,6 @@ def get_saved_view(agent, view_id):
 
 def _check_shared(agent, shared):
     if shared and not can(agent, "shared_views"):
-        from ..permissions import Forbidden
-
         raise Forbidden(_("Only managers and above can share views."))
 
 
@@ -256,8 +254,6 @@ def create_view(agent, name, filters, shared=False):
 
 def update_view(agent, view, name=None, filters=None, shared=None):
     if view.owner_id != agent.id and not (view.shared and can(agent, "shared_views")):
-        from ..permissions import Forbidden
-
         raise Forbidden(_("You cannot change this view."))
     if shared is not None:
         _check_shared(agent, shared)
@@ -274,7 +270,5 @@ def update_view(agent, view, name=None, filters=None, shared=None):
 
 def delete_view(agent, view):
     if view.owner_id != agent.id and not (view.shared and can(agent, "shared_views")):
-        from ..permissions import Forbidden
-
         raise Forbidden(_("You cannot delete this view."))
     view.delete_instance()

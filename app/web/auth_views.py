@@ -1,11 +1,10 @@
-"""Log in and out, the index redirect and the error pages."""
+"""Log in and out, and the index redirect. Error pages: ``app.errors``."""
 
 from __future__ import annotations
 
 import marshmallow as ma
 from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_wtf.csrf import CSRFError
 
 from ..auth import current_agent
 from ..auth import login as start_session
@@ -78,26 +77,3 @@ def login():
 def logout():
     end_session()
     return redirect(url_for("web.login"))
-
-
-def _error_page(status, title, message):
-    return render_template("web/error.html", status=status, title=title, message=message), status
-
-
-@bp.errorhandler(403)
-def forbidden(exc):
-    return _error_page(403, _("Not allowed"), _("Your role does not allow this page."))
-
-
-@bp.errorhandler(404)
-def not_found(exc):
-    return _error_page(404, _("Not found"), _("This page does not exist."))
-
-
-@bp.errorhandler(CSRFError)
-def csrf_failed(exc):
-    return _error_page(
-        400,
-        _("Form expired"),
-        _("The form was open too long or came from elsewhere. Go back, reload the page and try again."),
-    )

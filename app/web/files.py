@@ -10,7 +10,7 @@ bp = Blueprint("files", __name__)
 
 
 @bp.get("/attachments/<int:message_id>/<key>")
-@require("inbox", json=False)
+@require("inbox")
 def attachment(message_id, key):
     message = Message.get_or_none(Message.id == message_id)
     if message is None:

@@ -1,52 +1,21 @@
-"""Small helpers shared by the UI views: login guards that answer with pages
-(not JSON), JSON-or-redirect answers for forms enhanced by scripts, time
-formatting in the agent's zone, and the Jinja globals."""
+"""Small helpers shared by the UI views: JSON-or-redirect answers for forms
+enhanced by scripts, time formatting in the agent's zone, and the Jinja
+globals."""
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import logging
 import zoneinfo
 
-from flask import abort, flash, jsonify, redirect, request, url_for
-from flask_babel import gettext as _
+from flask import flash, jsonify, redirect
 
 from ..auth import current_agent
+from ..errors import CODES, error_response, wants_json
 from ..permissions import can
 from ..plugins import get_plugins
 
 log = logging.getLogger(__name__)
-
-
-def page_require(permission="inbox"):
-    """Like ``app.auth.require`` for pages: no login sends the browser to the
-    login page, a role without ``permission`` gets the 403 page."""
-
-    def decorator(view):
-        @functools.wraps(view)
-        def wrapped(*args, **kwargs):
-            agent = current_agent()
-            if agent is None:
-                if wants_json():
-                    return jsonify(error={"code": "unauthorized", "message": _("Log in first.")}), 401
-                return redirect(url_for("web.login", next=request.full_path.rstrip("?")))
-            if not can(agent, permission):
-                abort(403)
-            return view(*args, **kwargs)
-
-        return wrapped
-
-    return decorator
-
-
-def wants_json():
-    """Scripts send ``Accept: application/json``; plain forms do not."""
-    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
-    return (
-        best == "application/json"
-        and request.accept_mimetypes["application/json"] > request.accept_mimetypes["text/html"]
-    )
 
 
 def done(target, message=None, **extra):
@@ -58,10 +27,12 @@ def done(target, message=None, **extra):
     return redirect(target)
 
 
-def failed(target, message, field=None, status=400):
-    """Answer a refused form post with its reason, keeping the page."""
+def failed(target, message, field=None, status=400, code=None):
+    """Answer a refused form post with its reason, keeping the page: the
+    one error shape for scripts, else flash + redirect."""
     if wants_json():
-        return jsonify(error={"message": message, "field": field}), status
+        code = code or (CODES[status] if status in CODES and status != 400 else "invalid")
+        return error_response(status, code, message, {field: [message]} if field else None)
     flash(message, "error")
     return redirect(target)
 

@@ -10,15 +10,15 @@ from flask import abort, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from ..auth import current_agent
+from ..auth import current_agent, require
 from ..clock import now
 from ..models import Agent, Tag
 from ..models.agent import INBOX_ROLES
-from ..permissions import Forbidden, can
+from ..permissions import can
 from ..plugins import get_plugins
-from ..services import NotFound, ServiceError, tickets, views
+from ..services import Forbidden, NotFound, ServiceError, tickets, views
 from .blueprint import bp
-from .helpers import done, failed, page_require, safe_next
+from .helpers import done, failed, safe_next
 from .nav import builtin_views
 
 STATUSES = ("open", "snoozed", "closed")
@@ -128,7 +128,7 @@ def _list_request(view):
 
 
 @bp.get("/inbox/<view>")
-@page_require("inbox")
+@require("inbox")
 def inbox(view):
     """A list page: tabs, filters, the first page of rows, the bulk bar."""
     agent, view, saved, query, errors = _list_request(view)
@@ -162,14 +162,11 @@ def inbox(view):
 
 
 @bp.get("/inbox/<view>/rows")
-@page_require("inbox")
+@require("inbox")
 def inbox_rows(view):
     """The next page (or a refreshed first page) of rows, for scripts."""
     agent, view, _saved, query, _errors = _list_request(view)
-    try:
-        rows, cursor, _base = _page(agent, view, query)
-    except ServiceError as exc:
-        return jsonify(error={"message": exc.message, "field": exc.field}), 400
+    rows, cursor, _base = _page(agent, view, query)  # a bad cursor: the one error answer
     html = render_template("web/_rows.html", rows=rows, view=view)
     return jsonify(html=html, next_cursor=cursor, count=len(rows))
 
@@ -186,7 +183,7 @@ class BulkSchema(ma.Schema):
 
 
 @bp.post("/inbox/bulk")
-@page_require("inbox")
+@require("inbox")
 def bulk():
     """One action on the selected tickets; reports how many succeeded."""
     agent = current_agent()
@@ -220,7 +217,7 @@ def bulk():
     problems = [f"#{tid}: {r}" for tid, r in results.items() if r != "ok"]
     message = _("%(ok)d of %(n)d tickets updated.", ok=ok, n=len(results))
     if problems:
-        return failed(back, message + " " + "; ".join(problems[:5]), status=207 if ok else 400)
+        return failed(back, message + " " + "; ".join(problems[:5]), status=207 if ok else 400, code="partial")
     return done(back, message, results={str(k): v for k, v in results.items()})
 
 
@@ -230,7 +227,7 @@ class SaveViewSchema(ma.Schema):
 
 
 @bp.post("/inbox/<view>/save")
-@page_require("inbox")
+@require("inbox")
 def save_view(view):
     """Save the filters in force on a list page as a personal or shared view."""
     agent = current_agent()
@@ -254,7 +251,7 @@ def save_view(view):
 
 
 @bp.post("/views/<int:view_id>/delete")
-@page_require("inbox")
+@require("inbox")
 def delete_view(view_id):
     agent = current_agent()
     try:

@@ -6,11 +6,10 @@ from __future__ import annotations
 from flask import jsonify, url_for
 from flask_babel import gettext as _
 
-from ..auth import current_agent
+from ..auth import current_agent, require
 from ..plugins import get_plugins
 from ..services import views
 from .blueprint import bp
-from .helpers import page_require
 
 OPEN = {"status": ["open"]}
 
@@ -55,7 +54,7 @@ def nav_data(agent):
 
 
 @bp.get("/nav/counts")
-@page_require("inbox")
+@require("inbox")
 def nav_counts():
     """The navigation counts, refreshed by the page on live events."""
     data = nav_data(current_agent())

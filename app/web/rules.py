@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from flask import render_template, url_for
 
+from ..auth import require
 from ..plugins import get_plugins
 from .blueprint import bp
-from .helpers import page_require
 
 
 def rule_rows():
@@ -38,7 +38,7 @@ def rule_rows():
 
 
 @bp.get("/settings/rules")
-@page_require("settings")
+@require("settings")
 def settings_rules():
     """The automation rules and their state."""
     return render_template("web/settings_rules.html", rows=rule_rows())

@@ -7,7 +7,7 @@ import marshmallow as ma
 from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 
-from ..auth import current_agent
+from ..auth import current_agent, require
 from ..models import Agent
 from ..models.agent import ROLES
 from ..plugins import CORE, PluginError, get_plugins
@@ -16,7 +16,7 @@ from ..services import ServiceError
 from ..services import agents as agent_service
 from .blueprint import bp
 from .forms import data_from_form, fields_for
-from .helpers import done, failed, page_require
+from .helpers import done, failed
 
 
 def _settings_form(name, template, title, back):
@@ -48,7 +48,7 @@ def _settings_form(name, template, title, back):
 
 
 @bp.route("/settings", methods=["GET", "POST"])
-@page_require("settings")
+@require("settings")
 def settings_general():
     return _settings_form(CORE, "web/settings_general.html", _("General settings"), url_for("web.settings_general"))
 
@@ -73,13 +73,13 @@ def plugin_rows():
 
 
 @bp.get("/settings/plugins")
-@page_require("plugins")
+@require("plugins")
 def settings_plugins():
     return render_template("web/settings_plugins.html", rows=plugin_rows())
 
 
 @bp.post("/settings/plugins/<name>/enabled")
-@page_require("plugins")
+@require("plugins")
 def toggle_plugin(name):
     """Turn a plugin on or off, at once, without a restart."""
     plugins = get_plugins()
@@ -96,7 +96,7 @@ def toggle_plugin(name):
 
 
 @bp.route("/settings/plugins/<name>", methods=["GET", "POST"])
-@page_require("plugins")
+@require("plugins")
 def plugin_settings(name):
     plugins = get_plugins()
     info = plugins.infos.get(name)
@@ -121,6 +121,7 @@ class AgentChangeSchema(ma.Schema):
 
 
 def role_labels():
+    """``{role: translated label}`` for every role, for pages showing roles."""
     return {
         "owner": _("Owner"),
         "admin": _("Admin"),
@@ -132,7 +133,7 @@ def role_labels():
 
 
 @bp.route("/settings/agents", methods=["GET", "POST"])
-@page_require("agents")
+@require("agents")
 def settings_agents():
     """List agents with their role; add one."""
     errors, raw = {}, {}
@@ -160,7 +161,7 @@ def settings_agents():
 
 
 @bp.post("/settings/agents/<int:agent_id>")
-@page_require("agents")
+@require("agents")
 def update_agent(agent_id):
     """Change an agent's role, deactivate/reactivate, or set a password.
     Nobody can lock themselves out, and only owners touch owners."""

@@ -10,14 +10,15 @@ from flask import abort, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from peewee import JOIN
 
-from ..auth import current_agent
+from ..auth import current_agent, require
 from ..clock import now
+from ..errors import error_response
 from ..events import publish
 from ..models import Agent, Message, Ticket
 from ..plugins import get_plugins
 from ..services import NotFound, ServiceError, identities, messages, tickets, views
 from .blueprint import bp
-from .helpers import done, failed, from_local_input, page_require, wants_json
+from .helpers import done, failed, from_local_input, wants_json
 from .inbox import SNOOZE_PRESETS, inbox_agents
 
 log = logging.getLogger(__name__)
@@ -87,7 +88,7 @@ def sidebar_context(ticket):
 
 
 @bp.get("/t/<int:ticket_id>")
-@page_require("inbox")
+@require("inbox")
 def ticket_page(ticket_id):
     """Show a ticket and mark its messages read for this agent."""
     return render_ticket(_ticket_or_404(ticket_id))
@@ -114,7 +115,7 @@ def render_ticket(ticket, draft="", refusal=None):
 
 
 @bp.get("/t/<int:ticket_id>/messages")
-@page_require("inbox")
+@require("inbox")
 def thread_part(ticket_id):
     """Older messages (``?before=<id>``) or newer ones (``?after=<id>``) as
     HTML for the page's script."""
@@ -123,7 +124,7 @@ def thread_part(ticket_id):
         before = int(request.args.get("before", 0) or 0)
         after = int(request.args.get("after", 0) or 0)
     except ValueError:
-        return jsonify(error={"message": _("Message ids are numbers."), "field": "before"}), 400
+        raise ServiceError(_("Message ids are numbers."), field="before")
     if after:
         # Newer messages, oldest first; ``more`` says another call is needed.
         rows = list(
@@ -142,7 +143,7 @@ def thread_part(ticket_id):
 
 
 @bp.get("/t/<int:ticket_id>/messages/<int:message_id>")
-@page_require("inbox")
+@require("inbox")
 def message_part(ticket_id, message_id):
     """One message, re-rendered when its delivery state changes."""
     ticket = _ticket_or_404(ticket_id)
@@ -158,7 +159,7 @@ def message_part(ticket_id, message_id):
 
 
 @bp.get("/t/<int:ticket_id>/sidebar")
-@page_require("inbox")
+@require("inbox")
 def sidebar_part(ticket_id):
     """The overview panel and controls, refreshed on ``ticket.updated``."""
     return render_template("web/_sidebar.html", **sidebar_context(_ticket_or_404(ticket_id)))
@@ -170,7 +171,7 @@ class ComposeSchema(ma.Schema):
 
 
 @bp.post("/t/<int:ticket_id>/messages")
-@page_require("inbox")
+@require("inbox")
 def compose(ticket_id):
     """Send a reply on the ticket's channel or add an internal note. A
     refused reply answers 409 with the channel's reason; the draft is kept."""
@@ -189,7 +190,7 @@ def compose(ticket_id):
             message = messages.reply(ticket, agent, data["text"])
     except messages.ReplyRefused as exc:
         if wants_json():
-            return jsonify(error={"message": exc.message, "code": exc.code, "field": "text"}), 409
+            return error_response(409, exc.code, exc.message, {"text": [exc.message]})
         return render_ticket(ticket, draft=data["text"], refusal=exc.refusal)
     except ServiceError as exc:
         return failed(page, exc.message, field=exc.field or "text")
@@ -204,7 +205,7 @@ class StatusSchema(ma.Schema):
 
 
 @bp.post("/t/<int:ticket_id>/status")
-@page_require("inbox")
+@require("inbox")
 def change_status(ticket_id):
     """Close, reopen, or snooze (a preset or a date and time)."""
     agent = current_agent()
@@ -237,7 +238,7 @@ def change_status(ticket_id):
 
 
 @bp.post("/t/<int:ticket_id>/assign")
-@page_require("inbox")
+@require("inbox")
 def change_assignee(ticket_id):
     agent = current_agent()
     ticket, page = _ticket_and_page(ticket_id)
@@ -257,7 +258,7 @@ def change_assignee(ticket_id):
 
 
 @bp.post("/t/<int:ticket_id>/tags")
-@page_require("inbox")
+@require("inbox")
 def change_tags(ticket_id):
     """Add tags (comma separated) and/or remove one."""
     agent = current_agent()
@@ -274,7 +275,7 @@ def change_tags(ticket_id):
 
 
 @bp.post("/t/<int:ticket_id>/typing")
-@page_require("inbox")
+@require("inbox")
 def typing(ticket_id):
     """Tell other viewers (and a chat visitor) that this agent is typing."""
     agent = current_agent()
@@ -284,7 +285,7 @@ def typing(ticket_id):
 
 
 @bp.post("/t/<int:ticket_id>/read")
-@page_require("inbox")
+@require("inbox")
 def mark_read(ticket_id):
     """Called when a new message arrives in an open ticket page."""
     views.mark_read(current_agent(), _ticket_or_404(ticket_id))

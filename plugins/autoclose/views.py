@@ -4,8 +4,7 @@ import marshmallow
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from app.auth import require
-from app.plugins import get_plugins
+from app.plugin import get_plugins, require
 
 bp = Blueprint("autoclose", __name__, template_folder="templates", url_prefix="/rules/autoclose")
 
@@ -20,7 +19,7 @@ def _number(raw):
 
 
 @bp.route("/settings", methods=["GET", "POST"])
-@require("settings", json=False)
+@require("settings")
 def settings_page():
     """Show the settings; on POST validate, save and come back."""
     plugins = get_plugins()

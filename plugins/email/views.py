@@ -9,13 +9,11 @@ import hmac
 from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
 
-from app.api.errors import error_response
-from app.csrf import exempt
-from app.plugins import get_plugins
+from app.plugin import csrf_exempt, error_response, plugin_settings
 
 from .inbound import receive
 
-bp = exempt(Blueprint("email", __name__, url_prefix="/email"))
+bp = csrf_exempt(Blueprint("email", __name__, url_prefix="/email"))
 SIGNATURE_HEADER = "X-Helpline-Signature"
 
 
@@ -36,7 +34,7 @@ def _signature_ok(secret, body, header):
 @bp.post("/inbound")
 def inbound():
     """Accept one raw message; 2xx means it is stored (or deliberately dropped)."""
-    settings = get_plugins().get_settings("email")
+    settings = plugin_settings("email")
     limit = settings["max_message_bytes"]
     if request.content_length is not None and request.content_length > limit:
         return error_response(413, "too_large", _("The message is larger than %(n)d bytes.", n=limit))

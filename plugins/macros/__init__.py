@@ -4,7 +4,7 @@ Actions: set status, snooze, tags, assign, internal note, and any action
 another plugin registers through ``helpline_macro_actions``. Agents apply a
 macro from the composer (shortcut m) or from the bulk bar."""
 
-from app.plugin import hookimpl
+from app.plugin import Permission, hookimpl
 
 
 @hookimpl
@@ -12,6 +12,14 @@ def helpline_register_hookspecs():
     from . import hookspecs
 
     return [hookspecs]
+
+
+@hookimpl
+def helpline_register_permissions():
+    """``shared_macros``: create, change and delete macros the whole team uses."""
+    from flask_babel import lazy_gettext as _l
+
+    return [Permission("shared_macros", _l("Shared macros"), roles=("owner", "admin", "manager"))]
 
 
 @hookimpl

@@ -7,11 +7,8 @@ import marshmallow as ma
 from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import gettext as _
 
-from app.auth import current_agent
-from app.models import Agent
-from app.permissions import can
-from app.services import ServiceError
-from app.web.helpers import done, page_require
+from app.plugin import Agent, ServiceError, can, current_agent, require
+from app.plugin import form_done as done
 
 from . import service
 from .actions import available_actions
@@ -35,7 +32,7 @@ def _summaries(macro, registry):
 
 
 @bp.get("")
-@page_require("inbox")
+@require("inbox")
 def index():
     """Every macro the agent may use, searchable by name."""
     agent = current_agent()
@@ -131,13 +128,13 @@ def _form(macro=None):
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@page_require("inbox")
+@require("inbox")
 def new():
     return _form()
 
 
 @bp.route("/<int:macro_id>", methods=["GET", "POST"])
-@page_require("inbox")
+@require("inbox")
 def edit(macro_id):
     try:
         macro = service.get(macro_id, current_agent())
@@ -147,7 +144,7 @@ def edit(macro_id):
 
 
 @bp.post("/<int:macro_id>/delete")
-@page_require("inbox")
+@require("inbox")
 def delete(macro_id):
     agent = current_agent()
     try:

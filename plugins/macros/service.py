@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from app.plugin import (
     MAX_BULK,
     Agent,
-    Denied,
+    Forbidden,
     NotFound,
     Profile,
     ServiceError,
@@ -37,13 +37,6 @@ log = logging.getLogger(__name__)
 
 MAX_ACTIONS = 20
 MAX_NAME = 100
-
-
-class Forbidden(Denied):
-    """The agent's role does not allow this: HTTP 403."""
-
-    def __init__(self, message=None, code="forbidden", field=None):
-        super().__init__(message or _("Your role does not allow this."), code=code, field=field)
 
 
 # --- reading ------------------------------------------------------------

@@ -4,9 +4,7 @@
 import marshmallow as ma
 from flask_smorest import Blueprint
 
-from app.api import requires
-from app.auth import current_agent
-from app.services import tickets as ticket_service
+from app.plugin import current_agent, get_ticket, require
 
 from . import schemas, service
 from .actions import available_actions
@@ -15,7 +13,7 @@ from .render import variable_names
 bp = Blueprint(
     "macros",
     __name__,
-    url_prefix="/api/v1/macros",
+    url_prefix="/macros",
     description="Macros: reusable replies with actions, applied to one or many tickets.",
 )
 
@@ -49,7 +47,7 @@ def _params(schema_cls):
 
 
 @bp.route("")
-@requires("inbox")
+@require("inbox")
 @bp.arguments(schemas.MacroListQuerySchema, location="query")
 @bp.response(200, schemas.MacroListSchema)
 def list_macros(query):
@@ -62,7 +60,7 @@ def list_macros(query):
 
 
 @bp.route("", methods=["POST"])
-@requires("inbox")
+@require("inbox")
 @bp.arguments(schemas.MacroInSchema)
 @bp.response(201, schemas.MacroSchema)
 def create_macro(data):
@@ -73,7 +71,7 @@ def create_macro(data):
 
 
 @bp.route("/catalog")
-@requires("inbox")
+@require("inbox")
 @bp.response(200, schemas.MacroCatalogSchema)
 def catalog():
     """The actions and template variables macros can use."""
@@ -85,7 +83,7 @@ def catalog():
 
 
 @bp.route("/<int:macro_id>")
-@requires("inbox")
+@require("inbox")
 @bp.response(200, schemas.MacroSchema)
 def get_macro(macro_id):
     agent = current_agent()
@@ -93,7 +91,7 @@ def get_macro(macro_id):
 
 
 @bp.route("/<int:macro_id>", methods=["PATCH"])
-@requires("inbox")
+@require("inbox")
 @bp.arguments(schemas.MacroPatchSchema)
 @bp.response(200, schemas.MacroSchema)
 def update_macro(data, macro_id):
@@ -104,7 +102,7 @@ def update_macro(data, macro_id):
 
 
 @bp.route("/<int:macro_id>", methods=["DELETE"])
-@requires("inbox")
+@require("inbox")
 @bp.response(204)
 def delete_macro(macro_id):
     agent = current_agent()
@@ -112,7 +110,7 @@ def delete_macro(macro_id):
 
 
 @bp.route("/<int:macro_id>/preview", methods=["POST"])
-@requires("inbox")
+@require("inbox")
 @bp.arguments(schemas.MacroTicketRefSchema)
 @bp.response(200, schemas.MacroPreviewSchema)
 def preview(data, macro_id):
@@ -120,11 +118,11 @@ def preview(data, macro_id):
     refusal of the ticket's channel. Changes nothing."""
     agent = current_agent()
     macro = service.get(macro_id, agent)
-    return service.preview(macro, ticket_service.get(data["ticket_id"]), agent)
+    return service.preview(macro, get_ticket(data["ticket_id"]), agent)
 
 
 @bp.route("/<int:macro_id>/apply", methods=["POST"])
-@requires("inbox")
+@require("inbox")
 @bp.arguments(schemas.MacroApplySchema)
 @bp.response(200, schemas.MacroApplyResultSchema)
 def apply(data, macro_id):
@@ -132,7 +130,7 @@ def apply(data, macro_id):
     reason when the channel refuses the reply."""
     agent = current_agent()
     macro = service.get(macro_id, agent)
-    message = service.apply(macro, ticket_service.get(data["ticket_id"]), agent, body=data.get("body"))
+    message = service.apply(macro, get_ticket(data["ticket_id"]), agent, body=data.get("body"))
     macro = service.get(macro_id, agent)
     return {
         "ticket_id": data["ticket_id"],
@@ -158,7 +156,7 @@ def _job_out(job, results):
 
 
 @bp.route("/bulk-apply", methods=["POST"])
-@requires("inbox")
+@require("inbox")
 @bp.arguments(schemas.MacroBulkApplySchema)
 @bp.response(202, schemas.MacroBulkJobSchema)
 def bulk_apply(data):
@@ -171,7 +169,7 @@ def bulk_apply(data):
 
 
 @bp.route("/bulk-apply/<int:job_id>")
-@requires("inbox")
+@require("inbox")
 @bp.response(200, schemas.MacroBulkJobSchema)
 def bulk_status(job_id):
     """Progress of a bulk job and the result on each ticket done so far."""

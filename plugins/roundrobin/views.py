@@ -4,10 +4,7 @@ import marshmallow
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from app.auth import require
-from app.models import INBOX_ROLES
-from app.plugins import get_plugins
-from app.web.settings import role_labels
+from app.plugin import INBOX_ROLES, get_plugins, require, role_labels
 
 bp = Blueprint("roundrobin", __name__, template_folder="templates", url_prefix="/rules/roundrobin")
 
@@ -25,7 +22,7 @@ def _cap(raw):
 
 
 @bp.route("/settings", methods=["GET", "POST"])
-@require("settings", json=False)
+@require("settings")
 def settings_page():
     """Show the settings; on POST validate, save and come back."""
     plugins = get_plugins()

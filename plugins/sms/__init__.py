@@ -31,10 +31,11 @@ def helpline_register_models():
 
 @hookimpl
 def helpline_register_blueprints():
-    """Twilio's webhooks, the short-link redirect and the attribution API."""
+    """Twilio's webhooks and the short-link redirect; the REST API (attribution, settings warnings)."""
+    from .api import bp as api
     from .views import bp
 
-    return [bp]
+    return [bp, api]
 
 
 @hookimpl

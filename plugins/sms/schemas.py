@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from jinja2 import TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
 
-from app.plugin import is_alphanumeric_sender
+from app.plugin import ServiceError, is_alphanumeric_sender, normalize_phone
 
 DEFAULT_STOP = ["STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"]
 DEFAULT_START = ["START", "UNSTOP", "YES"]
@@ -270,7 +270,7 @@ class StatusForm(ma.Schema):
 
 
 class SentSmsSchema(ma.Schema):
-    """A campaign or flow SMS the marketing system sent (``POST /sms/api/sent``)."""
+    """A campaign or flow SMS the marketing system sent (``POST /api/v1/sms/sent``)."""
 
     phone = ma.fields.String(required=True, validate=ma.validate.Length(min=3, max=32))
     source_type = ma.fields.String(required=True, validate=ma.validate.OneOf(("campaign", "flow")))
@@ -279,3 +279,32 @@ class SentSmsSchema(ma.Schema):
     send_id = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Length(min=1, max=100))
     body = ma.fields.String(load_default="", validate=ma.validate.Length(max=MAX_BODY))
     sent_at = ma.fields.NaiveDateTime(load_default=None, allow_none=True, timezone=dt.UTC)
+
+    @ma.validates("phone")
+    def _a_phone_number(self, value, **kwargs):
+        try:
+            normalize_phone(value)
+        except ServiceError as exc:
+            raise ma.ValidationError(str(exc.message)) from None
+
+
+class SentSmsOut(ma.Schema):
+    """A recorded campaign or flow SMS."""
+
+    id = ma.fields.Integer()
+    phone = ma.fields.String(metadata={"description": "E.164"})
+    source_type = ma.fields.String()
+    source_id = ma.fields.String()
+    sent_at = ma.fields.AwareDateTime()
+    created = ma.fields.Boolean(metadata={"description": "false: this send_id was recorded before"})
+
+
+class SettingsWarning(ma.Schema):
+    field = ma.fields.String()
+    message = ma.fields.String()
+
+
+class SettingsWarnings(ma.Schema):
+    """Problems in otherwise valid settings."""
+
+    warnings = ma.fields.List(ma.fields.Nested(SettingsWarning))

@@ -1,24 +1,21 @@
-"""HTTP entry points of the SMS plugin: Twilio's webhooks (signature
-checked, CSRF exempt), the short-link redirect and the attribution API."""
+"""HTTP entry points of the SMS plugin outside the REST API: Twilio's
+webhooks (signature checked, CSRF exempt; plain Flask views because Twilio
+defines their bodies, answering errors in the one JSON shape) and the
+short-link redirect. The attribution API is :mod:`plugins.sms.api`."""
 
 from __future__ import annotations
 
 import logging
 
 import marshmallow as ma
-from flask import Blueprint, Response, abort, jsonify, redirect, request
+from flask import Blueprint, Response, abort, redirect, request
 from flask_babel import gettext as _
 
-from app.api.errors import error_response
-from app.auth import current_agent, require
-from app.csrf import exempt
-from app.plugins import get_plugins
-from app.ratelimit import limiter, public_limit
-from app.services import ServiceError
+from app.plugin import ServiceError, csrf_exempt, error_response, limiter, plugin_settings, public_limit
 
-from . import alerts, attribution, delivery, links, twilio_api
+from . import delivery, links, twilio_api
 from .receive import receive
-from .schemas import InboundForm, SentSmsSchema, StatusForm
+from .schemas import InboundForm, StatusForm
 
 log = logging.getLogger(__name__)
 bp = Blueprint("sms", __name__)
@@ -42,7 +39,7 @@ def _verified_form(schema):
     error response."""
     if (request.content_length or 0) > MAX_WEBHOOK_BYTES:
         return None, None, error_response(413, "too_large", _("The request is too large."))
-    settings = get_plugins().get_settings("sms")
+    settings = plugin_settings("sms")
     if not settings["auth_token"]:
         return None, None, error_response(403, "not_configured", _("SMS is not configured."))
     form = request.form
@@ -59,7 +56,7 @@ def _verified_form(schema):
 
 
 @bp.post("/sms/twilio/inbound")
-@exempt  # Twilio cannot send a CSRF token; the signature authenticates it
+@csrf_exempt  # Twilio cannot send a CSRF token; the signature authenticates it
 def inbound():
     """Twilio's inbound message webhook; answers empty TwiML once stored."""
     settings, data, error = _verified_form(InboundForm)
@@ -73,7 +70,7 @@ def inbound():
 
 
 @bp.post("/sms/twilio/status")
-@exempt
+@csrf_exempt
 def status():
     """Twilio's status callback for outbound messages."""
     settings, data, error = _verified_form(StatusForm)
@@ -91,36 +88,3 @@ def short_link(code):
     if url is None:
         abort(404)
     return redirect(url, code=302)
-
-
-@bp.post("/sms/api/sent")
-@require("inbox")
-def record_sent():
-    """Record a campaign or flow SMS (for attribution). JSON body, API token."""
-    payload = request.get_json(silent=True)
-    if not isinstance(payload, dict):
-        return error_response(400, "invalid", _("Send a JSON object."))
-    try:
-        data = SentSmsSchema().load(payload)
-    except ma.ValidationError as err:
-        return error_response(422, "invalid", _("The request is not valid."), err.messages)
-    try:
-        row, created = attribution.record_sent(**data)
-    except ServiceError as exc:
-        return error_response(422, exc.code, exc.message, {"phone": [exc.message]})
-    log.info("campaign SMS %s recorded by agent %s", row.id, current_agent().id)
-    return jsonify(
-        id=row.id,
-        phone=row.phone,
-        source_type=row.source_type,
-        source_id=row.source_id,
-        sent_at=row.sent_at.isoformat(timespec="seconds"),
-        created=created,
-    ), 201 if created else 200
-
-
-@bp.get("/sms/api/settings/warnings")
-@require("settings")
-def settings_warnings():
-    """Problems in the saved settings (e.g. email alerts without an email sender)."""
-    return jsonify(warnings=alerts.settings_warnings(get_plugins().get_settings("sms")))

@@ -27,9 +27,12 @@ def helpline_register_models():
 
 @hookimpl
 def helpline_register_blueprints():
+    """The script and demo page, the JSON API (in the OpenAPI document) and the live stream."""
+    from .api import bp as api
+    from .stream import bp as stream
     from .views import bp
 
-    return [bp]
+    return [bp, api, stream]
 
 
 @hookimpl

@@ -45,10 +45,6 @@ class Unauthorized(ServiceError):
     status = 401
 
 
-class Forbidden(Denied):
-    """A site key or token that does not open this conversation: HTTP 403."""
-
-
 def settings():
     """The web chat settings with defaults."""
     return get_plugins().get_settings(PLUGIN)
@@ -70,7 +66,7 @@ def ensure_site_key():
 
 def check_site_key(key):
     if not key or key not in settings()["site_keys"]:
-        raise Forbidden(_("Unknown site key."), code="unknown_site_key", field="key")
+        raise Denied(_("Unknown site key."), code="unknown_site_key", field="key")
 
 
 def widget_config(key):
@@ -120,7 +116,7 @@ def make_token(conversation):
 
 def conversation_for(token, public_id):
     """The conversation ``public_id`` if ``token`` grants it; raises
-    Unauthorized (no or bad token) or Forbidden (another conversation's)."""
+    Unauthorized (no or bad token) or Denied (another conversation's)."""
     if not token:
         raise Unauthorized(_("A visitor token is required."), code="token_required")
     try:
@@ -130,7 +126,7 @@ def conversation_for(token, public_id):
     except BadSignature:
         raise Unauthorized(_("The visitor token is not valid."), code="token_invalid")
     if not isinstance(data, dict) or data.get("c") != public_id:
-        raise Forbidden(_("This token does not grant access to that conversation."), code="forbidden")
+        raise Denied(_("This token does not grant access to that conversation."), code="forbidden")
     conversation = Conversation.get_or_none(Conversation.public_id == public_id)
     if conversation is None:
         raise NotFound(_("No such conversation."), code="not_found")

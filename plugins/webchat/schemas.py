@@ -1,4 +1,5 @@
-"""Marshmallow schemas: the merchant's settings and every widget request body."""
+"""Marshmallow schemas: the merchant's settings, and every widget request
+and answer of the web chat API."""
 
 import datetime as dt
 import re
@@ -15,6 +16,7 @@ COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 SITE_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 MAX_TEXT = 4000
 MAX_CLIENT_ID = 64
+MAX_ID = 2**31 - 1  # message ids are 32-bit integers in the database
 
 
 def _default_schedule():
@@ -96,7 +98,15 @@ class WebchatSettings(ma.Schema):
     presence_ttl_seconds = ma.fields.Integer(load_default=60, validate=ma.validate.Range(min=15, max=3600))
 
 
-class StartConversation(ma.Schema):
+class Widget(ma.Schema):
+    """A widget request: fields a newer or older widget sends that this
+    version does not know are ignored, never refused."""
+
+    class Meta:
+        unknown = ma.EXCLUDE
+
+
+class StartConversation(Widget):
     key = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=64))
     name = ma.fields.String(load_default="", validate=ma.validate.Length(max=200))
     email = ma.fields.Email(load_default=None, allow_none=True, validate=ma.validate.Length(max=254))
@@ -119,7 +129,7 @@ class StartConversation(ma.Schema):
         return data
 
 
-class PostMessage(ma.Schema):
+class PostMessage(Widget):
     client_id = ma.fields.String(
         required=True,
         validate=ma.validate.Regexp(
@@ -134,8 +144,63 @@ class PostMessage(ma.Schema):
             raise ma.ValidationError(_("The message is empty."))
 
 
-class Heartbeat(ma.Schema):
-    last_seen_id = ma.fields.Integer(load_default=0, validate=ma.validate.Range(min=0))
+class Heartbeat(Widget):
+    last_seen_id = ma.fields.Integer(load_default=0, validate=ma.validate.Range(min=0, max=MAX_ID))
+
+
+class ConfigQuery(Widget):
+    key = ma.fields.String(
+        required=True, validate=ma.validate.Length(min=1, max=64), metadata={"description": "A site key"}
+    )
+
+
+class MessagesQuery(Widget):
+    after = ma.fields.Integer(
+        load_default=0, validate=ma.validate.Range(min=0, max=MAX_ID), metadata={"description": "Only ids above this"}
+    )
+    token = ma.fields.String(
+        validate=ma.validate.Length(max=1000), metadata={"description": "The visitor token, when no header can be sent"}
+    )
+
+
+class WidgetConfig(ma.Schema):
+    title = ma.fields.String()
+    color = ma.fields.String()
+    text_color = ma.fields.String()
+    available = ma.fields.Boolean(metadata={"description": "Within office hours now"})
+    labels = ma.fields.Dict(
+        keys=ma.fields.String(), values=ma.fields.String(), metadata={"description": "The widget's texts"}
+    )
+
+
+class ConversationStarted(ma.Schema):
+    conversation_id = ma.fields.String()
+    visitor_id = ma.fields.String()
+    token = ma.fields.String(metadata={"description": "Send it as X-Webchat-Token on this conversation's requests"})
+
+
+VisitorMessage = ma.Schema.from_dict(
+    {
+        "id": ma.fields.Integer(),
+        "from": ma.fields.String(metadata={"description": "visitor, agent or bot"}),
+        "name": ma.fields.String(metadata={"description": "The agent's first name"}),
+        "text": ma.fields.String(),
+        "client_id": ma.fields.String(allow_none=True, metadata={"description": "The visitor's own id of the message"}),
+        "at": ma.fields.String(metadata={"description": "ISO 8601, UTC"}),
+    },
+    name="VisitorMessage",
+)
+
+
+class VisitorMessages(ma.Schema):
+    messages = ma.fields.List(ma.fields.Nested(VisitorMessage))
+    closed = ma.fields.Boolean(metadata={"description": "The conversation's ticket is closed"})
+
+
+class PostedMessage(ma.Schema):
+    message = ma.fields.Nested(VisitorMessage)
+    conversation_id = ma.fields.String(metadata={"description": "A new conversation when the last one was closed"})
+    token = ma.fields.String(metadata={"description": "The new conversation's token (only when it changed)"})
 
 
 def closed_date_set(settings):

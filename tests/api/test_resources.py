@@ -3,8 +3,8 @@
 import flask_smorest
 import marshmallow as ma
 
-from app.api import requires
 from app.hookspecs import hookimpl
+from app.plugin import require
 from app.registry import Panel
 
 
@@ -116,7 +116,7 @@ echo_bp = flask_smorest.Blueprint("echo_api", __name__, url_prefix="/echo")
 
 
 @echo_bp.post("/")
-@requires("inbox")
+@require("inbox")
 @echo_bp.arguments(Echo)
 @echo_bp.response(200, Echo)
 def echo(body):

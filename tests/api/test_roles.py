@@ -7,11 +7,12 @@ import pytest
 
 from app.auth import create_token
 from app.models import SavedView
+from app.plugins import get_plugins
 from app.services import identities
 from app.services.views import create_view
 
 # DESIGN.md §6, written out again on purpose: the test must not trust the
-# table it checks (app.permissions.MATRIX).
+# table it checks (app.permissions and the plugins' declarations).
 INBOX = {"owner", "admin", "manager", "support"}
 EXPECTED = {
     "public": INBOX | {"analyst", "content_creator", None},
@@ -63,6 +64,7 @@ CORE_OPERATIONS = {
     ("POST", V + "/tokens"): "authenticated",
     ("DELETE", V + "/tokens/{token_id}"): "authenticated",
 }
+SITE_KEY = "wc_roles_walk_site_key_0001"
 CASES = ("owner", "admin", "manager", "support", "analyst", "content_creator", None)  # None: anonymous
 
 
@@ -89,6 +91,11 @@ def targets(make_agent, actor, ticket):
     macro = macros.create(user, "Thanks", "Thanks {{ customer.first_name }}")
     job = macros.start_bulk(macro, [ticket.id], user)
     claim = identities.link(ticket.profile, "email", "typed-in-chat@example.net", verified=False)
+    # ... and of the web chat widget's (a site key, a conversation and its visitor token).
+    from plugins.webchat import conversations as chats
+
+    get_plugins().set_settings("webchat", {"site_keys": [SITE_KEY]})
+    chat, visitor_token = chats.start(SITE_KEY, "Ada")
     return {
         "ticket_id": ticket.id,
         "view_id": view.id,
@@ -100,7 +107,16 @@ def targets(make_agent, actor, ticket):
         "plugin": "core",
         "macro_id": macro.id,
         "job_id": job.id,
+        "cid": chat.public_id,
+        # query and header parameters an operation documents
+        "key": SITE_KEY,
+        "X-Webchat-Token": visitor_token,
     }
+
+
+def parameters(op, values, where):
+    """Values for the operation's documented query or header parameters."""
+    return {p["name"]: values[p["name"]] for p in op.get("parameters", []) if p["in"] == where and p["name"] in values}
 
 
 @pytest.mark.parametrize("role", CASES, ids=lambda r: r or "anonymous")
@@ -120,7 +136,13 @@ def test_every_operation_for_role(app, client, role, make_agent, bearer, registe
             continue
         url = path.format(**values)
         kwargs = {"json": {}} if "requestBody" in op else {}
-        response = client.open(url, method=method, headers=headers, **kwargs)
+        response = client.open(
+            url,
+            method=method,
+            headers={**headers, **parameters(op, values, "header")},
+            query_string=parameters(op, values, "query"),
+            **kwargs,
+        )
         walked += 1
         allowed = role in EXPECTED[permission]
         status = response.status_code

@@ -11,7 +11,8 @@ def admin(make_agent):
 @pytest.mark.parametrize("plugin", ["autoclose", "roundrobin"])
 def test_only_admins_may_open_the_settings(client, login, make_agent, admin, plugin):
     url = f"/rules/{plugin}/settings"
-    assert client.get(url).status_code == 401
+    anonymous = client.get(url)
+    assert anonymous.status_code == 302 and anonymous.location.startswith("/login?next=")
     login(client, make_agent(role="support", password=None))
     assert client.get(url).status_code == 403
     login(client, admin)

@@ -52,13 +52,13 @@ def test_without_an_email_sender_the_settings_warn_and_the_log_says_why(sms, mak
         assert sms.inbound("Hello").status_code == 200
     assert any("no enabled plugin sends email" in r.getMessage() for r in caplog.records)
     login(sms.client, make_agent(role="admin"))
-    warnings = sms.client.get("/sms/api/settings/warnings").get_json()["warnings"]
+    warnings = sms.client.get("/api/v1/sms/settings/warnings").get_json()["warnings"]
     assert any(w["field"] == "email_alert_enabled" and "email plugin" in w["message"] for w in warnings)
 
 
 def test_settings_warnings_are_for_admins(sms, make_agent, login):
     login(sms.client, make_agent(role="support"))
-    assert sms.client.get("/sms/api/settings/warnings").status_code == 403
+    assert sms.client.get("/api/v1/sms/settings/warnings").status_code == 403
 
 
 class BrokenSender:
@@ -80,5 +80,5 @@ def test_smtp_trouble_never_loses_the_sms(sms, register_plugin, caplog):
 
 def test_no_warning_once_an_email_sender_is_available(sms, alerts_on, make_agent, login):
     login(sms.client, make_agent(role="owner"))
-    warnings = sms.client.get("/sms/api/settings/warnings").get_json()["warnings"]
+    warnings = sms.client.get("/api/v1/sms/settings/warnings").get_json()["warnings"]
     assert warnings == []

@@ -26,7 +26,7 @@ def _send(sms, token, **body):
         "source_name": "Black Friday",
         **body,
     }
-    return sms.client.post("/sms/api/sent", json=payload, headers={"Authorization": f"Bearer {token}"})
+    return sms.client.post("/api/v1/sms/sent", json=payload, headers={"Authorization": f"Bearer {token}"})
 
 
 def _attribution(text):
@@ -38,13 +38,13 @@ def test_the_api_records_sent_sms(sms, token, clock):
     assert response.status_code == 201
     body = response.get_json()
     assert body["phone"] == CUSTOMER and body["created"] is True
-    assert body["sent_at"] == clock.now().isoformat(timespec="seconds")
+    assert body["sent_at"] == clock.now().replace(tzinfo=dt.UTC).isoformat(timespec="seconds")
     again = _send(sms, token, send_id="send-1")
     assert again.status_code == 200 and again.get_json()["id"] == body["id"]
 
 
 def test_the_api_needs_a_token_and_valid_input(sms, token, make_agent):
-    assert sms.client.post("/sms/api/sent", json={"phone": CUSTOMER}).status_code == 401
+    assert sms.client.post("/api/v1/sms/sent", json={"phone": CUSTOMER}).status_code == 401
     analyst = create_token(make_agent(role="analyst"), "t")[1]
     assert _send(sms, analyst).status_code == 403
     response = _send(sms, token, source_type="blast", source_id="")
@@ -53,7 +53,7 @@ def test_the_api_needs_a_token_and_valid_input(sms, token, make_agent):
     response = _send(sms, token, phone="not a phone")
     assert response.status_code == 422 and "phone" in response.get_json()["error"]["fields"]
     bad_json = sms.client.post(
-        "/sms/api/sent", data="[1, 2", content_type="application/json", headers={"Authorization": f"Bearer {token}"}
+        "/api/v1/sms/sent", data="[1, 2", content_type="application/json", headers={"Authorization": f"Bearer {token}"}
     )
     assert bad_json.status_code == 400
 
@@ -140,7 +140,9 @@ def test_python_entry_with_an_explicit_send_time(sms, clock):
 def test_the_api_takes_the_send_time_in_any_time_zone(sms, token, clock):
     sent_at = (clock.now() - dt.timedelta(hours=25)).strftime("%Y-%m-%dT%H:%M:%S-02:00")  # 23 h ago in UTC
     body = _send(sms, token, sent_at=sent_at).get_json()
-    assert body["sent_at"] == (clock.now() - dt.timedelta(hours=23)).isoformat(timespec="seconds")
+    assert body["sent_at"] == (clock.now() - dt.timedelta(hours=23)).replace(tzinfo=dt.UTC).isoformat(
+        timespec="seconds"
+    )
     sms.inbound("Still within the window")
     assert _attribution("Still within the window")["source_id"] == "bf-2026"
 

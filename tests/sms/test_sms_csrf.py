@@ -21,7 +21,7 @@ def test_webhooks_are_exempt(sms):
 def test_the_api_with_a_token_needs_no_csrf_token(sms, make_agent):
     token = create_token(make_agent(), "marketing")[1]
     response = sms.client.post(
-        "/sms/api/sent",
+        "/api/v1/sms/sent",
         json={"phone": CUSTOMER, "source_type": "flow", "source_id": "w"},
         headers={"Authorization": f"Bearer {token}"},
     )
@@ -30,6 +30,6 @@ def test_the_api_with_a_token_needs_no_csrf_token(sms, make_agent):
 
 def test_a_session_without_csrf_token_is_refused(sms, make_agent, login):
     login(sms.client, make_agent())
-    response = sms.client.post("/sms/api/sent", json={"phone": CUSTOMER, "source_type": "flow", "source_id": "w"})
+    response = sms.client.post("/api/v1/sms/sent", json={"phone": CUSTOMER, "source_type": "flow", "source_id": "w"})
     assert response.status_code == 400 and b"CSRF" in response.data
     assert not list(SentCampaignSms.select())

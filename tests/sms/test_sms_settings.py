@@ -56,7 +56,7 @@ def test_urls(sms):
 def test_warnings_for_the_settings_page(sms, make_agent, login):
     sms.configure(public_url="", from_number="ACME", email_alert_enabled=True)
     login(sms.client, make_agent(role="admin"))
-    fields = {w["field"] for w in sms.client.get("/sms/api/settings/warnings").get_json()["warnings"]}
+    fields = {w["field"] for w in sms.client.get("/api/v1/sms/settings/warnings").get_json()["warnings"]}
     assert fields == {"public_url", "from_number", "email_alert_enabled", "email_alert_recipients"}
 
 

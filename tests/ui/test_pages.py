@@ -46,7 +46,7 @@ def test_roles_outside_the_inbox_get_403_pages(client, login, make_agent, fake_c
     for url in ("/inbox/mine", f"/t/{ticket.id}", "/settings", "/nav/counts"):
         page = client.get(url)
         assert page.status_code == 403, url
-        assert b"Your role does not allow this page." in page.data
+        assert b"Your role does not allow this" in page.data
     assert client.post(f"/t/{ticket.id}/status", data={"action": "close"}).status_code == 403
     assert Ticket.get_by_id(ticket.id).status == "open"
 

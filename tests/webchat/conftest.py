@@ -41,7 +41,7 @@ class Visitor:
 
     def start(self):
         r = self.client.post(
-            "/webchat/api/conversations",
+            "/api/v1/webchat/conversations",
             json={"key": SITE_KEY, "name": self.name, "email": self.email, "visitor_id": self.visitor_id},
         )
         assert r.status_code == 201, r.get_json()
@@ -57,7 +57,7 @@ class Visitor:
             self.start()
         self._n += 1
         r = self.client.post(
-            f"/webchat/api/conversations/{self.cid}/messages",
+            f"/api/v1/webchat/conversations/{self.cid}/messages",
             headers=self.headers(),
             json={"client_id": client_id or f"m{self._n}", "text": text},
         )
@@ -68,13 +68,13 @@ class Visitor:
         return body
 
     def messages(self, after=0):
-        r = self.client.get(f"/webchat/api/conversations/{self.cid}/messages?after={after}", headers=self.headers())
+        r = self.client.get(f"/api/v1/webchat/conversations/{self.cid}/messages?after={after}", headers=self.headers())
         assert r.status_code == 200, r.get_json()
         return r.get_json()["messages"]
 
     def heartbeat(self, last_seen_id=0):
         r = self.client.post(
-            f"/webchat/api/conversations/{self.cid}/heartbeat",
+            f"/api/v1/webchat/conversations/{self.cid}/heartbeat",
             headers=self.headers(),
             json={"last_seen_id": last_seen_id},
         )

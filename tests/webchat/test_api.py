@@ -26,32 +26,32 @@ def test_a_token_reads_only_its_own_conversation(client, visitor):
     alice, mallory = visitor("Alice"), visitor("Mallory")
     alice.say("My address is 1 Secret Lane")
     mallory.start()
-    stolen = client.get(f"/webchat/api/conversations/{alice.cid}/messages", headers=mallory.headers())
+    stolen = client.get(f"/api/v1/webchat/conversations/{alice.cid}/messages", headers=mallory.headers())
     assert stolen.status_code == 403
     assert "Secret" not in stolen.get_data(as_text=True)
-    stream = client.get(f"/webchat/api/conversations/{alice.cid}/stream?token={mallory.token}")
+    stream = client.get(f"/api/v1/webchat/conversations/{alice.cid}/stream?token={mallory.token}")
     assert stream.status_code == 403
     post = client.post(
-        f"/webchat/api/conversations/{alice.cid}/messages",
+        f"/api/v1/webchat/conversations/{alice.cid}/messages",
         headers=mallory.headers(),
         json={"client_id": "x1", "text": "injected"},
     )
     assert post.status_code == 403
-    assert client.get(f"/webchat/api/conversations/{alice.cid}/messages").status_code == 401
+    assert client.get(f"/api/v1/webchat/conversations/{alice.cid}/messages").status_code == 401
     forged = client.get(
-        f"/webchat/api/conversations/{alice.cid}/messages", headers={"X-Webchat-Token": alice.token[:-4] + "AAAA"}
+        f"/api/v1/webchat/conversations/{alice.cid}/messages", headers={"X-Webchat-Token": alice.token[:-4] + "AAAA"}
     )
     assert forged.status_code == 401
 
 
 def test_unknown_site_key_is_refused(client, webchat):
-    r = client.post("/webchat/api/conversations", json={"key": "nope-nope-nope-nope"})
-    assert r.status_code == 403 and r.get_json()["error"] == "unknown_site_key"
+    r = client.post("/api/v1/webchat/conversations", json={"key": "nope-nope-nope-nope"})
+    assert r.status_code == 403 and r.get_json()["error"]["code"] == "unknown_site_key"
 
 
 def test_cors_allows_only_configured_origins(client, webchat):
     preflight = client.options(
-        "/webchat/api/conversations",
+        "/api/v1/webchat/conversations",
         headers={
             "Origin": STOREFRONT,
             "Access-Control-Request-Method": "POST",
@@ -60,28 +60,30 @@ def test_cors_allows_only_configured_origins(client, webchat):
     )
     assert preflight.headers["Access-Control-Allow-Origin"] == STOREFRONT
     assert "X-Webchat-Token" in preflight.headers["Access-Control-Allow-Headers"]
-    ok = client.post("/webchat/api/conversations", json={"key": SITE_KEY}, headers={"Origin": STOREFRONT})
+    ok = client.post("/api/v1/webchat/conversations", json={"key": SITE_KEY}, headers={"Origin": STOREFRONT})
     assert ok.status_code == 201 and ok.headers["Access-Control-Allow-Origin"] == STOREFRONT
-    evil = client.post("/webchat/api/conversations", json={"key": SITE_KEY}, headers={"Origin": "https://evil.example"})
+    evil = client.post(
+        "/api/v1/webchat/conversations", json={"key": SITE_KEY}, headers={"Origin": "https://evil.example"}
+    )
     assert evil.status_code == 403 and "Access-Control-Allow-Origin" not in evil.headers
 
 
 def test_bad_input_gets_field_errors(client, visitor):
     v = visitor()
     v.start()
-    url = f"/webchat/api/conversations/{v.cid}/messages"
+    url = f"/api/v1/webchat/conversations/{v.cid}/messages"
     empty = client.post(url, headers=v.headers(), json={"client_id": "a", "text": "   "})
-    assert empty.status_code == 422 and "text" in empty.get_json()["fields"]
+    assert empty.status_code == 422 and "text" in empty.get_json()["error"]["fields"]
     long = client.post(url, headers=v.headers(), json={"client_id": "a", "text": "x" * 4001})
-    assert long.status_code == 422 and "text" in long.get_json()["fields"]
+    assert long.status_code == 422 and "text" in long.get_json()["error"]["fields"]
     bad_id = client.post(url, headers=v.headers(), json={"client_id": "a b/c", "text": "hi"})
-    assert bad_id.status_code == 422 and "client_id" in bad_id.get_json()["fields"]
+    assert bad_id.status_code == 422 and "client_id" in bad_id.get_json()["error"]["fields"]
     not_json = client.post(url, headers=v.headers(), data="hello", content_type="text/plain")
-    assert not_json.status_code == 400
+    assert not_json.status_code == 422 and {"client_id", "text"} <= set(not_json.get_json()["error"]["fields"])
     huge = client.post(url, headers=v.headers(), json={"client_id": "a", "text": "x" * 40000})
     assert huge.status_code == 413
-    bad_email = client.post("/webchat/api/conversations", json={"key": SITE_KEY, "email": "not-an-email"})
-    assert bad_email.status_code == 422 and "email" in bad_email.get_json()["fields"]
+    bad_email = client.post("/api/v1/webchat/conversations", json={"key": SITE_KEY, "email": "not-an-email"})
+    assert bad_email.status_code == 422 and "email" in bad_email.get_json()["error"]["fields"]
     assert Message.select().count() == 0
 
 
@@ -128,7 +130,7 @@ def test_typing_records_expiry_and_tells_agents(client, visitor, clock, app):
     v.say("Hello")
     ticket = Ticket.get(Ticket.channel == "webchat")
     with get_bus().subscribe() as sub:
-        r = client.post(f"/webchat/api/conversations/{v.cid}/typing", headers=v.headers())
+        r = client.post(f"/api/v1/webchat/conversations/{v.cid}/typing", headers=v.headers())
         assert r.status_code == 204
         event = sub.get(timeout=5)
         while event is not None and event["type"] != "typing":
@@ -142,7 +144,7 @@ def test_rate_limit_answers_429(client, visitor, app):
     app.config["RATELIMIT_ENABLED"] = True
     statuses = [
         client.post(
-            "/webchat/api/conversations", json={"key": SITE_KEY}, environ_base={"REMOTE_ADDR": "10.9.8.7"}
+            "/api/v1/webchat/conversations", json={"key": SITE_KEY}, environ_base={"REMOTE_ADDR": "10.9.8.7"}
         ).status_code
         for _ in range(25)
     ]
@@ -153,7 +155,7 @@ def test_widget_script_and_config(client, webchat):
     js = client.get("/webchat/widget.js")
     assert js.status_code == 200 and js.mimetype == "text/javascript"
     assert b"EventSource" in js.data and len(js.data) < 20000
-    config = client.get(f"/webchat/api/config?key={SITE_KEY}").get_json()
+    config = client.get(f"/api/v1/webchat/config?key={SITE_KEY}").get_json()
     assert config["available"] is True and config["title"] == "Chat with us"
     demo = client.get("/webchat/demo")
     assert demo.status_code == 200 and f'data-key="{SITE_KEY}"' in demo.get_data(as_text=True)
@@ -162,17 +164,17 @@ def test_widget_script_and_config(client, webchat):
 def test_disabled_plugin_answers_404(client, webchat):
     webchat.set_enabled("webchat", False)
     assert client.get("/webchat/widget.js").status_code == 404
-    assert client.post("/webchat/api/conversations", json={"key": SITE_KEY}).status_code == 404
+    assert client.post("/api/v1/webchat/conversations", json={"key": SITE_KEY}).status_code == 404
 
 
 def test_a_borrowed_visitor_id_does_not_reach_another_conversation(client, visitor):
     victim = visitor("Victim")
     victim.say("My card ends in 4242", client_id="c1")
     victim_visitor_id = Conversation.get(Conversation.public_id == victim.cid).visitor_id
-    r = client.post("/webchat/api/conversations", json={"key": SITE_KEY, "visitor_id": victim_visitor_id})
+    r = client.post("/api/v1/webchat/conversations", json={"key": SITE_KEY, "visitor_id": victim_visitor_id})
     attacker = r.get_json()
     answer = client.post(
-        f"/webchat/api/conversations/{attacker['conversation_id']}/messages",
+        f"/api/v1/webchat/conversations/{attacker['conversation_id']}/messages",
         headers={"X-Webchat-Token": attacker["token"]},
         json={"client_id": "c1", "text": "hi"},
     )
@@ -194,12 +196,12 @@ def test_agent_sidebar_shows_the_visitor(app, client, visitor, clock):
     from flask import render_template_string
 
     r = client.post(
-        "/webchat/api/conversations",
+        "/api/v1/webchat/conversations",
         json={"key": SITE_KEY, "email": "ada@example.net", "page_url": "https://shop.example.test/tea"},
     )
     body = r.get_json()
     client.post(
-        f"/webchat/api/conversations/{body['conversation_id']}/messages",
+        f"/api/v1/webchat/conversations/{body['conversation_id']}/messages",
         headers={"X-Webchat-Token": body["token"]},
         json={"client_id": "a", "text": "Hi"},
     )
@@ -217,6 +219,6 @@ def test_agent_sidebar_shows_the_visitor(app, client, visitor, clock):
 
 
 def test_page_url_is_only_ever_a_web_address(client, webchat):
-    r = client.post("/webchat/api/conversations", json={"key": SITE_KEY, "page_url": "javascript:alert(1)"})
+    r = client.post("/api/v1/webchat/conversations", json={"key": SITE_KEY, "page_url": "javascript:alert(1)"})
     assert r.status_code == 201
     assert Conversation.get(Conversation.public_id == r.get_json()["conversation_id"]).page_url == ""

@@ -19,7 +19,7 @@ def new_york(webchat):
 
 def available(client, clock, when):
     clock.set(when)
-    return client.get(f"/webchat/api/config?key={SITE_KEY}").get_json()["available"]
+    return client.get(f"/api/v1/webchat/config?key={SITE_KEY}").get_json()["available"]
 
 
 def test_edges_of_the_day(client, clock, new_york):

@@ -23,7 +23,7 @@ def chat(app, webchat, live_server):
 
 
 def open_stream(live_server, v, after=None, last_event_id=None):
-    url = f"{live_server.url}/webchat/api/conversations/{v.cid}/stream?token={v.token}"
+    url = f"{live_server.url}/api/v1/webchat/conversations/{v.cid}/stream?token={v.token}"
     if after is not None:
         url += f"&after={after}"
     headers = {"Last-Event-ID": str(last_event_id)} if last_event_id is not None else {}
@@ -88,6 +88,6 @@ def test_another_visitors_token_cannot_open_the_stream(chat, live_server, app):
     v, ticket = chat
     other = Visitor(app.test_client())
     other.start()
-    stream = SSEClient(f"{live_server.url}/webchat/api/conversations/{v.cid}/stream?token={other.token}")
+    stream = SSEClient(f"{live_server.url}/api/v1/webchat/conversations/{v.cid}/stream?token={other.token}")
     assert stream.status == 403
     stream.close()

@@ -127,7 +127,7 @@ def test_reload_resumes_the_conversation_and_a_foreign_token_is_refused(page, st
     other = json.loads(
         urllib.request.urlopen(
             urllib.request.Request(
-                f"{live_server.url}/webchat/api/conversations",
+                f"{live_server.url}/api/v1/webchat/conversations",
                 data=json.dumps({"key": SITE_KEY}).encode(),
                 headers={"Content-Type": "application/json"},
             ),
@@ -137,7 +137,7 @@ def test_reload_resumes_the_conversation_and_a_foreign_token_is_refused(page, st
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(
             urllib.request.Request(
-                f"{live_server.url}/webchat/api/conversations/{mine['cid']}/messages",
+                f"{live_server.url}/api/v1/webchat/conversations/{mine['cid']}/messages",
                 headers={"X-Webchat-Token": other["token"]},
             ),
             timeout=10,

@@ -11,7 +11,7 @@
 
   var KEY = script.getAttribute("data-key") || "";
   var BASE = script.src.replace(/\/webchat\/widget\.js.*$/, "");
-  var API = BASE + "/webchat/api";
+  var API = BASE + "/api/v1/webchat";
   var STORE = "helpline-webchat:" + KEY;
   var HEARTBEAT_MS = 25000, TYPING_EVERY_MS = 3000, AGENT_TYPING_MS = 5000;
 
@@ -41,7 +41,11 @@
       .then(function (r) {
         if (r.status === 204) { return {}; }
         return r.json().then(function (data) {
-          if (!r.ok) { var err = new Error(data.message || r.statusText); err.status = r.status; throw err; }
+          if (!r.ok) {
+            var err = new Error((data.error && data.error.message) || r.statusText);
+            err.status = r.status;
+            throw err;
+          }
           return data;
         });
       });
