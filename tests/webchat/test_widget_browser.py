@@ -69,7 +69,11 @@ def test_visitor_chats_with_an_agent(page, storefront, make_agent, app):
     expect(log.locator(".msg.visitor")).to_have_text("Do you have green tea?")
     expect(log.locator(".msg.bot")).to_contain_text("Welcome to Acme Tea!")
     ticket = wait_for(lambda: Ticket.get_or_none(Ticket.channel == "webchat"))
-    assert ticket.profile.email == "ada@example.net" and ticket.profile.name == "Ada Lovelace"
+    # A typed email is the visitor's unverified claim, not the profile's address.
+    assert ticket.profile.name == "Ada Lovelace" and ticket.profile.email is None
+    assert [(i.source, i.external_id, i.verified) for i in ticket.profile.identities if i.source == "email"] == [
+        ("email", "ada@example.net", False)
+    ]
 
     # Visitor typing reaches the agents' bus and the auto-close field.
     with get_bus().subscribe() as events:
