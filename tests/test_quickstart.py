@@ -42,7 +42,11 @@ def test_helpline_run_serves_demo_on_localhost(tmp_path):
         status = None
         while time.monotonic() < deadline and proc.poll() is None:
             try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/events/stream", timeout=2)
+                # As the UI's EventSource asks: a stream's refusal is JSON, not the login page.
+                stream = urllib.request.Request(
+                    f"http://127.0.0.1:{port}/events/stream", headers={"Accept": "text/event-stream"}
+                )
+                urllib.request.urlopen(stream, timeout=2)
             except urllib.error.HTTPError as err:
                 status = err.code
                 break
