@@ -1,9 +1,10 @@
 """Automatic replies: a greeting during office hours, an away message
 outside them.
 
-They are sent as bot replies (``messages.reply(author_type="bot")``), so the
-visitor sees them in the chat like any answer, and they arm the auto-close
-clock like any public reply (DESIGN.md: intended). Loop guard: at most one
+They are sent as automatic bot replies (``reply(author_type="bot",
+automatic=kind)``), so the visitor sees them in the chat like any answer,
+but they are acknowledgements, not answers: they never arm the auto-close
+clock nor count as a first response (DESIGN.md §3). Loop guard: at most one
 automatic reply per conversation within ``auto_reply_window_minutes``, and
 none when an agent replied in the last ``agent_recent_minutes``."""
 
@@ -66,7 +67,7 @@ def on_message_received(message, ticket):
     if not claimed:
         return None
     try:
-        return reply(ticket, None, text, author_type="bot", meta={"webchat_auto": kind})
+        return reply(ticket, None, text, author_type="bot", automatic=kind, meta={"webchat_auto": kind})
     except ReplyRefused as exc:
         log.info("web chat %s not sent on ticket %s: %s", kind, ticket.id, exc)
         return None

@@ -45,3 +45,17 @@ def run_in_threads(app):
         return results
 
     return run
+
+
+@pytest.fixture
+def api_as(app, make_agent):
+    """``api_as(role)`` -> ``(agent, headers)``: an agent of that role with a
+    fresh Bearer token (no password: argon2 is slow, tokens need none)."""
+    from app.auth import create_token
+
+    def make(role="support", **kwargs):
+        agent = make_agent(role=role, password=None, **kwargs)
+        _, token = create_token(agent, "test")
+        return agent, {"Authorization": f"Bearer {token}"}
+
+    return make
