@@ -60,12 +60,24 @@ def helpline_on_agent_presence_changed(agent, old_presence, new_presence):
 def helpline_on_ticket_status_changed(ticket, old_status, new_status, reason, actor):
     """An agent at the cap closed or snoozed a ticket: room for one more."""
     if old_status == "open" and ticket.assignee_id is not None:
-        from .rotation import settings
-        from .tasks import pick_up_backlog
+        _room_freed()
 
-        config = settings()
-        if config["enabled"] and config["max_open_per_agent"]:
-            pick_up_backlog()
+
+@hookimpl
+def helpline_on_ticket_assigned(ticket, old_assignee, new_assignee, actor):
+    """An agent at the cap lost a ticket (unassigned or handed to someone
+    else): room for one more waiting ticket."""
+    if old_assignee is not None and ticket.status == "open":
+        _room_freed()
+
+
+def _room_freed():
+    from .rotation import settings
+    from .tasks import pick_up_backlog
+
+    config = settings()
+    if config["enabled"] and config["max_open_per_agent"]:
+        pick_up_backlog()
 
 
 @hookimpl

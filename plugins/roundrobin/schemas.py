@@ -7,6 +7,9 @@ from app.plugin import INBOX_ROLES
 
 DEFAULT_ROLES = ["manager", "support"]
 MAX_CAP = 1000
+# A backlog waiting when the first agent logs in is shared with those who
+# log in next only if nobody may take it all (issue 17).
+DEFAULT_CAP = 10
 
 
 class RoundRobinSettings(ma.Schema):
@@ -24,15 +27,17 @@ class RoundRobinSettings(ma.Schema):
         metadata={"label": _l("Roles in the rotation"), "help": _l("Online agents with these roles take turns.")},
     )
     max_open_per_agent = ma.fields.Integer(
-        load_default=None,
+        load_default=DEFAULT_CAP,
+        # None: settings saved before the default cap existed ("no limit").
         allow_none=True,
         strict=True,
-        validate=ma.validate.Range(
-            min=1, max=MAX_CAP, error=_l("The cap is from 1 to 1000 open tickets, or empty for none.")
-        ),
+        validate=ma.validate.Range(min=0, max=MAX_CAP, error=_l("The cap is from 0 (no limit) to 1000 open tickets.")),
         error_messages={"invalid": _l("The cap is a whole number of tickets.")},
         metadata={
             "label": _l("Most open tickets per agent"),
-            "help": _l("Leave empty for no limit. Agents at the cap are skipped until they close some."),
+            "help": _l(
+                "0 for no limit. Agents at the cap are skipped until they close, snooze or hand on a ticket; "
+                "waiting tickets then go to them."
+            ),
         },
     )

@@ -10,11 +10,11 @@ bp = Blueprint("roundrobin", __name__, template_folder="templates", url_prefix="
 
 
 def _cap(raw):
-    """Empty means no cap; a number as int; anything else as text so the
-    schema names the error."""
+    """Empty means no cap (0); a number as int; anything else as text so
+    the schema names the error."""
     raw = (raw or "").strip()[:20]
     if not raw:
-        return None
+        return 0
     try:
         return int(raw)
     except ValueError:
