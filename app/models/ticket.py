@@ -79,4 +79,4 @@ class Activity(BaseModel):
     created_at = peewee.DateTimeField(default=now)
 
     class Meta:
-        indexes = ((("ticket", "created_at"), False),)
+        indexes = ((("ticket", "created_at"), False), (("action", "created_at"), False))
