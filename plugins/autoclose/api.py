@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 from app.plugin import plugin_settings, require
 
 from . import preview as previews
-from .schemas import PreviewOut, PreviewQuery
+from .schemas import AutoClosePreview, PreviewQuery
 
 bp = Blueprint("autoclose_api", __name__, url_prefix="/autoclose", description="Auto-close: preview before enabling.")
 
@@ -25,7 +25,7 @@ def aware(rows):
 @bp.get("/preview")
 @require("settings")
 @bp.arguments(PreviewQuery, location="query")
-@bp.response(200, PreviewOut)
+@bp.response(200, AutoClosePreview)
 def get_preview(args):
     """How many open or snoozed tickets would close now with this period,
     and about how many per day over the last 30 days; read-only."""

@@ -49,7 +49,7 @@ class PreviewQuery(ma.Schema):
     )
 
 
-class PreviewTicket(ma.Schema):
+class AutoClosePreviewTicket(ma.Schema):
     id = ma.fields.Integer()
     subject = ma.fields.String()
     channel = ma.fields.String()
@@ -57,7 +57,7 @@ class PreviewTicket(ma.Schema):
     awaiting_customer_since = ma.fields.AwareDateTime(metadata={"description": "When the clock started (UTC)."})
 
 
-class PreviewOut(ma.Schema):
+class AutoClosePreview(ma.Schema):
     """What auto-close would do with this period (docs/rules.md, "Preview")."""
 
     inactivity_days = ma.fields.Integer()
@@ -67,5 +67,5 @@ class PreviewOut(ma.Schema):
     )
     per_day = ma.fields.Float(metadata={"description": "closed_last_30_days / 30, one decimal."})
     sample = ma.fields.List(
-        ma.fields.Nested(PreviewTicket), metadata={"description": "Up to 20, longest waiting first."}
+        ma.fields.Nested(AutoClosePreviewTicket), metadata={"description": "Up to 20, longest waiting first."}
     )

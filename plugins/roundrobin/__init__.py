@@ -82,6 +82,7 @@ def _room_freed():
 
 @hookimpl
 def helpline_register_blueprints():
+    from .api import bp as api
     from .views import bp
 
-    return [bp]
+    return [bp, api]

@@ -37,29 +37,39 @@ def _lock():
         db.execute_sql("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (LOCK_KEY,))
 
 
-def rotation(config=None):
-    """Eligible online agents, next in turn first: least recently assigned
-    (``Agent.last_assigned_at``, never-assigned first), ties broken by the
-    rotation counter, then by id. Agents at the open-ticket cap are left
-    out. Three queries, whatever the number of agents."""
+def online_load(config=None, count=False):
+    """Online agents in the rotation's roles, next in turn first, and their
+    open-ticket counts ``{agent_id: n}`` (counted with a cap or ``count``;
+    else empty). Three queries, whatever the number of agents."""
     config = config or settings()
     agents = online_agents(config["roles"])
     if not agents:
-        return []
+        return [], {}
     ids = [a.id for a in agents]
     turns = dict(
         RoundRobinTurn.select(RoundRobinTurn.agent, RoundRobinTurn.turn).where(RoundRobinTurn.agent.in_(ids)).tuples()
     )
-    cap = config["max_open_per_agent"]
-    if cap:
+    load = {}
+    if count or config["max_open_per_agent"]:
         load = dict(
             Ticket.select(Ticket.assignee, peewee.fn.COUNT(Ticket.id))
             .where(Ticket.assignee.in_(ids) & (Ticket.status == "open"))
             .group_by(Ticket.assignee)
             .tuples()
         )
-        agents = [a for a in agents if load.get(a.id, 0) < cap]
-    return sorted(agents, key=lambda a: (a.last_assigned_at or _NEVER, turns.get(a.id, 0), a.id))
+    ordered = sorted(agents, key=lambda a: (a.last_assigned_at or _NEVER, turns.get(a.id, 0), a.id))
+    return ordered, load
+
+
+def rotation(config=None):
+    """Eligible online agents, next in turn first: least recently assigned
+    (``Agent.last_assigned_at``, never-assigned first), ties broken by the
+    rotation counter, then by id. Agents at the open-ticket cap are left
+    out."""
+    config = config or settings()
+    agents, load = online_load(config)
+    cap = config["max_open_per_agent"]
+    return [a for a in agents if not cap or load.get(a.id, 0) < cap]
 
 
 NO_AGENT = "no_agent"

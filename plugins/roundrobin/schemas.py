@@ -41,3 +41,27 @@ class RoundRobinSettings(ma.Schema):
             ),
         },
     )
+
+
+class RoundRobinOnlineAgent(ma.Schema):
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+    role = ma.fields.String()
+    open_tickets = ma.fields.Integer()
+    room = ma.fields.Integer(allow_none=True, metadata={"description": "Tickets more within the cap; null: no cap."})
+
+
+class RoundRobinShare(ma.Schema):
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+    gets = ma.fields.Integer()
+
+
+class RoundRobinPreview(ma.Schema):
+    """What round-robin would do now (docs/rules.md, "Preview")."""
+
+    cap = ma.fields.Integer(metadata={"description": "max_open_per_agent; 0: no limit."})
+    online = ma.fields.List(ma.fields.Nested(RoundRobinOnlineAgent), metadata={"description": "Next in turn first."})
+    waiting = ma.fields.Integer(metadata={"description": "Open tickets in Unassigned."})
+    spread = ma.fields.List(ma.fields.Nested(RoundRobinShare))
+    left_waiting = ma.fields.Integer(metadata={"description": "Tickets that would still wait (everyone at the cap)."})

@@ -6,6 +6,8 @@ from flask_babel import gettext as _
 
 from app.plugin import INBOX_ROLES, get_plugins, require, role_labels
 
+from .preview import preview
+
 bp = Blueprint("roundrobin", __name__, template_folder="templates", url_prefix="/rules/roundrobin")
 
 
@@ -50,6 +52,7 @@ def settings_page():
         values=values,
         errors=errors,
         roles=INBOX_ROLES,
+        preview=preview(),
         role_labels=role_labels(),
         saved=request.args.get("saved") == "1" and not errors,
         title=_("Round-robin assignment"),
