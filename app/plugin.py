@@ -64,6 +64,7 @@ from .services.ingest import ChannelUnavailable, IngestResult, ingest
 from .services.messages import ReplyRefused, add_note, add_notice, refusal_for, reply
 from .services.profiles import find_or_create as find_or_create_profile
 from .services.profiles import update as update_profile
+from .services.reasons import make as make_reason
 from .services.tickets import (
     MAX_BULK,
     MAX_TAG_LENGTH,
@@ -174,6 +175,7 @@ __all__ = [
     "link_identity",
     "IdentityTaken",
     "online_agents",
+    "make_reason",
     # errors
     "ServiceError",
     "NotFound",

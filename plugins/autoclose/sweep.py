@@ -36,6 +36,8 @@ from app.plugin import (
     write_transaction,
 )
 
+from .why import explain
+
 log = logging.getLogger(__name__)
 
 PLUGIN = "autoclose"
@@ -72,6 +74,7 @@ def sweep(batch_size=BATCH_SIZE, max_batches=None):
     typing_cutoff = at - dt.timedelta(minutes=settings["typing_grace_minutes"])
     condition = due_condition(cutoff, typing_cutoff)
     notice = _("Ticket closed due to inactivity")
+    days = settings["inactivity_days"]
     closed, after, batches = [], None, 0
     while max_batches is None or batches < max_batches:
         query = (
@@ -87,7 +90,7 @@ def sweep(batch_size=BATCH_SIZE, max_batches=None):
         if not rows:
             break
         after = rows[-1]
-        closed += _close_batch([r[1] for r in rows], condition, at, notice)
+        closed += _close_batch([r[1] for r in rows], condition, at, notice, days)
         batches += 1
         if len(rows) < batch_size:
             break
@@ -96,15 +99,17 @@ def sweep(batch_size=BATCH_SIZE, max_batches=None):
     return closed
 
 
-def _close_batch(ids, condition, at, notice):
+def _close_batch(ids, condition, at, notice, days):
     """Close the tickets among ``ids`` that are still due, in one
     transaction; returns the ids closed here."""
     postgres = is_postgres()
     with write_transaction():
-        locked = Ticket.select(Ticket.id, Ticket.status, Ticket.channel).where(Ticket.id.in_(ids) & condition)
+        locked = Ticket.select(
+            Ticket.id, Ticket.status, Ticket.channel, Ticket.awaiting_customer_since, Ticket.snoozed_until
+        ).where(Ticket.id.in_(ids) & condition)
         if postgres:
             locked = locked.for_update(skip_locked=True)
-        previous = {tid: (status, channel) for tid, status, channel in locked.tuples()}
+        previous = {tid: (status, channel, clock, snoozed) for tid, status, channel, clock, snoozed in locked.tuples()}
         if not previous:
             return []
         update = Ticket.update(
@@ -128,6 +133,7 @@ def _close_batch(ids, condition, at, notice):
         if not done:
             return []
         html = text_to_html(notice)
+        why = explain(done, {tid: previous[tid][2] for tid in done}, days)
         notices = [
             {
                 "ticket": tid,
@@ -137,7 +143,7 @@ def _close_batch(ids, condition, at, notice):
                 "author_type": "system",
                 "text": notice,
                 "html": html,
-                "meta": {"rule": PLUGIN, "reason": REASON},
+                "meta": {"rule": PLUGIN, "reason": REASON, "why": why[tid]},
                 "created_at": at,
             }
             for tid in done
@@ -159,7 +165,14 @@ def _close_batch(ids, condition, at, notice):
                     "ticket": tid,
                     "action": "closed",
                     "created_at": at,
-                    "data": {"from": previous[tid][0], "reason": REASON},
+                    "data": {
+                        "from": previous[tid][0],
+                        "reason": REASON,
+                        "why": why[tid],
+                        # What an undo restores.
+                        "clock": previous[tid][2].isoformat(),
+                        "snoozed_until": previous[tid][3].isoformat() if previous[tid][3] else None,
+                    },
                 }
                 for tid in done
             ]

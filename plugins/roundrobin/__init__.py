@@ -67,8 +67,17 @@ def helpline_on_ticket_status_changed(ticket, old_status, new_status, reason, ac
 def helpline_on_ticket_assigned(ticket, old_assignee, new_assignee, actor):
     """An agent at the cap lost a ticket (unassigned or handed to someone
     else): room for one more waiting ticket."""
-    if old_assignee is not None and ticket.status == "open":
+    if old_assignee is not None and ticket.status == "open" and not _undone(ticket):
         _room_freed()
+
+
+def _undone(ticket):
+    """An undone automatic assignment puts the ticket back in Unassigned on
+    purpose: it is not handed straight out again."""
+    from app.plugin import Activity
+
+    latest = Activity.select(Activity.action).where(Activity.ticket == ticket.id).order_by(Activity.id.desc()).first()
+    return latest is not None and latest.action == "undone"
 
 
 def _room_freed():

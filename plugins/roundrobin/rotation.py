@@ -18,6 +18,7 @@ import peewee
 from app.plugin import Ticket, claim, db, get_plugins, is_postgres, online_agents, write_transaction
 
 from .models import RoundRobinTurn
+from .why import explain
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +94,7 @@ def assign_next(ticket_id, config=None):
         if not candidates:
             return NO_AGENT
         agent = candidates[0]
-        if not claim(ticket_id, agent):
+        if not claim(ticket_id, agent, reason=explain(agent, candidates, config)):
             return None
         # The agent's counter becomes the highest plus one (one statement).
         Turn = RoundRobinTurn.alias()
