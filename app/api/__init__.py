@@ -81,7 +81,7 @@ def init_app(app):
     )
     app.extensions["helpline.api"] = api
 
-    for module in (tickets, activities, views, agents, profiles, plugins, session):
+    for module in (tickets, views, agents, profiles, plugins, session, activities):
         api.register_blueprint(module.bp)
     mount_plugin_blueprints(app)
     app.register_blueprint(docs.bp)

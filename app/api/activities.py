@@ -14,7 +14,7 @@ from ..services import tickets as ticket_service
 from ..services import undo as undo_service
 from . import schemas as s
 
-bp = Blueprint("api_activities", __name__, url_prefix="/api/v1", description="Ticket activity, reasons and undo")
+bp = Blueprint("api_tickets_activity", __name__, url_prefix="/api/v1", description="Ticket activity, reasons and undo")
 
 TICKET = "/tickets/<int(min=1, max=2147483647):ticket_id>"
 
