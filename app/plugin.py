@@ -52,7 +52,7 @@ from .registry import (
     Sender,
     SendResult,
 )
-from .services import Conflict, Denied, Forbidden, NotFound, ServiceError, storage
+from .services import Conflict, Denied, Forbidden, NotFound, ServiceError, dry_run, storage
 from .services.agents import online_agents
 from .services.assignment import claim
 from .services.contacts import is_alphanumeric_sender, normalize_email, normalize_phone
@@ -176,6 +176,7 @@ __all__ = [
     "IdentityTaken",
     "online_agents",
     "make_reason",
+    "dry_run",
     # errors
     "ServiceError",
     "NotFound",

@@ -4,7 +4,7 @@ from .agent import INBOX_ROLES, PRESENCE, ROLES, Agent, ApiToken
 from .message import AUTHORS, DIRECTIONS, KINDS, Message, Outbox, ReadMarker
 from .profile import SMS_CONSENT, ContactIdentity, Order, Profile, ProfileEvent
 from .settings import PluginState, SavedView
-from .ticket import STATUSES, Activity, Tag, Ticket, TicketTag
+from .ticket import STATUSES, Activity, DryRunEntry, Tag, Ticket, TicketTag
 
 CORE_MODELS = [
     Agent,
@@ -17,6 +17,7 @@ CORE_MODELS = [
     Tag,
     TicketTag,
     Activity,
+    DryRunEntry,
     Message,
     Outbox,
     ReadMarker,

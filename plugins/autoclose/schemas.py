@@ -11,6 +11,13 @@ class AutoCloseSettings(ma.Schema):
     """What the merchant controls: on/off, the period and the typing grace."""
 
     enabled = ma.fields.Boolean(load_default=False, metadata={"label": _l("Close inactive tickets")})
+    dry_run = ma.fields.Boolean(
+        load_default=False,
+        metadata={
+            "label": _l("Dry run"),
+            "help": _l("Record which tickets would close, without closing them (even while the rule is on)."),
+        },
+    )
     inactivity_days = ma.fields.Integer(
         load_default=2,
         strict=True,

@@ -26,6 +26,7 @@ from app.plugin import (
     Message,
     Ticket,
     after_commit,
+    dry_run,
     fire,
     get_plugins,
     is_postgres,
@@ -63,9 +64,10 @@ def due_condition(cutoff, typing_cutoff):
 
 def sweep(batch_size=BATCH_SIZE, max_batches=None):
     """Close every due ticket (see the module docstring). Returns the ids
-    this call closed; does nothing while the ``enabled`` setting is off."""
+    this call closed; does nothing while the ``enabled`` setting is off. In
+    dry-run mode it closes nothing and records each due clock once."""
     settings = get_plugins().get_settings(PLUGIN)
-    if not settings["enabled"]:
+    if not settings["enabled"] and not settings["dry_run"]:
         return []
     at = now()
     cutoff = at - dt.timedelta(days=settings["inactivity_days"])
@@ -90,13 +92,27 @@ def sweep(batch_size=BATCH_SIZE, max_batches=None):
         if not rows:
             break
         after = rows[-1]
-        closed += _close_batch([r[1] for r in rows], condition, at, notice, days)
+        if settings["dry_run"]:
+            _record_dry_run(rows, days)
+        else:
+            closed += _close_batch([r[1] for r in rows], condition, at, notice, days)
         batches += 1
         if len(rows) < batch_size:
             break
     if closed:
         log.info("autoclose closed %d tickets", len(closed))
     return closed
+
+
+def _record_dry_run(rows, days):
+    """Dry run: record each due clock once (keyed by its start), change
+    nothing."""
+    why = explain([tid for _since, tid in rows], {tid: since for since, tid in rows}, days)
+    dry_run.record(
+        PLUGIN,
+        "close",
+        [{"ticket": tid, "key": since.isoformat(), "data": {"why": why[tid]}} for since, tid in rows],
+    )
 
 
 def _close_batch(ids, condition, at, notice, days):

@@ -4,7 +4,7 @@ import marshmallow
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from app.plugin import get_plugins, require
+from app.plugin import dry_run, get_plugins, require
 
 from .preview import preview
 from .schemas import MAX_DAYS, MIN_DAYS
@@ -30,6 +30,7 @@ def settings_page():
     if request.method == "POST":
         values = {
             "enabled": request.form.get("enabled") == "on",
+            "dry_run": request.form.get("dry_run") == "on",
             "inactivity_days": _number(request.form.get("inactivity_days")),
             "typing_grace_minutes": _number(request.form.get("typing_grace_minutes")),
         }
@@ -51,6 +52,8 @@ def settings_page():
         values=values,
         errors=errors,
         preview=preview(days, saved["typing_grace_minutes"]),
+        dry_run_days=dry_run.per_day("autoclose"),
+        dry_run_recent=dry_run.recent("autoclose"),
         saved=request.args.get("saved") == "1" and not errors,
         title=_("Auto-close inactive tickets"),
     )

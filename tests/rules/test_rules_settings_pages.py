@@ -40,7 +40,12 @@ def test_autoclose_form_refuses_a_bad_period_and_saves_a_good_one(client, login,
         "/rules/autoclose/settings", data={"enabled": "on", "inactivity_days": "7", "typing_grace_minutes": "10"}
     )
     assert good.status_code == 302
-    assert plugins.get_settings("autoclose") == {"enabled": True, "inactivity_days": 7, "typing_grace_minutes": 10}
+    assert plugins.get_settings("autoclose") == {
+        "enabled": True,
+        "dry_run": False,
+        "inactivity_days": 7,
+        "typing_grace_minutes": 10,
+    }
     page = client.get(good.headers["Location"]).get_data(as_text=True)
     assert "Settings saved." in page and 'value="7"' in page
 
