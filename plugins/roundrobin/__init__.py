@@ -39,6 +39,11 @@ def helpline_choose_assignee(ticket):
     from .rotation import NO_AGENT, assign_next, settings
 
     config = settings()
+    if config["dry_run"]:
+        from .rotation import record_would_assign
+
+        record_would_assign(ticket, config)
+        return None
     if not config["enabled"]:
         return None
     agent = assign_next(ticket.id, config)
@@ -52,7 +57,8 @@ def helpline_on_agent_presence_changed(agent, old_presence, new_presence):
         from .rotation import settings
         from .tasks import pick_up_backlog
 
-        if settings()["enabled"]:
+        config = settings()
+        if config["enabled"] and not config["dry_run"]:
             pick_up_backlog()
 
 
@@ -85,7 +91,7 @@ def _room_freed():
     from .tasks import pick_up_backlog
 
     config = settings()
-    if config["enabled"] and config["max_open_per_agent"]:
+    if config["enabled"] and not config["dry_run"] and config["max_open_per_agent"]:
         pick_up_backlog()
 
 

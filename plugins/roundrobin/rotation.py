@@ -15,7 +15,17 @@ import logging
 
 import peewee
 
-from app.plugin import Ticket, claim, db, get_plugins, is_postgres, online_agents, write_transaction
+from app.plugin import (
+    DryRunEntry,
+    Ticket,
+    claim,
+    db,
+    dry_run,
+    get_plugins,
+    is_postgres,
+    online_agents,
+    write_transaction,
+)
 
 from .models import RoundRobinTurn
 from .why import explain
@@ -104,6 +114,33 @@ def assign_next(ticket_id, config=None):
             .on_conflict(conflict_target=[RoundRobinTurn.agent], update={RoundRobinTurn.turn: peewee.EXCLUDED.turn})
             .execute()
         )
+    return agent
+
+
+def record_would_assign(ticket, config):
+    """Dry run: record who would get ``ticket`` now, assigning nothing. The
+    rotation moves on a virtual turn (the latest dry-run entry per agent)
+    so the record shows the real rule's spread, not the same agent each
+    time. Returns the agent or None."""
+    candidates = rotation(config)
+    if not candidates:
+        return None
+    recent = (
+        DryRunEntry.select(DryRunEntry.id, DryRunEntry.data)
+        .where(DryRunEntry.rule == PLUGIN)
+        .order_by(DryRunEntry.id.desc())
+        .limit(max(50, 5 * len(candidates)))
+    )
+    last_turn = {}
+    for entry in recent:
+        last_turn.setdefault(entry.data.get("agent_id"), entry.id)
+    order = {a.id: i for i, a in enumerate(candidates)}
+    agent = min(candidates, key=lambda a: (last_turn.get(a.id, 0), order[a.id]))
+    dry_run.record(
+        PLUGIN,
+        "assign",
+        [{"ticket": ticket.id, "data": {"agent_id": agent.id, "why": explain(agent, candidates, config)}}],
+    )
     return agent
 
 

@@ -16,6 +16,13 @@ class RoundRobinSettings(ma.Schema):
     """On/off, who takes part in the rotation, and an optional cap."""
 
     enabled = ma.fields.Boolean(load_default=False, metadata={"label": _l("Assign new tickets automatically")})
+    dry_run = ma.fields.Boolean(
+        load_default=False,
+        metadata={
+            "label": _l("Dry run"),
+            "help": _l("Record who would get each new ticket, without assigning it (even while the rule is on)."),
+        },
+    )
     roles = ma.fields.List(
         ma.fields.String(
             validate=ma.validate.OneOf(

@@ -59,3 +59,23 @@ def api_as(app, make_agent):
         return agent, {"Authorization": f"Bearer {token}"}
 
     return make
+
+
+@pytest.fixture
+def rules_screenshot(tmp_path):
+    """``rules_screenshot(page, "name")``: with ``UI_SCREENSHOTS=1`` it writes
+    docs/img/name.png for docs/rules.md; otherwise into the test's temporary
+    folder, so an ordinary run leaves the worktree clean."""
+    import os
+
+    folder = (
+        os.path.join(os.path.dirname(__file__), "..", "..", "docs", "img")
+        if os.environ.get("UI_SCREENSHOTS") == "1"
+        else str(tmp_path)
+    )
+
+    def shoot(page, name):
+        os.makedirs(folder, exist_ok=True)
+        page.screenshot(path=os.path.join(folder, f"{name}.png"), full_page=True)
+
+    return shoot

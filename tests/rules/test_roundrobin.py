@@ -64,6 +64,7 @@ def assignees(ticket_list):
 def test_settings_defaults(plugins):
     assert plugins.get_settings("roundrobin") == {
         "enabled": False,
+        "dry_run": False,
         "roles": ["manager", "support"],
         "max_open_per_agent": 10,
     }

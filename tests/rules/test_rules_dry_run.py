@@ -59,3 +59,18 @@ def test_the_settings_page_lists_the_dry_run(two_waiting, plugins, clock, client
     page = client.get("/rules/autoclose/settings").get_data(as_text=True)
     assert "<tr><td>2026-01-08</td><td>2</td></tr>" in page
     assert f'href="/t/{two_waiting[0].id}"' in page and "now open" in page
+
+
+def test_round_robin_dry_run_records_the_spread_and_assigns_nothing(plugins, make_agent, fake_channel, clock):
+    plugins.set_settings("roundrobin", {"enabled": True, "dry_run": True})
+    ann, bob = (make_agent(name=n, presence="online", password=None) for n in ("Ann", "Bob"))
+    made = [fake_channel.receive(f"Q{n}", email=f"rr{n}@example.net").ticket for n in range(3)]
+    assert [Ticket.get_by_id(t.id).assignee_id for t in made] == [None, None, None]
+    entries = sorted(DryRunEntry.select().where(DryRunEntry.rule == "roundrobin"), key=lambda e: e.id)
+    assert [(e.ticket_id, e.data["agent_id"]) for e in entries] == [
+        (made[0].id, ann.id),
+        (made[1].id, bob.id),
+        (made[2].id, ann.id),
+    ]
+    assert entries[0].data["why"]["rule"] == "roundrobin"
+    assert dry_run.per_day("roundrobin") == [(clock.now().date(), 3)]

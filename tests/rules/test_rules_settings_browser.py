@@ -51,5 +51,10 @@ def test_merchant_sets_up_round_robin_for_support_with_a_cap(page, live_url, plu
     page.get_by_label("Most open tickets per agent").fill("15")
     page.get_by_role("button", name="Save").click()
     page.get_by_role("status").wait_for()
-    assert plugins.get_settings("roundrobin") == {"enabled": True, "roles": ["support"], "max_open_per_agent": 15}
+    assert plugins.get_settings("roundrobin") == {
+        "enabled": True,
+        "dry_run": False,
+        "roles": ["support"],
+        "max_open_per_agent": 15,
+    }
     assert page.get_by_label("Most open tickets per agent").input_value() == "15"

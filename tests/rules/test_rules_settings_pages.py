@@ -64,6 +64,7 @@ def test_roundrobin_form_needs_a_role_and_a_sane_cap(client, login, admin, plugi
     assert good.status_code == 302
     assert plugins.get_settings("roundrobin") == {
         "enabled": True,
+        "dry_run": False,
         "roles": ["support", "admin"],
         "max_open_per_agent": 0,
     }
