@@ -36,7 +36,7 @@ UNDOABLE = ("closed", "assigned")
 def window() -> dt.timedelta:
     """How long an automatic action can be undone (``AUTOMATION_UNDO_HOURS``,
     default 24)."""
-    return dt.timedelta(hours=current_app.config.get("AUTOMATION_UNDO_HOURS", 24))
+    return dt.timedelta(hours=current_app.config["AUTOMATION_UNDO_HOURS"])
 
 
 def undo_until(activity: Activity):
