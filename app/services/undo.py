@@ -29,6 +29,7 @@ from ..events import after_commit, fire, publish
 from ..models import Activity, Agent, Ticket
 from . import Conflict, NotFound
 from .reasons import KEY
+from .tickets import _event
 
 UNDOABLE = ("closed", "assigned")
 
@@ -144,12 +145,3 @@ def _undo_assign(activity, at):
 
     after_commit(announce)
     return ticket
-
-
-def _event(ticket):
-    return {
-        "ticket_id": ticket.id,
-        "status": ticket.status,
-        "assignee_id": ticket.assignee_id,
-        "channel": ticket.channel,
-    }
