@@ -1,0 +1,58 @@
+"""The email plugin's REST API at /api/v1/email (flask-smorest, in the
+OpenAPI document): one inbound message in full with its original, the
+per-message "show images" action, and the mail the loop guard dropped."""
+
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+from app.plugin import require
+
+from . import dropped, original
+from .api_schemas import DroppedPage, DroppedQuery, EmailMessageOut
+from .images import show_images
+from .pages import send_raw
+
+bp = Blueprint(
+    "email_api",
+    __name__,
+    url_prefix="/email",
+    description="Email: inbound messages in full (sender, Cc, full text, original .eml), remote images, dropped mail.",
+)
+
+
+@bp.get("/messages/<int(min=1, max=2147483647):message_id>")
+@require("inbox")
+@bp.response(200, EmailMessageOut)
+def get_message(message_id):
+    """An inbound email message in full: its sender, recipients, the whole
+    text (quoted history included, never shortened), what the thread view
+    left out (skipped attachments, blocked images)."""
+    return original.load(message_id)
+
+
+@bp.get("/messages/<int(min=1, max=2147483647):message_id>/raw")
+@require("inbox")
+@bp.response(200, {"format": "binary", "type": "string"}, content_type="message/rfc822")
+def get_raw(message_id):
+    """The original bytes as received (``message/rfc822``, as a download)."""
+    return send_raw(original.inbound_email(message_id))
+
+
+@bp.post("/messages/<int(min=1, max=2147483647):message_id>/images")
+@require("inbox")
+@bp.response(200, EmailMessageOut)
+def allow_images(message_id):
+    """Load the message's remote images from now on (for every agent)."""
+    show_images(original.inbound_email(message_id))
+    return original.load(message_id)
+
+
+@bp.get("/dropped")
+@require("settings")
+@bp.arguments(DroppedQuery, location="query", as_kwargs=True)
+@bp.response(200, DroppedPage)
+def list_dropped(limit, cursor=None):
+    """Automatic mail the loop guard did not turn into tickets, newest first, with the reason."""
+    rows, next_cursor = dropped.page(limit=limit, cursor=cursor)
+    return {"items": rows, "next_cursor": next_cursor}
