@@ -62,6 +62,7 @@ from .services.identities import link as link_identity
 from .services.identities import resolve as resolve_profile
 from .services.ingest import ChannelUnavailable, IngestResult, ingest
 from .services.messages import ReplyRefused, add_note, add_notice, refusal_for, reply
+from .services.outbox import retry_now as retry_delivery
 from .services.profiles import find_or_create as find_or_create_profile
 from .services.profiles import update as update_profile
 from .services.tickets import (
@@ -147,6 +148,7 @@ __all__ = [
     "reply",
     "ReplyRefused",
     "refusal_for",
+    "retry_delivery",
     "add_note",
     "add_notice",
     "get_ticket",

@@ -8,8 +8,8 @@ from flask_smorest import Blueprint
 
 from app.plugin import require
 
-from . import dropped, original
-from .api_schemas import DroppedPage, DroppedQuery, EmailMessageOut
+from . import delivery, dropped, original
+from .api_schemas import DeliveryOut, DroppedPage, DroppedQuery, EmailMessageOut
 from .images import show_images
 from .pages import send_raw
 
@@ -46,6 +46,15 @@ def allow_images(message_id):
     """Load the message's remote images from now on (for every agent)."""
     show_images(original.inbound_email(message_id))
     return original.load(message_id)
+
+
+@bp.post("/messages/<int(min=1, max=2147483647):message_id>/retry")
+@require("inbox")
+@bp.response(200, DeliveryOut)
+@bp.alt_response(409, response="CONFLICT", description="The reply has not failed (it is queued or sent)")
+def retry_reply(message_id):
+    """Try a failed email reply again now; answers its delivery state afterwards."""
+    return delivery.retry(message_id)
 
 
 @bp.get("/dropped")

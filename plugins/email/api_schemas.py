@@ -59,3 +59,10 @@ class DroppedOut(ma.Schema):
 class DroppedPage(ma.Schema):
     items = fields.List(fields.Nested(DroppedOut))
     next_cursor = fields.String(allow_none=True)
+
+
+class DeliveryOut(ma.Schema):
+    id = fields.Integer()
+    delivery_state = fields.String(metadata={"description": "queued, sent or failed"})
+    delivery_error = fields.String(allow_none=True, metadata={"description": "the last attempt's error"})
+    attempts = fields.Integer()

@@ -34,6 +34,12 @@ class EmailChannel(Channel):
             return Refusal("no_email_address", _("This customer has no email address to reply to."))
         return None
 
+    def retry_schedule(self):
+        """The merchant's schedule: mail servers can be down for hours, far
+        longer than the deployment's default retries last."""
+        attempts, base = self.settings.get("retry_attempts"), self.settings.get("retry_base_seconds")
+        return (attempts, base) if attempts and base else None
+
     def send(self, outbound):
         """Send a reply by SMTP; the new Message-ID becomes its external id."""
         settings = self.settings

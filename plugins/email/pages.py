@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from app.plugin import require
 
-from . import dropped, original
+from . import delivery, dropped, original
 from .images import show_images
 
 bp = Blueprint(
@@ -49,6 +49,14 @@ def send_raw(message):
 def allow_images(message_id):
     """Load this message's remote images from now on."""
     message = show_images(original.inbound_email(message_id))
+    return redirect(url_for("web.ticket_page", ticket_id=message.ticket_id) + f"#message-{message.id}")
+
+
+@bp.post("/messages/<int(min=1, max=2147483647):message_id>/retry")
+@require("inbox")
+def retry_reply(message_id):
+    """Try a failed reply again now."""
+    message = delivery.retry(message_id)
     return redirect(url_for("web.ticket_page", ticket_id=message.ticket_id) + f"#message-{message.id}")
 
 

@@ -1,6 +1,7 @@
 """What agents see of inbound mail: quotes, long mail, senders, Cc, skipped
 attachments, images, the full text and the original (UI and API)."""
 
+import datetime as dt
 import os
 from email.message import EmailMessage
 
@@ -286,3 +287,55 @@ def test_dropped_list_pages_with_a_cursor(app, listener, client, login, make_age
     rest = client.get(f"/api/v1/email/dropped?limit=2&cursor={first['next_cursor']}").get_json()
     assert [i["message_id"] for i in rest["items"]] == ["auto0@x.example"] and rest["next_cursor"] is None
     assert client.get("/api/v1/email/dropped?cursor=abc").status_code == 400
+
+
+def test_delivery_error_is_shown_and_a_failed_reply_can_be_retried(app, listener, relay, client, login, make_agent):
+    smtp_send(listener, make_mail(text="Hi"))
+    ticket = Ticket.get_by_id(last_inbound().ticket_id)
+    agent = make_agent()
+    relay.rcpt_answers.append("451 4.7.1 Greylisted, try later")
+    queued = reply(ticket, agent, "Hello")
+    page = ticket_page(client, login, agent, queued)
+    assert "Not delivered yet after 1 attempts; retrying automatically. Last error:" in page and "451" in page
+
+    relay.rcpt_answers.append("550 5.1.1 Mailbox unavailable")
+    failed = reply(ticket, agent, "Hello again")
+    assert Message.get_by_id(failed.id).delivery_state == "failed"
+    page = client.get(f"/t/{ticket.id}").get_data(as_text=True)
+    assert f'action="/email/messages/{failed.id}/retry"' in page and "Retry now" in page
+    # The mailbox is back: "retry now" through the UI delivers it.
+    assert client.post(f"/email/messages/{failed.id}/retry").status_code == 302
+    assert Message.get_by_id(failed.id).delivery_state == "sent"
+    assert client.post(f"/api/v1/email/messages/{failed.id}/retry").get_json()["error"]["code"] == "not_failed"
+
+
+def test_retry_now_through_the_api(app, listener, relay, client, login, make_agent):
+    smtp_send(listener, make_mail(text="Hi"))
+    ticket = Ticket.get_by_id(last_inbound().ticket_id)
+    relay.rcpt_answers.append("550 5.1.1 Mailbox unavailable")
+    failed = reply(ticket, make_agent(), "Hello")
+    login(client, make_agent(role="analyst"))
+    assert client.post(f"/api/v1/email/messages/{failed.id}/retry").status_code == 403
+    login(client, make_agent(role="support"))
+    answer = client.post(f"/api/v1/email/messages/{failed.id}/retry")
+    assert answer.status_code == 200 and answer.get_json()["delivery_state"] == "sent"
+    assert len(relay.messages) == 1
+
+
+def test_retry_schedule_is_a_setting(app, listener, relay, make_agent, clock):
+    from app.models import Outbox
+    from app.services.outbox import retry_due
+
+    app.extensions["helpline.plugins"].set_settings("email", {"retry_attempts": 3, "retry_base_seconds": 600})
+    smtp_send(listener, make_mail(text="Hi"))
+    ticket = Ticket.get_by_id(last_inbound().ticket_id)
+    relay.rcpt_answers.extend(["451 4.3.0 down"] * 3)
+    out = reply(ticket, make_agent(), "Hello")
+    row = Outbox.get(Outbox.message == out.id)
+    assert row.next_attempt_at == clock.now() + dt.timedelta(seconds=600)
+    clock.advance(seconds=600)
+    retry_due()
+    assert Outbox.get_by_id(row.id).next_attempt_at == clock.now() + dt.timedelta(seconds=1200)
+    clock.advance(seconds=1200)
+    retry_due()
+    assert Message.get_by_id(out.id).delivery_state == "failed"  # the third attempt was the last
