@@ -79,6 +79,7 @@ from .services.tickets import (
 from .services.tickets import get as get_ticket
 from .tasks import crontab, periodic_task, task
 from .web.helpers import done as form_done
+from .web.helpers import failed as form_failed
 from .web.settings import role_labels
 
 
@@ -194,5 +195,6 @@ __all__ = [
     "limiter",
     "public_limit",
     "form_done",
+    "form_failed",
     "role_labels",
 ]

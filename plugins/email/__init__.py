@@ -41,8 +41,13 @@ def helpline_register_blueprints():
 
 @hookimpl
 def helpline_register_ui_fragments():
-    """Per-message extras in the thread; the dropped-mail page in the settings menu."""
-    return [("message_footer", "email/message_footer.html"), ("settings_nav", "email/settings_nav.html")]
+    """Per-message extras in the thread, files and Cc in the composer, the dropped-mail page in the settings menu."""
+    return [
+        ("head", "email/head.html"),
+        ("composer_tools", "email/composer_tools.html"),
+        ("message_footer", "email/message_footer.html"),
+        ("settings_nav", "email/settings_nav.html"),
+    ]
 
 
 @hookimpl

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from app.plugin import require
+from app.plugin import current_agent, plugin_settings, require
 
-from . import delivery, dropped, original
-from .api_schemas import DeliveryOut, DroppedPage, DroppedQuery, EmailMessageOut
+from . import compose, delivery, dropped, original
+from .api_schemas import DeliveryOut, DroppedPage, DroppedQuery, EmailMessageOut, ReplyFiles, ReplyForm, ReplyOut
 from .images import show_images
 from .pages import send_raw
 
@@ -65,3 +65,20 @@ def list_dropped(limit, cursor=None):
     """Automatic mail the loop guard did not turn into tickets, newest first, with the reason."""
     rows, next_cursor = dropped.page(limit=limit, cursor=cursor)
     return {"items": rows, "next_cursor": next_cursor}
+
+
+@bp.post("/tickets/<int(min=1, max=2147483647):ticket_id>/replies")
+@require("inbox")
+@bp.arguments(ReplyForm, location="form")
+@bp.arguments(ReplyFiles, location="files")
+@bp.response(201, ReplyOut)
+@bp.alt_response(409, response="CONFLICT", description="The channel refuses the reply (reason and code)")
+def post_reply(form, uploads, ticket_id):
+    """A reply on an email ticket with attached files (``multipart/form-data``:
+    ``text``, ``keep_cc``, up to 10 ``files``), delivered through the outbox
+    as MIME attachments; ``keep_cc`` copies the customer's latest Cc."""
+    ticket = compose.email_ticket(ticket_id)
+    settings = plugin_settings("email")
+    files = compose.read_uploads(uploads.get("files") or [], settings)
+    message = compose.send(ticket, current_agent(), form["text"], settings, files=files, keep_cc=form["keep_cc"])
+    return message

@@ -1,6 +1,7 @@
 """Request and response schemas of the email plugin's REST API."""
 
 import marshmallow as ma
+from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
 
@@ -66,3 +67,20 @@ class DeliveryOut(ma.Schema):
     delivery_state = fields.String(metadata={"description": "queued, sent or failed"})
     delivery_error = fields.String(allow_none=True, metadata={"description": "the last attempt's error"})
     attempts = fields.Integer()
+
+
+class ReplyForm(ma.Schema):
+    text = fields.String(required=True, validate=validate.Length(min=1, max=65536))
+    keep_cc = fields.Boolean(load_default=False, metadata={"description": "copy the Cc of the customer's latest email"})
+
+
+class ReplyFiles(ma.Schema):
+    files = fields.List(Upload(), validate=validate.Length(max=10))
+
+
+class ReplyOut(ma.Schema):
+    id = fields.Integer()
+    ticket_id = fields.Integer()
+    delivery_state = fields.String()
+    attachments = fields.List(fields.Dict())
+    cc = fields.Function(lambda m: (m.meta or {}).get("cc") or [])

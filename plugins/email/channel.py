@@ -73,6 +73,9 @@ def build_reply(settings, outbound) -> EmailMessage:
     from_name = one_line(settings.get("from_name"))
     message["From"] = formataddr((from_name, settings["support_addresses"][0]))
     message["To"] = formataddr((one_line(outbound.to_name), outbound.to_email))
+    cc = [a for a in (outbound.meta or {}).get("cc") or [] if isinstance(a, str) and "@" in a][:20]
+    if cc:
+        message["Cc"] = ", ".join(cc)  # the agent kept the customer's Cc
     message["Subject"] = subject_for(outbound.subject)
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = f"<{new_message_id(settings)}>"

@@ -6,9 +6,11 @@ loop guard dropped."""
 from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
-from app.plugin import require
+from app.plugin import ReplyRefused, ServiceError, current_agent, plugin_settings, require
+from app.plugin import form_done as done
+from app.plugin import form_failed as failed
 
-from . import delivery, dropped, original
+from . import compose, delivery, dropped, original
 from .images import show_images
 
 bp = Blueprint(
@@ -68,3 +70,26 @@ def dropped_page():
     return render_template(
         "email/dropped.html", rows=rows, next_cursor=next_cursor, why=dropped.why, title=_("Dropped email")
     )
+
+
+@bp.post("/tickets/<int(min=1, max=2147483647):ticket_id>/reply")
+@require("inbox")
+def reply_with_files(ticket_id):
+    """The composer's reply with attached files and/or the customer's Cc kept."""
+    ticket = compose.email_ticket(ticket_id)
+    page = url_for("web.ticket_page", ticket_id=ticket.id)
+    settings = plugin_settings("email")
+    text = (request.form.get("text") or "").strip()
+    mode = request.form.get("mode", "reply")
+    try:
+        if not text:
+            raise ServiceError(_("Write a message first."), code="invalid", field="text")
+        if mode not in ("reply", "note"):
+            raise ServiceError(_("Choose Reply or Internal note."), code="invalid", field="mode")
+        files = compose.read_uploads(request.files.getlist("files"), settings)
+        message = compose.send(
+            ticket, current_agent(), text, settings, files=files, keep_cc=bool(request.form.get("keep_cc")), mode=mode
+        )
+    except (ReplyRefused, ServiceError) as exc:
+        return failed(page, exc.message, field=exc.field or "text", status=exc.status, code=exc.code)
+    return done(page, _("Note added.") if mode == "note" else _("Reply queued."), message_id=message.id)

@@ -339,3 +339,55 @@ def test_retry_schedule_is_a_setting(app, listener, relay, make_agent, clock):
     clock.advance(seconds=1200)
     retry_due()
     assert Message.get_by_id(out.id).delivery_state == "failed"  # the third attempt was the last
+
+
+def test_reply_with_files_and_cc_from_the_composer(app, listener, relay, client, login, make_agent):
+    import io
+
+    smtp_send(listener, make_mail(text="Hi", headers={"Cc": "Partner <partner@customer.example>, " + SUPPORT}))
+    ticket_id = last_inbound().ticket_id
+    page = ticket_page(client, login, make_agent(), last_inbound())
+    assert 'id="email-files"' in page and f'formaction="/email/tickets/{ticket_id}/reply"' in page
+    answer = client.post(
+        f"/email/tickets/{ticket_id}/reply",
+        data={"text": "Invoice attached.", "keep_cc": "1", "files": [(io.BytesIO(b"%PDF-1.4 inv"), "invoice.pdf")]},
+        content_type="multipart/form-data",
+    )
+    assert answer.status_code == 302
+    [sent] = relay.messages
+    mail = sent["message"]
+    assert mail["Cc"] == "partner@customer.example"
+    assert sorted(sent["rcpt_tos"]) == ["anna@customer.example", "partner@customer.example"]
+    [part] = list(mail.iter_attachments())
+    assert part.get_filename() == "invoice.pdf" and part.get_content() == b"%PDF-1.4 inv"
+    out = Message.select().where(Message.direction == "outbound").get()
+    assert [a["filename"] for a in out.attachments] == ["invoice.pdf"]
+
+
+def test_reply_with_files_through_the_api_is_bounded(app, listener, relay, client, login, make_agent):
+    import io
+
+    smtp_send(listener, make_mail(text="Hi", headers={"Cc": "partner@customer.example"}))
+    ticket_id = last_inbound().ticket_id
+    login(client, make_agent())
+    too_big = client.post(
+        f"/api/v1/email/tickets/{ticket_id}/replies",
+        data={"text": "Video", "files": [(io.BytesIO(b"v" * 70_000), "clip.mp4")]},  # limit 64 KiB
+        content_type="multipart/form-data",
+    )
+    assert too_big.status_code == 400 and too_big.get_json()["error"]["code"] == "too_large"
+    assert relay.messages == []
+    answer = client.post(
+        f"/api/v1/email/tickets/{ticket_id}/replies",
+        data={"text": "Here", "files": [(io.BytesIO(b"a"), "a.txt"), (io.BytesIO(b"b"), "b.txt")]},
+        content_type="multipart/form-data",
+    )
+    assert answer.status_code == 201, answer.get_json()
+    body = answer.get_json()
+    assert body["cc"] == [] and Message.get_by_id(body["id"]).delivery_state == "sent"
+    assert [a["filename"] for a in body["attachments"]] == ["a.txt", "b.txt"]
+    assert relay.messages[0]["message"]["Cc"] is None
+    assert len(list(relay.messages[0]["message"].iter_attachments())) == 2
+    login(client, make_agent(role="analyst"))
+    denied = client.post(f"/api/v1/email/tickets/{ticket_id}/replies", data={"text": "x"})
+    assert denied.status_code == 403
