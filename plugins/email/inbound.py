@@ -177,19 +177,26 @@ def _ticket_hint(settings, addresses):
 
 def _drop(raw, parsed, reason):
     """Record automatic mail without creating anything a human must answer."""
+    message_id = parsed.message_id[:255]
+    log.info("email %s from %s dropped by the loop guard: %s", parsed.message_id, parsed.sender_email, reason)
+    if DroppedEmail.select().where(DroppedEmail.message_id == message_id).exists():
+        return Received("dropped", parsed.message_id, reason=reason)  # a repeated delivery: nothing new to keep
     try:
-        key = storage.save(raw, "dropped.eml", "message/rfc822", max_bytes=max(len(raw), 1)).storage_key
+        stored = storage.save(raw, "dropped.eml", "message/rfc822", max_bytes=max(len(raw), 1))
     except Exception:
         log.exception("could not keep the raw bytes of dropped mail %s", parsed.message_id)
-        key = None
+        stored = None
     DroppedEmail.insert(
-        message_id=parsed.message_id[:255],
+        message_id=message_id,
         sender=(parsed.sender_email or "")[:254],
         subject=parsed.subject[:255],
         reason=reason,
-        raw_key=key,
+        raw_key=stored.storage_key if stored else None,
     ).on_conflict_ignore().execute()
-    log.info("email %s from %s dropped by the loop guard: %s", parsed.message_id, parsed.sender_email, reason)
+    if stored is not None:
+        kept = DroppedEmail.select(DroppedEmail.raw_key).where(DroppedEmail.message_id == message_id).first()
+        if kept is None or kept.raw_key != stored.storage_key:
+            _remove_files([stored])  # a concurrent delivery recorded it first
     return Received("dropped", parsed.message_id, reason=reason)
 
 

@@ -391,3 +391,13 @@ def test_reply_with_files_through_the_api_is_bounded(app, listener, relay, clien
     login(client, make_agent(role="analyst"))
     denied = client.post(f"/api/v1/email/tickets/{ticket_id}/replies", data={"text": "x"})
     assert denied.status_code == 403
+
+
+def test_repeated_automatic_mail_keeps_one_raw_file(app, listener):
+    from plugins.email.models import DroppedEmail
+
+    mail = make_mail(text="I am away", message_id="<away@x.example>", headers={"Auto-Submitted": "auto-replied"})
+    smtp_send(listener, mail)
+    smtp_send(listener, mail)
+    [row] = DroppedEmail.select()
+    assert os.listdir(app.config["ATTACHMENTS_DIR"]) == [row.raw_key]
