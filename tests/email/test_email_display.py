@@ -296,7 +296,7 @@ def test_delivery_error_is_shown_and_a_failed_reply_can_be_retried(app, listener
     relay.rcpt_answers.append("451 4.7.1 Greylisted, try later")
     queued = reply(ticket, agent, "Hello")
     page = ticket_page(client, login, agent, queued)
-    assert "Not delivered yet after 1 attempts; retrying automatically. Last error:" in page and "451" in page
+    assert "Not delivered yet after 1 attempt; retrying automatically. Last error:" in page and "451" in page
 
     relay.rcpt_answers.append("550 5.1.1 Mailbox unavailable")
     failed = reply(ticket, agent, "Hello again")
