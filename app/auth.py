@@ -18,7 +18,7 @@ from .errors import wants_json
 from .models import Agent, ApiToken
 from .permissions import AUTHENTICATED, PUBLIC, can, check_known, permissions
 from .plugins import request_cache
-from .services import Forbidden
+from .services import Forbidden, sessions
 
 TOKEN_PREFIX = "hl_"
 
@@ -58,8 +58,8 @@ def _agent_from_token(header):
 
 def current_agent() -> Agent | None:
     """The agent making the current request (a session cookie or an API
-    token), or None: not logged in, deactivated, or the password changed
-    since the session began. Looked up once per request.
+    token), or None: not logged in, deactivated, or the session ended
+    (logout, timeouts, revoked). Looked up once per request.
     """
     cache = request_cache()
     if "agent" in cache:
@@ -68,10 +68,8 @@ def current_agent() -> Agent | None:
     header = request.headers.get("Authorization", "")
     if header:
         agent = _agent_from_token(header)
-    elif session.get("agent_id"):
-        agent = Agent.get_or_none((Agent.id == session["agent_id"]) & (Agent.is_active == True))
-        if agent is not None and session.get("pw") != agent.password_hash[-16:]:
-            agent = None  # password changed since login: sessions end
+    elif session.get("sid"):
+        agent = sessions.resolve(session["sid"])
     if agent is not None and not agent.is_active:
         agent = None
     cache["agent"] = agent
@@ -79,14 +77,20 @@ def current_agent() -> Agent | None:
 
 
 def login(agent):
+    """Start a server-side session for ``agent`` in this browser; a session
+    id the browser had before is dropped (no fixation)."""
+    sessions.end(session.get("sid"))
     session.clear()
-    session["agent_id"] = agent.id
-    session["pw"] = agent.password_hash[-16:]
+    session["sid"] = sessions.start(
+        agent, ip=request.remote_addr or "", user_agent=request.headers.get("User-Agent", "")
+    )
     session.permanent = True
     request_cache()["agent"] = agent
 
 
 def logout():
+    """End this browser's session, server-side too: the old cookie is refused."""
+    sessions.end(session.get("sid"))
     session.clear()
     request_cache()["agent"] = None
 

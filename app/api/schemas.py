@@ -360,6 +360,19 @@ class SessionSchema(ma.Schema):
     csrf_token = fields.String(metadata={"description": "send as X-CSRFToken on unsafe cookie requests"})
 
 
+class AgentSessionSchema(ma.Schema):
+    id = fields.Integer()
+    created_at = UtcDateTime()
+    last_seen_at = UtcDateTime()
+    ip = fields.String()
+    user_agent = fields.String()
+    current = fields.Boolean(metadata={"description": "the session making this request"})
+
+
+class SessionList(ma.Schema):
+    items = fields.List(fields.Nested(AgentSessionSchema))
+
+
 class TokenSchema(ma.Schema):
     id = fields.Integer()
     name = fields.String()

@@ -13,6 +13,7 @@ from ..clock import now
 from ..models import Agent, ApiToken
 from ..permissions import AUTHENTICATED, PUBLIC
 from ..ratelimit import limit_logins
+from ..services import sessions
 from ..services.agents import check_password, hash_password
 from . import schemas as s
 from .errors import ApiError
@@ -62,6 +63,28 @@ def _spend_a_hash(password):
 @bp.response(204)
 def delete_session():
     """Log out (always answers 204)."""
+    auth.logout()
+    return None
+
+
+@bp.get("/me/sessions")
+@require(AUTHENTICATED)
+@bp.response(200, s.SessionList)
+def list_my_sessions():
+    """Your live login sessions (browsers), newest first; ``current`` marks
+    the one making this request."""
+    current_id = sessions.current_session_id()
+    rows = sessions.active_sessions(current())
+    return {"items": [{**row.__data__, "current": row.id == current_id} for row in rows]}
+
+
+@bp.delete("/me/sessions")
+@require(AUTHENTICATED)
+@bp.response(204)
+def logout_everywhere():
+    """Log out everywhere: every login session of yours ends, this one
+    too. API tokens are not sessions: revoke them under ``/tokens``."""
+    sessions.revoke_sessions(current())
     auth.logout()
     return None
 

@@ -3,12 +3,14 @@
 from .agent import INBOX_ROLES, PRESENCE, ROLES, Agent, ApiToken
 from .message import AUTHORS, DIRECTIONS, KINDS, Message, Outbox, ReadMarker
 from .profile import SMS_CONSENT, ContactIdentity, Order, Profile, ProfileEvent
+from .session import AgentSession
 from .settings import PluginState, SavedView
 from .ticket import STATUSES, Activity, Tag, Ticket, TicketTag
 
 CORE_MODELS = [
     Agent,
     ApiToken,
+    AgentSession,
     Profile,
     ContactIdentity,
     ProfileEvent,

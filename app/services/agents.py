@@ -14,6 +14,7 @@ from ..db import write_transaction
 from ..events import after_commit, fire, publish
 from ..models import PRESENCE, ROLES, Activity, Agent, ApiToken, Message, Ticket
 from . import Conflict, Denied, ServiceError
+from .sessions import revoke_sessions
 
 _hasher = PasswordHasher()
 # Test suites set PASSWORD_HASH_COST="low": the same algorithm, cheap
@@ -147,8 +148,12 @@ def _active_owners():
 
 
 def check_owner_rules(actor, target, new_role=None, deactivating=False):
-    """Only an owner makes or changes an owner; the last active owner stays.
-    ``target`` is None when creating an agent."""
+    """Nobody changes their own role or deactivates or removes themselves;
+    only an owner makes or changes an owner; the last active owner stays.
+    ``target`` is None when creating an agent. Shared by the API and the UI."""
+    if target is not None and target.id == actor.id:
+        if deactivating or (new_role is not None and new_role != target.role):
+            raise Denied(_("You cannot change your own role or deactivate yourself."), code="self_change", field="role")
     if new_role == "owner" and actor.role != "owner":
         raise Denied(_("Only an owner can make an owner."), code="owner_only", field="role")
     if target is not None and target.role == "owner" and actor.role != "owner":
@@ -164,8 +169,9 @@ def check_owner_rules(actor, target, new_role=None, deactivating=False):
 
 
 def _release(agent):
-    """A deactivated agent keeps nothing open: tokens revoked, open and
-    snoozed tickets back to Unassigned."""
+    """A deactivated agent keeps nothing open: sessions ended, tokens
+    revoked, open and snoozed tickets back to Unassigned."""
+    revoke_sessions(agent)
     ApiToken.update(revoked_at=now()).where((ApiToken.agent == agent.id) & ApiToken.revoked_at.is_null()).execute()
     Ticket.update(assignee=None).where((Ticket.assignee == agent.id) & (Ticket.status != "closed")).execute()
 
@@ -184,6 +190,9 @@ def update_agent(actor, target, changes):
         target.save()
     if changes.get("password"):
         set_password(target, changes["password"])
+        # Someone else set this password: whoever held the old one is out,
+        # and so is an agent setting their own here, but for this browser.
+        revoke_sessions(target, except_current=target.id == actor.id)
     return target
 
 

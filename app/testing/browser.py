@@ -84,8 +84,10 @@ class Pages:
             if start != "/inbox/mine":
                 page.goto(start)
         else:
+            from ..services import sessions
+
             serializer = self.app.session_interface.get_signing_serializer(self.app)
-            cookie = serializer.dumps({"agent_id": agent.id, "pw": agent.password_hash[-16:]})
+            cookie = serializer.dumps({"sid": sessions.start(agent, ip="127.0.0.1", user_agent="test browser")})
             page.context.add_cookies(
                 [{"name": self.app.config["SESSION_COOKIE_NAME"], "value": cookie, "url": self.base}]
             )
