@@ -4,6 +4,7 @@ stored as JSON in ``plugin_state`` and read back with defaults filled in."""
 from __future__ import annotations
 
 import marshmallow
+from flask_babel import gettext as _
 
 SECRET_MASK = "********"
 
@@ -67,8 +68,30 @@ class SettingsStore:
             loaded = schema.load(merged)
         except marshmallow.ValidationError as err:
             raise marshmallow.ValidationError(field_messages(err.messages)) from None
+        _check_secret_destinations(schema, self.get_settings(name), loaded, data)
         self._write(name, settings=schema.dump(loaded))
         return self.get_settings(name)
+
+
+def _check_secret_destinations(schema, before, after, sent):
+    """A stored secret goes only where it was entered for: a save that
+    changes one of a secret field's ``metadata={"secret_for": [...]}``
+    fields (a host, a port, an API URL, an account) must send the secret
+    again, or whoever can edit settings could point the server elsewhere
+    and receive the secret."""
+    errors = {}
+    for key, field in schema.fields.items():
+        destinations = field.metadata.get("secret_for") or ()
+        if not destinations or not after.get(key) or key in sent:
+            continue
+        changed = [d for d in destinations if before.get(d) != after.get(d)]
+        if changed:
+            labels = ", ".join(str(schema.fields[d].metadata.get("label") or d) for d in changed)
+            errors[field.data_key or key] = [
+                _("Enter this secret again to send it to a new destination (%(fields)s changed).", fields=labels)
+            ]
+    if errors:
+        raise marshmallow.ValidationError(errors)
 
 
 def field_messages(messages):

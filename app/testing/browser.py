@@ -102,8 +102,11 @@ class Pages:
 
 
 def wait_live(page):
-    """Wait until an agent page's scripts run and its event stream is open."""
-    page.wait_for_function("document.body.dataset.live === '1'")
+    """Wait until an agent page's scripts run and its event stream is open.
+
+    Pages forbid ``eval`` (the CSP), so ``wait_for_function`` takes an arrow
+    function, never a bare expression string, which Playwright would eval."""
+    page.wait_for_function("() => document.body.dataset.live === '1'")
 
 
 def run_outside(app, fn, *args, **kwargs):
