@@ -43,10 +43,20 @@ def add_headers(response):
     return response
 
 
+def remember_client():
+    """The client's address for the audit log (after ``ProxyFix``, so
+    behind a proxy it is the forwarded address)."""
+    from flask import g
+
+    g.client_ip = request.remote_addr or ""
+
+
 def init_app(app):
-    """Install the session cookie rules and the header hook."""
+    """Install the session cookie rules, the header hook and the audit
+    log's client address."""
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     app.config["PERMANENT_SESSION_LIFETIME"] = dt.timedelta(hours=float(app.config["SESSION_MAX_HOURS"]))
     app.session_interface = SessionInterface()
+    app.before_request(remember_client)
     app.after_request(add_headers)

@@ -68,9 +68,25 @@ class SettingsStore:
             loaded = schema.load(merged)
         except marshmallow.ValidationError as err:
             raise marshmallow.ValidationError(field_messages(err.messages)) from None
-        _check_secret_destinations(schema, self.get_settings(name), loaded, data)
+        before = self.get_settings(name)
+        _check_secret_destinations(schema, before, loaded, data)
         self._write(name, settings=schema.dump(loaded))
-        return self.get_settings(name)
+        after = self.get_settings(name)
+        _audit_change(schema, name, before, after)
+        return after
+
+
+def _audit_change(schema, name, before, after):
+    """One audit entry naming the changed fields, with new values except
+    for secrets (only that they changed)."""
+    from ..services import audit
+
+    changed = {}
+    for key, field in schema.fields.items():
+        if before.get(key) != after.get(key):
+            changed[key] = "(changed)" if field.metadata.get("secret") else schema.dump({key: after.get(key)}).get(key)
+    if changed:
+        audit.record("settings.changed", target=name, details={"changed": changed})
 
 
 def _check_secret_destinations(schema, before, after, sent):

@@ -13,6 +13,7 @@ from flask import current_app
 
 from ..clock import now
 from ..models import Agent, AgentSession
+from . import audit
 
 # last_seen_at is written at most this often: a busy inbox polls and
 # heartbeats constantly, and the idle timeout is counted in minutes.
@@ -82,7 +83,10 @@ def revoke_sessions(agent, except_current=False):
     current = current_session_id() if except_current else None
     if current:
         query = query.where(AgentSession.id != current)
-    return query.execute()
+    ended = query.execute()
+    if ended:
+        audit.record("sessions.revoked", target=agent.email, details={"sessions": ended, "kept_current": bool(current)})
+    return ended
 
 
 def current_session_id():
