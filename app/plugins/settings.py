@@ -100,7 +100,8 @@ def _check_secret_destinations(schema, before, after, sent):
         destinations = field.metadata.get("secret_for") or ()
         if not destinations or not after.get(key) or key in sent:
             continue
-        changed = [d for d in destinations if before.get(d) != after.get(d)]
+        # Clearing a destination sends the secret nowhere, so it needs nothing.
+        changed = [d for d in destinations if before.get(d) != after.get(d) and after.get(d) not in ("", None)]
         if changed:
             labels = ", ".join(str(schema.fields[d].metadata.get("label") or d) for d in changed)
             errors[field.data_key or key] = [

@@ -59,6 +59,15 @@ def test_a_destination_without_a_stored_secret_changes_freely(client, admin_head
     assert saved.status_code == 200
 
 
+def test_clearing_a_destination_is_free_and_a_new_one_still_needs_the_secret(client, admin_headers):
+    plugins = get_plugins()
+    plugins.set_settings("email", {"smtp_host": "smtp.shop.example", "smtp_password": "s3cret-pass"})
+    url = "/api/v1/settings/email"
+    assert client.put(url, json={"smtp_host": ""}, headers=admin_headers).status_code == 200
+    assert client.put(url, json={"smtp_host": "evil.test"}, headers=admin_headers).status_code == 422
+    assert plugins.get_settings("email")["smtp_host"] == ""
+
+
 def test_the_settings_form_asks_for_the_secret_again(client, login, make_agent):
     plugins = get_plugins()
     plugins.set_settings("email", {"smtp_host": "smtp.shop.example", "smtp_password": "s3cret-pass"})
