@@ -56,8 +56,9 @@ SESSION_COOKIE_SAMESITE = "Lax"
 # this long without a request, and at the latest this long after login.
 SESSION_IDLE_MINUTES = 240
 SESSION_MAX_HOURS = 24
-# What every response's Content-Security-Policy says (app.security).
+# What every response's Content-Security-Policy says (app.security). Images
+# from anywhere: an agent may choose to show a customer mail's remote images.
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob: https:; "
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src * data: blob:; "
     "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
