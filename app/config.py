@@ -51,3 +51,14 @@ BABEL_DEFAULT_LOCALE = "en"
 BABEL_DEFAULT_TIMEZONE = "UTC"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+
+# Login sessions (server-side, table agent_session): a session ends after
+# this long without a request, and at the latest this long after login.
+SESSION_IDLE_MINUTES = 240
+SESSION_MAX_HOURS = 24
+# What every response's Content-Security-Policy says (app.security). Images
+# from anywhere: an agent may choose to show a customer mail's remote images.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src * data: blob:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)

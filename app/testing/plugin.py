@@ -137,12 +137,14 @@ def make_agent(app):
 
 @pytest.fixture
 def login(app):
-    """``login(client, agent)`` logs a test client in with a session cookie."""
+    """``login(client, agent)`` logs a test client in: a server-side session
+    and its cookie, as the login form would make."""
+
+    from ..services import sessions
 
     def do_login(client, agent):
         with client.session_transaction() as sess:
-            sess["agent_id"] = agent.id
-            sess["pw"] = agent.password_hash[-16:]
+            sess["sid"] = sessions.start(agent, ip="127.0.0.1", user_agent="test client")
         return client
 
     return do_login
