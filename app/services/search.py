@@ -24,15 +24,24 @@ from ..db import db, is_postgres
 MAX_TERMS = 10
 _WORD = re.compile(r"\w")
 
+# Each kind of match (message, subject, customer) contributes its CANDIDATES
+# most recent hits (the FTS index and the ids walk newest first and stop),
+# which are then ranked: a search costs the same whether a word is rare or
+# in every other message. A word that common is narrowed by adding words.
+CANDIDATES = 2000
+
 # bm25() is lower-is-better on SQLite; ts_rank() higher-is-better, so it is
 # negated: on both backends a lower score is a better match. A subject match
 # weighs twice a message match.
 _SQLITE_HITS = (
-    "SELECT message.ticket_id AS ticket_id, bm25(message_fts) AS score "
-    "FROM message_fts JOIN message ON message.id = message_fts.rowid WHERE message_fts MATCH {p} "
-    "UNION ALL SELECT rowid, 2 * bm25(ticket_fts) FROM ticket_fts WHERE ticket_fts MATCH {p} "
-    "UNION ALL SELECT ticket.id, bm25(profile_fts) "
-    "FROM profile_fts JOIN ticket ON ticket.profile_id = profile_fts.rowid WHERE profile_fts MATCH {p}"
+    "SELECT message.ticket_id AS ticket_id, hit.score AS score FROM ("
+    "SELECT rowid AS id, bm25(message_fts) AS score FROM message_fts WHERE message_fts MATCH {p} "
+    "ORDER BY rowid DESC LIMIT {k}) AS hit JOIN message ON message.id = hit.id "
+    "UNION ALL SELECT * FROM (SELECT rowid, 2 * bm25(ticket_fts) FROM ticket_fts WHERE ticket_fts MATCH {p} "
+    "ORDER BY rowid DESC LIMIT {k}) "
+    "UNION ALL SELECT ticket.id, hit.score FROM ("
+    "SELECT rowid AS id, bm25(profile_fts) AS score FROM profile_fts WHERE profile_fts MATCH {p} "
+    "ORDER BY rowid DESC LIMIT {k}) AS hit JOIN ticket ON ticket.profile_id = hit.id"
 )
 # Stems in English or in Spanish, or the words as written (customer fields
 # are indexed unstemmed).
@@ -41,12 +50,13 @@ _TSQUERY = (
     "|| websearch_to_tsquery('simple', {p}))"
 )
 _POSTGRES_HITS = (
-    "SELECT message.ticket_id AS ticket_id, -ts_rank(message.search_vector, {q}) AS score "
-    "FROM message WHERE message.search_vector @@ {q} "
-    "UNION ALL SELECT ticket.id, -2 * ts_rank(ticket.search_vector, {q}) FROM ticket "
-    "WHERE ticket.search_vector @@ {q} "
-    "UNION ALL SELECT ticket.id, -ts_rank(profile.search_vector, {q}) "
-    "FROM profile JOIN ticket ON ticket.profile_id = profile.id WHERE profile.search_vector @@ {q}"
+    "SELECT hit.ticket_id AS ticket_id, -ts_rank(hit.search_vector, {q}) AS score FROM ("
+    "SELECT ticket_id, search_vector FROM message WHERE search_vector @@ {q} ORDER BY id DESC LIMIT {k}) AS hit "
+    "UNION ALL SELECT hit.id, -2 * ts_rank(hit.search_vector, {q}) FROM ("
+    "SELECT id, search_vector FROM ticket WHERE search_vector @@ {q} ORDER BY id DESC LIMIT {k}) AS hit "
+    "UNION ALL SELECT ticket.id, -ts_rank(hit.search_vector, {q}) FROM ("
+    "SELECT id, search_vector FROM profile WHERE search_vector @@ {q} ORDER BY id DESC LIMIT {k}) AS hit "
+    "JOIN ticket ON ticket.profile_id = hit.id"
 )
 
 
@@ -63,10 +73,10 @@ def _hits(text):
         return None
     if is_postgres():
         query = " ".join('"' + piece.replace('"', " ") + '"' for piece in found)
-        sql = _POSTGRES_HITS.format(q=_TSQUERY.format(p=db.param))
+        sql = _POSTGRES_HITS.format(q=_TSQUERY.format(p=db.param), k=CANDIDATES)
         return sql, [query] * sql.count(db.param)
     query = " ".join('"' + piece.replace('"', '""') + '"' for piece in found)
-    return _SQLITE_HITS.format(p=db.param), [query] * 3
+    return _SQLITE_HITS.format(p=db.param, k=CANDIDATES), [query] * 3
 
 
 def matching_ids(text):
