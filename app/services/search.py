@@ -28,7 +28,7 @@ _WORD = re.compile(r"\w")
 # most recent hits (the FTS index and the ids walk newest first and stop),
 # which are then ranked: a search costs the same whether a word is rare or
 # in every other message. A word that common is narrowed by adding words.
-CANDIDATES = 2000
+CANDIDATES = 1000
 
 # bm25() is lower-is-better on SQLite; ts_rank() higher-is-better, so it is
 # negated: on both backends a lower score is a better match. A subject match
