@@ -123,7 +123,7 @@ def seed(n, messages=5):
             "last_message_preview, last_inbound_message_id, last_customer_message_at) "
             f"SELECT CASE g {mod} 3 WHEN 0 THEN 'email' WHEN 1 THEN 'sms' ELSE 'webchat' END, {_pad('g')}, "
             f"1 + (g {mod} {profiles}), {status}, "
-            f"CASE WHEN g {mod} 4 = 0 THEN NULL ELSE 1 + (g {mod} {AGENTS}) END, "
+            f"CASE WHEN g {mod} 4 = 0 THEN NULL ELSE 1 + ((g / 3) {mod} {AGENTS}) END, "
             f"(SELECT w FROM bench_word WHERE i = (g * 7) {mod} {vocab}) || ' ' || "
             f"(SELECT w FROM bench_word WHERE i = (g * 13) {mod} {vocab}), "
             f"{_at('g * 30')}, {_at(f'g * 30 + {messages * 60}')}, "
