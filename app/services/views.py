@@ -96,8 +96,10 @@ def merged_filters(agent, view, filters):
 
 
 def base_query(agent, filters):
+    # Lists show the customer's name and contacts and the assignee's name:
+    # reading (and building models from) only those keeps a page cheap.
     query = (
-        Ticket.select(Ticket, Profile, Agent)
+        Ticket.select(Ticket, Profile.id, Profile.name, Profile.email, Profile.phone, Agent.id, Agent.name)
         .join(Profile, on=(Ticket.profile == Profile.id))
         .switch(Ticket)
         .join(Agent, JOIN.LEFT_OUTER, on=(Ticket.assignee == Agent.id))
