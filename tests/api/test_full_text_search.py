@@ -132,3 +132,16 @@ def test_inbox_search_box_finds_earlier_messages(client, login, make_agent, fake
     assert page.status_code == 200
     rows = re.findall(r'data-ticket-id="(\d+)"', page.get_data(as_text=True))
     assert rows == [str(ticket.id)]
+
+
+def test_a_very_common_word_finds_its_newest_hits(client, support, fake_channel, clock, monkeypatch):
+    from app.services import search as search_service
+
+    _agent, headers = support
+    made = []
+    for i in range(4):
+        clock.advance(minutes=1)
+        made.append(fake_channel.receive(f"Parcel question {i}", email=f"c{i}@example.net").ticket.id)
+    monkeypatch.setattr(search_service, "CANDIDATES", 2)  # the window, made small
+    assert sorted(ids(search(client, headers, "parcel"))) == made[2:]
+    assert ids(search(client, headers, "parcel question 0")) == [made[0]]  # more words reach older ones
