@@ -4,6 +4,9 @@ mapping given to :func:`app.create_app`."""
 
 # Where data lives. ``None`` means "a SQLite file in the instance folder".
 DATABASE_URL = None
+# PostgreSQL only: connections kept open per process for reuse (0: a new
+# connection per request). Size it at least at the threads per process.
+DB_POOL_SIZE = 20
 # Task queue: ``None`` means SqliteHuey next to the database; ``redis://...``
 # selects RedisHuey; ``memory`` is used by tests with ``HUEY_IMMEDIATE``.
 HUEY_URL = None

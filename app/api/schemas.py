@@ -122,7 +122,14 @@ class TicketListQuery(FilterFields):
         validate=validate.Length(min=1, max=20),
         metadata={"description": "mine, unassigned, all or a saved view id"},
     )
-    sort = fields.String(load_default="updated", validate=validate.OneOf(("updated", "created")))
+    q = fields.String(
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "full-text search (subject, every message, customer name/email/phone); same as text"},
+    )
+    sort = fields.String(
+        validate=validate.OneOf(("updated", "created", "relevance")),
+        metadata={"description": "default: relevance (best match first) with a search, else updated"},
+    )
     order = fields.String(load_default="desc", validate=validate.OneOf(("asc", "desc")))
     limit = fields.Integer(load_default=25, validate=validate.Range(min=1, max=MAX_LIMIT))
     cursor = fields.String(

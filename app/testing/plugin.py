@@ -86,7 +86,7 @@ def helpline_config():
 @pytest.fixture
 def app(helpline_database, helpline_config, clock, tmp_path, pytestconfig):
     from .. import create_app
-    from ..db import db
+    from ..db import close_pool, db
 
     kind, url, template = helpline_database
     if kind == "sqlite":
@@ -120,6 +120,7 @@ def app(helpline_database, helpline_config, clock, tmp_path, pytestconfig):
     finally:
         if not db.is_closed():
             db.close()
+        close_pool(app.extensions["helpline.db"])  # this app's pooled connections go with it
         app.extensions["helpline.bus"].close()
         ctx.pop()
 
