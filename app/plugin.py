@@ -77,6 +77,7 @@ from .services.tickets import (
 )
 from .services.tickets import get as get_ticket
 from .tasks import crontab, periodic_task, task
+from .validation import MAX_ID, Id, TimeZone, is_time_zone, valid_id
 from .web.helpers import done as form_done
 from .web.settings import role_labels
 
@@ -193,4 +194,10 @@ __all__ = [
     "public_limit",
     "form_done",
     "role_labels",
+    # input checks
+    "Id",
+    "TimeZone",
+    "MAX_ID",
+    "valid_id",
+    "is_time_zone",
 ]

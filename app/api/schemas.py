@@ -14,6 +14,7 @@ from ..models import PRESENCE as PRESENCES
 from ..models import ROLES
 from ..services.tickets import BULK_ACTIONS, MAX_BULK
 from ..services.views import MAX_LIMIT
+from ..validation import Id, TimeZone
 
 UTC = dt.UTC
 
@@ -83,7 +84,7 @@ class FilterFields(ma.Schema):
     channel = fields.List(fields.String(validate=validate.Length(min=1, max=32)), validate=validate.Length(max=20))
     assignee = fields.String(validate=ASSIGNEE, metadata={"description": "me, none or an agent id"})
     tag = fields.String(validate=validate.Length(min=1, max=64))
-    profile = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
+    profile = Id()
     text = fields.String(validate=validate.Length(min=1, max=200))
     created_after = UtcDateTime()
     created_before = UtcDateTime()
@@ -158,9 +159,7 @@ class TicketPage(ma.Schema):
 class TicketPatch(Strict):
     status = fields.String(validate=STATUS)
     snoozed_until = UtcDateTime(allow_none=True)
-    assignee_id = fields.Integer(
-        allow_none=True, validate=validate.Range(min=1, max=2**31 - 1), metadata={"description": "null unassigns"}
-    )
+    assignee_id = Id(allow_none=True, metadata={"description": "null unassigns"})
     tags = fields.List(
         fields.String(validate=validate.Length(min=1, max=64)),
         validate=validate.Length(max=50),
@@ -185,9 +184,7 @@ class MessageSchema(ma.Schema):
 
 
 class MessageQuery(ma.Schema):
-    before = fields.Integer(
-        validate=validate.Range(min=1, max=2**53), metadata={"description": "only messages older than this message id"}
-    )
+    before = Id(metadata={"description": "only messages older than this message id"})
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
@@ -204,23 +201,20 @@ class MessageCreate(Strict):
 
 
 class ReadBody(Strict):
-    message_id = fields.Integer(
-        validate=validate.Range(min=1, max=2**31 - 1),
+    message_id = Id(
         metadata={"description": "read up to this message (default: the latest)"},
     )
 
 
 class BulkRequest(Strict):
     action = fields.String(required=True, validate=validate.OneOf(BULK_ACTIONS))
-    ids = fields.List(
-        fields.Integer(validate=validate.Range(min=1, max=2**31 - 1)), validate=validate.Length(min=1, max=MAX_BULK)
-    )
+    ids = fields.List(Id(), validate=validate.Length(min=1, max=MAX_BULK))
     view = fields.String(
         validate=validate.Length(min=1, max=20),
         metadata={"description": f"instead of ids: every ticket of this view (at most {MAX_BULK})"},
     )
     filters = fields.Nested(Filters)
-    assignee_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
+    assignee_id = Id()
     tags = fields.List(fields.String(validate=validate.Length(min=1, max=64)), validate=validate.Length(max=50))
     until = UtcDateTime(metadata={"description": "for snooze"})
 
@@ -290,15 +284,6 @@ ROLE = validate.OneOf(ROLES)
 PRESENCE = validate.OneOf(PRESENCES)
 
 
-def _valid_timezone(value):
-    import zoneinfo
-
-    try:
-        zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ma.ValidationError(_("Unknown time zone."))
-
-
 class AgentSchema(ma.Schema):
     id = fields.Integer()
     email = fields.String()
@@ -316,14 +301,14 @@ class AgentCreate(Strict):
     name = fields.String(validate=validate.Length(min=1, max=120))
     role = fields.String(load_default="support", validate=ROLE)
     password = fields.String(load_only=True, validate=validate.Length(min=8, max=200))
-    timezone = fields.String(load_default="UTC", validate=[validate.Length(max=64), _valid_timezone])
+    timezone = TimeZone(load_default="UTC")
 
 
 class AgentPatch(Strict):
     name = fields.String(validate=validate.Length(min=1, max=120))
     role = fields.String(validate=ROLE)
     password = fields.String(load_only=True, validate=validate.Length(min=8, max=200))
-    timezone = fields.String(validate=[validate.Length(max=64), _valid_timezone])
+    timezone = TimeZone()
     is_active = fields.Boolean()
 
 

@@ -3,7 +3,7 @@
 import marshmallow as ma
 from flask_babel import lazy_gettext as _l
 
-from app.plugin import MAX_BULK
+from app.plugin import MAX_BULK, Id
 
 from .service import MAX_ACTIONS, MAX_NAME
 
@@ -63,7 +63,7 @@ class MacroListSchema(ma.Schema):
 
 
 class MacroTicketRefSchema(ma.Schema):
-    ticket_id = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1))
+    ticket_id = Id(required=True)
 
 
 class MacroApplySchema(MacroTicketRefSchema):
@@ -98,9 +98,9 @@ class MacroApplyResultSchema(ma.Schema):
 
 
 class MacroBulkApplySchema(ma.Schema):
-    macro_id = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1))
+    macro_id = Id(required=True)
     ticket_ids = ma.fields.List(
-        ma.fields.Integer(validate=ma.validate.Range(min=1)),
+        Id(),
         required=True,
         validate=ma.validate.Length(min=1, max=MAX_BULK),
     )
