@@ -77,7 +77,7 @@ from .services.tickets import (
 )
 from .services.tickets import get as get_ticket
 from .tasks import crontab, periodic_task, task
-from .validation import MAX_ID, Id, TimeZone, is_time_zone, valid_id
+from .validation import MAX_ID, Id, TimeZone, UtcDateTime, is_time_zone, valid_id
 from .web.helpers import done as form_done
 from .web.settings import role_labels
 
@@ -197,6 +197,7 @@ __all__ = [
     # input checks
     "Id",
     "TimeZone",
+    "UtcDateTime",
     "MAX_ID",
     "valid_id",
     "is_time_zone",

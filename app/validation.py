@@ -15,6 +15,7 @@ it, and the fields that carry the same rules into schemas.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 import re
@@ -27,7 +28,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
 
-__all__ = ["MAX_ID", "MAX_JSON_DEPTH", "Id", "TimeZone", "is_time_zone", "valid_id", "init_app"]
+__all__ = ["MAX_ID", "MAX_JSON_DEPTH", "Id", "TimeZone", "UtcDateTime", "is_time_zone", "valid_id", "init_app"]
 
 #: The largest row id: PostgreSQL's ``integer`` (``serial``) columns.
 MAX_ID = 2**31 - 1
@@ -74,6 +75,26 @@ def is_time_zone(name) -> bool:
     ``UTC``). Directories (``America``), paths and overlong names are not:
     asking ``zoneinfo`` about them raises ``OSError``."""
     return isinstance(name, str) and name in _zone_names()
+
+
+class UtcDateTime(ma.fields.AwareDateTime):
+    """ISO 8601 with an offset on the wire (``Z`` assumed when missing),
+    naive UTC inside (the database and ``app.clock``)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(default_timezone=dt.UTC, **kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        return super()._serialize(value, attr, obj, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        aware = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return aware.astimezone(dt.UTC).replace(tzinfo=None)
+        except (OverflowError, ValueError):
+            raise self.make_error("invalid", input=value, obj_type=self.OBJ_TYPE)
 
 
 class TimeZone(ma.fields.String):

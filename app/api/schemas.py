@@ -14,29 +14,7 @@ from ..models import PRESENCE as PRESENCES
 from ..models import ROLES
 from ..services.tickets import BULK_ACTIONS, MAX_BULK
 from ..services.views import MAX_LIMIT
-from ..validation import Id, TimeZone
-
-UTC = dt.UTC
-
-
-class UtcDateTime(fields.AwareDateTime):
-    """ISO 8601 with an offset on the wire (``Z`` assumed when missing),
-    naive UTC inside (the database and ``app.clock``)."""
-
-    def __init__(self, **kwargs):
-        super().__init__(default_timezone=UTC, **kwargs)
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return super()._serialize(value, attr, obj, **kwargs)
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        aware = super()._deserialize(value, attr, data, **kwargs)
-        try:
-            return aware.astimezone(UTC).replace(tzinfo=None)
-        except (OverflowError, ValueError):
-            raise self.make_error("invalid", input=value, obj_type=self.OBJ_TYPE)
+from ..validation import Id, TimeZone, UtcDateTime
 
 
 class Strict(ma.Schema):

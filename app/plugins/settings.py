@@ -67,7 +67,10 @@ class SettingsStore:
             loaded = schema.load(merged)
         except marshmallow.ValidationError as err:
             raise marshmallow.ValidationError(field_messages(err.messages)) from None
-        self._write(name, settings=schema.dump(loaded))
+        # Only what was ever given is stored: a default the merchant never set
+        # (which its own validator may refuse, e.g. an empty account SID) is
+        # filled in when read, never written back for the next save to trip on.
+        self._write(name, settings={k: v for k, v in schema.dump(loaded).items() if k in merged})
         return self.get_settings(name)
 
 

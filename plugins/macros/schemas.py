@@ -3,7 +3,7 @@
 import marshmallow as ma
 from flask_babel import lazy_gettext as _l
 
-from app.plugin import MAX_BULK, Id
+from app.plugin import MAX_BULK, Id, UtcDateTime
 
 from .service import MAX_ACTIONS, MAX_NAME
 
@@ -45,9 +45,9 @@ class MacroSchema(ma.Schema):
     owner = ma.fields.Nested(MacroOwnerSchema)
     editable = ma.fields.Boolean()
     usage_count = ma.fields.Integer()
-    last_used_at = ma.fields.DateTime(allow_none=True)
-    created_at = ma.fields.DateTime()
-    updated_at = ma.fields.DateTime()
+    last_used_at = UtcDateTime(allow_none=True)
+    created_at = UtcDateTime()
+    updated_at = UtcDateTime()
 
 
 class MacroListQuerySchema(ma.Schema):
@@ -122,8 +122,8 @@ class MacroBulkJobSchema(ma.Schema):
     done = ma.fields.Integer()
     succeeded = ma.fields.Integer()
     failed = ma.fields.Integer()
-    created_at = ma.fields.DateTime()
-    finished_at = ma.fields.DateTime(allow_none=True)
+    created_at = UtcDateTime()
+    finished_at = UtcDateTime(allow_none=True)
     results = ma.fields.List(ma.fields.Nested(MacroBulkResultSchema))
 
 

@@ -202,3 +202,23 @@ def test_bulk_size_is_bounded(client, owner):
         "/api/v1/tickets/bulk", json={"action": "close", "ids": list(range(1, MAX_BULK + 2))}, headers=headers
     )
     assert response.status_code == 422
+
+
+def test_macro_times_carry_their_utc_offset(client, owner):
+    _, headers = owner
+    made = client.post("/api/v1/macros", json={"name": "Thanks", "body": "Thank you!"}, headers=headers)
+    assert made.status_code == 201
+    listed = client.get("/api/v1/macros", headers=headers).get_json()["items"][0]
+    for key in ("created_at", "updated_at"):
+        assert made.get_json()[key].endswith("+00:00"), made.get_json()[key]
+        assert listed[key].endswith("+00:00")
+
+
+def test_a_second_partial_save_of_sms_settings_keeps_working(client, owner):
+    # The account SID was never set: its empty default must not be stored
+    # and then refused by its own validator on the next save.
+    _, headers = owner
+    for enabled in (True, False):
+        response = client.put("/api/v1/settings/sms", json={"email_alert_enabled": enabled}, headers=headers)
+        assert response.status_code == 200, response.get_json()
+        assert response.get_json()["settings"]["email_alert_enabled"] is enabled
