@@ -208,10 +208,11 @@ def fake_channel(register_plugin):
 @pytest.fixture(scope="module")
 def browser():
     """One Debian Chromium per test module."""
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
-    from .browser import launch_chromium
+    from .browser import BASE_TIMEOUT, launch_chromium, scaled
 
+    expect.set_options(timeout=scaled(BASE_TIMEOUT) * 1000)
     with sync_playwright() as p:
         chromium = launch_chromium(p)
         yield chromium
@@ -238,6 +239,16 @@ def pages(browser, live_server, app):
     yield opened
     opened.close()
     assert opened.errors == [], opened.errors
+
+
+@pytest.fixture
+def test_timeout():
+    """``test_timeout(seconds)``: a wait scaled by the suite-wide factor
+    (``HELPLINE_TEST_TIMEOUT_FACTOR``, else the load per core), for waits
+    Playwright does not make (an event queue, an HTTP call from a test)."""
+    from .browser import scaled
+
+    return scaled
 
 
 @pytest.fixture(name="wait_live")
