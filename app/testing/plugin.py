@@ -251,6 +251,47 @@ def test_timeout():
     return scaled
 
 
+@pytest.fixture
+def replay(app):
+    """``replay(deliver, keys, times=10, workers=10)`` delivers each of
+    ``keys`` ``times`` times, shuffled, from ``workers`` threads at once, as
+    a provider retrying in parallel does: ``deliver(client, key)`` posts one
+    delivery with that thread's own test client and returns the response
+    (or a status code, for a protocol other than HTTP). Returns the status
+    codes. Each thread has its own database connection."""
+    import random
+    import threading
+
+    from ..db import db
+
+    def run(deliver, keys, times=10, workers=10):
+        jobs = [key for key in keys for _ in range(times)]
+        random.Random(0).shuffle(jobs)
+        codes, lock, start = [], threading.Lock(), threading.Barrier(workers)
+
+        def work(share):
+            client = app.test_client()
+            start.wait()
+            try:
+                for key in share:
+                    answer = deliver(client, key)
+                    status = getattr(answer, "status_code", answer)
+                    with lock:
+                        codes.append(status)
+            finally:
+                if not db.is_closed():
+                    db.close()
+
+        threads = [threading.Thread(target=work, args=(jobs[i::workers],)) for i in range(workers)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return codes
+
+    return run
+
+
 @pytest.fixture(name="wait_live")
 def wait_live_fixture():
     """``wait_live(page)``: an agent page's scripts run and its stream is open."""
