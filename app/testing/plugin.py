@@ -267,7 +267,7 @@ def replay(app):
     def run(deliver, keys, times=10, workers=10):
         jobs = [key for key in keys for _ in range(times)]
         random.Random(0).shuffle(jobs)
-        codes, lock, start = [], threading.Lock(), threading.Barrier(workers)
+        codes, failures, lock, start = [], [], threading.Lock(), threading.Barrier(workers)
 
         def work(share):
             client = app.test_client()
@@ -278,6 +278,8 @@ def replay(app):
                     status = getattr(answer, "status_code", answer)
                     with lock:
                         codes.append(status)
+            except BaseException as exc:  # re-raised in the test's thread
+                failures.append(exc)
             finally:
                 if not db.is_closed():
                     db.close()
@@ -287,6 +289,8 @@ def replay(app):
             thread.start()
         for thread in threads:
             thread.join()
+        if failures:
+            raise failures[0]
         return codes
 
     return run
