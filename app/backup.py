@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from contextlib import closing
+from pathlib import Path
 
 #: Pages copied per step: small steps let writers in between (the copy restarts if one writes).
 PAGES_PER_STEP = 256
@@ -29,12 +31,21 @@ class BackupError(Exception):
     """A backup or restore that cannot be done; the message says why."""
 
 
-def _copy(source, target, progress=None):
+def _uri(path, read_only=False):
+    # A URI (percent-encoded: a "?" or "#" in a file name stays a name) to open it read-only.
+    return Path(path).resolve().as_uri() + ("?mode=ro" if read_only else "")
+
+
+def _copy(source_path, target_path, progress=None, read_only=False):
+    """Copy database ``source_path`` into ``target_path`` page by page."""
+
     def step(status, remaining, total):
         if progress is not None:
             progress(total - remaining, total)
 
-    source.backup(target, pages=PAGES_PER_STEP, progress=step)
+    with closing(sqlite3.connect(_uri(source_path, read_only), uri=True)) as source:
+        with closing(sqlite3.connect(target_path, timeout=30)) as target:
+            source.backup(target, pages=PAGES_PER_STEP, progress=step)
 
 
 def check_backup(path: str) -> None:
@@ -42,7 +53,7 @@ def check_backup(path: str) -> None:
     if not os.path.isfile(path):
         raise BackupError(f"{path}: no such file.")
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        conn = sqlite3.connect(_uri(path, read_only=True), uri=True)
         try:
             (result,) = conn.execute("PRAGMA integrity_check").fetchone()
             has_state = conn.execute(
@@ -65,15 +76,7 @@ def backup(database_path: str, target: str, progress=None, overwrite=False) -> N
     if os.path.exists(target) and not overwrite:
         raise BackupError(f"{target} exists; choose another name or pass --force.")
     partial = target + ".partial"
-    source = sqlite3.connect(database_path)
-    try:
-        copy = sqlite3.connect(partial)
-        try:
-            _copy(source, copy, progress)
-        finally:
-            copy.close()
-    finally:
-        source.close()
+    _copy(database_path, partial, progress)
     check_backup(partial)
     os.replace(partial, target)  # a crash mid-copy never leaves a half file under the real name
 
@@ -83,12 +86,4 @@ def restore(backup_path: str, database_path: str, progress=None) -> None:
     ``backup_path`` (checked first). Stop the web workers and the task
     consumer before restoring: work they do meanwhile is lost."""
     check_backup(backup_path)
-    source = sqlite3.connect(f"file:{backup_path}?mode=ro", uri=True)
-    try:
-        live = sqlite3.connect(database_path, timeout=30)
-        try:
-            _copy(source, live, progress)
-        finally:
-            live.close()
-    finally:
-        source.close()
+    _copy(backup_path, database_path, progress, read_only=True)
