@@ -18,9 +18,9 @@ if [ ! -x .venv/bin/python ]; then
     exit 2
 fi
 
+# One test holds every operation: the suite's per-test timeout does not fit a long run.
 run() {
     HELPLINE_API_FUZZ=full HELPLINE_API_FUZZ_EXAMPLES="$examples" HELPLINE_STRICT_PLUGINS=1 \
-        # One test holds every operation: the suite's per-test timeout does not fit a long run.
         .venv/bin/python -m pytest tests/api/test_schemathesis.py -q -p no:cacheprovider --timeout=0 "$@"
 }
 
