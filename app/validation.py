@@ -191,7 +191,9 @@ class HelplineRequest(Request):
 def check_request():
     """Before every view: query strings and path segments (bodies are
     checked when read, by :class:`HelplineRequest`)."""
-    _refuse_nul(_multidict_nul(request.args))
+    # ``next`` is never stored: safe_next() drops a bad one, so a tampered
+    # link still shows the login page instead of an error.
+    _refuse_nul([key for key in _multidict_nul(request.args) if key != "next"])
     _refuse_nul([k for k, v in (request.view_args or {}).items() if isinstance(v, str) and "\x00" in v])
 
 
