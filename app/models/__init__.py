@@ -2,7 +2,7 @@
 
 from .agent import INBOX_ROLES, PRESENCE, ROLES, Agent, ApiToken
 from .message import AUTHORS, DIRECTIONS, KINDS, Message, Outbox, ReadMarker
-from .profile import SMS_CONSENT, Order, Profile, ProfileEvent
+from .profile import SMS_CONSENT, ContactIdentity, Order, Profile, ProfileEvent
 from .settings import PluginState, SavedView
 from .ticket import STATUSES, Activity, Tag, Ticket, TicketTag
 
@@ -10,6 +10,7 @@ CORE_MODELS = [
     Agent,
     ApiToken,
     Profile,
+    ContactIdentity,
     ProfileEvent,
     Order,
     Ticket,

@@ -26,6 +26,22 @@ class Profile(BaseModel):
         return self.name or self.email or self.phone or f"Customer #{self.id}"
 
 
+class ContactIdentity(BaseModel):
+    """One way to recognise a customer: a channel's sender id, a commerce
+    provider's customer id, or an email/phone (stand-in, replaced at merge by
+    main's issue-12 model; same table and fields as interfaces.md §2)."""
+
+    profile = peewee.ForeignKeyField(Profile, backref="identities", on_delete="CASCADE")
+    source = peewee.CharField(max_length=64)
+    external_id = peewee.CharField(max_length=255)
+    verified = peewee.BooleanField(default=True)
+    created_at = peewee.DateTimeField(default=now)
+
+    class Meta:
+        table_name = "contact_identity"
+        indexes = ((("source", "external_id"), True),)
+
+
 class ProfileEvent(BaseModel):
     profile = peewee.ForeignKeyField(Profile, backref="events", on_delete="CASCADE")
     metric = peewee.CharField(max_length=100)
