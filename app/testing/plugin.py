@@ -8,6 +8,7 @@ point ``helpline``). A plugin package gets them by installing helpline:
 * ``register_plugin``: register a plugin object for one test.
 * ``hook_recorder``: records every event hook call.
 * ``fake_channel``: a channel plugin with an in-memory outbox.
+* ``fake_commerce``: a commerce provider plugin with an in-memory shop.
 
 Set ``HELPLINE_DATABASE_URL=postgresql://...`` to run on PostgreSQL (the
 database is created if missing, truncated between tests).
@@ -149,6 +150,15 @@ def hook_recorder(register_plugin):
 def fake_channel(register_plugin):
     """A channel plugin ``fake`` (one thread per sender, reopens closed tickets)."""
     return register_plugin(FakeChannelPlugin(), "fake-channel")
+
+
+@pytest.fixture
+def fake_commerce(register_plugin):
+    """A commerce provider plugin ``fakeshop`` whose shop lives in memory
+    (``app.testing.commerce.FakeCommercePlugin``)."""
+    from .commerce import FakeCommercePlugin
+
+    return register_plugin(FakeCommercePlugin(), "fake-commerce")
 
 
 # --- browser tests (app.testing.browser) ------------------------------------
