@@ -8,6 +8,7 @@ point ``helpline``). A plugin package gets them by installing helpline:
 * ``register_plugin``: register a plugin object for one test.
 * ``hook_recorder``: records every event hook call.
 * ``fake_channel``: a channel plugin with an in-memory outbox.
+* ``fake_shopify``: a local fake Shopify Admin API (``app.testing.shopify``).
 * ``fake_commerce``: a commerce provider plugin with an in-memory shop.
 
 Set ``HELPLINE_DATABASE_URL=postgresql://...`` to run on PostgreSQL (the
@@ -238,3 +239,18 @@ def email_sender(register_plugin, smtp_sink):
 
     register_plugin(EmailSender(smtp_sink.port), "test-email-sender")
     return smtp_sink
+
+
+# --- commerce (app.testing.shopify) -------------------------------------------
+
+
+@pytest.fixture
+def fake_shopify(app, clock):
+    """A fake Shopify shop on 127.0.0.1 on the test's clock. The app sends
+    Admin API requests to it, and the client's waits move the clock."""
+    from .shopify import FakeShopify
+
+    fake = FakeShopify(clock=clock)
+    app.config.update(SHOPIFY_ADMIN_ORIGIN=fake.url, SHOPIFY_SLEEP=fake.sleep)
+    yield fake
+    fake.close()
