@@ -129,7 +129,9 @@ class AdminClient:
             return
         missing = min(cost, self.budget.maximum) - self.budget.estimate(now())
         if missing > 0:
-            self.sleep(missing / self.budget.restore_rate)
+            # Rounded up to a tenth of a second: Shopify's float arithmetic
+            # must not leave the bucket a hair short.
+            self.sleep(math.ceil(10 * missing / self.budget.restore_rate) / 10)
 
     def execute(self, query, variables=None, operation=None):
         """Run one query or mutation; returns its ``data``. Raises
