@@ -61,7 +61,7 @@ def _no_store(response):
 def init_app(app):
     """Mount the API, its error handling and the plugins' API blueprints."""
     from .. import csrf
-    from . import agents, docs, errors, plugins, profiles, session, tickets, views
+    from . import agents, commerce, docs, errors, plugins, profiles, session, tickets, views
 
     _configure(app)
     app.before_request_funcs.setdefault(None, []).insert(0, _bound_bodies)
@@ -82,7 +82,7 @@ def init_app(app):
     app.extensions["helpline.api"] = api
     errors.init_app(app)
 
-    for module in (tickets, views, agents, profiles, plugins, session):
+    for module in (tickets, views, agents, profiles, commerce, plugins, session):
         # CSRF is checked by app.api.requires, once the credentials are known.
         csrf.exempt(module.bp)
         api.register_blueprint(module.bp)

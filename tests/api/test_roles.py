@@ -7,7 +7,10 @@ import pytest
 
 from app.auth import create_token
 from app.models import SavedView
+from app.services.commerce import upsert_order
+from app.services.event_views import create_view as create_event_view
 from app.services.views import create_view
+from app.testing.commerce import FakeCommercePlugin
 
 # DESIGN.md §6, written out again on purpose: the test must not trust the
 # table it checks (app.permissions.MATRIX).
@@ -23,6 +26,8 @@ EXPECTED = {
     "settings": {"owner", "admin"},
     "plugins": {"owner", "admin"},
     "agents": {"owner", "admin"},
+    "orders.edit": {"owner", "admin", "manager"},
+    "commerce.import": {"owner", "admin"},
 }
 # The core's operations and what each needs, from DESIGN.md §6 and the API
 # issue. An operation not listed here (a plugin's, or a new one) is checked
@@ -60,6 +65,19 @@ CORE_OPERATIONS = {
     ("GET", V + "/tokens"): "authenticated",
     ("POST", V + "/tokens"): "authenticated",
     ("DELETE", V + "/tokens/{token_id}"): "authenticated",
+    ("GET", V + "/profiles/{profile_id}/orders"): "inbox",
+    ("POST", V + "/profiles/{profile_id}/orders"): "commerce.import",
+    ("GET", V + "/profiles/{profile_id}/events"): "inbox",
+    ("POST", V + "/profiles/{profile_id}/events"): "commerce.import",
+    ("GET", V + "/profiles/{profile_id}/event-metrics"): "inbox",
+    ("POST", V + "/orders/bulk"): "commerce.import",
+    ("POST", V + "/events/bulk"): "commerce.import",
+    ("GET", V + "/orders/{order_id}"): "inbox",
+    ("POST", V + "/orders/{order_id}/edit-quantity"): "orders.edit",
+    ("POST", V + "/orders/{order_id}/cancel"): "orders.edit",
+    ("GET", V + "/event-views"): "inbox",
+    ("POST", V + "/event-views"): "inbox",
+    ("DELETE", V + "/event-views/{event_view_id}"): "inbox",
 }
 CASES = ("owner", "admin", "manager", "support", "analyst", "content_creator", None)  # None: anonymous
 
@@ -86,6 +104,7 @@ def targets(make_agent, actor, ticket):
     user = owner if owner.role in INBOX else make_agent(role="owner", password=None)
     macro = macros.create(user, "Thanks", "Thanks {{ customer.first_name }}")
     job = macros.start_bulk(macro, [ticket.id], user)
+    order = upsert_order("api", FakeCommercePlugin().order(email=ticket.profile.email), profile=ticket.profile)
     return {
         "ticket_id": ticket.id,
         "view_id": view.id,
@@ -96,6 +115,8 @@ def targets(make_agent, actor, ticket):
         "plugin": "core",
         "macro_id": macro.id,
         "job_id": job.id,
+        "order_id": order.id,
+        "event_view_id": create_event_view(user, "Carts", "Added to Cart").id,
     }
 
 
