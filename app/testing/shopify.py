@@ -12,7 +12,8 @@ Shopify's calculated-cost throttling on an injected clock (a bucket of
 ``maximum_available`` points refilled at ``restore_rate`` points per second;
 a query whose requested cost exceeds what is available gets a ``THROTTLED``
 error, one above ``max_query_cost`` a ``MAX_COST_EXCEEDED`` error), plays
-scripted failures (:meth:`FakeShopify.fail`) and logs every request
+scripted failures (:meth:`FakeShopify.fail`) and refusals
+(:meth:`FakeShopify.refuse_next`), and logs every request
 (:attr:`FakeShopify.requests`). Mutations change the shop; customer
 notifications Shopify would email are listed in
 :attr:`FakeShopify.notifications`.
@@ -132,6 +133,7 @@ class FakeShopify:
         self._available = self.maximum_available
         self._restored_at = self.clock.now()
         self._failures: list[dict] = []
+        self._refusals: list[str] = []
         self._served: dict[str, int] = {}
         self._ids = itertools.count(1)
         self._lock = threading.RLock()
@@ -410,6 +412,19 @@ class FakeShopify:
                 }
             )
 
+    def refuse_next(self, message):
+        """Make the next order mutation answer with a user error saying ``message``."""
+        with self._lock:
+            self._refusals.append(message)
+
+    def _refused(self, name, field):
+        if not self._refusals:
+            return None
+        message = self._refusals.pop(0)
+        if name == "orderCancel":
+            return _cancel_errors([field], message, "INVALID")
+        return _user_errors(name, [field], message)
+
     def drain(self, available=0.0):
         """Empty the throttle bucket (down to ``available`` points)."""
         with self._lock:
@@ -627,6 +642,9 @@ class FakeShopify:
         """``orderEditBegin(id: $id) { calculatedOrder { id lineItems(first:
         250) { nodes { id quantity editableQuantity } } } userErrors { field
         message } }``"""
+        refused = self._refused("orderEditBegin", "id")
+        if refused:
+            return refused, MUTATION_COST
         number = gid_number(variables.get("id"))
         order = self.orders.get(number)
         if order is None:
@@ -665,6 +683,7 @@ class FakeShopify:
         $quantity, restock: $restock) { calculatedLineItem { id quantity }
         userErrors { field message } }``"""
         session, error = self._session("orderEditSetQuantity", variables.get("id"))
+        error = error or self._refused("orderEditSetQuantity", "quantity")
         if error:
             return error, MUTATION_COST
         quantity = variables.get("quantity")
@@ -695,6 +714,7 @@ class FakeShopify:
         """``orderEditCommit(id: $id, notifyCustomer: $notifyCustomer,
         staffNote: $staffNote) { order { id } userErrors { field message } }``"""
         session, error = self._session("orderEditCommit", variables.get("id"))
+        error = error or self._refused("orderEditCommit", "id")
         if error:
             return error, MUTATION_COST
         order = self.orders[session["order_id"]]
@@ -729,6 +749,9 @@ class FakeShopify:
                 "Variable $refundMethod of type OrderCancelRefundMethodInput was provided invalid value",
                 "INVALID_VARIABLE",
             )
+        refused = self._refused("orderCancel", "orderId")
+        if refused:
+            return refused, MUTATION_COST
         order = self.orders.get(gid_number(variables.get("orderId")))
         if order is None:
             return _cancel_errors(["orderId"], "Order does not exist.", "NOT_FOUND"), MUTATION_COST

@@ -133,10 +133,13 @@ class AdminClient:
             # must not leave the bucket a hair short.
             self.sleep(math.ceil(10 * missing / self.budget.restore_rate) / 10)
 
-    def execute(self, query, variables=None, operation=None):
+    def execute(self, query, variables=None, operation=None, retry=True):
         """Run one query or mutation; returns its ``data``. Raises
         :class:`ShopifyError` (:class:`QueryTooCostly` for a query over the
-        per-query cost limit)."""
+        per-query cost limit). ``retry=False`` sends it once even after
+        network trouble or a 5xx (a mutation whose answer was lost may have
+        been applied); a ``THROTTLED`` answer is always retried, as Shopify
+        ran nothing."""
         body = {"query": query, "variables": variables or {}}
         if operation:
             body["operationName"] = operation
@@ -146,7 +149,7 @@ class AdminClient:
                 payload = self._post(body)
             except ShopifyError as exc:
                 failures += 1
-                if not exc.retryable or failures >= NETWORK_ATTEMPTS:
+                if not (exc.retryable and retry) or failures >= NETWORK_ATTEMPTS:
                     raise
                 log.warning("Shopify %s failed (%s), attempt %s; retrying", operation, exc.message, failures)
                 self.sleep(2 ** (failures - 1))

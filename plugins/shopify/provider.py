@@ -3,8 +3,9 @@ ticket page, done in the shop through the Admin GraphQL API, and the order
 read back afterwards so the core stores it as Shopify now has it.
 
 Shopify's own refusals (``userErrors``) reach the agent unchanged as
-:class:`ProviderRefusal`; so do failures to reach Shopify, with a message
-saying so.
+:class:`ProviderRefusal`, and so do failures with a reason to act on (a
+revoked token, a missing scope); Shopify out of reach is left to the core,
+which tells the agent to try again later. Mutations are sent once.
 """
 
 from __future__ import annotations
@@ -72,10 +73,15 @@ class ShopifyProvider(CommerceProvider):
             raise ProviderRefusal(exc.message)
 
     def _call(self, client, document, variables, operation, field):
+        """Send a mutation once. Shopify out of reach propagates (the core
+        reports the shop unreachable); any other failure is a refusal with
+        its reason (a revoked token, a missing scope)."""
         try:
-            return (client.execute(document, variables, operation).get(field)) or {}
+            return (client.execute(document, variables, operation, retry=False).get(field)) or {}
         except ShopifyError as exc:
             log.warning("Shopify %s failed: %s", operation, exc.message)
+            if exc.retryable:
+                raise
             raise ProviderRefusal(exc.message)
 
     def _read(self, client, external_id, changed):
