@@ -348,8 +348,9 @@ def _order_dict(rows):
             except ValueError:
                 pass  # the schema names the column
         lines.append(line)
-    if customer:
-        order["customer"] = customer
+    # Always present, so a row naming nobody gets the "id, email or phone"
+    # message under customer_id rather than a bare "missing".
+    order["customer"] = customer
     order["lines"] = lines
     return order
 
@@ -412,9 +413,6 @@ def read_orders(stream, report):
     except csv.Error as exc:
         report.reject(reader.line_num, _("not valid CSV: %(error)s", error=str(exc)))
         return
-    except UnicodeDecodeError:
-        report.reject(reader.line_num + 1, _("the file is not UTF-8 text from here on."))
-        return
     if group:
         done = finish(group)
         if done:
@@ -425,15 +423,11 @@ def read_events(stream, report):
     """Yield ``(line number, EventData)`` from a JSON Lines file, one event
     object per line (the API's bulk item); blank lines are skipped."""
     schema = EventItem()
-    number = 0
-    try:
-        for number, item in _json_lines(stream, report):
-            try:
-                yield number, schema.load(item)
-            except ma.ValidationError as err:
-                report.reject(number, describe(err.messages))
-    except UnicodeDecodeError:
-        report.reject(number + 1, _("the file is not UTF-8 text from here on."))
+    for number, item in _json_lines(stream, report):
+        try:
+            yield number, schema.load(item)
+        except ma.ValidationError as err:
+            report.reject(number, describe(err.messages))
 
 
 def _json_lines(stream, report):
@@ -486,14 +480,30 @@ def import_items(source, items, upsert, report, progress=None):
     return report
 
 
-def import_orders_file(source, stream, report, progress=None):
-    """Import an orders CSV (text stream) into ``source``."""
-    return import_items(source, read_orders(stream, report), upsert_orders, report, progress)
+def decoded_lines(binary, report):
+    """The lines of a binary file as text, each decoded on its own: a line
+    that is not UTF-8 is reported and read as blank (both readers skip
+    blank lines), so line numbers stay right and the rest is imported. A
+    byte order mark (spreadsheet exports start with one) is dropped."""
+    for number, raw in enumerate(binary, 1):
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            report.reject(number, _("the line is not UTF-8 text."))
+            line = ""
+        yield line.removeprefix("\ufeff") if number == 1 else line
 
 
-def import_events_file(source, stream, report, progress=None):
-    """Import an events JSON Lines file (text stream) into ``source``."""
-    return import_items(source, read_events(stream, report), upsert_events, report, progress)
+def import_orders_file(source, binary, report, progress=None):
+    """Import an orders CSV (a binary stream) into ``source``."""
+    rows = read_orders(decoded_lines(binary, report), report)
+    return import_items(source, rows, upsert_orders, report, progress)
+
+
+def import_events_file(source, binary, report, progress=None):
+    """Import an events JSON Lines file (a binary stream) into ``source``."""
+    events = read_events(decoded_lines(binary, report), report)
+    return import_items(source, events, upsert_events, report, progress)
 
 
 __all__ = [
