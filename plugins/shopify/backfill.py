@@ -21,7 +21,7 @@ import uuid
 
 from flask_babel import gettext as _
 
-from app.plugin import after_commit, now, plugin_settings, write_transaction
+from app.plugin import ServiceError, after_commit, now, plugin_settings, write_transaction
 
 try:
     from app.plugin import upsert_orders
@@ -147,10 +147,27 @@ def _update(run_id, **changes):
         raise BackfillTakenOver()
 
 
+def _upsert(orders):
+    """Store a page's orders in one batch. When the core refuses one (an
+    order with no customer to attach it to, such as a walk-in sale), the
+    others are stored one by one and the refused ones logged and skipped,
+    so one order can never stall the import."""
+    try:
+        upsert_orders(mapping.SOURCE, orders)
+        return
+    except ServiceError:
+        pass
+    for data in orders:
+        try:
+            upsert_orders(mapping.SOURCE, [data])
+        except ServiceError as exc:
+            log.warning("Shopify backfill: order %s not stored: %s", data.external_id, exc.message)
+
+
 def _store_page(run_id, row, orders, cursor, page_size):
     with write_transaction():
         if orders:
-            upsert_orders(mapping.SOURCE, orders)
+            _upsert(orders)
         row.pages += 1
         row.orders += len(orders)
         _update(run_id, cursor=cursor, pages=row.pages, orders=row.orders, page_size=page_size)

@@ -8,7 +8,7 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from flask_babel import gettext as _
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from app.plugin import ServiceError, csrf_exempt, error_response, plugin_settings, require
+from app.plugin import csrf_exempt, error_response, plugin_settings, require
 
 from . import backfill, webhooks
 from .client import ShopifyError, check_connection
@@ -27,12 +27,10 @@ def webhook():
     except RequestEntityTooLarge:
         return error_response(413, "too_large", _("The request is too large."))
     try:
-        applied = webhooks.receive(request.headers, body, plugin_settings("shopify"))
+        outcome = webhooks.receive(request.headers, body, plugin_settings("shopify"))
     except webhooks.WebhookRejected as exc:
         return error_response(exc.status, exc.code, exc.message, exc.fields)
-    except ServiceError as exc:
-        return error_response(422, exc.code, exc.message)
-    return jsonify(ok=True, duplicate=not applied)
+    return jsonify(ok=True, outcome=outcome)
 
 
 @bp.get("/settings/shopify")

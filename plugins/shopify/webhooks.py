@@ -21,7 +21,7 @@ import logging
 import marshmallow as ma
 from flask_babel import gettext as _
 
-from app.plugin import now, upsert_order, write_transaction
+from app.plugin import ServiceError, now, upsert_order, write_transaction
 
 from . import mapping
 from .models import SeenWebhook
@@ -70,8 +70,11 @@ def parse(topic, body):
 
 
 def apply(topic, webhook_id, payload, shop):
-    """Store one verified, validated delivery once. Returns True when it
-    was applied now, False when this delivery id was applied before."""
+    """Store one verified, validated delivery once. Returns ``stored``,
+    ``duplicate`` (this delivery id was applied before) or ``skipped`` (an
+    order Helpline cannot keep, e.g. a walk-in sale with no customer: it is
+    acknowledged all the same, or Shopify would retry it and finally drop
+    the subscription)."""
     with write_transaction():
         claimed = (
             SeenWebhook.insert(webhook_id=webhook_id, topic=topic, received_at=now())
@@ -80,12 +83,16 @@ def apply(topic, webhook_id, payload, shop):
             .execute()
         )
         if not claimed:
-            return False
-        if topic.startswith("orders/"):
-            upsert_order(mapping.SOURCE, mapping.order_from_webhook(payload, shop))
-        else:
+            return "duplicate"
+        if not topic.startswith("orders/"):
             _customer(payload)
-    return True
+            return "stored"
+        try:
+            upsert_order(mapping.SOURCE, mapping.order_from_webhook(payload, shop))
+        except ServiceError as exc:
+            log.warning("Shopify order %s (%s) not stored: %s", payload["id"], topic, exc.message)
+            return "skipped"
+    return "stored"
 
 
 def _customer(payload):
@@ -107,8 +114,8 @@ def _customer(payload):
 
 
 def receive(headers, body, settings):
-    """Check and apply one delivery (raw ``body`` bytes). Returns True when
-    applied now, False for a re-delivery; raises :class:`WebhookRejected`."""
+    """Check and apply one delivery (raw ``body`` bytes). Returns what
+    :func:`apply` did; raises :class:`WebhookRejected`."""
     secret = settings.get("webhook_secret") or ""
     if not secret:
         raise WebhookRejected(401, "not_configured", _("Shopify webhooks are not configured."))

@@ -134,3 +134,12 @@ def test_without_a_token_nothing_is_asked(app, fake_shopify):
         backfill.run()
     assert "not configured" in failed.value.message
     assert fake_shopify.requests == []
+
+
+def test_an_order_the_core_refuses_is_skipped_not_a_stall(app, shop):
+    shop.add_orders(4, customers=2)
+    shop.add_order(customer=None)  # a walk-in sale: nobody to attach it to
+    shop.add_orders(4, customers=2)
+    state = backfill.run()
+    assert state.status == "done" and state.orders == 9
+    assert Order.select().count() == 8
