@@ -70,3 +70,10 @@ def helpline_register_hookspecs():
     from .commerce import CommerceHookSpecs
 
     return [CommerceHookSpecs]
+
+
+@hookimpl
+def helpline_register_panels():
+    from .panels import CommercePanel
+
+    return [CommercePanel]

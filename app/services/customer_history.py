@@ -9,6 +9,7 @@ import base64
 import datetime as dt
 import json
 import logging
+from decimal import ROUND_HALF_UP, Decimal
 
 import peewee
 from flask_babel import gettext as _
@@ -38,11 +39,16 @@ def summary(profile) -> dict:
     count, last = orders.scalar(as_tuple=True)
     return {
         "orders_count": count or 0,
-        "total_spent": [{"currency": row.currency, "amount": row.amount} for row in spent],
+        # SQLite sums NUMERIC columns as floats: back to exact cents.
+        "total_spent": [{"currency": row.currency, "amount": _cents(row.amount)} for row in spent],
         "events_count": ProfileEvent.select().where(ProfileEvent.profile == profile.id).count(),
         "tickets_count": Ticket.select().where(Ticket.profile == profile.id).count(),
         "last_order_at": last,
     }
+
+
+def _cents(value):
+    return Decimal(str(value or 0)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 def _encode(kind, at, row_id):
