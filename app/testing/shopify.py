@@ -2,10 +2,12 @@
 
 :class:`FakeShopify` is a real HTTP server on 127.0.0.1 (an ephemeral port)
 answering ``POST /admin/api/<version>/graphql.json`` the way Shopify's Admin
-GraphQL API does for the operations a plugin sends. It is not a GraphQL
-engine: it answers by **operation name** (``operationName`` in the body, or
-the name after ``query``/``mutation`` in the text) and returns fixed
-selections, documented on each ``_op_*`` method below.
+GraphQL API does for the operations a plugin sends, and hands out tokens
+at ``POST /admin/oauth/access_token`` (the client credentials grant of Dev
+Dashboard apps). It is not a GraphQL engine: it answers by **operation
+name** (``operationName`` in the body, or the name after
+``query``/``mutation`` in the text) and returns fixed selections,
+documented on each ``_op_*`` method below.
 
 It keeps an in-memory shop (orders with line items, customers), simulates
 Shopify's calculated-cost throttling on an injected clock (a bucket of
@@ -40,10 +42,14 @@ import re
 import threading
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
 
 DEFAULT_SHOP = "helpline-test.myshopify.com"
 DEFAULT_TOKEN = "shpat_" + "0" * 32
 DEFAULT_WEBHOOK_SECRET = "webhook-signing-secret-for-tests"
+DEFAULT_CLIENT_ID = "0123456789abcdef0123456789abcdef"
+DEFAULT_CLIENT_SECRET = "shpss_client-secret-for-tests"
+TOKEN_LIFETIME = 86399
 MAX_BODY = 1024 * 1024
 _PATH = re.compile(r"^/admin/api/(?P<version>\d{4}-\d{2}|unstable)/graphql\.json$")
 _OPERATION = re.compile(r"\b(?:query|mutation)\s+([A-Za-z_][A-Za-z0-9_]*)")
@@ -93,7 +99,10 @@ class FakeShopify:
 
     :param clock: an object with ``now()`` (naive UTC), e.g. the kit's
         ``FrozenClock``: throttling restores points as it moves.
-    :param access_token: the only ``X-Shopify-Access-Token`` accepted.
+    :param access_token: a permanent ``X-Shopify-Access-Token`` (a custom
+        app made in the Shopify admin); tokens granted to ``client_id`` /
+        ``client_secret`` at ``POST /admin/oauth/access_token`` (a Dev
+        Dashboard app) are accepted too until they expire.
     :param maximum_available: the throttle bucket size, in cost points.
     :param restore_rate: points restored per second of ``clock`` time.
     :param max_query_cost: the most one query may request.
@@ -108,6 +117,8 @@ class FakeShopify:
         shop=DEFAULT_SHOP,
         access_token=DEFAULT_TOKEN,
         webhook_secret=DEFAULT_WEBHOOK_SECRET,
+        client_id=DEFAULT_CLIENT_ID,
+        client_secret=DEFAULT_CLIENT_SECRET,
         maximum_available=2000,
         restore_rate=100,
         max_query_cost=1000,
@@ -118,6 +129,10 @@ class FakeShopify:
         self.shop = shop
         self.access_token = access_token
         self.webhook_secret = webhook_secret
+        self.client_id = client_id
+        self.client_secret = client_secret
+        #: tokens handed out by the client credentials grant: token -> expiry
+        self.granted: dict[str, dt.datetime] = {}
         self.maximum_available = float(maximum_available)
         self.restore_rate = float(restore_rate)
         self.max_query_cost = max_query_cost
@@ -385,8 +400,19 @@ class FakeShopify:
     # --- scripting and inspection -------------------------------------------
 
     def settings(self):
-        """Plugin settings that connect to this shop (domain, token, webhook secret)."""
+        """Plugin settings that connect to this shop with a permanent token
+        (domain, token, webhook secret)."""
         return {"shop_domain": self.shop, "access_token": self.access_token, "webhook_secret": self.webhook_secret}
+
+    def app_settings(self):
+        """Plugin settings that connect like a Dev Dashboard app: client ID
+        and secret (which also signs its webhooks)."""
+        return {"shop_domain": self.shop, "client_id": self.client_id, "client_secret": self.client_secret}
+
+    def revoke_granted_tokens(self):
+        """Stop accepting every token the grant handed out."""
+        with self._lock:
+            self.granted.clear()
 
     def sleep(self, seconds):
         """A sleeper for the client under test: records the wait and moves
@@ -483,7 +509,36 @@ class FakeShopify:
 
         return Handler
 
+    def _grant(self, path, raw):
+        """``POST /admin/oauth/access_token`` (client credentials grant)."""
+        form = {key: values[0] for key, values in parse_qs(raw.decode("utf-8", "replace")).items()}
+        entry = {"path": path, "operation": "AccessToken", "variables": {"client_id": form.get("client_id")}}
+        entry.update(version=None, token=None, query="", at=self.clock.now(), outcome="ok")
+        with self._lock:
+            self.requests.append(entry)
+            scripted = self._scripted("AccessToken")
+            if scripted is not None:
+                entry["outcome"] = "failed"
+                return scripted
+            if form.get("grant_type") != "client_credentials":
+                entry["outcome"] = "bad_request"
+                return 400, {"error": "unsupported_grant_type"}
+            if form.get("client_id") != self.client_id or form.get("client_secret") != self.client_secret:
+                entry["outcome"] = "unauthorized"
+                return 400, {"error": "invalid_client", "error_description": "Client credentials are invalid"}
+            token = f"shpat_{uuid.uuid4().hex}"
+            self.granted[token] = self.clock.now() + dt.timedelta(seconds=TOKEN_LIFETIME)
+            return 200, {"access_token": token, "scope": "read_orders,write_orders", "expires_in": TOKEN_LIFETIME}
+
+    def _authorized(self, token):
+        if token and token == self.access_token:
+            return True
+        expires = self.granted.get(token)
+        return expires is not None and expires > self.clock.now()
+
     def _answer(self, path, headers, raw):
+        if path.split("?", 1)[0] == "/admin/oauth/access_token":
+            return self._grant(path, raw)
         match = _PATH.match(path.split("?", 1)[0])
         try:
             body = json.loads(raw or b"{}")
@@ -507,7 +562,7 @@ class FakeShopify:
             if match is None:
                 entry["outcome"] = "not_found"
                 return 404, {"errors": "Not Found"}
-            if entry["token"] != self.access_token:
+            if not self._authorized(entry["token"]):
                 entry["outcome"] = "unauthorized"
                 return 401, {"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"}
             if not isinstance(body, dict) or not query:

@@ -87,20 +87,21 @@ class AdminClient:
     """One shop's Admin GraphQL endpoint.
 
     :param shop_domain: ``<name>.myshopify.com``.
-    :param access_token: the custom app's Admin API access token; sent only
-        to this shop (the domain is validated to be on myshopify.com).
+    :param credentials: a :class:`~.credentials.Credentials` (the token is
+        sent only to this shop: the domain is validated to be on
+        myshopify.com).
     :param origin: where the shop's API is served; ``https://<shop_domain>``
         unless the operator set ``HELPLINE_SHOPIFY_ADMIN_ORIGIN`` (tests
         point it at the local fake Shopify).
     :param sleep: how to wait, in seconds.
     """
 
-    def __init__(self, shop_domain, access_token, origin=None, sleep=None):
+    def __init__(self, shop_domain, credentials, origin, sleep=None, session=None):
         self.shop_domain = shop_domain
-        self.url = f"{(origin or 'https://' + shop_domain).rstrip('/')}/admin/api/{API_VERSION}/graphql.json"
-        self._token = access_token
+        self.url = f"{origin}/admin/api/{API_VERSION}/graphql.json"
+        self.credentials = credentials
         self._sleep = sleep or time.sleep
-        self._session = requests.Session()
+        self._session = session or requests.Session()
         self.budget: Budget | None = None
         #: requestedQueryCost of the last answer per operation name
         self.last_cost: dict[str, float] = {}
@@ -108,15 +109,26 @@ class AdminClient:
     @classmethod
     def from_settings(cls, settings):
         """A client for the configured shop; raises :class:`ShopifyError`
-        when the shop domain or the access token is missing."""
-        if not settings.get("shop_domain") or not settings.get("access_token"):
-            raise ShopifyError(_("Shopify is not configured: set the shop domain and the Admin API access token."))
+        when the shop domain or the credentials are missing."""
+        from .credentials import Credentials, configured
+
+        if not configured(settings):
+            raise ShopifyError(
+                _(
+                    "Shopify is not configured: set the shop domain and either the app's client ID and secret "
+                    "or an Admin API access token."
+                )
+            )
         config = current_app.config
+        origin = (config.get("SHOPIFY_ADMIN_ORIGIN") or f"https://{settings['shop_domain']}").rstrip("/")
+        session = requests.Session()
+        tokens = current_app.extensions.setdefault("shopify.tokens", {})
         return cls(
             settings["shop_domain"],
-            settings["access_token"],
-            origin=config.get("SHOPIFY_ADMIN_ORIGIN"),
+            Credentials(origin, settings, tokens, session),
+            origin,
             sleep=config.get("SHOPIFY_SLEEP"),
+            session=session,
         )
 
     def sleep(self, seconds):
@@ -182,18 +194,17 @@ class AdminClient:
         return max(1.0, math.ceil((float(requested) - budget.available) / budget.restore_rate))
 
     def _post(self, body):
-        headers = {"X-Shopify-Access-Token": self._token, "Content-Type": "application/json"}
-        try:
-            response = self._session.post(self.url, json=body, headers=headers, timeout=TIMEOUT)
-        except requests.RequestException as exc:
-            raise ShopifyError(_("Shopify could not be reached: %(error)s", error=type(exc).__name__), retryable=True)
+        response = self._send(body, self.credentials.token())
+        if response.status_code == 401 and self.credentials.renewable:
+            # A fetched token can be revoked or expire early: fetch a new one, once.
+            response = self._send(body, self.credentials.token(renew=True))
         status = response.status_code
         if status == 429:
             raise ShopifyError(_("Shopify asked to slow down (HTTP 429)."), retryable=True, status=status)
         if status in (401, 403):
             raise ShopifyError(
                 _(
-                    "Shopify refused the access token (HTTP %(status)s): check the token and the app's scopes.",
+                    "Shopify refused the access token (HTTP %(status)s): check the credentials and the app's scopes.",
                     status=status,
                 ),
                 status=status,
@@ -211,6 +222,13 @@ class AdminClient:
         if not isinstance(payload, dict):
             raise ShopifyError(_("Shopify sent an answer that is not JSON."), retryable=True, status=status)
         return payload
+
+    def _send(self, body, token):
+        headers = {"X-Shopify-Access-Token": token, "Content-Type": "application/json"}
+        try:
+            return self._session.post(self.url, json=body, headers=headers, timeout=TIMEOUT)
+        except requests.RequestException as exc:
+            raise ShopifyError(_("Shopify could not be reached: %(error)s", error=type(exc).__name__), retryable=True)
 
 
 def _as_list(errors):

@@ -30,6 +30,26 @@ class ShopifySettings(ma.Schema):
             "help": _l("Your shop's permanent address, e.g. my-shop.myshopify.com (not your own domain)."),
         },
     )
+    client_id = ma.fields.String(
+        load_default="",
+        validate=[
+            ma.validate.Length(max=100),
+            ma.validate.Regexp(r"^\S*$", error=_l("The client ID has no spaces.")),
+        ],
+        metadata={
+            "label": _l("Client ID"),
+            "help": _l("For an app made in Shopify's Dev Dashboard (every new app since 2026): its Settings page."),
+        },
+    )
+    client_secret = ma.fields.String(
+        load_default="",
+        validate=ma.validate.Length(max=200),
+        metadata={
+            "label": _l("Client secret"),
+            "secret": True,
+            "help": _l("Next to the client ID. Helpline fetches and renews its access tokens with it."),
+        },
+    )
     access_token = ma.fields.String(
         load_default="",
         validate=[
@@ -39,7 +59,10 @@ class ShopifySettings(ma.Schema):
         metadata={
             "label": _l("Admin API access token"),
             "secret": True,
-            "help": _l("Shown once when you install your custom app in Shopify (it starts with shpat_)."),
+            "help": _l(
+                "Only for a custom app made in the Shopify admin before 2026: the token shown once when it was "
+                "installed (shpat_…). Leave empty when you use a client ID and secret."
+            ),
         },
     )
     webhook_secret = ma.fields.String(
@@ -48,7 +71,10 @@ class ShopifySettings(ma.Schema):
         metadata={
             "label": _l("Webhook signing secret"),
             "secret": True,
-            "help": _l("The custom app's API secret key (client secret): Shopify signs webhooks with it."),
+            "help": _l(
+                "Leave empty when Shopify signs webhooks with the client secret above. Otherwise the app's API "
+                "secret key, or the key shown under Settings → Notifications → Webhooks for webhooks made there."
+            ),
         },
     )
     backfill_page_size = ma.fields.Integer(

@@ -10,7 +10,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.plugin import csrf_exempt, error_response, plugin_settings, require
 
-from . import backfill, webhooks
+from . import backfill, credentials, webhooks
 from .client import ShopifyError, check_connection
 from .schemas import API_VERSION, TOPICS
 
@@ -43,8 +43,8 @@ def settings_page():
         "shopify/settings.html",
         title=_("Shopify"),
         settings=settings,
-        configured=bool(settings["shop_domain"] and settings["access_token"]),
-        webhooks_configured=bool(settings["webhook_secret"]),
+        configured=credentials.configured(settings),
+        webhooks_configured=bool(credentials.webhook_secret(settings)),
         webhook_url=url_for("shopify.webhook", _external=True),
         topics=TOPICS,
         api_version=API_VERSION,
@@ -73,9 +73,8 @@ def check():
 @require("settings")
 def start_backfill():
     """Queue the order import (from its checkpoint, or from the start)."""
-    settings = plugin_settings("shopify")
-    if not (settings["shop_domain"] and settings["access_token"]):
-        flash(_("Set the shop domain and the access token first."), "error")
+    if not credentials.configured(plugin_settings("shopify")):
+        flash(_("Connect the shop first: its domain and the app's credentials."), "error")
     else:
         try:
             backfill.queue(restart=request.form.get("restart") == "1")

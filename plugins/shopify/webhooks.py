@@ -23,7 +23,7 @@ from flask_babel import gettext as _
 
 from app.plugin import ServiceError, now, upsert_order, write_transaction
 
-from . import mapping
+from . import credentials, mapping
 from .models import SeenWebhook
 from .schemas import TOPICS, CustomerPayload, OrderPayload
 
@@ -116,7 +116,7 @@ def _customer(payload):
 def receive(headers, body, settings):
     """Check and apply one delivery (raw ``body`` bytes). Returns what
     :func:`apply` did; raises :class:`WebhookRejected`."""
-    secret = settings.get("webhook_secret") or ""
+    secret = credentials.webhook_secret(settings)
     if not secret:
         raise WebhookRejected(401, "not_configured", _("Shopify webhooks are not configured."))
     if not signature_is_valid(body, headers.get("X-Shopify-Hmac-Sha256"), secret):

@@ -141,3 +141,34 @@ class TestWithCsrf:
         refused = client.post("/settings/shopify/backfill")
         assert refused.status_code == 400
         assert BackfillState.select().count() == 0 and shop.requests == []
+
+
+def test_a_dev_dashboard_app_connects_with_its_client_id_and_secret(app, fake_shopify, clock, client):
+    from app.testing.shopify import post_webhook
+
+    _plugins(app).set_settings("shopify", fake_shopify.app_settings())
+    fake_shopify.add_orders(30, customers=3)
+    assert _cli(app, "shopify", "backfill").exit_code == 0 and Order.select().count() == 30
+    grants = [r for r in fake_shopify.requests if r["operation"] == "AccessToken"]
+    assert len(grants) == 1, "one token serves every request while it is valid"
+    # A day later the token is about to expire: a new one is fetched before use.
+    clock.advance(hours=23, minutes=55)
+    assert _cli(app, "shopify", "check").exit_code == 0
+    # Revoked early: refused once, renewed, asked again.
+    fake_shopify.revoke_granted_tokens()
+    assert _cli(app, "shopify", "check").exit_code == 0
+    outcomes = [(r["operation"], r["outcome"]) for r in fake_shopify.requests[-3:]]
+    assert outcomes == [("ShopInfo", "unauthorized"), ("AccessToken", "ok"), ("ShopInfo", "ok")]
+    assert len([r for r in fake_shopify.requests if r["operation"] == "AccessToken"]) == 3
+    # Its webhooks are signed with the client secret.
+    placed = fake_shopify.add_order(fake_shopify.add_customer(email="dev@example.net"))
+    signed = post_webhook(client, "orders/create", fake_shopify.order_payload(placed["id"]), fake_shopify.client_secret)
+    assert signed.status_code == 200 and Order.select().count() == 31
+
+
+def test_a_wrong_client_secret_is_named(app, fake_shopify):
+    _plugins(app).set_settings("shopify", {**fake_shopify.app_settings(), "client_secret": "shpss_wrong"})
+    result = _cli(app, "shopify", "check")
+    assert result.exit_code == 1
+    assert "Shopify refused the app's client ID and secret (HTTP 400) (Client credentials are invalid)" in result.output
+    assert [r["operation"] for r in fake_shopify.requests] == ["AccessToken"]
