@@ -243,6 +243,11 @@ def run(restart=False, on_page=None) -> Progress:
             _update(run_id, status="done", finished_at=now())
     except BackfillTakenOver:
         log.warning("Shopify backfill run %s stopped: another run took over", run_id)
+    except KeyboardInterrupt:
+        # Ctrl+C on the command: free the import at once for a resume.
+        with write_transaction():
+            _update(run_id, status="failed", error=_("Stopped by hand."), finished_at=now())
+        raise
     except ShopifyError as exc:
         log.warning("Shopify backfill failed after %s orders: %s", row.orders, exc.message)
         with write_transaction():

@@ -71,6 +71,8 @@ def backfill_cmd(restart, in_background):
             raise click.ClickException("An import is already running.")
         except ShopifyError as exc:
             raise click.ClickException(f"{exc.message}\nRun the command again to resume from the last stored page.")
+        except KeyboardInterrupt:
+            raise click.ClickException("Stopped. Run the command again to resume from the last stored page.")
         finally:
             bar.close()
     click.echo(backfill.describe(state))

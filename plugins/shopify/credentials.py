@@ -50,9 +50,13 @@ class Credentials:
 
     def __init__(self, origin, settings, cache, session):
         self._origin = origin
-        self._static = settings.get("access_token") or None
         self._client_id = settings.get("client_id") or ""
         self._client_secret = settings.get("client_secret") or ""
+        # The app's client ID and secret win over a pasted token: a merchant
+        # moving to a Dev Dashboard app fills them in, and a stored secret
+        # cannot be emptied from the settings form.
+        granted = bool(self._client_id and self._client_secret)
+        self._static = None if granted else (settings.get("access_token") or None)
         secret_digest = hashlib.sha256(self._client_secret.encode()).hexdigest()
         self._key = (origin, self._client_id, secret_digest)
         self._cache = cache

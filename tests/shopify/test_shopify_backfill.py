@@ -143,3 +143,19 @@ def test_an_order_the_core_refuses_is_skipped_not_a_stall(app, shop):
     state = backfill.run()
     assert state.status == "done" and state.orders == 9
     assert Order.select().count() == 8
+
+
+def test_ctrl_c_frees_the_import_for_a_resume_at_once(app, shop):
+    shop.add_orders(100, customers=4)
+    _set(app, backfill_page_size=25)
+
+    def press_ctrl_c(done, total):
+        if done == 50:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        backfill.run(on_page=press_ctrl_c)
+    state = backfill.progress()
+    assert state.status == "failed" and state.error == "Stopped by hand." and state.resumable
+    assert backfill.run().status == "done" and Order.select().count() == 100
+    assert len(shop.calls("BackfillOrders")) == 4

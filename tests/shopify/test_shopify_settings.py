@@ -172,3 +172,12 @@ def test_a_wrong_client_secret_is_named(app, fake_shopify):
     assert result.exit_code == 1
     assert "Shopify refused the app's client ID and secret (HTTP 400) (Client credentials are invalid)" in result.output
     assert [r["operation"] for r in fake_shopify.requests] == ["AccessToken"]
+
+
+def test_a_client_id_and_secret_win_over_an_old_token(app, fake_shopify):
+    _plugins(app).set_settings("shopify", {**fake_shopify.settings(), "access_token": "shpat_old_and_revoked"})
+    assert _cli(app, "shopify", "check").exit_code == 1
+    _plugins(app).set_settings("shopify", fake_shopify.app_settings())
+    assert _plugins(app).get_settings("shopify")["access_token"] == "shpat_old_and_revoked"
+    assert _cli(app, "shopify", "check").exit_code == 0
+    assert fake_shopify.requests[-1]["token"] in fake_shopify.granted
