@@ -3,7 +3,6 @@
 
 import pytest
 
-from app.db import db
 from app.testing.shopify import post_webhook
 
 
@@ -22,27 +21,3 @@ def deliver(client, shop):
         return post_webhook(via or client, topic, payload, shop.webhook_secret, **kwargs)
 
     return post
-
-
-def parallel(app, calls):
-    """Run each ``call(client)`` at once in its own thread with its own test
-    client and database connection; returns the responses."""
-    import threading
-
-    responses, barrier = [], threading.Barrier(len(calls))
-
-    def run(call):
-        client = app.test_client()
-        barrier.wait()
-        try:
-            responses.append(call(client))
-        finally:
-            if not db.is_closed():
-                db.close()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return responses

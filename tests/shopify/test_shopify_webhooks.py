@@ -4,7 +4,7 @@ anything unsigned, mis-signed, oversized or malformed stores nothing."""
 import json
 from decimal import Decimal
 
-from conftest import parallel
+from shopify_kit import parallel
 
 from app.models import ContactIdentity, Order, Profile
 from app.testing.shopify import post_webhook, sign_webhook
