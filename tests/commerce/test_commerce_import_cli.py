@@ -165,3 +165,19 @@ def test_large_imports_go_in_batches(cli, tmp_path):
     result = cli("import", "orders", write(tmp_path, "orders.csv", HEADER + rows))
     assert result.exit_code == 0, result.output
     assert Order.select().count() == 450 and Profile.select().count() == 40
+
+
+def test_the_documented_examples_import_as_documented(cli, tmp_path):
+    import pathlib
+    import re
+
+    doc = (pathlib.Path(__file__).resolve().parents[2] / "docs" / "commerce.md").read_text()
+    csv_text = re.search(r"```csv\n(.*?)```", doc, re.S).group(1)
+    jsonl_text = re.search(r"\*\*events\.jsonl\*\*.*?```json\n(.*?)```", doc, re.S).group(1)
+    orders = cli("import", "orders", write(tmp_path, "orders.csv", csv_text), "--source", "woocommerce")
+    assert orders.exit_code == 0 and orders.output.strip() == "orders.csv: orders 2 created.", orders.output
+    assert [len(o.lines) for o in Order.select().order_by(Order.external_id)] == [2, 1]
+    assert Order.get(Order.external_id == "1002").lines[0]["title"] == "Wool blanket, grey"
+    events = cli("import", "events", write(tmp_path, "events.jsonl", jsonl_text), "--source", "klaviyo")
+    assert events.exit_code == 0 and events.output.strip() == "events.jsonl: events 2 created.", events.output
+    assert ProfileEvent.select().count() == 2 and Profile.select().count() == 1, "both events are Ana's (by email)"
