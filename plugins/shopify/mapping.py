@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
 
-from app.plugin import CustomerRef, OrderData, OrderLine
+from app.plugin import CustomerRef, OrderData, OrderLine, ServiceError, normalize_phone
 
 from .client import ShopifyError
 
@@ -52,6 +52,18 @@ def _status(cancelled_at, closed_at):
     return "closed" if closed_at is not None else "open"
 
 
+def _phone(*candidates):
+    """The first number that can be dialled: Shopify keeps what people
+    typed, and a bad phone must not cost the order its customer."""
+    for value in candidates:
+        if value:
+            try:
+                return normalize_phone(value)
+            except ServiceError:
+                continue
+    return None
+
+
 def _name(first, last):
     return " ".join(part for part in (first or "", last or "") if part).strip() or None
 
@@ -78,7 +90,7 @@ def customer_from_webhook(customer, email=None, phone=None) -> CustomerRef:
     return CustomerRef(
         external_id=str(customer["id"]) if customer.get("id") else None,
         email=customer.get("email") or email,
-        phone=customer.get("phone") or phone,
+        phone=_phone(customer.get("phone"), phone),
         name=_name(customer.get("first_name"), customer.get("last_name")),
     )
 
@@ -131,7 +143,7 @@ def customer_from_node(node, email=None, phone=None) -> CustomerRef:
     return CustomerRef(
         external_id=legacy_id(node.get("id")),
         email=((node.get("defaultEmailAddress") or {}).get("emailAddress")) or email,
-        phone=((node.get("defaultPhoneNumber") or {}).get("phoneNumber")) or phone,
+        phone=_phone((node.get("defaultPhoneNumber") or {}).get("phoneNumber"), phone),
         name=_name(node.get("firstName"), node.get("lastName")),
     )
 

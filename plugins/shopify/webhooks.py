@@ -84,13 +84,13 @@ def apply(topic, webhook_id, payload, shop):
         )
         if not claimed:
             return "duplicate"
-        if not topic.startswith("orders/"):
-            _customer(payload)
-            return "stored"
         try:
-            upsert_order(mapping.SOURCE, mapping.order_from_webhook(payload, shop))
+            if topic.startswith("orders/"):
+                upsert_order(mapping.SOURCE, mapping.order_from_webhook(payload, shop))
+            else:
+                _customer(payload)
         except ServiceError as exc:
-            log.warning("Shopify order %s (%s) not stored: %s", payload["id"], topic, exc.message)
+            log.warning("Shopify %s %s not stored: %s", topic, payload["id"], exc.message)
             return "skipped"
     return "stored"
 

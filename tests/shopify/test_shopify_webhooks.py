@@ -181,3 +181,13 @@ def test_an_order_with_no_customer_is_acknowledged_and_not_stored(app, shop, del
     # A 2xx, or Shopify would retry it for hours and then drop the subscription.
     assert response.status_code == 200 and response.get_json()["outcome"] == "skipped"
     assert Order.select().count() == 0 and SeenWebhook.select().count() == 1
+
+
+def test_a_phone_that_cannot_be_dialled_does_not_cost_the_customer(app, shop, deliver):
+    odd = shop.add_customer(email="odd@example.net", phone="call me maybe", first_name="Odd")
+    assert deliver("customers/create", shop.customer_payload(odd["id"])).status_code == 200
+    placed = shop.add_order(odd)
+    assert deliver("orders/create", shop.order_payload(placed["id"])).status_code == 200
+    order = Order.get(Order.external_id == str(placed["id"]))
+    assert order.profile.email == "odd@example.net" and order.profile.phone is None
+    assert ContactIdentity.get(source="shopify", external_id=str(odd["id"])).profile_id == order.profile_id
