@@ -226,24 +226,37 @@ def _profiles_for(source, refs, profile):
     return resolved
 
 
-def _retrying(fn, *args):
-    for attempt in range(3):
-        try:
-            with write_transaction():
-                return fn(*args)
-        except peewee.IntegrityError:
-            # A concurrent writer created a profile or identity first (the
-            # unique indexes caught it); the next attempt sees it.
-            if attempt == 2:
-                raise
-
-
 def _last_by_id(rows, items):
     """Keep one item per external id: the last one given (a batch may repeat an id)."""
     chosen = {}
     for row, item in zip(rows, items, strict=True):
         chosen[row["external_id"]] = (row, item)
     return list(chosen.values())
+
+
+def _in_chunks(source, items, to_row, store_once, profile):
+    """Check and normalize every item first (nothing is stored when one is
+    invalid), keep the last of each external id, then store chunk by chunk,
+    each in its own write transaction."""
+    source = check_source(source)
+    pairs = _last_by_id([to_row(item) for item in items], items)
+    if profile is None:
+        for _row, item in pairs:
+            _customer_key(item.customer)
+    results = []
+    for start in range(0, len(pairs), CHUNK):
+        chunk = pairs[start : start + CHUNK]
+        for attempt in range(3):
+            try:
+                with write_transaction():
+                    results += store_once(source, chunk, profile)
+                break
+            except peewee.IntegrityError:
+                # A concurrent writer created a profile or identity first (the
+                # unique indexes caught it); the next attempt sees it.
+                if attempt == 2:
+                    raise
+    return results
 
 
 def upsert_orders(source, items, profile=None) -> list[Upserted]:
@@ -254,15 +267,7 @@ def upsert_orders(source, items, profile=None) -> list[Upserted]:
         their customers (an order already stored for another profile is a
         :class:`Conflict`).
     """
-    source = check_source(source)
-    pairs = _last_by_id([_order_row(d) for d in items], items)
-    if profile is None:
-        for _row, item in pairs:
-            _customer_key(item.customer)
-    results = []
-    for start in range(0, len(pairs), CHUNK):
-        results += _retrying(_upsert_orders_once, source, pairs[start : start + CHUNK], profile)
-    return results
+    return _in_chunks(source, items, _order_row, _upsert_orders_once, profile)
 
 
 def _upsert_orders_once(source, pairs, profile):
@@ -325,15 +330,7 @@ def upsert_events(source, items, profile=None) -> list[Upserted]:
 
     :param profile: store new events for this profile instead of resolving
         their customers."""
-    source = check_source(source)
-    pairs = _last_by_id([_event_row(d) for d in items], items)
-    if profile is None:
-        for _row, item in pairs:
-            _customer_key(item.customer)
-    results = []
-    for start in range(0, len(pairs), CHUNK):
-        results += _retrying(_upsert_events_once, source, pairs[start : start + CHUNK], profile)
-    return results
+    return _in_chunks(source, items, _event_row, _upsert_events_once, profile)
 
 
 def _upsert_events_once(source, pairs, profile):

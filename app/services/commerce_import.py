@@ -200,26 +200,23 @@ class EventItem(EventIn):
 SOURCE_FIELD = validate.Regexp(SOURCE.pattern, error=_l("Use 1-64 lower-case letters, digits, dots, dashes or _."))
 
 
-class ProfileOrderIn(OrderIn):
+class _WithSource:
+    """A body posted for a profile names its source; loads as ``(source, data)``."""
+
+    source = fields.String(load_default="api", validate=SOURCE_FIELD)
+
+    @ma.post_load
+    def _make(self, data, **kwargs):
+        source = data.pop("source")
+        return source, super()._make(data)
+
+
+class ProfileOrderIn(_WithSource, OrderIn):
     """An order posted for a profile; loads as ``(source, OrderData)``."""
 
-    source = fields.String(load_default="api", validate=SOURCE_FIELD)
 
-    @ma.post_load
-    def _make(self, data, **kwargs):
-        source = data.pop("source")
-        return source, super()._make(data)
-
-
-class ProfileEventIn(EventIn):
+class ProfileEventIn(_WithSource, EventIn):
     """An event posted for a profile; loads as ``(source, EventData)``."""
-
-    source = fields.String(load_default="api", validate=SOURCE_FIELD)
-
-    @ma.post_load
-    def _make(self, data, **kwargs):
-        source = data.pop("source")
-        return source, super()._make(data)
 
 
 class BulkOrdersIn(Strict):

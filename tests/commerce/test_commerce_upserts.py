@@ -81,50 +81,42 @@ def test_the_same_external_id_of_two_sources_is_two_orders(app):
     assert Profile.select().count() == 1, "same verified email, same customer"
 
 
-def test_ten_concurrent_deliveries_of_one_order_store_one(app, clock):
-    barrier = threading.Barrier(10)
-    outcomes, errors = [], []
+def together(app, n, work):
+    """Run ``work()`` in ``n`` threads released at once, each with its own
+    connection, as concurrent webhook deliveries would; their results."""
+    barrier = threading.Barrier(n)
+    results, errors = [], []
 
-    def deliver():
+    def run():
         try:
             with app.app_context():
                 barrier.wait()
-                outcomes.append(upsert_order("shopify", order(customer_id="c-77", updated_at=clock.now())).outcome)
+                results.append(work())
                 db.close()
         except Exception as exc:  # surfaced below
             errors.append(exc)
 
-    threads = [threading.Thread(target=deliver) for _ in range(10)]
+    threads = [threading.Thread(target=run) for _ in range(n)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert not errors
+    assert not errors, errors
+    return results
+
+
+def test_ten_concurrent_deliveries_of_one_order_store_one(app, clock):
+    outcomes = together(
+        app, 10, lambda: upsert_order("shopify", order(customer_id="c-77", updated_at=clock.now())).outcome
+    )
     assert sorted(outcomes) == ["created"] + ["updated"] * 9
     assert Order.select().count() == 1 and Profile.select().count() == 1
     assert identities.find_profile("shopify", "c-77").id == Order.get().profile_id
 
 
 def test_concurrent_batches_of_events_store_each_once(app):
-    barrier = threading.Barrier(8)
-    errors = []
     batch = [event(f"e{n}", email=f"buyer{n % 3}@example.net") for n in range(30)]
-
-    def deliver():
-        try:
-            with app.app_context():
-                barrier.wait()
-                upsert_events("woo", batch)
-                db.close()
-        except Exception as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=deliver) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
+    together(app, 8, lambda: upsert_events("woo", batch))
     assert ProfileEvent.select().count() == 30 and Profile.select().count() == 3
 
 
