@@ -48,13 +48,20 @@ def _order_or_404(order_id):
     return order
 
 
+MAX_ID = 2**31 - 1
+
+
+def _id(raw):
+    """A row id from a form or query value, or None (never out of the columns' range)."""
+    raw = (raw or "").strip()
+    return int(raw) if raw.isdigit() and len(raw) <= 10 and 0 < int(raw) <= MAX_ID else None
+
+
 def _ticket_arg(profile_id):
     """The ticket the page was opened from (``?ticket=``), when it is this
     customer's: actions are recorded there, and the page links back to it."""
-    raw = request.values.get("ticket", "")
-    if not raw.isdigit() or len(raw) > 10:
-        return None
-    ticket = Ticket.get_or_none(Ticket.id == int(raw))
+    ticket_id = _id(request.values.get("ticket"))
+    ticket = Ticket.get_or_none(Ticket.id == ticket_id) if ticket_id else None
     return ticket if ticket is not None and ticket.profile_id == profile_id else None
 
 
@@ -72,7 +79,7 @@ def _events_url(profile_id, ticket, **params):
     return url_for("web.customer_events", profile_id=profile_id, ticket=ticket.id if ticket else None, **params)
 
 
-@bp.get("/customers/<int:profile_id>/orders")
+@bp.get("/customers/<int(max=2147483647):profile_id>/orders")
 @page_require("inbox")
 def customer_orders(profile_id):
     """The customer's orders, newest first, with lines, totals, states and
@@ -98,7 +105,7 @@ class EventQuery(ma.Schema):
     cursor = ma.fields.String(validate=ma.validate.Length(max=300))
 
 
-@bp.get("/customers/<int:profile_id>/events")
+@bp.get("/customers/<int(max=2147483647):profile_id>/events")
 @page_require("inbox")
 def customer_events(profile_id):
     """The customer's events, newest first, filtered by metric (chosen, or
@@ -148,7 +155,7 @@ def _offered(order, operation):
     return operation in history.operations_for([order]).get(order.id, [])
 
 
-@bp.get("/orders/<int:order_id>/edit")
+@bp.get("/orders/<int(max=2147483647):order_id>/edit")
 @page_require("orders.edit")
 def edit_order_form(order_id):
     """The quantity form of each line of an order."""
@@ -162,7 +169,7 @@ class QuantityForm(ma.Schema):
     quantity = ma.fields.Integer(required=True, validate=ma.validate.Range(min=0, max=100_000))
 
 
-@bp.post("/orders/<int:order_id>/edit")
+@bp.post("/orders/<int(max=2147483647):order_id>/edit")
 @page_require("orders.edit")
 def edit_order(order_id):
     """Change a line's quantity at the shop; the shop's refusal is shown as it says it."""
@@ -175,7 +182,7 @@ def edit_order(order_id):
     return _operate(order, EDIT_QUANTITY, ticket, back, line_external_id=data["line_id"], quantity=data["quantity"])
 
 
-@bp.get("/orders/<int:order_id>/cancel")
+@bp.get("/orders/<int(max=2147483647):order_id>/cancel")
 @page_require("orders.edit")
 def cancel_order_form(order_id):
     """The confirmation of a cancellation, with its refund, restock and notify choices."""
@@ -202,7 +209,7 @@ def _cancel_reasons():
     ]
 
 
-@bp.post("/orders/<int:order_id>/cancel")
+@bp.post("/orders/<int(max=2147483647):order_id>/cancel")
 @page_require("orders.edit")
 def cancel_order(order_id):
     """Cancel the order at the shop."""
@@ -236,8 +243,8 @@ def _operate(order, operation, ticket, back, **params):
 def save_event_view():
     """Save the event list's metric filter under a name."""
     agent = current_agent()
-    raw_profile = request.form.get("profile_id", "")
-    profile = _profile_or_404(int(raw_profile)) if raw_profile.isdigit() and len(raw_profile) < 11 else None
+    profile_id = _id(request.form.get("profile_id"))
+    profile = _profile_or_404(profile_id) if profile_id else None
     ticket = _ticket_arg(profile.id) if profile else None
     metric = request.form.get("metric", "")[:100]
     back = _events_url(profile.id, ticket, metric=metric) if profile else url_for("web.index")
@@ -249,13 +256,13 @@ def save_event_view():
     return done(target, _("Saved view %(name)s.", name=view.name))
 
 
-@bp.post("/event-views/<int:view_id>/delete")
+@bp.post("/event-views/<int(max=2147483647):view_id>/delete")
 @page_require("inbox")
 def delete_event_view(view_id):
     """Delete one of the agent's saved event views."""
     agent = current_agent()
-    raw_profile = request.form.get("profile_id", "")
-    profile = _profile_or_404(int(raw_profile)) if raw_profile.isdigit() and len(raw_profile) < 11 else None
+    profile_id = _id(request.form.get("profile_id"))
+    profile = _profile_or_404(profile_id) if profile_id else None
     back = _events_url(profile.id, _ticket_arg(profile.id)) if profile else url_for("web.index")
     try:
         view = event_views.get_view(agent, view_id)

@@ -193,3 +193,18 @@ def test_partial_pages_are_only_the_content(client, login, make_agent, ana_ticke
     part = client.get(f"/customers/{ana_ticket.profile_id}/orders?partial=1").get_data(as_text=True)
     assert "<html" not in part and "Orders of Ana García" in part and 'method="dialog"' in part
     assert "<script" not in part
+
+
+def test_out_of_range_ids_are_404_pages(client, login, make_agent):
+    login(client, make_agent(role="owner", password=None))
+    huge = 2**63
+    for url in (
+        f"/customers/{huge}/orders",
+        f"/customers/{huge}/events",
+        f"/orders/{huge}/edit",
+        f"/orders/{huge}/cancel",
+    ):
+        assert client.get(url).status_code == 404, url
+    assert client.post(f"/event-views/{huge}/delete").status_code == 404
+    saved = client.post("/event-views", data={"name": "x", "metric": "y", "profile_id": "9999999999"})
+    assert saved.status_code == 302, "an out-of-range profile is ignored, not a crash"
