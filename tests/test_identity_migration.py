@@ -1,34 +1,17 @@
 """Core migration 0002: what profiles knew (addresses, ``external_ids``)
 becomes identities, emails typed into web chat become unverified claims,
-and ``down`` gives ``external_ids`` back. Runs on a database of its own."""
+and ``down`` gives ``external_ids`` back. Runs on a database of its own
+(the ``database`` fixture of tests/conftest.py)."""
 
 import datetime as dt
 import os
 
 import peewee
-import pytest
 from playhouse.migrations import Runner
 
 import migrations as core_migrations
-from app.db import database_from_url
-from app.testing.database import backend_url, ensure_postgres_database, reset_postgres_schema
 
 AT = dt.datetime(2024, 5, 1, 12, 0)
-
-
-@pytest.fixture
-def database(tmp_path):
-    url = backend_url()
-    if url:
-        url = url.split("?")[0] + "_migration"
-        ensure_postgres_database(url)
-        reset_postgres_schema(url)
-    else:
-        url = f"sqlite:///{tmp_path / 'migration.sqlite3'}"
-    database = database_from_url(url)
-    database.connect()
-    yield database
-    database.close()
 
 
 def legacy_models(database):
@@ -82,7 +65,7 @@ def test_identities_migration_up_and_down(database):
     Ticket.create(channel="webchat", thread_key="c2", profile=both)
     Ticket.create(channel="email", thread_key="<m@x>", profile=both)
 
-    assert runner.up() == ["0002_identities"]
+    assert runner.up(target="0002_identities") == ["0002_identities"]
 
     assert identities(database) == [
         (ana.id, "email", "ana@example.net", True),

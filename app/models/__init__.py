@@ -3,7 +3,7 @@
 from .agent import INBOX_ROLES, PRESENCE, ROLES, Agent, ApiToken
 from .message import AUTHORS, DIRECTIONS, KINDS, Message, Outbox, ReadMarker
 from .profile import SMS_CONSENT, ContactIdentity, Order, Profile, ProfileEvent
-from .settings import PluginState, SavedView
+from .settings import EventView, PluginState, SavedView
 from .ticket import STATUSES, Activity, Tag, Ticket, TicketTag
 
 CORE_MODELS = [
@@ -22,6 +22,7 @@ CORE_MODELS = [
     ReadMarker,
     PluginState,
     SavedView,
+    EventView,
 ]
 
 __all__ = [m.__name__ for m in CORE_MODELS] + [
