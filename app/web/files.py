@@ -9,7 +9,7 @@ from ..services import storage
 bp = Blueprint("files", __name__)
 
 
-@bp.get("/attachments/<int:message_id>/<key>")
+@bp.get("/attachments/<int(min=1, max=2147483647):message_id>/<key>")
 @require("inbox")
 def attachment(message_id, key):
     message = Message.get_or_none(Message.id == message_id)

@@ -250,7 +250,7 @@ def save_view(view):
     return done(url_for("web.inbox", view=saved.id), _("View “%(name)s” saved.", name=saved.name))
 
 
-@bp.post("/views/<int:view_id>/delete")
+@bp.post("/views/<int(min=1, max=2147483647):view_id>/delete")
 @require("inbox")
 def delete_view(view_id):
     agent = current_agent()
