@@ -300,5 +300,14 @@ def run_cmd(host, port, demo, workers):
             stop()
 
 
+def _add_import_commands():
+    from .cli_import import import_group
+
+    main.add_command(import_group)
+
+
+_add_import_commands()
+
+
 if __name__ == "__main__":
     main()

@@ -2,11 +2,12 @@
 and tickets through whichever channel plugins are enabled."""
 
 import datetime as dt
-import decimal
 import random
+from decimal import Decimal
 
 from .clock import now
-from .models import Agent, Order, Profile, ProfileEvent
+from .commerce import CustomerRef, EventData, OrderData, OrderLine
+from .models import Agent, Profile
 from .plugins import get_plugins
 from .registry import Inbound, Sender
 
@@ -18,14 +19,27 @@ AGENTS = [
     ("support@example.com", "Sam Support", "support"),
     ("support2@example.com", "Sofia Support", "support"),
 ]
+# Name, email, phone, currency, orders over the last nine months (repeat
+# buyers, one-time buyers, and one who only browses).
 CUSTOMERS = [
-    ("Ana García", "ana@example.net", "+34612345678"),
-    ("Ben Carter", "ben@example.net", "+14155550101"),
-    ("Chloé Martin", "chloe@example.net", "+33612345678"),
-    ("Dev Patel", "dev@example.net", "+447700900123"),
-    ("Emma Johansson", "emma@example.net", "+46701234567"),
-    ("Felix Wagner", "felix@example.net", "+4915112345678"),
+    ("Ana García", "ana@example.net", "+34612345678", "EUR", 9),
+    ("Ben Carter", "ben@example.net", "+14155550101", "USD", 1),
+    ("Chloé Martin", "chloe@example.net", "+33612345678", "EUR", 5),
+    ("Dev Patel", "dev@example.net", "+447700900123", "GBP", 2),
+    ("Emma Johansson", "emma@example.net", "+46701234567", "EUR", 1),
+    ("Felix Wagner", "felix@example.net", "+4915112345678", "EUR", 0),
 ]
+PRODUCTS = [
+    ("Wool blanket", "WB-GRY", "Grey", "89.00"),
+    ("Linen sheet set", "LS-WHT", "Double", "120.00"),
+    ("Blue mug", "MUG-BLU", None, "14.50"),
+    ("Espresso cups (set of 4)", "ESP-4", None, "32.00"),
+    ("Scented candle", "CND-FIG", "Fig", "24.00"),
+    ("Cotton throw pillow", "PIL-OCH", "Ochre", "39.00"),
+    ("Ceramic vase", "VAS-S", "Small", "45.00"),
+    ("Gift card", "GIFT-50", "50", "50.00"),
+]
+DEMO_SOURCE = "demo"
 QUESTIONS = [
     ("Where is my order?", "Hi, I ordered last week and tracking has not moved since Monday. Can you check?"),
     ("Wrong size", "The jacket I received is an M but I ordered an L. How do I exchange it?"),
@@ -47,27 +61,13 @@ def seed(tickets=40, rng=None):
     for email, name, role in AGENTS:
         create_agent(email, name, role, DEMO_PASSWORD)
     profiles = []
-    at = now()
-    for name, email, phone in CUSTOMERS:
-        profile = Profile.create(
-            name=name, email=email, phone=phone, sms_consent=rng.choice(["marketing", "transactional", None])
+    for name, email, phone, _currency, _orders in CUSTOMERS:
+        profiles.append(
+            Profile.create(
+                name=name, email=email, phone=phone, sms_consent=rng.choice(["marketing", "transactional", None])
+            )
         )
-        for n in range(rng.randint(1, 5)):
-            Order.create(
-                profile=profile,
-                external_id=f"#{1000 + profile.id * 10 + n}",
-                total=decimal.Decimal(rng.randint(1500, 25000)) / 100,
-                status="fulfilled",
-                placed_at=at - dt.timedelta(days=rng.randint(3, 300)),
-            )
-        for metric in ("Viewed Product", "Added to Cart", "Placed Order"):
-            ProfileEvent.create(
-                profile=profile,
-                metric=metric,
-                properties={"source": "demo"},
-                occurred_at=at - dt.timedelta(hours=rng.randint(1, 500)),
-            )
-        profiles.append(profile)
+    _commerce_history(rng)
     plugins = get_plugins()
     channels = [slug for slug in ("email", "sms", "webchat") if plugins.channel(slug) is not None]
     made, results = 0, []
@@ -103,6 +103,77 @@ def seed(tickets=40, rng=None):
     return (
         f"Demo data: {len(AGENTS)} agents (password {DEMO_PASSWORD!r}, e.g. owner@example.com), "
         f"{len(profiles)} customers, {made} tickets."
+    )
+
+
+def _commerce_history(rng):
+    """Months of orders and shop events for the demo customers, stored
+    through the same upsert service as a shop's webhooks (two batches)."""
+    from .services.commerce import upsert_events, upsert_orders
+
+    at = now()
+    plans = []
+    for name, email, _phone, currency, count in CUSTOMERS:
+        customer = CustomerRef(email=email, name=name)
+        days = sorted(rng.sample(range(1, 270), count), reverse=True)
+        if count > 2:
+            days[-1] = rng.randint(0, 2)  # a repeat buyer's latest order is still open
+        plans += [(at - dt.timedelta(days=d, hours=rng.randint(0, 12)), customer, currency) for d in days]
+        # Browsing without buying: the events panel shows more than purchases.
+        plans += [(at - dt.timedelta(days=rng.randint(1, 60), hours=3), customer, None) for _ in range(2)]
+    plans.sort(key=lambda plan: plan[0])
+    orders, events, number = [], [], 1000
+    for placed, customer, currency in plans:
+        picks = rng.sample(PRODUCTS, rng.randint(1, 3))
+        for title, sku, _variant, _price in picks:
+            events.append(
+                _event(rng, "Viewed Product", placed - dt.timedelta(minutes=rng.randint(20, 90)), customer, title)
+            )
+        if currency is None:
+            continue
+        number += 1
+        events.append(_event(rng, "Added to Cart", placed - dt.timedelta(minutes=15), customer, picks[0][0]))
+        events.append(_event(rng, "Placed Order", placed, customer, f"#{number}"))
+        orders.append(_order(rng, number, placed, customer, currency, picks, at))
+    upsert_orders(DEMO_SOURCE, orders)
+    upsert_events(DEMO_SOURCE, events)
+
+
+def _order(rng, number, placed, customer, currency, picks, at):
+    lines = []
+    for n, (title, sku, variant, price) in enumerate(picks, 1):
+        quantity = rng.choice([1, 1, 1, 2, 3])
+        lines.append(
+            OrderLine(f"demo-{number}-{n}", title, quantity, Decimal(price), Decimal(price) * quantity, sku, variant)
+        )
+    total = sum((line.total for line in lines), Decimal(0))
+    recent = at - placed < dt.timedelta(days=3)
+    cancelled = not recent and rng.random() < 0.12
+    return OrderData(
+        external_id=f"demo-order-{number}",
+        customer=customer,
+        lines=lines,
+        total=total,
+        currency=currency,
+        status="cancelled" if cancelled else ("open" if recent else "closed"),
+        placed_at=placed,
+        name=f"#{number}",
+        subtotal=total,
+        financial_status="refunded" if cancelled else "paid",
+        fulfillment_status=None if recent or cancelled else "fulfilled",
+        cancelled_at=placed + dt.timedelta(hours=5) if cancelled else None,
+        updated_at=placed + dt.timedelta(hours=5 if cancelled else 30),
+    )
+
+
+def _event(rng, metric, when, customer, subject):
+    key = "order" if metric == "Placed Order" else "product"
+    return EventData(
+        external_id=f"demo-event-{rng.getrandbits(48):012x}",
+        metric=metric,
+        occurred_at=when,
+        customer=customer,
+        properties={key: subject},
     )
 
 

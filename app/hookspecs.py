@@ -20,7 +20,7 @@ import pluggy
 
 #: The version of this hook contract: the major number changes when a hook is
 #: removed or changes meaning, the minor number when hooks or arguments are added.
-HOOK_API_VERSION = "2.0"
+HOOK_API_VERSION = "2.1"
 
 hookspec = pluggy.HookspecMarker("helpline")
 hookimpl = pluggy.HookimplMarker("helpline")
@@ -48,6 +48,11 @@ def helpline_register_rules():
 @hookspec
 def helpline_register_panels():
     """Return :class:`app.registry.Panel` subclasses this plugin provides."""
+
+
+@hookspec
+def helpline_register_commerce_providers():
+    """Return :class:`app.commerce.CommerceProvider` subclasses this plugin provides."""
 
 
 @hookspec

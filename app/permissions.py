@@ -49,6 +49,10 @@ CORE_PERMISSIONS = (
     Permission("plugins", _l("Turn plugins on and off"), ADMINS),
     Permission("agents", _l("Agents and roles"), ADMINS),
     Permission("audit_log", _l("Read the audit log"), frozenset({"owner"})),
+    # Commerce: changing a customer's order at the shop, and feeding order
+    # and event history through the import API.
+    Permission("orders.edit", _l("Edit and cancel customers' orders"), MANAGERS),
+    Permission("commerce.import", _l("Import orders and events"), ADMINS),
 )
 
 

@@ -10,6 +10,7 @@ def init_app(app):
         audit,
         auth_views,
         automation,
+        commerce,
         helpers,
         identities,
         inbox,
