@@ -1,0 +1,69 @@
+"""Predictive analytics: each customer's predicted value, churn risk and
+expected next order, from BG/NBD and Gamma-Gamma models fitted nightly on
+the store's own orders, shown in a panel beside every ticket.
+
+Needs numpy and scipy (``pip install 'helpline[predictive]'``); without
+them the plugin fails to load with that hint instead of breaking startup."""
+
+try:
+    import numpy  # noqa: F401
+    import scipy  # noqa: F401
+except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
+    raise ImportError(
+        f"The predictive plugin needs numpy and scipy ({exc.name} is missing): pip install 'helpline[predictive]'"
+    ) from exc
+
+from app.plugin import hookimpl
+
+
+@hookimpl
+def helpline_register_panels():
+    from .panel import PredictivePanel
+
+    return [PredictivePanel]
+
+
+@hookimpl
+def helpline_register_models():
+    from .models import MODELS
+
+    return MODELS
+
+
+@hookimpl
+def helpline_register_settings():
+    from .schemas import PredictiveSettings
+
+    return PredictiveSettings
+
+
+@hookimpl
+def helpline_register_commands():
+    from .cli import predictive_group
+
+    return [predictive_group]
+
+
+@hookimpl
+def helpline_register_tasks():
+    return ["plugins.predictive.tasks"]
+
+
+@hookimpl
+def helpline_register_blueprints():
+    from .views import bp
+
+    return [bp]
+
+
+@hookimpl
+def helpline_register_ui_fragments():
+    return [("head", "predictive/head.html")]
+
+
+@hookimpl
+def helpline_on_demo_seeded():
+    """Fit on the demo orders at once, so the panel is alive on first run."""
+    from .refit import refit
+
+    refit()
