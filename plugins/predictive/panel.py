@@ -191,8 +191,8 @@ class PredictivePanel(Panel):
                 ),
             ),
         ]
+        band = churn_band(risk, settings) if repeat_buyer else "unknown"
         if repeat_buyer:
-            band = churn_band(risk, settings)
             labels = {"low": _("Low"), "medium": _("Medium"), "high": _("High")}
             metrics.append(
                 self._metric(
@@ -221,30 +221,47 @@ class PredictivePanel(Panel):
                         "This customer has ordered on one day only. The model learns whether someone stopped "
                         "buying from the gaps between their orders, so it cannot tell yet."
                     ),
-                    band="unknown",
+                    band=band,
                 )
             )
-        if score.next_order_on is not None:
-            next_display = format_date(score.next_order_on)
-            next_value = score.next_order_on.isoformat()
-        else:
-            next_display, next_value = _("Not expected soon"), None
-        metrics.append(
-            self._metric(
-                "next_order",
-                _("Expected next order"),
-                next_value,
-                next_display,
-                _(
-                    "If this customer is still buying, even chances they order again by this date (%(alive)s "
-                    "chance they are still buying). Expected orders in the next %(months)s months: %(orders)s.",
-                    alive=format_percent(score.p_alive),
-                    months=months,
-                    orders=format_decimal(round(score.expected_orders, 1)),
-                ),
-            )
-        )
+        metrics.append(self._next_order_metric(score, months, churned=band == "high"))
         return metrics
+
+    def _next_order_metric(self, score, months, churned):
+        """The date by which a still-active customer has even chances of
+        ordering again; "unlikely" when the customer has probably churned."""
+        expected = _(
+            "Expected orders in the next %(months)s months: %(orders)s.",
+            months=months,
+            orders=format_decimal(round(score.expected_orders, 1)),
+        )
+        alive = format_percent(score.p_alive)
+        day = score.next_order_on
+        if day is None:
+            display = _("Not expected soon")
+            explained = _("Even if this customer is still buying, at their pace the next order is years away.")
+        elif churned:
+            display = _("Unlikely")
+            explained = _(
+                "This customer has probably stopped buying (%(alive)s chance they still are). If they still are, "
+                "even chances they order again by %(day)s.",
+                alive=alive,
+                day=format_date(day),
+            )
+        else:
+            display = format_date(day)
+            explained = _(
+                "If this customer is still buying, even chances they order again by this date (%(alive)s chance "
+                "they are still buying).",
+                alive=alive,
+            )
+        return self._metric(
+            "next_order",
+            _("Expected next order"),
+            day.isoformat() if day else None,
+            display,
+            f"{explained} {expected}",
+        )
 
 
 def parse_time(value):
