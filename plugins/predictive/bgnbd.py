@@ -169,24 +169,81 @@ def p_alive(params, x, t_x, T):
 
 def expected_purchases(params, t, x, t_x, T):
     """Expected number of purchases in the next ``t`` time units given the
-    history (FHL 2005, equation 10).
-
-    The Gauss hypergeometric factor is rewritten with Euler's transformation,
-    (1-z)^(r+x) 2F1(r+x, b+x; c; z) = (1-z)^(a-1) 2F1(a+b-1-r, a-1; c; z) with
-    c = a+b+x-1, whose first two parameters no longer grow with x: the
-    series stays near 1 and never overflows for heavy buyers."""
+    history (FHL 2005, equation 10): P(alive) times what an active customer
+    is expected to buy."""
     x, t_x, T = _arrays(x, t_x, T)
-    t = np.asarray(t, dtype=float)
+    return p_alive(params, x, t_x, T) * expected_if_alive(params, t, x, T)
+
+
+def expected_if_alive(params, t, x, T):
+    """Expected purchases in the next ``t`` for a customer active at ``T``.
+
+    Computed with the Gauss hypergeometric function in Euler's transformed
+    form, (1-z)^(r+x) 2F1(r+x, b+x; c; z) = (1-z)^(a-1) 2F1(a+b-1-r, a-1; c; z)
+    with c = a+b+x-1, whose first two parameters do not grow with x. scipy's
+    2F1 still fails in corners (z near 1 with a large c, a huge r from an
+    almost homogeneous store): any result that is not finite or breaks the
+    bound 0 <= E <= E[rate] t is recomputed by quadrature over the dropout
+    probability (:func:`_expected_if_alive_by_quadrature`)."""
+    x, T = _arrays(x, T)
+    t = np.broadcast_to(np.asarray(t, dtype=float), np.broadcast(x, T).shape)
+    x, T = np.broadcast_arrays(x, T)
     r, alpha, b = params.r, params.alpha, params.b
     a = params.a
     if abs(a - 1.0) < A_NEAR_ONE:
         a = 1.0 + A_NEAR_ONE
     c = a + b + x - 1
     z = t / (alpha + T + t)
-    one_minus_z = (alpha + T) / (alpha + T + t)
-    bracket = 1.0 - one_minus_z ** (a - 1) * special.hyp2f1(a + b - 1 - r, a - 1, c, z)
-    alive_weight = special.expit(-_log_odds_dead(BgNbd(r, alpha, a, b), x, t_x, T))
-    return c / (a - 1) * bracket * alive_weight
+    with np.errstate(all="ignore"):
+        bracket = 1.0 - ((alpha + T) / (alpha + T + t)) ** (a - 1) * special.hyp2f1(a + b - 1 - r, a - 1, c, z)
+        value = np.asarray(c / (a - 1) * bracket, dtype=float)
+    bound = (r + x) / (alpha + T) * t
+    bad = ~np.isfinite(value) | (value < -1e-9 * bound) | (value > bound * (1 + 1e-9))
+    if np.any(bad):
+        value = value.copy()
+        value[bad] = _expected_if_alive_by_quadrature(params, t[bad], x[bad], T[bad])
+    return np.clip(value, 0.0, bound)
+
+
+#: Gauss-Jacobi nodes per quadrature (the fallback above).
+QUADRATURE_NODES = 64
+
+
+def _jacobi_rule(alpha_j, beta_j, n=QUADRATURE_NODES):
+    """Nodes on [-1, 1] and normalized weights for the weight function
+    (1-u)^alpha_j (1+u)^beta_j, by Golub-Welsch. Normalized from the
+    eigenvectors, so no Beta-function constant can overflow (scipy's
+    roots_jacobi does for alpha_j beyond ~1000)."""
+    from scipy.linalg import eigh_tridiagonal
+
+    k = np.arange(n, dtype=float)
+    s = 2 * k + alpha_j + beta_j
+    with np.errstate(all="ignore"):
+        diagonal = np.where(
+            k == 0, (beta_j - alpha_j) / (alpha_j + beta_j + 2), (beta_j**2 - alpha_j**2) / (s * (s + 2))
+        )
+    k1 = k[1:]
+    s1 = 2 * k1 + alpha_j + beta_j
+    off = np.sqrt(4 * k1 * (k1 + alpha_j) * (k1 + beta_j) * (k1 + alpha_j + beta_j) / (s1**2 * (s1 + 1) * (s1 - 1)))
+    nodes, vectors = eigh_tridiagonal(diagonal, off)
+    return nodes, vectors[0] ** 2
+
+
+def _expected_if_alive_by_quadrature(params, t, x, T):
+    """E over the posterior dropout probability p ~ beta(a, b+x) of
+    (1 - ((alpha+T) / (alpha+T+p t))^(r+x)) / p: the rate was integrated out
+    in closed form, and an active customer with rate λ and dropout p buys
+    (1 - exp(-λ p t)) / p in expectation (FHL 2005, equation 7)."""
+    out = np.empty_like(t)
+    for value in np.unique(x):
+        rows = x == value
+        nodes, weights = _jacobi_rule(params.b + value - 1, params.a - 1)
+        p = (1 + nodes[None, :]) / 2
+        k = (t[rows] / (params.alpha + T[rows]))[:, None]
+        # 1 - (1 + k p)^-(r+x), kept accurate for tiny k p.
+        gained = -np.expm1(-(params.r + value) * np.log1p(k * p))
+        out[rows] = (gained / p) @ weights
+    return out
 
 
 def median_wait(params, x, T):

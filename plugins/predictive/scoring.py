@@ -76,8 +76,9 @@ def repeat_purchase_check(history, bg):
     actual = np.bincount(np.minimum(history.x.astype(int), HISTOGRAM_BINS - 1), minlength=HISTOGRAM_BINS)
     cells_expected, cells_actual = list(expected), list(actual.astype(float))
     while len(cells_expected) > 1 and cells_expected[-1] < MIN_EXPECTED_PER_CELL:
-        cells_expected[-2] += cells_expected.pop()
-        cells_actual[-2] += cells_actual.pop()
+        top_expected, top_actual = cells_expected.pop(), cells_actual.pop()
+        cells_expected[-1] += top_expected
+        cells_actual[-1] += top_actual
     e, o = np.array(cells_expected), np.array(cells_actual)
     chi_square = float(np.sum((o - e) ** 2 / np.maximum(e, 1e-12)))
     dof = len(e) - 1 - 4
