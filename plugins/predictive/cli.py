@@ -12,6 +12,7 @@ STAGES = {
     "write": "writing scores",
     "prune": "pruning old runs",
 }
+TIMING_ORDER = ("aggregate", "fit", "score", "write", "publish", "prune", "total")
 
 
 @click.group("predictive")
@@ -121,5 +122,7 @@ def describe(run):
     for warning in run.goodness.get("warnings", []):
         lines.append(f"Warning: {warning}")
     if run.timings:
-        lines.append("Timings: " + ", ".join(f"{name} {seconds:.3f} s" for name, seconds in run.timings.items()))
+        # In stage order: PostgreSQL's jsonb does not keep the keys' order.
+        timed = sorted(run.timings.items(), key=lambda item: TIMING_ORDER.index(item[0]))
+        lines.append("Timings: " + ", ".join(f"{name} {seconds:.3f} s" for name, seconds in timed))
     return "\n".join(lines)
