@@ -18,7 +18,7 @@ import dataclasses
 import numpy as np
 from scipy import special
 
-from .mle import maximize
+from .mle import Fit, maximize
 
 NAMES = ("r", "alpha", "a", "b")
 # P(alive) and the conditional expectation divide by a - 1; at exactly 1
@@ -37,17 +37,6 @@ class BgNbd:
 
     def as_dict(self):
         return dataclasses.asdict(self)
-
-
-@dataclasses.dataclass
-class BgNbdFit:
-    params: BgNbd
-    log_likelihood: float
-    customers: int
-    converged: bool
-    iterations: int
-    message: str
-    at_bounds: list
 
 
 def _arrays(*columns):
@@ -140,15 +129,7 @@ def fit(x, t_x, T, start=None):
     estimate = maximize(_objective(ux, ut_x, uT, weights), start, NAMES)
     r, alpha, a, b = estimate.values
     params = BgNbd(float(r), float(alpha * scale), float(a), float(b))
-    return BgNbdFit(
-        params=params,
-        log_likelihood=float(log_likelihood(params, x, t_x, T).sum()),
-        customers=int(x.size),
-        converged=estimate.converged,
-        iterations=estimate.iterations,
-        message=estimate.message,
-        at_bounds=estimate.at_bounds,
-    )
+    return Fit.of(params, log_likelihood(params, x, t_x, T).sum(), x.size, estimate)
 
 
 def _log_odds_dead(params, x, t_x, T):

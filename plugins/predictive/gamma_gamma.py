@@ -15,7 +15,7 @@ import dataclasses
 import numpy as np
 from scipy import special
 
-from .mle import maximize
+from .mle import Fit, maximize
 
 NAMES = ("p", "q", "gamma")
 
@@ -35,17 +35,6 @@ class GammaGamma:
     def population_mean(self):
         """Mean spend per purchase across customers; infinite for q <= 1."""
         return self.p * self.gamma / (self.q - 1) if self.q > 1 else float("inf")
-
-
-@dataclasses.dataclass
-class GammaGammaFit:
-    params: GammaGamma
-    log_likelihood: float
-    customers: int
-    converged: bool
-    iterations: int
-    message: str
-    at_bounds: list
 
 
 def log_likelihood(params, x, m):
@@ -110,15 +99,7 @@ def fit(x, m, start=None):
     estimate = maximize(_objective(x, m / scale), start, NAMES)
     p, q, g = estimate.values
     params = GammaGamma(float(p), float(q), float(g * scale))
-    return GammaGammaFit(
-        params=params,
-        log_likelihood=float(log_likelihood(params, x, m).sum()),
-        customers=int(x.size),
-        converged=estimate.converged,
-        iterations=estimate.iterations,
-        message=estimate.message,
-        at_bounds=estimate.at_bounds,
-    )
+    return Fit.of(params, log_likelihood(params, x, m).sum(), x.size, estimate)
 
 
 def expected_spend(params, x, m):

@@ -31,6 +31,31 @@ class Estimate:
     at_bounds: list
 
 
+@dataclasses.dataclass
+class Fit:
+    """A fitted model: its parameters (natural units) and how the fit went."""
+
+    params: object
+    log_likelihood: float
+    customers: int
+    converged: bool
+    iterations: int
+    message: str
+    at_bounds: list
+
+    @classmethod
+    def of(cls, params, log_likelihood, customers, estimate):
+        return cls(
+            params=params,
+            log_likelihood=float(log_likelihood),
+            customers=int(customers),
+            converged=bool(estimate.converged),
+            iterations=estimate.iterations,
+            message=estimate.message,
+            at_bounds=estimate.at_bounds,
+        )
+
+
 def maximize(neg_mean_ll_and_grad, start, names, max_iter=2000):
     """Maximize a mean log-likelihood over positive parameters.
 
