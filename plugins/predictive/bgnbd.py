@@ -18,7 +18,7 @@ import dataclasses
 import numpy as np
 from scipy import special
 
-from .mle import Fit, maximize
+from .mle import Fit, dot, maximize
 
 NAMES = ("r", "alpha", "a", "b")
 # P(alive) and the conditional expectation divide by a - 1; at exactly 1
@@ -69,37 +69,46 @@ def log_likelihood(params, x, t_x, T):
 
 
 def _objective(x, t_x, T, weights):
+    """Negative mean log-likelihood and its gradient in log-parameters.
+
+    Terms that depend on the history only through ``x`` (the gamma, beta and
+    digamma functions) are evaluated once per distinct x with the weights
+    summed per x: a store has a few dozen distinct purchase counts, so only
+    logarithms and exponentials remain per customer."""
     total = weights.sum()
+    xs, index = np.unique(x, return_inverse=True)
+    index = index.ravel()
+    per_x = np.bincount(index, weights=weights)
+    repeat = x > 0
 
     def neg_mean_ll_and_grad(theta):
         r, alpha, a, b = np.exp(theta)
-        log_alive, log_dead, b_x1 = _log_terms(r, alpha, a, b, x, t_x, T)
+        b_x1 = np.where(xs > 0, b + xs - 1, 1.0)
+        log_alive = -(r + x) * np.log(alpha + T)
+        log_dead = np.where(repeat, (np.log(a) - np.log(b_x1))[index] - (r + x) * np.log(alpha + t_x), -np.inf)
         log_tail = np.logaddexp(log_alive, log_dead)
-        w_alive = np.exp(log_alive - log_tail)
-        w_dead = np.exp(log_dead - log_tail)
-        ll = (
-            special.gammaln(r + x)
+        w_alive = weights * np.exp(log_alive - log_tail)
+        w_dead = weights * np.exp(log_dead - log_tail)
+        ll = dot(
+            per_x,
+            special.gammaln(r + xs)
             - special.gammaln(r)
             + r * np.log(alpha)
-            + special.betaln(a, b + x)
-            - special.betaln(a, b)
-            + log_tail
+            + special.betaln(a, b + xs)
+            - special.betaln(a, b),
+        ) + dot(weights, log_tail)
+        psi_ab, psi_abx = special.digamma(a + b), special.digamma(a + b + xs)
+        d_r = dot(per_x, special.digamma(r + xs) - special.digamma(r) + np.log(alpha)) - (
+            dot(w_alive, np.log(alpha + T)) + dot(w_dead, np.log(alpha + t_x))
         )
-        psi_ab, psi_abx = special.digamma(a + b), special.digamma(a + b + x)
-        d_r = (
-            special.digamma(r + x)
-            - special.digamma(r)
-            + np.log(alpha)
-            - w_alive * np.log(alpha + T)
-            - w_dead * np.log(alpha + t_x)
+        d_alpha = total * r / alpha - dot(r + x, w_alive / (alpha + T) + w_dead / (alpha + t_x))
+        d_a = dot(per_x, psi_ab - psi_abx) + w_dead.sum() / a
+        d_b = dot(per_x, special.digamma(b + xs) - psi_abx - special.digamma(b) + psi_ab) - dot(
+            w_dead, (1 / b_x1)[index]
         )
-        d_alpha = r / alpha - (r + x) * (w_alive / (alpha + T) + w_dead / (alpha + t_x))
-        d_a = psi_ab - psi_abx + w_dead / a
-        d_b = special.digamma(b + x) - psi_abx - special.digamma(b) + psi_ab - w_dead / b_x1
-        value = -(weights @ ll) / total
         # Chain rule for log-parameters: d/dlog(p) = p * d/dp.
-        grad = -np.array([r * (weights @ d_r), alpha * (weights @ d_alpha), a * (weights @ d_a), b * (weights @ d_b)])
-        return value, grad / total
+        grad = -np.array([r * d_r, alpha * d_alpha, a * d_a, b * d_b]) / total
+        return -ll / total, grad
 
     return neg_mean_ll_and_grad
 
@@ -122,7 +131,7 @@ def fit(x, t_x, T, start=None):
     if start is None:
         # The purchase rate of a typical customer (r / alpha) set to the
         # observed repeat rate; dropout starts at a mean probability of 1/3.
-        rate = max(float(weights @ ux) / float(weights @ uT), 1e-3)
+        rate = max(float(dot(weights, ux)) / float(dot(weights, uT)), 1e-3)
         start = (1.0, 1.0 / rate, 1.0, 2.0)
     else:
         start = (start[0], start[1] / scale, start[2], start[3])
@@ -223,7 +232,7 @@ def _expected_if_alive_by_quadrature(params, t, x, T):
         k = (t[rows] / (params.alpha + T[rows]))[:, None]
         # 1 - (1 + k p)^-(r+x), kept accurate for tiny k p.
         gained = -np.expm1(-(params.r + value) * np.log1p(k * p))
-        out[rows] = (gained / p) @ weights
+        out[rows] = np.einsum("ij,j->i", gained / p, weights)
     return out
 
 
@@ -260,5 +269,5 @@ def expected_repeat_histogram(params, T, bins):
     dead_part = np.where(
         j > 0, np.exp(special.betaln(a + 1, b + np.maximum(j, 1) - 1) - special.betaln(a, b)) * (1 - below), 0.0
     )
-    expected = (alive_part + dead_part) @ counts
+    expected = np.einsum("ij,j->i", alive_part + dead_part, counts.astype(float))
     return np.append(expected, counts.sum() - expected.sum())

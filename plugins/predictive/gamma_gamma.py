@@ -15,7 +15,7 @@ import dataclasses
 import numpy as np
 from scipy import special
 
-from .mle import Fit, maximize
+from .mle import Fit, dot, maximize
 
 NAMES = ("p", "q", "gamma")
 
@@ -55,27 +55,34 @@ def log_likelihood(params, x, m):
 
 
 def _objective(x, m):
+    """Negative mean log-likelihood and its gradient in log-parameters; the
+    gamma and digamma terms depend on ``x`` only and are evaluated once per
+    distinct x (counted per x)."""
     log_m, log_x, n = np.log(m), np.log(x), x.size
+    xs, index = np.unique(x, return_inverse=True)
+    per_x = np.bincount(index.ravel()).astype(float)
+    x_log_mx = dot(x, log_m + log_x)
+    sum_log_m = log_m.sum()
 
     def neg_mean_ll_and_grad(theta):
         p, q, g = np.exp(theta)
-        px = p * x
+        pxs = p * xs
         log_gmx = np.log(g + m * x)
-        psi_pxq = special.digamma(px + q)
+        psi_pxq = special.digamma(pxs + q)
+        weight = dot(p * x + q, log_gmx)
         ll = (
-            special.gammaln(px + q)
-            - special.gammaln(px)
-            - special.gammaln(q)
-            + q * np.log(g)
-            + (px - 1) * log_m
-            + px * log_x
-            - (px + q) * log_gmx
+            dot(per_x, special.gammaln(pxs + q) - special.gammaln(pxs))
+            - n * special.gammaln(q)
+            + n * q * np.log(g)
+            + p * x_log_mx
+            - sum_log_m
+            - weight
         )
-        d_p = x * (psi_pxq - special.digamma(px) + log_m + log_x - log_gmx)
-        d_q = psi_pxq - special.digamma(q) + np.log(g) - log_gmx
-        d_g = q / g - (px + q) / (g + m * x)
-        grad = -np.array([p * d_p.sum(), q * d_q.sum(), g * d_g.sum()]) / n
-        return -ll.sum() / n, grad
+        d_p = dot(per_x, xs * (psi_pxq - special.digamma(pxs))) + x_log_mx - dot(x, log_gmx)
+        d_q = dot(per_x, psi_pxq) - n * special.digamma(q) + n * np.log(g) - log_gmx.sum()
+        d_g = n * q / g - dot(p * x + q, 1 / (g + m * x))
+        grad = -np.array([p * d_p, q * d_q, g * d_g]) / n
+        return -ll / n, grad
 
     return neg_mean_ll_and_grad
 

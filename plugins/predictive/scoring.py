@@ -55,7 +55,7 @@ def score(history, bg, gg, horizon_months, monthly_discount_rate):
     cumulative = np.vstack([bgnbd.expected_purchases(bg, t, ux, ut_x, uT) for t in month_ends])
     per_month = np.diff(cumulative, axis=0, prepend=0.0)
     discount = (1.0 + monthly_discount_rate) ** -np.arange(1, horizon_months + 1)
-    discounted_purchases = (discount @ per_month)[inverse]
+    discounted_purchases = np.einsum("m,mi->i", discount, per_month)[inverse]
     wait = bgnbd.median_wait(bg, ux, uT)[inverse]
     spend = expected_spend(history, gg)
     return Scores(
