@@ -69,24 +69,14 @@ def simulate(customers, seed=14):
 
 def load(url, customers):
     """A fresh migrated database holding the simulated customers and orders."""
-    from app import create_app
     from app.db import connection, db, is_postgres
-    from app.testing import database
+    from bench.sweep import fresh_app
 
-    if url.startswith("postgres"):
-        database.ensure_postgres_database(url)
-        database.reset_postgres_schema(url)
-    else:
-        path = url.split(":///", 1)[1]
-        for suffix in ("", "-wal", "-shm"):
-            if os.path.exists(path + suffix):
-                os.remove(path + suffix)
-    app = create_app({"DATABASE_URL": url, "HUEY_IMMEDIATE": True, "SECRET_KEY": "bench", "STRICT_PLUGINS": True})
+    app = fresh_app(url)
     who, when, totals = simulate(customers)
     begin = AS_OF - dt.timedelta(days=HISTORY_DAYS)
     stamp = "2026-01-05 00:00:00"
     with app.app_context(), connection():
-        app.extensions["helpline.plugins"].migrate()
         profiles = [(f"Customer {i}", "{}", stamp, stamp) for i in range(customers)]
         orders = [
             (
@@ -135,6 +125,28 @@ def peak_rss_mib():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def split_parts():
+    """Wall and CPU seconds of the database aggregation alone, and of the
+    numerical part alone (both fits, scoring, goodness of fit)."""
+    import numpy as np
+
+    from plugins.predictive import bgnbd, gamma_gamma, history, scoring
+
+    parts = {}
+    began, cpu = time.perf_counter(), time.process_time()
+    hist = history.load(AS_OF)
+    parts["aggregate"] = (time.perf_counter() - began, time.process_time() - cpu)
+    began, cpu = time.perf_counter(), time.process_time()
+    bg = bgnbd.fit(hist.x, hist.t_x, hist.T).params
+    repeat = (hist.x > 0) & (hist.repeat_mean_value > 0)
+    gg = gamma_gamma.fit(hist.x[repeat], hist.repeat_mean_value[repeat]).params
+    scoring.score(hist, bg, gg, 12, 0.01)
+    scoring.repeat_purchase_check(hist, bg)
+    scoring.spend_check(hist, gg)
+    parts["models"] = (time.perf_counter() - began, time.process_time() - cpu)
+    return {name: [round(v, 3) for v in values] for name, values in parts.items()} | {"n": int(np.size(hist.x))}
+
+
 def measure(url):
     """In this (fresh) process: two timed fits, then one under tracemalloc."""
     from app import create_app
@@ -154,16 +166,18 @@ def measure(url):
     results = {"rss_before_mib": peak_rss_mib()}
     with app.app_context(), connection():
         for name in ("first", "second"):
-            began = time.perf_counter()
+            began, cpu = time.perf_counter(), time.process_time()
             run = refit()
             results[name] = {
                 "wall_s": round(time.perf_counter() - began, 3),
+                "cpu_s": round(time.process_time() - cpu, 3),
                 "state": run.state,
                 "customers": run.customers,
                 "orders": run.orders,
                 "timings": run.timings,
                 "bgnbd": {k: round(run.parameters["bgnbd"][k], 4) for k in ("r", "alpha", "a", "b")},
             }
+        results["parts"] = split_parts()
         results["rss_after_mib"] = peak_rss_mib()
         tracemalloc.start()
         refit()
@@ -173,6 +187,8 @@ def measure(url):
 
 
 def main():
+    from plugins.predictive.refit import TIMING_ORDER
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", default=None, help="postgresql://... (reset!) or empty for scratch SQLite")
     parser.add_argument("--customers", type=int, default=100_000)
@@ -183,6 +199,7 @@ def main():
         return measure(url)
     began = time.perf_counter()
     orders = load(url, args.customers)
+    print(f"database {url}")
     print(f"loaded {args.customers:,} customers, {orders:,} orders in {time.perf_counter() - began:.1f} s")
     child = subprocess.run(
         [sys.executable, os.path.abspath(__file__), "--measure-only", "--database-url", url],
@@ -193,9 +210,18 @@ def main():
     results = json.loads(child.stdout.strip().splitlines()[-1])
     for name in ("first", "second"):
         r = results[name]
-        parts = ", ".join(f"{k} {v:.3f}" for k, v in r["timings"].items())
-        print(f"{name} fit: {r['wall_s']:.2f} s wall ({parts}); {r['customers']:,} customers, {r['orders']:,} orders")
+        timed = sorted(r["timings"].items(), key=lambda item: TIMING_ORDER.index(item[0]))
+        parts = ", ".join(f"{k} {v:.3f}" for k, v in timed)
+        print(
+            f"{name} fit: {r['wall_s']:.2f} s wall, {r['cpu_s']:.2f} s CPU in this process ({parts}); "
+            f"{r['customers']:,} customers, {r['orders']:,} orders"
+        )
         print(f"  BG/NBD (days): {r['bgnbd']}")
+    parts = results["parts"]
+    print(
+        f"split: database aggregation {parts['aggregate'][0]:.2f} s wall / {parts['aggregate'][1]:.2f} s CPU; "
+        f"fits + scoring + goodness of fit {parts['models'][0]:.2f} s wall / {parts['models'][1]:.2f} s CPU"
+    )
     print(
         f"peak RSS {results['rss_after_mib']:.0f} MiB (after app start {results['rss_before_mib']:.0f} MiB); "
         f"tracemalloc peak during one fit {results['tracemalloc_peak_mib']:.0f} MiB"

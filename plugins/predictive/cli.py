@@ -12,7 +12,6 @@ STAGES = {
     "write": "writing scores",
     "prune": "pruning old runs",
 }
-TIMING_ORDER = ("aggregate", "fit", "score", "write", "publish", "prune", "total")
 
 
 @click.group("predictive")
@@ -78,6 +77,8 @@ def status_command():
 
 def describe(run):
     """A fit run as text for people (the CLI's report)."""
+    from .refit import TIMING_ORDER
+
     lines = [
         f"Run {run.id}: {run.state}, as of {run.as_of}, finished {run.finished_at:%Y-%m-%d %H:%M} UTC",
         f"History: {run.customers:,} customers with orders ({run.repeat_customers:,} repeat buyers), "

@@ -32,6 +32,8 @@ KEEP_RUNS = 30
 BATCH_ROWS = 20_000
 #: A run still "running" after this long died with its process.
 STALE_AFTER = dt.timedelta(hours=6)
+#: The parts of a run, in order, as keys of its ``timings`` (seconds).
+TIMING_ORDER = ("aggregate", "fit", "score", "write", "publish", "prune", "total")
 #: Settings a run records, so its scores are explained by what it used.
 RUN_SETTINGS = ("horizon_months", "monthly_discount_rate", "min_customers", "min_history_days", "min_repeat_customers")
 SCORE_FIELDS = (
