@@ -1,6 +1,7 @@
-"""Predictive analytics: each customer's predicted value, churn risk and
-expected next order, from BG/NBD and Gamma-Gamma models fitted nightly on
-the store's own orders, shown in a panel beside every ticket.
+"""Predictive analytics: customer value, churn risk and next order, beside every ticket.
+
+Each customer's predicted value, churn risk and expected next order come
+from BG/NBD and Gamma-Gamma models fitted nightly on the store's own orders.
 
 Needs numpy and scipy (``pip install 'helpline[predictive]'``); without
 them the plugin fails to load with that hint instead of breaking startup."""
