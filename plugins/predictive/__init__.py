@@ -64,7 +64,15 @@ def helpline_register_ui_fragments():
 
 @hookimpl
 def helpline_on_demo_seeded():
-    """Fit on the demo orders at once, so the panel is alive on first run."""
+    """Fit on the demo orders at once, so the panel is alive on first run
+    (unless this plugin's migrations have not run: then the nightly fit will)."""
+    import logging
+
+    from app.plugin import db
+
     from .refit import refit
 
+    if not db.table_exists("predictive_run"):
+        logging.getLogger(__name__).warning("predictive: tables missing, run `helpline migrate`; demo fit skipped")
+        return
     refit()

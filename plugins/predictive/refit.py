@@ -191,38 +191,43 @@ def _describe(model_fit):
     }
 
 
+def _score_rows(run, hist, scores, start, stop):
+    """Rows ``start:stop`` in SCORE_FIELDS order, as plain Python values (built
+    per batch, so a million customers never sit in memory as tuples at once)."""
+    part = slice(start, stop)
+    wait = np.nan_to_num(scores.next_order_in_days[part], nan=-1.0)
+    next_order = (hist.as_of + np.ceil(wait).astype(np.int64)).astype(str).tolist()
+    return list(
+        zip(
+            [run.id] * (stop - start),
+            hist.profile_ids[part].tolist(),
+            hist.orders[part].tolist(),
+            hist.x[part].astype(np.int64).tolist(),
+            hist.first_day[part].astype(str).tolist(),
+            hist.last_day[part].astype(str).tolist(),
+            np.round(hist.total_value[part], 2).tolist(),
+            scores.expected_orders[part].tolist(),
+            scores.p_alive[part].tolist(),
+            scores.expected_spend[part].tolist(),
+            scores.predicted_clv[part].tolist(),
+            [day if w >= 0 else None for day, w in zip(next_order, wait.tolist())],
+        )
+    )
+
+
 def _write_scores(run, hist, scores, report):
     """Insert the run's score rows in batches, each batch its own short
     transaction so ingest and agents never wait long on SQLite's single
     writer. Rows go straight to the driver (COPY on PostgreSQL, executemany
     on SQLite): building 100,000 rows through the ORM costs seconds."""
     total = hist.customers
-    wait = np.nan_to_num(scores.next_order_in_days, nan=-1.0)
-    next_order = (hist.as_of + np.ceil(wait).astype(np.int64)).astype(str).tolist()
-    next_order = [day if w >= 0 else None for day, w in zip(next_order, wait.tolist())]
-    rows = list(
-        zip(
-            [run.id] * total,
-            hist.profile_ids.tolist(),
-            hist.orders.tolist(),
-            hist.x.astype(np.int64).tolist(),
-            hist.first_day.astype(str).tolist(),
-            hist.last_day.astype(str).tolist(),
-            np.round(hist.total_value, 2).tolist(),
-            scores.expected_orders.tolist(),
-            scores.p_alive.tolist(),
-            scores.expected_spend.tolist(),
-            scores.predicted_clv.tolist(),
-            next_order,
-        )
-    )
     table = PredictiveScore._meta.table_name
     columns = ", ".join(field.column_name for field in SCORE_FIELDS)
     postgres = is_postgres()
     insert = f"INSERT INTO {table} ({columns}) VALUES ({', '.join('?' * len(SCORE_FIELDS))})"
     report("write", 0, total)
     for start in range(0, total, BATCH_ROWS):
-        chunk = rows[start : start + BATCH_ROWS]
+        chunk = _score_rows(run, hist, scores, start, min(start + BATCH_ROWS, total))
         with write_transaction():
             cursor = db.cursor()
             if postgres:
