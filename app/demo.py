@@ -6,6 +6,7 @@ import decimal
 import random
 
 from .clock import now
+from .events import fire
 from .models import Agent, Order, Profile, ProfileEvent
 from .plugins import get_plugins
 from .registry import Inbound, Sender
@@ -18,14 +19,24 @@ AGENTS = [
     ("support@example.com", "Sam Support", "support"),
     ("support2@example.com", "Sofia Support", "support"),
 ]
+# The customers who write in, each with an order story (days ago of each
+# order) that the customer panels can tell apart: a loyal regular, a lapsed
+# regular, a one-time buyer, someone who never ordered, an occasional buyer
+# and a new repeat buyer.
 CUSTOMERS = [
-    ("Ana García", "ana@example.net", "+34612345678"),
-    ("Ben Carter", "ben@example.net", "+14155550101"),
-    ("Chloé Martin", "chloe@example.net", "+33612345678"),
-    ("Dev Patel", "dev@example.net", "+447700900123"),
-    ("Emma Johansson", "emma@example.net", "+46701234567"),
-    ("Felix Wagner", "felix@example.net", "+4915112345678"),
+    ("Ana García", "ana@example.net", "+34612345678", [340, 305, 270, 236, 199, 166, 131, 97, 66, 38, 12]),
+    ("Ben Carter", "ben@example.net", "+14155550101", [430, 401, 377, 341, 318, 290, 262]),
+    ("Chloé Martin", "chloe@example.net", "+33612345678", [41]),
+    ("Dev Patel", "dev@example.net", "+447700900123", []),
+    ("Emma Johansson", "emma@example.net", "+46701234567", [205, 122, 58]),
+    ("Felix Wagner", "felix@example.net", "+4915112345678", [31, 9]),
 ]
+# Shoppers who never wrote in: enough order history (repeat and one-time
+# buyers over about 18 months) for the predictive panel to be eligible.
+SHOPPERS = 240
+SHOPPER_HISTORY_DAYS = 540
+FIRST_NAMES = ["Alex", "Bea", "Carlos", "Dana", "Eli", "Fatima", "Gus", "Hana", "Ivan", "Jade", "Kofi", "Lena"]
+LAST_NAMES = ["Adams", "Brown", "Costa", "Dubois", "Evans", "Fischer", "Gomez", "Hill", "Ito", "Jensen", "Khan"]
 QUESTIONS = [
     ("Where is my order?", "Hi, I ordered last week and tracking has not moved since Monday. Can you check?"),
     ("Wrong size", "The jacket I received is an M but I ordered an L. How do I exchange it?"),
@@ -48,18 +59,12 @@ def seed(tickets=40, rng=None):
         create_agent(email, name, role, DEMO_PASSWORD)
     profiles = []
     at = now()
-    for name, email, phone in CUSTOMERS:
+    for name, email, phone, order_days in CUSTOMERS:
         profile = Profile.create(
             name=name, email=email, phone=phone, sms_consent=rng.choice(["marketing", "transactional", None])
         )
-        for n in range(rng.randint(1, 5)):
-            Order.create(
-                profile=profile,
-                external_id=f"#{1000 + profile.id * 10 + n}",
-                total=decimal.Decimal(rng.randint(1500, 25000)) / 100,
-                status="fulfilled",
-                placed_at=at - dt.timedelta(days=rng.randint(3, 300)),
-            )
+        typical = rng.uniform(30, 120)
+        _add_orders(profile, [(days, typical * rng.uniform(0.7, 1.4)) for days in order_days], at, rng)
         for metric in ("Viewed Product", "Added to Cart", "Placed Order"):
             ProfileEvent.create(
                 profile=profile,
@@ -68,6 +73,7 @@ def seed(tickets=40, rng=None):
                 occurred_at=at - dt.timedelta(hours=rng.randint(1, 500)),
             )
         profiles.append(profile)
+    shoppers = _shoppers(at, rng)
     plugins = get_plugins()
     channels = [slug for slug in ("email", "sms", "webchat") if plugins.channel(slug) is not None]
     made, results = 0, []
@@ -100,10 +106,59 @@ def seed(tickets=40, rng=None):
         )
         made += 1
     _lived_in(results, rng)
+    fire("helpline_on_demo_seeded")
     return (
         f"Demo data: {len(AGENTS)} agents (password {DEMO_PASSWORD!r}, e.g. owner@example.com), "
-        f"{len(profiles)} customers, {made} tickets."
+        f"{len(profiles) + shoppers} customers, {made} tickets."
     )
+
+
+def _add_orders(profile, orders, at, rng, cancelled_share=0.0):
+    """``orders``: ``(days ago, value)`` pairs, about ``cancelled_share`` of
+    them cancelled."""
+    if not orders:
+        return
+    Order.insert_many(
+        [
+            {
+                "profile": profile.id,
+                "external_id": f"#{1000 + profile.id * 100 + n}",
+                "total": decimal.Decimal(str(round(value, 2))),
+                "currency": "USD",
+                "status": "cancelled" if rng.random() < cancelled_share else "fulfilled",
+                "items": [],
+                "placed_at": at - dt.timedelta(days=days, minutes=rng.randint(0, 600)),
+            }
+            for n, (days, value) in enumerate(sorted(orders, reverse=True))
+        ]
+    ).execute()
+
+
+def _shoppers(at, rng):
+    """Customers with simulated order histories: while active they order at
+    their own pace (gaps exponential, pace varying across people) and after
+    each repeat order they may stop for good; spend varies around each
+    person's typical order. Returns how many were added."""
+    from .db import write_transaction
+
+    with write_transaction():
+        for i in range(SHOPPERS):
+            first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+            profile = Profile.create(name=f"{first} {last}", email=f"{first}.{last}.{i}@example.org".lower())
+            days_ago = rng.uniform(0, SHOPPER_HISTORY_DAYS)
+            pace = rng.gammavariate(1.0, 1 / 40)  # orders a day while active
+            stop = rng.betavariate(1.2, 4.0)  # chance of stopping after a repeat order
+            typical = rng.uniform(25, 140)
+            orders = [(days_ago, typical * rng.uniform(0.6, 1.5))]
+            while True:
+                days_ago -= rng.expovariate(pace)
+                if days_ago < 0:
+                    break
+                orders.append((days_ago, typical * rng.uniform(0.6, 1.5)))
+                if rng.random() < stop:
+                    break
+            _add_orders(profile, orders, at, rng, cancelled_share=1 / 30)
+    return SHOPPERS
 
 
 def _lived_in(results, rng):

@@ -204,6 +204,13 @@ def helpline_on_profile_updated(profile, changes):
     """
 
 
+@hookspec
+def helpline_on_demo_seeded():
+    """Demo data was added to an empty database (``helpline demo``, first
+    ``helpline run``): a plugin may add its own demo data or compute what
+    depends on it, so the quickstart shows it working at once."""
+
+
 # --- decision hooks --------------------------------------------------------
 
 
