@@ -18,7 +18,7 @@ SECRET_KEY = None  # generated into the instance folder on first run
 DISABLED_PLUGINS = ""  # comma separated names never loaded
 SAFE_MODE = False  # load first-party plugins only
 STRICT_PLUGINS = False  # a broken plugin or misspelt hook fails startup
-FIRST_PARTY_PLUGINS = ("email", "sms", "webchat", "macros", "autoclose", "roundrobin")
+FIRST_PARTY_PLUGINS = ("email", "sms", "webchat", "macros", "autoclose", "roundrobin", "reports")
 
 # Embedded quickstart conveniences.
 AUTO_MIGRATE = False
