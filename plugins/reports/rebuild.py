@@ -77,8 +77,8 @@ def bucket_sql(column):
 
 def _row(**values):
     """One SELECT list of the contributions union, zeros for the rest."""
-    head = [values.pop(k) for k in ("cycle_id", "day", "channel", "agent_key")]
-    cols = head + [str(values.pop(f, 0)) for f in DAILY_FIELDS]
+    names = ("cycle_id", "day", "channel", "agent_key", *DAILY_FIELDS)
+    cols = [f"{values.pop(name, 0)} AS {name}" for name in names]
     assert not values, values
     return ", ".join(cols)
 
