@@ -5,7 +5,6 @@ import datetime as dt
 
 from app.plugins import get_plugins
 from app.services import messages, tickets
-
 from plugins.reports.store import sync_ticket
 
 

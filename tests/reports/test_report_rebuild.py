@@ -5,7 +5,6 @@ import datetime as dt
 
 from app.plugins import get_plugins
 from app.services import messages, tickets
-
 from plugins.reports import rebuild
 from plugins.reports.models import (
     ReportCell,
