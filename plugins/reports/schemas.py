@@ -94,9 +94,6 @@ class ReportSettings(ma.Schema):
 class ReportQuery(ma.Schema):
     """A date range (a preset or ``start``/``end``) and the filters."""
 
-    class Meta:
-        unknown = ma.RAISE
-
     days = ma.fields.Integer(
         validate=ma.validate.OneOf(PRESETS),
         metadata={"description": "A preset: the last 7, 30 or 90 days, today included (default 30)."},
