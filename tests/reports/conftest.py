@@ -3,6 +3,7 @@ channel, and helpers that read the reports through the service layer."""
 
 import datetime as dt
 import functools
+import os
 
 import pytest
 
@@ -73,3 +74,20 @@ def deliver(app):
 
 
 MINUTE = dt.timedelta(minutes=1)
+
+
+IMG_DIR = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "img")
+
+
+@pytest.fixture
+def screenshot(tmp_path):
+    """``screenshot(page, "name")``: with ``UI_SCREENSHOTS=1`` writes
+    docs/img/name.png for the guides; otherwise into the test's temporary
+    folder, so an ordinary run leaves the worktree clean."""
+    folder = IMG_DIR if os.environ.get("UI_SCREENSHOTS") == "1" else str(tmp_path)
+
+    def shoot(page, name):
+        os.makedirs(folder, exist_ok=True)
+        page.screenshot(path=os.path.join(folder, f"{name}.png"), full_page=True)
+
+    return shoot
