@@ -100,12 +100,19 @@ class ReportQuery(ma.Schema):
     )
     start = ma.fields.Date(metadata={"description": "First day (report time zone), with `end`."})
     end = ma.fields.Date(metadata={"description": "Last day, included."})
-    channel = ma.fields.String(validate=ma.validate.Length(min=1, max=32))
+    channel = ma.fields.String(
+        validate=ma.validate.Regexp(r"^[A-Za-z0-9_.-]{1,32}$", error=_l("A channel is a slug such as email or sms."))
+    )
     agent = ma.fields.String(
         validate=ma.validate.Regexp(r"^(none|\d{1,12})$", error=_l("Use an agent id or none.")),
         metadata={"description": "An agent id, or `none` for unassigned."},
     )
-    tag = ma.fields.String(validate=ma.validate.Length(min=1, max=64))
+    tag = ma.fields.String(
+        validate=[
+            ma.validate.Length(min=1, max=64),
+            ma.validate.Regexp(r"^[^\x00-\x1f\x7f]+$", error=_l("A tag has no control characters.")),
+        ]
+    )
     compare = ma.fields.Boolean(
         load_default=True, metadata={"description": "Also compute the previous period of the same length."}
     )

@@ -106,6 +106,8 @@ def test_managers_compare_agents_and_filter(client, make_agent, worked):
         ("start=2024-01-01&end=2026-01-01", "end"),
         ("days=7&start=2026-01-01&end=2026-01-02", "days"),
         ("agent=abc", "agent"),
+        ("channel=%00", "channel"),
+        ("tag=a%00b", "tag"),
         ("tag=" + "x" * 65, "tag"),
         ("start=not-a-date&end=2026-01-01", "start"),
     ],
