@@ -12,7 +12,7 @@ from collections import defaultdict
 import peewee
 from flask_babel import gettext as _
 
-from app.plugin import Agent, get_plugins, now
+from app.plugin import Agent, db, get_plugins, now
 
 from .buckets import percentile
 from .config import fact_config, settings
@@ -131,9 +131,9 @@ def _daily(cell_ids, start, end, by):
     if start is not None:
         where.append(ReportDaily.day >= start)
     query = ReportDaily.select(key, *[peewee.fn.SUM(getattr(ReportDaily, f)) for f in DAILY_FIELDS]).where(*where)
-    out = {}
-    for row in query.group_by(key).tuples():
-        out[_as_date(row[0]) if by == "day" else row[0]] = {f: int(v or 0) for f, v in zip(DAILY_FIELDS, row[1:])}
+    out, day = {}, _DayParser()
+    for row in _raw(query.group_by(key)):
+        out[day(row[0]) if by == "day" else row[0]] = {f: int(v or 0) for f, v in zip(DAILY_FIELDS, row[1:])}
     return out
 
 
@@ -154,15 +154,32 @@ def _hist(cell_ids, start, end, metrics, by):
         )
         .group_by(key, ReportHist.metric, ReportHist.bucket)
     )
-    out = defaultdict(list)
-    for group, metric, bucket, n, total in query.tuples():
-        group = _as_date(group) if by == "day" else group
-        out[(group, metric)].append((bucket, int(n), int(total)))
+    out, day = defaultdict(list), _DayParser()
+    for group, metric, bucket, n, total in _raw(query):
+        out[(day(group) if by == "day" else group, metric)].append((bucket, int(n), int(total)))
     return out
 
 
-def _as_date(value):
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+def _raw(query):
+    """Rows as the driver returns them: these reads return up to hundreds of
+    thousands of small rows, and per-value conversion would dominate."""
+    return db.execute_sql(*query.sql()).fetchall()
+
+
+class _DayParser:
+    """Report days as dates, parsing each distinct text once (SQLite
+    returns dates as text, PostgreSQL as dates)."""
+
+    def __init__(self):
+        self.seen = {}
+
+    def __call__(self, value):
+        if isinstance(value, dt.date):
+            return value
+        found = self.seen.get(value)
+        if found is None:
+            found = self.seen[value] = dt.date.fromisoformat(str(value)[:10])
+        return found
 
 
 def _duration(buckets, count, total):

@@ -155,15 +155,19 @@ def _hist_contributions():
 
 
 # Every fact counts in its own channel and agent and in "all", and in "all
-# tags" plus each tag of its cycle: the same cells as ``store.cells``.
-_EXPAND = """
+# tags" plus each tag of its cycle: the same cells as ``store.cells``. The
+# facts are first summed per (day, channel, agent, tag), then those few rows
+# are rolled up into the "all channels" and "all agents" cells.
+_TAGS = """
 JOIN (SELECT id AS cycle_id, 0 AS tag_key FROM report_cycle
       UNION ALL SELECT cycle_id, tag_id FROM report_cycle_tag) t ON t.cycle_id = k.cycle_id
+"""
+_ROLLUP = """
 CROSS JOIN (SELECT 0 AS all_ch, 0 AS all_ag UNION ALL SELECT 0, 1 UNION ALL SELECT 1, 0 UNION ALL SELECT 1, 1) x
 """
 _CELL = (
-    "CASE WHEN x.all_ch = 1 THEN '' ELSE k.channel END AS channel, "
-    "CASE WHEN x.all_ag = 1 THEN 0 ELSE k.agent_key END AS agent_key, t.tag_key AS tag_key"
+    "CASE WHEN x.all_ch = 1 THEN '' ELSE f.channel END AS channel, "
+    "CASE WHEN x.all_ag = 1 THEN 0 ELSE f.agent_key END AS agent_key, f.tag_key AS tag_key"
 )
 
 
@@ -171,7 +175,6 @@ def rebuild_cube(config=None):
     """Replace the cube with the aggregate of the stored facts, in one
     transaction (on PostgreSQL the fact tables are locked against writers
     meanwhile, so no live event is lost or counted twice)."""
-    sums = ", ".join(f"SUM(k.{f}) AS {f}" for f in DAILY_FIELDS)
     cols = ", ".join(DAILY_FIELDS)
     with write_transaction():
         if is_postgres():
@@ -180,16 +183,28 @@ def rebuild_cube(config=None):
             )
         db.execute_sql("DELETE FROM report_daily")
         db.execute_sql("DELETE FROM report_hist")
-        db.execute_sql("DROP TABLE IF EXISTS report_tmp_daily")
-        db.execute_sql("DROP TABLE IF EXISTS report_tmp_hist")
+        for table in ("report_tmp_fine", "report_tmp_fine_hist", "report_tmp_daily", "report_tmp_hist"):
+            db.execute_sql(f"DROP TABLE IF EXISTS {table}")
+        fine = ", ".join(f"SUM(k.{f}) AS {f}" for f in DAILY_FIELDS)
         db.execute_sql(
-            f"CREATE TEMPORARY TABLE report_tmp_daily AS SELECT k.day AS day, {_CELL}, {sums} "
-            f"FROM ({_daily_contributions()}) k {_EXPAND} GROUP BY 1, 2, 3, 4"
+            "CREATE TEMPORARY TABLE report_tmp_fine AS SELECT k.day AS day, k.channel AS channel, "
+            f"k.agent_key AS agent_key, t.tag_key AS tag_key, {fine} "
+            f"FROM ({_daily_contributions()}) k {_TAGS} GROUP BY 1, 2, 3, 4"
         )
         db.execute_sql(
-            f"CREATE TEMPORARY TABLE report_tmp_hist AS SELECT k.day AS day, {_CELL}, k.metric AS metric, "
-            f"{bucket_sql('k.s')} AS bucket, COUNT(*) AS n, SUM(k.s) AS total "
-            f"FROM ({_hist_contributions()}) k {_EXPAND} GROUP BY 1, 2, 3, 4, 5, 6"
+            "CREATE TEMPORARY TABLE report_tmp_fine_hist AS SELECT k.day AS day, k.channel AS channel, "
+            f"k.agent_key AS agent_key, t.tag_key AS tag_key, k.metric AS metric, {bucket_sql('k.s')} AS bucket, "
+            f"COUNT(*) AS n, SUM(k.s) AS total FROM ({_hist_contributions()}) k {_TAGS} GROUP BY 1, 2, 3, 4, 5, 6"
+        )
+        sums = ", ".join(f"SUM(f.{f}) AS {f}" for f in DAILY_FIELDS)
+        db.execute_sql(
+            f"CREATE TEMPORARY TABLE report_tmp_daily AS SELECT f.day AS day, {_CELL}, {sums} "
+            f"FROM report_tmp_fine f {_ROLLUP} GROUP BY 1, 2, 3, 4"
+        )
+        db.execute_sql(
+            f"CREATE TEMPORARY TABLE report_tmp_hist AS SELECT f.day AS day, {_CELL}, f.metric AS metric, "
+            "f.bucket AS bucket, SUM(f.n) AS n, SUM(f.total) AS total "
+            f"FROM report_tmp_fine_hist f {_ROLLUP} GROUP BY 1, 2, 3, 4, 5, 6"
         )
         db.execute_sql(
             "INSERT INTO report_cell (channel, agent_key, tag_key) "
@@ -204,6 +219,6 @@ def rebuild_cube(config=None):
             "INSERT INTO report_hist (cell_id, metric, day, bucket, n, total) "
             f"SELECT cell.id, d.metric, d.day, d.bucket, d.n, d.total FROM report_tmp_hist d {join}"
         )
-        db.execute_sql("DROP TABLE report_tmp_daily")
-        db.execute_sql("DROP TABLE report_tmp_hist")
+        for table in ("report_tmp_fine", "report_tmp_fine_hist", "report_tmp_daily", "report_tmp_hist"):
+            db.execute_sql(f"DROP TABLE {table}")
         remember_config(config or fact_config(), replace=True)
