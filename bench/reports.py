@@ -3,7 +3,7 @@
 Seeds the reports' facts directly with set-based SQL (``generate_series``
 on PostgreSQL, a recursive CTE on SQLite): ``--tickets`` ticket cycles over
 90 days on 3 channels, 20 agents (10 % unassigned) and 12 tags (0-2 per
-cycle), one in twelve reopened (a second cycle), 90 % closed (5 % of them
+cycle, channel, agent and tags independent), one in twelve reopened (a second cycle), 90 % closed (5 % of them
 for inactivity), 1.5 delivered replies per cycle, one in twenty snoozed.
 Then builds the rollup cube with the plugin's own set-based rebuild
 (``rebuild_cube``, timed) and times every report endpoint through the real
@@ -63,9 +63,11 @@ def seed(tickets):
         ReportTag.insert_many([{"name": f"tag-{i:02d}"} for i in range(TAGS)]).execute()
         agents = [a.id for a in Agent.select(Agent.id).order_by(Agent.id)]
         tags = [t.id for t in ReportTag.select(ReportTag.id).order_by(ReportTag.id)]
+        # Channel, agent and tags come from different "digits" of g, so every
+        # combination occurs (taking them all modulo g would correlate them).
         agent_case = (
-            "CASE WHEN g % 10 = 0 THEN -1 "
-            + " ".join(f"WHEN g % {AGENTS} = {i} THEN {a}" for i, a in enumerate(agents))
+            "CASE WHEN (g / 7) % 10 = 0 THEN -1 "
+            + " ".join(f"WHEN (g / 3) % {AGENTS} = {i} THEN {a}" for i, a in enumerate(agents))
             + " END"
         )
         offset = f"(g * {span // tickets} + (g * 7919) % 3600)"  # seconds since the first day, spread evenly
@@ -104,18 +106,18 @@ def seed(tickets):
 
         run(cycle_select(1, 0), "report_cycle", cycle_cols)
         run(cycle_select(2, 86400), "report_cycle", cycle_cols, f"WHERE g % 12 = 0 AND {offset} + 86400 < {span}")
-        tag_a = "CASE " + " ".join(f"WHEN g % {TAGS} = {i} THEN {t}" for i, t in enumerate(tags)) + " END"
-        tag_b = "CASE " + " ".join(f"WHEN (g * 5 + 1) % {TAGS} = {i} THEN {t}" for i, t in enumerate(tags)) + " END"
+        tag_a = "CASE " + " ".join(f"WHEN (g / 60) % {TAGS} = {i} THEN {t}" for i, t in enumerate(tags)) + " END"
+        tag_b = "CASE " + " ".join(f"WHEN (g / 720) % {TAGS} = {i} THEN {t}" for i, t in enumerate(tags)) + " END"
         db.execute_sql(
-            f"INSERT INTO report_cycle_tag (cycle_id, tag_id) SELECT id, {tag_a.replace('g %', 'ticket_id %')} "
-            "FROM report_cycle WHERE ticket_id % 3 <> 0".replace("%", "%%" if pg else "%"),
+            f"INSERT INTO report_cycle_tag (cycle_id, tag_id) SELECT id, {tag_a.replace('(g /', '(ticket_id /')} "
+            "FROM report_cycle WHERE (ticket_id / 5) % 3 <> 0".replace("%", "%%" if pg else "%"),
             (),
         )
         db.execute_sql(
             f"INSERT INTO report_cycle_tag (cycle_id, tag_id) SELECT id, "
-            f"{tag_b.replace('(g *', '(ticket_id *')} FROM report_cycle "
-            f"WHERE ticket_id % 5 = 0 AND {tag_b.replace('(g *', '(ticket_id *')} <> "
-            f"COALESCE(CASE WHEN ticket_id % 3 <> 0 THEN {tag_a.replace('g %', 'ticket_id %')} END, -1)".replace(
+            f"{tag_b.replace('(g /', '(ticket_id /')} FROM report_cycle "
+            f"WHERE (ticket_id / 11) % 5 = 0 AND {tag_b.replace('(g /', '(ticket_id /')} <> "
+            f"COALESCE(CASE WHEN (ticket_id / 5) % 3 <> 0 THEN {tag_a.replace('(g /', '(ticket_id /')} END, -1)".replace(
                 "%", "%%" if pg else "%"
             ),
             (),
