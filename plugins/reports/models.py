@@ -6,7 +6,8 @@ written when events happen and rebuilt from the tickets' history by
 combination of channel, agent and tag where each may be "all" (``""`` / 0),
 and ``report_daily`` / ``report_hist`` hold per-day counts and duration
 histograms for every cell, so any report over any date range and filter
-reads at most one row per day and cell (docs/reports.md)."""
+reads at most one row per day and cell (histograms: per week for the whole
+weeks of the range, ``report_hist_week``; docs/reports.md)."""
 
 import peewee
 
@@ -146,6 +147,22 @@ class ReportHist(BaseModel):
         primary_key = peewee.CompositeKey("cell_id", "metric", "day", "bucket")
 
 
+class ReportHistWeek(BaseModel):
+    """``report_hist`` summed per week (Monday to Sunday, report days), so a
+    long range reads one row per week instead of seven."""
+
+    cell_id = peewee.IntegerField()
+    metric = peewee.SmallIntegerField()
+    week = peewee.DateField()  # its Monday
+    bucket = peewee.SmallIntegerField()
+    n = peewee.IntegerField(default=0)
+    total = peewee.BigIntegerField(default=0)
+
+    class Meta:
+        table_name = "report_hist_week"
+        primary_key = peewee.CompositeKey("cell_id", "metric", "week", "bucket")
+
+
 class ReportMeta(BaseModel):
     """Small key/value state: the settings the facts were computed with."""
 
@@ -174,4 +191,4 @@ DAILY_FIELDS = (
 )
 
 FACT_MODELS = [ReportCycle, ReportCycleTag, ReportSnooze, ReportReply]
-MODELS = [ReportTag, *FACT_MODELS, ReportCell, ReportDaily, ReportHist, ReportMeta]
+MODELS = [ReportTag, *FACT_MODELS, ReportCell, ReportDaily, ReportHist, ReportHistWeek, ReportMeta]

@@ -29,6 +29,7 @@ from .models import (
     ReportCell,
     ReportDaily,
     ReportHist,
+    ReportHistWeek,
     ReportTag,
 )
 from .store import stored_signature
@@ -138,26 +139,71 @@ def _daily(cell_ids, start, end, by):
 
 
 def _hist(cell_ids, start, end, metrics, by):
-    """``{(group, metric): [(bucket, n, total)]}`` over ``[start, end]``."""
+    """``{(group, metric): [(bucket, n, total)]}`` over ``[start, end]``,
+    grouped by ``cell`` (whole weeks read from ``report_hist_week``, the
+    days around them from ``report_hist``) or by ``day``."""
     if not cell_ids:
         return {}
-    key = ReportHist.cell_id if by == "cell" else ReportHist.day
-    query = (
-        ReportHist.select(
-            key, ReportHist.metric, ReportHist.bucket, peewee.fn.SUM(ReportHist.n), peewee.fn.SUM(ReportHist.total)
-        )
-        .where(
-            ReportHist.cell_id.in_(list(cell_ids)),
-            ReportHist.metric.in_(list(metrics)),
-            ReportHist.day >= start,
-            ReportHist.day <= end,
-        )
-        .group_by(key, ReportHist.metric, ReportHist.bucket)
-    )
     out, day = defaultdict(list), _DayParser()
-    for group, metric, bucket, n, total in _raw(query):
-        out[(day(group) if by == "day" else group, metric)].append((bucket, int(n), int(total)))
+    if by == "day":
+        query = _hist_query(ReportHist, ReportHist.day, cell_ids, metrics, [(start, end)], group_by_time=True)
+        for group, metric, bucket, n, total in _raw(query):
+            out[(day(group), metric)].append((bucket, int(n), int(total)))
+        return out
+    weeks, days = split_weeks(start, end)
+    parts = []
+    if weeks:
+        parts.append(_hist_query(ReportHistWeek, ReportHistWeek.week, cell_ids, metrics, [weeks]))
+    if days:
+        parts.append(_hist_query(ReportHist, ReportHist.day, cell_ids, metrics, days))
+    sql, params = [], []
+    for part in parts:
+        text, values = part.sql()
+        sql.append(text)
+        params.extend(values)
+    union = " UNION ALL ".join(f"SELECT * FROM ({text}) AS p{i}" for i, text in enumerate(sql))
+    rows = db.execute_sql(
+        f"SELECT cell_id, metric, bucket, SUM(n), SUM(total) FROM ({union}) AS u GROUP BY cell_id, metric, bucket",
+        params,
+    ).fetchall()
+    for group, metric, bucket, n, total in rows:
+        out[(group, metric)].append((bucket, int(n), int(total)))
     return out
+
+
+def _hist_query(model, time, cell_ids, metrics, spans, group_by_time=False):
+    """Histogram rows of some cells and metrics over date spans, summed."""
+    within = None
+    for low, high in spans:
+        condition = (time >= low) & (time <= high)
+        within = condition if within is None else (within | condition)
+    keys = [time] if group_by_time else [model.cell_id]
+    return (
+        model.select(
+            *keys,
+            model.metric,
+            model.bucket,
+            peewee.fn.SUM(model.n).alias("n"),
+            peewee.fn.SUM(model.total).alias("total"),
+        )
+        .where(model.cell_id.in_(list(cell_ids)), model.metric.in_(list(metrics)), within)
+        .group_by(*keys, model.metric, model.bucket)
+    )
+
+
+def split_weeks(start, end):
+    """``[start, end]`` as a span of week starts covering whole Monday-Sunday
+    weeks inside it (or None), and the spans of days left over."""
+    first = start + dt.timedelta(days=(7 - start.weekday()) % 7)  # first Monday in the range
+    last = end - dt.timedelta(days=(end.weekday() + 1) % 7)  # last Sunday in the range
+    if last < first:
+        return None, [(start, end)]
+    days = []
+    if start < first:
+        days.append((start, first - dt.timedelta(days=1)))
+    if last < end:
+        days.append((last + dt.timedelta(days=1), end))
+    return (first, last - dt.timedelta(days=6)), days
 
 
 def _raw(query):

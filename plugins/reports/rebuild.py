@@ -183,6 +183,7 @@ def rebuild_cube(config=None):
             )
         db.execute_sql("DELETE FROM report_daily")
         db.execute_sql("DELETE FROM report_hist")
+        db.execute_sql("DELETE FROM report_hist_week")
         for table in ("report_tmp_fine", "report_tmp_fine_hist", "report_tmp_daily", "report_tmp_hist"):
             db.execute_sql(f"DROP TABLE IF EXISTS {table}")
         fine = ", ".join(f"SUM(k.{f}) AS {f}" for f in DAILY_FIELDS)
@@ -218,6 +219,11 @@ def rebuild_cube(config=None):
         db.execute_sql(
             "INSERT INTO report_hist (cell_id, metric, day, bucket, n, total) "
             f"SELECT cell.id, d.metric, d.day, d.bucket, d.n, d.total FROM report_tmp_hist d {join}"
+        )
+        week = "date_trunc('week', day)::date" if is_postgres() else "date(day, 'weekday 0', '-6 days')"
+        db.execute_sql(
+            "INSERT INTO report_hist_week (cell_id, metric, week, bucket, n, total) "
+            f"SELECT cell_id, metric, {week}, bucket, SUM(n), SUM(total) FROM report_hist GROUP BY 1, 2, 3, 4"
         )
         for table in ("report_tmp_fine", "report_tmp_fine_hist", "report_tmp_daily", "report_tmp_hist"):
             db.execute_sql(f"DROP TABLE {table}")

@@ -10,6 +10,7 @@ are idempotent by construction."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections import Counter, defaultdict
 
 import peewee
@@ -33,6 +34,7 @@ from .models import (
     ReportCycleTag,
     ReportDaily,
     ReportHist,
+    ReportHistWeek,
     ReportMeta,
     ReportReply,
     ReportSnooze,
@@ -245,26 +247,27 @@ def apply(delta: Contributions):
         ReportDaily.insert_many(daily_rows[start : start + CHUNK // 16]).on_conflict(
             conflict_target=[ReportDaily.cell_id, ReportDaily.day], update=update
         ).execute()
-    hist_rows = sorted(
-        (
-            ids[cell],
-            metric,
-            day,
-            bucket,
-            delta.hist_n[(cell, metric, day, bucket)],
-            delta.hist_total[(cell, metric, day, bucket)],
-        )
-        for cell, metric, day, bucket in hist
-    )
-    update = {
-        ReportHist.n: ReportHist.n + peewee.EXCLUDED.n,
-        ReportHist.total: ReportHist.total + peewee.EXCLUDED.total,
-    }
-    fields = [ReportHist.cell_id, ReportHist.metric, ReportHist.day, ReportHist.bucket, ReportHist.n, ReportHist.total]
-    for start in range(0, len(hist_rows), CHUNK // 6):
-        ReportHist.insert_many(hist_rows[start : start + CHUNK // 6], fields=fields).on_conflict(
-            conflict_target=[ReportHist.cell_id, ReportHist.metric, ReportHist.day, ReportHist.bucket], update=update
-        ).execute()
+    weekly = defaultdict(lambda: [0, 0])
+    hist_rows = []
+    for cell, metric, day, bucket in sorted(hist, key=lambda k: (ids[k[0]], k[1], k[2], k[3])):
+        n, total = delta.hist_n[(cell, metric, day, bucket)], delta.hist_total[(cell, metric, day, bucket)]
+        hist_rows.append((ids[cell], metric, day, bucket, n, total))
+        sums = weekly[(ids[cell], metric, week_of(day), bucket)]
+        sums[0] += n
+        sums[1] += total
+    week_rows = [(*key, n, total) for key, (n, total) in sorted(weekly.items()) if n or total]
+    for model, time_field, rows in ((ReportHist, "day", hist_rows), (ReportHistWeek, "week", week_rows)):
+        key = [model.cell_id, model.metric, getattr(model, time_field), model.bucket]
+        update = {model.n: model.n + peewee.EXCLUDED.n, model.total: model.total + peewee.EXCLUDED.total}
+        for start in range(0, len(rows), CHUNK // 6):
+            model.insert_many(rows[start : start + CHUNK // 6], fields=[*key, model.n, model.total]).on_conflict(
+                conflict_target=key, update=update
+            ).execute()
+
+
+def week_of(day):
+    """The Monday of the week holding ``day``."""
+    return day - dt.timedelta(days=day.weekday())
 
 
 # --- the entry point of the hooks ------------------------------------------------------

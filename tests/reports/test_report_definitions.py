@@ -182,3 +182,28 @@ def test_backlog_splits_snoozed_from_open_per_day(fake_channel, make_agent, cloc
     tickets.close(a, actor=agent)  # Jan 7
     rows = report("daily", start=dt.date(2026, 1, 5), end=dt.date(2026, 1, 7))["days"]
     assert [(d["backlog_open"], d["backlog_snoozed"]) for d in rows] == [(1, 1), (2, 0), (1, 0)]
+
+
+def test_long_ranges_read_whole_weeks_and_the_days_around_them(fake_channel, make_agent, clock, report):
+    from plugins.reports.queries import split_weeks
+
+    # Tuesday Dec 16 to Monday Jan 5: whole weeks Dec 22-28 and Dec 29-Jan 4, plus Dec 16-21 and Jan 5.
+    assert split_weeks(dt.date(2025, 12, 16), dt.date(2026, 1, 5)) == (
+        (dt.date(2025, 12, 22), dt.date(2025, 12, 29)),
+        [(dt.date(2025, 12, 16), dt.date(2025, 12, 21)), (dt.date(2026, 1, 5), dt.date(2026, 1, 5))],
+    )
+    assert split_weeks(dt.date(2026, 1, 6), dt.date(2026, 1, 10)) == (
+        None,
+        [(dt.date(2026, 1, 6), dt.date(2026, 1, 10))],
+    )
+    agent = make_agent(role="support")
+    waits = {dt.date(2025, 12, 17): 1, dt.date(2025, 12, 23): 2, dt.date(2025, 12, 30): 3, dt.date(2026, 1, 5): 4}
+    for i, (day, minutes) in enumerate(waits.items()):
+        clock.set(dt.datetime.combine(day, dt.time(10, 0)))
+        ticket = fake_channel.receive("Hi", email=f"w{i}@example.net").ticket
+        clock.advance(minutes=minutes)
+        messages.reply(ticket, agent, "Hello")
+    frt = report("summary", start=dt.date(2025, 12, 16), end=dt.date(2026, 1, 5))["current"]["first_response"]
+    assert frt == {"count": 4, "median": 120, "p90": 240, "average": 150}
+    frt = report("summary", start=dt.date(2025, 12, 22), end=dt.date(2025, 12, 28))["current"]["first_response"]
+    assert frt == {"count": 1, "median": 120, "p90": 120, "average": 120}

@@ -12,6 +12,7 @@ from plugins.reports.models import (
     ReportCycleTag,
     ReportDaily,
     ReportHist,
+    ReportHistWeek,
     ReportReply,
     ReportSnooze,
     ReportTag,
@@ -42,7 +43,20 @@ def snapshot():
     hist = sorted(
         (named(h.cell_id), h.metric, str(h.day), h.bucket, h.n, h.total) for h in ReportHist.select() if h.n or h.total
     )
-    return {"facts": facts, "tags": cycle_tags, "snoozes": snoozes, "replies": replies, "daily": daily, "hist": hist}
+    weekly = sorted(
+        (named(h.cell_id), h.metric, str(h.week), h.bucket, h.n, h.total)
+        for h in ReportHistWeek.select()
+        if h.n or h.total
+    )
+    return {
+        "facts": facts,
+        "tags": cycle_tags,
+        "snoozes": snoozes,
+        "replies": replies,
+        "daily": daily,
+        "hist": hist,
+        "weekly": weekly,
+    }
 
 
 def busy_history(fake_channel, make_agent, clock):
@@ -93,7 +107,7 @@ def test_rebuild_equals_the_live_facts(fake_channel, make_agent, clock):
 def test_installing_on_an_existing_deployment_fills_the_reports(fake_channel, make_agent, clock):
     busy_history(fake_channel, make_agent, clock)
     live = snapshot()
-    for model in (ReportDaily, ReportHist, ReportCycleTag, ReportSnooze, ReportReply, ReportCycle):
+    for model in (ReportDaily, ReportHist, ReportHistWeek, ReportCycleTag, ReportSnooze, ReportReply, ReportCycle):
         model.delete().execute()
     assert snapshot()["facts"] == []
 

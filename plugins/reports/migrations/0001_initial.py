@@ -118,6 +118,20 @@ def up(migrator, db):
             primary_key = CompositeKey("cell_id", "metric", "day", "bucket")
             without_rowid = compact
 
+    class ReportHistWeek(Model):
+        cell_id = IntegerField()
+        metric = SmallIntegerField()
+        week = DateField()
+        bucket = SmallIntegerField()
+        n = IntegerField(default=0)
+        total = BigIntegerField(default=0)
+
+        class Meta:
+            database = db
+            table_name = "report_hist_week"
+            primary_key = CompositeKey("cell_id", "metric", "week", "bucket")
+            without_rowid = compact
+
     class ReportMeta(Model):
         key = CharField(max_length=64, primary_key=True)
         value = TextField()
@@ -136,6 +150,7 @@ def up(migrator, db):
             ReportCell,
             ReportDaily,
             ReportHist,
+            ReportHistWeek,
             ReportMeta,
         ]
     )
@@ -144,6 +159,7 @@ def up(migrator, db):
 def down(migrator, db):
     for table in (
         "report_meta",
+        "report_hist_week",
         "report_hist",
         "report_daily",
         "report_cell",
