@@ -4,7 +4,7 @@ Seeds the reports' facts directly with set-based SQL (``generate_series``
 on PostgreSQL, a recursive CTE on SQLite): ``--tickets`` ticket cycles over
 90 days on 3 channels, 20 agents (10 % unassigned) and 12 tags (0-2 per
 cycle, channel, agent and tags independent), one in twelve reopened (a second cycle), 90 % closed (5 % of them
-for inactivity), 1.5 delivered replies per cycle, one in twenty snoozed.
+for inactivity), about 1.4 delivered replies per cycle, one in twenty snoozed.
 Then builds the rollup cube with the plugin's own set-based rebuild
 (``rebuild_cube``, timed) and times every report endpoint through the real
 app (HTTP layer, Bearer token) with and without filters, ``--repeat`` runs
