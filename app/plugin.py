@@ -6,7 +6,6 @@ import functools
 
 from flask import request
 
-from .api.errors import error_response
 from .api.security import requires as _api_requires
 from .auth import current_agent
 from .clock import now
@@ -15,7 +14,7 @@ from .hookspecs import hookimpl
 from .models import Activity, Agent, Message, Ticket
 from .permissions import can
 from .plugins import get_plugins
-from .services import Denied, ServiceError
+from .services import Denied
 
 
 def plugin_settings(name):
@@ -49,12 +48,10 @@ __all__ = [
     "BaseModel",
     "Denied",
     "Message",
-    "ServiceError",
     "Ticket",
     "can",
     "current_agent",
     "db",
-    "error_response",
     "get_plugins",
     "hookimpl",
     "is_postgres",

@@ -123,3 +123,15 @@ def test_hooks_are_idempotent(fake_channel, make_agent, clock):
     for ticket in made:
         assert sync_ticket(ticket.id) is False
     assert snapshot() == live
+
+
+def test_changed_settings_are_flagged_until_rebuilt(fake_channel, clock, report):
+    clock.set(dt.datetime(2026, 1, 5, 20, 0))  # already Jan 6 in Tokyo
+    ticket = fake_channel.receive("Hello").ticket
+    assert ReportCycle.get(ReportCycle.ticket_id == ticket.id).start_day == dt.date(2026, 1, 5)
+    assert report("summary")["meta"]["stale"] is False
+    get_plugins().set_settings("reports", {"timezone": "Asia/Tokyo"})
+    assert report("summary")["meta"]["stale"] is True
+    rebuild.rebuild()
+    assert report("summary")["meta"]["stale"] is False
+    assert ReportCycle.get(ReportCycle.ticket_id == ticket.id).start_day == dt.date(2026, 1, 6)
