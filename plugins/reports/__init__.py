@@ -59,11 +59,6 @@ def helpline_on_message_received(message, ticket):
 
 
 @hookimpl
-def helpline_on_message_created(message, ticket):
-    _sync(ticket)
-
-
-@hookimpl
 def helpline_on_message_sent(message, ticket):
     _sync(ticket)
 
