@@ -15,6 +15,7 @@ from .models import Activity, Agent, Message, Ticket
 from .permissions import can
 from .plugins import get_plugins
 from .services import Denied
+from .tasks import task
 
 
 def plugin_settings(name):
@@ -58,5 +59,6 @@ __all__ = [
     "now",
     "plugin_settings",
     "require",
+    "task",
     "write_transaction",
 ]

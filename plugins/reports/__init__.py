@@ -35,6 +35,11 @@ def helpline_register_commands():
 
 
 @hookimpl
+def helpline_register_tasks():
+    return ["plugins.reports.tasks"]
+
+
+@hookimpl
 def helpline_register_ui_fragments():
     return [("nav", "reports/nav.html"), ("head", "reports/head.html")]
 
@@ -43,9 +48,12 @@ def helpline_register_ui_fragments():
 
 
 def _sync(ticket):
-    from .store import sync_ticket
+    # A task, so the change that fired the event (a close, a sweep of
+    # thousands) does not wait for the facts; the task recomputes from the
+    # ticket's history, so its order and repetitions do not matter.
+    from .tasks import sync_ticket_facts
 
-    sync_ticket(ticket.id)
+    sync_ticket_facts(ticket.id)
 
 
 @hookimpl
