@@ -33,6 +33,8 @@ FIELDS = ("days", "start", "end", "channel", "agent", "tag", "compare")
 def _args():
     """The page's query string as ReportQuery input (empty inputs dropped)."""
     raw = {k: v.strip() for k in FIELDS if (v := request.args.get(k, "")).strip()}
+    if raw.get("start") and raw.get("end"):
+        raw.pop("days", None)  # the form carries the preset along; typed dates win
     return ReportQuery().load(raw)
 
 

@@ -56,7 +56,8 @@ def test_open_reports_change_range_and_filters_export_csv(pages, make_agent, his
     page.get_by_label("Agent", exact=True).select_option(label="Ada Lovelace")
     page.get_by_label("Tag", exact=True).select_option("billing")
     page.get_by_role("button", name="Show").click()
-    page.wait_for_url(f"**/reports?start=&end=&channel=&agent={ada.id}&tag=billing")
+    page.wait_for_url(f"**/reports?days=7&start=&end=&channel=&agent={ada.id}&tag=billing")
+    expect(page.locator("#report-period")).to_contain_text("2025-12-30 to 2026-01-05")  # the preset is kept
     expect(page.locator("#table-tags tbody tr")).to_have_count(1)
     expect(page.locator("#table-agents tbody tr")).to_have_count(1)
     expect(page.locator("#table-agents")).to_contain_text("Ada Lovelace")
