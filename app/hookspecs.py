@@ -89,7 +89,7 @@ def helpline_register_services():
 @hookspec
 def helpline_register_ui_fragments():
     """Return ``(slot, template name)`` pairs the agent UI includes in its
-    slots: ``head``, ``composer_tools``, ``bulk_actions``, ``ticket_sidebar``,
+    slots: ``head``, ``nav``, ``composer_tools``, ``bulk_actions``, ``ticket_sidebar``,
     ``message_footer``, ``settings_nav``."""
 
 

@@ -239,7 +239,7 @@ def test_plugin_fragments_fill_the_ui_slots(app, client, login, make_agent, fake
 
     from app.hookspecs import hookimpl
 
-    slots = ("head", "composer_tools", "bulk_actions", "ticket_sidebar", "settings_nav")
+    slots = ("head", "nav", "composer_tools", "bulk_actions", "ticket_sidebar", "settings_nav")
     app.jinja_env.loader = ChoiceLoader(
         [DictLoader({f"slots-test/{s}.html": f"<i>slot:{s}</i>" for s in slots}), app.jinja_env.loader]
     )

@@ -1,0 +1,81 @@
+"""Reports: ticket volume, first response and resolution times, per
+channel, agent and tag, from facts written when events happen
+(docs/reports.md defines every number)."""
+
+from app.plugin import hookimpl
+
+
+@hookimpl
+def helpline_register_models():
+    from .models import MODELS
+
+    return MODELS
+
+
+@hookimpl
+def helpline_register_settings():
+    from .schemas import ReportSettings
+
+    return ReportSettings
+
+
+@hookimpl
+def helpline_register_blueprints():
+    from .api import bp as api
+    from .pages import bp as pages
+
+    return [api, pages]
+
+
+@hookimpl
+def helpline_register_commands():
+    from .cli import reports_group
+
+    return [reports_group]
+
+
+@hookimpl
+def helpline_register_tasks():
+    return ["plugins.reports.tasks"]
+
+
+@hookimpl
+def helpline_register_ui_fragments():
+    return [("nav", "reports/nav.html"), ("head", "reports/head.html")]
+
+
+# --- facts, maintained after every commit that changes a ticket ----------------
+
+
+def _sync(ticket):
+    # A task, so the change that fired the event (a close, a sweep of
+    # thousands) does not wait for the facts; the task recomputes from the
+    # ticket's history, so its order and repetitions do not matter.
+    from .tasks import sync_ticket_facts
+
+    sync_ticket_facts(ticket.id)
+
+
+@hookimpl
+def helpline_on_ticket_created(ticket):
+    _sync(ticket)
+
+
+@hookimpl
+def helpline_on_message_received(message, ticket):
+    _sync(ticket)
+
+
+@hookimpl
+def helpline_on_message_sent(message, ticket):
+    _sync(ticket)
+
+
+@hookimpl
+def helpline_on_ticket_status_changed(ticket):
+    _sync(ticket)
+
+
+@hookimpl
+def helpline_on_ticket_assigned(ticket):
+    _sync(ticket)
