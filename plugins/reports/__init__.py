@@ -2,7 +2,19 @@
 channel, agent and tag, from facts written when events happen
 (docs/reports.md defines every number)."""
 
-from app.plugin import hookimpl
+from app.plugin import INBOX_ROLES, Permission, hookimpl
+
+
+@hookimpl
+def helpline_register_permissions():
+    """``reports.read``: the reports page and API (support included, DESIGN.md
+    §6); ``reports``: comparing every agent's figures."""
+    from flask_babel import lazy_gettext as _l
+
+    return [
+        Permission("reports.read", _l("Read reports"), roles=INBOX_ROLES),
+        Permission("reports", _l("Reports"), roles=("owner", "admin", "manager")),
+    ]
 
 
 @hookimpl

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from app.plugin import Denied, can
+from app.plugin import Forbidden, can
 
 from .config import settings
 from .models import NO_AGENT
@@ -36,7 +36,7 @@ def build_query(args, agent):
     if args.get("agent"):
         agent_key = NO_AGENT if args["agent"] == "none" else int(args["agent"])
         if not may_compare_agents(agent) and agent_key != agent.id:
-            raise Denied(_("Your role shows your own figures only."), code="forbidden", field="agent")
+            raise Forbidden(_("Your role shows your own figures only."), field="agent")
     channel = (args.get("channel") or "").strip() or None
     tag = (args.get("tag") or "").strip().lower() or None
     return Query(start, end, channel, agent_key, tag, args.get("compare", True))

@@ -11,7 +11,7 @@ import marshmallow as ma
 from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_babel import gettext as _
 
-from app.plugin import Denied, current_agent, require
+from app.plugin import Forbidden, current_agent, require
 
 from . import charts, queries
 from .access import DEFAULT_DAYS, build_query, may_compare_agents, visible_agents
@@ -115,7 +115,7 @@ def index():
         return render_template(
             "reports/index.html", errors=err.messages, choices=choices, args=request.args, title=_("Reports")
         ), 400
-    except Denied:
+    except Forbidden:
         abort(403)
     summary = queries.summary(q)
     daily = queries.daily(q)
@@ -231,7 +231,7 @@ def export(table):
             status=400,
             mimetype="text/plain",
         )
-    except Denied:
+    except Forbidden:
         abort(403)
     header, rows = table_rows(table, q, agent)
     out = io.StringIO()
