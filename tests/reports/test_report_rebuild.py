@@ -135,3 +135,28 @@ def test_changed_settings_are_flagged_until_rebuilt(fake_channel, clock, report)
     rebuild.rebuild()
     assert report("summary")["meta"]["stale"] is False
     assert ReportCycle.get(ReportCycle.ticket_id == ticket.id).start_day == dt.date(2026, 1, 6)
+
+
+def test_demo_leaves_the_reports_filled(app, report, tmp_path):
+    """`helpline demo` runs without a worker, so the facts its events queue wait
+    for one; the reports still count each demo ticket on the day the inbox
+    shows it was created."""
+    from collections import Counter
+
+    from click.testing import CliRunner
+    from flask.cli import ScriptInfo
+
+    from app import create_app
+    from app.cli import main
+    from app.models import Ticket
+
+    config = {k: app.config[k] for k in ("TESTING", "SECRET_KEY", "DATABASE_URL", "CLOCK", "PASSWORD_HASH_COST")}
+    queued = create_app({**config, "HUEY_IMMEDIATE": False, "HUEY_URL": f"sqlite:///{tmp_path}/queue.sqlite3"})
+    with queued.app_context():
+        result = CliRunner().invoke(main, ["demo", "--tickets", "6"], obj=ScriptInfo(create_app=lambda: queued))
+        assert result.exit_code == 0, result.output
+        assert queued.extensions["helpline.huey"].pending_count() > 0  # facts waiting for a worker
+    created = Counter(t.created_at.date() for t in Ticket.select())
+    days = report("daily", days=30)["days"]
+    assert {d["day"]: d["created"] for d in days if d["created"]} == dict(created)
+    assert report("summary", days=30)["current"]["created"] == Ticket.select().count() == 6
