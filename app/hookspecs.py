@@ -94,7 +94,7 @@ def helpline_register_services():
 @hookspec
 def helpline_register_ui_fragments():
     """Return ``(slot, template name)`` pairs the agent UI includes in its
-    slots: ``head``, ``composer_tools``, ``bulk_actions``, ``ticket_sidebar``,
+    slots: ``head``, ``nav``, ``composer_tools``, ``bulk_actions``, ``ticket_sidebar``,
     ``message_footer``, ``settings_nav``."""
 
 
@@ -207,6 +207,13 @@ def helpline_on_profile_updated(profile, changes):
         ``identities`` (the identity lists before and after) and
         ``merged_profile_ids`` (``([], [ids merged into this profile])``).
     """
+
+
+@hookspec
+def helpline_on_demo_seeded():
+    """Demo data was added to an empty database (``helpline demo``, first
+    ``helpline run``): a plugin may add its own demo data or compute what
+    depends on it, so the quickstart shows it working at once."""
 
 
 # --- decision hooks --------------------------------------------------------

@@ -43,8 +43,6 @@ CORE_PERMISSIONS = (
         "inbox", _l("Use the inbox: read, reply, note, assign, snooze, close, tag, personal views"), INBOX_ROLES
     ),
     Permission("shared_views", _l("Shared views"), MANAGERS),
-    Permission("reports.read", _l("Read reports"), INBOX_ROLES),
-    Permission("reports", _l("Reports"), MANAGERS),
     Permission("settings", _l("Settings"), ADMINS),
     Permission("plugins", _l("Turn plugins on and off"), ADMINS),
     Permission("agents", _l("Agents and roles"), ADMINS),

@@ -201,10 +201,13 @@ def test_thread_shows_last_50_and_loads_older(client, login, agent, fake_channel
 
 def test_overview_panels_and_empty_state(client, login, agent, fake_channel, register_plugin):
     from app.hookspecs import hookimpl
+    from app.plugins import get_plugins
     from app.registry import Panel
 
     ticket = fake_channel.receive("Hi", name="Pat Buyer").ticket
     login(client, agent)
+    # The first-party predictive panel is on by default; this test is about the container.
+    get_plugins().set_enabled("predictive", False)
     assert b"No customer panels are turned on." in client.get(f"/t/{ticket.id}").data
 
     class Orders(Panel):
@@ -236,7 +239,7 @@ def test_plugin_fragments_fill_the_ui_slots(app, client, login, make_agent, fake
 
     from app.hookspecs import hookimpl
 
-    slots = ("head", "composer_tools", "bulk_actions", "ticket_sidebar", "settings_nav")
+    slots = ("head", "nav", "composer_tools", "bulk_actions", "ticket_sidebar", "settings_nav")
     app.jinja_env.loader = ChoiceLoader(
         [DictLoader({f"slots-test/{s}.html": f"<i>slot:{s}</i>" for s in slots}), app.jinja_env.loader]
     )
