@@ -1,8 +1,10 @@
 """Helpline: a self-hosted, plugin-based helpdesk for online merchants."""
 
+import hashlib
 import logging
 import os
 import secrets
+from urllib.parse import urlparse
 
 from flask import Flask, abort, request
 
@@ -27,6 +29,7 @@ def create_app(config=None):
 
     app.extensions["helpline.clock"] = app.config.get("CLOCK") or clock.SystemClock()
     db.init_app(app)
+    _redis_prefix(app)
     health.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
@@ -76,6 +79,22 @@ def create_app(config=None):
         with app.app_context(), db.connection():
             plugins.migrate()
     return app
+
+
+def _redis_prefix(app):
+    """Derive the Redis prefix from the database (one deployment = one
+    database) unless configured, and the names built on it."""
+    if not app.config.get("REDIS_PREFIX"):
+        url = urlparse(app.config["DATABASE_URL"])
+        if url.scheme.startswith("sqlite"):
+            identity = "sqlite:" + os.path.realpath(app.config["DATABASE_URL"].split(":///", 1)[-1])
+        else:  # the password is no part of which database it is
+            identity = f"{url.scheme}://{url.username or ''}@{url.hostname or ''}:{url.port or ''}{url.path}"
+        app.config["REDIS_PREFIX"] = "helpline:" + hashlib.sha256(identity.encode()).hexdigest()[:12]
+    prefix = app.config["REDIS_PREFIX"]
+    if not app.config.get("EVENTS_CHANNEL"):
+        app.config["EVENTS_CHANNEL"] = f"{prefix}:events"
+    app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"key_prefix": f"{prefix}:limits"})
 
 
 def _secret_key(app):

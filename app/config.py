@@ -10,7 +10,12 @@ HUEY_URL = None
 HUEY_IMMEDIATE = False
 # Live events: ``None`` means in-process; ``redis://...`` uses Redis pub/sub.
 EVENTS_URL = None
-EVENTS_CHANNEL = "helpline:events"
+EVENTS_CHANNEL = None  # default: "<REDIS_PREFIX>:events"
+# Every Redis key and pub/sub channel of this deployment starts with this
+# prefix (queue, events, rate limits), so deployments can share one Redis.
+# ``None``: "helpline:" + a short hash of DATABASE_URL (without its password),
+# the same on every host of one deployment.
+REDIS_PREFIX = None
 
 SECRET_KEY = None  # generated into the instance folder on first run
 
