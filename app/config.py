@@ -40,6 +40,10 @@ ATTACHMENTS_DIR = None  # default: <instance>/attachments
 # Outbox retries: attempt n waits OUTBOX_BACKOFF_SECONDS * 2**(n-1).
 OUTBOX_MAX_ATTEMPTS = 6
 OUTBOX_BACKOFF_SECONDS = 30
+# A worker's claim on a reply lasts this long: if the worker dies mid-send the
+# reply is sent again (with the same Message-ID) once it runs out. Keep it above
+# the slowest provider call (SMTP timeouts included).
+OUTBOX_LEASE_SECONDS = 300
 
 # Presence: a heartbeat older than this makes an agent count as offline.
 PRESENCE_TTL_SECONDS = 90
