@@ -26,6 +26,7 @@ def create_app(config=None):
 
     from . import bus, clock, csrf, db, defaults, errors, health, i18n, ratelimit, tasks
     from .plugins import Plugins
+    from .services import storage
 
     app.extensions["helpline.clock"] = app.config.get("CLOCK") or clock.SystemClock()
     db.init_app(app)
@@ -39,6 +40,7 @@ def create_app(config=None):
     app.extensions["helpline.plugins"] = plugins
     plugins.load(defaults)
     tasks.init_app(app)
+    app.extensions["helpline.storage"] = storage.make_backend(app)  # a bad STORAGE setting fails here
     app.extensions["helpline.bus"] = bus.make_bus(app.config.get("EVENTS_URL"), app.config.get("EVENTS_CHANNEL"))
 
     for name, info in plugins.infos.items():

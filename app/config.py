@@ -35,7 +35,18 @@ DEMO_DATA = False
 MAX_CONTENT_LENGTH = 25 * 1024 * 1024
 MAX_MESSAGE_TEXT = 64 * 1024
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
-ATTACHMENTS_DIR = None  # default: <instance>/attachments
+# File storage (attachments, raw mail): "local" (ATTACHMENTS_DIR, default
+# <instance>/attachments; one host only), "directory" (STORAGE_DIRECTORY, a
+# path every host mounts) or "s3" (an S3-compatible bucket; the s3 extra).
+STORAGE = "local"
+ATTACHMENTS_DIR = None
+STORAGE_DIRECTORY = None
+STORAGE_S3_BUCKET = None
+STORAGE_S3_ENDPOINT_URL = None  # e.g. http://minio.internal:9000; None for AWS
+STORAGE_S3_REGION = None
+STORAGE_S3_PREFIX = ""  # key prefix inside the bucket, e.g. "shop-a/"
+STORAGE_S3_ACCESS_KEY_ID = None  # None: boto3's usual sources (AWS_* variables, instance role)
+STORAGE_S3_SECRET_ACCESS_KEY = None
 
 # Outbox retries: attempt n waits OUTBOX_BACKOFF_SECONDS * 2**(n-1).
 OUTBOX_MAX_ATTEMPTS = 6

@@ -84,19 +84,19 @@ def build_reply(settings, outbound) -> EmailMessage:
     if outbound.html:
         message.add_alternative(outbound.html, subtype="html")
     for item in outbound.attachments or []:
-        path = storage.path_for(item.get("storage_key"))
-        if path is None:
+        try:
+            data = storage.read(item.get("storage_key"))
+        except storage.MissingFile as exc:
             # Never send a reply without the file the agent attached: the
-            # delivery error names it (shared storage not configured?).
+            # delivery error names it (a host-local STORAGE on several hosts?).
             raise DeliveryError(
                 _("The attachment %(name)s is missing from file storage.", name=item.get("filename") or "?")
-            )
+            ) from exc
         maintype, _sep, subtype = (item.get("content_type") or "application/octet-stream").partition("/")
-        with open(path, "rb") as fh:
-            message.add_attachment(
-                fh.read(),
-                maintype=maintype,
-                subtype=subtype or "octet-stream",
-                filename=item.get("filename") or "attachment",
-            )
+        message.add_attachment(
+            data,
+            maintype=maintype,
+            subtype=subtype or "octet-stream",
+            filename=item.get("filename") or "attachment",
+        )
     return message
