@@ -20,7 +20,7 @@ def create_app(config=None):
     if config:
         app.config.update(config)
     _secret_key(app)
-    logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"))
+    _configure_logging(app)
 
     from flask_smorest import Blueprint as ApiBlueprint
 
@@ -81,6 +81,26 @@ def create_app(config=None):
         with app.app_context(), db.connection():
             plugins.migrate()
     return app
+
+
+class _NotHueysOwn(logging.Filter):
+    """Drop records of the ``huey`` loggers once huey has a handler of its own
+    (``huey_consumer`` adds one after importing ``wsgi``), so each consumer
+    line is printed once, not by both handlers."""
+
+    def filter(self, record):
+        return not (record.name.split(".")[0] == "huey" and logging.getLogger("huey").handlers)
+
+
+def _configure_logging(app):
+    """Configure the root logger once per process (a second ``create_app``,
+    or a server that configured logging first, changes nothing)."""
+    root = logging.getLogger()
+    if root.handlers:
+        return
+    logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"))
+    for handler in root.handlers:
+        handler.addFilter(_NotHueysOwn())
 
 
 def _redis_prefix(app):
