@@ -27,6 +27,12 @@ STRICT_PLUGINS = False  # a broken plugin or misspelt hook fails startup
 # plugin's test suite isolates itself from unrelated installed plugins.
 ONLY_PLUGINS = ""
 
+# A web process whose core schema is behind answers 503 "run helpline migrate"
+# and asks the database again at most this often (seconds), so it recovers
+# after the migration without a restart.
+SCHEMA_CHECK_SECONDS = 2
+LOG_LEVEL = "INFO"
+
 # Embedded quickstart conveniences.
 AUTO_MIGRATE = False
 DEMO_DATA = False
