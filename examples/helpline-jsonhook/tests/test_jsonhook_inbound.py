@@ -1,6 +1,5 @@
 """Inbound webhooks: signed, validated, bounded, idempotent."""
 
-
 from app.plugin import Message, Profile, Ticket, get_plugins
 
 from helpline_jsonhook import signing
