@@ -217,6 +217,25 @@ def worker(workers):
     huey.create_consumer(workers=workers, worker_type="thread").run()
 
 
+@main.command("streams")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8001, show_default=True, type=int)
+@with_appcontext
+def streams_cmd(host, port):
+    """Serve the agents' live event stream (/events/stream) from one asyncio
+    process: route that path here from the reverse proxy. Needs the Redis
+    event bus (HELPLINE_EVENTS_URL)."""
+    from aiohttp import web
+
+    from .streams import make_app
+
+    try:
+        stream_app = make_app(current_app._get_current_object())
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc))
+    web.run_app(stream_app, host=host, port=port, print=lambda line: click.echo(line), access_log=None)
+
+
 @main.command("run")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
