@@ -80,6 +80,7 @@ def create_app(config=None):
     if app.config.get("AUTO_MIGRATE"):
         with app.app_context(), db.connection():
             plugins.migrate()
+    health.check_at_startup(app)
     return app
 
 

@@ -21,7 +21,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from flask_babel import gettext as _
 
 from .auth import require
-from .db import db
+from .db import connection, db
 from .errors import error_response, wants_json
 from .permissions import PUBLIC
 
@@ -54,26 +54,28 @@ class SchemaGuard:
         self._last = None  # (code, message) of the last failed check
         self._lock = threading.Lock()
 
-    def problem(self):
-        """None when the schema is current, else ``(code, message)``."""
+    def problem(self, quiet=False):
+        """None when the schema is current, else ``(code, message)``;
+        ``quiet`` does not log an unreachable database."""
         if self.current:
             return None
         interval = float(self.app.config.get("SCHEMA_CHECK_SECONDS", 2))
         with self._lock:
             if self._checked_at is not None and time.monotonic() - self._checked_at < interval:
                 return self._last
-            self._last = self._check()
+            self._last = self._check(quiet)
             self._checked_at = time.monotonic()
             self.current = self._last is None
             return self._last
 
-    def _check(self):
+    def _check(self, quiet):
         plugins = self.app.extensions["helpline.plugins"]
         try:
-            db.connect(reuse_if_open=True)
-            pending = plugins.core_pending()
+            with connection():
+                pending = plugins.core_pending()
         except peewee.DatabaseError as exc:
-            log.warning("database not reachable: %s", exc)
+            if not quiet:
+                log.warning("database not reachable: %s", exc)
             return "database_unavailable", _("The database is not reachable.")
         if pending:
             return "migrations_pending", _("The database schema is not current: run helpline migrate.")
@@ -140,6 +142,14 @@ def readyz():
     response = jsonify(status="ok" if ready else "unavailable", checks=checks)
     response.status_code = 200 if ready else 503
     return response
+
+
+def check_at_startup(app):
+    """Learn the schema's state while the app starts (a host that starts on
+    a current schema never checks again), without failing when the database
+    is not reachable yet."""
+    with app.app_context():
+        app.extensions["helpline.schema_guard"].problem(quiet=True)
 
 
 def init_app(app):
