@@ -33,6 +33,8 @@ from .web.stream import StreamArgs, sse
 log = logging.getLogger(__name__)
 
 QUEUE_SIZE = 1000
+HUB = web.AppKey("hub", object)
+HUB_TASK = web.AppKey("hub_task", asyncio.Task)
 
 
 class Hub:
@@ -152,16 +154,16 @@ def make_app(flask_app):
         return web.json_response({"status": "ok", "streams": len(hub.queues)})
 
     async def start_hub(app):
-        app["hub_task"] = asyncio.create_task(hub.run())
+        app[HUB_TASK] = asyncio.create_task(hub.run())
         await asyncio.wait_for(hub.ready.wait(), 10)
 
     async def stop_hub(app):
-        app["hub_task"].cancel()
+        app[HUB_TASK].cancel()
         with contextlib.suppress(asyncio.CancelledError):
-            await app["hub_task"]
+            await app[HUB_TASK]
 
     app = web.Application()
-    app["hub"] = hub
+    app[HUB] = hub
     app.router.add_get("/events/stream", stream)
     app.router.add_get("/healthz", healthz)
     app.on_startup.append(start_hub)
