@@ -90,7 +90,7 @@ def helpline_register_services():
 def helpline_register_ui_fragments():
     """Return ``(slot, template name)`` pairs the agent UI includes in its
     slots: ``head``, ``composer_tools``, ``bulk_actions``, ``ticket_sidebar``,
-    ``settings_nav``."""
+    ``message_footer``, ``settings_nav``."""
 
 
 @hookspec

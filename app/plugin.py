@@ -62,6 +62,7 @@ from .services.identities import link as link_identity
 from .services.identities import resolve as resolve_profile
 from .services.ingest import ChannelUnavailable, IngestResult, ingest
 from .services.messages import ReplyRefused, add_note, add_notice, refusal_for, reply
+from .services.outbox import retry_now as retry_delivery
 from .services.profiles import find_or_create as find_or_create_profile
 from .services.profiles import update as update_profile
 from .services.tickets import (
@@ -78,6 +79,7 @@ from .services.tickets import (
 from .services.tickets import get as get_ticket
 from .tasks import crontab, periodic_task, task
 from .web.helpers import done as form_done
+from .web.helpers import failed as form_failed
 from .web.settings import role_labels
 
 
@@ -147,6 +149,7 @@ __all__ = [
     "reply",
     "ReplyRefused",
     "refusal_for",
+    "retry_delivery",
     "add_note",
     "add_notice",
     "get_ticket",
@@ -192,5 +195,6 @@ __all__ = [
     "limiter",
     "public_limit",
     "form_done",
+    "form_failed",
     "role_labels",
 ]

@@ -183,6 +183,13 @@ class Channel(abc.ABC):
         channel now, ``None`` when they may."""
         return None
 
+    def retry_schedule(self) -> tuple[int, int] | None:
+        """``(max_attempts, base_seconds)`` for this channel's replies:
+        attempt n waits ``base_seconds * 2**(n-1)`` after a retryable
+        failure. ``None`` (the default) keeps the deployment's
+        ``OUTBOX_MAX_ATTEMPTS`` and ``OUTBOX_BACKOFF_SECONDS``."""
+        return None
+
     @abc.abstractmethod
     def send(self, outbound: Outbound) -> SendResult:
         """Deliver a public reply; raise :class:`DeliveryError` on failure."""

@@ -26,8 +26,16 @@ def lease():
     return dt.timedelta(seconds=current_app.config["OUTBOX_LEASE_SECONDS"])
 
 
-def backoff(attempt):
-    base = current_app.config["OUTBOX_BACKOFF_SECONDS"]
+def schedule(channel):
+    """``(max_attempts, base_seconds)``: the channel's own retry schedule
+    (``Channel.retry_schedule``) or the deployment's."""
+    custom = channel.retry_schedule() if channel is not None else None
+    config = current_app.config
+    return custom or (config["OUTBOX_MAX_ATTEMPTS"], config["OUTBOX_BACKOFF_SECONDS"])
+
+
+def backoff(attempt, base=None):
+    base = current_app.config["OUTBOX_BACKOFF_SECONDS"] if base is None else base
     return dt.timedelta(seconds=base * 2 ** max(attempt - 1, 0))
 
 
@@ -51,10 +59,10 @@ def attempt(outbox_id):
             raise DeliveryError(_("The %(channel)s channel is turned off.", channel=message.channel))
         result = channel.send(_outbound(message, ticket, row.attempts))
     except DeliveryError as exc:
-        return _failed(row, message, ticket, str(exc), exc.retryable)
+        return _failed(row, message, ticket, str(exc), exc.retryable, channel)
     except Exception as exc:  # a channel bug must not lose the message
         log.exception("channel %s failed to send message %s", message.channel, message.id)
-        return _failed(row, message, ticket, f"{type(exc).__name__}: {exc}", True)
+        return _failed(row, message, ticket, f"{type(exc).__name__}: {exc}", True, channel)
     with write_transaction():
         Outbox.update(state="sent", last_error=None).where(Outbox.id == row.id).execute()
         fields = {Message.delivery_state: "sent", Message.delivery_error: None, Message.attempts: row.attempts}
@@ -73,13 +81,14 @@ def attempt(outbox_id):
     return "sent"
 
 
-def _failed(row, message, ticket, error, retryable):
-    final = not retryable or row.attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]
+def _failed(row, message, ticket, error, retryable, channel):
+    max_attempts, base = schedule(channel)
+    final = not retryable or row.attempts >= max_attempts
     with write_transaction():
         Outbox.update(
             state="failed" if final else "pending",
             last_error=error[:2000],
-            next_attempt_at=now() + backoff(row.attempts),
+            next_attempt_at=now() + backoff(row.attempts, base),
         ).where(Outbox.id == row.id).execute()
         Message.update(
             delivery_state="failed" if final else "queued", delivery_error=error[:2000], attempts=row.attempts

@@ -31,10 +31,23 @@ def helpline_register_models():
 
 @hookimpl
 def helpline_register_blueprints():
-    """``POST /email/inbound`` (provider webhook)."""
+    """``POST /email/inbound`` (provider webhook), the agent pages and the REST API."""
+    from .api import bp as api
+    from .pages import bp as pages
     from .views import bp
 
-    return [bp]
+    return [bp, pages, api]
+
+
+@hookimpl
+def helpline_register_ui_fragments():
+    """Per-message extras in the thread, files and Cc in the composer, the dropped-mail page in the settings menu."""
+    return [
+        ("head", "email/head.html"),
+        ("composer_tools", "email/composer_tools.html"),
+        ("message_footer", "email/message_footer.html"),
+        ("settings_nav", "email/settings_nav.html"),
+    ]
 
 
 @hookimpl

@@ -34,6 +34,12 @@ class EmailChannel(Channel):
             return Refusal("no_email_address", _("This customer has no email address to reply to."))
         return None
 
+    def retry_schedule(self):
+        """The merchant's schedule: mail servers can be down for hours, far
+        longer than the deployment's default retries last."""
+        attempts, base = self.settings.get("retry_attempts"), self.settings.get("retry_base_seconds")
+        return (attempts, base) if attempts and base else None
+
     def send(self, outbound):
         """Send a reply by SMTP; the new Message-ID becomes its external id."""
         settings = self.settings
@@ -67,6 +73,9 @@ def build_reply(settings, outbound) -> EmailMessage:
     from_name = one_line(settings.get("from_name"))
     message["From"] = formataddr((from_name, settings["support_addresses"][0]))
     message["To"] = formataddr((one_line(outbound.to_name), outbound.to_email))
+    cc = [a for a in (outbound.meta or {}).get("cc") or [] if isinstance(a, str) and "@" in a][:20]
+    if cc:
+        message["Cc"] = ", ".join(cc)  # the agent kept the customer's Cc
     message["Subject"] = subject_for(outbound.subject)
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = f"<{reply_message_id(settings, outbound.message_id)}>"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import html as html_lib
 import logging
+import os
 import re
 
 from flask import current_app
@@ -13,6 +14,7 @@ from flask import current_app
 from app.plugin import Inbound, Message, Sender, ServiceError, ingest, sanitize, storage, text_to_html
 
 from .addresses import ticket_from_address
+from .images import block_remote, link_inline
 from .loopguard import noise_reason
 from .models import DroppedEmail
 from .parsing import parse
@@ -21,6 +23,8 @@ from .quoting import strip_html, strip_text
 log = logging.getLogger(__name__)
 SLUG = "email"
 MAX_HTML_CHARS = 1024 * 1024
+# Senders that nobody reads: their Reply-To names the customer.
+NO_REPLY = re.compile(r"(no|do[-_.]?not)[-_.]?reply(\+.*)?|mailer|forms?|web[-_.]?forms?|wordpress", re.IGNORECASE)
 
 
 @dataclasses.dataclass
@@ -50,14 +54,19 @@ def receive(raw: bytes, settings, envelope_sender: str | None = None, envelope_r
     reason = noise_reason(parsed, settings, envelope_sender)
     if reason is not None:
         return _drop(raw, parsed, reason)
+    customer_name, customer_email = customer_of(parsed)
 
     raw_file = storage.save(raw, "original.eml", "message/rfc822", max_bytes=max(len(raw), 1))
-    attachments, skipped = [], []
-    for filename, ctype, data in parsed.attachments:
+    attachments, skipped, cid_keys = [], [], {}
+    for filename, ctype, data, content_id in parsed.attachments:
         try:
-            attachments.append(storage.save(data, filename, ctype, max_bytes=settings["max_attachment_bytes"]))
+            stored = storage.save(data, filename, ctype, max_bytes=settings["max_attachment_bytes"])
         except ServiceError:
             skipped.append({"filename": storage.safe_filename(filename), "size": len(data), "reason": "too_large"})
+            continue
+        attachments.append(stored)
+        if content_id:
+            cid_keys[content_id] = stored.storage_key
 
     full_text = parsed.text
     display_text = strip_text(full_text)
@@ -78,6 +87,7 @@ def receive(raw: bytes, settings, envelope_sender: str | None = None, envelope_r
     if not display_text and parsed.html:
         display_text = _html_to_text(display_html)
         full_text = full_text or display_text
+    display_html, blocked_images = block_remote(display_html)
     if parsed.problems and (not parsed.sender_email or not display_text.strip()):
         # Hardly parseable: let the agent download the original as it came.
         attachments.append(raw_file)
@@ -88,11 +98,19 @@ def receive(raw: bytes, settings, envelope_sender: str | None = None, envelope_r
         "raw_size": len(raw),
         "via": via,
         "from": parsed.sender_email,
+        "sender": {"name": customer_name, "email": customer_email},
         "to": parsed.recipients[:20],
+        "cc": parsed.cc,
         "envelope_to": [r.lower() for r in envelope_recipients][:20],
     }
+    if parsed.reply_to_email and customer_email == parsed.reply_to_email:
+        meta["reply_to"] = parsed.reply_to_email
     if display_text.strip() != full_text.strip():
         meta["full_text"] = full_text[:limit]
+        meta["quoted"] = True
+    if len(full_text) > limit:
+        # Shown shortened, never silently: the UI says so and links the full text.
+        meta["full_text_chars"] = len(full_text)
     if len(display_text) > limit:
         meta["truncated"] = True
         display_text = display_text[:limit]
@@ -107,11 +125,13 @@ def receive(raw: bytes, settings, envelope_sender: str | None = None, envelope_r
         meta["skipped_attachments"] = skipped[:20]
     if html_too_large:
         meta["html_too_large"] = len(parsed.html)
+    if blocked_images:
+        meta["blocked_images"] = blocked_images
 
     inbound = Inbound(
         channel=SLUG,
         external_id=parsed.message_id,
-        sender=Sender(name=parsed.sender_name, email=parsed.sender_email),
+        sender=Sender(name=customer_name, email=customer_email),
         text=display_text,
         html=display_html,
         subject=parsed.subject,
@@ -121,7 +141,30 @@ def receive(raw: bytes, settings, envelope_sender: str | None = None, envelope_r
         meta=meta,
     )
     result = ingest(inbound)
+    if result.duplicate:
+        # A concurrent delivery of the same message won: its files are the ones kept.
+        _remove_files([raw_file, *attachments])
+    elif cid_keys and "cid:" in result.message.html:
+        html = link_inline(result.message.html, result.message.id, cid_keys)
+        Message.update(html=html).where(Message.id == result.message.id).execute()
     return Received(result.outcome, parsed.message_id, result.ticket.id)
+
+
+def customer_of(parsed):
+    """``(name, email)`` of the person to answer. Contact forms and shop
+    systems send from a no-reply address with the customer in
+    ``Reply-To``: then the customer is the Reply-To address."""
+    local = (parsed.sender_email or "").split("@", 1)[0]
+    if parsed.reply_to_email and (not parsed.sender_email or NO_REPLY.fullmatch(local)):
+        return parsed.reply_to_name, parsed.reply_to_email
+    return parsed.sender_name, parsed.sender_email
+
+
+def _remove_files(stored):
+    for item in stored:
+        path = storage.path_for(item.storage_key)
+        if path:
+            os.remove(path)
 
 
 def _ticket_hint(settings, addresses):
@@ -134,19 +177,26 @@ def _ticket_hint(settings, addresses):
 
 def _drop(raw, parsed, reason):
     """Record automatic mail without creating anything a human must answer."""
+    message_id = parsed.message_id[:255]
+    log.info("email %s from %s dropped by the loop guard: %s", parsed.message_id, parsed.sender_email, reason)
+    if DroppedEmail.select().where(DroppedEmail.message_id == message_id).exists():
+        return Received("dropped", parsed.message_id, reason=reason)  # a repeated delivery: nothing new to keep
     try:
-        key = storage.save(raw, "dropped.eml", "message/rfc822", max_bytes=max(len(raw), 1)).storage_key
+        stored = storage.save(raw, "dropped.eml", "message/rfc822", max_bytes=max(len(raw), 1))
     except Exception:
         log.exception("could not keep the raw bytes of dropped mail %s", parsed.message_id)
-        key = None
+        stored = None
     DroppedEmail.insert(
-        message_id=parsed.message_id[:255],
+        message_id=message_id,
         sender=(parsed.sender_email or "")[:254],
         subject=parsed.subject[:255],
         reason=reason,
-        raw_key=key,
+        raw_key=stored.storage_key if stored else None,
     ).on_conflict_ignore().execute()
-    log.info("email %s from %s dropped by the loop guard: %s", parsed.message_id, parsed.sender_email, reason)
+    if stored is not None:
+        kept = DroppedEmail.select(DroppedEmail.raw_key).where(DroppedEmail.message_id == message_id).first()
+        if kept is None or kept.raw_key != stored.storage_key:
+            _remove_files([stored])  # a concurrent delivery recorded it first
     return Received("dropped", parsed.message_id, reason=reason)
 
 

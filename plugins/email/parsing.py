@@ -33,12 +33,16 @@ class ParsedEmail:
     sender_name: str = ""
     sender_email: str | None = None
     recipients: list = dataclasses.field(default_factory=list)
+    cc: list = dataclasses.field(default_factory=list)
+    reply_to_name: str = ""
+    reply_to_email: str | None = None
     subject: str = ""
     text: str = ""
     html: str = ""
     in_reply_to: list = dataclasses.field(default_factory=list)
     references: list = dataclasses.field(default_factory=list)
-    attachments: list = dataclasses.field(default_factory=list)  # (filename, content_type, bytes)
+    # (filename, content_type, bytes, content_id or None)
+    attachments: list = dataclasses.field(default_factory=list)
     headers: dict = dataclasses.field(default_factory=dict)  # lowercased name -> value (loop guard)
     content_type: str = ""
     problems: list = dataclasses.field(default_factory=list)
@@ -106,6 +110,10 @@ def parse(raw: bytes) -> ParsedEmail:
         result.sender_name, result.sender_email = name.strip()[:200], addr.strip().lower()[:254]
     elif _header(msg, "from"):
         result.problems.append("from_without_address")
+    name, addr = parseaddr(_header(msg, "reply-to"))
+    if "@" in addr:
+        result.reply_to_name, result.reply_to_email = name.strip()[:200], addr.strip().lower()[:254]
+    result.cc = addresses_in([_header(msg, "cc")])[:20]
     result.subject = " ".join(_header(msg, "subject").split())[:255]
     result.recipients = addresses_in([_header(msg, h) for h in ("to", "cc", "delivered-to", "x-original-to")])
     result.in_reply_to = message_ids(_header(msg, "in-reply-to"))[:5]
@@ -179,19 +187,40 @@ def _walk_parts(msg, result):
             result.problems.append("too_many_attachments")
             continue
         data = _payload_bytes(part)
-        result.attachments.append((filename or _default_name(ctype), ctype, data))
+        content_id = message_ids(_header(part, "content-id"))
+        result.attachments.append(
+            (filename or _default_name(ctype), ctype, data, content_id[0] if content_id else None)
+        )
     result.text = "\n\n".join(t for t in text_parts if t.strip()).strip()
     result.html = "\n".join(h for h in html_parts if h.strip())
 
 
 def _text_of(part, result):
     try:
-        text = part.get_content()
+        text = _mislabelled_utf8(part)
+        if text is None:
+            text = part.get_content()
     except Exception as exc:  # unknown charset, bad transfer encoding...
         result.problems.append(f"undecodable_part: {type(exc).__name__}")
         text = _decode(_payload_bytes(part))
     # Mail arrives with CRLF line ends; people and quote detection expect LF.
     return text.replace("\r\n", "\n").replace("\x00", "")
+
+
+def _mislabelled_utf8(part):
+    """The text of a part labelled US-ASCII (or unlabelled) whose bytes are
+    valid UTF-8: many mailers send UTF-8 under the default label, and
+    decoding it as ASCII would turn every accent into a replacement mark."""
+    charset = (part.get_content_charset() or "us-ascii").lower()
+    if charset not in ("us-ascii", "ascii", "ansi_x3.4-1968"):
+        return None
+    data = part.get_payload(decode=True)
+    if not isinstance(data, bytes) or data.isascii():
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
 
 
 def _payload_bytes(part):

@@ -11,7 +11,8 @@ _ATTRIBUTION = re.compile(
 )
 _SIGNATURE = re.compile(r"\n-- ?\n.*\Z|\n(Sent from my \w+[^\n]*|Get Outlook for \w+[^\n]*)\s*\Z", re.DOTALL)
 _HTML_ATTRIBUTION = re.compile(
-    r"\b(On|Le|Am|El|Il|Op)\b[^<]{0,300}?(wrote|schrieb|a écrit|escribió|ha scritto|"
+    # Tags may sit inside the line: Gmail wraps the address in a mailto link.
+    r"\b(On|Le|Am|El|Il|Op)\b(?:[^<]|<[^<>]{0,300}>){0,300}?(wrote|schrieb|a écrit|escribió|ha scritto|"
     r"schreef)\s*:",
     re.IGNORECASE,
 )
@@ -23,7 +24,10 @@ def strip_text(text):
     if not text or len(text) > MAX_QUOTE_INPUT:
         return text or ""
     try:
-        chunks = quotequail.quote(text)
+        # No line limit: quotequail's default hides everything after line
+        # 1,000 as if it were a quote. The attribution line ("On ... wrote:",
+        # even wrapped or around a mailto link) goes with the quote.
+        chunks = quotequail.quote(text, limit=None, quote_intro_line=True)
     except Exception:  # a library hiccup must not cost us the message
         return text
     visible = "".join(part for show, part in chunks if show) if len(chunks) > 1 else text
@@ -40,7 +44,7 @@ def strip_html(markup):
     if not markup or len(markup) > MAX_QUOTE_INPUT:
         return None
     try:
-        chunks = quotequail.quote_html(markup)
+        chunks = quotequail.quote_html(markup, limit=MAX_QUOTE_INPUT, quote_intro_line=True)
     except Exception:
         return None
     if len(chunks) < 2:

@@ -71,6 +71,22 @@ class EmailSettings(ma.Schema):
         validate=ma.validate.Range(min=1, max=50 * 1024 * 1024),
         metadata={"label": _l("Largest attachment (bytes)")},
     )
+    retry_attempts = ma.fields.Integer(
+        load_default=12,
+        validate=ma.validate.Range(min=1, max=30),
+        metadata={
+            "label": _l("Delivery attempts per reply"),
+            "help": _l("A reply that cannot be delivered is tried this many times before it is marked failed."),
+        },
+    )
+    retry_base_seconds = ma.fields.Integer(
+        load_default=60,
+        validate=ma.validate.Range(min=10, max=3600),
+        metadata={
+            "label": _l("First retry after (seconds)"),
+            "help": _l("Each further retry waits twice as long as the one before."),
+        },
+    )
     smtp_listen_host = ma.fields.String(
         load_default="127.0.0.1",
         validate=ma.validate.Length(min=1, max=253),

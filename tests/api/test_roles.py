@@ -6,7 +6,7 @@ exists, and one that does not declare its permission fails here."""
 import pytest
 
 from app.auth import create_token
-from app.models import SavedView
+from app.models import Message, SavedView
 from app.plugins import get_plugins
 from app.services import identities
 from app.services.views import create_view
@@ -96,6 +96,11 @@ def targets(make_agent, actor, ticket):
 
     get_plugins().set_settings("webchat", {"site_keys": [SITE_KEY]})
     chat, visitor_token = chats.start(SITE_KEY, "Ada")
+    # ... and of the email plugin's (an inbound email with its original).
+    from plugins.email.inbound import receive
+
+    mail = b"From: Ann <ann@example.net>\r\nMessage-ID: <roles@example.net>\r\nSubject: Hi\r\n\r\nHello\r\n"
+    email_message = receive(mail, get_plugins().get_settings("email"))
     return {
         "ticket_id": ticket.id,
         "view_id": view.id,
@@ -108,6 +113,7 @@ def targets(make_agent, actor, ticket):
         "macro_id": macro.id,
         "job_id": job.id,
         "cid": chat.public_id,
+        "message_id": Message.get(Message.external_id == email_message.message_id).id,
         # query and header parameters an operation documents
         "key": SITE_KEY,
         "X-Webchat-Token": visitor_token,
