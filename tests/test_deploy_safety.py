@@ -159,3 +159,13 @@ def test_two_concurrent_migrate_runs_both_succeed(backend, tmp_path):
     assert len(applied) == len(set(applied))
     assert "applied core: 0001_initial" in applied
     assert _helpline(url, "migrate", "--status", tmp_path=tmp_path).returncode == 0
+    if backend == "postgres":
+        _drop_database(url)
+
+
+def _drop_database(url):
+    import psycopg
+
+    parsed = urlparse(url)
+    with psycopg.connect(urlunparse(parsed._replace(path="/postgres")), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{parsed.path.lstrip("/")}" WITH (FORCE)')
