@@ -24,7 +24,7 @@ def create_app(config=None):
 
     from flask_smorest import Blueprint as ApiBlueprint
 
-    from . import bus, clock, csrf, db, defaults, errors, health, i18n, ratelimit, tasks
+    from . import bus, clock, csrf, db, defaults, errors, health, i18n, ratelimit, security, tasks
     from .plugins import Plugins
     from .services import storage
 
@@ -34,6 +34,7 @@ def create_app(config=None):
     health.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
+    security.init_app(app)
     ratelimit.init_app(app)
 
     plugins = Plugins(app)
