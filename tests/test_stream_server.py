@@ -12,6 +12,7 @@ from aiohttp import web
 
 from app.auth import create_token
 from app.bus import RedisBus
+from app.services import sessions
 from app.streams import make_app
 
 REDIS_URL = os.environ.get("HELPLINE_EVENTS_URL") or "redis://127.0.0.1:6379/0"
@@ -50,8 +51,9 @@ def stream_server(app):
 
 
 def _cookie(app, agent):
+    """The session cookie the login form would set (a server-side session)."""
     serializer = app.session_interface.get_signing_serializer(app)
-    value = serializer.dumps({"agent_id": agent.id, "pw": agent.password_hash[-16:]})
+    value = serializer.dumps({"sid": sessions.start(agent, ip="127.0.0.1", user_agent="stream test")})
     return {"Cookie": f"{app.config['SESSION_COOKIE_NAME']}={value}"}
 
 
