@@ -65,6 +65,9 @@ OUTBOX_BACKOFF_SECONDS = 30
 # the slowest provider call (SMTP timeouts included).
 OUTBOX_LEASE_SECONDS = 300
 
+# How long an automatic close or assignment can be undone (docs/rules.md).
+AUTOMATION_UNDO_HOURS = 24
+
 # Presence: a heartbeat older than this makes an agent count as offline.
 PRESENCE_TTL_SECONDS = 90
 

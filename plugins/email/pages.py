@@ -25,7 +25,7 @@ bp = Blueprint(
 )
 
 
-@bp.get("/messages/<int(min=1, max=2147483647):message_id>")
+@bp.get("/messages/<dbid:message_id>")
 @require("inbox")
 def message_page(message_id):
     """The whole message as it came."""
@@ -33,7 +33,7 @@ def message_page(message_id):
     return render_template("email/message.html", item=item, title=_("Email message"))
 
 
-@bp.get("/messages/<int(min=1, max=2147483647):message_id>/original.eml")
+@bp.get("/messages/<dbid:message_id>/original.eml")
 @require("inbox")
 def download_original(message_id):
     """The original bytes, always as a download (never rendered)."""
@@ -50,7 +50,7 @@ def send_raw(message):
     )
 
 
-@bp.post("/messages/<int(min=1, max=2147483647):message_id>/images")
+@bp.post("/messages/<dbid:message_id>/images")
 @require("inbox")
 def allow_images(message_id):
     """Load this message's remote images from now on."""
@@ -58,7 +58,7 @@ def allow_images(message_id):
     return redirect(url_for("web.ticket_page", ticket_id=message.ticket_id) + f"#message-{message.id}")
 
 
-@bp.post("/messages/<int(min=1, max=2147483647):message_id>/retry")
+@bp.post("/messages/<dbid:message_id>/retry")
 @require("inbox")
 def retry_reply(message_id):
     """Try a failed reply again now."""
@@ -76,7 +76,7 @@ def dropped_page():
     )
 
 
-@bp.post("/tickets/<int(min=1, max=2147483647):ticket_id>/reply")
+@bp.post("/tickets/<dbid:ticket_id>/reply")
 @require("inbox")
 def reply_with_files(ticket_id):
     """The composer's reply with attached files and/or the customer's Cc kept."""
