@@ -24,5 +24,11 @@ if [ ! -x /usr/bin/chromium ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
 
+# Browser tests check pages with axe-core (app.testing.accessibility), taken
+# from the npm registry into a cache folder that is never committed.
+if [ ! -f .cache/npm/node_modules/axe-core/axe.min.js ]; then
+    npm install --silent --prefix .cache/npm --no-save --no-package-lock axe-core@4 >/dev/null
+fi
+
 export HELPLINE_STRICT_PLUGINS=1
 exec .venv/bin/python -m pytest "$@"
