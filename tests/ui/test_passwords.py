@@ -1,0 +1,106 @@
+"""Passwords: changing my own (current password required; other sessions
+end), a reset link by email (expiring, one use, no account enumeration,
+rate-limited) and invitations by email."""
+
+import re
+
+import pytest
+
+from app.models import Agent
+from app.services import agents as agent_service
+from app.testing.factories import PASSWORD, refresh
+
+
+def link_in(sink):
+    """The one link in the last message the SMTP sink received, as a path."""
+    body = sink.messages[-1][1].get_content()
+    return re.search(r"http://[^/\s]+(/password/reset/\S+)", body).group(1)
+
+
+def test_change_password_needs_the_current_one_and_ends_other_sessions(app, client, login, make_agent):
+    agent = make_agent(role="support", name="Sam Support")
+    other = app.test_client()
+    login(client, agent)
+    login(other, agent)
+    form = {"current": "not it", "password": "a new long password", "confirm": "a new long password"}
+    wrong = client.post("/account/password", data=form)
+    assert b"That is not your current password." in wrong.data
+    assert agent_service.check_password(refresh(agent), PASSWORD)
+
+    differ = client.post("/account/password", data={**form, "current": PASSWORD, "confirm": "something else"})
+    assert b"The two passwords differ." in differ.data
+
+    ok = client.post("/account/password", data={**form, "current": PASSWORD}, follow_redirects=True)
+    assert b"Password changed." in ok.data
+    assert agent_service.check_password(refresh(agent), "a new long password")
+    assert client.get("/inbox/mine").status_code == 200  # this session stays
+    assert other.get("/inbox/mine").status_code == 302  # the other one ended
+
+
+def test_reset_link_by_email_works_once_and_expires(client, make_agent, email_sender, clock):
+    agent = make_agent(role="support", name="Sam Support", email="sam@example.com")
+    page = client.post("/password/forgot", data={"email": "SAM@example.com"})
+    assert b"a link to choose a new password is on its way" in page.data
+    ((recipients, message),) = email_sender.messages
+    assert recipients == ["sam@example.com"] and message["Subject"] == "Reset your Helpline password"
+    path = link_in(email_sender)
+
+    assert b"Choose a password" in client.get(path).data
+    short = client.post(path, data={"password": "short", "confirm": "short"})
+    assert b"Length must be between 8 and 1024." in short.data
+    done = client.post(path, data={"password": "brand new secret", "confirm": "brand new secret"})
+    assert done.status_code == 302 and done.headers["Location"].endswith("/inbox/mine")
+    assert agent_service.check_password(refresh(agent), "brand new secret")
+    # Used once: the same link no longer works.
+    again = client.post(path, data={"password": "another secret", "confirm": "another secret"})
+    assert b"This link no longer works" in again.data
+    assert agent_service.check_password(refresh(agent), "brand new secret")
+
+    # A fresh link expires after an hour.
+    client.post("/password/forgot", data={"email": "sam@example.com"})
+    late = link_in(email_sender)
+    clock.advance(minutes=61)
+    assert b"This link no longer works" in client.get(late).data
+
+
+def test_reset_answers_alike_for_unknown_and_inactive_addresses(client, make_agent, email_sender):
+    make_agent(email="gone@example.com", password=None)
+    Agent.update(is_active=False).where(Agent.email == "gone@example.com").execute()
+    known = make_agent(email="here@example.com", password=None)
+    answers = [
+        client.post("/password/forgot", data={"email": e}).data for e in ("nobody@example.com", "gone@example.com")
+    ]
+    mine = client.post("/password/forgot", data={"email": known.email}).data
+    strip = lambda html, email: html.replace(email.encode(), b"").replace(b"csrf", b"")  # noqa: E731
+    assert strip(answers[0], "nobody@example.com") == strip(mine, known.email)
+    assert strip(answers[1], "gone@example.com") == strip(mine, known.email)
+    assert len(email_sender.messages) == 1 and email_sender.messages[0][0] == ["here@example.com"]
+
+
+def test_forged_or_foreign_links_do_not_work(client, make_agent):
+    agent = make_agent(email="sam@example.com", password=None)
+    from app.services import password_links
+
+    invite = password_links.make_token(agent, "invite")
+    assert b"This link no longer works" in client.get(f"/password/reset/{invite}").data  # not a reset link
+    assert b"This link no longer works" in client.get("/password/reset/" + "x" * 40).data
+    assert b"This link no longer works" in client.get("/password/reset/" + "x" * 600).data
+
+
+class TestLimit:
+    @pytest.fixture(autouse=True)
+    def fresh_counts(self, app):
+        from app.ratelimit import limiter
+
+        limiter.reset()
+
+    @pytest.fixture
+    def helpline_config(self):
+        return {"RATELIMIT_ENABLED": True, "PASSWORD_LINK_RATE_LIMIT": "2 per minute"}
+
+    def test_reset_requests_are_rate_limited(self, client, make_agent, email_sender):
+        make_agent(email="sam@example.com", password=None)
+        for _ in range(2):
+            assert client.post("/password/forgot", data={"email": "sam@example.com"}).status_code == 200
+        assert client.post("/password/forgot", data={"email": "sam@example.com"}).status_code == 429
+        assert len(email_sender.messages) == 2
