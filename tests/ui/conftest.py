@@ -22,3 +22,16 @@ def screenshot(tmp_path):
         page.screenshot(path=os.path.join(folder, f"{name}.png"))
 
     return shoot
+
+
+@pytest.fixture
+def emailed_link():
+    """``emailed_link(sink)``: the password link in the last message the SMTP
+    sink received, as a path on the app."""
+    import re
+
+    def find(sink):
+        body = sink.messages[-1][1].get_content()
+        return re.search(r"http://[^/\s]+(/password/reset/\S+)", body).group(1)
+
+    return find

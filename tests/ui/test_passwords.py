@@ -2,19 +2,11 @@
 end), a reset link by email (expiring, one use, no account enumeration,
 rate-limited) and invitations by email."""
 
-import re
-
 import pytest
 
 from app.models import Agent
 from app.services import agents as agent_service
 from app.testing.factories import PASSWORD, refresh
-
-
-def link_in(sink):
-    """The one link in the last message the SMTP sink received, as a path."""
-    body = sink.messages[-1][1].get_content()
-    return re.search(r"http://[^/\s]+(/password/reset/\S+)", body).group(1)
 
 
 def test_change_password_needs_the_current_one_and_ends_other_sessions(app, client, login, make_agent):
@@ -37,13 +29,13 @@ def test_change_password_needs_the_current_one_and_ends_other_sessions(app, clie
     assert other.get("/inbox/mine").status_code == 302  # the other one ended
 
 
-def test_reset_link_by_email_works_once_and_expires(client, make_agent, email_sender, clock):
+def test_reset_link_by_email_works_once_and_expires(emailed_link, client, make_agent, email_sender, clock):
     agent = make_agent(role="support", name="Sam Support", email="sam@example.com")
     page = client.post("/password/forgot", data={"email": "SAM@example.com"})
     assert b"a link to choose a new password is on its way" in page.data
     ((recipients, message),) = email_sender.messages
     assert recipients == ["sam@example.com"] and message["Subject"] == "Reset your Helpline password"
-    path = link_in(email_sender)
+    path = emailed_link(email_sender)
 
     assert b"Choose a password" in client.get(path).data
     short = client.post(path, data={"password": "short", "confirm": "short"})
@@ -58,7 +50,7 @@ def test_reset_link_by_email_works_once_and_expires(client, make_agent, email_se
 
     # A fresh link expires after an hour.
     client.post("/password/forgot", data={"email": "sam@example.com"})
-    late = link_in(email_sender)
+    late = emailed_link(email_sender)
     clock.advance(minutes=61)
     assert b"This link no longer works" in client.get(late).data
 
@@ -104,3 +96,39 @@ class TestLimit:
             assert client.post("/password/forgot", data={"email": "sam@example.com"}).status_code == 200
         assert client.post("/password/forgot", data={"email": "sam@example.com"}).status_code == 429
         assert len(email_sender.messages) == 2
+
+
+def test_invite_by_email_sets_the_password_once(emailed_link, app, client, login, make_agent, email_sender, clock):
+    admin = make_agent(role="admin", name="Ada Admin", password=None)
+    login(client, admin)
+    added = client.post("/settings/agents", data={"name": "Nico New", "email": "nico@example.com", "role": "support"})
+    assert added.status_code == 302
+    assert b"Invitation sent to nico@example.com." in client.get("/settings/agents").data
+    nico = Agent.get(Agent.email == "nico@example.com")
+    assert nico.password_hash == ""
+    ((recipients, message),) = email_sender.messages
+    assert recipients == ["nico@example.com"] and "Ada Admin invited you" in message.get_content()
+    path = emailed_link(email_sender)
+    assert b'data-state="invited"' in client.get("/settings/agents").data
+
+    guest = app.test_client()
+    clock.advance(days=6)
+    done = guest.post(path, data={"password": "nico's own secret", "confirm": "nico's own secret"})
+    assert done.status_code == 302 and guest.get("/inbox/mine").status_code == 200
+    assert agent_service.check_password(refresh(nico), "nico's own secret")
+    assert b"This link no longer works" in app.test_client().get(path).data
+
+
+def test_invite_without_an_email_sender_says_so(client, login, make_agent):
+    login(client, make_agent(role="admin", password=None))
+    client.post("/settings/agents", data={"name": "Nico New", "email": "nico@example.com", "role": "support"})
+    assert b"no email could be sent" in client.get("/settings/agents").data
+    assert Agent.get(Agent.email == "nico@example.com").password_hash == ""
+
+
+def test_invite_links_expire_after_seven_days(emailed_link, client, login, make_agent, email_sender, clock):
+    login(client, make_agent(role="admin", password=None))
+    client.post("/settings/agents", data={"name": "Nico New", "email": "nico@example.com", "role": "support"})
+    path = emailed_link(email_sender)
+    clock.advance(days=7, minutes=1)
+    assert b"This link no longer works" in client.get(path).data
