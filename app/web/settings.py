@@ -12,9 +12,8 @@ from ..models import Agent
 from ..models.agent import ROLES
 from ..plugins import CORE, PluginError, get_plugins
 from ..registry import EmptySettings
-from ..services import ServiceError
+from ..services import ServiceError, password_links
 from ..services import agents as agent_service
-from ..services import password_links
 from .blueprint import bp
 from .forms import data_from_form, fields_for
 from .helpers import done, failed
