@@ -4,6 +4,8 @@ or invitation link (app.services.password_links)."""
 
 from __future__ import annotations
 
+import zoneinfo
+
 import marshmallow as ma
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -15,6 +17,20 @@ from ..ratelimit import limit_password_links
 from ..services import ServiceError, password_links
 from ..services import agents as agent_service
 from .blueprint import bp
+
+
+def _zones():
+    return sorted(zoneinfo.available_timezones())
+
+
+class ProfileSchema(ma.Schema):
+    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=120))
+    timezone = ma.fields.String(required=True, validate=ma.validate.Length(max=64))
+
+    @ma.validates("timezone")
+    def known_zone(self, value, **kwargs):
+        if value not in zoneinfo.available_timezones():
+            raise ma.ValidationError(_("Pick a time zone from the list."))
 
 
 class ForgotSchema(ma.Schema):
@@ -66,7 +82,25 @@ def change_password():
             revoke_other_sessions(me)
             flash(_("Password changed. You stay logged in here; other sessions have ended."), "success")
             return redirect(url_for("web.change_password"))
-    return render_template("web/password_change.html", errors=errors, title=_("Change my password"))
+    return render_template(
+        "web/password_change.html", errors=errors, profile_errors={}, zones=_zones(), title=_("My account")
+    )
+
+
+@bp.post("/account/profile")
+@require(AUTHENTICATED)
+def update_profile():
+    """My name and time zone (times on every page are shown in it)."""
+    me = current_agent()
+    data, errors = _form(ProfileSchema())
+    if data is None:
+        return render_template(
+            "web/password_change.html", errors={}, profile_errors=errors, zones=_zones(), title=_("My account")
+        )
+    me.name, me.timezone = data["name"].strip(), data["timezone"]
+    me.save()
+    flash(_("Your profile is saved."), "success")
+    return redirect(url_for("web.change_password"))
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])

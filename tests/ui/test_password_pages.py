@@ -47,8 +47,15 @@ def test_forgot_reset_and_change_password(emailed_link, pages, make_agent, email
     page.get_by_label("New password again").fill("third secret here")
     page.get_by_role("button", name="Change password").click()
     expect(page.get_by_text("Password changed.")).to_be_visible()
+
+    # The same page holds my name and time zone.
+    page.get_by_label("Name").fill("Samantha S.")
+    page.get_by_label("Time zone").select_option("Europe/Madrid")
+    page.get_by_role("button", name="Save profile").click()
+    expect(page.get_by_text("Your profile is saved.")).to_be_visible()
+    expect(page.get_by_role("link", name="Samantha S.")).to_be_visible()
     assert_accessible(page)
-    screenshot(page, "password-change")
+    screenshot(page, "account")
 
 
 def test_invite_from_the_agents_page(pages, make_agent, email_sender, screenshot):

@@ -132,3 +132,16 @@ def test_invite_links_expire_after_seven_days(emailed_link, client, login, make_
     path = emailed_link(email_sender)
     clock.advance(days=7, minutes=1)
     assert b"This link no longer works" in client.get(path).data
+
+
+def test_my_profile_name_and_time_zone(client, login, make_agent, fake_channel):
+    agent = make_agent(role="support", name="Sam Support", password=None)
+    login(client, agent)
+    fake_channel.receive("Hello")  # updated 2026-01-05 09:00 UTC (the kit's clock)
+    bad = client.post("/account/profile", data={"name": "", "timezone": "Mars/Olympus"})
+    assert b"Pick a time zone from the list." in bad.data and b"Length must be between 1 and 120." in bad.data
+    assert refresh(agent).timezone == "UTC"
+    client.post("/account/profile", data={"name": "Samantha S.", "timezone": "Europe/Madrid"})
+    agent = refresh(agent)
+    assert (agent.name, agent.timezone) == ("Samantha S.", "Europe/Madrid")
+    assert b"2026-01-05 10:00" in client.get("/inbox/unassigned").data  # shown in Madrid time
