@@ -275,3 +275,15 @@ def test_ticket_page_queries_do_not_grow_with_the_thread(client, login, agent, f
         messages.add_note(ticket, agent, f"Note {i}")
         fake_channel.receive(f"Customer {i}")
     assert queries() == few
+
+
+def test_nameless_customers_show_email_phone_or_web_visitor(client, login, agent, fake_channel):
+    login(client, agent)
+    fake_channel.receive("By mail", email="mia@example.net")
+    fake_channel.receive("By phone", phone="+34600111222")
+    fake_channel.receive("From the chat", sender_id="visitor-7f3a")
+    html = client.get("/inbox/unassigned/rows").get_json()["html"]
+    assert 'data-label="Customer">mia@example.net<' in html
+    assert 'data-label="Customer">+34600111222<' in html
+    assert 'data-label="Customer">Web visitor<' in html
+    assert "Customer #" not in html
