@@ -287,3 +287,18 @@ def test_nameless_customers_show_email_phone_or_web_visitor(client, login, agent
     assert 'data-label="Customer">+34600111222<' in html
     assert 'data-label="Customer">Web visitor<' in html
     assert "Customer #" not in html
+
+
+def test_list_times_are_relative_with_the_exact_time_on_hover(client, login, agent, fake_channel, clock):
+    agent.timezone = "America/New_York"
+    agent.save()
+    login(client, agent)
+    fake_channel.receive("Hello")  # 2026-01-05 09:00 UTC
+    assert (
+        'title="2026-01-05 04:00 (America/New_York)">just now<'
+        in client.get("/inbox/unassigned/rows").get_json()["html"]
+    )
+    clock.advance(minutes=5)
+    assert ">5 minutes ago<" in client.get("/inbox/unassigned/rows").get_json()["html"]
+    clock.advance(hours=3)
+    assert ">3 hours ago<" in client.get("/inbox/unassigned/rows").get_json()["html"]
