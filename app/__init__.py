@@ -22,13 +22,14 @@ def create_app(config=None):
 
     from flask_smorest import Blueprint as ApiBlueprint
 
-    from . import bus, clock, csrf, db, defaults, errors, i18n, ratelimit, tasks
+    from . import bus, clock, csrf, db, defaults, errors, i18n, ratelimit, security, tasks
     from .plugins import Plugins
 
     app.extensions["helpline.clock"] = app.config.get("CLOCK") or clock.SystemClock()
     db.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
+    security.init_app(app)
     ratelimit.init_app(app)
 
     plugins = Plugins(app)

@@ -9,7 +9,8 @@ import functools
 import hashlib
 import secrets
 
-from flask import abort, redirect, request, session, url_for
+from flask import abort, g, redirect, request, session, url_for
+from flask_babel import gettext as _
 
 from .clock import now
 from .csrf import exempt as csrf_exempt
@@ -18,22 +19,42 @@ from .errors import wants_json
 from .models import Agent, ApiToken
 from .permissions import AUTHENTICATED, PUBLIC, can, check_known, permissions
 from .plugins import request_cache
-from .services import Forbidden
+from .services import Forbidden, audit, sessions
 
 TOKEN_PREFIX = "hl_"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def token_digest(token):
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(agent, name):
-    """Returns ``(ApiToken row, plaintext)``; the plaintext is never stored."""
+def create_token(agent, name, scope="full", expires_at=None):
+    """Returns ``(ApiToken row, plaintext)``; the plaintext is never stored.
+    ``scope="read"`` allows only GET/HEAD/OPTIONS; ``expires_at`` (naive
+    UTC) ends it by itself."""
     plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = ApiToken.create(
-        agent=agent, name=(name or "token")[:120], token_hash=token_digest(plaintext), prefix=plaintext[:10]
+        agent=agent,
+        name=(name or "token")[:120],
+        token_hash=token_digest(plaintext),
+        prefix=plaintext[:10],
+        scope=scope,
+        expires_at=expires_at,
+    )
+    audit.record(
+        "token.created",
+        target=agent.email,
+        details={"token": row.prefix, "name": row.name, "scope": scope, "expires_at": expires_at},
     )
     return row, plaintext
+
+
+def revoke_token(row):
+    """Revoke a token (it stops working at once); revoking twice is a no-op."""
+    if row.revoked_at is None:
+        ApiToken.update(revoked_at=now()).where(ApiToken.id == row.id).execute()
+        audit.record("token.revoked", target=row.agent.email, details={"token": row.prefix, "name": row.name})
 
 
 def _agent_from_token(header):
@@ -48,9 +69,10 @@ def _agent_from_token(header):
         .where((ApiToken.token_hash == token_digest(token)) & ApiToken.revoked_at.is_null())
         .first()
     )
-    if row is None:
-        return None
     at = now()
+    if row is None or (row.expires_at is not None and row.expires_at <= at):
+        return None
+    request_cache()["token_scope"] = row.scope
     if row.last_used_at is None or (at - row.last_used_at).total_seconds() > 60:
         ApiToken.update(last_used_at=at).where(ApiToken.id == row.id).execute()
     return row.agent
@@ -58,8 +80,8 @@ def _agent_from_token(header):
 
 def current_agent() -> Agent | None:
     """The agent making the current request (a session cookie or an API
-    token), or None: not logged in, deactivated, or the password changed
-    since the session began. Looked up once per request.
+    token), or None: not logged in, deactivated, or the session ended
+    (logout, timeouts, revoked). Looked up once per request.
     """
     cache = request_cache()
     if "agent" in cache:
@@ -68,25 +90,30 @@ def current_agent() -> Agent | None:
     header = request.headers.get("Authorization", "")
     if header:
         agent = _agent_from_token(header)
-    elif session.get("agent_id"):
-        agent = Agent.get_or_none((Agent.id == session["agent_id"]) & (Agent.is_active == True))
-        if agent is not None and session.get("pw") != agent.password_hash[-16:]:
-            agent = None  # password changed since login: sessions end
+    elif session.get("sid"):
+        agent = sessions.resolve(session["sid"])
     if agent is not None and not agent.is_active:
         agent = None
     cache["agent"] = agent
+    g.audit_actor = agent  # services' audit entries name who asked
     return agent
 
 
 def login(agent):
+    """Start a server-side session for ``agent`` in this browser; a session
+    id the browser had before is dropped (no fixation)."""
+    sessions.end(session.get("sid"))
     session.clear()
-    session["agent_id"] = agent.id
-    session["pw"] = agent.password_hash[-16:]
+    session["sid"] = sessions.start(
+        agent, ip=request.remote_addr or "", user_agent=request.headers.get("User-Agent", "")
+    )
     session.permanent = True
     request_cache()["agent"] = agent
 
 
 def logout():
+    """End this browser's session, server-side too: the old cookie is refused."""
+    sessions.end(session.get("sid"))
     session.clear()
     request_cache()["agent"] = None
 
@@ -117,6 +144,8 @@ def require(permission="inbox", csrf=True):
                 return redirect(url_for("web.login", next=request.full_path.rstrip("?")))
             if csrf:
                 protect_session()
+            if request.method not in SAFE_METHODS and request_cache().get("token_scope") == "read":
+                raise Forbidden(_("This API token is read-only."), code="read_only_token")
             if permission not in (PUBLIC, AUTHENTICATED) and not can(agent, permission):
                 raise Forbidden()
             return view(*args, **kwargs)

@@ -4,6 +4,9 @@ mapping given to :func:`app.create_app`."""
 
 # Where data lives. ``None`` means "a SQLite file in the instance folder".
 DATABASE_URL = None
+# PostgreSQL only: connections kept open per process for reuse (0: a new
+# connection per request). Size it at least at the threads per process.
+DB_POOL_SIZE = 20
 # Task queue: ``None`` means SqliteHuey next to the database; ``redis://...``
 # selects RedisHuey; ``memory`` is used by tests with ``HUEY_IMMEDIATE``.
 HUEY_URL = None
@@ -51,3 +54,14 @@ BABEL_DEFAULT_LOCALE = "en"
 BABEL_DEFAULT_TIMEZONE = "UTC"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+
+# Login sessions (server-side, table agent_session): a session ends after
+# this long without a request, and at the latest this long after login.
+SESSION_IDLE_MINUTES = 240
+SESSION_MAX_HOURS = 24
+# What every response's Content-Security-Policy says (app.security). Images
+# from anywhere: an agent may choose to show a customer mail's remote images.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src * data: blob:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)

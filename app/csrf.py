@@ -25,7 +25,7 @@ def protect_session():
     session, has nothing a forged request could borrow."""
     if not current_app.config.get("WTF_CSRF_ENABLED", True):
         return
-    if request.headers.get("Authorization") or not session.get("agent_id"):
+    if request.headers.get("Authorization") or not session.get("sid"):
         return
     csrf.protect()
 

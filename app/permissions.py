@@ -48,6 +48,7 @@ CORE_PERMISSIONS = (
     Permission("settings", _l("Settings"), ADMINS),
     Permission("plugins", _l("Turn plugins on and off"), ADMINS),
     Permission("agents", _l("Agents and roles"), ADMINS),
+    Permission("audit_log", _l("Read the audit log"), frozenset({"owner"})),
 )
 
 

@@ -16,11 +16,23 @@ def test_only_owners_touch_owners_and_the_last_owner_stays(app, make_agent):
     assert denied.value.code == "owner_only"
     with pytest.raises(Denied):
         update_agent(admin, owner, {"role": "support"})
+    # Nobody changes their own role or removes themselves (API and UI alike).
+    for attempt in (
+        lambda: update_agent(owner, owner, {"is_active": False}),
+        lambda: update_agent(owner, owner, {"role": "admin"}),
+        lambda: remove_agent(owner, owner),
+    ):
+        with pytest.raises(Denied) as own:
+            attempt()
+        assert own.value.code == "self_change"
+    # The last owner stays even when another owner (since deactivated) asks.
+    former = make_agent(role="owner")
+    update_agent(owner, former, {"is_active": False})
     with pytest.raises(Conflict) as last:
-        update_agent(owner, owner, {"is_active": False})
+        update_agent(former, owner, {"is_active": False})
     assert last.value.code == "last_owner"
     with pytest.raises(Conflict):
-        remove_agent(owner, owner)
+        remove_agent(former, owner)
     assert Agent.get_by_id(owner.id).is_active
 
 

@@ -82,7 +82,7 @@ def test_identities_migration_up_and_down(database):
     Ticket.create(channel="webchat", thread_key="c2", profile=both)
     Ticket.create(channel="email", thread_key="<m@x>", profile=both)
 
-    assert runner.up() == ["0002_identities"]
+    assert runner.up(target="0002_identities") == ["0002_identities"]  # later migrations are not its business
 
     assert identities(database) == [
         (ana.id, "email", "ana@example.net", True),

@@ -122,7 +122,14 @@ class TicketListQuery(FilterFields):
         validate=validate.Length(min=1, max=20),
         metadata={"description": "mine, unassigned, all or a saved view id"},
     )
-    sort = fields.String(load_default="updated", validate=validate.OneOf(("updated", "created")))
+    q = fields.String(
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "full-text search (subject, every message, customer name/email/phone); same as text"},
+    )
+    sort = fields.String(
+        validate=validate.OneOf(("updated", "created", "relevance")),
+        metadata={"description": "default: relevance (best match first) with a search, else updated"},
+    )
     order = fields.String(load_default="desc", validate=validate.OneOf(("asc", "desc")))
     limit = fields.Integer(load_default=25, validate=validate.Range(min=1, max=MAX_LIMIT))
     cursor = fields.String(
@@ -309,6 +316,9 @@ class AgentSchema(ma.Schema):
     timezone = fields.String()
     is_active = fields.Boolean()
     created_at = UtcDateTime()
+    two_factor = fields.Function(
+        lambda agent: agent.totp_enabled_at is not None, metadata={"description": "TOTP two-factor is on"}
+    )
 
 
 class AgentCreate(Strict):
@@ -353,11 +363,51 @@ class MeSchema(ma.Schema):
 class LoginBody(Strict):
     email = fields.String(required=True, validate=validate.Length(min=1, max=254))
     password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=200))
+    otp = fields.String(
+        load_only=True,
+        validate=validate.Length(min=1, max=32),
+        metadata={"description": "with two-factor on: a code from the app or a recovery code"},
+    )
 
 
 class SessionSchema(ma.Schema):
     agent = fields.Nested(AgentSchema, allow_none=True)
     csrf_token = fields.String(metadata={"description": "send as X-CSRFToken on unsafe cookie requests"})
+
+
+class AuditQuery(Strict):
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    cursor = fields.Integer(
+        validate=validate.Range(min=1, max=2**63 - 1), metadata={"description": "next_cursor of the previous page"}
+    )
+
+
+class AuditEntrySchema(ma.Schema):
+    id = fields.Integer()
+    at = UtcDateTime()
+    actor = fields.Nested(AgentRef, allow_none=True, metadata={"description": "null: the CLI or a task"})
+    action = fields.String(metadata={"description": "e.g. settings.changed, plugin.enabled, agent.role_changed"})
+    target = fields.String()
+    details = fields.Dict()
+    ip = fields.String(metadata={"description": "the client address (behind a proxy: as PROXY_HOPS allows)"})
+
+
+class AuditPage(ma.Schema):
+    items = fields.List(fields.Nested(AuditEntrySchema))
+    next_cursor = fields.Integer(allow_none=True)
+
+
+class AgentSessionSchema(ma.Schema):
+    id = fields.Integer()
+    created_at = UtcDateTime()
+    last_seen_at = UtcDateTime()
+    ip = fields.String()
+    user_agent = fields.String()
+    current = fields.Boolean(metadata={"description": "the session making this request"})
+
+
+class SessionList(ma.Schema):
+    items = fields.List(fields.Nested(AgentSessionSchema))
 
 
 class TokenSchema(ma.Schema):
@@ -367,6 +417,8 @@ class TokenSchema(ma.Schema):
     created_at = UtcDateTime()
     last_used_at = UtcDateTime(allow_none=True)
     revoked_at = UtcDateTime(allow_none=True)
+    scope = fields.String(metadata={"description": "full, or read (GET/HEAD/OPTIONS only; else 403)"})
+    expires_at = UtcDateTime(allow_none=True, metadata={"description": "null: never expires"})
 
 
 class TokenCreated(TokenSchema):
@@ -375,6 +427,17 @@ class TokenCreated(TokenSchema):
 
 class TokenCreate(Strict):
     name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    scope = fields.String(
+        load_default="full",
+        validate=validate.OneOf(("full", "read")),
+        metadata={"description": "read: the token may only read (unsafe methods answer 403)"},
+    )
+    expires_in_days = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Range(min=1, max=3650),
+        metadata={"description": "the token stops working this many days from now; omitted: never"},
+    )
 
 
 class TokenList(ma.Schema):

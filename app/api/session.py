@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from flask_wtf.csrf import generate_csrf
@@ -13,6 +15,7 @@ from ..clock import now
 from ..models import Agent, ApiToken
 from ..permissions import AUTHENTICATED, PUBLIC
 from ..ratelimit import limit_logins
+from ..services import sessions, twofactor
 from ..services.agents import check_password, hash_password
 from . import schemas as s
 from .errors import ApiError
@@ -35,13 +38,20 @@ def get_session():
 @bp.response(200, s.SessionSchema)
 @bp.alt_response(429, response="TOO_MANY_REQUESTS", description="Too many login attempts")
 def create_session(body):
-    """Log in with email and password; sets the session cookie. Limited per
-    client address (429 past the limit)."""
+    """Log in with email and password (and ``otp`` when the agent has
+    two-factor on: 401 ``otp_required`` without it, ``invalid_otp`` for a
+    wrong one); sets the session cookie. Limited per client address (429
+    past the limit)."""
     agent = Agent.get_or_none(Agent.email == body["email"].strip().lower())
     if agent is None:
         _spend_a_hash(body["password"])
     if agent is None or not agent.is_active or not check_password(agent, body["password"]):
         raise ApiError(401, _("Wrong email or password."), code="invalid_credentials")
+    if twofactor.enabled(agent):
+        if not body.get("otp"):
+            raise ApiError(401, _("Enter the code from your authenticator app."), code="otp_required")
+        if not twofactor.verify(agent, body["otp"]):
+            raise ApiError(401, _("That code is not valid."), code="invalid_otp")
     auth.login(agent)
     return {"agent": agent, "csrf_token": generate_csrf()}
 
@@ -66,6 +76,28 @@ def delete_session():
     return None
 
 
+@bp.get("/me/sessions")
+@require(AUTHENTICATED)
+@bp.response(200, s.SessionList)
+def list_my_sessions():
+    """Your live login sessions (browsers), newest first; ``current`` marks
+    the one making this request."""
+    current_id = sessions.current_session_id()
+    rows = sessions.active_sessions(current())
+    return {"items": [{**row.__data__, "current": row.id == current_id} for row in rows]}
+
+
+@bp.delete("/me/sessions")
+@require(AUTHENTICATED)
+@bp.response(204)
+def logout_everywhere():
+    """Log out everywhere: every login session of yours ends, this one
+    too. API tokens are not sessions: revoke them under ``/tokens``."""
+    sessions.revoke_sessions(current())
+    auth.logout()
+    return None
+
+
 @bp.get("/tokens")
 @require(AUTHENTICATED)
 @bp.response(200, s.TokenList)
@@ -81,8 +113,11 @@ def list_tokens():
 @bp.response(201, s.TokenCreated)
 def create_token(body):
     """A personal API token for ``Authorization: Bearer``. The token is in
-    this answer only; it is stored hashed."""
-    row, plaintext = auth.create_token(current(), body["name"])
+    this answer only; it is stored hashed. ``scope: read`` makes it
+    read-only; ``expires_in_days`` ends it by itself."""
+    days = body.get("expires_in_days")
+    expires_at = now() + dt.timedelta(days=days) if days else None
+    row, plaintext = auth.create_token(current(), body["name"], scope=body["scope"], expires_at=expires_at)
     row.token = plaintext
     return row
 
@@ -95,6 +130,5 @@ def revoke_token(token_id):
     row = ApiToken.get_or_none((ApiToken.id == token_id) & (ApiToken.agent == current().id))
     if row is None:
         raise ApiError(404, _("Token %(id)s does not exist.", id=token_id))
-    if row.revoked_at is None:
-        ApiToken.update(revoked_at=now()).where(ApiToken.id == row.id).execute()
+    auth.revoke_token(row)
     return None

@@ -33,11 +33,14 @@ def _detail(ticket):
 @require("inbox")
 @bp.arguments(s.TicketListQuery, location="query", as_kwargs=True)
 @bp.response(200, s.TicketPage)
-def list_tickets(view, sort, order, limit, cursor=None, **filters):
+def list_tickets(view, order, limit, sort=None, cursor=None, q=None, **filters):
     """List the tickets of a view, filtered, one keyset page at a time.
 
     The next page is ``?cursor=<next_cursor>`` with the same view, filters
-    and sort; ``next_cursor`` is null on the last page."""
+    and sort; ``next_cursor`` is null on the last page. ``q`` searches
+    (full text, ranked): subjects, every message, customer fields."""
+    if q:
+        filters["text"] = q
     rows, next_cursor = view_service.list_tickets(
         current(), view=view, filters=filters, sort=sort, order=order, limit=limit, cursor=cursor
     )

@@ -1,14 +1,17 @@
 """Core tables. Plugins add their own through ``helpline_register_models``."""
 
 from .agent import INBOX_ROLES, PRESENCE, ROLES, Agent, ApiToken
+from .audit import AuditEntry
 from .message import AUTHORS, DIRECTIONS, KINDS, Message, Outbox, ReadMarker
 from .profile import SMS_CONSENT, ContactIdentity, Order, Profile, ProfileEvent
+from .session import AgentSession
 from .settings import PluginState, SavedView
 from .ticket import STATUSES, Activity, Tag, Ticket, TicketTag
 
 CORE_MODELS = [
     Agent,
     ApiToken,
+    AgentSession,
     Profile,
     ContactIdentity,
     ProfileEvent,
@@ -22,6 +25,7 @@ CORE_MODELS = [
     ReadMarker,
     PluginState,
     SavedView,
+    AuditEntry,
 ]
 
 __all__ = [m.__name__ for m in CORE_MODELS] + [

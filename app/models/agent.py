@@ -28,6 +28,13 @@ class Agent(BaseModel):
     timezone = peewee.CharField(max_length=64, default="UTC")
     is_active = peewee.BooleanField(default=True)
     created_at = peewee.DateTimeField(default=now)
+    # Two-factor (owners and admins, optional): the TOTP secret (set at
+    # enrolment, in use once confirmed), the last accepted time step (no
+    # replay), recovery codes as SHA-256 digests (JSON list).
+    totp_secret = peewee.CharField(max_length=64, null=True)
+    totp_enabled_at = peewee.DateTimeField(null=True)
+    totp_last_step = peewee.BigIntegerField(null=True)
+    totp_recovery = peewee.TextField(default="[]")
 
     @property
     def first_name(self):
@@ -37,8 +44,12 @@ class Agent(BaseModel):
         return self.name
 
 
+TOKEN_SCOPES = ("full", "read")
+
+
 class ApiToken(BaseModel):
-    """A personal API token. Only its SHA-256 digest is stored."""
+    """A personal API token. Only its SHA-256 digest is stored. ``scope``
+    ``read`` allows only safe methods; past ``expires_at`` it stops working."""
 
     agent = peewee.ForeignKeyField(Agent, backref="tokens", on_delete="CASCADE")
     name = peewee.CharField(max_length=120)
@@ -47,3 +58,5 @@ class ApiToken(BaseModel):
     created_at = peewee.DateTimeField(default=now)
     last_used_at = peewee.DateTimeField(null=True)
     revoked_at = peewee.DateTimeField(null=True)
+    scope = peewee.CharField(max_length=16, default="full")
+    expires_at = peewee.DateTimeField(null=True)

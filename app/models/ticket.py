@@ -44,6 +44,8 @@ class Ticket(BaseModel):
         indexes = (
             (("status", "updated_at", "id"), False),
             (("assignee", "status", "updated_at", "id"), False),
+            # An assignee's tickets of every status, newest activity first.
+            (("assignee", "updated_at", "id"), False),
             (("channel", "thread_key"), False),
             (("profile", "created_at"), False),
             (("awaiting_customer_since",), False),

@@ -4,6 +4,7 @@ stored as JSON in ``plugin_state`` and read back with defaults filled in."""
 from __future__ import annotations
 
 import marshmallow
+from flask_babel import gettext as _
 
 SECRET_MASK = "********"
 
@@ -67,8 +68,47 @@ class SettingsStore:
             loaded = schema.load(merged)
         except marshmallow.ValidationError as err:
             raise marshmallow.ValidationError(field_messages(err.messages)) from None
+        before = self.get_settings(name)
+        _check_secret_destinations(schema, before, loaded, data)
         self._write(name, settings=schema.dump(loaded))
-        return self.get_settings(name)
+        after = self.get_settings(name)
+        _audit_change(schema, name, before, after)
+        return after
+
+
+def _audit_change(schema, name, before, after):
+    """One audit entry naming the changed fields, with new values except
+    for secrets (only that they changed)."""
+    from ..services import audit
+
+    changed = {}
+    for key, field in schema.fields.items():
+        if before.get(key) != after.get(key):
+            changed[key] = "(changed)" if field.metadata.get("secret") else schema.dump({key: after.get(key)}).get(key)
+    if changed:
+        audit.record("settings.changed", target=name, details={"changed": changed})
+
+
+def _check_secret_destinations(schema, before, after, sent):
+    """A stored secret goes only where it was entered for: a save that
+    changes one of a secret field's ``metadata={"secret_for": [...]}``
+    fields (a host, a port, an API URL, an account) must send the secret
+    again, or whoever can edit settings could point the server elsewhere
+    and receive the secret."""
+    errors = {}
+    for key, field in schema.fields.items():
+        destinations = field.metadata.get("secret_for") or ()
+        if not destinations or not after.get(key) or key in sent:
+            continue
+        # Clearing a destination sends the secret nowhere, so it needs nothing.
+        changed = [d for d in destinations if before.get(d) != after.get(d) and after.get(d) not in ("", None)]
+        if changed:
+            labels = ", ".join(str(schema.fields[d].metadata.get("label") or d) for d in changed)
+            errors[field.data_key or key] = [
+                _("Enter this secret again to send it to a new destination (%(fields)s changed).", fields=labels)
+            ]
+    if errors:
+        raise marshmallow.ValidationError(errors)
 
 
 def field_messages(messages):

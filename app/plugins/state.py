@@ -103,6 +103,9 @@ class StateStore:
         if enabled and self.pending_migrations(name):
             raise PluginError(f"Plugin {name!r} has pending migrations; run `helpline migrate` first.")
         self._write(name, enabled=bool(enabled))
+        from ..services import audit
+
+        audit.record("plugin.enabled" if enabled else "plugin.disabled", target=name)
 
     def _write(self, name, **changes):
         for _ in range(5):

@@ -13,7 +13,8 @@ from ..clock import now
 from ..db import write_transaction
 from ..events import after_commit, fire, publish
 from ..models import PRESENCE, ROLES, Activity, Agent, ApiToken, Message, Ticket
-from . import Conflict, Denied, ServiceError
+from . import Conflict, Denied, ServiceError, audit
+from .sessions import revoke_sessions
 
 _hasher = PasswordHasher()
 # Test suites set PASSWORD_HASH_COST="low": the same algorithm, cheap
@@ -49,13 +50,15 @@ def create_agent(email, name, role="support", password=None, timezone="UTC"):
         raise ServiceError(_("Passwords are at least %(n)d characters.", n=MIN_PASSWORD), field="password")
     if Agent.select().where(Agent.email == email).exists():
         raise ServiceError(_("An agent with this email already exists."), code="exists", field="email")
-    return Agent.create(
+    agent = Agent.create(
         email=email,
         name=(name or email.split("@")[0]).strip()[:120],
         role=role,
         password_hash=hash_password(password) if password else "",
         timezone=timezone,
     )
+    audit.record("agent.created", target=email, details={"role": role})
+    return agent
 
 
 def set_password(agent, password):
@@ -147,8 +150,12 @@ def _active_owners():
 
 
 def check_owner_rules(actor, target, new_role=None, deactivating=False):
-    """Only an owner makes or changes an owner; the last active owner stays.
-    ``target`` is None when creating an agent."""
+    """Nobody changes their own role or deactivates or removes themselves;
+    only an owner makes or changes an owner; the last active owner stays.
+    ``target`` is None when creating an agent. Shared by the API and the UI."""
+    if target is not None and target.id == actor.id:
+        if deactivating or (new_role is not None and new_role != target.role):
+            raise Denied(_("You cannot change your own role or deactivate yourself."), code="self_change", field="role")
     if new_role == "owner" and actor.role != "owner":
         raise Denied(_("Only an owner can make an owner."), code="owner_only", field="role")
     if target is not None and target.role == "owner" and actor.role != "owner":
@@ -164,8 +171,9 @@ def check_owner_rules(actor, target, new_role=None, deactivating=False):
 
 
 def _release(agent):
-    """A deactivated agent keeps nothing open: tokens revoked, open and
-    snoozed tickets back to Unassigned."""
+    """A deactivated agent keeps nothing open: sessions ended, tokens
+    revoked, open and snoozed tickets back to Unassigned."""
+    revoke_sessions(agent)
     ApiToken.update(revoked_at=now()).where((ApiToken.agent == agent.id) & ApiToken.revoked_at.is_null()).execute()
     Ticket.update(assignee=None).where((Ticket.assignee == agent.id) & (Ticket.status != "closed")).execute()
 
@@ -176,15 +184,31 @@ def update_agent(actor, target, changes):
     with write_transaction():
         target = Agent.get_by_id(target.id)
         check_owner_rules(actor, target, new_role=changes.get("role"), deactivating=changes.get("is_active") is False)
+        changed = {}
         for key in ("name", "role", "timezone", "is_active"):
-            if key in changes:
+            if key in changes and getattr(target, key) != changes[key]:
+                changed[key] = [getattr(target, key), changes[key]]
                 setattr(target, key, changes[key])
         if changes.get("is_active") is False:
             _release(target)
         target.save()
+        if changed:
+            audit.record(_agent_action(changed), target=target.email, details=changed, actor=actor)
     if changes.get("password"):
         set_password(target, changes["password"])
+        # Someone else set this password: whoever held the old one is out,
+        # and so is an agent setting their own here, but for this browser.
+        revoke_sessions(target, except_current=target.id == actor.id)
+        audit.record("agent.password_set", target=target.email, actor=actor)
     return target
+
+
+def _agent_action(changed):
+    if "is_active" in changed:
+        return "agent.reactivated" if changed["is_active"][1] else "agent.deactivated"
+    if "role" in changed:
+        return "agent.role_changed"
+    return "agent.changed"
 
 
 def _has_history(agent):
@@ -206,6 +230,8 @@ def remove_agent(actor, target):
             target.is_active = False
             _release(target)
             target.save()
+            audit.record("agent.deactivated", target=target.email, actor=actor)
             return "deactivated"
         target.delete_instance()
+        audit.record("agent.deleted", target=target.email, actor=actor)
         return "deleted"

@@ -84,8 +84,10 @@ class Pages:
             if start != "/inbox/mine":
                 page.goto(start)
         else:
+            from ..services import sessions
+
             serializer = self.app.session_interface.get_signing_serializer(self.app)
-            cookie = serializer.dumps({"agent_id": agent.id, "pw": agent.password_hash[-16:]})
+            cookie = serializer.dumps({"sid": sessions.start(agent, ip="127.0.0.1", user_agent="test browser")})
             page.context.add_cookies(
                 [{"name": self.app.config["SESSION_COOKIE_NAME"], "value": cookie, "url": self.base}]
             )
@@ -100,8 +102,11 @@ class Pages:
 
 
 def wait_live(page):
-    """Wait until an agent page's scripts run and its event stream is open."""
-    page.wait_for_function("document.body.dataset.live === '1'")
+    """Wait until an agent page's scripts run and its event stream is open.
+
+    Pages forbid ``eval`` (the CSP), so ``wait_for_function`` takes an arrow
+    function, never a bare expression string, which Playwright would eval."""
+    page.wait_for_function("() => document.body.dataset.live === '1'")
 
 
 def run_outside(app, fn, *args, **kwargs):

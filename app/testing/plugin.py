@@ -86,7 +86,7 @@ def helpline_config():
 @pytest.fixture
 def app(helpline_database, helpline_config, clock, tmp_path, pytestconfig):
     from .. import create_app
-    from ..db import db
+    from ..db import close_pool, db
 
     kind, url, template = helpline_database
     if kind == "sqlite":
@@ -120,6 +120,7 @@ def app(helpline_database, helpline_config, clock, tmp_path, pytestconfig):
     finally:
         if not db.is_closed():
             db.close()
+        close_pool(app.extensions["helpline.db"])  # this app's pooled connections go with it
         app.extensions["helpline.bus"].close()
         ctx.pop()
 
@@ -137,12 +138,14 @@ def make_agent(app):
 
 @pytest.fixture
 def login(app):
-    """``login(client, agent)`` logs a test client in with a session cookie."""
+    """``login(client, agent)`` logs a test client in: a server-side session
+    and its cookie, as the login form would make."""
+
+    from ..services import sessions
 
     def do_login(client, agent):
         with client.session_transaction() as sess:
-            sess["agent_id"] = agent.id
-            sess["pw"] = agent.password_hash[-16:]
+            sess["sid"] = sessions.start(agent, ip="127.0.0.1", user_agent="test client")
         return client
 
     return do_login

@@ -1,4 +1,11 @@
-"""Attachments, served to agents only."""
+"""Attachments, served to agents only.
+
+A customer's file is theirs, not ours: it is always a download, except a
+few raster image types that browsers cannot run script from, which may be
+shown inline (``?inline=1``, for thumbnails). SVG, HTML, XML and PDF can
+carry script, so they are never inline, whatever the customer claimed the
+type was. ``nosniff`` stops the browser guessing a more active type, and
+``sandbox`` keeps any document that is opened anyway off our origin."""
 
 from flask import Blueprint, abort, request, send_file
 
@@ -7,6 +14,9 @@ from ..models import Message
 from ..services import storage
 
 bp = Blueprint("files", __name__)
+
+INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
+FILE_CSP = "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'"
 
 
 @bp.get("/attachments/<int:message_id>/<key>")
@@ -19,10 +29,14 @@ def attachment(message_id, key):
     path = storage.path_for(key) if meta else None
     if path is None:
         abort(404)
-    inline = request.args.get("inline") == "1" and meta.get("content_type", "").startswith("image/")
-    return send_file(
+    content_type = (meta.get("content_type") or "").split(";")[0].strip().lower()
+    inline = request.args.get("inline") == "1" and content_type in INLINE_TYPES
+    response = send_file(
         path,
-        mimetype=meta.get("content_type") or "application/octet-stream",
+        mimetype=content_type or "application/octet-stream",
         as_attachment=not inline,
         download_name=meta.get("filename") or "attachment",
     )
+    response.headers["Content-Security-Policy"] = FILE_CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import zoneinfo
+from urllib.parse import urlsplit
 
 from flask import flash, jsonify, redirect
 from flask_babel import format_timedelta
@@ -41,10 +42,20 @@ def failed(target, message, field=None, status=400, code=None):
 
 
 def safe_next(target, default):
-    """Only same-site relative paths are followed after a post or login."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
+    """Only same-site relative paths are followed after a post or login.
+
+    Browsers drop tabs and newlines from URLs and read a backslash as a
+    slash, so a slash, a tab and a slash (or a slash and a backslash) would
+    leave the site as ``//evil.test``: any control character, backslash,
+    scheme or host is refused outright rather than cleaned up."""
+    if not target or not isinstance(target, str) or len(target) > 2000:
+        return default
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target) or "\\" in target:
+        return default
+    parts = urlsplit(target)
+    if target.startswith("//") or parts.scheme or parts.netloc or not parts.path.startswith("/"):
+        return default
+    return target
 
 
 def agent_zone(agent=None):

@@ -27,6 +27,7 @@ SORTS = {
     "updated-asc": ("updated", "asc"),
     "created-desc": ("created", "desc"),
     "created-asc": ("created", "asc"),
+    "relevance": ("relevance", "asc"),
 }
 PAGE_SIZE = 25
 SNOOZE_PRESETS = ("1h", "4h", "1d", "3d", "1w")
@@ -104,7 +105,10 @@ def _view_or_404(agent, view):
 def _page(agent, view, query):
     """``(rows, next cursor, the view's own filters)`` for a list request."""
     base = views.view_filters(agent, view)
-    sort, order = SORTS[query.get("sort", "updated-desc")]
+    # A search lists best matches first unless another order is chosen.
+    sort, order = SORTS[query.get("sort") or ("relevance" if query.get("q") else "updated-desc")]
+    if sort == "relevance" and not query.get("q"):
+        sort, order = SORTS["updated-desc"]
     # The status tab replaces the view's status; "any" removes it.
     rows, cursor = views.list_tickets(
         agent,
@@ -152,7 +156,7 @@ def inbox(view):
         args=args,
         status=current_status(query, base),
         statuses=STATUSES,
-        sort=query.get("sort", "updated-desc"),
+        sort=query.get("sort", ""),
         channels=sorted(get_plugins().channels),
         agents=inbox_agents(),
         tags=[t.name for t in Tag.select(Tag.name).order_by(Tag.name).limit(200)],

@@ -14,7 +14,7 @@ from ..auth import current_agent, require
 from ..auth import login as start_session
 from ..permissions import AUTHENTICATED
 from ..ratelimit import limit_password_links
-from ..services import ServiceError, password_links
+from ..services import ServiceError, password_links, sessions, twofactor
 from ..services import agents as agent_service
 from .blueprint import bp
 
@@ -59,12 +59,9 @@ def _form(schema):
 
 
 def revoke_other_sessions(agent):
-    """Sessions elsewhere end when the password changes: the session cookie
-    carries a fingerprint of the password hash (app.auth), so the new hash
-    voids them; the caller starts a fresh session for this browser. Once a
-    server-side session store exists, its ``revoke_sessions(agent,
-    except_current=True)`` belongs here too."""
-    start_session(agent)
+    """A changed password ends the agent's sessions elsewhere; this
+    browser's session stays."""
+    sessions.revoke_sessions(agent, except_current=True)
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -136,6 +133,12 @@ def reset_password(token):
                 errors = {"password": [exc.message]}
             else:
                 if agent is not None:
+                    # Whoever knew the old password is logged out everywhere.
+                    sessions.revoke_sessions(agent)
+                    if twofactor.enabled(agent):
+                        # A mailed link must not stand in for the second factor.
+                        flash(_("Your password is set. Log in with it and your code."), "success")
+                        return redirect(url_for("web.login"))
                     start_session(agent)
                     flash(_("Your password is set."), "success")
                     return redirect(url_for("web.inbox", view="mine"))

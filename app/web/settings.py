@@ -183,8 +183,6 @@ def update_agent(agent_id):
     except ma.ValidationError as err:
         field, messages = next(iter(err.messages.items()))
         return failed(back, f"{field}: {'; '.join(messages)}", field=field)
-    if target.id == me.id and ("role" in data or data.get("active") is False):
-        return failed(back, _("You cannot change your own role or deactivate yourself."), field="role", status=403)
     changes = {"role": data.get("role"), "is_active": data.get("active"), "password": data.get("password")}
     try:
         # The same owner rules as the API; deactivating releases tokens and tickets.

@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 
 import peewee
@@ -96,6 +97,12 @@ def sweep(batch_size=BATCH_SIZE, max_batches=None):
     return closed
 
 
+def _json(value, postgres):
+    """A JSON literal for INSERT ... SELECT (PostgreSQL's jsonb needs the cast)."""
+    literal = peewee.Value(json.dumps(value))
+    return literal.cast("jsonb") if postgres else literal
+
+
 def _close_batch(ids, condition, at, notice):
     """Close the tickets among ``ids`` that are still due, in one
     transaction; returns the ids closed here."""
@@ -127,43 +134,58 @@ def _close_batch(ids, condition, at, notice):
                 raise RuntimeError(f"autoclose: updated {count} of {len(done)} locked tickets")
         if not done:
             return []
+        # INSERT ... SELECT from the closed tickets: one short statement per
+        # batch, where rows of VALUES made peewee build SQL for every field of
+        # every row (most of the sweep's CPU time).
         html = text_to_html(notice)
-        notices = [
-            {
-                "ticket": tid,
-                "channel": previous[tid][1],
-                "direction": "outbound",
-                "kind": "notice",
-                "author_type": "system",
-                "text": notice,
-                "html": html,
-                "meta": {"rule": PLUGIN, "reason": REASON},
-                "created_at": at,
-            }
-            for tid in done
+        notice_rows = Ticket.select(
+            Ticket.id,
+            Ticket.channel,
+            peewee.Value("outbound"),
+            peewee.Value("notice"),
+            peewee.Value("system"),
+            peewee.Value(notice),
+            peewee.Value(html),
+            _json([], postgres),
+            _json({"rule": PLUGIN, "reason": REASON}, postgres),
+            peewee.Value(0),
+            peewee.Value(at, converter=Message.created_at.db_value),
+        ).where(Ticket.id.in_(done))
+        notice_fields = [
+            Message.ticket,
+            Message.channel,
+            Message.direction,
+            Message.kind,
+            Message.author_type,
+            Message.text,
+            Message.html,
+            Message.attachments,
+            Message.meta,
+            Message.attempts,
+            Message.created_at,
         ]
         if postgres:
-            message_ids = [row[0] for row in Message.insert_many(notices).returning(Message.id).tuples().execute()]
+            inserted = Message.insert_from(notice_rows, notice_fields).returning(Message.id)
+            message_ids = [row[0] for row in inserted.tuples().execute()]
         else:
             floor = Message.select(peewee.fn.MAX(Message.id)).scalar() or 0
-            Message.insert_many(notices).execute()
+            Message.insert_from(notice_rows, notice_fields).execute()
             message_ids = [
                 m.id
                 for m in Message.select(Message.id).where(
                     (Message.id > floor) & Message.ticket.in_(done) & (Message.kind == "notice")
                 )
             ]
-        Activity.insert_many(
-            [
-                {
-                    "ticket": tid,
-                    "action": "closed",
-                    "created_at": at,
-                    "data": {"from": previous[tid][0], "reason": REASON},
-                }
-                for tid in done
-            ]
-        ).execute()
+        for old_status in {previous[tid][0] for tid in done}:
+            Activity.insert_from(
+                Ticket.select(
+                    Ticket.id,
+                    peewee.Value("closed"),
+                    peewee.Value(at, converter=Activity.created_at.db_value),
+                    _json({"from": old_status, "reason": REASON}, postgres),
+                ).where(Ticket.id.in_([tid for tid in done if previous[tid][0] == old_status])),
+                [Activity.ticket, Activity.action, Activity.created_at, Activity.data],
+            ).execute()
 
         def announce():
             tickets = {t.id: t for t in Ticket.select().where(Ticket.id.in_(done))}

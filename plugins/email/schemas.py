@@ -47,7 +47,14 @@ class EmailSettings(ma.Schema):
         load_default="", validate=ma.validate.Length(max=254), metadata={"label": _l("SMTP username")}
     )
     smtp_password = ma.fields.String(
-        load_default="", validate=ma.validate.Length(max=500), metadata={"label": _l("SMTP password"), "secret": True}
+        load_default="",
+        validate=ma.validate.Length(max=500),
+        metadata={
+            "label": _l("SMTP password"),
+            "secret": True,
+            # Where the password goes: changing any of these needs it typed again.
+            "secret_for": ["smtp_host", "smtp_port", "smtp_security", "smtp_username"],
+        },
     )
     smtp_timeout = ma.fields.Integer(
         load_default=30, validate=ma.validate.Range(min=1, max=300), metadata={"label": _l("SMTP timeout (seconds)")}

@@ -94,7 +94,12 @@ class SmsSettings(ma.Schema):
     auth_token = ma.fields.String(
         load_default="",
         validate=ma.validate.Length(max=128),
-        metadata={"label": _l("Twilio auth token"), "secret": True},
+        metadata={
+            "label": _l("Twilio auth token"),
+            "secret": True,
+            # Where the token goes: changing either needs it typed again.
+            "secret_for": ["api_base_url", "account_sid"],
+        },
     )
     webhook_shared_key = ma.fields.String(
         load_default="",

@@ -1,6 +1,10 @@
 """Agents, roles and the owner rules; /me and presence."""
 
+import pytest
+
 from app.models import Agent, ApiToken, Ticket
+from app.services import Conflict
+from app.services import agents as agent_service
 from app.services import tickets as ticket_service
 
 
@@ -38,20 +42,35 @@ def test_only_an_owner_makes_or_changes_an_owner(client, as_role):
     assert promoted.status_code == 200 and promoted.get_json()["role"] == "owner"
 
 
-def test_the_last_owner_cannot_be_demoted_deactivated_or_deleted(client, as_role):
-    owner, headers = as_role("owner")
-    url = f"/api/v1/agents/{owner.id}"
+@pytest.mark.parametrize("role", ["owner", "admin"])
+def test_nobody_changes_their_own_role_or_deactivates_or_removes_themselves(client, as_role, role):
+    me, headers = as_role(role)
+    as_role("owner")  # another owner: the last-owner rule is not what refuses
+    url = f"/api/v1/agents/{me.id}"
     for response in (
-        client.patch(url, json={"role": "admin"}, headers=headers),
+        client.patch(url, json={"role": "support"}, headers=headers),
         client.patch(url, json={"is_active": False}, headers=headers),
         client.delete(url, headers=headers),
     ):
-        assert response.status_code == 409
-        assert response.get_json()["error"]["code"] == "last_owner"
-    assert Agent.get_by_id(owner.id).role == "owner" and Agent.get_by_id(owner.id).is_active
-    second, _ = as_role("owner")
-    assert client.patch(url, json={"role": "admin"}, headers=headers).status_code == 200
-    assert Agent.get_by_id(second.id).role == "owner"
+        assert response.status_code == 403
+        assert response.get_json()["error"]["code"] == "self_change"
+    kept = Agent.get_by_id(me.id)
+    assert kept.role == role and kept.is_active
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    # Their own name and time zone remain theirs to change.
+    renamed = client.patch(url, json={"name": "Renamed", "role": role}, headers=headers)
+    assert renamed.status_code == 200 and renamed.get_json()["name"] == "Renamed"
+
+
+def test_the_last_owner_stays_whoever_asks(as_role):
+    owner, _ = as_role("owner")
+    other_owner, _ = as_role("owner")
+    agent_service.update_agent(owner, other_owner, {"is_active": False})
+    with pytest.raises(Conflict) as refused:
+        # Only the CLI or a script acts as someone on another: the service still keeps an owner.
+        agent_service.check_owner_rules(other_owner, owner, deactivating=True)
+    assert refused.value.code == "last_owner"
+    assert Agent.get_by_id(owner.id).is_active
 
 
 def test_delete_removes_a_fresh_agent_and_deactivates_one_with_history(client, as_role, ticket):

@@ -25,6 +25,7 @@ EXPECTED = {
     "settings": {"owner", "admin"},
     "plugins": {"owner", "admin"},
     "agents": {"owner", "admin"},
+    "audit_log": {"owner"},
 }
 # The core's operations and what each needs, from DESIGN.md §6 and the API
 # issue. An operation not listed here (a plugin's, or a new one) is checked
@@ -48,6 +49,7 @@ CORE_OPERATIONS = {
     ("POST", V + "/agents"): "agents",
     ("PATCH", V + "/agents/{agent_id}"): "agents",
     ("DELETE", V + "/agents/{agent_id}"): "agents",
+    ("GET", V + "/audit"): "audit_log",
     ("GET", V + "/me"): "authenticated",
     ("PUT", V + "/me/presence"): "inbox",
     ("GET", V + "/profiles/{profile_id}"): "inbox",

@@ -32,7 +32,7 @@ def log_in(page, agent):
 
 
 def scripts_ready(page):
-    page.wait_for_function("document.body.dataset.live === '1' && window.HelplineMacros === true")
+    page.wait_for_function("() => document.body.dataset.live === '1' && window.HelplineMacros === true")
 
 
 def test_create_pick_edit_send_and_bulk_apply(page, fake_channel, app):

@@ -6,7 +6,8 @@
   if (window.HelplineMacros) { return; }  // both fragments may load this file
   window.HelplineMacros = true;
   var H = window.Helpline;
-  var t = window.HELPLINE_MACROS_I18N || {};
+  var tData = document.getElementById("helpline-macros-i18n");
+  var t = tData ? JSON.parse(tData.textContent) : {};
   // The core UI's CSRF-aware JSON fetch: resolves to {ok, status, data}.
   function api(method, url, data) { return window.Helpline.api(method, url, data); }
 

@@ -4,7 +4,8 @@
 (function () {
   "use strict";
   var body = document.body;
-  var i18n = window.HELPLINE_I18N || {};
+  var i18nData = document.getElementById("helpline-i18n");
+  var i18n = i18nData ? JSON.parse(i18nData.textContent) : {};
   var csrfMeta = document.querySelector('meta[name="csrf-token"]');
   var csrf = csrfMeta ? csrfMeta.getAttribute("content") : "";
   var me = Number(body.dataset.agentId || 0);
