@@ -2,10 +2,14 @@
 end), a reset link by email (expiring, one use, no account enumeration,
 rate-limited) and invitations by email."""
 
+import datetime as dt
+
+import pyotp
 import pytest
 
 from app.models import Agent
 from app.services import agents as agent_service
+from app.services import twofactor
 from app.testing.factories import PASSWORD, refresh
 
 
@@ -145,3 +149,16 @@ def test_my_profile_name_and_time_zone(client, login, make_agent, fake_channel):
     agent = refresh(agent)
     assert (agent.name, agent.timezone) == ("Samantha S.", "Europe/Madrid")
     assert b"2026-01-05 10:00" in client.get("/inbox/unassigned").data  # shown in Madrid time
+
+
+def test_a_reset_link_never_skips_two_factor(emailed_link, app, client, make_agent, email_sender, clock):
+    owner = make_agent(role="owner", email="olga@example.com")
+    secret = twofactor.begin(owner)
+    twofactor.confirm(owner, pyotp.TOTP(secret).at(clock.now().replace(tzinfo=dt.UTC)))
+    client.post("/password/forgot", data={"email": "olga@example.com"})
+    done = client.post(
+        emailed_link(email_sender), data={"password": "a new long secret", "confirm": "a new long secret"}
+    )
+    assert done.status_code == 302 and done.headers["Location"].endswith("/login")
+    assert client.get("/inbox/mine").status_code == 302  # not logged in: the code is still needed
+    assert agent_service.check_password(refresh(owner), "a new long secret")
