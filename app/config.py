@@ -39,6 +39,9 @@ ATTACHMENTS_DIR = None  # default: <instance>/attachments
 OUTBOX_MAX_ATTEMPTS = 6
 OUTBOX_BACKOFF_SECONDS = 30
 
+# How long an automatic close or assignment can be undone (docs/rules.md).
+AUTOMATION_UNDO_HOURS = 24
+
 # Presence: a heartbeat older than this makes an agent count as offline.
 PRESENCE_TTL_SECONDS = 90
 

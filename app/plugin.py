@@ -30,6 +30,7 @@ from .models import (
     Activity,
     Agent,
     ContactIdentity,
+    DryRunEntry,
     Message,
     Order,
     Profile,
@@ -52,7 +53,7 @@ from .registry import (
     Sender,
     SendResult,
 )
-from .services import Conflict, Denied, Forbidden, NotFound, ServiceError, storage
+from .services import Conflict, Denied, Forbidden, NotFound, ServiceError, dry_run, storage
 from .services.agents import online_agents
 from .services.assignment import claim
 from .services.contacts import is_alphanumeric_sender, normalize_email, normalize_phone
@@ -65,6 +66,7 @@ from .services.messages import ReplyRefused, add_note, add_notice, refusal_for, 
 from .services.outbox import retry_now as retry_delivery
 from .services.profiles import find_or_create as find_or_create_profile
 from .services.profiles import update as update_profile
+from .services.reasons import make as make_reason
 from .services.tickets import (
     MAX_BULK,
     MAX_TAG_LENGTH,
@@ -138,6 +140,7 @@ __all__ = [
     "Ticket",
     "Message",
     "Activity",
+    "DryRunEntry",
     "ProfileEvent",
     "Order",
     "INBOX_ROLES",
@@ -177,6 +180,8 @@ __all__ = [
     "link_identity",
     "IdentityTaken",
     "online_agents",
+    "make_reason",
+    "dry_run",
     # errors
     "ServiceError",
     "NotFound",

@@ -188,6 +188,10 @@ class MessageSchema(ma.Schema):
     attachments = fields.List(fields.Dict())
     delivery_state = fields.String(allow_none=True)
     delivery_error = fields.String(allow_none=True)
+    reason = fields.Function(
+        lambda m: (m.meta or {}).get("why"),
+        metadata={"description": "Why an automatic message or notice was written (see ReasonSchema); else null"},
+    )
     created_at = UtcDateTime()
 
 
@@ -502,3 +506,37 @@ class SettingsBody(ma.Schema):
 
     class Meta:
         unknown = ma.INCLUDE
+
+
+class ReasonSchema(ma.Schema):
+    """Why an automatic action happened (docs/rules.md, "Why did this happen?")."""
+
+    rule = fields.String(
+        metadata={"description": "autoclose, roundrobin, snooze, webchat.auto_replies, sms.autoresponder, ..."}
+    )
+    summary = fields.String(metadata={"description": "One sentence for people"})
+    inputs = fields.Dict(metadata={"description": "What the rule decided on (times in ISO 8601 UTC)"})
+    settings_url = fields.String(allow_none=True, metadata={"description": "The rule's settings page"})
+
+
+class ActivitySchema(ma.Schema):
+    id = fields.Integer()
+    ticket_id = fields.Integer()
+    action = fields.String(metadata={"description": "closed, opened, reopened, assigned, clock_armed, undone, ..."})
+    actor = fields.Nested(AgentRef, allow_none=True, metadata={"description": "null: a rule or the system"})
+    data = fields.Dict()
+    reason = fields.Nested(ReasonSchema, allow_none=True, metadata={"description": "Set on automatic actions"})
+    undo_until = UtcDateTime(allow_none=True, metadata={"description": "Set while the action can be undone"})
+    created_at = UtcDateTime()
+
+
+class ActivityQuery(ma.Schema):
+    before = fields.Integer(
+        validate=validate.Range(min=1, max=2**53), metadata={"description": "only entries older than this id"}
+    )
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class ActivityPage(ma.Schema):
+    items = fields.List(fields.Nested(ActivitySchema), metadata={"description": "newest first"})
+    before = fields.Integer(allow_none=True, metadata={"description": "pass as ?before= for older entries"})

@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 
 import peewee
@@ -27,6 +26,7 @@ from app.plugin import (
     Message,
     Ticket,
     after_commit,
+    dry_run,
     fire,
     get_plugins,
     is_postgres,
@@ -36,6 +36,8 @@ from app.plugin import (
     text_to_html,
     write_transaction,
 )
+
+from .why import explain
 
 log = logging.getLogger(__name__)
 
@@ -62,9 +64,10 @@ def due_condition(cutoff, typing_cutoff):
 
 def sweep(batch_size=BATCH_SIZE, max_batches=None):
     """Close every due ticket (see the module docstring). Returns the ids
-    this call closed; does nothing while the ``enabled`` setting is off."""
+    this call closed; does nothing while the ``enabled`` setting is off. In
+    dry-run mode it closes nothing and records each due clock once."""
     settings = get_plugins().get_settings(PLUGIN)
-    if not settings["enabled"]:
+    if not settings["enabled"] and not settings["dry_run"]:
         return []
     at = now()
     cutoff = at - dt.timedelta(days=settings["inactivity_days"])
@@ -73,6 +76,7 @@ def sweep(batch_size=BATCH_SIZE, max_batches=None):
     typing_cutoff = at - dt.timedelta(minutes=settings["typing_grace_minutes"])
     condition = due_condition(cutoff, typing_cutoff)
     notice = _("Ticket closed due to inactivity")
+    days = settings["inactivity_days"]
     closed, after, batches = [], None, 0
     while max_batches is None or batches < max_batches:
         query = (
@@ -88,7 +92,10 @@ def sweep(batch_size=BATCH_SIZE, max_batches=None):
         if not rows:
             break
         after = rows[-1]
-        closed += _close_batch([r[1] for r in rows], condition, at, notice)
+        if settings["dry_run"]:
+            _record_dry_run(rows, days)
+        else:
+            closed += _close_batch([r[1] for r in rows], condition, at, notice, days)
         batches += 1
         if len(rows) < batch_size:
             break
@@ -97,21 +104,28 @@ def sweep(batch_size=BATCH_SIZE, max_batches=None):
     return closed
 
 
-def _json(value, postgres):
-    """A JSON literal for INSERT ... SELECT (PostgreSQL's jsonb needs the cast)."""
-    literal = peewee.Value(json.dumps(value))
-    return literal.cast("jsonb") if postgres else literal
+def _record_dry_run(rows, days):
+    """Dry run: record each due clock once (keyed by its start), change
+    nothing."""
+    why = explain([tid for _since, tid in rows], {tid: since for since, tid in rows}, days)
+    dry_run.record(
+        PLUGIN,
+        "close",
+        [{"ticket": tid, "key": since.isoformat(), "data": {"why": why[tid]}} for since, tid in rows],
+    )
 
 
-def _close_batch(ids, condition, at, notice):
+def _close_batch(ids, condition, at, notice, days):
     """Close the tickets among ``ids`` that are still due, in one
     transaction; returns the ids closed here."""
     postgres = is_postgres()
     with write_transaction():
-        locked = Ticket.select(Ticket.id, Ticket.status, Ticket.channel).where(Ticket.id.in_(ids) & condition)
+        locked = Ticket.select(
+            Ticket.id, Ticket.status, Ticket.channel, Ticket.awaiting_customer_since, Ticket.snoozed_until
+        ).where(Ticket.id.in_(ids) & condition)
         if postgres:
             locked = locked.for_update(skip_locked=True)
-        previous = {tid: (status, channel) for tid, status, channel in locked.tuples()}
+        previous = {tid: (status, channel, clock, snoozed) for tid, status, channel, clock, snoozed in locked.tuples()}
         if not previous:
             return []
         update = Ticket.update(
@@ -134,58 +148,51 @@ def _close_batch(ids, condition, at, notice):
                 raise RuntimeError(f"autoclose: updated {count} of {len(done)} locked tickets")
         if not done:
             return []
-        # INSERT ... SELECT from the closed tickets: one short statement per
-        # batch, where rows of VALUES made peewee build SQL for every field of
-        # every row (most of the sweep's CPU time).
         html = text_to_html(notice)
-        notice_rows = Ticket.select(
-            Ticket.id,
-            Ticket.channel,
-            peewee.Value("outbound"),
-            peewee.Value("notice"),
-            peewee.Value("system"),
-            peewee.Value(notice),
-            peewee.Value(html),
-            _json([], postgres),
-            _json({"rule": PLUGIN, "reason": REASON}, postgres),
-            peewee.Value(0),
-            peewee.Value(at, converter=Message.created_at.db_value),
-        ).where(Ticket.id.in_(done))
-        notice_fields = [
-            Message.ticket,
-            Message.channel,
-            Message.direction,
-            Message.kind,
-            Message.author_type,
-            Message.text,
-            Message.html,
-            Message.attachments,
-            Message.meta,
-            Message.attempts,
-            Message.created_at,
+        why = explain(done, {tid: previous[tid][2] for tid in done}, days)
+        notices = [
+            {
+                "ticket": tid,
+                "channel": previous[tid][1],
+                "direction": "outbound",
+                "kind": "notice",
+                "author_type": "system",
+                "text": notice,
+                "html": html,
+                "meta": {"rule": PLUGIN, "reason": REASON, "why": why[tid]},
+                "created_at": at,
+            }
+            for tid in done
         ]
         if postgres:
-            inserted = Message.insert_from(notice_rows, notice_fields).returning(Message.id)
-            message_ids = [row[0] for row in inserted.tuples().execute()]
+            message_ids = [row[0] for row in Message.insert_many(notices).returning(Message.id).tuples().execute()]
         else:
             floor = Message.select(peewee.fn.MAX(Message.id)).scalar() or 0
-            Message.insert_from(notice_rows, notice_fields).execute()
+            Message.insert_many(notices).execute()
             message_ids = [
                 m.id
                 for m in Message.select(Message.id).where(
                     (Message.id > floor) & Message.ticket.in_(done) & (Message.kind == "notice")
                 )
             ]
-        for old_status in {previous[tid][0] for tid in done}:
-            Activity.insert_from(
-                Ticket.select(
-                    Ticket.id,
-                    peewee.Value("closed"),
-                    peewee.Value(at, converter=Activity.created_at.db_value),
-                    _json({"from": old_status, "reason": REASON}, postgres),
-                ).where(Ticket.id.in_([tid for tid in done if previous[tid][0] == old_status])),
-                [Activity.ticket, Activity.action, Activity.created_at, Activity.data],
-            ).execute()
+        Activity.insert_many(
+            [
+                {
+                    "ticket": tid,
+                    "action": "closed",
+                    "created_at": at,
+                    "data": {
+                        "from": previous[tid][0],
+                        "reason": REASON,
+                        "why": why[tid],
+                        # What an undo restores.
+                        "clock": previous[tid][2].isoformat(),
+                        "snoozed_until": previous[tid][3].isoformat() if previous[tid][3] else None,
+                    },
+                }
+                for tid in done
+            ]
+        ).execute()
 
         def announce():
             tickets = {t.id: t for t in Ticket.select().where(Ticket.id.in_(done))}
