@@ -35,3 +35,22 @@ def emailed_link():
         return re.search(r"http://[^/\s]+(/password/reset/\S+)", body).group(1)
 
     return find
+
+
+@pytest.fixture
+def main_pages():
+    """The main agent pages (without a ticket's, which needs a ticket), for
+    checks every page must pass: accessibility, fitting the window."""
+    return (
+        "/inbox/mine",
+        "/inbox/unassigned",
+        "/inbox/all",
+        "/settings",
+        "/settings/plugins",
+        "/settings/plugins/fake-channel",
+        "/settings/agents",
+        "/settings/rules",
+        "/macros",
+        "/macros/new",
+        "/email/dropped",
+    )
