@@ -80,6 +80,7 @@ from .services.tickets import (
 )
 from .services.tickets import get as get_ticket
 from .tasks import crontab, periodic_task, task
+from .validation import MAX_ID, Id, TimeZone, UtcDateTime, is_time_zone, valid_id
 from .web.helpers import done as form_done
 from .web.helpers import failed as form_failed
 from .web.settings import role_labels
@@ -202,4 +203,11 @@ __all__ = [
     "form_done",
     "form_failed",
     "role_labels",
+    # input checks
+    "Id",
+    "TimeZone",
+    "UtcDateTime",
+    "MAX_ID",
+    "valid_id",
+    "is_time_zone",
 ]

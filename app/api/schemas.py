@@ -14,28 +14,7 @@ from ..models import PRESENCE as PRESENCES
 from ..models import ROLES
 from ..services.tickets import BULK_ACTIONS, MAX_BULK
 from ..services.views import MAX_LIMIT
-
-UTC = dt.UTC
-
-
-class UtcDateTime(fields.AwareDateTime):
-    """ISO 8601 with an offset on the wire (``Z`` assumed when missing),
-    naive UTC inside (the database and ``app.clock``)."""
-
-    def __init__(self, **kwargs):
-        super().__init__(default_timezone=UTC, **kwargs)
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return super()._serialize(value, attr, obj, **kwargs)
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        aware = super()._deserialize(value, attr, data, **kwargs)
-        try:
-            return aware.astimezone(UTC).replace(tzinfo=None)
-        except (OverflowError, ValueError):
-            raise self.make_error("invalid", input=value, obj_type=self.OBJ_TYPE)
+from ..validation import Id, TimeZone, UtcDateTime
 
 
 class Strict(ma.Schema):
@@ -83,7 +62,7 @@ class FilterFields(ma.Schema):
     channel = fields.List(fields.String(validate=validate.Length(min=1, max=32)), validate=validate.Length(max=20))
     assignee = fields.String(validate=ASSIGNEE, metadata={"description": "me, none or an agent id"})
     tag = fields.String(validate=validate.Length(min=1, max=64))
-    profile = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
+    profile = Id()
     text = fields.String(validate=validate.Length(min=1, max=200))
     created_after = UtcDateTime()
     created_before = UtcDateTime()
@@ -165,9 +144,7 @@ class TicketPage(ma.Schema):
 class TicketPatch(Strict):
     status = fields.String(validate=STATUS)
     snoozed_until = UtcDateTime(allow_none=True)
-    assignee_id = fields.Integer(
-        allow_none=True, validate=validate.Range(min=1, max=2**31 - 1), metadata={"description": "null unassigns"}
-    )
+    assignee_id = Id(allow_none=True, metadata={"description": "null unassigns"})
     tags = fields.List(
         fields.String(validate=validate.Length(min=1, max=64)),
         validate=validate.Length(max=50),
@@ -196,9 +173,7 @@ class MessageSchema(ma.Schema):
 
 
 class MessageQuery(ma.Schema):
-    before = fields.Integer(
-        validate=validate.Range(min=1, max=2**53), metadata={"description": "only messages older than this message id"}
-    )
+    before = Id(metadata={"description": "only messages older than this message id"})
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
@@ -215,23 +190,20 @@ class MessageCreate(Strict):
 
 
 class ReadBody(Strict):
-    message_id = fields.Integer(
-        validate=validate.Range(min=1, max=2**31 - 1),
+    message_id = Id(
         metadata={"description": "read up to this message (default: the latest)"},
     )
 
 
 class BulkRequest(Strict):
     action = fields.String(required=True, validate=validate.OneOf(BULK_ACTIONS))
-    ids = fields.List(
-        fields.Integer(validate=validate.Range(min=1, max=2**31 - 1)), validate=validate.Length(min=1, max=MAX_BULK)
-    )
+    ids = fields.List(Id(), validate=validate.Length(min=1, max=MAX_BULK))
     view = fields.String(
         validate=validate.Length(min=1, max=20),
         metadata={"description": f"instead of ids: every ticket of this view (at most {MAX_BULK})"},
     )
     filters = fields.Nested(Filters)
-    assignee_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
+    assignee_id = Id()
     tags = fields.List(fields.String(validate=validate.Length(min=1, max=64)), validate=validate.Length(max=50))
     until = UtcDateTime(metadata={"description": "for snooze"})
 
@@ -301,15 +273,6 @@ ROLE = validate.OneOf(ROLES)
 PRESENCE = validate.OneOf(PRESENCES)
 
 
-def _valid_timezone(value):
-    import zoneinfo
-
-    try:
-        zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ma.ValidationError(_("Unknown time zone."))
-
-
 class AgentSchema(ma.Schema):
     id = fields.Integer()
     email = fields.String()
@@ -330,14 +293,14 @@ class AgentCreate(Strict):
     name = fields.String(validate=validate.Length(min=1, max=120))
     role = fields.String(load_default="support", validate=ROLE)
     password = fields.String(load_only=True, validate=validate.Length(min=8, max=200))
-    timezone = fields.String(load_default="UTC", validate=[validate.Length(max=64), _valid_timezone])
+    timezone = TimeZone(load_default="UTC")
 
 
 class AgentPatch(Strict):
     name = fields.String(validate=validate.Length(min=1, max=120))
     role = fields.String(validate=ROLE)
     password = fields.String(load_only=True, validate=validate.Length(min=8, max=200))
-    timezone = fields.String(validate=[validate.Length(max=64), _valid_timezone])
+    timezone = TimeZone()
     is_active = fields.Boolean()
 
 

@@ -47,7 +47,7 @@ def list_tickets(view, order, limit, sort=None, cursor=None, q=None, **filters):
     return {"items": rows, "next_cursor": next_cursor}
 
 
-@bp.get("/tickets/<int(min=1, max=2147483647):ticket_id>")
+@bp.get("/tickets/<dbid:ticket_id>")
 @require("inbox")
 @bp.response(200, s.TicketDetailSchema)
 def get_ticket(ticket_id):
@@ -56,7 +56,7 @@ def get_ticket(ticket_id):
     return _detail(ticket_service.get(ticket_id))
 
 
-@bp.patch("/tickets/<int(min=1, max=2147483647):ticket_id>")
+@bp.patch("/tickets/<dbid:ticket_id>")
 @require("inbox")
 @bp.arguments(s.TicketPatch)
 @bp.response(200, s.TicketDetailSchema)
@@ -87,7 +87,7 @@ def patch_ticket(changes, ticket_id):
     return _detail(ticket)
 
 
-@bp.get("/tickets/<int(min=1, max=2147483647):ticket_id>/messages")
+@bp.get("/tickets/<dbid:ticket_id>/messages")
 @require("inbox")
 @bp.arguments(s.MessageQuery, location="query", as_kwargs=True)
 @bp.response(200, s.MessagePage)
@@ -101,7 +101,7 @@ def list_messages(ticket_id, limit, before=None):
     return {"items": rows, "has_more": more, "before": rows[0].id if more and rows else None}
 
 
-@bp.post("/tickets/<int(min=1, max=2147483647):ticket_id>/messages")
+@bp.post("/tickets/<dbid:ticket_id>/messages")
 @require("inbox")
 @bp.arguments(s.MessageCreate)
 @bp.response(201, s.MessageSchema)
@@ -119,7 +119,7 @@ def post_message(body, ticket_id):
     return message
 
 
-@bp.put("/tickets/<int(min=1, max=2147483647):ticket_id>/read")
+@bp.put("/tickets/<dbid:ticket_id>/read")
 @require("inbox")
 @bp.arguments(s.ReadBody)
 @bp.response(204)

@@ -15,6 +15,7 @@ from ..clock import now
 from ..db import db
 from ..models import Agent, Profile, ReadMarker, SavedView, Tag, Ticket, TicketTag
 from ..permissions import can
+from ..validation import Id, valid_id
 from . import Forbidden, NotFound, ServiceError, search
 from .tickets import tags_for
 
@@ -31,8 +32,14 @@ class FilterSchema(ma.Schema):
     status = ma.fields.List(ma.fields.String(validate=ma.validate.OneOf(("open", "snoozed", "closed"))))
     channel = ma.fields.List(ma.fields.String(validate=ma.validate.Length(max=32)))
     assignee = ma.fields.String(validate=ma.validate.Regexp(r"^(me|none|\d+)$", error="Use me, none or an agent id."))
+
+    @ma.validates("assignee")
+    def _assignee_in_range(self, value, **kwargs):
+        if value.isdigit() and not valid_id(int(value)):
+            raise ma.ValidationError(_("Use me, none or an agent id."))
+
     tag = ma.fields.String(validate=ma.validate.Length(max=64))
-    profile = ma.fields.Integer(strict=False)
+    profile = Id()
     text = ma.fields.String(validate=ma.validate.Length(max=200))
     created_after = ma.fields.NaiveDateTime()
     created_before = ma.fields.NaiveDateTime()
@@ -121,8 +128,10 @@ def decode_cursor(cursor, sort, order):
         raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         if raw["s"] != sort or raw["o"] != order:
             raise ValueError
+        if not valid_id(raw["i"]):
+            raise ValueError
         value = float(raw["v"]) if sort == RELEVANCE else dt.datetime.fromisoformat(raw["v"])
-        return value, int(raw["i"])
+        return value, raw["i"]
     except (ValueError, KeyError, TypeError):
         raise ServiceError(_("The cursor is not valid for this list."), code="invalid_cursor", field="cursor")
 

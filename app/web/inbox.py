@@ -17,6 +17,7 @@ from ..models.agent import INBOX_ROLES
 from ..permissions import can
 from ..plugins import get_plugins
 from ..services import Forbidden, NotFound, ServiceError, tickets, views
+from ..validation import Id
 from .blueprint import bp
 from .helpers import done, failed, safe_next
 from .nav import builtin_views
@@ -176,11 +177,9 @@ def inbox_rows(view):
 
 
 class BulkSchema(ma.Schema):
-    ids = ma.fields.List(
-        ma.fields.Integer(strict=False), required=True, validate=ma.validate.Length(min=1, max=tickets.MAX_BULK)
-    )
+    ids = ma.fields.List(Id(), required=True, validate=ma.validate.Length(min=1, max=tickets.MAX_BULK))
     action = ma.fields.String(required=True, validate=ma.validate.OneOf(tickets.BULK_ACTIONS))
-    assignee_id = ma.fields.Integer(strict=False)
+    assignee_id = Id()
     tags = ma.fields.String(validate=ma.validate.Length(max=500))
     snooze = ma.fields.String(validate=ma.validate.OneOf(SNOOZE_PRESETS))
     next = ma.fields.String(validate=ma.validate.Length(max=2000))
@@ -254,7 +253,7 @@ def save_view(view):
     return done(url_for("web.inbox", view=saved.id), _("View “%(name)s” saved.", name=saved.name))
 
 
-@bp.post("/views/<int:view_id>/delete")
+@bp.post("/views/<dbid:view_id>/delete")
 @require("inbox")
 def delete_view(view_id):
     agent = current_agent()
