@@ -30,5 +30,11 @@ fi
 export HELPLINE_CDNOW_PATH=${HELPLINE_CDNOW_PATH:-.cache/cdnow}
 .venv/bin/python scripts/fetch_cdnow.py "$HELPLINE_CDNOW_PATH" || echo "warning: could not fetch the CDNOW sample" >&2
 
+# Browser tests check pages with axe-core (app.testing.accessibility), taken
+# from the npm registry into a cache folder that is never committed.
+if [ ! -f .cache/npm/node_modules/axe-core/axe.min.js ]; then
+    npm install --silent --prefix .cache/npm --no-save --no-package-lock axe-core@4 >/dev/null
+fi
+
 export HELPLINE_STRICT_PLUGINS=1
 exec .venv/bin/python -m pytest "$@"

@@ -1,4 +1,5 @@
 import peewee
+from flask_babel import gettext as _
 
 from ..clock import now
 from ..db import BaseModel
@@ -25,7 +26,8 @@ class Profile(BaseModel):
 
     @property
     def display_name(self):
-        return self.name or self.email or self.phone or f"Customer #{self.id}"
+        # A customer known only by a chat session: say what they are, not a row number.
+        return self.name or self.email or self.phone or _("Web visitor")
 
 
 class ContactIdentity(BaseModel):

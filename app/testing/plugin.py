@@ -318,6 +318,15 @@ def wait_live_fixture():
     return wait_live
 
 
+@pytest.fixture(name="assert_accessible")
+def assert_accessible_fixture():
+    """``assert_accessible(page)``: no serious or critical axe-core violation
+    on the page as shown now (app.testing.accessibility)."""
+    from .accessibility import assert_accessible
+
+    return assert_accessible
+
+
 @pytest.fixture
 def outside(app):
     """``outside(fn, *args)`` runs ``fn`` in another thread with its own app

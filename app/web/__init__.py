@@ -14,6 +14,7 @@ def init_app(app):
         helpers,
         identities,
         inbox,
+        password,
         presence,
         rules,
         settings,
