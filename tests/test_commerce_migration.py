@@ -34,7 +34,7 @@ def test_commerce_migration_keeps_lines_and_customers(database):
         (profile_id,),
     )
 
-    assert runner.up() == ["0002_identities", "0003_commerce"]
+    assert runner.up(target="0003_commerce") == ["0002_identities", "0003_commerce"]  # later ones are not its business
 
     order = database.execute_sql('SELECT profile_id, source, external_id, lines, name FROM "order"').fetchone()
     lines = order[3] if isinstance(order[3], list) else json.loads(order[3])

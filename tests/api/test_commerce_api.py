@@ -89,7 +89,8 @@ def test_invalid_orders_are_refused_per_field(client, admin_headers, customer, c
     response = client.post(f"/api/v1/profiles/{customer.id}/orders", json={**ORDER, **change}, headers=admin_headers)
     assert response.status_code == 422, response.get_json()
     error = response.get_json()["error"]
-    assert error["code"] == "invalid" and field in error["fields"]
+    # A NUL is refused at the request's edge, which names the nested field ("lines.title").
+    assert error["code"] == "invalid" and any(key.split(".")[0] == field for key in error["fields"])
     assert Order.select().count() == 0
 
 
@@ -186,7 +187,8 @@ def test_events_bulk_is_idempotent(client, admin_headers, customer):
 def test_event_properties_are_bounded(client, admin_headers, customer, properties):
     body = {k: v for k, v in event(1, properties=properties).items() if k != "customer"}
     response = client.post(f"/api/v1/profiles/{customer.id}/events", json=body, headers=admin_headers)
-    assert response.status_code == 422 and "properties" in response.get_json()["error"]["fields"]
+    assert response.status_code == 422
+    assert any(key.split(".")[0] == "properties" for key in response.get_json()["error"]["fields"])
 
 
 def test_an_event_for_a_profile(client, admin_headers, customer):
