@@ -24,7 +24,7 @@ from app.plugin import (
     write_transaction,
 )
 
-from . import attribution, autoresponder, keywords
+from . import attribution, autoresponder, consent, keywords
 
 # Twilio's alphanumeric sender ids: at most 11 letters, digits or spaces,
 # at least one letter. Anything else that is not a number stays an error.
@@ -161,7 +161,7 @@ def _message(phone, sid, form, settings):
         profile = result.ticket.profile
         autoreplied = (
             settings["autoresponder_enabled"]
-            and profile.sms_consent is None
+            and consent.state(phone, profile.sms_consent) == consent.NEVER_ASKED
             and autoresponder.claim(phone, settings["autoresponder_window_hours"])
         )
         ticket_id, message_id = result.ticket.id, result.message.id

@@ -18,7 +18,7 @@ from .receive import receive
 from .schemas import InboundForm, StatusForm
 
 log = logging.getLogger(__name__)
-bp = Blueprint("sms", __name__)
+bp = Blueprint("sms", __name__, template_folder="templates")  # the consent panel
 
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 # Twilio's webhook forms are a few kilobytes; anything much larger is not Twilio.
