@@ -22,6 +22,12 @@ def helpline_register_panels():
 
 
 @hookimpl
+def helpline_register_ui_fragments():
+    """Clicks on the short links of each SMS reply, under the message."""
+    return [("message_footer", "sms/message_clicks.html")]
+
+
+@hookimpl
 def helpline_register_settings():
     """The settings schema (Twilio account, keywords, autoresponder, alerts)."""
     from .schemas import SmsSettings
