@@ -22,7 +22,7 @@ def create_app(config=None):
 
     from flask_smorest import Blueprint as ApiBlueprint
 
-    from . import bus, clock, csrf, db, defaults, errors, i18n, ratelimit, security, tasks
+    from . import bus, clock, csrf, db, defaults, errors, i18n, ratelimit, security, tasks, validation
     from .plugins import Plugins
 
     app.extensions["helpline.clock"] = app.config.get("CLOCK") or clock.SystemClock()
@@ -30,6 +30,7 @@ def create_app(config=None):
     i18n.init_app(app)
     errors.init_app(app)
     security.init_app(app)
+    validation.init_app(app)  # before any route uses <dbid:...>
     ratelimit.init_app(app)
 
     plugins = Plugins(app)
@@ -58,6 +59,7 @@ def create_app(config=None):
                 abort(404)
 
     csrf.init_app(app)  # after routing and the 404 above: CSRF never hides a missing route
+    app.before_request(validation.check_request)  # NUL characters, after the 404s and CSRF
 
     from . import api, web
     from .auth import check_required_permissions

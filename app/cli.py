@@ -188,6 +188,68 @@ def demo(tickets):
         click.echo(seed(tickets=tickets))
 
 
+def _sqlite_path():
+    """The live SQLite file, or a clear exit with PostgreSQL's guidance."""
+    from . import backup as backups
+    from .db import db, is_postgres
+
+    if is_postgres():
+        raise click.ClickException(backups.POSTGRES_GUIDANCE)
+    path = db.database
+    if not path or path == ":memory:" or not os.path.exists(path):
+        raise click.ClickException(f"No database file at {path!r}: nothing to back up or restore into.")
+    return path
+
+
+def _with_progress(label, work):
+    """Run ``work(progress)`` behind a progress bar counted in pages."""
+    with click.progressbar(length=1, label=label, show_pos=True) as bar:
+
+        def progress(done, total):
+            bar.length = max(total, 1)
+            bar.update(done - bar.pos)
+
+        work(progress)
+        bar.update(bar.length - bar.pos)
+
+
+@main.command("backup")
+@click.argument("target", type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="Overwrite TARGET if it exists.")
+@with_appcontext
+def backup_cmd(target, force):
+    """Copy the SQLite database to TARGET while Helpline keeps running
+    (SQLite's online backup API). On PostgreSQL, prints how to use pg_dump."""
+    from . import backup as backups
+
+    source = _sqlite_path()
+    try:
+        _with_progress("Backing up", lambda progress: backups.backup(source, target, progress, overwrite=force))
+    except backups.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Backed up {source} to {target} ({os.path.getsize(target)} bytes), checked intact.")
+
+
+@main.command("restore")
+@click.argument("source", type=click.Path(dir_okay=False))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def restore_cmd(source, yes):
+    """Replace the SQLite database with the backup SOURCE. Stop the web
+    server and task workers first. On PostgreSQL, prints how to use pg_restore."""
+    from . import backup as backups
+
+    target = _sqlite_path()
+    try:
+        backups.check_backup(source)
+    except backups.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    if not yes:
+        click.confirm(f"Replace every ticket and setting in {target} with {source}?", abort=True)
+    _with_progress("Restoring", lambda progress: backups.restore(source, target, progress))
+    click.echo(f"Restored {target} from {source}. Run `helpline migrate` if the backup is from an older version.")
+
+
 @main.command()
 @click.option("-w", "--workers", default=2, show_default=True)
 @with_appcontext

@@ -4,6 +4,9 @@ mapping given to :func:`app.create_app`."""
 
 # Where data lives. ``None`` means "a SQLite file in the instance folder".
 DATABASE_URL = None
+# PostgreSQL only: connections kept open per process for reuse (0: a new
+# connection per request). Size it at least at the threads per process.
+DB_POOL_SIZE = 20
 # Task queue: ``None`` means SqliteHuey next to the database; ``redis://...``
 # selects RedisHuey; ``memory`` is used by tests with ``HUEY_IMMEDIATE``.
 HUEY_URL = None
@@ -35,6 +38,9 @@ ATTACHMENTS_DIR = None  # default: <instance>/attachments
 # Outbox retries: attempt n waits OUTBOX_BACKOFF_SECONDS * 2**(n-1).
 OUTBOX_MAX_ATTEMPTS = 6
 OUTBOX_BACKOFF_SECONDS = 30
+
+# How long an automatic close or assignment can be undone (docs/rules.md).
+AUTOMATION_UNDO_HOURS = 24
 
 # Presence: a heartbeat older than this makes an agent count as offline.
 PRESENCE_TTL_SECONDS = 90

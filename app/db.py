@@ -1,12 +1,14 @@
 """The database: one peewee ``DatabaseProxy`` bound at app creation to SQLite
 (WAL) or PostgreSQL, chosen by URL, plus the base model every table uses."""
 
+import atexit
 import contextlib
 import os
 from urllib.parse import urlparse
 
 import peewee
 from playhouse.db_url import parse as parse_url
+from playhouse.pool import PooledDatabase, PooledPostgresqlDatabase
 
 db = peewee.DatabaseProxy()
 
@@ -33,15 +35,24 @@ class BaseModel(peewee.Model):
         only_save_dirty = True
 
 
-def database_from_url(url):
+def database_from_url(url, pool_size=0):
     """Build (not connect) a peewee database for a ``sqlite:///path`` or
-    ``postgresql://`` URL."""
+    ``postgresql://`` URL. On PostgreSQL ``pool_size`` > 0 keeps up to that
+    many connections open for reuse (a request's ``close()`` hands its
+    connection back instead of ending the session); waiting for a free one
+    gives up after 30 s."""
     scheme = urlparse(url).scheme
     if scheme.startswith("sqlite"):
         path = url.split(":///", 1)[1] if ":///" in url else ":memory:"
         return peewee.SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, timeout=15, check_same_thread=False)
     if scheme in ("postgres", "postgresql"):
         kwargs = parse_url(url)
+        if pool_size and int(pool_size) > 0:
+            # Idle connections older than 5 minutes are replaced, so a
+            # restarted server or a dropped socket is not handed out.
+            return PooledPostgresqlDatabase(
+                prefer_psycopg3=True, max_connections=int(pool_size), stale_timeout=300, timeout=30, **kwargs
+            )
         return peewee.PostgresqlDatabase(prefer_psycopg3=True, **kwargs)
     raise ValueError(f"Unsupported database URL scheme {scheme!r}: use sqlite:/// or postgresql://")
 
@@ -74,15 +85,24 @@ def connection():
             db.close()
 
 
+def close_pool(database):
+    """Close every idle connection of a pooled database (at exit, or when
+    an app is thrown away, as the test kit does); no-op otherwise."""
+    if isinstance(database, PooledDatabase):
+        database.close_idle()
+
+
 def init_app(app):
     url = app.config.get("DATABASE_URL")
     if not url:
         os.makedirs(app.instance_path, exist_ok=True)
         url = "sqlite:///" + os.path.join(app.instance_path, "helpline.sqlite3")
         app.config["DATABASE_URL"] = url
-    database = database_from_url(url)
+    database = database_from_url(url, app.config.get("DB_POOL_SIZE") or 0)
     db.initialize(database)
     app.extensions["helpline.db"] = database
+    if isinstance(database, PooledDatabase):
+        atexit.register(close_pool, database)
 
     @app.before_request
     def _db_connect():

@@ -6,6 +6,7 @@ import marshmallow as ma
 from flask_babel import lazy_gettext as _l
 
 from .hookspecs import hookimpl
+from .validation import is_time_zone
 
 
 class GeneralSettings(ma.Schema):
@@ -29,11 +30,7 @@ class GeneralSettings(ma.Schema):
 
     @ma.validates("timezone")
     def _valid_tz(self, value, **kwargs):
-        import zoneinfo
-
-        try:
-            zoneinfo.ZoneInfo(value)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        if not is_time_zone(value):
             raise ma.ValidationError(str(_l("Unknown time zone.")))
 
 

@@ -40,11 +40,11 @@ CODES = {
 
 def wants_json() -> bool:
     """Whether this request is answered with JSON (errors included): every
-    path under ``/api/``, and clients that rank HTML below JSON or an event
+    path under ``/api/``, requests with a JSON body, and clients that rank HTML below JSON or an event
     stream (the UI's scripts send ``Accept: application/json``; an
     EventSource sends ``text/event-stream``). Browsers get pages."""
-    if request.path.startswith(API_PREFIX):
-        return True
+    if request.path.startswith(API_PREFIX) or request.is_json:
+        return True  # a client that sends JSON (a webhook, a script) reads JSON
     accept = request.accept_mimetypes
     return accept["text/html"] < max(accept["application/json"], accept["text/event-stream"])
 

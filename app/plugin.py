@@ -30,6 +30,7 @@ from .models import (
     Activity,
     Agent,
     ContactIdentity,
+    DryRunEntry,
     Message,
     Order,
     Profile,
@@ -52,7 +53,7 @@ from .registry import (
     Sender,
     SendResult,
 )
-from .services import Conflict, Denied, Forbidden, NotFound, ServiceError, storage
+from .services import Conflict, Denied, Forbidden, NotFound, ServiceError, dry_run, storage
 from .services.agents import online_agents
 from .services.assignment import claim
 from .services.contacts import is_alphanumeric_sender, normalize_email, normalize_phone
@@ -65,6 +66,7 @@ from .services.messages import ReplyRefused, add_note, add_notice, refusal_for, 
 from .services.outbox import retry_now as retry_delivery
 from .services.profiles import find_or_create as find_or_create_profile
 from .services.profiles import update as update_profile
+from .services.reasons import make as make_reason
 from .services.tickets import (
     MAX_BULK,
     MAX_TAG_LENGTH,
@@ -78,6 +80,7 @@ from .services.tickets import (
 )
 from .services.tickets import get as get_ticket
 from .tasks import crontab, periodic_task, task
+from .validation import MAX_ID, Id, TimeZone, UtcDateTime, is_time_zone, valid_id
 from .web.helpers import done as form_done
 from .web.helpers import failed as form_failed
 from .web.settings import role_labels
@@ -138,6 +141,7 @@ __all__ = [
     "Ticket",
     "Message",
     "Activity",
+    "DryRunEntry",
     "ProfileEvent",
     "Order",
     "INBOX_ROLES",
@@ -177,6 +181,8 @@ __all__ = [
     "link_identity",
     "IdentityTaken",
     "online_agents",
+    "make_reason",
+    "dry_run",
     # errors
     "ServiceError",
     "NotFound",
@@ -197,4 +203,11 @@ __all__ = [
     "form_done",
     "form_failed",
     "role_labels",
+    # input checks
+    "Id",
+    "TimeZone",
+    "UtcDateTime",
+    "MAX_ID",
+    "valid_id",
+    "is_time_zone",
 ]

@@ -164,9 +164,9 @@ def main(argv=None):
             print("# due query plan:", *explain_due_query(), sep="\n#   ", flush=True)
             for due in args.due:
                 made = make_due(total, due, now)
-                started = time.perf_counter()
+                started, cpu = time.perf_counter(), time.process_time()
                 closed = sweep()
-                elapsed = time.perf_counter() - started
+                elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
                 assert len(closed) == made, (len(closed), made)
                 started = time.perf_counter()
                 assert sweep() == []
@@ -175,6 +175,7 @@ def main(argv=None):
                 print(
                     f"| {rows[-1][0]} | {total:,} | {made:,} | {elapsed:.2f} s | "
                     f"{elapsed / made * 1000:.2f} ms | {idle * 1000:.1f} ms |",
+                    f"(this process's CPU: {cpu:.2f} s; load average {os.getloadavg()[0]:.1f})",
                     flush=True,
                 )
                 restore(now)

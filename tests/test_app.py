@@ -32,3 +32,21 @@ def test_environment_overrides_defaults(app, monkeypatch):
     made = _app(app)
     assert made.config["OUTBOX_MAX_ATTEMPTS"] == 9
     assert made.extensions["helpline.plugins"].infos["macros"].status == "blocked"
+
+
+def test_postgresql_connections_are_pooled_by_configured_size():
+    from playhouse.pool import PooledPostgresqlDatabase
+
+    from app.db import close_pool, database_from_url
+
+    url = "postgresql://helpline@127.0.0.1:5432/helpline"
+    pooled = database_from_url(url, pool_size=7)  # built, not connected
+    assert isinstance(pooled, PooledPostgresqlDatabase) and pooled._max_connections == 7
+    close_pool(pooled)  # nothing open: a no-op, not an error
+    assert not isinstance(database_from_url(url, pool_size=0), PooledPostgresqlDatabase)
+    assert not isinstance(database_from_url("sqlite:///:memory:", pool_size=7), PooledPostgresqlDatabase)
+
+
+def test_pool_size_comes_from_the_environment(app, monkeypatch):
+    monkeypatch.setenv("HELPLINE_DB_POOL_SIZE", "3")
+    assert _app(app).config["DB_POOL_SIZE"] == 3

@@ -138,3 +138,23 @@ def test_bad_input_gets_clear_errors(app, fake_channel):
 def test_customer_html_is_sanitized(app, fake_channel):
     result = fake_channel.receive("hi", html='<p onclick="x()">Hi<script>alert(1)</script></p>')
     assert Message.get_by_id(result.message.id).html == "<p>Hi</p>"
+
+
+def test_ingest_takes_a_fixed_number_of_queries(app, fake_channel):
+    """Pinned so a change that adds a query per message is a visible
+    decision (ingest is the inbound hot path; see docs/benchmarks.md)."""
+    from playhouse.test_utils import count_queries
+
+    from app.db import is_postgres
+
+    fake_channel.receive("warm-up", email="first@example.net")  # plugin state and settings are cached after this
+    with count_queries() as new_sender:
+        first = fake_channel.receive("Hi", email="ana@example.net")
+    with count_queries() as known_sender:
+        fake_channel.receive("Again", email="ana@example.net")
+    with count_queries() as redelivery:
+        again = fake_channel.receive("Hi", email="ana@example.net", external_id=first.message.external_id)
+    assert again.message.id == first.message.id
+    # PostgreSQL takes two advisory locks (message id, thread) that SQLite's write lock makes unneeded.
+    extra = 2 if is_postgres() else 0
+    assert (new_sender.count, known_sender.count, redelivery.count) == (20 + extra, 10 + extra, 3 + extra)

@@ -143,3 +143,31 @@ def test_saved_view_filters_are_validated(app, make_agent):
     with pytest.raises(marshmallow.ValidationError) as err:
         create_view(make_agent(), "Bad", {"status": ["pending"], "assignee": "everyone"})
     assert set(err.value.messages) == {"status", "assignee"}
+
+
+def test_navigation_counts_take_two_queries_whatever_the_number_of_views(inbox, app, make_agent):
+    from app.web.nav import nav_data
+
+    me, other, made = inbox
+    mark_read(me, made["mine1"])
+    with app.test_request_context("/"):
+        nav_data(me)  # the plugin-state version (the badge setting) is read once, then cached
+        with assert_query_count(2):  # the saved views, then every count and the unread badge
+            data = nav_data(me)
+        assert [i["count"] for i in data["items"]] == [2, 1, 4] and data["unread"] == 2
+        create_view(me, "Closed", {"status": ["closed"]})
+        create_view(me, "Others'", {"assignee": str(other.id)})
+        create_view(me, "About snoozed", {"text": "snoozed"})
+        with assert_query_count(2):
+            data = nav_data(me)
+        assert [s["count"] for s in data["saved"]] == [1, 1, 1]
+        assert [i["count"] for i in data["items"]] == [2, 1, 4] and data["unread"] == 2
+
+
+def test_list_pages_take_three_queries_with_filters_and_search(inbox, fake_channel):
+    me, other, made = inbox
+    change_tags(made["mine1"], add=["vip"])
+    for filters in ({}, {"tag": "vip"}, {"text": "mine1"}, {"status": ["open"], "channel": ["fake"], "tag": "vip"}):
+        with assert_query_count(3):  # tickets with customer and assignee, tags, read markers
+            rows, _cursor = list_tickets(me, "all", filters)
+        assert rows

@@ -47,7 +47,7 @@ def create_agent(body):
     )
 
 
-@bp.get("/agents/<int(min=1, max=2147483647):agent_id>")
+@bp.get("/agents/<dbid:agent_id>")
 @require("inbox")
 @bp.response(200, s.AgentSchema)
 def get_agent(agent_id):
@@ -55,7 +55,7 @@ def get_agent(agent_id):
     return agent_or_404(agent_id)
 
 
-@bp.patch("/agents/<int(min=1, max=2147483647):agent_id>")
+@bp.patch("/agents/<dbid:agent_id>")
 @require("agents")
 @bp.arguments(s.AgentPatch)
 @bp.response(200, s.AgentSchema)
@@ -65,7 +65,7 @@ def patch_agent(body, agent_id):
     return agent_service.update_agent(current(), agent_or_404(agent_id), body)
 
 
-@bp.delete("/agents/<int(min=1, max=2147483647):agent_id>")
+@bp.delete("/agents/<dbid:agent_id>")
 @require("agents")
 @bp.response(204)
 def delete_agent(agent_id):

@@ -47,7 +47,7 @@ def panels_for(profile):
     return out
 
 
-@bp.get("/profiles/<int(min=1, max=2147483647):profile_id>")
+@bp.get("/profiles/<dbid:profile_id>")
 @require("inbox")
 @bp.response(200, s.ProfileSchema)
 def get_profile(profile_id):
@@ -59,7 +59,7 @@ def get_profile(profile_id):
     return _detail(profile)
 
 
-@bp.post("/profiles/<int(min=1, max=2147483647):profile_id>/identities/<int(min=1, max=2147483647):identity_id>/verify")
+@bp.post("/profiles/<dbid:profile_id>/identities/<dbid:identity_id>/verify")
 @require("inbox")
 @bp.response(200, s.ProfileSchema)
 def verify_identity(profile_id, identity_id):

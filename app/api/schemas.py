@@ -14,28 +14,7 @@ from ..models import PRESENCE as PRESENCES
 from ..models import ROLES
 from ..services.tickets import BULK_ACTIONS, MAX_BULK
 from ..services.views import MAX_LIMIT
-
-UTC = dt.UTC
-
-
-class UtcDateTime(fields.AwareDateTime):
-    """ISO 8601 with an offset on the wire (``Z`` assumed when missing),
-    naive UTC inside (the database and ``app.clock``)."""
-
-    def __init__(self, **kwargs):
-        super().__init__(default_timezone=UTC, **kwargs)
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return super()._serialize(value, attr, obj, **kwargs)
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        aware = super()._deserialize(value, attr, data, **kwargs)
-        try:
-            return aware.astimezone(UTC).replace(tzinfo=None)
-        except (OverflowError, ValueError):
-            raise self.make_error("invalid", input=value, obj_type=self.OBJ_TYPE)
+from ..validation import Id, TimeZone, UtcDateTime
 
 
 class Strict(ma.Schema):
@@ -83,7 +62,7 @@ class FilterFields(ma.Schema):
     channel = fields.List(fields.String(validate=validate.Length(min=1, max=32)), validate=validate.Length(max=20))
     assignee = fields.String(validate=ASSIGNEE, metadata={"description": "me, none or an agent id"})
     tag = fields.String(validate=validate.Length(min=1, max=64))
-    profile = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
+    profile = Id()
     text = fields.String(validate=validate.Length(min=1, max=200))
     created_after = UtcDateTime()
     created_before = UtcDateTime()
@@ -122,7 +101,14 @@ class TicketListQuery(FilterFields):
         validate=validate.Length(min=1, max=20),
         metadata={"description": "mine, unassigned, all or a saved view id"},
     )
-    sort = fields.String(load_default="updated", validate=validate.OneOf(("updated", "created")))
+    q = fields.String(
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "full-text search (subject, every message, customer name/email/phone); same as text"},
+    )
+    sort = fields.String(
+        validate=validate.OneOf(("updated", "created", "relevance")),
+        metadata={"description": "default: relevance (best match first) with a search, else updated"},
+    )
     order = fields.String(load_default="desc", validate=validate.OneOf(("asc", "desc")))
     limit = fields.Integer(load_default=25, validate=validate.Range(min=1, max=MAX_LIMIT))
     cursor = fields.String(
@@ -158,9 +144,7 @@ class TicketPage(ma.Schema):
 class TicketPatch(Strict):
     status = fields.String(validate=STATUS)
     snoozed_until = UtcDateTime(allow_none=True)
-    assignee_id = fields.Integer(
-        allow_none=True, validate=validate.Range(min=1, max=2**31 - 1), metadata={"description": "null unassigns"}
-    )
+    assignee_id = Id(allow_none=True, metadata={"description": "null unassigns"})
     tags = fields.List(
         fields.String(validate=validate.Length(min=1, max=64)),
         validate=validate.Length(max=50),
@@ -181,13 +165,15 @@ class MessageSchema(ma.Schema):
     attachments = fields.List(fields.Dict())
     delivery_state = fields.String(allow_none=True)
     delivery_error = fields.String(allow_none=True)
+    reason = fields.Function(
+        lambda m: (m.meta or {}).get("why"),
+        metadata={"description": "Why an automatic message or notice was written (see ReasonSchema); else null"},
+    )
     created_at = UtcDateTime()
 
 
 class MessageQuery(ma.Schema):
-    before = fields.Integer(
-        validate=validate.Range(min=1, max=2**53), metadata={"description": "only messages older than this message id"}
-    )
+    before = Id(metadata={"description": "only messages older than this message id"})
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
@@ -204,23 +190,20 @@ class MessageCreate(Strict):
 
 
 class ReadBody(Strict):
-    message_id = fields.Integer(
-        validate=validate.Range(min=1, max=2**31 - 1),
+    message_id = Id(
         metadata={"description": "read up to this message (default: the latest)"},
     )
 
 
 class BulkRequest(Strict):
     action = fields.String(required=True, validate=validate.OneOf(BULK_ACTIONS))
-    ids = fields.List(
-        fields.Integer(validate=validate.Range(min=1, max=2**31 - 1)), validate=validate.Length(min=1, max=MAX_BULK)
-    )
+    ids = fields.List(Id(), validate=validate.Length(min=1, max=MAX_BULK))
     view = fields.String(
         validate=validate.Length(min=1, max=20),
         metadata={"description": f"instead of ids: every ticket of this view (at most {MAX_BULK})"},
     )
     filters = fields.Nested(Filters)
-    assignee_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
+    assignee_id = Id()
     tags = fields.List(fields.String(validate=validate.Length(min=1, max=64)), validate=validate.Length(max=50))
     until = UtcDateTime(metadata={"description": "for snooze"})
 
@@ -290,15 +273,6 @@ ROLE = validate.OneOf(ROLES)
 PRESENCE = validate.OneOf(PRESENCES)
 
 
-def _valid_timezone(value):
-    import zoneinfo
-
-    try:
-        zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ma.ValidationError(_("Unknown time zone."))
-
-
 class AgentSchema(ma.Schema):
     id = fields.Integer()
     email = fields.String()
@@ -319,14 +293,14 @@ class AgentCreate(Strict):
     name = fields.String(validate=validate.Length(min=1, max=120))
     role = fields.String(load_default="support", validate=ROLE)
     password = fields.String(load_only=True, validate=validate.Length(min=8, max=200))
-    timezone = fields.String(load_default="UTC", validate=[validate.Length(max=64), _valid_timezone])
+    timezone = TimeZone(load_default="UTC")
 
 
 class AgentPatch(Strict):
     name = fields.String(validate=validate.Length(min=1, max=120))
     role = fields.String(validate=ROLE)
     password = fields.String(load_only=True, validate=validate.Length(min=8, max=200))
-    timezone = fields.String(validate=[validate.Length(max=64), _valid_timezone])
+    timezone = TimeZone()
     is_active = fields.Boolean()
 
 
@@ -495,3 +469,37 @@ class SettingsBody(ma.Schema):
 
     class Meta:
         unknown = ma.INCLUDE
+
+
+class ReasonSchema(ma.Schema):
+    """Why an automatic action happened (docs/rules.md, "Why did this happen?")."""
+
+    rule = fields.String(
+        metadata={"description": "autoclose, roundrobin, snooze, webchat.auto_replies, sms.autoresponder, ..."}
+    )
+    summary = fields.String(metadata={"description": "One sentence for people"})
+    inputs = fields.Dict(metadata={"description": "What the rule decided on (times in ISO 8601 UTC)"})
+    settings_url = fields.String(allow_none=True, metadata={"description": "The rule's settings page"})
+
+
+class ActivitySchema(ma.Schema):
+    id = fields.Integer()
+    ticket_id = fields.Integer()
+    action = fields.String(metadata={"description": "closed, opened, reopened, assigned, clock_armed, undone, ..."})
+    actor = fields.Nested(AgentRef, allow_none=True, metadata={"description": "null: a rule or the system"})
+    data = fields.Dict()
+    reason = fields.Nested(ReasonSchema, allow_none=True, metadata={"description": "Set on automatic actions"})
+    undo_until = UtcDateTime(allow_none=True, metadata={"description": "Set while the action can be undone"})
+    created_at = UtcDateTime()
+
+
+class ActivityQuery(ma.Schema):
+    before = fields.Integer(
+        validate=validate.Range(min=1, max=2**53), metadata={"description": "only entries older than this id"}
+    )
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class ActivityPage(ma.Schema):
+    items = fields.List(fields.Nested(ActivitySchema), metadata={"description": "newest first"})
+    before = fields.Integer(allow_none=True, metadata={"description": "pass as ?before= for older entries"})

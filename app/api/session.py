@@ -122,7 +122,7 @@ def create_token(body):
     return row
 
 
-@bp.delete("/tokens/<int(min=1, max=2147483647):token_id>")
+@bp.delete("/tokens/<dbid:token_id>")
 @require(AUTHENTICATED)
 @bp.response(204)
 def revoke_token(token_id):

@@ -33,18 +33,21 @@ def _detail(ticket):
 @require("inbox")
 @bp.arguments(s.TicketListQuery, location="query", as_kwargs=True)
 @bp.response(200, s.TicketPage)
-def list_tickets(view, sort, order, limit, cursor=None, **filters):
+def list_tickets(view, order, limit, sort=None, cursor=None, q=None, **filters):
     """List the tickets of a view, filtered, one keyset page at a time.
 
     The next page is ``?cursor=<next_cursor>`` with the same view, filters
-    and sort; ``next_cursor`` is null on the last page."""
+    and sort; ``next_cursor`` is null on the last page. ``q`` searches
+    (full text, ranked): subjects, every message, customer fields."""
+    if q:
+        filters["text"] = q
     rows, next_cursor = view_service.list_tickets(
         current(), view=view, filters=filters, sort=sort, order=order, limit=limit, cursor=cursor
     )
     return {"items": rows, "next_cursor": next_cursor}
 
 
-@bp.get("/tickets/<int(min=1, max=2147483647):ticket_id>")
+@bp.get("/tickets/<dbid:ticket_id>")
 @require("inbox")
 @bp.response(200, s.TicketDetailSchema)
 def get_ticket(ticket_id):
@@ -53,7 +56,7 @@ def get_ticket(ticket_id):
     return _detail(ticket_service.get(ticket_id))
 
 
-@bp.patch("/tickets/<int(min=1, max=2147483647):ticket_id>")
+@bp.patch("/tickets/<dbid:ticket_id>")
 @require("inbox")
 @bp.arguments(s.TicketPatch)
 @bp.response(200, s.TicketDetailSchema)
@@ -84,7 +87,7 @@ def patch_ticket(changes, ticket_id):
     return _detail(ticket)
 
 
-@bp.get("/tickets/<int(min=1, max=2147483647):ticket_id>/messages")
+@bp.get("/tickets/<dbid:ticket_id>/messages")
 @require("inbox")
 @bp.arguments(s.MessageQuery, location="query", as_kwargs=True)
 @bp.response(200, s.MessagePage)
@@ -98,7 +101,7 @@ def list_messages(ticket_id, limit, before=None):
     return {"items": rows, "has_more": more, "before": rows[0].id if more and rows else None}
 
 
-@bp.post("/tickets/<int(min=1, max=2147483647):ticket_id>/messages")
+@bp.post("/tickets/<dbid:ticket_id>/messages")
 @require("inbox")
 @bp.arguments(s.MessageCreate)
 @bp.response(201, s.MessageSchema)
@@ -116,7 +119,7 @@ def post_message(body, ticket_id):
     return message
 
 
-@bp.put("/tickets/<int(min=1, max=2147483647):ticket_id>/read")
+@bp.put("/tickets/<dbid:ticket_id>/read")
 @require("inbox")
 @bp.arguments(s.ReadBody)
 @bp.response(204)

@@ -42,7 +42,7 @@ def create_view(body):
     return s.view_out(view)
 
 
-@bp.get("/views/<int(min=1, max=2147483647):view_id>")
+@bp.get("/views/<dbid:view_id>")
 @require("inbox")
 @bp.response(200, s.ViewSchema)
 def get_view(view_id):
@@ -50,7 +50,7 @@ def get_view(view_id):
     return s.view_out(view_service.get_saved_view(current(), view_id))
 
 
-@bp.patch("/views/<int(min=1, max=2147483647):view_id>")
+@bp.patch("/views/<dbid:view_id>")
 @require("inbox")
 @bp.arguments(s.ViewPatch)
 @bp.response(200, s.ViewSchema)
@@ -64,7 +64,7 @@ def patch_view(body, view_id):
     )
 
 
-@bp.delete("/views/<int(min=1, max=2147483647):view_id>")
+@bp.delete("/views/<dbid:view_id>")
 @require("inbox")
 @bp.response(204)
 def delete_view(view_id):

@@ -6,7 +6,7 @@ from .message import AUTHORS, DIRECTIONS, KINDS, Message, Outbox, ReadMarker
 from .profile import SMS_CONSENT, ContactIdentity, Order, Profile, ProfileEvent
 from .session import AgentSession
 from .settings import PluginState, SavedView
-from .ticket import STATUSES, Activity, Tag, Ticket, TicketTag
+from .ticket import STATUSES, Activity, DryRunEntry, Tag, Ticket, TicketTag
 
 CORE_MODELS = [
     Agent,
@@ -20,6 +20,7 @@ CORE_MODELS = [
     Tag,
     TicketTag,
     Activity,
+    DryRunEntry,
     Message,
     Outbox,
     ReadMarker,

@@ -44,6 +44,8 @@ class Ticket(BaseModel):
         indexes = (
             (("status", "updated_at", "id"), False),
             (("assignee", "status", "updated_at", "id"), False),
+            # An assignee's tickets of every status, newest activity first.
+            (("assignee", "updated_at", "id"), False),
             (("channel", "thread_key"), False),
             (("profile", "created_at"), False),
             (("awaiting_customer_since",), False),
@@ -79,4 +81,21 @@ class Activity(BaseModel):
     created_at = peewee.DateTimeField(default=now)
 
     class Meta:
-        indexes = ((("ticket", "created_at"), False),)
+        indexes = ((("ticket", "created_at"), False), (("action", "created_at"), False))
+
+
+class DryRunEntry(BaseModel):
+    """What a rule in dry-run mode would have done to a ticket, recorded
+    instead of doing it (once per ``key``: e.g. once per auto-close clock)."""
+
+    rule = peewee.CharField(max_length=64)
+    ticket = peewee.ForeignKeyField(Ticket, on_delete="CASCADE")
+    action = peewee.CharField(max_length=32)
+    key = peewee.CharField(max_length=64, default="")
+    data = peewee.JSONField(default=dict)
+    day = peewee.DateField()
+    created_at = peewee.DateTimeField(default=now)
+
+    class Meta:
+        table_name = "rule_dry_run"
+        indexes = ((("rule", "ticket", "action", "key"), True), (("rule", "day"), False))

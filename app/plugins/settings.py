@@ -70,7 +70,10 @@ class SettingsStore:
             raise marshmallow.ValidationError(field_messages(err.messages)) from None
         before = self.get_settings(name)
         _check_secret_destinations(schema, before, loaded, data)
-        self._write(name, settings=schema.dump(loaded))
+        # Only what was ever given is stored: a default the merchant never set
+        # (which its own validator may refuse, e.g. an empty account SID) is
+        # filled in when read, never written back for the next save to trip on.
+        self._write(name, settings={k: v for k, v in schema.dump(loaded).items() if k in merged})
         after = self.get_settings(name)
         _audit_change(schema, name, before, after)
         return after

@@ -6,11 +6,14 @@ from ..db import write_transaction
 from ..events import after_commit, fire, publish
 from ..models import Activity, Agent, Ticket
 from ..plugins import hook
+from .reasons import KEY
 
 
-def claim(ticket_id, agent, actor=None):
+def claim(ticket_id, agent, actor=None, reason=None):
     """Assign an unassigned ticket to ``agent`` only if nobody claimed it
-    meanwhile (``UPDATE ... WHERE assignee IS NULL``). Returns True if won."""
+    meanwhile (``UPDATE ... WHERE assignee IS NULL``). Returns True if won.
+    ``reason`` (a rule's :func:`app.services.reasons.make`) is kept on the
+    activity entry, so the ticket says why it was assigned."""
     at = now()
     with write_transaction():
         won = (
@@ -21,13 +24,10 @@ def claim(ticket_id, agent, actor=None):
         if not won:
             return False
         Agent.update(last_assigned_at=at).where(Agent.id == agent.id).execute()
-        Activity.create(
-            ticket=ticket_id,
-            actor=actor,
-            action="assigned",
-            data={"to": agent.id, "by": "rule" if actor is None else "agent"},
-            created_at=at,
-        )
+        data = {"to": agent.id, "by": "rule" if actor is None else "agent"}
+        if reason:
+            data[KEY] = reason
+        Activity.create(ticket=ticket_id, actor=actor, action="assigned", data=data, created_at=at)
 
         def announce():
             ticket = Ticket.get_by_id(ticket_id)

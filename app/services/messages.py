@@ -17,6 +17,7 @@ from ..plugins import get_plugins, hook
 from ..registry import Refusal
 from . import Conflict, ServiceError
 from .html import preview, sanitize, text_to_html
+from .response_clock import AUTOMATIC
 
 
 class ReplyRefused(Conflict):
@@ -67,13 +68,22 @@ def reply(
     author_type: str = "agent",
     attachments=(),
     meta=None,
+    automatic: str | None = None,
 ) -> Message:
-    """Queue a public reply on the ticket's channel. Raises ReplyRefused."""
+    """Queue a public reply on the ticket's channel. Raises ReplyRefused.
+
+    ``automatic`` names an automatic acknowledgement (``"greeting"``): it
+    is delivered like any reply but is not a first response and never arms
+    the auto-close clock (see :mod:`app.services.response_clock`); a real
+    reply arms the clock when it is delivered."""
     _check_text(text, html)
     refusal = refusal_for(ticket)
     if refusal is not None:
         raise ReplyRefused(refusal)
     at = now()
+    meta = dict(meta or {})
+    if automatic:
+        meta[AUTOMATIC] = automatic
     with write_transaction():
         ticket = Ticket.get_by_id(ticket.id)
         message = Message.create(
@@ -87,7 +97,7 @@ def reply(
             html=sanitize(html) if html else text_to_html(text),
             attachments=list(attachments),
             delivery_state="queued",
-            meta=dict(meta or {}),
+            meta=meta,
             created_at=at,
         )
         outbox = Outbox.create(message=message, next_attempt_at=at, created_at=at)
@@ -95,10 +105,8 @@ def reply(
         channel = get_plugins().channel(ticket.channel)
         if not getattr(channel, "preview_from_customer", False):
             fields[Ticket.last_message_preview] = preview(text, 200)
-        if ticket.first_response_at is None:
+        if ticket.first_response_at is None and not automatic:
             fields[Ticket.first_response_at] = at
-        if _arms_clock(ticket):
-            fields[Ticket.awaiting_customer_since] = at
         Ticket.update(fields).where(Ticket.id == ticket.id).execute()
         Activity.create(ticket=ticket, actor=author, action="replied", data={"message_id": message.id}, created_at=at)
         _announce(message, ticket)
@@ -110,16 +118,6 @@ def reply(
 
         after_commit(deliver_later)
     return message
-
-
-def _arms_clock(ticket):
-    """The auto-close clock arms at the first public agent/bot reply after the
-    customer's latest message; a reopen waits for the customer first."""
-    if ticket.status == "closed" or ticket.awaiting_customer_since is not None:
-        return False
-    if ticket.last_customer_message_at is None:
-        return False
-    return ticket.reopened_at is None or ticket.last_customer_message_at >= ticket.reopened_at
 
 
 MENTION = re.compile(r"@([\w.+-]+@[\w-]+\.[\w.-]+|[\w.-]+)")

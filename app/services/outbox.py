@@ -15,6 +15,7 @@ from ..events import after_commit, fire, publish
 from ..models import Message, Outbox, Ticket
 from ..plugins import get_plugins
 from ..registry import DeliveryError, Outbound
+from .response_clock import arm_on_delivery
 
 log = logging.getLogger(__name__)
 LEASE = dt.timedelta(minutes=5)
@@ -65,6 +66,7 @@ def attempt(outbox_id):
         if result is not None and result.meta:
             fields[Message.meta] = {**message.meta, **result.meta}
         Message.update(fields).where(Message.id == message.id).execute()
+        arm_on_delivery(message, now())
 
         def announce():
             fresh = Message.get_by_id(message.id)

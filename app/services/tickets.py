@@ -13,6 +13,8 @@ from ..db import write_transaction
 from ..events import after_commit, fire, publish
 from ..models import Activity, Agent, Tag, Ticket, TicketTag
 from . import NotFound, ServiceError
+from .reasons import KEY
+from .reasons import make as make_reason
 
 MAX_TAG_LENGTH = 64
 MAX_BULK = 1000
@@ -292,17 +294,22 @@ def wake_snoozed(limit=1000):
     if not due:
         return []
     with write_transaction():
-        woken = [
-            t.id
-            for t in Ticket.select(Ticket.id).where(
-                Ticket.id.in_(due) & (Ticket.status == "snoozed") & (Ticket.snoozed_until <= at)
-            )
-        ]
+        until = dict(
+            Ticket.select(Ticket.id, Ticket.snoozed_until)
+            .where(Ticket.id.in_(due) & (Ticket.status == "snoozed") & (Ticket.snoozed_until <= at))
+            .tuples()
+        )
+        woken = list(until)
         Ticket.update(status="open", snoozed_until=None, updated_at=at).where(Ticket.id.in_(woken)).execute()
         Activity.insert_many(
             [
-                {"ticket": tid, "action": "opened", "data": {"reason": "snooze_expired"}, "created_at": at}
-                for tid in woken
+                {
+                    "ticket": tid,
+                    "action": "opened",
+                    "data": {"reason": "snooze_expired", KEY: _snooze_reason(when)},
+                    "created_at": at,
+                }
+                for tid, when in until.items()
             ]
         ).execute()
 
@@ -322,6 +329,14 @@ def wake_snoozed(limit=1000):
 
         after_commit(announce)
     return woken
+
+
+def _snooze_reason(until):
+    return make_reason(
+        "snooze",
+        _("Woken up: the ticket was snoozed until %(when)s UTC.", when=until.strftime("%Y-%m-%d %H:%M")),
+        {"snoozed_until": until},
+    )
 
 
 def parse_duration(text):

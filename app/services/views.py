@@ -9,16 +9,20 @@ import json
 
 import marshmallow as ma
 from flask_babel import gettext as _
-from peewee import JOIN, Case, fn
+from peewee import JOIN, SQL, Case, Select, fn
 
 from ..clock import now
+from ..db import db
 from ..models import Agent, Profile, ReadMarker, SavedView, Tag, Ticket, TicketTag
 from ..permissions import can
-from . import Forbidden, NotFound, ServiceError
+from ..validation import Id, valid_id
+from . import Forbidden, NotFound, ServiceError, search
 from .tickets import tags_for
 
 BUILTIN_VIEWS = ("mine", "unassigned", "all")
 SORTS = {"updated": Ticket.updated_at, "created": Ticket.created_at}
+# Best match first; needs a search text (filter ``text``).
+RELEVANCE = "relevance"
 MAX_LIMIT = 100
 
 
@@ -28,8 +32,14 @@ class FilterSchema(ma.Schema):
     status = ma.fields.List(ma.fields.String(validate=ma.validate.OneOf(("open", "snoozed", "closed"))))
     channel = ma.fields.List(ma.fields.String(validate=ma.validate.Length(max=32)))
     assignee = ma.fields.String(validate=ma.validate.Regexp(r"^(me|none|\d+)$", error="Use me, none or an agent id."))
+
+    @ma.validates("assignee")
+    def _assignee_in_range(self, value, **kwargs):
+        if value.isdigit() and not valid_id(int(value)):
+            raise ma.ValidationError(_("Use me, none or an agent id."))
+
     tag = ma.fields.String(validate=ma.validate.Length(max=64))
-    profile = ma.fields.Integer(strict=False)
+    profile = Id()
     text = ma.fields.String(validate=ma.validate.Length(max=200))
     created_after = ma.fields.NaiveDateTime()
     created_before = ma.fields.NaiveDateTime()
@@ -51,19 +61,17 @@ def _apply_filters(query, agent, filters):
     elif assignee:
         query = query.where(Ticket.assignee == int(assignee))
     if f.get("tag"):
-        tagged = TicketTag.select(TicketTag.ticket).join(Tag).where(Tag.name == f["tag"].strip().lower())
-        query = query.where(Ticket.id.in_(tagged))
+        # EXISTS per candidate row (the ticket_tag (ticket, tag) index), so
+        # the list keeps walking its sort index and stops after one page,
+        # instead of reading and sorting every ticket with the tag.
+        tag = Tag.select(Tag.id).where(Tag.name == f["tag"].strip().lower())
+        query = query.where(
+            fn.EXISTS(TicketTag.select(SQL("1")).where((TicketTag.ticket == Ticket.id) & (TicketTag.tag == tag)))
+        )
     if f.get("profile"):
         query = query.where(Ticket.profile == f["profile"])
     if f.get("text"):
-        like = "%" + f["text"].replace("%", r"\%").replace("_", r"\_") + "%"
-        query = query.where(
-            (Ticket.subject**like)
-            | (Profile.name**like)
-            | (Profile.email**like)
-            | (Profile.phone**like)
-            | (Ticket.last_message_preview**like)
-        )
+        query = query.where(Ticket.id.in_(search.matching_ids(f["text"])))
     for key, field, op in (
         ("created_after", Ticket.created_at, "ge"),
         ("created_before", Ticket.created_at, "lt"),
@@ -95,8 +103,10 @@ def merged_filters(agent, view, filters):
 
 
 def base_query(agent, filters):
+    # Lists show the customer's name and contacts and the assignee's name:
+    # reading (and building models from) only those keeps a page cheap.
     query = (
-        Ticket.select(Ticket, Profile, Agent)
+        Ticket.select(Ticket, Profile.id, Profile.name, Profile.email, Profile.phone, Agent.id, Agent.name)
         .join(Profile, on=(Ticket.profile == Profile.id))
         .switch(Ticket)
         .join(Agent, JOIN.LEFT_OUTER, on=(Ticket.assignee == Agent.id))
@@ -105,8 +115,11 @@ def base_query(agent, filters):
 
 
 def encode_cursor(sort, order, ticket):
-    value = getattr(ticket, "updated_at" if sort == "updated" else "created_at")
-    raw = json.dumps({"s": sort, "o": order, "v": value.isoformat(), "i": ticket.id})
+    if sort == RELEVANCE:
+        value = ticket.search_score
+    else:
+        value = getattr(ticket, "updated_at" if sort == "updated" else "created_at").isoformat()
+    raw = json.dumps({"s": sort, "o": order, "v": value, "i": ticket.id})
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
@@ -115,20 +128,43 @@ def decode_cursor(cursor, sort, order):
         raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         if raw["s"] != sort or raw["o"] != order:
             raise ValueError
-        return dt.datetime.fromisoformat(raw["v"]), int(raw["i"])
+        if not valid_id(raw["i"]):
+            raise ValueError
+        value = float(raw["v"]) if sort == RELEVANCE else dt.datetime.fromisoformat(raw["v"])
+        return value, raw["i"]
     except (ValueError, KeyError, TypeError):
         raise ServiceError(_("The cursor is not valid for this list."), code="invalid_cursor", field="cursor")
 
 
-def list_tickets(agent, view="mine", filters=None, sort="updated", order="desc", limit=25, cursor=None):
+def list_tickets(agent, view="mine", filters=None, sort=None, order="desc", limit=25, cursor=None):
     """One page of a view: ``(tickets, next_cursor)``. Each ticket carries
-    ``.tags`` and ``.unread`` (for ``agent``), loaded with two more queries."""
-    if sort not in SORTS or order not in ("asc", "desc"):
-        raise ServiceError(_("Sort by updated or created, ascending or descending."), field="sort")
-    limit = max(1, min(int(limit or 25), MAX_LIMIT))
+    ``.tags`` and ``.unread`` (for ``agent``), loaded with two more queries.
+
+    ``sort`` is ``updated``, ``created`` or ``relevance`` (best match first,
+    ``order`` ignored; each ticket then carries ``.search_score``); by default
+    ``relevance`` with a search text, else ``updated``."""
     merged = merged_filters(agent, view, filters)
-    key = SORTS[sort]
-    query = base_query(agent, merged)
+    if sort is None:
+        sort = RELEVANCE if merged.get("text") else "updated"
+    if sort == RELEVANCE and not merged.get("text"):
+        raise ServiceError(_("Sort by relevance needs a search text."), field="sort")
+    if (sort not in SORTS and sort != RELEVANCE) or order not in ("asc", "desc"):
+        raise ServiceError(_("Sort by updated, created or relevance, ascending or descending."), field="sort")
+    limit = max(1, min(int(limit or 25), MAX_LIMIT))
+    if sort == RELEVANCE:
+        order = "asc"  # lower scores are better matches
+        text = merged.pop("text")
+        hits = search.ranked(text)
+        query = (
+            base_query(agent, merged)
+            .select_extend(hits.c.score.alias("search_score"))
+            .join(hits, on=(Ticket.id == hits.c.ticket_id), src=Ticket, attr="search_hit")
+            .with_cte(hits)
+        )
+        key = hits.c.score
+    else:
+        key = SORTS[sort]
+        query = base_query(agent, merged)
     if cursor:
         value, last_id = decode_cursor(cursor, sort, order)
         if order == "desc":
@@ -139,6 +175,9 @@ def list_tickets(agent, view="mine", filters=None, sort="updated", order="desc",
     rows = list(query.order_by(*ordering).limit(limit + 1))
     more = len(rows) > limit
     rows = rows[:limit]
+    if sort == RELEVANCE:
+        for row in rows:  # peewee keeps a joined CTE's columns in a dict
+            row.search_score = row.search_hit["search_score"]
     annotate(agent, rows)
     return rows, (encode_cursor(sort, order, rows[-1]) if more and rows else None)
 
@@ -159,10 +198,26 @@ def ticket_ids(agent, view="all", filters=None, limit=1000):
     return [row.id for row in query.limit(limit)]
 
 
+def _count_query(agent, filters):
+    return _apply_filters(Ticket.select(fn.COUNT(Ticket.id)), agent, filters)
+
+
 def count(agent, view="mine", filters=None):
-    merged = merged_filters(agent, view, filters)
-    query = Ticket.select(fn.COUNT(Ticket.id)).join(Profile, on=(Ticket.profile == Profile.id))
-    return _apply_filters(query, agent, merged).scalar() or 0
+    """How many tickets a view (with extra ``filters``) holds."""
+    return _count_query(agent, merged_filters(agent, view, filters)).scalar() or 0
+
+
+def counts(agent, filter_sets, unread_views=()):
+    """``(counts, unread)``: the tickets each of ``filter_sets`` (complete
+    filters, as :func:`merged_filters` makes them) selects, and the unread
+    count of each view in ``unread_views``, all in one query whatever the
+    number of views (the navigation's badges)."""
+    parts = [_count_query(agent, f) for f in filter_sets] + [_unread_query(agent, v) for v in unread_views]
+    if not parts:
+        return [], []
+    row = db.execute(Select(columns=[part.alias(f"c{i}") for i, part in enumerate(parts)])).fetchone()
+    values = [v or 0 for v in row]
+    return values[: len(filter_sets)], values[len(filter_sets) :]
 
 
 # --- unread ----------------------------------------------------------------
@@ -179,16 +234,19 @@ def unread_ids(agent, tickets):
     return {t.id for t in tickets if (t.last_inbound_message_id or 0) > markers.get(t.id, 0)}
 
 
-def unread_count(agent, view="mine"):
-    """Tickets in a view with inbound messages the agent has not read."""
+def _unread_query(agent, view):
     marker = ReadMarker.alias()
     query = (
         Ticket.select(fn.COUNT(Ticket.id))
-        .join(Profile, on=(Ticket.profile == Profile.id))
-        .join(marker, JOIN.LEFT_OUTER, on=((marker.ticket == Ticket.id) & (marker.agent == agent.id)), src=Ticket)
+        .join(marker, JOIN.LEFT_OUTER, on=((marker.ticket == Ticket.id) & (marker.agent == agent.id)))
         .where(Ticket.last_inbound_message_id > fn.COALESCE(marker.last_read_message_id, 0))
     )
-    return _apply_filters(query, agent, view_filters(agent, view)).scalar() or 0
+    return _apply_filters(query, agent, view_filters(agent, view))
+
+
+def unread_count(agent, view="mine"):
+    """Tickets in a view with inbound messages the agent has not read."""
+    return _unread_query(agent, view).scalar() or 0
 
 
 def mark_read(agent, ticket, message_id=None):

@@ -5,11 +5,18 @@ running code "from outside" (as a webhook or a worker would) in a thread.
 
 Fixtures (from the ``helpline`` pytest plugin): ``browser`` (one Chromium per
 module), ``live_server`` (``.url``), ``pages`` (``pages.new()``,
-``pages.login(agent)``), ``wait_live``, ``outside``. Playwright is imported
-only when a browser fixture is used, so plugin suites without browser tests
-don't need it.
+``pages.login(agent)``), ``wait_live``, ``outside``, ``test_timeout``.
+Playwright is imported only when a browser fixture is used, so plugin suites
+without browser tests don't need it.
+
+Every wait scales with one suite-wide factor (:func:`timeout_factor`), so a
+loaded machine slows the suite down instead of failing it: Playwright's
+actions, navigations and ``expect`` use :data:`BASE_TIMEOUT` times the factor,
+and other waits (an event queue, an HTTP call) ask ``test_timeout(seconds)``.
 """
 
+import functools
+import os
 import threading
 
 from werkzeug.serving import make_server
@@ -25,6 +32,30 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+
+#: Playwright's timeout for one action, navigation or ``expect`` (seconds) before the factor.
+BASE_TIMEOUT = 8.0
+
+
+@functools.cache
+def timeout_factor() -> float:
+    """The suite-wide factor for every wait: ``HELPLINE_TEST_TIMEOUT_FACTOR``
+    when set; otherwise the load average per core when the suite started
+    (at least 1, at most 10), since a machine shared by other jobs answers slower."""
+    configured = os.environ.get("HELPLINE_TEST_TIMEOUT_FACTOR")
+    if configured:
+        return max(float(configured), 0.1)
+    try:
+        load = os.getloadavg()[0] / (os.cpu_count() or 1)
+    except OSError:
+        load = 1.0
+    return min(max(load, 1.0), 10.0)
+
+
+def scaled(seconds: float) -> float:
+    """``seconds`` times the suite-wide factor: for waits Playwright does not make."""
+    return seconds * timeout_factor()
 
 
 def launch_chromium(playwright):
@@ -60,7 +91,7 @@ class Pages:
     def new(self, **context_options):
         options = {"viewport": {"width": 1200, "height": 800}, "base_url": self.base, **context_options}
         context = self.browser.new_context(**options)
-        context.set_default_timeout(8000)
+        context.set_default_timeout(scaled(BASE_TIMEOUT) * 1000)
         self.contexts.append(context)
         page = context.new_page()
         page.on("console", lambda msg: msg.type == "error" and self.errors.append(f"console: {msg.text}"))

@@ -86,7 +86,7 @@ def helpline_config():
 @pytest.fixture
 def app(helpline_database, helpline_config, clock, tmp_path, pytestconfig):
     from .. import create_app
-    from ..db import db
+    from ..db import close_pool, db
 
     kind, url, template = helpline_database
     if kind == "sqlite":
@@ -120,6 +120,7 @@ def app(helpline_database, helpline_config, clock, tmp_path, pytestconfig):
     finally:
         if not db.is_closed():
             db.close()
+        close_pool(app.extensions["helpline.db"])  # this app's pooled connections go with it
         app.extensions["helpline.bus"].close()
         ctx.pop()
 
@@ -210,10 +211,11 @@ def fake_channel(register_plugin):
 @pytest.fixture(scope="module")
 def browser():
     """One Debian Chromium per test module."""
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
-    from .browser import launch_chromium
+    from .browser import BASE_TIMEOUT, launch_chromium, scaled
 
+    expect.set_options(timeout=scaled(BASE_TIMEOUT) * 1000)
     with sync_playwright() as p:
         chromium = launch_chromium(p)
         yield chromium
@@ -240,6 +242,61 @@ def pages(browser, live_server, app):
     yield opened
     opened.close()
     assert opened.errors == [], opened.errors
+
+
+@pytest.fixture
+def test_timeout():
+    """``test_timeout(seconds)``: a wait scaled by the suite-wide factor
+    (``HELPLINE_TEST_TIMEOUT_FACTOR``, else the load per core), for waits
+    Playwright does not make (an event queue, an HTTP call from a test)."""
+    from .browser import scaled
+
+    return scaled
+
+
+@pytest.fixture
+def replay(app):
+    """``replay(deliver, keys, times=10, workers=10)`` delivers each of
+    ``keys`` ``times`` times, shuffled, from ``workers`` threads at once, as
+    a provider retrying in parallel does: ``deliver(client, key)`` posts one
+    delivery with that thread's own test client and returns the response
+    (or a status code, for a protocol other than HTTP). Returns the status
+    codes. Each thread has its own database connection."""
+    import random
+    import threading
+
+    from ..db import db
+
+    def run(deliver, keys, times=10, workers=10):
+        jobs = [key for key in keys for _ in range(times)]
+        random.Random(0).shuffle(jobs)
+        codes, failures, lock, start = [], [], threading.Lock(), threading.Barrier(workers)
+
+        def work(share):
+            client = app.test_client()
+            start.wait()
+            try:
+                for key in share:
+                    answer = deliver(client, key)
+                    status = getattr(answer, "status_code", answer)
+                    with lock:
+                        codes.append(status)
+            except BaseException as exc:  # re-raised in the test's thread
+                failures.append(exc)
+            finally:
+                if not db.is_closed():
+                    db.close()
+
+        threads = [threading.Thread(target=work, args=(jobs[i::workers],)) for i in range(workers)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if failures:
+            raise failures[0]
+        return codes
+
+    return run
 
 
 @pytest.fixture(name="wait_live")

@@ -5,9 +5,22 @@ a little plain JavaScript. Views only translate HTTP to service calls."""
 def init_app(app):
     """Register the UI blueprint, its Jinja helpers and error pages."""
     # Importing the view modules attaches their routes to ``bp``.
-    from . import account, audit, auth_views, helpers, identities, inbox, presence, rules, settings, ticket  # noqa: F401
+    from . import (  # noqa: F401
+        account,
+        audit,
+        auth_views,
+        automation,
+        helpers,
+        identities,
+        inbox,
+        presence,
+        rules,
+        settings,
+        ticket,
+    )
     from .blueprint import bp
 
     app.register_blueprint(bp)
     app.context_processor(auth_views.page_context)
     helpers.init_jinja(app)
+    automation.init_jinja(app)

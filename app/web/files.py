@@ -19,7 +19,7 @@ INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 FILE_CSP = "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'"
 
 
-@bp.get("/attachments/<int:message_id>/<key>")
+@bp.get("/attachments/<dbid:message_id>/<key>")
 @require("inbox")
 def attachment(message_id, key):
     message = Message.get_or_none(Message.id == message_id)

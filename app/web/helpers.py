@@ -15,6 +15,7 @@ from ..auth import current_agent
 from ..errors import CODES, error_response, wants_json
 from ..permissions import can
 from ..plugins import get_plugins
+from ..validation import is_time_zone
 
 log = logging.getLogger(__name__)
 
@@ -57,10 +58,8 @@ def safe_next(target, default):
 
 def agent_zone(agent=None):
     agent = agent or current_agent()
-    try:
-        return zoneinfo.ZoneInfo(getattr(agent, "timezone", None) or "UTC")
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
+    name = getattr(agent, "timezone", None)
+    return zoneinfo.ZoneInfo(name if is_time_zone(name) else "UTC")
 
 
 def localtime(value, fmt="%Y-%m-%d %H:%M"):

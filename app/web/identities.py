@@ -14,7 +14,7 @@ from .blueprint import bp
 from .helpers import done, failed
 
 
-@bp.post("/t/<int:ticket_id>/identities/<int:identity_id>/verify")
+@bp.post("/t/<dbid:ticket_id>/identities/<dbid:identity_id>/verify")
 @require("inbox")
 def verify_identity(ticket_id, identity_id):
     """Mark the ticket customer's unverified identity verified (or merge)."""

@@ -17,6 +17,7 @@ from ..models.agent import INBOX_ROLES
 from ..permissions import can
 from ..plugins import get_plugins
 from ..services import Forbidden, NotFound, ServiceError, tickets, views
+from ..validation import Id
 from .blueprint import bp
 from .helpers import done, failed, safe_next
 from .nav import builtin_views
@@ -27,6 +28,7 @@ SORTS = {
     "updated-asc": ("updated", "asc"),
     "created-desc": ("created", "desc"),
     "created-asc": ("created", "asc"),
+    "relevance": ("relevance", "asc"),
 }
 PAGE_SIZE = 25
 SNOOZE_PRESETS = ("1h", "4h", "1d", "3d", "1w")
@@ -104,7 +106,10 @@ def _view_or_404(agent, view):
 def _page(agent, view, query):
     """``(rows, next cursor, the view's own filters)`` for a list request."""
     base = views.view_filters(agent, view)
-    sort, order = SORTS[query.get("sort", "updated-desc")]
+    # A search lists best matches first unless another order is chosen.
+    sort, order = SORTS[query.get("sort") or ("relevance" if query.get("q") else "updated-desc")]
+    if sort == "relevance" and not query.get("q"):
+        sort, order = SORTS["updated-desc"]
     # The status tab replaces the view's status; "any" removes it.
     rows, cursor = views.list_tickets(
         agent,
@@ -152,7 +157,7 @@ def inbox(view):
         args=args,
         status=current_status(query, base),
         statuses=STATUSES,
-        sort=query.get("sort", "updated-desc"),
+        sort=query.get("sort", ""),
         channels=sorted(get_plugins().channels),
         agents=inbox_agents(),
         tags=[t.name for t in Tag.select(Tag.name).order_by(Tag.name).limit(200)],
@@ -172,11 +177,9 @@ def inbox_rows(view):
 
 
 class BulkSchema(ma.Schema):
-    ids = ma.fields.List(
-        ma.fields.Integer(strict=False), required=True, validate=ma.validate.Length(min=1, max=tickets.MAX_BULK)
-    )
+    ids = ma.fields.List(Id(), required=True, validate=ma.validate.Length(min=1, max=tickets.MAX_BULK))
     action = ma.fields.String(required=True, validate=ma.validate.OneOf(tickets.BULK_ACTIONS))
-    assignee_id = ma.fields.Integer(strict=False)
+    assignee_id = Id()
     tags = ma.fields.String(validate=ma.validate.Length(max=500))
     snooze = ma.fields.String(validate=ma.validate.OneOf(SNOOZE_PRESETS))
     next = ma.fields.String(validate=ma.validate.Length(max=2000))
@@ -250,7 +253,7 @@ def save_view(view):
     return done(url_for("web.inbox", view=saved.id), _("View “%(name)s” saved.", name=saved.name))
 
 
-@bp.post("/views/<int:view_id>/delete")
+@bp.post("/views/<dbid:view_id>/delete")
 @require("inbox")
 def delete_view(view_id):
     agent = current_agent()

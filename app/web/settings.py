@@ -160,7 +160,7 @@ def settings_agents():
     )
 
 
-@bp.post("/settings/agents/<int:agent_id>")
+@bp.post("/settings/agents/<dbid:agent_id>")
 @require("agents")
 def update_agent(agent_id):
     """Change an agent's role, deactivate/reactivate, or set a password.

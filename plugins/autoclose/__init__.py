@@ -29,6 +29,7 @@ def helpline_register_tasks():
 
 @hookimpl
 def helpline_register_blueprints():
+    from .api import bp as api
     from .views import bp
 
-    return [bp]
+    return [bp, api]

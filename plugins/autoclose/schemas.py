@@ -11,6 +11,13 @@ class AutoCloseSettings(ma.Schema):
     """What the merchant controls: on/off, the period and the typing grace."""
 
     enabled = ma.fields.Boolean(load_default=False, metadata={"label": _l("Close inactive tickets")})
+    dry_run = ma.fields.Boolean(
+        load_default=False,
+        metadata={
+            "label": _l("Dry run"),
+            "help": _l("Record which tickets would close, without closing them (even while the rule is on)."),
+        },
+    )
     inactivity_days = ma.fields.Integer(
         load_default=2,
         strict=True,
@@ -38,4 +45,34 @@ class AutoCloseSettings(ma.Schema):
             "label": _l("Typing grace (minutes)"),
             "help": _l("A customer typing in web chat when the period runs out gets this long more."),
         },
+    )
+
+
+class PreviewQuery(ma.Schema):
+    """``?inactivity_days=`` (default: the saved period)."""
+
+    inactivity_days = ma.fields.Integer(
+        validate=ma.validate.Range(min=MIN_DAYS, max=MAX_DAYS, error=_l("The inactivity period is from 1 to 90 days.")),
+    )
+
+
+class AutoClosePreviewTicket(ma.Schema):
+    id = ma.fields.Integer()
+    subject = ma.fields.String()
+    channel = ma.fields.String()
+    status = ma.fields.String()
+    awaiting_customer_since = ma.fields.AwareDateTime(metadata={"description": "When the clock started (UTC)."})
+
+
+class AutoClosePreview(ma.Schema):
+    """What auto-close would do with this period (docs/rules.md, "Preview")."""
+
+    inactivity_days = ma.fields.Integer()
+    would_close_now = ma.fields.Integer(metadata={"description": "Open or snoozed tickets the sweep would close now."})
+    closed_last_30_days = ma.fields.Integer(
+        metadata={"description": "Clocks that ran out in the last 30 days before the customer wrote."}
+    )
+    per_day = ma.fields.Float(metadata={"description": "closed_last_30_days / 30, one decimal."})
+    sample = ma.fields.List(
+        ma.fields.Nested(AutoClosePreviewTicket), metadata={"description": "Up to 20, longest waiting first."}
     )

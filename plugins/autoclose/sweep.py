@@ -26,6 +26,7 @@ from app.plugin import (
     Message,
     Ticket,
     after_commit,
+    dry_run,
     fire,
     get_plugins,
     is_postgres,
@@ -35,6 +36,8 @@ from app.plugin import (
     text_to_html,
     write_transaction,
 )
+
+from .why import explain
 
 log = logging.getLogger(__name__)
 
@@ -61,9 +64,10 @@ def due_condition(cutoff, typing_cutoff):
 
 def sweep(batch_size=BATCH_SIZE, max_batches=None):
     """Close every due ticket (see the module docstring). Returns the ids
-    this call closed; does nothing while the ``enabled`` setting is off."""
+    this call closed; does nothing while the ``enabled`` setting is off. In
+    dry-run mode it closes nothing and records each due clock once."""
     settings = get_plugins().get_settings(PLUGIN)
-    if not settings["enabled"]:
+    if not settings["enabled"] and not settings["dry_run"]:
         return []
     at = now()
     cutoff = at - dt.timedelta(days=settings["inactivity_days"])
@@ -72,6 +76,7 @@ def sweep(batch_size=BATCH_SIZE, max_batches=None):
     typing_cutoff = at - dt.timedelta(minutes=settings["typing_grace_minutes"])
     condition = due_condition(cutoff, typing_cutoff)
     notice = _("Ticket closed due to inactivity")
+    days = settings["inactivity_days"]
     closed, after, batches = [], None, 0
     while max_batches is None or batches < max_batches:
         query = (
@@ -87,7 +92,10 @@ def sweep(batch_size=BATCH_SIZE, max_batches=None):
         if not rows:
             break
         after = rows[-1]
-        closed += _close_batch([r[1] for r in rows], condition, at, notice)
+        if settings["dry_run"]:
+            _record_dry_run(rows, days)
+        else:
+            closed += _close_batch([r[1] for r in rows], condition, at, notice, days)
         batches += 1
         if len(rows) < batch_size:
             break
@@ -96,15 +104,28 @@ def sweep(batch_size=BATCH_SIZE, max_batches=None):
     return closed
 
 
-def _close_batch(ids, condition, at, notice):
+def _record_dry_run(rows, days):
+    """Dry run: record each due clock once (keyed by its start), change
+    nothing."""
+    why = explain([tid for _since, tid in rows], {tid: since for since, tid in rows}, days)
+    dry_run.record(
+        PLUGIN,
+        "close",
+        [{"ticket": tid, "key": since.isoformat(), "data": {"why": why[tid]}} for since, tid in rows],
+    )
+
+
+def _close_batch(ids, condition, at, notice, days):
     """Close the tickets among ``ids`` that are still due, in one
     transaction; returns the ids closed here."""
     postgres = is_postgres()
     with write_transaction():
-        locked = Ticket.select(Ticket.id, Ticket.status, Ticket.channel).where(Ticket.id.in_(ids) & condition)
+        locked = Ticket.select(
+            Ticket.id, Ticket.status, Ticket.channel, Ticket.awaiting_customer_since, Ticket.snoozed_until
+        ).where(Ticket.id.in_(ids) & condition)
         if postgres:
             locked = locked.for_update(skip_locked=True)
-        previous = {tid: (status, channel) for tid, status, channel in locked.tuples()}
+        previous = {tid: (status, channel, clock, snoozed) for tid, status, channel, clock, snoozed in locked.tuples()}
         if not previous:
             return []
         update = Ticket.update(
@@ -128,6 +149,7 @@ def _close_batch(ids, condition, at, notice):
         if not done:
             return []
         html = text_to_html(notice)
+        why = explain(done, {tid: previous[tid][2] for tid in done}, days)
         notices = [
             {
                 "ticket": tid,
@@ -137,7 +159,7 @@ def _close_batch(ids, condition, at, notice):
                 "author_type": "system",
                 "text": notice,
                 "html": html,
-                "meta": {"rule": PLUGIN, "reason": REASON},
+                "meta": {"rule": PLUGIN, "reason": REASON, "why": why[tid]},
                 "created_at": at,
             }
             for tid in done
@@ -159,7 +181,14 @@ def _close_batch(ids, condition, at, notice):
                     "ticket": tid,
                     "action": "closed",
                     "created_at": at,
-                    "data": {"from": previous[tid][0], "reason": REASON},
+                    "data": {
+                        "from": previous[tid][0],
+                        "reason": REASON,
+                        "why": why[tid],
+                        # What an undo restores.
+                        "clock": previous[tid][2].isoformat(),
+                        "snoozed_until": previous[tid][3].isoformat() if previous[tid][3] else None,
+                    },
                 }
                 for tid in done
             ]

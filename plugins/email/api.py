@@ -21,7 +21,7 @@ bp = Blueprint(
 )
 
 
-@bp.get("/messages/<int(min=1, max=2147483647):message_id>")
+@bp.get("/messages/<dbid:message_id>")
 @require("inbox")
 @bp.response(200, EmailMessageOut)
 def get_message(message_id):
@@ -31,7 +31,7 @@ def get_message(message_id):
     return original.load(message_id)
 
 
-@bp.get("/messages/<int(min=1, max=2147483647):message_id>/raw")
+@bp.get("/messages/<dbid:message_id>/raw")
 @require("inbox")
 @bp.response(200, {"format": "binary", "type": "string"}, content_type="message/rfc822")
 def get_raw(message_id):
@@ -39,7 +39,7 @@ def get_raw(message_id):
     return send_raw(original.inbound_email(message_id))
 
 
-@bp.post("/messages/<int(min=1, max=2147483647):message_id>/images")
+@bp.post("/messages/<dbid:message_id>/images")
 @require("inbox")
 @bp.response(200, EmailMessageOut)
 def allow_images(message_id):
@@ -48,7 +48,7 @@ def allow_images(message_id):
     return original.load(message_id)
 
 
-@bp.post("/messages/<int(min=1, max=2147483647):message_id>/retry")
+@bp.post("/messages/<dbid:message_id>/retry")
 @require("inbox")
 @bp.response(200, DeliveryOut)
 @bp.alt_response(409, response="CONFLICT", description="The reply has not failed (it is queued or sent)")
@@ -67,7 +67,7 @@ def list_dropped(limit, cursor=None):
     return {"items": rows, "next_cursor": next_cursor}
 
 
-@bp.post("/tickets/<int(min=1, max=2147483647):ticket_id>/replies")
+@bp.post("/tickets/<dbid:ticket_id>/replies")
 @require("inbox")
 @bp.arguments(ReplyForm, location="form")
 @bp.arguments(ReplyFiles, location="files")

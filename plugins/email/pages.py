@@ -23,7 +23,7 @@ bp = Blueprint(
 )
 
 
-@bp.get("/messages/<int(min=1, max=2147483647):message_id>")
+@bp.get("/messages/<dbid:message_id>")
 @require("inbox")
 def message_page(message_id):
     """The whole message as it came."""
@@ -31,7 +31,7 @@ def message_page(message_id):
     return render_template("email/message.html", item=item, title=_("Email message"))
 
 
-@bp.get("/messages/<int(min=1, max=2147483647):message_id>/original.eml")
+@bp.get("/messages/<dbid:message_id>/original.eml")
 @require("inbox")
 def download_original(message_id):
     """The original bytes, always as a download (never rendered)."""
@@ -46,7 +46,7 @@ def send_raw(message):
     return send_file(path, mimetype="message/rfc822", as_attachment=True, download_name=f"message-{message.id}.eml")
 
 
-@bp.post("/messages/<int(min=1, max=2147483647):message_id>/images")
+@bp.post("/messages/<dbid:message_id>/images")
 @require("inbox")
 def allow_images(message_id):
     """Load this message's remote images from now on."""
@@ -54,7 +54,7 @@ def allow_images(message_id):
     return redirect(url_for("web.ticket_page", ticket_id=message.ticket_id) + f"#message-{message.id}")
 
 
-@bp.post("/messages/<int(min=1, max=2147483647):message_id>/retry")
+@bp.post("/messages/<dbid:message_id>/retry")
 @require("inbox")
 def retry_reply(message_id):
     """Try a failed reply again now."""
@@ -72,7 +72,7 @@ def dropped_page():
     )
 
 
-@bp.post("/tickets/<int(min=1, max=2147483647):ticket_id>/reply")
+@bp.post("/tickets/<dbid:ticket_id>/reply")
 @require("inbox")
 def reply_with_files(ticket_id):
     """The composer's reply with attached files and/or the customer's Cc kept."""

@@ -133,7 +133,7 @@ def new():
     return _form()
 
 
-@bp.route("/<int:macro_id>", methods=["GET", "POST"])
+@bp.route("/<dbid:macro_id>", methods=["GET", "POST"])
 @require("inbox")
 def edit(macro_id):
     try:
@@ -143,7 +143,7 @@ def edit(macro_id):
     return _form(macro)
 
 
-@bp.post("/<int:macro_id>/delete")
+@bp.post("/<dbid:macro_id>/delete")
 @require("inbox")
 def delete(macro_id):
     agent = current_agent()

@@ -3,7 +3,7 @@
 import marshmallow as ma
 from flask_babel import lazy_gettext as _l
 
-from app.plugin import MAX_BULK
+from app.plugin import MAX_BULK, Id, UtcDateTime
 
 from .service import MAX_ACTIONS, MAX_NAME
 
@@ -45,9 +45,9 @@ class MacroSchema(ma.Schema):
     owner = ma.fields.Nested(MacroOwnerSchema)
     editable = ma.fields.Boolean()
     usage_count = ma.fields.Integer()
-    last_used_at = ma.fields.DateTime(allow_none=True)
-    created_at = ma.fields.DateTime()
-    updated_at = ma.fields.DateTime()
+    last_used_at = UtcDateTime(allow_none=True)
+    created_at = UtcDateTime()
+    updated_at = UtcDateTime()
 
 
 class MacroListQuerySchema(ma.Schema):
@@ -63,7 +63,7 @@ class MacroListSchema(ma.Schema):
 
 
 class MacroTicketRefSchema(ma.Schema):
-    ticket_id = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1))
+    ticket_id = Id(required=True)
 
 
 class MacroApplySchema(MacroTicketRefSchema):
@@ -98,9 +98,9 @@ class MacroApplyResultSchema(ma.Schema):
 
 
 class MacroBulkApplySchema(ma.Schema):
-    macro_id = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1))
+    macro_id = Id(required=True)
     ticket_ids = ma.fields.List(
-        ma.fields.Integer(validate=ma.validate.Range(min=1)),
+        Id(),
         required=True,
         validate=ma.validate.Length(min=1, max=MAX_BULK),
     )
@@ -122,8 +122,8 @@ class MacroBulkJobSchema(ma.Schema):
     done = ma.fields.Integer()
     succeeded = ma.fields.Integer()
     failed = ma.fields.Integer()
-    created_at = ma.fields.DateTime()
-    finished_at = ma.fields.DateTime(allow_none=True)
+    created_at = UtcDateTime()
+    finished_at = UtcDateTime(allow_none=True)
     results = ma.fields.List(ma.fields.Nested(MacroBulkResultSchema))
 
 

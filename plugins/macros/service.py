@@ -26,6 +26,7 @@ from app.plugin import (
     refusal_for,
     reply,
     task,
+    valid_id,
     write_transaction,
 )
 
@@ -64,7 +65,7 @@ def _decode_cursor(cursor):
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         name_key, macro_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        if not isinstance(name_key, str) or not isinstance(macro_id, int):
+        if not isinstance(name_key, str) or not valid_id(macro_id):
             raise ValueError
         return name_key, macro_id
     except (ValueError, TypeError, UnicodeDecodeError):

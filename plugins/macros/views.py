@@ -168,7 +168,7 @@ def bulk_apply(data):
     return _job_out(job, results)
 
 
-@bp.route("/bulk-apply/<int:job_id>")
+@bp.route("/bulk-apply/<dbid:job_id>")
 @require("inbox")
 @bp.response(200, schemas.MacroBulkJobSchema)
 def bulk_status(job_id):

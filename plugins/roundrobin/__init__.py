@@ -39,6 +39,11 @@ def helpline_choose_assignee(ticket):
     from .rotation import NO_AGENT, assign_next, settings
 
     config = settings()
+    if config["dry_run"]:
+        from .rotation import record_would_assign
+
+        record_would_assign(ticket, config)
+        return None
     if not config["enabled"]:
         return None
     agent = assign_next(ticket.id, config)
@@ -52,7 +57,8 @@ def helpline_on_agent_presence_changed(agent, old_presence, new_presence):
         from .rotation import settings
         from .tasks import pick_up_backlog
 
-        if settings()["enabled"]:
+        config = settings()
+        if config["enabled"] and not config["dry_run"]:
             pick_up_backlog()
 
 
@@ -60,16 +66,38 @@ def helpline_on_agent_presence_changed(agent, old_presence, new_presence):
 def helpline_on_ticket_status_changed(ticket, old_status, new_status, reason, actor):
     """An agent at the cap closed or snoozed a ticket: room for one more."""
     if old_status == "open" and ticket.assignee_id is not None:
-        from .rotation import settings
-        from .tasks import pick_up_backlog
+        _room_freed()
 
-        config = settings()
-        if config["enabled"] and config["max_open_per_agent"]:
-            pick_up_backlog()
+
+@hookimpl
+def helpline_on_ticket_assigned(ticket, old_assignee, new_assignee, actor):
+    """An agent at the cap lost a ticket (unassigned or handed to someone
+    else): room for one more waiting ticket."""
+    if old_assignee is not None and ticket.status == "open" and not _undone(ticket):
+        _room_freed()
+
+
+def _undone(ticket):
+    """An undone automatic assignment puts the ticket back in Unassigned on
+    purpose: it is not handed straight out again."""
+    from app.plugin import Activity
+
+    latest = Activity.select(Activity.action).where(Activity.ticket == ticket.id).order_by(Activity.id.desc()).first()
+    return latest is not None and latest.action == "undone"
+
+
+def _room_freed():
+    from .rotation import settings
+    from .tasks import pick_up_backlog
+
+    config = settings()
+    if config["enabled"] and not config["dry_run"] and config["max_open_per_agent"]:
+        pick_up_backlog()
 
 
 @hookimpl
 def helpline_register_blueprints():
+    from .api import bp as api
     from .views import bp
 
-    return [bp]
+    return [bp, api]

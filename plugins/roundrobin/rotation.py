@@ -15,9 +15,20 @@ import logging
 
 import peewee
 
-from app.plugin import Ticket, claim, db, get_plugins, is_postgres, online_agents, write_transaction
+from app.plugin import (
+    DryRunEntry,
+    Ticket,
+    claim,
+    db,
+    dry_run,
+    get_plugins,
+    is_postgres,
+    online_agents,
+    write_transaction,
+)
 
 from .models import RoundRobinTurn
+from .why import explain
 
 log = logging.getLogger(__name__)
 
@@ -37,29 +48,39 @@ def _lock():
         db.execute_sql("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (LOCK_KEY,))
 
 
-def rotation(config=None):
-    """Eligible online agents, next in turn first: least recently assigned
-    (``Agent.last_assigned_at``, never-assigned first), ties broken by the
-    rotation counter, then by id. Agents at the open-ticket cap are left
-    out. Three queries, whatever the number of agents."""
+def online_load(config=None, count=False):
+    """Online agents in the rotation's roles, next in turn first, and their
+    open-ticket counts ``{agent_id: n}`` (counted with a cap or ``count``;
+    else empty). Three queries, whatever the number of agents."""
     config = config or settings()
     agents = online_agents(config["roles"])
     if not agents:
-        return []
+        return [], {}
     ids = [a.id for a in agents]
     turns = dict(
         RoundRobinTurn.select(RoundRobinTurn.agent, RoundRobinTurn.turn).where(RoundRobinTurn.agent.in_(ids)).tuples()
     )
-    cap = config["max_open_per_agent"]
-    if cap:
+    load = {}
+    if count or config["max_open_per_agent"]:
         load = dict(
             Ticket.select(Ticket.assignee, peewee.fn.COUNT(Ticket.id))
             .where(Ticket.assignee.in_(ids) & (Ticket.status == "open"))
             .group_by(Ticket.assignee)
             .tuples()
         )
-        agents = [a for a in agents if load.get(a.id, 0) < cap]
-    return sorted(agents, key=lambda a: (a.last_assigned_at or _NEVER, turns.get(a.id, 0), a.id))
+    ordered = sorted(agents, key=lambda a: (a.last_assigned_at or _NEVER, turns.get(a.id, 0), a.id))
+    return ordered, load
+
+
+def rotation(config=None):
+    """Eligible online agents, next in turn first: least recently assigned
+    (``Agent.last_assigned_at``, never-assigned first), ties broken by the
+    rotation counter, then by id. Agents at the open-ticket cap are left
+    out."""
+    config = config or settings()
+    agents, load = online_load(config)
+    cap = config["max_open_per_agent"]
+    return [a for a in agents if not cap or load.get(a.id, 0) < cap]
 
 
 NO_AGENT = "no_agent"
@@ -83,7 +104,7 @@ def assign_next(ticket_id, config=None):
         if not candidates:
             return NO_AGENT
         agent = candidates[0]
-        if not claim(ticket_id, agent):
+        if not claim(ticket_id, agent, reason=explain(agent, candidates, config)):
             return None
         # The agent's counter becomes the highest plus one (one statement).
         Turn = RoundRobinTurn.alias()
@@ -93,6 +114,33 @@ def assign_next(ticket_id, config=None):
             .on_conflict(conflict_target=[RoundRobinTurn.agent], update={RoundRobinTurn.turn: peewee.EXCLUDED.turn})
             .execute()
         )
+    return agent
+
+
+def record_would_assign(ticket, config):
+    """Dry run: record who would get ``ticket`` now, assigning nothing. The
+    rotation moves on a virtual turn (the latest dry-run entry per agent)
+    so the record shows the real rule's spread, not the same agent each
+    time. Returns the agent or None."""
+    candidates = rotation(config)
+    if not candidates:
+        return None
+    recent = (
+        DryRunEntry.select(DryRunEntry.id, DryRunEntry.data)
+        .where(DryRunEntry.rule == PLUGIN)
+        .order_by(DryRunEntry.id.desc())
+        .limit(max(50, 5 * len(candidates)))
+    )
+    last_turn = {}
+    for entry in recent:
+        last_turn.setdefault(entry.data.get("agent_id"), entry.id)
+    order = {a.id: i for i, a in enumerate(candidates)}
+    agent = min(candidates, key=lambda a: (last_turn.get(a.id, 0), order[a.id]))
+    dry_run.record(
+        PLUGIN,
+        "assign",
+        [{"ticket": ticket.id, "data": {"agent_id": agent.id, "why": explain(agent, candidates, config)}}],
+    )
     return agent
 
 

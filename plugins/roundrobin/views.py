@@ -4,17 +4,19 @@ import marshmallow
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from app.plugin import INBOX_ROLES, get_plugins, require, role_labels
+from app.plugin import INBOX_ROLES, dry_run, get_plugins, require, role_labels
+
+from .preview import preview
 
 bp = Blueprint("roundrobin", __name__, template_folder="templates", url_prefix="/rules/roundrobin")
 
 
 def _cap(raw):
-    """Empty means no cap; a number as int; anything else as text so the
-    schema names the error."""
+    """Empty means no cap (0); a number as int; anything else as text so
+    the schema names the error."""
     raw = (raw or "").strip()[:20]
     if not raw:
-        return None
+        return 0
     try:
         return int(raw)
     except ValueError:
@@ -30,6 +32,7 @@ def settings_page():
     if request.method == "POST":
         values = {
             "enabled": request.form.get("enabled") == "on",
+            "dry_run": request.form.get("dry_run") == "on",
             "roles": request.form.getlist("roles")[: len(INBOX_ROLES) + 1],
             "max_open_per_agent": _cap(request.form.get("max_open_per_agent")),
         }
@@ -50,6 +53,9 @@ def settings_page():
         values=values,
         errors=errors,
         roles=INBOX_ROLES,
+        preview=preview(),
+        dry_run_days=dry_run.per_day("roundrobin"),
+        dry_run_recent=dry_run.recent("roundrobin"),
         role_labels=role_labels(),
         saved=request.args.get("saved") == "1" and not errors,
         title=_("Round-robin assignment"),

@@ -7,7 +7,7 @@ import logging
 from flask_babel import gettext as _
 from jinja2 import TemplateError
 
-from app.plugin import DeliveryError, Ticket, add_notice, get_plugins, task
+from app.plugin import DeliveryError, Ticket, add_notice, get_plugins, make_reason, task
 
 from . import alerts, autoresponder, consent, twilio_api
 
@@ -43,7 +43,7 @@ def send_automatic_sms(phone, kind, ticket_id=None):
         add_notice(
             ticket,
             _("Automatic SMS reply sent: %(text)s", text=body),
-            meta={"sms": {"automatic": kind, "sid": sent.sid, "status": sent.status}},
+            meta={"sms": {"automatic": kind, "sid": sent.sid, "status": sent.status}, "why": _why(settings, kind)},
         )
     return sent.sid
 
@@ -52,6 +52,26 @@ def send_automatic_sms(phone, kind, ticket_id=None):
 def send_new_sms_alert(ticket_id, message_id):
     """Email the team about a new SMS ticket (see ``alerts.send_for``)."""
     return alerts.send_for(ticket_id, message_id)
+
+
+def _why(settings, kind):
+    """Why the automatic SMS went out: no consent yet (autoresponder) or a
+    HELP keyword, once per sender per window."""
+    if kind == "help":
+        summary = _("SMS HELP keyword: the customer texted HELP, so the help reply was sent.")
+    else:
+        summary = _(
+            "SMS autoresponder: the sender has not consented to SMS, so the autoresponder answered "
+            "(at most once every %(hours)d hours).",
+            hours=settings["autoresponder_window_hours"],
+        )
+    return make_reason(
+        f"sms.{kind}",
+        summary,
+        {"kind": kind, "window_hours": settings["autoresponder_window_hours"]},
+        "web.plugin_settings",
+        {"name": "sms"},
+    )
 
 
 def _text(settings, kind):

@@ -1,16 +1,19 @@
 """Automatic replies: a greeting during office hours, an away message
 outside them.
 
-They are sent as bot replies (``messages.reply(author_type="bot")``), so the
-visitor sees them in the chat like any answer, and they arm the auto-close
-clock like any public reply (DESIGN.md: intended). Loop guard: at most one
+They are sent as automatic bot replies (``reply(author_type="bot",
+automatic=kind)``), so the visitor sees them in the chat like any answer,
+but they are acknowledgements, not answers: they never arm the auto-close
+clock nor count as a first response (DESIGN.md §3). Loop guard: at most one
 automatic reply per conversation within ``auto_reply_window_minutes``, and
 none when an agent replied in the last ``agent_recent_minutes``."""
 
 import datetime as dt
 import logging
 
-from app.plugin import Message, ReplyRefused, now, reply
+from flask_babel import gettext as _
+
+from app.plugin import Message, ReplyRefused, make_reason, now, reply
 
 from .conversations import settings
 from .models import Conversation
@@ -66,7 +69,21 @@ def on_message_received(message, ticket):
     if not claimed:
         return None
     try:
-        return reply(ticket, None, text, author_type="bot", meta={"webchat_auto": kind})
+        why = make_reason(
+            "webchat.auto_replies",
+            _("Web chat automatic reply: the greeting, sent during office hours.")
+            if kind == "greeting"
+            else _("Web chat automatic reply: the away message, sent outside office hours."),
+            {
+                "kind": kind,
+                "office_hours_open": kind == "greeting",
+                "timezone": s.get("timezone"),
+                "one_per_minutes": s["auto_reply_window_minutes"],
+            },
+            "web.plugin_settings",
+            {"name": "webchat"},
+        )
+        return reply(ticket, None, text, author_type="bot", automatic=kind, meta={"webchat_auto": kind, "why": why})
     except ReplyRefused as exc:
         log.info("web chat %s not sent on ticket %s: %s", kind, ticket.id, exc)
         return None

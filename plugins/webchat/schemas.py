@@ -3,11 +3,12 @@ and answer of the web chat API."""
 
 import datetime as dt
 import re
-import zoneinfo
 
 import marshmallow as ma
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+
+from app.plugin import MAX_ID, is_time_zone
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 HHMM = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$")
@@ -16,7 +17,6 @@ COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 SITE_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 MAX_TEXT = 4000
 MAX_CLIENT_ID = 64
-MAX_ID = 2**31 - 1  # message ids are 32-bit integers in the database
 
 
 def _default_schedule():
@@ -43,9 +43,7 @@ class OpenRange(ma.Schema):
 
 
 def _valid_zone(name):
-    try:
-        zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    if not is_time_zone(name):
         raise ma.ValidationError(_("Unknown time zone %(name)s (use an IANA name like Europe/Paris).", name=name))
 
 

@@ -6,9 +6,9 @@ exists, and one that does not declare its permission fails here."""
 import pytest
 
 from app.auth import create_token
-from app.models import Message, SavedView
+from app.models import Activity, Message, SavedView
 from app.plugins import get_plugins
-from app.services import identities
+from app.services import identities, tickets
 from app.services.views import create_view
 
 # DESIGN.md §6, written out again on purpose: the test must not trust the
@@ -38,6 +38,8 @@ CORE_OPERATIONS = {
     ("GET", V + "/tickets/{ticket_id}/messages"): "inbox",
     ("POST", V + "/tickets/{ticket_id}/messages"): "inbox",
     ("PUT", V + "/tickets/{ticket_id}/read"): "inbox",
+    ("GET", V + "/tickets/{ticket_id}/activities"): "inbox",
+    ("POST", V + "/tickets/{ticket_id}/activities/{activity_id}/undo"): "inbox",
     ("POST", V + "/tickets/bulk"): "inbox",
     ("GET", V + "/views"): "inbox",
     ("POST", V + "/views"): "inbox",  # sharing needs shared_views: test_resources
@@ -103,8 +105,12 @@ def targets(make_agent, actor, ticket):
 
     mail = b"From: Ann <ann@example.net>\r\nMessage-ID: <roles@example.net>\r\nSubject: Hi\r\n\r\nHello\r\n"
     email_message = receive(mail, get_plugins().get_settings("email"))
+    # An agent's own assignment: not automatic, so its undo answers 409.
+    tickets.assign(ticket, user, actor=user)
+    activity = Activity.select().where(Activity.ticket == ticket.id).order_by(Activity.id.desc()).first()
     return {
         "ticket_id": ticket.id,
+        "activity_id": activity.id,
         "view_id": view.id,
         "agent_id": make_agent(role="support", password=None).id,
         "token_id": token.id,

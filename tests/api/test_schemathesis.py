@@ -18,6 +18,8 @@ from schemathesis.specs.openapi.checks import (
 from app.auth import create_token
 
 FULL = os.environ.get("HELPLINE_API_FUZZ") == "full"
+# scripts/schemathesis-deep.sh raises this for its long runs.
+EXAMPLES = int(os.environ.get("HELPLINE_API_FUZZ_EXAMPLES") or (50 if FULL else 12))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
@@ -45,7 +47,7 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 
 @schema.parametrize()
 @settings(
-    max_examples=50 if FULL else 12,
+    max_examples=EXAMPLES,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],

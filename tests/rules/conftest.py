@@ -45,3 +45,37 @@ def run_in_threads(app):
         return results
 
     return run
+
+
+@pytest.fixture
+def api_as(app, make_agent):
+    """``api_as(role)`` -> ``(agent, headers)``: an agent of that role with a
+    fresh Bearer token (no password: argon2 is slow, tokens need none)."""
+    from app.auth import create_token
+
+    def make(role="support", **kwargs):
+        agent = make_agent(role=role, password=None, **kwargs)
+        _, token = create_token(agent, "test")
+        return agent, {"Authorization": f"Bearer {token}"}
+
+    return make
+
+
+@pytest.fixture
+def rules_screenshot(tmp_path):
+    """``rules_screenshot(page, "name")``: with ``UI_SCREENSHOTS=1`` it writes
+    docs/img/name.png for docs/rules.md; otherwise into the test's temporary
+    folder, so an ordinary run leaves the worktree clean."""
+    import os
+
+    folder = (
+        os.path.join(os.path.dirname(__file__), "..", "..", "docs", "img")
+        if os.environ.get("UI_SCREENSHOTS") == "1"
+        else str(tmp_path)
+    )
+
+    def shoot(page, name):
+        os.makedirs(folder, exist_ok=True)
+        page.screenshot(path=os.path.join(folder, f"{name}.png"), full_page=True)
+
+    return shoot

@@ -55,7 +55,7 @@ def notices(ticket):
 
 def test_settings_defaults_are_off_and_two_days(plugins):
     settings = plugins.get_settings("autoclose")
-    assert settings == {"enabled": False, "inactivity_days": 2, "typing_grace_minutes": 5}
+    assert settings == {"enabled": False, "dry_run": False, "inactivity_days": 2, "typing_grace_minutes": 5}
 
 
 @pytest.mark.parametrize("days", [0, 91, -1, "two", None, 2.5])

@@ -20,7 +20,7 @@ from plugins.roundrobin.rotation import rotation
 class TestRoundRobinContract(RuleContract):
     plugin_name = slug = "roundrobin"
     valid_settings = {"enabled": True, "roles": ["support"], "max_open_per_agent": 20}
-    invalid_settings = {"roles": ["analyst"], "max_open_per_agent": 0}
+    invalid_settings = {"roles": ["analyst"], "max_open_per_agent": -1}
 
 
 @pytest.fixture
@@ -64,8 +64,9 @@ def assignees(ticket_list):
 def test_settings_defaults(plugins):
     assert plugins.get_settings("roundrobin") == {
         "enabled": False,
+        "dry_run": False,
         "roles": ["manager", "support"],
-        "max_open_per_agent": None,
+        "max_open_per_agent": 10,
     }
 
 
@@ -74,7 +75,7 @@ def test_settings_defaults(plugins):
     [
         ({"roles": []}, "roles"),
         ({"roles": ["analyst"]}, "roles"),
-        ({"max_open_per_agent": 0}, "max_open_per_agent"),
+        ({"max_open_per_agent": -1}, "max_open_per_agent"),
         ({"max_open_per_agent": "ten"}, "max_open_per_agent"),
         ({"max_open_per_agent": 1001}, "max_open_per_agent"),
     ],
@@ -166,10 +167,11 @@ def test_rotation_costs_the_same_queries_for_any_number_of_agents(plugins, round
         assert len(rotation(config)) == 10
 
 
-def test_fairness_over_1000_tickets_and_5_agents(roundrobin, online, clock):
+def test_fairness_over_1000_tickets_and_5_agents(plugins, roundrobin, online, clock):
     """1,000 new tickets through the core's assignment entry point (what
     ingest calls after commit); the tickets themselves are inserted in bulk
-    to keep the test fast."""
+    to keep the test fast. No cap (0), so all of them go out."""
+    plugins.set_settings("roundrobin", {"max_open_per_agent": 0})
     team = online(5)
     profile = factories.profile()
     at = clock.now()
@@ -208,3 +210,56 @@ def test_16_tickets_created_at_once_are_each_assigned_once(app, roundrobin, onli
     load = collections.Counter(Ticket.get_by_id(tid).assignee_id for tid in ids)
     assert sorted(load) == sorted(a.id for a in team)
     assert set(load.values()) == {4}, f"uneven under concurrency ({'PostgreSQL' if is_postgres() else 'SQLite'})"
+
+
+def test_agents_logging_in_one_after_another_share_a_backlog_with_the_default_cap(
+    roundrobin, make_agent, new_ticket, clock
+):
+    """Issue 17: 25 tickets wait overnight; Ann, Bob and Cy log in a few
+    minutes apart. With the default cap (10) Ann does not take them all."""
+    ann, bob, cy = (make_agent(name=n, password=None) for n in ("Ann", "Bob", "Cy"))
+    waiting = [new_ticket() for _ in range(25)]
+    agent_service.set_presence(ann, "online")
+    load = collections.Counter(assignees(waiting))
+    assert load == {ann.id: 10, None: 15}
+    clock.advance(minutes=3)
+    heartbeat(ann)
+    agent_service.set_presence(bob, "online")
+    clock.advance(minutes=3)
+    heartbeat(ann, bob)
+    agent_service.set_presence(cy, "online")
+    load = collections.Counter(assignees(waiting))
+    assert load == {ann.id: 10, bob.id: 10, cy.id: 5}
+    # Oldest first: Ann got the ten oldest, Bob the next ten.
+    assert assignees(waiting[:10]) == [ann.id] * 10 and assignees(waiting[10:20]) == [bob.id] * 10
+
+
+def test_handing_a_ticket_on_frees_room_for_the_oldest_waiting_ticket(plugins, roundrobin, make_agent, new_ticket):
+    plugins.set_settings("roundrobin", {"max_open_per_agent": 1})
+    ann = make_agent(name="Ann", presence="online", password=None)
+    boss = make_agent(name="Olga", role="admin", password=None)  # not in the rotation
+    first, second, third = new_ticket(), new_ticket(), new_ticket()
+    assert assignees([first, second, third]) == [ann.id, None, None]
+    tickets.assign(refresh(first), boss, actor=ann)
+    assert assignees([first, second, third]) == [boss.id, ann.id, None]
+
+
+def test_unassigning_hands_out_the_oldest_waiting_ticket(plugins, roundrobin, make_agent, new_ticket):
+    plugins.set_settings("roundrobin", {"max_open_per_agent": 1})
+    ann = make_agent(name="Ann", presence="online", password=None)
+    first, second = new_ticket(), new_ticket()
+    tickets.assign(refresh(second), ann, actor=ann)  # by hand: Ann now holds two
+    tickets.assign(refresh(first), None, actor=ann)
+    # Still at the cap with the second one: the first waits in Unassigned.
+    assert assignees([first, second]) == [None, ann.id]
+    tickets.assign(refresh(second), None, actor=ann)
+    # Room for one: the oldest waiting ticket (the first) goes out.
+    assert assignees([first, second]) == [ann.id, None]
+
+
+def test_zero_means_no_cap(plugins, roundrobin, make_agent, new_ticket):
+    plugins.set_settings("roundrobin", {"max_open_per_agent": 0})
+    waiting = [new_ticket() for _ in range(12)]
+    ann = make_agent(name="Ann", password=None)
+    agent_service.set_presence(ann, "online")
+    assert assignees(waiting) == [ann.id] * 12

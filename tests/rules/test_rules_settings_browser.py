@@ -32,7 +32,12 @@ def test_merchant_switches_auto_close_on_with_a_valid_period(page, live_url, plu
     page.get_by_role("status").wait_for()
     assert page.get_by_role("status").inner_text() == "Settings saved."
     assert page.get_by_label("Close inactive tickets").is_checked()
-    assert plugins.get_settings("autoclose") == {"enabled": True, "inactivity_days": 3, "typing_grace_minutes": 5}
+    assert plugins.get_settings("autoclose") == {
+        "enabled": True,
+        "dry_run": False,
+        "inactivity_days": 3,
+        "typing_grace_minutes": 5,
+    }
 
 
 def test_merchant_sets_up_round_robin_for_support_with_a_cap(page, live_url, plugins):
@@ -46,5 +51,10 @@ def test_merchant_sets_up_round_robin_for_support_with_a_cap(page, live_url, plu
     page.get_by_label("Most open tickets per agent").fill("15")
     page.get_by_role("button", name="Save").click()
     page.get_by_role("status").wait_for()
-    assert plugins.get_settings("roundrobin") == {"enabled": True, "roles": ["support"], "max_open_per_agent": 15}
+    assert plugins.get_settings("roundrobin") == {
+        "enabled": True,
+        "dry_run": False,
+        "roles": ["support"],
+        "max_open_per_agent": 15,
+    }
     assert page.get_by_label("Most open tickets per agent").input_value() == "15"

@@ -40,17 +40,22 @@ def test_autoclose_form_refuses_a_bad_period_and_saves_a_good_one(client, login,
         "/rules/autoclose/settings", data={"enabled": "on", "inactivity_days": "7", "typing_grace_minutes": "10"}
     )
     assert good.status_code == 302
-    assert plugins.get_settings("autoclose") == {"enabled": True, "inactivity_days": 7, "typing_grace_minutes": 10}
+    assert plugins.get_settings("autoclose") == {
+        "enabled": True,
+        "dry_run": False,
+        "inactivity_days": 7,
+        "typing_grace_minutes": 10,
+    }
     page = client.get(good.headers["Location"]).get_data(as_text=True)
     assert "Settings saved." in page and 'value="7"' in page
 
 
 def test_roundrobin_form_needs_a_role_and_a_sane_cap(client, login, admin, plugins):
     login(client, admin)
-    bad = client.post("/rules/roundrobin/settings", data={"enabled": "on", "max_open_per_agent": "0"})
+    bad = client.post("/rules/roundrobin/settings", data={"enabled": "on", "max_open_per_agent": "-1"})
     body = bad.get_data(as_text=True)
     assert bad.status_code == 200
-    assert "Choose at least one role." in body and "The cap is from 1 to 1000" in body
+    assert "Choose at least one role." in body and "The cap is from 0 (no limit) to 1000" in body
     forged = client.post("/rules/roundrobin/settings", data={"roles": ["analyst"]})
     assert "owner, admin, manager or support" in forged.get_data(as_text=True)
     good = client.post(
@@ -59,6 +64,7 @@ def test_roundrobin_form_needs_a_role_and_a_sane_cap(client, login, admin, plugi
     assert good.status_code == 302
     assert plugins.get_settings("roundrobin") == {
         "enabled": True,
+        "dry_run": False,
         "roles": ["support", "admin"],
-        "max_open_per_agent": None,
+        "max_open_per_agent": 0,
     }

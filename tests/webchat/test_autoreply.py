@@ -35,7 +35,7 @@ def test_greeting_during_office_hours_reaches_the_widget(visitor, auto):
     assert bot_texts() == ["Hello from Acme!"]
     assert [(m["from"], m["text"]) for m in v.messages()] == [("visitor", "Hi"), ("bot", "Hello from Acme!")]
     ticket = Ticket.get(Ticket.channel == "webchat")
-    assert ticket.awaiting_customer_since is not None  # a bot reply arms auto-close (intended)
+    assert ticket.awaiting_customer_since is None  # an acknowledgement never arms auto-close
 
 
 def test_away_message_outside_office_hours(visitor, auto, clock):

@@ -30,8 +30,8 @@ def Storefront(html):
 
 
 @pytest.fixture
-def storefront(live_server, webchat):
-    with urllib.request.urlopen(f"{live_server.url}/webchat/demo", timeout=10) as response:
+def storefront(live_server, webchat, test_timeout):
+    with urllib.request.urlopen(f"{live_server.url}/webchat/demo", timeout=test_timeout(10)) as response:
         html = response.read().decode()
     assert f"{live_server.url}/webchat/widget.js" in html
     shop = Storefront(html)
@@ -49,7 +49,7 @@ def page(pages):
     return pages.new()
 
 
-def test_visitor_chats_with_an_agent(page, storefront, make_agent, app):
+def test_visitor_chats_with_an_agent(page, storefront, make_agent, app, test_timeout):
     agent = make_agent(name="Grace Hopper")
     page.goto(storefront.url)
     tab = page.get_by_role("button", name="Chat with us")
@@ -79,9 +79,9 @@ def test_visitor_chats_with_an_agent(page, storefront, make_agent, app):
     # Visitor typing reaches the agents' bus and the auto-close field.
     with get_bus().subscribe() as events:
         message_box.press_sequentially("Also bl", delay=20)
-        event = events.get(timeout=5)
+        event = events.get(timeout=test_timeout(5))
         while event is not None and event["type"] != "typing":
-            event = events.get(timeout=5)
+            event = events.get(timeout=test_timeout(5))
     assert event["data"] == {"ticket_id": ticket.id, "who": "customer"}
     assert Ticket.get_by_id(ticket.id).customer_typing_until is not None
 
@@ -117,7 +117,9 @@ def test_visitor_chats_with_an_agent(page, storefront, make_agent, app):
     expect(tab).to_be_focused()
 
 
-def test_reload_resumes_the_conversation_and_a_foreign_token_is_refused(page, storefront, make_agent, live_server):
+def test_reload_resumes_the_conversation_and_a_foreign_token_is_refused(
+    page, storefront, make_agent, live_server, test_timeout
+):
     page.goto(storefront.url)
     page.get_by_role("button", name="Chat with us").click()
     page.get_by_label("Message").fill("Where is order 1001?")
@@ -140,7 +142,7 @@ def test_reload_resumes_the_conversation_and_a_foreign_token_is_refused(page, st
                 data=json.dumps({"key": SITE_KEY}).encode(),
                 headers={"Content-Type": "application/json"},
             ),
-            timeout=10,
+            timeout=test_timeout(10),
         ).read()
     )
     with pytest.raises(urllib.error.HTTPError) as refused:
@@ -149,6 +151,6 @@ def test_reload_resumes_the_conversation_and_a_foreign_token_is_refused(page, st
                 f"{live_server.url}/api/v1/webchat/conversations/{mine['cid']}/messages",
                 headers={"X-Webchat-Token": other["token"]},
             ),
-            timeout=10,
+            timeout=test_timeout(10),
         )
     assert refused.value.code == 403

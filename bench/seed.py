@@ -1,0 +1,190 @@
+"""A large, realistic data set for every benchmark, built set-based.
+
+``seed(n)`` fills a migrated, empty database with ``n`` tickets, ``n // 3``
+customers (name, email, phone), 20 agents, ``n * messages`` messages (text
+drawn from an English and Spanish vocabulary, so full-text search has common
+and rare words to find) and four tags on one ticket in ten. Every row is
+written by ``INSERT ... SELECT`` over ``generate_series`` (PostgreSQL) or a
+recursive CTE (SQLite): no Python loop per row, so 1M tickets and 5M
+messages take well under a minute on SQLite.
+
+Shape of the data (deterministic, from the row number ``g``):
+
+- tickets: 30 % open, 5 % snoozed, 65 % closed; channel email/sms/webchat in
+  turn; one in four unassigned, the rest spread over the agents; created 30 s
+  apart from 2026-01-01, updated at their last message; 2 % of the open ones
+  have an armed auto-close clock;
+- messages: alternating inbound (customer) and outbound (agent) replies, the
+  first one inbound; ``last_inbound_message_id`` points at the real row.
+
+Usage::
+
+    python bench/seed.py 1000000 [--messages 5] [--database-url postgresql://...]
+
+Without ``--database-url`` a scratch SQLite file is created and its path
+printed. The database is wiped first: never point it at real data.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+BASE = "2026-01-01 00:00:00"
+TAGS = ("vip", "refund", "shipping", "wholesale")
+AGENTS = 20
+# Common support words in English and Spanish; the row number picks them.
+WORDS = (
+    "order shipping refund delivery package tracking invoice payment card address return exchange size color "
+    "broken damaged missing late cancel discount coupon subscription account password email phone store product "
+    "warranty replacement label courier customs stock preorder gift receipt charge wrong item quality help "
+    "pedido envío reembolso entrega paquete seguimiento factura pago tarjeta dirección devolución cambio talla "
+    "roto dañado perdido tarde cancelar descuento cupón suscripción cuenta contraseña correo teléfono tienda "
+    "producto garantía reemplazo etiqueta mensajero aduana existencias regalo recibo cargo equivocado calidad ayuda"
+).split()
+
+
+def _series(total):
+    """A FROM clause yielding ``g`` = 1..total on the current backend."""
+    from app.db import is_postgres
+
+    if is_postgres():
+        return f"generate_series(1, {int(total)}) AS s(g)"
+    return (
+        f"(WITH RECURSIVE s(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM s WHERE g < {int(total)}) SELECT g FROM s) AS s"
+    )
+
+
+def _sql(pg, sqlite):
+    from app.db import is_postgres
+
+    return pg if is_postgres() else sqlite
+
+
+def _pad(expr):
+    """``bench-000000042``: zero-padded keys arrive in index order, so unique
+    indexes on them grow at the end instead of splitting pages everywhere."""
+    return _sql(f"'bench-' || lpad(({expr})::text, 10, '0')", f"printf('bench-%010d', {expr})")
+
+
+def _at(seconds_expr):
+    """A timestamp ``seconds_expr`` seconds after BASE, as each backend stores it."""
+    return _sql(
+        f"(TIMESTAMP '{BASE}' + ({seconds_expr}) * INTERVAL '1 second')",
+        f"datetime('{BASE}', '+' || ({seconds_expr}) || ' seconds')",
+    )
+
+
+def seed(n, messages=5):
+    """Fill the bound, migrated, empty database with ``n`` tickets and
+    ``n * messages`` messages (see the module docstring). Returns the
+    seconds spent (wall time; the database server's work included)."""
+    from app.db import db, is_postgres
+    from app.models import Agent, Tag
+    from app.services.agents import hash_password
+
+    start = time.perf_counter()
+    profiles = max(1, n // 3)
+    vocab = len(WORDS)
+    password = hash_password("bench-password")
+    mod = "%"
+    run = db.cursor().execute  # no parameters: "%" is a plain operator here on both drivers
+    if not is_postgres():
+        # A scratch database being filled: no rollback journal, no fsync and
+        # a big page cache for the bulk load (WAL again afterwards).
+        run("PRAGMA cache_size = -1000000")
+        run("PRAGMA journal_mode = OFF")
+        run("PRAGMA synchronous = OFF")
+    with db.atomic():
+        Agent.insert_many(
+            [
+                {"email": f"agent{i}@bench.example", "name": f"Agent {i}", "password_hash": password, "role": "support"}
+                for i in range(AGENTS)
+            ]
+        ).execute()
+        Tag.insert_many([{"name": t} for t in TAGS]).execute()
+        run("CREATE TEMPORARY TABLE bench_word (i INTEGER PRIMARY KEY, w VARCHAR(40))")
+        run("INSERT INTO bench_word (i, w) VALUES " + ", ".join(f"({i}, '{w}')" for i, w in enumerate(WORDS)))
+        run(
+            "INSERT INTO profile (name, email, phone, created_at, updated_at) "
+            f"SELECT 'Customer ' || g, 'c' || g || '@example.net', '+1555' || "
+            f"{_sql('lpad(g::text, 7, ' + repr('0') + ')', 'printf(' + repr('%07d') + ', g)')}, {_at('g')}, {_at('g')} "
+            f"FROM {_series(profiles)}"
+        )
+        last = f"g * {messages}"
+        status = f"CASE WHEN g {mod} 20 < 6 THEN 'open' WHEN g {mod} 20 = 6 THEN 'snoozed' ELSE 'closed' END"
+        run(
+            "INSERT INTO ticket (channel, thread_key, profile_id, status, assignee_id, subject, created_at, "
+            "updated_at, snoozed_until, closed_at, closed_reason, awaiting_customer_since, reopen_count, "
+            "last_message_preview, last_inbound_message_id, last_customer_message_at) "
+            f"SELECT CASE g {mod} 3 WHEN 0 THEN 'email' WHEN 1 THEN 'sms' ELSE 'webchat' END, {_pad('g')}, "
+            f"1 + (g {mod} {profiles}), {status}, "
+            f"CASE WHEN g {mod} 4 = 0 THEN NULL ELSE 1 + ((g / 3) {mod} {AGENTS}) END, "
+            f"(SELECT w FROM bench_word WHERE i = (g * 7) {mod} {vocab}) || ' ' || "
+            f"(SELECT w FROM bench_word WHERE i = (g * 13) {mod} {vocab}), "
+            f"{_at('g * 30')}, {_at(f'g * 30 + {messages * 60}')}, "
+            f"CASE WHEN g {mod} 20 = 6 THEN {_at('g * 30 + 86400 * 400')} ELSE NULL END, "
+            f"CASE WHEN g {mod} 20 >= 7 THEN {_at(f'g * 30 + {messages * 60}')} ELSE NULL END, "
+            f"CASE WHEN g {mod} 20 >= 7 THEN 'agent' ELSE NULL END, "
+            f"CASE WHEN g {mod} 100 = 1 THEN {_at(f'g * 30 + {messages * 60}')} ELSE NULL END, 0, "
+            f"'Order ' || g, "
+            # the last inbound message: odd positions (1, 3, ...) are inbound
+            f"({last}) - {messages} + {messages - (0 if messages % 2 else 1)}, {_at('g * 30')} "
+            f"FROM {_series(n)}"
+        )
+        ticket = f"((g - 1) / {messages} + 1)"
+        inbound = f"(g - 1) {mod} {messages} {mod} 2 = 0"
+        run(
+            "INSERT INTO message (ticket_id, channel, direction, kind, author_type, author_agent_id, text, html, "
+            "attachments, external_id, delivery_state, attempts, meta, created_at) "
+            f"SELECT {ticket}, CASE {ticket} {mod} 3 WHEN 0 THEN 'email' WHEN 1 THEN 'sms' ELSE 'webchat' END, "
+            f"CASE WHEN {inbound} THEN 'inbound' ELSE 'outbound' END, 'message', "
+            f"CASE WHEN {inbound} THEN 'customer' ELSE 'agent' END, "
+            f"CASE WHEN {inbound} THEN NULL ELSE 1 + ({ticket} {mod} {AGENTS}) END, "
+            f"(SELECT w FROM bench_word WHERE i = (g * 7) {mod} {vocab}) || ' ' || "
+            f"(SELECT w FROM bench_word WHERE i = (g * 11) {mod} {vocab}) || ' ' || "
+            f"(SELECT w FROM bench_word WHERE i = (g * 17) {mod} {vocab}) || ' ' || "
+            f"(SELECT w FROM bench_word WHERE i = (g * 29) {mod} {vocab}) || ' about order ' || {ticket}, "
+            f"'', '[]', {_pad('g')}, CASE WHEN {inbound} THEN NULL ELSE 'sent' END, 0, '{{}}', "
+            f"{_at(f'{ticket} * 30 + ((g - 1) {mod} {messages}) * 60')} "
+            f"FROM {_series(n * messages)}"
+        )
+        run(
+            f"INSERT INTO ticket_tag (ticket_id, tag_id) SELECT g * 10, 1 + (g {mod} {len(TAGS)}) "
+            f"FROM {_series(n // 10)}"
+        )
+        run("DROP TABLE bench_word")
+    if not is_postgres():
+        run("PRAGMA journal_mode = WAL")
+        run("PRAGMA synchronous = NORMAL")
+    db.execute_sql("ANALYZE")
+    return time.perf_counter() - start
+
+
+def main():
+    from bench.common import make_app, parser
+
+    p = parser(__doc__)
+    p.add_argument("tickets", type=int, nargs="?", default=1_000_000)
+    p.add_argument("--messages", type=int, default=5, help="messages per ticket (default 5)")
+    args = p.parse_args()
+    logging.disable(logging.INFO)
+    app, url = make_app(args.database_url)
+    from app.db import connection
+
+    cpu = time.process_time()
+    with app.app_context(), connection():
+        seconds = seed(args.tickets, args.messages)
+    cpu = time.process_time() - cpu
+    print(
+        f"seeded {args.tickets} tickets, {args.tickets * args.messages} messages in {seconds:.1f} s "
+        f"({cpu:.1f} s CPU in this process; load average {os.getloadavg()[0]:.1f}): {url}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,147 @@
+"""Full-text search (``q=`` in the API, the inbox search box): every message
+of a thread, subjects and customer fields, ranked, stemmed, punctuation taken
+literally, and current after every write."""
+
+import re
+
+from app.models import Ticket
+from app.services import messages, profiles
+from app.services.views import list_tickets
+
+
+def search(client, headers, q, **params):
+    query = {"view": "all", "q": q, **params}
+    response = client.get("/api/v1/tickets", query_string=query, headers=headers)
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+def ids(body):
+    return [item["id"] for item in body["items"]]
+
+
+def test_words_of_earlier_messages_are_found(client, support, fake_channel, clock):
+    _agent, headers = support
+    ticket = fake_channel.receive("My blender arrived with a cracked jug", email="ana@example.net").ticket
+    clock.advance(minutes=5)
+    fake_channel.receive("Any update?", email="ana@example.net")
+    clock.advance(minutes=5)
+    fake_channel.receive("Hello again", email="ana@example.net")
+    fake_channel.receive("Unrelated question", email="bo@example.net")
+    assert ids(search(client, headers, "blender")) == [ticket.id]
+    assert ids(search(client, headers, "cracked blender")) == [ticket.id]
+    assert ids(search(client, headers, "blender toaster")) == []
+
+
+def test_underscore_and_percent_are_literal(client, support, fake_channel):
+    _agent, headers = support
+    coded = fake_channel.receive("Code order_123 promised 50% off", email="ana@example.net").ticket
+    fake_channel.receive("Code order 999 and 20 percent", email="bo@example.net")
+    assert ids(search(client, headers, "order_123")) == [coded.id]
+    assert ids(search(client, headers, "50%")) == [coded.id]
+    assert ids(search(client, headers, "order_124")) == []
+    # Nothing searchable in the text: nothing found, no error.
+    assert ids(search(client, headers, "%_%")) == []
+
+
+def test_best_match_first_and_pages_keep_the_order(client, support, fake_channel, clock):
+    _agent, headers = support
+    once = fake_channel.receive(
+        "Hello, the parcel came yesterday and the box was fine, the colour is nice, but I want a refund "
+        "for the second item because it is too small for my daughter and the sleeves are long",
+        email="once@example.net",
+    ).ticket
+    clock.advance(minutes=1)
+    strong = fake_channel.receive(
+        "Refund please: refund my refund", email="strong@example.net", subject="Refund"
+    ).ticket
+    clock.advance(minutes=1)
+    fake_channel.receive("Nothing to see", email="none@example.net")
+    assert ids(search(client, headers, "refund")) == [strong.id, once.id]
+    first = search(client, headers, "refund", limit=1)
+    assert ids(first) == [strong.id] and first["next_cursor"]
+    second = search(client, headers, "refund", limit=1, cursor=first["next_cursor"])
+    assert ids(second) == [once.id] and second["next_cursor"] is None
+    # Another order on request: oldest ticket first.
+    assert ids(search(client, headers, "refund", sort="created", order="asc")) == [once.id, strong.id]
+
+
+def test_stems_in_english_and_spanish(client, support, fake_channel):
+    _agent, headers = support
+    english = fake_channel.receive("I was refunded twice", email="ana@example.net").ticket
+    spanish = fake_channel.receive("¿Dónde están mis envíos?", email="bo@example.net").ticket
+    assert ids(search(client, headers, "refunds")) == [english.id]
+    assert ids(search(client, headers, "envio")) == [spanish.id]
+    assert ids(search(client, headers, "ENVÍOS")) == [spanish.id]
+
+
+def test_customer_fields_are_searched(client, support, fake_channel):
+    _agent, headers = support
+    ticket = fake_channel.receive("Hi", email="jane.doe@shop.example", name="Jane Doe").ticket
+    fake_channel.receive("Hi", phone="+15550001111")
+    assert ids(search(client, headers, "jane.doe@shop.example")) == [ticket.id]
+    assert ids(search(client, headers, "Doe")) == [ticket.id]
+
+
+def test_search_is_current_after_replies_notes_subject_and_profile_changes(client, support, fake_channel):
+    agent, headers = support
+    ticket = fake_channel.receive("Where is my parcel?", email="ana@example.net").ticket
+    assert ids(search(client, headers, "ZX81tracking")) == []
+    messages.reply(ticket, agent, "Your tracking number is ZX81tracking")
+    assert ids(search(client, headers, "ZX81tracking")) == [ticket.id]
+    messages.add_note(ticket, agent, "Customer is a wholesaler")
+    assert ids(search(client, headers, "wholesaler")) == [ticket.id]
+    Ticket.update(subject="Marmalade shipment").where(Ticket.id == ticket.id).execute()
+    assert ids(search(client, headers, "marmalade")) == [ticket.id]
+    profiles.update(ticket.profile, name="Quintessa Brown")
+    assert ids(search(client, headers, "quintessa")) == [ticket.id]
+    Ticket.delete().where(Ticket.id == ticket.id).execute()
+    assert ids(search(client, headers, "ZX81tracking")) == []
+
+
+def test_search_combines_with_filters_and_counts(client, support, fake_channel, app):
+    agent, headers = support
+    mine = fake_channel.receive("Broken zipper", email="ana@example.net").ticket
+    fake_channel.receive("Broken zipper too", email="bo@example.net")
+    from app.services.tickets import assign
+
+    assign(mine, agent)
+    assert ids(search(client, headers, "zipper", assignee="me")) == [mine.id]
+    assert ids(
+        client.get("/api/v1/tickets", query_string={"view": "mine", "text": "zipper"}, headers=headers).get_json()
+    ) == [mine.id]
+    rows, _cursor = list_tickets(agent, "all", {"text": "zipper"}, sort="created", order="asc")
+    assert len(rows) == 2
+
+
+def test_relevance_without_a_search_is_a_clear_error(client, support):
+    _agent, headers = support
+    response = client.get("/api/v1/tickets", query_string={"view": "all", "sort": "relevance"}, headers=headers)
+    assert response.status_code == 400
+    assert response.get_json()["error"]["fields"] == {"sort": ["Sort by relevance needs a search text."]}
+
+
+def test_inbox_search_box_finds_earlier_messages(client, login, make_agent, fake_channel, clock):
+    agent = make_agent()
+    login(client, agent)
+    ticket = fake_channel.receive("The kettle whistles oddly", email="ana@example.net", subject="Kettle").ticket
+    clock.advance(minutes=1)
+    fake_channel.receive("Still waiting", email="ana@example.net")
+    fake_channel.receive("Other thing", email="bo@example.net", subject="Other")
+    page = client.get("/inbox/all", query_string={"q": "whistles"})
+    assert page.status_code == 200
+    rows = re.findall(r'data-ticket-id="(\d+)"', page.get_data(as_text=True))
+    assert rows == [str(ticket.id)]
+
+
+def test_a_very_common_word_finds_its_newest_hits(client, support, fake_channel, clock, monkeypatch):
+    from app.services import search as search_service
+
+    _agent, headers = support
+    made = []
+    for i in range(4):
+        clock.advance(minutes=1)
+        made.append(fake_channel.receive(f"Parcel question {i}", email=f"c{i}@example.net").ticket.id)
+    monkeypatch.setattr(search_service, "CANDIDATES", 2)  # the window, made small
+    assert sorted(ids(search(client, headers, "parcel"))) == made[2:]
+    assert ids(search(client, headers, "parcel question 0")) == [made[0]]  # more words reach older ones
