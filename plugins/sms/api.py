@@ -12,7 +12,7 @@ from flask_smorest import Blueprint
 from app.plugin import Message, current_agent, get_ticket, plugin_settings, require
 
 from . import alerts, attribution, links
-from .schemas import ActivityPage, ActivityQuery, SentSmsOut, SentSmsSchema, SettingsWarnings
+from .schemas import SentSmsOut, SentSmsSchema, SettingsWarnings, SmsActivityPage, SmsActivityQuery
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +60,8 @@ def _utc(value):
 
 @bp.get("/tickets/<int(min=1, max=2147483647):ticket_id>/messages")
 @require("inbox")
-@bp.arguments(ActivityQuery, location="query")
-@bp.response(200, ActivityPage)
+@bp.arguments(SmsActivityQuery, location="query")
+@bp.response(200, SmsActivityPage)
 def ticket_activity(query, ticket_id):
     """Per SMS message of a ticket: the clicks on its short links and the
     campaign or flow SMS it was attributed to. Three queries per page."""

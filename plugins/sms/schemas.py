@@ -315,7 +315,7 @@ class SettingsWarnings(ma.Schema):
     warnings = ma.fields.List(ma.fields.Nested(SettingsWarning))
 
 
-class ActivityQuery(ma.Schema):
+class SmsActivityQuery(ma.Schema):
     """A page of a ticket's SMS messages, newest first."""
 
     before = ma.fields.Integer(
@@ -324,24 +324,24 @@ class ActivityQuery(ma.Schema):
     limit = ma.fields.Integer(load_default=50, validate=ma.validate.Range(min=1, max=200))
 
 
-class ShortLinkOut(ma.Schema):
+class SmsShortLinkOut(ma.Schema):
     url = ma.fields.String(metadata={"description": "the link as the agent wrote it"})
     code = ma.fields.String(metadata={"description": "sent as <public URL>/l/<code>"})
     clicks = ma.fields.Integer()
     last_clicked_at = ma.fields.AwareDateTime(allow_none=True)
 
 
-class MessageActivity(ma.Schema):
+class SmsMessageActivity(ma.Schema):
     message_id = ma.fields.Integer()
     direction = ma.fields.String()
     clicks = ma.fields.Integer(metadata={"description": "clicks on all the message's short links"})
-    links = ma.fields.List(ma.fields.Nested(ShortLinkOut))
+    links = ma.fields.List(ma.fields.Nested(SmsShortLinkOut))
     attribution = ma.fields.Dict(
         allow_none=True,
         metadata={"description": "the campaign or flow SMS an inbound message answered (source_type, source_id, ...)"},
     )
 
 
-class ActivityPage(ma.Schema):
-    items = ma.fields.List(ma.fields.Nested(MessageActivity), metadata={"description": "newest first"})
+class SmsActivityPage(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(SmsMessageActivity), metadata={"description": "newest first"})
     before = ma.fields.Integer(allow_none=True, metadata={"description": "pass as ?before= for older messages"})
