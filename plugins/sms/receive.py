@@ -26,9 +26,9 @@ from app.plugin import (
 
 from . import attribution, autoresponder, consent, keywords
 
-# Twilio's alphanumeric sender ids: at most 11 letters, digits or spaces,
-# at least one letter. Anything else that is not a number stays an error.
-ALPHANUMERIC_SENDER = re.compile(r"^(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}$")
+# Twilio's alphanumeric sender ids: at most 11 letters, digits, spaces and
+# + - _ &, at least one letter. Anything else that is not a number stays an error.
+ALPHANUMERIC_SENDER = re.compile(r"^(?=.*[A-Za-z])[A-Za-z0-9][A-Za-z0-9 +_&-]{0,10}$")
 
 
 @dataclasses.dataclass

@@ -158,3 +158,5 @@ def test_a_message_from_an_alphanumeric_sender_id_is_stored_and_not_answered(sms
     assert texts == ["Your parcel 1Z999 was delivered", "Your parcel 1Z998 is on its way"]
     assert sms.twilio.sent == []  # no autoresponder to an id that cannot receive
     assert refusal_for(ticket).code == "sms_no_phone"
+    assert sms.inbound("Parcel held at depot", phone="DHL_Express").status_code == 200
+    assert [t.thread_key for t in _tickets()] == ["UPS", "DHL_Express"]
