@@ -1,7 +1,5 @@
-"""Entry point for WSGI servers and the task consumer:
-``gunicorn wsgi:app`` and ``huey_consumer wsgi.huey``."""
+"""Entry point for WSGI servers and the task consumer from a checkout:
+``gunicorn wsgi:app`` and ``huey_consumer wsgi.huey``. Outside the checkout
+use the installed module: ``gunicorn app.wsgi:app``."""
 
-from app import create_app
-
-app = create_app()
-huey = app.extensions["helpline.huey"]
+from app.wsgi import app, huey  # noqa: F401

@@ -1,8 +1,10 @@
 """Helpline: a self-hosted, plugin-based helpdesk for online merchants."""
 
+import hashlib
 import logging
 import os
 import secrets
+from urllib.parse import urlparse
 
 from flask import Flask, abort, request
 
@@ -18,15 +20,18 @@ def create_app(config=None):
     if config:
         app.config.update(config)
     _secret_key(app)
-    logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"))
+    _configure_logging(app)
 
     from flask_smorest import Blueprint as ApiBlueprint
 
-    from . import bus, clock, csrf, db, defaults, errors, i18n, ratelimit, security, tasks, validation
+    from . import bus, clock, csrf, db, defaults, errors, health, i18n, ratelimit, security, tasks, validation
     from .plugins import Plugins
+    from .services import storage
 
     app.extensions["helpline.clock"] = app.config.get("CLOCK") or clock.SystemClock()
     db.init_app(app)
+    _redis_prefix(app)
+    health.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
     security.init_app(app)
@@ -37,6 +42,7 @@ def create_app(config=None):
     app.extensions["helpline.plugins"] = plugins
     plugins.load(defaults)
     tasks.init_app(app)
+    app.extensions["helpline.storage"] = storage.make_backend(app)  # a bad STORAGE setting fails here
     app.extensions["helpline.bus"] = bus.make_bus(app.config.get("EVENTS_URL"), app.config.get("EVENTS_CHANNEL"))
 
     for name, info in plugins.infos.items():
@@ -77,7 +83,44 @@ def create_app(config=None):
     if app.config.get("AUTO_MIGRATE"):
         with app.app_context(), db.connection():
             plugins.migrate()
+    health.check_at_startup(app)
     return app
+
+
+class _NotHueysOwn(logging.Filter):
+    """Drop records of the ``huey`` loggers once huey has a handler of its own
+    (``huey_consumer`` adds one after importing ``wsgi``), so each consumer
+    line is printed once, not by both handlers."""
+
+    def filter(self, record):
+        return not (record.name.split(".")[0] == "huey" and logging.getLogger("huey").handlers)
+
+
+def _configure_logging(app):
+    """Configure the root logger once per process (a second ``create_app``,
+    or a server that configured logging first, changes nothing)."""
+    root = logging.getLogger()
+    if root.handlers:
+        return
+    logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"))
+    for handler in root.handlers:
+        handler.addFilter(_NotHueysOwn())
+
+
+def _redis_prefix(app):
+    """Derive the Redis prefix from the database (one deployment = one
+    database) unless configured, and the names built on it."""
+    if not app.config.get("REDIS_PREFIX"):
+        url = urlparse(app.config["DATABASE_URL"])
+        if url.scheme.startswith("sqlite"):
+            identity = "sqlite:" + os.path.realpath(app.config["DATABASE_URL"].split(":///", 1)[-1])
+        else:  # the password is no part of which database it is
+            identity = f"{url.scheme}://{url.username or ''}@{url.hostname or ''}:{url.port or ''}{url.path}"
+        app.config["REDIS_PREFIX"] = "helpline:" + hashlib.sha256(identity.encode()).hexdigest()[:12]
+    prefix = app.config["REDIS_PREFIX"]
+    if not app.config.get("EVENTS_CHANNEL"):
+        app.config["EVENTS_CHANNEL"] = f"{prefix}:events"
+    app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"key_prefix": f"{prefix}:limits"})
 
 
 def _secret_key(app):

@@ -74,6 +74,9 @@ class LocalBus:
         with self._lock:
             self._subs.discard(sub)
 
+    def ping(self):
+        """Raise when the bus cannot carry events (nothing to reach here)."""
+
     @property
     def subscriber_count(self):
         return len(self._subs)
@@ -97,6 +100,9 @@ class RedisBus(LocalBus):
 
     def publish(self, event):
         self._redis.publish(self._channel, json.dumps(event, default=str))
+
+    def ping(self):
+        self._redis.ping()
 
     def subscribe(self):
         self._ensure_listener()

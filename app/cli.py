@@ -48,27 +48,47 @@ def _db():
 
 
 @main.command()
-@click.option("--status", is_flag=True, help="Show applied and pending migrations; exit 1 if any are pending.")
+@click.option(
+    "--status",
+    is_flag=True,
+    help="Show applied and pending migrations; exit 1 if any are pending, 2 if the database cannot be reached.",
+)
 @with_appcontext
 def migrate(status):
     """Apply pending migrations of the core and every loaded plugin."""
-    plugins = _plugins()
-    from .db import connection
+    import peewee
 
-    with connection():
-        if status:
-            pending = False
-            for source, directory in plugins.migration_sources():
-                for m in plugins.runner(source, directory).status():
-                    mark = "x" if m.applied else " "
-                    pending = pending or not m.applied
-                    click.echo(f"[{mark}] {source}: {m.name}")
-            sys.exit(1 if pending else 0)
-        applied = plugins.migrate()
-        for source, name in applied:
-            click.echo(f"applied {source}: {name}")
-        if not applied:
-            click.echo("Nothing to migrate.")
+    from .db import connection, db
+
+    plugins = _plugins()
+    try:
+        db.connect(reuse_if_open=True)
+    except peewee.OperationalError as exc:
+        # Deploy scripts tell "pending" (1) from "cannot tell" (2): one line, no traceback.
+        first = (str(exc).strip() or type(exc).__name__).splitlines()[0]
+        click.echo(f"Cannot connect to the database: {first}", err=True)
+        sys.exit(2)
+    try:
+        with connection():
+            _migrate(plugins, status)
+    finally:
+        db.close()
+
+
+def _migrate(plugins, status):
+    if status:
+        pending = False
+        for source, directory in plugins.migration_sources():
+            for m in plugins.runner(source, directory).status():
+                mark = "x" if m.applied else " "
+                pending = pending or not m.applied
+                click.echo(f"[{mark}] {source}: {m.name}")
+        sys.exit(1 if pending else 0)
+    applied = plugins.migrate()
+    for source, name in applied:
+        click.echo(f"applied {source}: {name}")
+    if not applied:
+        click.echo("Nothing to migrate.")
 
 
 @main.group("plugins")
@@ -259,6 +279,25 @@ def worker(workers):
     huey.create_consumer(workers=workers, worker_type="thread").run()
 
 
+@main.command("streams")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8001, show_default=True, type=int)
+@with_appcontext
+def streams_cmd(host, port):
+    """Serve the agents' live event stream (/events/stream) from one asyncio
+    process: route that path here from the reverse proxy. Needs the Redis
+    event bus (HELPLINE_EVENTS_URL)."""
+    from aiohttp import web
+
+    from .streams import make_app
+
+    try:
+        stream_app = make_app(current_app._get_current_object())
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc))
+    web.run_app(stream_app, host=host, port=port, print=lambda line: click.echo(line), access_log=None)
+
+
 @main.command("run")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
@@ -298,6 +337,15 @@ def run_cmd(host, port, demo, workers):
         consumer.stop(graceful=True)
         for stop in stops:
             stop()
+
+
+def _add_import_commands():
+    from .cli_import import import_group
+
+    main.add_command(import_group)
+
+
+_add_import_commands()
 
 
 if __name__ == "__main__":

@@ -13,7 +13,12 @@ HUEY_URL = None
 HUEY_IMMEDIATE = False
 # Live events: ``None`` means in-process; ``redis://...`` uses Redis pub/sub.
 EVENTS_URL = None
-EVENTS_CHANNEL = "helpline:events"
+EVENTS_CHANNEL = None  # default: "<REDIS_PREFIX>:events"
+# Every Redis key and pub/sub channel of this deployment starts with this
+# prefix (queue, events, rate limits), so deployments can share one Redis.
+# ``None``: "helpline:" + a short hash of DATABASE_URL (without its password),
+# the same on every host of one deployment.
+REDIS_PREFIX = None
 
 SECRET_KEY = None  # generated into the instance folder on first run
 
@@ -25,6 +30,12 @@ STRICT_PLUGINS = False  # a broken plugin or misspelt hook fails startup
 # plugin's test suite isolates itself from unrelated installed plugins.
 ONLY_PLUGINS = ""
 
+# A web process whose core schema is behind answers 503 "run helpline migrate"
+# and asks the database again at most this often (seconds), so it recovers
+# after the migration without a restart.
+SCHEMA_CHECK_SECONDS = 2
+LOG_LEVEL = "INFO"
+
 # Embedded quickstart conveniences.
 AUTO_MIGRATE = False
 DEMO_DATA = False
@@ -33,11 +44,26 @@ DEMO_DATA = False
 MAX_CONTENT_LENGTH = 25 * 1024 * 1024
 MAX_MESSAGE_TEXT = 64 * 1024
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
-ATTACHMENTS_DIR = None  # default: <instance>/attachments
+# File storage (attachments, raw mail): "local" (ATTACHMENTS_DIR, default
+# <instance>/attachments; one host only), "directory" (STORAGE_DIRECTORY, a
+# path every host mounts) or "s3" (an S3-compatible bucket; the s3 extra).
+STORAGE = "local"
+ATTACHMENTS_DIR = None
+STORAGE_DIRECTORY = None
+STORAGE_S3_BUCKET = None
+STORAGE_S3_ENDPOINT_URL = None  # e.g. http://minio.internal:9000; None for AWS
+STORAGE_S3_REGION = None
+STORAGE_S3_PREFIX = ""  # key prefix inside the bucket, e.g. "shop-a/"
+STORAGE_S3_ACCESS_KEY_ID = None  # None: boto3's usual sources (AWS_* variables, instance role)
+STORAGE_S3_SECRET_ACCESS_KEY = None
 
 # Outbox retries: attempt n waits OUTBOX_BACKOFF_SECONDS * 2**(n-1).
 OUTBOX_MAX_ATTEMPTS = 6
 OUTBOX_BACKOFF_SECONDS = 30
+# A worker's claim on a reply lasts this long: if the worker dies mid-send the
+# reply is sent again (with the same Message-ID) once it runs out. Keep it above
+# the slowest provider call (SMTP timeouts included).
+OUTBOX_LEASE_SECONDS = 300
 
 # How long an automatic close or assignment can be undone (docs/rules.md).
 AUTOMATION_UNDO_HOURS = 24

@@ -7,6 +7,7 @@ import os
 from urllib.parse import urlparse
 
 import peewee
+from flask import request
 from playhouse.db_url import parse as parse_url
 from playhouse.pool import PooledDatabase, PooledPostgresqlDatabase
 
@@ -106,7 +107,9 @@ def init_app(app):
 
     @app.before_request
     def _db_connect():
-        db.connect(reuse_if_open=True)
+        view = app.view_functions.get(request.endpoint)
+        if not getattr(view, "no_database", False):
+            db.connect(reuse_if_open=True)
 
     @app.teardown_request
     def _db_close(exc):

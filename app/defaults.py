@@ -60,3 +60,10 @@ def helpline_register_blueprints():
     from .web.stream import bp as stream
 
     return [stream, files]
+
+
+@hookimpl
+def helpline_register_panels():
+    from .panels import CommercePanel
+
+    return [CommercePanel]

@@ -20,7 +20,7 @@ import pluggy
 
 #: The version of this hook contract: the major number changes when a hook is
 #: removed or changes meaning, the minor number when hooks or arguments are added.
-HOOK_API_VERSION = "2.0"
+HOOK_API_VERSION = "2.1"
 
 hookspec = pluggy.HookspecMarker("helpline")
 hookimpl = pluggy.HookimplMarker("helpline")
@@ -48,6 +48,11 @@ def helpline_register_rules():
 @hookspec
 def helpline_register_panels():
     """Return :class:`app.registry.Panel` subclasses this plugin provides."""
+
+
+@hookspec
+def helpline_register_commerce_providers():
+    """Return :class:`app.commerce.CommerceProvider` subclasses this plugin provides."""
 
 
 @hookspec
@@ -89,7 +94,7 @@ def helpline_register_services():
 @hookspec
 def helpline_register_ui_fragments():
     """Return ``(slot, template name)`` pairs the agent UI includes in its
-    slots: ``head``, ``composer_tools``, ``bulk_actions``, ``ticket_sidebar``,
+    slots: ``head``, ``nav``, ``composer_tools``, ``bulk_actions``, ``ticket_sidebar``,
     ``message_footer``, ``settings_nav``."""
 
 
@@ -202,6 +207,13 @@ def helpline_on_profile_updated(profile, changes):
         ``identities`` (the identity lists before and after) and
         ``merged_profile_ids`` (``([], [ids merged into this profile])``).
     """
+
+
+@hookspec
+def helpline_on_demo_seeded():
+    """Demo data was added to an empty database (``helpline demo``, first
+    ``helpline run``): a plugin may add its own demo data or compute what
+    depends on it, so the quickstart shows it working at once."""
 
 
 # --- decision hooks --------------------------------------------------------

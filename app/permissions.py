@@ -43,12 +43,14 @@ CORE_PERMISSIONS = (
         "inbox", _l("Use the inbox: read, reply, note, assign, snooze, close, tag, personal views"), INBOX_ROLES
     ),
     Permission("shared_views", _l("Shared views"), MANAGERS),
-    Permission("reports.read", _l("Read reports"), INBOX_ROLES),
-    Permission("reports", _l("Reports"), MANAGERS),
     Permission("settings", _l("Settings"), ADMINS),
     Permission("plugins", _l("Turn plugins on and off"), ADMINS),
     Permission("agents", _l("Agents and roles"), ADMINS),
     Permission("audit_log", _l("Read the audit log"), frozenset({"owner"})),
+    # Commerce: changing a customer's order at the shop, and feeding order
+    # and event history through the import API.
+    Permission("orders.edit", _l("Edit and cancel customers' orders"), MANAGERS),
+    Permission("commerce.import", _l("Import orders and events"), ADMINS),
 )
 
 

@@ -19,6 +19,7 @@ from flask import current_app
 
 from .auth import current_agent, require
 from .clock import now
+from .commerce import CommerceProvider, CustomerRef, EventData, OrderData, OrderLine, ProviderRefusal
 from .csrf import exempt as csrf_exempt
 from .db import BaseModel, connection, db, is_postgres, write_transaction
 from .errors import error_response
@@ -56,6 +57,7 @@ from .registry import (
 from .services import Conflict, Denied, Forbidden, NotFound, ServiceError, dry_run, storage
 from .services.agents import online_agents
 from .services.assignment import claim
+from .services.commerce import ProviderError, upsert_event, upsert_events, upsert_order, upsert_orders
 from .services.contacts import is_alphanumeric_sender, normalize_email, normalize_phone
 from .services.html import preview, sanitize, text_to_html
 from .services.identities import IdentityTaken, find_profile
@@ -118,6 +120,18 @@ __all__ = [
     "DeliveryError",
     "Refusal",
     "EmptySettings",
+    # commerce
+    "CommerceProvider",
+    "CustomerRef",
+    "OrderLine",
+    "OrderData",
+    "EventData",
+    "ProviderRefusal",
+    "ProviderError",
+    "upsert_order",
+    "upsert_orders",
+    "upsert_event",
+    "upsert_events",
     # tasks
     "task",
     "periodic_task",

@@ -28,6 +28,17 @@ def limit_logins(methods=None):
     return limiter.shared_limit(login_limit, scope="login", methods=methods)
 
 
+def password_link_limit():
+    """Password resets, invitation links and password changes per client address."""
+    return current_app.config["PASSWORD_LINK_RATE_LIMIT"]
+
+
+def limit_password_links(methods=None):
+    """Decorator for the password pages: one counter per client address, so
+    reset mail cannot be used to flood an inbox or guess a password."""
+    return limiter.shared_limit(password_link_limit, scope="password-link", methods=methods)
+
+
 def public_limit():
     """Anonymous public pages such as short-link redirects."""
     return current_app.config["PUBLIC_RATE_LIMIT"]
@@ -35,6 +46,7 @@ def public_limit():
 
 def init_app(app):
     app.config.setdefault("LOGIN_RATE_LIMIT", "10 per minute")
+    app.config.setdefault("PASSWORD_LINK_RATE_LIMIT", "5 per 15 minutes")
     app.config.setdefault("PUBLIC_RATE_LIMIT", "300 per minute")
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)

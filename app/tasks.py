@@ -17,7 +17,8 @@ import logging
 import os
 
 from flask import current_app
-from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab  # noqa: F401  (crontab re-exported)
+from huey import Huey, MemoryHuey, SqliteHuey, crontab  # noqa: F401  (crontab re-exported)
+from huey.storage import RedisStorage
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,20 @@ def periodic_task(validate_datetime, **options):
     return _declare(validate_datetime, options)
 
 
+class PrefixedRedisStorage(RedisStorage):
+    """huey's Redis storage with every key under the deployment's prefix
+    (``<REDIS_PREFIX>:huey:queue`` ...), so deployments sharing one Redis
+    never take each other's tasks."""
+
+    def __init__(self, name="huey", prefix="helpline", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.queue_key = f"{prefix}:huey:queue"
+        self.schedule_key = f"{prefix}:huey:schedule"
+        self.result_key = f"{prefix}:huey:results"
+        self.counter_key = f"{prefix}:huey:counters"
+        self.notify_prefix = f"{prefix}:huey:notify:"
+
+
 def make_huey(app):
     cfg = app.config
     url = cfg.get("HUEY_URL")
@@ -85,7 +100,7 @@ def make_huey(app):
         huey = MemoryHuey("helpline", immediate=True, results=False)
         return huey
     if url and str(url).startswith("redis"):
-        return RedisHuey("helpline", url=url, results=False)
+        return Huey("helpline", storage_class=PrefixedRedisStorage, prefix=cfg["REDIS_PREFIX"], url=url, results=False)
     path = (
         url[len("sqlite:///") :]
         if url and url.startswith("sqlite:///")

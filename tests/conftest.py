@@ -6,6 +6,9 @@ import threading
 
 import pytest
 
+from app.db import database_from_url
+from app.testing.database import backend_url, ensure_postgres_database, reset_postgres_schema
+
 
 @pytest.fixture
 def in_threads(app):
@@ -36,3 +39,21 @@ def in_threads(app):
         return errors
 
     return run
+
+
+@pytest.fixture
+def database(tmp_path):
+    """An empty database of its own (SQLite in ``tmp_path``, or a
+    ``<test database>_migration`` PostgreSQL database, emptied), connected,
+    for tests that run migrations step by step."""
+    url = backend_url()
+    if url:
+        url = url.split("?")[0] + "_migration"
+        ensure_postgres_database(url)
+        reset_postgres_schema(url)
+    else:
+        url = f"sqlite:///{tmp_path / 'migration.sqlite3'}"
+    database = database_from_url(url)
+    database.connect()
+    yield database
+    database.close()

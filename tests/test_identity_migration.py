@@ -1,34 +1,17 @@
 """Core migration 0002: what profiles knew (addresses, ``external_ids``)
 becomes identities, emails typed into web chat become unverified claims,
-and ``down`` gives ``external_ids`` back. Runs on a database of its own."""
+and ``down`` gives ``external_ids`` back. Runs on a database of its own
+(the ``database`` fixture of tests/conftest.py)."""
 
 import datetime as dt
 import os
 
 import peewee
-import pytest
 from playhouse.migrations import Runner
 
 import migrations as core_migrations
-from app.db import database_from_url
-from app.testing.database import backend_url, ensure_postgres_database, reset_postgres_schema
 
 AT = dt.datetime(2024, 5, 1, 12, 0)
-
-
-@pytest.fixture
-def database(tmp_path):
-    url = backend_url()
-    if url:
-        url = url.split("?")[0] + "_migration"
-        ensure_postgres_database(url)
-        reset_postgres_schema(url)
-    else:
-        url = f"sqlite:///{tmp_path / 'migration.sqlite3'}"
-    database = database_from_url(url)
-    database.connect()
-    yield database
-    database.close()
 
 
 def legacy_models(database):

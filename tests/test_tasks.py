@@ -38,10 +38,10 @@ def test_queued_task_runs_when_a_consumer_takes_it(app, fake_channel, make_agent
         ticket = fake_channel.receive("Hi", email="q@example.net").ticket
         message = reply(ticket, make_agent(), "Queued reply")
         assert Message.get_by_id(message.id).delivery_state == "queued"
-        assert huey.pending_count() == 1
-        task = huey.dequeue()
-        assert task.name == "core.deliver"
-        huey.execute(task)
+        # Other plugins queue their own work for the same events (the reports' facts).
+        deliveries = [t for t in huey.pending() if t.name == "core.deliver"]
+        assert len(deliveries) == 1
+        huey.execute(deliveries[0])
         assert Message.get_by_id(message.id).delivery_state == "sent"
         assert fake_channel.sent[-1].text == "Queued reply"
     huey.flush()

@@ -16,7 +16,7 @@ from . import schemas as s
 
 bp = Blueprint("api_tickets_activity", __name__, url_prefix="/api/v1", description="Ticket activity, reasons and undo")
 
-TICKET = "/tickets/<int(min=1, max=2147483647):ticket_id>"
+TICKET = "/tickets/<dbid:ticket_id>"
 
 
 def present(activity):
@@ -46,7 +46,7 @@ def list_activities(ticket_id, limit, before=None):
     return {"items": rows, "before": rows[-1].id if more else None}
 
 
-@bp.post(TICKET + "/activities/<int(min=1, max=2147483647):activity_id>/undo")
+@bp.post(TICKET + "/activities/<dbid:activity_id>/undo")
 @require("inbox")
 @bp.response(200, s.ActivitySchema)
 @bp.alt_response(409, response="CONFLICT", description="Not undoable: not automatic, too old, or changed since")

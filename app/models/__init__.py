@@ -5,7 +5,7 @@ from .audit import AuditEntry
 from .message import AUTHORS, DIRECTIONS, KINDS, Message, Outbox, ReadMarker
 from .profile import SMS_CONSENT, ContactIdentity, Order, Profile, ProfileEvent
 from .session import AgentSession
-from .settings import PluginState, SavedView
+from .settings import EventView, PluginState, SavedView
 from .ticket import STATUSES, Activity, DryRunEntry, Tag, Ticket, TicketTag
 
 CORE_MODELS = [
@@ -27,6 +27,7 @@ CORE_MODELS = [
     PluginState,
     SavedView,
     AuditEntry,
+    EventView,
 ]
 
 __all__ = [m.__name__ for m in CORE_MODELS] + [

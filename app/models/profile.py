@@ -1,4 +1,5 @@
 import peewee
+from flask_babel import gettext as _
 
 from ..clock import now
 from ..db import BaseModel
@@ -25,7 +26,8 @@ class Profile(BaseModel):
 
     @property
     def display_name(self):
-        return self.name or self.email or self.phone or f"Customer #{self.id}"
+        # A customer known only by a chat session: say what they are, not a row number.
+        return self.name or self.email or self.phone or _("Web visitor")
 
 
 class ContactIdentity(BaseModel):
@@ -66,31 +68,59 @@ ContactIdentity.add_index(
 
 
 class ProfileEvent(BaseModel):
-    """Something a customer did, as a provider reported it: a ``metric``
-    name, free-form ``properties`` and when it ``occurred_at``.
-    """
+    """Something a customer did ("Viewed Product", "sms_keyword"), as a
+    commerce provider, the import API or a plugin recorded it. Unique on the
+    provider's ``(source, external_id)`` when it has one."""
 
     profile = peewee.ForeignKeyField(Profile, backref="events", on_delete="CASCADE")
+    #: who recorded it: a provider slug ("shopify"), an import source, or
+    #: "helpline" for events the helpdesk records itself.
+    source = peewee.CharField(max_length=64, default="helpline")
+    external_id = peewee.CharField(max_length=255, null=True)
     metric = peewee.CharField(max_length=100)
     properties = peewee.JSONField(default=dict)
     occurred_at = peewee.DateTimeField(default=now)
+    created_at = peewee.DateTimeField(default=now)
 
     class Meta:
-        indexes = ((("profile", "occurred_at"), False),)
+        indexes = (
+            (("source", "external_id"), True),
+            (("profile", "occurred_at", "id"), False),
+            (("profile", "metric", "occurred_at", "id"), False),
+            (("metric", "occurred_at"), False),
+        )
 
 
 class Order(BaseModel):
-    """A customer's order as the store reported it, with its lines
-    (``items``), ``total``, ``currency`` and ``status``.
-    """
+    """An order as its commerce provider last reported it. Money is in
+    ``currency``; ``lines`` is a list of ``{external_id, title, sku, variant,
+    quantity, unit_price, total}`` with prices as decimal strings.
+    ``updated_at`` is the provider's change time (stale updates are ignored)."""
 
     profile = peewee.ForeignKeyField(Profile, backref="orders", on_delete="CASCADE")
-    external_id = peewee.CharField(max_length=100)
+    source = peewee.CharField(max_length=64, default="api")
+    external_id = peewee.CharField(max_length=255)
+    name = peewee.CharField(max_length=64, default="")
+    lines = peewee.JSONField(default=list)
+    subtotal = peewee.DecimalField(max_digits=12, decimal_places=2, null=True)
     total = peewee.DecimalField(max_digits=12, decimal_places=2, default=0)
     currency = peewee.CharField(max_length=3, default="USD")
-    status = peewee.CharField(max_length=32, default="placed")
-    items = peewee.JSONField(default=list)
+    status = peewee.CharField(max_length=32, default="open")
+    financial_status = peewee.CharField(max_length=32, null=True)
+    fulfillment_status = peewee.CharField(max_length=32, null=True)
     placed_at = peewee.DateTimeField(default=now)
+    cancelled_at = peewee.DateTimeField(null=True)
+    updated_at = peewee.DateTimeField(null=True)
+    url = peewee.CharField(max_length=2000, null=True)
+    created_at = peewee.DateTimeField(default=now)
+    synced_at = peewee.DateTimeField(default=now)
 
     class Meta:
-        indexes = ((("profile", "placed_at"), False),)
+        indexes = (
+            (("source", "external_id"), True),
+            (("profile", "placed_at", "id"), False),
+        )
+
+    @property
+    def display_name(self):
+        return self.name or f"#{self.external_id}"

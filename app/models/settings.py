@@ -26,3 +26,16 @@ class SavedView(BaseModel):
 
     class Meta:
         indexes = ((("owner", "position"), False), (("shared", "position"), False))
+
+
+class EventView(BaseModel):
+    """An agent's saved filter of a customer's event list (by metric),
+    reusable on any customer."""
+
+    owner = peewee.ForeignKeyField(Agent, backref="event_views", on_delete="CASCADE")
+    name = peewee.CharField(max_length=100)
+    metric = peewee.CharField(max_length=100)
+    created_at = peewee.DateTimeField(default=now)
+
+    class Meta:
+        indexes = ((("owner", "name"), True),)

@@ -41,6 +41,7 @@ class PluginInfo:
     channels: list = dataclasses.field(default_factory=list)
     rules: list = dataclasses.field(default_factory=list)
     panels: list = dataclasses.field(default_factory=list)
+    commerce_providers: list = dataclasses.field(default_factory=list)
     commands: list = dataclasses.field(default_factory=list)
     services: list = dataclasses.field(default_factory=list)
     ui_fragments: list = dataclasses.field(default_factory=list)

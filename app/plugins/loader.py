@@ -47,6 +47,7 @@ class Plugins(StateStore, SettingsStore, MigrationSet):
         self.channels = Registry("channel")
         self.rules = Registry("rule")
         self.panels = Registry("panel")
+        self.commerce_providers = Registry("commerce provider")
         self.task_modules: dict = {}  # module name -> plugin name
         self.blueprint_owners: dict = {}  # blueprint name -> plugin name
         self._settings_cache: dict = {}
@@ -167,6 +168,7 @@ class Plugins(StateStore, SettingsStore, MigrationSet):
             info.channels = self._call(name, "helpline_register_channels")
             info.rules = self._call(name, "helpline_register_rules")
             info.panels = self._call(name, "helpline_register_panels")
+            info.commerce_providers = self._call(name, "helpline_register_commerce_providers")
             for module in self._call(name, "helpline_register_tasks"):
                 module = importlib.import_module(module) if isinstance(module, str) else module
                 self.task_modules[module.__name__] = name
@@ -177,8 +179,14 @@ class Plugins(StateStore, SettingsStore, MigrationSet):
             self._failed(name, exc)
 
     def _classes(self, info):
-        """``(registry, class)`` for each channel, rule and panel a plugin returned."""
-        for registry, classes in ((self.channels, info.channels), (self.rules, info.rules), (self.panels, info.panels)):
+        """``(registry, class)`` for each channel, rule, panel and commerce
+        provider a plugin returned."""
+        for registry, classes in (
+            (self.channels, info.channels),
+            (self.rules, info.rules),
+            (self.panels, info.panels),
+            (self.commerce_providers, info.commerce_providers),
+        ):
             for cls in classes:
                 yield registry, cls
 
@@ -238,6 +246,14 @@ class Plugins(StateStore, SettingsStore, MigrationSet):
         """An instance of the channel with its settings, or None when the
         channel is unknown or its plugin is not live."""
         cls = self.channels.get(slug)
+        if cls is None or not self.is_enabled(cls.plugin):
+            return None
+        return cls(settings=self.get_settings(cls.plugin))
+
+    def commerce_provider(self, slug):
+        """An instance of the commerce provider with its plugin's settings, or
+        None when the provider is unknown or its plugin is not live."""
+        cls = self.commerce_providers.get(slug)
         if cls is None or not self.is_enabled(cls.plugin):
             return None
         return cls(settings=self.get_settings(cls.plugin))

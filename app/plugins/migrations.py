@@ -6,6 +6,8 @@ history table ``migrations_<name>``, applied by ``helpline migrate``
 from __future__ import annotations
 
 import collections
+import contextlib
+import fcntl
 import functools
 import inspect
 import operator
@@ -16,8 +18,38 @@ from playhouse.migrations import Runner
 
 import migrations as core_migrations
 
-from ..db import db
+from ..db import db, is_postgres
 from .info import CORE
+
+# pg_advisory_lock key of ``helpline migrate`` (any constant unique to us).
+MIGRATE_LOCK_KEY = 0x68656C70  # "help"
+
+
+@contextlib.contextmanager
+def migration_lock():
+    """Hold the deployment-wide migration lock: two hosts running ``helpline
+    migrate`` at once take turns, and the second finds nothing left to apply
+    instead of failing on the history table's unique name. PostgreSQL: a
+    session advisory lock. SQLite: an exclusive ``flock`` on a file beside
+    the database (a transaction cannot be held across migrations that open
+    their own)."""
+    if is_postgres():
+        db.execute_sql("SELECT pg_advisory_lock(%s)", (MIGRATE_LOCK_KEY,))
+        try:
+            yield
+        finally:
+            db.execute_sql("SELECT pg_advisory_unlock(%s)", (MIGRATE_LOCK_KEY,))
+        return
+    path = db.obj.database
+    if not path or path == ":memory:" or path.startswith("file:"):
+        yield  # one process owns an in-memory database
+        return
+    with open(f"{path}.migrate-lock", "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 class MigrationSet:
@@ -50,13 +82,26 @@ class MigrationSet:
         """Apply every pending migration, the core's first; returns
         ``[(source, migration name)]`` applied."""
         applied = []
-        for source, directory in self.migration_sources():
-            applied += [(source, n) for n in self.runner(source, directory).up()]
+        with migration_lock():
+            for source, directory in self.migration_sources():
+                applied += [(source, n) for n in self.runner(source, directory).up()]
         if applied:
             # Takes a state version, so every process re-reads which plugins
             # are pending and the migrated ones go live without a restart.
             self._write(CORE)
         return applied
+
+    def core_pending(self):
+        """Whether the core's schema is behind its migration files: the check
+        every web request relies on (see :mod:`app.schema`), so it costs one
+        small query and reads the files once per process."""
+        directory = os.path.dirname(core_migrations.__file__)
+        names = self._migration_names(CORE, directory)
+        if "migrations_core" not in set(db.get_tables()):
+            return bool(names)
+        table = peewee.Table("migrations_core").bind(db.obj)
+        applied = {name for (name,) in table.select(peewee.Column(table, "name")).tuples()}
+        return bool(names - applied)
 
     def pending_plugins(self):
         """Names of loaded plugins (not the core) with a migration file that

@@ -18,7 +18,13 @@ from ..registry import DeliveryError, Outbound
 from .response_clock import arm_on_delivery
 
 log = logging.getLogger(__name__)
-LEASE = dt.timedelta(minutes=5)
+
+
+def lease():
+    """How long a claimed row is left to the worker that claimed it
+    (``OUTBOX_LEASE_SECONDS``): a reply claimed by a worker that died is
+    attempted again once this has passed."""
+    return dt.timedelta(seconds=current_app.config["OUTBOX_LEASE_SECONDS"])
 
 
 def schedule(channel):
@@ -39,7 +45,7 @@ def attempt(outbox_id):
     at = now()
     with write_transaction():
         claimed = (
-            Outbox.update(attempts=Outbox.attempts + 1, next_attempt_at=at + LEASE)
+            Outbox.update(attempts=Outbox.attempts + 1, next_attempt_at=at + lease())
             .where((Outbox.id == outbox_id) & (Outbox.state == "pending") & (Outbox.next_attempt_at <= at))
             .execute()
         )

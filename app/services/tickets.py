@@ -314,7 +314,9 @@ def wake_snoozed(limit=1000):
         ).execute()
 
         def announce():
-            for ticket in Ticket.select().where(Ticket.id.in_(woken)):
+            # Read every row first: event hooks may write, and a write while
+            # this SQLite read cursor is open fails with "database is locked".
+            for ticket in list(Ticket.select().where(Ticket.id.in_(woken))):
                 fire(
                     "helpline_on_ticket_status_changed",
                     ticket=ticket,

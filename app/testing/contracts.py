@@ -24,6 +24,20 @@ import pytest
 from ..models import Message, Ticket
 
 
+def check_settings_validation(app, plugin_name, valid_settings, invalid_settings):
+    """What every contract checks of a plugin's settings: ``valid_settings``
+    are stored (each key kept), and ``invalid_settings`` are refused with an
+    error naming each of their keys."""
+    plugins = app.extensions["helpline.plugins"]
+    stored = plugins.set_settings(plugin_name, dict(valid_settings))
+    for key in valid_settings:
+        assert key in stored
+    if invalid_settings:
+        with pytest.raises(marshmallow.ValidationError) as err:
+            plugins.set_settings(plugin_name, dict(invalid_settings))
+        assert set(invalid_settings) <= set(err.value.messages)
+
+
 class ChannelContract(abc.ABC):
     """What every channel plugin must do (DESIGN.md §2-3)."""
 
@@ -144,14 +158,7 @@ class ChannelContract(abc.ABC):
             assert refused.value.message
 
     def test_settings_validation(self, app, channel_env):
-        plugins = app.extensions["helpline.plugins"]
-        stored = plugins.set_settings(self.plugin_name, dict(self.valid_settings))
-        for key in self.valid_settings:
-            assert key in stored
-        if self.invalid_settings:
-            with pytest.raises(marshmallow.ValidationError) as err:
-                plugins.set_settings(self.plugin_name, dict(self.invalid_settings))
-            assert set(self.invalid_settings) <= set(err.value.messages)
+        check_settings_validation(app, self.plugin_name, self.valid_settings, self.invalid_settings)
 
 
 class PanelContract:
@@ -206,9 +213,4 @@ class RuleContract:
                 assert url_for(cls.settings_endpoint)
 
     def test_settings_validation(self, app):
-        plugins = app.extensions["helpline.plugins"]
-        plugins.set_settings(self.plugin_name, dict(self.valid_settings))
-        if self.invalid_settings:
-            with pytest.raises(marshmallow.ValidationError) as err:
-                plugins.set_settings(self.plugin_name, dict(self.invalid_settings))
-            assert set(self.invalid_settings) <= set(err.value.messages)
+        check_settings_validation(app, self.plugin_name, self.valid_settings, self.invalid_settings)

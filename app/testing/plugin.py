@@ -10,6 +10,8 @@ point ``helpline``). A plugin package gets them by installing helpline:
 * ``fake_channel``: a channel plugin with an in-memory outbox.
 * ``fake_provider``: a local HTTP server standing in for a provider's API;
   ``retry_outbox``: run the outbox's due retries now.
+* ``fake_shopify``: a local fake Shopify Admin API (``app.testing.shopify``).
+* ``fake_commerce``: a commerce provider plugin with an in-memory shop.
 
 Set ``HELPLINE_DATABASE_URL=postgresql://...`` to run on PostgreSQL (the
 database is created if missing, truncated between tests). Set the ini option
@@ -205,6 +207,15 @@ def fake_channel(register_plugin):
     return register_plugin(FakeChannelPlugin(), "fake-channel")
 
 
+@pytest.fixture
+def fake_commerce(register_plugin):
+    """A commerce provider plugin ``fakeshop`` whose shop lives in memory
+    (``app.testing.commerce.FakeCommercePlugin``)."""
+    from .commerce import FakeCommercePlugin
+
+    return register_plugin(FakeCommercePlugin(), "fake-commerce")
+
+
 # --- browser tests (app.testing.browser) ------------------------------------
 
 
@@ -307,6 +318,15 @@ def wait_live_fixture():
     return wait_live
 
 
+@pytest.fixture(name="assert_accessible")
+def assert_accessible_fixture():
+    """``assert_accessible(page)``: no serious or critical axe-core violation
+    on the page as shown now (app.testing.accessibility)."""
+    from .accessibility import assert_accessible
+
+    return assert_accessible
+
+
 @pytest.fixture
 def outside(app):
     """``outside(fn, *args)`` runs ``fn`` in another thread with its own app
@@ -364,3 +384,18 @@ def retry_outbox(app):
     from ..services.outbox import retry_due
 
     return retry_due
+
+
+# --- commerce (app.testing.shopify) -------------------------------------------
+
+
+@pytest.fixture
+def fake_shopify(app, clock):
+    """A fake Shopify shop on 127.0.0.1 on the test's clock. The app sends
+    Admin API requests to it, and the client's waits move the clock."""
+    from .shopify import FakeShopify
+
+    fake = FakeShopify(clock=clock)
+    app.config.update(SHOPIFY_ADMIN_ORIGIN=fake.url, SHOPIFY_SLEEP=fake.sleep)
+    yield fake
+    fake.close()

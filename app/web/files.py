@@ -7,6 +7,8 @@ carry script, so they are never inline, whatever the customer claimed the
 type was. ``nosniff`` stops the browser guessing a more active type, and
 ``sandbox`` keeps any document that is opened anyway off our origin."""
 
+import io
+
 from flask import Blueprint, abort, request, send_file
 
 from ..auth import require
@@ -26,13 +28,16 @@ def attachment(message_id, key):
     if message is None:
         abort(404)
     meta = next((a for a in message.attachments if a.get("storage_key") == key), None)
-    path = storage.path_for(key) if meta else None
-    if path is None:
+    if meta is None:
         abort(404)
+    # A file the message names but storage lacks answers 404 saying so
+    # (storage.MissingFile), not a bare "not found".
+    path = storage.path_for(key)
+    source = path if path is not None else io.BytesIO(storage.read(key))
     content_type = (meta.get("content_type") or "").split(";")[0].strip().lower()
     inline = request.args.get("inline") == "1" and content_type in INLINE_TYPES
     response = send_file(
-        path,
+        source,
         mimetype=content_type or "application/octet-stream",
         as_attachment=not inline,
         download_name=meta.get("filename") or "attachment",

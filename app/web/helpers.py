@@ -10,8 +10,11 @@ import zoneinfo
 from urllib.parse import urlsplit
 
 from flask import flash, jsonify, redirect
+from flask_babel import format_timedelta
+from flask_babel import gettext as _
 
 from ..auth import current_agent
+from ..clock import now
 from ..errors import CODES, error_response, wants_json
 from ..permissions import can
 from ..plugins import get_plugins
@@ -69,6 +72,22 @@ def localtime(value, fmt="%Y-%m-%d %H:%M"):
     return value.replace(tzinfo=dt.UTC).astimezone(agent_zone()).strftime(fmt)
 
 
+def ago(value):
+    """How long before now (the app's clock) a stored naive-UTC time was, in
+    words ("5 minutes ago"); "just now" under a minute."""
+    if not value:
+        return ""
+    delta = value - now()
+    if abs(delta) < dt.timedelta(minutes=1):
+        return _("just now")
+    return format_timedelta(delta, granularity="minute", add_direction=True)
+
+
+def local_with_zone(value):
+    """The exact local time with the zone's name, for hover titles."""
+    return f"{localtime(value)} ({agent_zone().key})" if value else ""
+
+
 def from_local_input(text):
     """A ``datetime-local`` input (agent's zone) as naive UTC, or None."""
     try:
@@ -97,3 +116,5 @@ def init_jinja(app):
     app.jinja_env.globals["can"] = can  # templates ask the role matrix, never a role name
     app.jinja_env.globals["channel_label"] = channel_label
     app.jinja_env.filters["localtime"] = localtime
+    app.jinja_env.filters["ago"] = ago
+    app.jinja_env.filters["local_with_zone"] = local_with_zone

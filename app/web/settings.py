@@ -4,7 +4,7 @@ plugins (enable/disable and a settings form per plugin), agents and roles."""
 from __future__ import annotations
 
 import marshmallow as ma
-from flask import abort, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..auth import current_agent, require
@@ -12,7 +12,7 @@ from ..models import Agent
 from ..models.agent import ROLES
 from ..plugins import CORE, PluginError, get_plugins
 from ..registry import EmptySettings
-from ..services import ServiceError
+from ..services import ServiceError, password_links
 from ..services import agents as agent_service
 from .blueprint import bp
 from .forms import data_from_form, fields_for
@@ -111,7 +111,8 @@ class NewAgentSchema(ma.Schema):
     email = ma.fields.Email(required=True, validate=ma.validate.Length(max=254))
     name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=120))
     role = ma.fields.String(required=True, validate=ma.validate.OneOf(ROLES))
-    password = ma.fields.String(required=True, validate=ma.validate.Length(min=8, max=1024))
+    # Without a password the agent is invited by email to choose one.
+    password = ma.fields.String(load_default=None, validate=ma.validate.Length(min=8, max=1024))
 
 
 class AgentChangeSchema(ma.Schema):
@@ -140,15 +141,21 @@ def settings_agents():
     if request.method == "POST":
         raw = {k: request.form.get(k, "").strip() for k in ("email", "name", "role", "password")}
         try:
-            data = NewAgentSchema().load(raw)
+            data = NewAgentSchema().load({k: v for k, v in raw.items() if v or k != "password"})
             agent_service.check_owner_rules(current_agent(), None, new_role=data["role"])
-            agent_service.create_agent(data["email"], data["name"], data["role"], data["password"])
+            agent = agent_service.create_agent(data["email"], data["name"], data["role"], data["password"])
         except ma.ValidationError as err:
             errors = err.messages
         except ServiceError as exc:
             errors = {exc.field or "email": [exc.message]}
         else:
-            return done(url_for("web.settings_agents"), _("Agent added."))
+            if data["password"]:
+                return done(url_for("web.settings_agents"), _("Agent added."))
+            if password_links.send_invite(agent, current_agent()):
+                return done(url_for("web.settings_agents"), _("Invitation sent to %(email)s.", email=agent.email))
+            # The account exists either way; say what is missing.
+            flash(_("Agent added, but no email could be sent: turn on the email plugin, or set a password."), "error")
+            return redirect(url_for("web.settings_agents"))
     agents = list(Agent.select().order_by(Agent.is_active.desc(), Agent.name))
     return render_template(
         "web/settings_agents.html",

@@ -87,7 +87,7 @@ def sidebar_context(ticket):
     }
 
 
-@bp.get("/t/<int:ticket_id>")
+@bp.get("/t/<dbid:ticket_id>")
 @require("inbox")
 def ticket_page(ticket_id):
     """Show a ticket and mark its messages read for this agent."""
@@ -114,7 +114,7 @@ def render_ticket(ticket, draft="", refusal=None):
     )
 
 
-@bp.get("/t/<int:ticket_id>/messages")
+@bp.get("/t/<dbid:ticket_id>/messages")
 @require("inbox")
 def thread_part(ticket_id):
     """Older messages (``?before=<id>``) or newer ones (``?after=<id>``) as
@@ -142,7 +142,7 @@ def thread_part(ticket_id):
     return jsonify(html=html, more=more, ids=[m.id for m in rows])
 
 
-@bp.get("/t/<int:ticket_id>/messages/<int:message_id>")
+@bp.get("/t/<dbid:ticket_id>/messages/<dbid:message_id>")
 @require("inbox")
 def message_part(ticket_id, message_id):
     """One message, re-rendered when its delivery state changes."""
@@ -158,7 +158,7 @@ def message_part(ticket_id, message_id):
     return render_template("web/_messages.html", thread=[message], ticket=ticket)
 
 
-@bp.get("/t/<int:ticket_id>/sidebar")
+@bp.get("/t/<dbid:ticket_id>/sidebar")
 @require("inbox")
 def sidebar_part(ticket_id):
     """The overview panel and controls, refreshed on ``ticket.updated``."""
@@ -170,7 +170,7 @@ class ComposeSchema(ma.Schema):
     text = ma.fields.String(required=True, validate=ma.validate.Length(min=1))
 
 
-@bp.post("/t/<int:ticket_id>/messages")
+@bp.post("/t/<dbid:ticket_id>/messages")
 @require("inbox")
 def compose(ticket_id):
     """Send a reply on the ticket's channel or add an internal note. A
@@ -204,7 +204,7 @@ class StatusSchema(ma.Schema):
     until = ma.fields.String(validate=ma.validate.Length(max=40))
 
 
-@bp.post("/t/<int:ticket_id>/status")
+@bp.post("/t/<dbid:ticket_id>/status")
 @require("inbox")
 def change_status(ticket_id):
     """Close, reopen, or snooze (a preset or a date and time)."""
@@ -237,7 +237,7 @@ def change_status(ticket_id):
     return done(page, message)
 
 
-@bp.post("/t/<int:ticket_id>/assign")
+@bp.post("/t/<dbid:ticket_id>/assign")
 @require("inbox")
 def change_assignee(ticket_id):
     agent = current_agent()
@@ -257,7 +257,7 @@ def change_assignee(ticket_id):
     return done(page, _("Assigned to %(name)s.", name=target.name) if target else _("Unassigned."))
 
 
-@bp.post("/t/<int:ticket_id>/tags")
+@bp.post("/t/<dbid:ticket_id>/tags")
 @require("inbox")
 def change_tags(ticket_id):
     """Add tags (comma separated) and/or remove one."""
@@ -274,7 +274,7 @@ def change_tags(ticket_id):
     return done(page, _("Tags updated."))
 
 
-@bp.post("/t/<int:ticket_id>/typing")
+@bp.post("/t/<dbid:ticket_id>/typing")
 @require("inbox")
 def typing(ticket_id):
     """Tell other viewers (and a chat visitor) that this agent is typing."""
@@ -284,7 +284,7 @@ def typing(ticket_id):
     return jsonify(ok=True)
 
 
-@bp.post("/t/<int:ticket_id>/read")
+@bp.post("/t/<dbid:ticket_id>/read")
 @require("inbox")
 def mark_read(ticket_id):
     """Called when a new message arrives in an open ticket page."""

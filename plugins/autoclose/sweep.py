@@ -196,7 +196,9 @@ def _close_batch(ids, condition, at, notice, days):
 
         def announce():
             tickets = {t.id: t for t in Ticket.select().where(Ticket.id.in_(done))}
-            for message in Message.select().where(Message.id.in_(message_ids)).order_by(Message.id):
+            # Read every row first: event hooks may write, and a write while
+            # this SQLite read cursor is open fails with "database is locked".
+            for message in list(Message.select().where(Message.id.in_(message_ids)).order_by(Message.id)):
                 ticket = tickets[message.ticket_id]
                 fire(
                     "helpline_on_ticket_status_changed",

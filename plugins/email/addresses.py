@@ -80,6 +80,16 @@ def new_message_id(settings):
     return f"helpline.{secrets.token_hex(12)}@{own_domain(settings)}"
 
 
+def reply_message_id(settings, message_id):
+    """The Message-ID (without angle brackets) of the email for message row
+    ``message_id``: the same on every attempt, so a reply sent again after a
+    worker died mid-send is a duplicate the customer's mail client drops. The
+    keyed hash keeps ids of different deployments apart and unguessable."""
+    key = str(current_app.config["SECRET_KEY"]).encode()
+    digest = hmac.new(key, f"message-id:{int(message_id)}".encode(), hashlib.sha256).hexdigest()[:16]
+    return f"helpline.{int(message_id)}.{digest}@{own_domain(settings)}"
+
+
 def is_own_message_id(settings, message_id):
     """True for a Message-ID Helpline generated (looped-back own mail)."""
     return (

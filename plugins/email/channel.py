@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.plugin import Channel, DeliveryError, Refusal, SendResult, storage
 
-from .addresses import new_message_id, reply_address, strip_id
+from .addresses import reply_address, reply_message_id, strip_id
 from .smtp_client import send as smtp_send
 
 MAX_REFERENCES = 20
@@ -78,7 +78,7 @@ def build_reply(settings, outbound) -> EmailMessage:
         message["Cc"] = ", ".join(cc)  # the agent kept the customer's Cc
     message["Subject"] = subject_for(outbound.subject)
     message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = f"<{new_message_id(settings)}>"
+    message["Message-ID"] = f"<{reply_message_id(settings, outbound.message_id)}>"
     history = [h for h in outbound.history_external_ids if h]
     if history:
         message["In-Reply-To"] = f"<{history[-1]}>"
@@ -93,15 +93,19 @@ def build_reply(settings, outbound) -> EmailMessage:
     if outbound.html:
         message.add_alternative(outbound.html, subtype="html")
     for item in outbound.attachments or []:
-        path = storage.path_for(item.get("storage_key"))
-        if path is None:
-            continue
+        try:
+            data = storage.read(item.get("storage_key"))
+        except storage.MissingFile as exc:
+            # Never send a reply without the file the agent attached: the
+            # delivery error names it (a host-local STORAGE on several hosts?).
+            raise DeliveryError(
+                _("The attachment %(name)s is missing from file storage.", name=item.get("filename") or "?")
+            ) from exc
         maintype, _sep, subtype = (item.get("content_type") or "application/octet-stream").partition("/")
-        with open(path, "rb") as fh:
-            message.add_attachment(
-                fh.read(),
-                maintype=maintype,
-                subtype=subtype or "octet-stream",
-                filename=item.get("filename") or "attachment",
-            )
+        message.add_attachment(
+            data,
+            maintype=maintype,
+            subtype=subtype or "octet-stream",
+            filename=item.get("filename") or "attachment",
+        )
     return message

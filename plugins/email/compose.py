@@ -4,8 +4,6 @@ customer's latest message kept on the reply."""
 
 from __future__ import annotations
 
-import os
-
 from flask_babel import gettext as _
 
 from app.plugin import Message, NotFound, ReplyRefused, ServiceError, add_note, get_ticket, refusal_for, reply, storage
@@ -69,9 +67,7 @@ def send(ticket, agent, text, settings, files=(), keep_cc=False, mode="reply"):
         return reply(ticket, agent, text, attachments=[a.as_dict() for a in stored], meta={"cc": cc} if cc else None)
     except Exception:
         for item in stored:  # a refused reply keeps no orphan files
-            path = storage.path_for(item.storage_key)
-            if path:
-                os.remove(path)
+            storage.delete(item.storage_key)
         raise
 
 

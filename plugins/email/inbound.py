@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 import html as html_lib
 import logging
-import os
 import re
 
 from flask import current_app
@@ -162,9 +161,7 @@ def customer_of(parsed):
 
 def _remove_files(stored):
     for item in stored:
-        path = storage.path_for(item.storage_key)
-        if path:
-            os.remove(path)
+        storage.delete(item.storage_key)
 
 
 def _ticket_hint(settings, addresses):

@@ -44,9 +44,13 @@ def inbound_email(message_id):
     return message
 
 
-def raw_path(message):
-    """Where the original bytes are, or None when they are gone."""
-    return storage.path_for((message.meta or {}).get("raw_key"))
+def raw_bytes(message):
+    """The original bytes, or None when they are gone (read through the
+    deployment's storage, so any host can show them)."""
+    try:
+        return storage.read((message.meta or {}).get("raw_key"))
+    except storage.MissingFile:
+        return None
 
 
 def load(message_id):
@@ -55,11 +59,10 @@ def load(message_id):
     shortened, whatever the thread view had to cut."""
     message = inbound_email(message_id)
     meta = message.meta or {}
-    path = raw_path(message)
+    raw = raw_bytes(message)
     full_text = meta.get("full_text") or message.text
-    if path is not None:
-        with open(path, "rb") as fh:
-            parsed = parse(fh.read())
+    if raw is not None:
+        parsed = parse(raw)
         full_text = parsed.text or full_text
     return Original(
         message=message,
@@ -69,7 +72,7 @@ def load(message_id):
         reply_to=meta.get("reply_to"),
         full_text=full_text,
         raw_size=meta.get("raw_size"),
-        raw_available=path is not None,
+        raw_available=raw is not None,
         skipped_attachments=meta.get("skipped_attachments") or [],
         shortened=bool(meta.get("truncated") or meta.get("full_text_chars")),
         quoted=bool(meta.get("quoted") or meta.get("full_text")),

@@ -3,6 +3,8 @@ whole text, what the thread view left out) with its original as an .eml
 download, the per-message "show images" action, and for admins the mail the
 loop guard dropped."""
 
+import io
+
 from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
@@ -40,10 +42,12 @@ def download_original(message_id):
 
 def send_raw(message):
     """The original of ``message`` as an ``.eml`` attachment, or 404."""
-    path = original.raw_path(message)
-    if path is None:
+    raw = original.raw_bytes(message)
+    if raw is None:
         abort(404)
-    return send_file(path, mimetype="message/rfc822", as_attachment=True, download_name=f"message-{message.id}.eml")
+    return send_file(
+        io.BytesIO(raw), mimetype="message/rfc822", as_attachment=True, download_name=f"message-{message.id}.eml"
+    )
 
 
 @bp.post("/messages/<dbid:message_id>/images")

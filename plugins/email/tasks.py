@@ -3,7 +3,6 @@
 
 import datetime as dt
 import logging
-import os
 from email import policy
 from email.parser import BytesParser
 
@@ -42,9 +41,7 @@ def purge_dropped():
         DroppedEmail.select(DroppedEmail.id, DroppedEmail.raw_key).where(DroppedEmail.received_at < cutoff).limit(5000)
     )
     for row in old:
-        path = storage.path_for(row.raw_key)
-        if path:
-            os.remove(path)
+        storage.delete(row.raw_key)
     if old:
         DroppedEmail.delete().where(DroppedEmail.id.in_([row.id for row in old])).execute()
     return len(old)

@@ -82,7 +82,7 @@ def catalog():
     return {"actions": actions, "variables": variable_names()}
 
 
-@bp.route("/<int:macro_id>")
+@bp.route("/<int(min=1, max=2147483647):macro_id>")
 @require("inbox")
 @bp.response(200, schemas.MacroSchema)
 def get_macro(macro_id):
@@ -90,7 +90,7 @@ def get_macro(macro_id):
     return _macro_out(service.get(macro_id, agent), agent)
 
 
-@bp.route("/<int:macro_id>", methods=["PATCH"])
+@bp.route("/<int(min=1, max=2147483647):macro_id>", methods=["PATCH"])
 @require("inbox")
 @bp.arguments(schemas.MacroPatchSchema)
 @bp.response(200, schemas.MacroSchema)
@@ -101,7 +101,7 @@ def update_macro(data, macro_id):
     return _macro_out(macro, agent)
 
 
-@bp.route("/<int:macro_id>", methods=["DELETE"])
+@bp.route("/<int(min=1, max=2147483647):macro_id>", methods=["DELETE"])
 @require("inbox")
 @bp.response(204)
 def delete_macro(macro_id):
@@ -109,7 +109,7 @@ def delete_macro(macro_id):
     service.delete(agent, service.get(macro_id, agent))
 
 
-@bp.route("/<int:macro_id>/preview", methods=["POST"])
+@bp.route("/<int(min=1, max=2147483647):macro_id>/preview", methods=["POST"])
 @require("inbox")
 @bp.arguments(schemas.MacroTicketRefSchema)
 @bp.response(200, schemas.MacroPreviewSchema)
@@ -121,7 +121,7 @@ def preview(data, macro_id):
     return service.preview(macro, get_ticket(data["ticket_id"]), agent)
 
 
-@bp.route("/<int:macro_id>/apply", methods=["POST"])
+@bp.route("/<int(min=1, max=2147483647):macro_id>/apply", methods=["POST"])
 @require("inbox")
 @bp.arguments(schemas.MacroApplySchema)
 @bp.response(200, schemas.MacroApplyResultSchema)

@@ -9,7 +9,10 @@ from app.auth import create_token
 from app.models import Activity, Message, SavedView
 from app.plugins import get_plugins
 from app.services import identities, tickets
+from app.services.commerce import upsert_order
+from app.services.event_views import create_view as create_event_view
 from app.services.views import create_view
+from app.testing.commerce import FakeCommercePlugin
 
 # DESIGN.md §6, written out again on purpose: the test must not trust the
 # table it checks (app.permissions and the plugins' declarations).
@@ -26,6 +29,8 @@ EXPECTED = {
     "plugins": {"owner", "admin"},
     "agents": {"owner", "admin"},
     "audit_log": {"owner"},
+    "orders.edit": {"owner", "admin", "manager"},
+    "commerce.import": {"owner", "admin"},
 }
 # The core's operations and what each needs, from DESIGN.md §6 and the API
 # issue. An operation not listed here (a plugin's, or a new one) is checked
@@ -67,6 +72,19 @@ CORE_OPERATIONS = {
     ("GET", V + "/tokens"): "authenticated",
     ("POST", V + "/tokens"): "authenticated",
     ("DELETE", V + "/tokens/{token_id}"): "authenticated",
+    ("GET", V + "/profiles/{profile_id}/orders"): "inbox",
+    ("POST", V + "/profiles/{profile_id}/orders"): "commerce.import",
+    ("GET", V + "/profiles/{profile_id}/events"): "inbox",
+    ("POST", V + "/profiles/{profile_id}/events"): "commerce.import",
+    ("GET", V + "/profiles/{profile_id}/event-metrics"): "inbox",
+    ("POST", V + "/orders/bulk"): "commerce.import",
+    ("POST", V + "/events/bulk"): "commerce.import",
+    ("GET", V + "/orders/{order_id}"): "inbox",
+    ("POST", V + "/orders/{order_id}/edit-quantity"): "orders.edit",
+    ("POST", V + "/orders/{order_id}/cancel"): "orders.edit",
+    ("GET", V + "/event-views"): "inbox",
+    ("POST", V + "/event-views"): "inbox",
+    ("DELETE", V + "/event-views/{event_view_id}"): "inbox",
 }
 SITE_KEY = "wc_roles_walk_site_key_0001"
 CASES = ("owner", "admin", "manager", "support", "analyst", "content_creator", None)  # None: anonymous
@@ -100,6 +118,7 @@ def targets(make_agent, actor, ticket):
 
     get_plugins().set_settings("webchat", {"site_keys": [SITE_KEY]})
     chat, visitor_token = chats.start(SITE_KEY, "Ada")
+    order = upsert_order("api", FakeCommercePlugin().order(email=ticket.profile.email), profile=ticket.profile)
     # ... and of the email plugin's (an inbound email with its original).
     from plugins.email.inbound import receive
 
@@ -125,6 +144,8 @@ def targets(make_agent, actor, ticket):
         # query and header parameters an operation documents
         "key": SITE_KEY,
         "X-Webchat-Token": visitor_token,
+        "order_id": order.id,
+        "event_view_id": create_event_view(user, "Carts", "Added to Cart").id,
     }
 
 

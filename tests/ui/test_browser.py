@@ -230,10 +230,10 @@ def test_unread_badge_setting_and_plugins_page(pages, make_agent, fake_channel, 
     row = page.locator('tr[data-plugin="fake-channel"]')
     expect(row.locator("[data-state]")).to_have_text("On")
     screenshot(page, "plugins")
-    row.get_by_role("button", name="Turn fake-channel off").click()
+    row.get_by_role("button", name="Turn off fake-channel").click()
     expect(row.locator("[data-state]")).to_have_text("Off")
     assert not get_plugins().is_enabled("fake-channel")
-    row.get_by_role("button", name="Turn fake-channel on").click()
+    row.get_by_role("button", name="Turn on fake-channel").click()
     expect(row.locator("[data-state]")).to_have_text("On")
     assert get_plugins().is_enabled("fake-channel")
 

@@ -1,6 +1,8 @@
 """Server-side checks of the UI pages with Flask's test client: login, the
 role matrix, forms and their errors. The browser tests cover the scripts."""
 
+import re
+
 import pytest
 from playhouse.test_utils import assert_query_count
 
@@ -201,10 +203,13 @@ def test_thread_shows_last_50_and_loads_older(client, login, agent, fake_channel
 
 def test_overview_panels_and_empty_state(client, login, agent, fake_channel, register_plugin):
     from app.hookspecs import hookimpl
+    from app.plugins import get_plugins
     from app.registry import Panel
 
     ticket = fake_channel.receive("Hi", name="Pat Buyer").ticket
     login(client, agent)
+    # The first-party predictive panel is on by default; this test is about the container.
+    get_plugins().set_enabled("predictive", False)
     assert b"No customer panels are turned on." in client.get(f"/t/{ticket.id}").data
 
     class Orders(Panel):
@@ -236,7 +241,7 @@ def test_plugin_fragments_fill_the_ui_slots(app, client, login, make_agent, fake
 
     from app.hookspecs import hookimpl
 
-    slots = ("head", "composer_tools", "bulk_actions", "ticket_sidebar", "settings_nav")
+    slots = ("head", "nav", "composer_tools", "bulk_actions", "ticket_sidebar", "settings_nav")
     app.jinja_env.loader = ChoiceLoader(
         [DictLoader({f"slots-test/{s}.html": f"<i>slot:{s}</i>" for s in slots}), app.jinja_env.loader]
     )
@@ -275,3 +280,52 @@ def test_ticket_page_queries_do_not_grow_with_the_thread(client, login, agent, f
         messages.add_note(ticket, agent, f"Note {i}")
         fake_channel.receive(f"Customer {i}")
     assert queries() == few
+
+
+def test_nameless_customers_show_email_phone_or_web_visitor(client, login, agent, fake_channel):
+    login(client, agent)
+    fake_channel.receive("By mail", email="mia@example.net")
+    fake_channel.receive("By phone", phone="+34600111222")
+    fake_channel.receive("From the chat", sender_id="visitor-7f3a")
+    html = client.get("/inbox/unassigned/rows").get_json()["html"]
+    assert 'data-label="Customer">mia@example.net<' in html
+    assert 'data-label="Customer">+34600111222<' in html
+    assert 'data-label="Customer">Web visitor<' in html
+    assert "Customer #" not in html
+
+
+def test_list_times_are_relative_with_the_exact_time_on_hover(client, login, agent, fake_channel, clock):
+    agent.timezone = "America/New_York"
+    agent.save()
+    login(client, agent)
+    fake_channel.receive("Hello")  # 2026-01-05 09:00 UTC
+    assert (
+        'title="2026-01-05 04:00 (America/New_York)">just now<'
+        in client.get("/inbox/unassigned/rows").get_json()["html"]
+    )
+    clock.advance(minutes=5)
+    assert ">5 minutes ago<" in client.get("/inbox/unassigned/rows").get_json()["html"]
+    clock.advance(hours=3)
+    assert ">3 hours ago<" in client.get("/inbox/unassigned/rows").get_json()["html"]
+
+
+def test_empty_lists_say_what_to_do_next(client, login, agent, fake_channel):
+    login(client, agent)
+    mine = client.get("/inbox/mine").data
+    assert b"Nothing is assigned to you here." in mine and b"Pick a ticket from Unassigned" in mine
+    assert b"Every ticket has an agent." in client.get("/inbox/unassigned").data
+    fake_channel.receive("Hello")
+    filtered = client.get("/inbox/all?q=nothing-like-this").data
+    assert b"No ticket matches these filters." in filtered and b"Clear the filters" in filtered
+
+
+def test_sort_choices_are_visible_links(client, login, agent, fake_channel):
+    login(client, agent)
+    fake_channel.receive("First", email="a@example.net")
+    fake_channel.receive("Second", email="b@example.net")
+    page = client.get("/inbox/unassigned").data.decode()
+    assert 'aria-current="true">Latest activity first<' in page
+    assert re.search(r'href="[^"]*sort=created-asc[^"]*">Oldest tickets first<', page)
+    oldest = client.get("/inbox/unassigned?sort=created-asc").data.decode()
+    assert 'aria-current="true">Oldest tickets first<' in oldest
+    assert oldest.index("First") < oldest.index("Second")

@@ -1,0 +1,203 @@
+"""Open agent streams on ``helpline streams`` while a gunicorn host answers
+other requests, on PostgreSQL + Redis.
+
+    .venv/bin/python -m bench.streams --streams 2000 --notes 40
+
+Starts a fresh database (demo data), ``helpline streams`` and one gunicorn
+host (``app.wsgi:app -k gthread -w 2 --threads 8``); opens ``--streams``
+agent event streams (one asyncio client, the owner's session cookie) on the
+stream server; then, while they are open, (a) times ``GET /api/v1/tickets``
+on the gunicorn host in a loop and (b) posts ``--notes`` internal notes
+through the gunicorn host, one every half second, timing each from the POST
+until every open stream has parsed its ``message.created`` event
+(message-to-stream latency). Prints the figures recorded in
+docs/benchmarks.md. Bounded: every wait has a cap.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+import aiohttp
+import redis
+import requests
+
+from bench.scaleout import BIN, free_port, fresh_database, wait_for
+
+
+def pct(values, q):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q / 100 * (len(values) - 1))))] * 1000 if values else float("nan")
+
+
+class Streams:
+    """``n`` open streams; ``arrivals[k]`` lists when each stream saw note ``k``."""
+
+    def __init__(self, url, cookie, n):
+        self.url, self.cookie, self.n = url, cookie, n
+        self.open = 0
+        self.failed = 0
+        self.arrivals: dict = {}
+        self.current = None  # the note in flight
+
+    async def one(self, session):
+        try:
+            async with session.get(self.url, headers={"Cookie": self.cookie}) as response:
+                if response.status != 200:
+                    self.failed += 1
+                    return
+                self.open += 1
+                async for line in response.content:
+                    if line.startswith((b"event: message.created", b"event: bench.ping")) and self.current is not None:
+                        self.arrivals.setdefault(self.current, []).append(time.perf_counter())
+        except (TimeoutError, aiohttp.ClientError):
+            self.failed += 1
+
+    async def run(self, stop):
+        connector = aiohttp.TCPConnector(limit=0)
+        timeout = aiohttp.ClientTimeout(total=None, sock_read=None)
+        async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+            tasks = []
+            for i in range(self.n):
+                tasks.append(asyncio.create_task(self.one(session)))
+                if i % 100 == 99:
+                    await asyncio.sleep(0.05)  # ramp up: the server accepts in batches
+            while not stop.is_set():
+                await asyncio.sleep(0.2)
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--streams", type=int, default=2000)
+    parser.add_argument("--notes", type=int, default=40)
+    parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/helpline_bench_streams")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
+    args = parser.parse_args()
+
+    work = tempfile.mkdtemp(prefix="helpline-streams-")
+    env = {
+        **os.environ,
+        "HELPLINE_DATABASE_URL": args.database_url,
+        "HELPLINE_HUEY_URL": args.redis_url,
+        "HELPLINE_EVENTS_URL": args.redis_url,
+        "HELPLINE_RATELIMIT_STORAGE_URI": args.redis_url,
+        "HELPLINE_SECRET_KEY": "bench-streams-secret",
+        "HELPLINE_LOG_LEVEL": "WARNING",
+        "HELPLINE_REDIS_PREFIX": "helpline-bench-streams",
+    }
+    fresh_database(args.database_url)
+    helpline = os.path.join(BIN, "helpline")
+    subprocess.run([helpline, "migrate"], env=env, cwd=work, check=True, capture_output=True)
+    subprocess.run([helpline, "demo", "--tickets", "20"], env=env, cwd=work, check=True, capture_output=True)
+    web_port, stream_port = free_port(), free_port()
+    procs = [
+        subprocess.Popen(
+            [os.path.join(BIN, "gunicorn"), "--chdir", work, "app.wsgi:app", "-k", "gthread", "-w", "2"]
+            + ["--threads", "8", "-b", f"127.0.0.1:{web_port}", "--log-level", "warning"],
+            env=env,
+            cwd=work,
+        ),
+        subprocess.Popen([helpline, "streams", "--port", str(stream_port)], env=env, cwd=work),
+    ]
+    web, streams_url = f"http://127.0.0.1:{web_port}", f"http://127.0.0.1:{stream_port}"
+    try:
+        assert wait_for(lambda: requests.get(web + "/readyz").ok, timeout=60), "web host not ready"
+        assert wait_for(lambda: requests.get(streams_url + "/healthz").ok, timeout=60), "stream server not ready"
+        api = requests.Session()
+        login = api.post(web + "/api/v1/session", json={"email": "owner@example.com", "password": "helpline-demo"})
+        api.headers["X-CSRFToken"] = login.json()["csrf_token"]
+        cookie = "; ".join(f"{c.name}={c.value}" for c in api.cookies)
+        ticket_id = api.get(web + "/api/v1/tickets", params={"view": "all"}).json()["items"][0]["id"]
+
+        def list_latencies(seconds):
+            found, end = [], time.monotonic() + seconds
+            while time.monotonic() < end:
+                t0 = time.perf_counter()
+                assert api.get(web + "/api/v1/tickets", params={"view": "all", "limit": 25}).ok
+                found.append(time.perf_counter() - t0)
+            return found
+
+        quiet = list_latencies(5)
+        streams = Streams(streams_url + "/events/stream?types=message.created,bench.ping", cookie, args.streams)
+        stop = threading.Event()
+        client = threading.Thread(target=lambda: asyncio.run(streams.run(stop)), daemon=True)
+        t_open = time.perf_counter()
+        client.start()
+        opened = wait_for(
+            lambda: requests.get(streams_url + "/healthz").json()["streams"] >= args.streams or None, timeout=180
+        )
+        open_seconds = time.perf_counter() - t_open
+        print(f"streams open: {streams.open} of {args.streams} in {open_seconds:.1f} s (failed {streams.failed})")
+        if not opened:
+            print("not every stream opened", file=sys.stderr)
+
+        busy = []
+        lister = threading.Thread(target=lambda: busy.extend(list_latencies(args.notes * 0.5 + 2)), daemon=True)
+        lister.start()
+        latencies, posts, complete = [], [], 0
+        for k in range(args.notes):
+            streams.current = k
+            t0 = time.perf_counter()
+            posted = api.post(f"{web}/api/v1/tickets/{ticket_id}/messages", json={"kind": "note", "text": f"n{k}"})
+            assert posted.status_code == 201, posted.text
+            posts.append(time.perf_counter() - t0)
+            wait_for(lambda: len(streams.arrivals.get(k, ())) >= streams.open or None, timeout=10, step=0.01)
+            got = streams.arrivals.get(k, [])
+            complete += len(got) >= streams.open
+            latencies.extend(t - t0 for t in got)
+            time.sleep(max(0.0, 0.5 - (time.perf_counter() - t0)))
+        lister.join()
+
+        # The stream path alone: an event published on the bus (as a web host
+        # does after commit) until every stream has parsed it.
+        bus = redis.Redis.from_url(args.redis_url)
+        pings = []
+        for k in range(args.notes):
+            streams.current = ("ping", k)
+            t0 = time.perf_counter()
+            bus.publish("helpline-bench-streams:events", json.dumps({"type": "bench.ping", "data": {"k": k}}))
+            wait_for(lambda: len(streams.arrivals.get(("ping", k), ())) >= streams.open or None, timeout=10, step=0.01)
+            pings.extend(t - t0 for t in streams.arrivals.get(("ping", k), []))
+            time.sleep(max(0.0, 0.2 - (time.perf_counter() - t0)))
+        stop.set()
+        client.join(30)
+        print(
+            f"GET /api/v1/tickets on the web host, no streams: p50 {pct(quiet, 50):.1f} ms, p95 {pct(quiet, 95):.1f} ms"
+        )
+        print(
+            f"GET /api/v1/tickets with {streams.open} streams open: p50 {pct(busy, 50):.1f} ms, "
+            f"p95 {pct(busy, 95):.1f} ms ({len(busy)} requests)"
+        )
+        print(
+            f"POST note on the web host (request to response): p50 {pct(posts, 50):.1f} ms, p95 {pct(posts, 95):.1f} ms"
+        )
+        print(
+            f"note -> parsed by every stream: {complete}/{args.notes} notes reached all streams; "
+            f"{len(latencies)} deliveries, p50 {pct(latencies, 50):.1f} ms, p95 {pct(latencies, 95):.1f} ms, "
+            f"max {max(latencies) * 1000 if latencies else float('nan'):.1f} ms; mean {statistics.mean(latencies) * 1000:.1f} ms"
+        )
+        print(
+            f"bus publish -> parsed by every stream: {len(pings)} deliveries, p50 {pct(pings, 50):.1f} ms, "
+            f"p95 {pct(pings, 95):.1f} ms, max {max(pings) * 1000 if pings else float('nan'):.1f} ms"
+        )
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            proc.wait(timeout=20)
+
+
+if __name__ == "__main__":
+    main()
