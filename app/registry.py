@@ -155,6 +155,10 @@ class Channel(abc.ABC):
     #: A message to a closed ticket of this channel reopens it (True) or
     #: starts a new ticket (False).
     reopens_closed: ClassVar[bool] = True
+    #: The ticket list's preview keeps the customer's latest words (True):
+    #: replies (an agent's, a bot's greeting) do not replace it. For chat,
+    #: where a greeting or the agent often writes last.
+    preview_from_customer: ClassVar[bool] = False
     #: Set by the registry: the plugin that registered this class.
     plugin: ClassVar[str] = ""
 

@@ -66,12 +66,31 @@ def sanitize(markup):
     )
 
 
+# Punctuation (and quotes, escaped by then) that ends a sentence rather than
+# the address: "see https://x.example/a." links to https://x.example/a.
+_TRAILING = ("&quot;", "&#x27;", "&gt;", ".", ",", ";", ":", "!", "?")
+
+
+def _link(match):
+    url, tail = match.group(1), ""
+    while url:
+        end = next((t for t in _TRAILING if url.endswith(t)), None)
+        if end is None and url.endswith(")") and url.count("(") < url.count(")"):
+            end = ")"  # "(see https://x.example/a)" but not a wiki's "/Foo_(bar)"
+        if end is None:
+            break
+        url, tail = url[: -len(end)], end + tail
+    if "://" not in url or url.endswith("://"):
+        return match.group(1)
+    return f'<a href="{url}">{url}</a>{tail}'
+
+
 def text_to_html(text):
     """Plain text as safe HTML: escaped, paragraphs and line breaks kept,
-    web addresses made links.
+    web addresses made links (without the punctuation that ends a sentence).
     """
     escaped = html.escape(text or "")
-    linked = _URL.sub(r'<a href="\1">\1</a>', escaped)
+    linked = _URL.sub(_link, escaped)
     paragraphs = [p.replace("\n", "<br>") for p in re.split(r"\n{2,}", linked.strip()) if p]
     return sanitize("".join(f"<p>{p}</p>" for p in paragraphs))
 

@@ -101,7 +101,10 @@ def reply(
             created_at=at,
         )
         outbox = Outbox.create(message=message, next_attempt_at=at, created_at=at)
-        fields = {Ticket.updated_at: at, Ticket.last_message_preview: preview(text, 200)}
+        fields = {Ticket.updated_at: at}
+        channel = get_plugins().channel(ticket.channel)
+        if not getattr(channel, "preview_from_customer", False):
+            fields[Ticket.last_message_preview] = preview(text, 200)
         if ticket.first_response_at is None and not automatic:
             fields[Ticket.first_response_at] = at
         Ticket.update(fields).where(Ticket.id == ticket.id).execute()

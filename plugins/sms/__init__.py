@@ -14,6 +14,20 @@ def helpline_register_channels():
 
 
 @hookimpl
+def helpline_register_panels():
+    """The customer's SMS consent state and keyword history."""
+    from .consent import ConsentPanel
+
+    return [ConsentPanel]
+
+
+@hookimpl
+def helpline_register_ui_fragments():
+    """Clicks on the short links of each SMS reply, under the message."""
+    return [("message_footer", "sms/message_clicks.html")]
+
+
+@hookimpl
 def helpline_register_settings():
     """The settings schema (Twilio account, keywords, autoresponder, alerts)."""
     from .schemas import SmsSettings

@@ -9,10 +9,10 @@ import logging
 
 from flask_smorest import Blueprint
 
-from app.plugin import current_agent, plugin_settings, require
+from app.plugin import Message, current_agent, get_ticket, plugin_settings, require
 
-from . import alerts, attribution
-from .schemas import SentSmsOut, SentSmsSchema, SettingsWarnings
+from . import alerts, attribution, links
+from .schemas import SentSmsOut, SentSmsSchema, SettingsWarnings, SmsActivityPage, SmsActivityQuery
 
 log = logging.getLogger(__name__)
 
@@ -20,7 +20,8 @@ bp = Blueprint(
     "sms_api",
     __name__,
     url_prefix="/sms",
-    description="SMS: campaign and flow SMS sent elsewhere (for attribution), settings warnings.",
+    description="SMS: campaign and flow SMS sent elsewhere (for attribution), link clicks and attribution per message, "
+    "settings warnings.",
 )
 
 
@@ -51,3 +52,42 @@ def record_sent(data):
 def settings_warnings():
     """Problems in the saved settings (e.g. email alerts without an email sender)."""
     return {"warnings": alerts.settings_warnings(plugin_settings("sms"))}
+
+
+def _utc(value):
+    return value.replace(tzinfo=dt.UTC) if value else None
+
+
+@bp.get("/tickets/<int(min=1, max=2147483647):ticket_id>/messages")
+@require("inbox")
+@bp.arguments(SmsActivityQuery, location="query")
+@bp.response(200, SmsActivityPage)
+def ticket_activity(query, ticket_id):
+    """Per SMS message of a ticket: the clicks on its short links and the
+    campaign or flow SMS it was attributed to. Three queries per page."""
+    ticket = get_ticket(ticket_id)
+    rows = (
+        Message.select(Message.id, Message.direction, Message.meta)
+        .where((Message.ticket == ticket.id) & (Message.channel == "sms") & (Message.kind == "message"))
+        .order_by(Message.id.desc())
+        .limit(query["limit"] + 1)
+    )
+    if query.get("before"):
+        rows = rows.where(Message.id < query["before"])
+    rows = list(rows)
+    more = len(rows) > query["limit"]
+    rows = rows[: query["limit"]]
+    found = links.links_by_message(ticket.id)
+    items = []
+    for m in rows:
+        shortened = [{**link, "last_clicked_at": _utc(link["last_clicked_at"])} for link in found.get(m.id, [])]
+        items.append(
+            {
+                "message_id": m.id,
+                "direction": m.direction,
+                "clicks": sum(link["clicks"] for link in shortened),
+                "links": shortened,
+                "attribution": (m.meta or {}).get("attribution"),
+            }
+        )
+    return {"items": items, "before": rows[-1].id if more else None}

@@ -21,8 +21,9 @@ class SmsChannel(Channel):
     reopens_closed = True
 
     def thread_key(self, inbound):
-        """One conversation per person: the sender's E.164 number."""
-        return normalize_phone(inbound.sender.phone) or inbound.external_id
+        """One conversation per person: the sender's E.164 number, or the
+        alphanumeric sender id of a sender without one."""
+        return normalize_phone(inbound.sender.phone) or inbound.sender.external_id or inbound.external_id
 
     def can_reply(self, ticket):
         sender = self.settings.get("from_number")
@@ -36,6 +37,15 @@ class SmsChannel(Channel):
                 ),
             )
         profile = ticket.profile
+        if not profile.phone:
+            return Refusal(
+                "sms_no_phone",
+                _(
+                    "%(who)s wrote from an alphanumeric sender id, which cannot receive messages, so you cannot "
+                    "reply by SMS.",
+                    who=profile.display_name,
+                ),
+            )
         if profile.sms_consent not in SMS_CONSENT:
             return Refusal(
                 "sms_no_consent",

@@ -8,7 +8,7 @@ import secrets
 
 import peewee
 
-from app.plugin import db, now
+from app.plugin import Message, db, now
 
 from .models import ShortLink
 
@@ -74,3 +74,19 @@ def clicks_by_message(message_ids):
         .group_by(ShortLink.message_id)
     )
     return {row.message_id: int(row.total or 0) for row in rows}
+
+
+def links_by_message(ticket_id):
+    """``{message_id: [{url, short_url_code, clicks, last_clicked_at}]}`` for
+    the shortened links of one ticket's messages, in one query."""
+    rows = (
+        ShortLink.select()
+        .where(ShortLink.message_id.in_(Message.select(Message.id).where(Message.ticket == ticket_id)))
+        .order_by(ShortLink.message_id, ShortLink.id)
+    )
+    found = {}
+    for row in rows:
+        found.setdefault(row.message_id, []).append(
+            {"url": row.url, "code": row.code, "clicks": row.clicks, "last_clicked_at": row.last_clicked_at}
+        )
+    return found

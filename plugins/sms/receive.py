@@ -6,12 +6,14 @@ transaction and sent after it commits."""
 from __future__ import annotations
 
 import dataclasses
+import re
 
 from app.plugin import (
     Attachment,
     Inbound,
     Message,
     Sender,
+    Ticket,
     after_commit,
     db,
     fire,
@@ -22,7 +24,11 @@ from app.plugin import (
     write_transaction,
 )
 
-from . import attribution, autoresponder, keywords
+from . import attribution, autoresponder, consent, keywords
+
+# Twilio's alphanumeric sender ids: at most 11 letters, digits, spaces and
+# + - _ &, at least one letter. Anything else that is not a number stays an error.
+ALPHANUMERIC_SENDER = re.compile(r"^(?=.*[A-Za-z])[A-Za-z0-9][A-Za-z0-9 +_&-]{0,10}$")
 
 
 @dataclasses.dataclass
@@ -45,7 +51,10 @@ def _lock_sender(phone):
 def receive(form, settings):
     """Store one inbound SMS. ``form`` is :class:`InboundForm` output.
     Raises ``ServiceError`` for a sender number that is not one."""
-    phone = normalize_phone(form["From"])
+    sender = form["From"].strip()
+    if ALPHANUMERIC_SENDER.match(sender):
+        return _from_alphanumeric(sender, form)
+    phone = normalize_phone(sender)
     sid = form["MessageSid"]
     keyword = keywords.match(form["Body"], settings) if not form["media"] else None
     if keyword is not None:
@@ -57,12 +66,67 @@ def _keyword(phone, sid, keyword, form, settings):
     from .tasks import send_automatic_sms
 
     word, action = keyword
+    message_id = ticket_id = None
     with write_transaction():
         _lock_sender(phone)
         result = keywords.apply(phone, sid, word, action, name=form["ProfileName"])
         if action == keywords.HELP and not result.duplicate:
             after_commit(lambda: send_automatic_sms(phone, "help"))
-    return Received("duplicate" if result.duplicate else "keyword", keyword=word)
+        if not result.duplicate and _in_open_conversation(phone):
+            # "Yes" or "Cancel" may answer an agent's question: the keyword
+            # acts, and the words are kept on the conversation as a reply.
+            stored = ingest(
+                Inbound(
+                    channel="sms",
+                    external_id=sid,
+                    sender=Sender(name=form["ProfileName"], phone=phone),
+                    text=form["Body"],
+                    meta={
+                        "sms": {"to": form["To"], "segments": form["NumSegments"]},
+                        "keyword": {"keyword": word, "action": action},
+                    },
+                )
+            )
+            message_id, ticket_id = stored.message.id, stored.ticket.id
+    outcome = "duplicate" if result.duplicate else "keyword"
+    return Received(outcome, message_id=message_id, ticket_id=ticket_id, keyword=word)
+
+
+def _in_open_conversation(phone):
+    """True when ``phone`` has an SMS ticket that is not closed."""
+    return (
+        Ticket.select()
+        .where((Ticket.channel == "sms") & (Ticket.thread_key == phone) & (Ticket.status != "closed"))
+        .exists()
+    )
+
+
+def _from_alphanumeric(sender, form):
+    """A message from a sender id such as "ACME" (a carrier, a bank, a
+    shipping service). It is kept on a ticket of its own sender id; nothing
+    automatic answers it and keywords do not apply, because an alphanumeric
+    id cannot receive messages."""
+    with write_transaction():
+        _lock_sender(sender)
+        result = ingest(
+            Inbound(
+                channel="sms",
+                external_id=form["MessageSid"],
+                sender=Sender(name=form["ProfileName"] or sender, external_id=sender),
+                text=form["Body"],
+                meta={"sms": {"to": form["To"], "segments": form["NumSegments"], "alphanumeric_sender": sender}},
+                attachments=_attachments(form),
+            )
+        )
+    outcome = "duplicate" if result.duplicate else result.outcome
+    return Received(outcome, message_id=result.message.id, ticket_id=result.ticket.id)
+
+
+def _attachments(form):
+    return [
+        Attachment(filename=f"media-{i + 1}", content_type=m["content_type"], url=m["url"])
+        for i, m in enumerate(form["media"])
+    ]
 
 
 def _message(phone, sid, form, settings):
@@ -82,10 +146,7 @@ def _message(phone, sid, form, settings):
             sender=Sender(name=form["ProfileName"], phone=phone),
             text=form["Body"],
             meta=meta,
-            attachments=[
-                Attachment(filename=f"media-{i + 1}", content_type=m["content_type"], url=m["url"])
-                for i, m in enumerate(form["media"])
-            ],
+            attachments=_attachments(form),
         )
         result = ingest(inbound)
         if result.duplicate:
@@ -100,7 +161,7 @@ def _message(phone, sid, form, settings):
         profile = result.ticket.profile
         autoreplied = (
             settings["autoresponder_enabled"]
-            and profile.sms_consent is None
+            and consent.state(phone, profile.sms_consent) == consent.NEVER_ASKED
             and autoresponder.claim(phone, settings["autoresponder_window_hours"])
         )
         ticket_id, message_id = result.ticket.id, result.message.id

@@ -313,3 +313,35 @@ class SettingsWarnings(ma.Schema):
     """Problems in otherwise valid settings."""
 
     warnings = ma.fields.List(ma.fields.Nested(SettingsWarning))
+
+
+class SmsActivityQuery(ma.Schema):
+    """A page of a ticket's SMS messages, newest first."""
+
+    before = ma.fields.Integer(
+        validate=ma.validate.Range(min=1, max=2**53), metadata={"description": "only messages older than this id"}
+    )
+    limit = ma.fields.Integer(load_default=50, validate=ma.validate.Range(min=1, max=200))
+
+
+class SmsShortLinkOut(ma.Schema):
+    url = ma.fields.String(metadata={"description": "the link as the agent wrote it"})
+    code = ma.fields.String(metadata={"description": "sent as <public URL>/l/<code>"})
+    clicks = ma.fields.Integer()
+    last_clicked_at = ma.fields.AwareDateTime(allow_none=True)
+
+
+class SmsMessageActivity(ma.Schema):
+    message_id = ma.fields.Integer()
+    direction = ma.fields.String()
+    clicks = ma.fields.Integer(metadata={"description": "clicks on all the message's short links"})
+    links = ma.fields.List(ma.fields.Nested(SmsShortLinkOut))
+    attribution = ma.fields.Dict(
+        allow_none=True,
+        metadata={"description": "the campaign or flow SMS an inbound message answered (source_type, source_id, ...)"},
+    )
+
+
+class SmsActivityPage(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(SmsMessageActivity), metadata={"description": "newest first"})
+    before = ma.fields.Integer(allow_none=True, metadata={"description": "pass as ?before= for older messages"})

@@ -9,7 +9,7 @@ from jinja2 import TemplateError
 
 from app.plugin import DeliveryError, Ticket, add_notice, get_plugins, make_reason, task
 
-from . import alerts, autoresponder, twilio_api
+from . import alerts, autoresponder, consent, twilio_api
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +21,12 @@ def send_automatic_sms(phone, kind, ticket_id=None):
     never arms the auto-close clock; the ticket gets a notice instead."""
     settings = get_plugins().get_settings("sms")
     ticket = Ticket.get_or_none(Ticket.id == ticket_id) if ticket_id else None
+    if kind != "help" and consent.opted_out(phone):
+        # A STOP that arrived after this reply was decided still wins. The
+        # help text is the answer to the customer's own HELP, which carriers
+        # require to be answered whatever the consent.
+        log.info("automatic SMS (%s) to %s not sent: the number opted out", kind, phone)
+        return None
     try:
         body = _text(settings, kind)
         sent = twilio_api.send_sms(settings, phone, body)

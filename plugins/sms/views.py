@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 
 import marshmallow as ma
-from flask import Blueprint, Response, abort, redirect, request
+from flask import Blueprint, Response, abort, g, redirect, request
 from flask_babel import gettext as _
 
 from app.plugin import ServiceError, csrf_exempt, error_response, limiter, plugin_settings, public_limit
@@ -18,7 +18,7 @@ from .receive import receive
 from .schemas import InboundForm, StatusForm
 
 log = logging.getLogger(__name__)
-bp = Blueprint("sms", __name__)
+bp = Blueprint("sms", __name__, template_folder="templates")  # the consent panel
 
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 # Twilio's webhook forms are a few kilobytes; anything much larger is not Twilio.
@@ -88,3 +88,13 @@ def short_link(code):
     if url is None:
         abort(404)
     return redirect(url, code=302)
+
+
+@bp.app_template_global("sms_link_clicks")
+def sms_link_clicks(ticket_id):
+    """``{message_id: links with clicks}`` for the thread being rendered:
+    one query per ticket and request, however many messages are shown."""
+    cache = g.setdefault("sms_link_clicks", {})
+    if ticket_id not in cache:
+        cache[ticket_id] = links.links_by_message(ticket_id)
+    return cache[ticket_id]

@@ -123,9 +123,8 @@ def list_messages(query, cid):
     with ids above ``after``; ``closed`` once the ticket is closed."""
     found = conversation(cid, query.get("token"))
     limit("read", cid, 120)
+    # Not marked seen here: only the widget's confirmation counts (heartbeat).
     messages = convs.public_messages(found.ticket_id, after=query["after"])
-    if messages:
-        convs.mark_delivered(found.id, messages[-1]["id"])
     closed = found.ticket_id is not None and found.ticket.status == "closed"
     return {"messages": messages, "closed": closed}
 
@@ -165,7 +164,9 @@ def typing(cid):
 @bp.arguments(schemas.Heartbeat)
 @bp.response(204)
 def heartbeat(data, cid):
-    """The visitor's page is still open; ``last_seen_id`` is the last message it shows."""
+    """The visitor's page is still open; ``last_seen_id`` is the last message
+    it shows: the only thing that counts a reply as seen (no follow-up email
+    for it)."""
     found = conversation(cid)
     limit("heartbeat", cid, 30)
     convs.heartbeat(found, data["last_seen_id"])

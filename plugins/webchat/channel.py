@@ -11,6 +11,9 @@ class WebchatChannel(Channel):
     slug = "webchat"
     label = "Web chat"
     reopens_closed = False
+    # The inbox list shows what the visitor wrote, not the greeting or the
+    # agent's answer.
+    preview_from_customer = True
 
     def thread_key(self, inbound):
         """The conversation id the widget wrote in."""

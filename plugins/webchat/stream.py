@@ -96,10 +96,9 @@ def stream(cid):
                 )
                 if state["ticket_id"] is not None:
                     fanout.bind(listener, state["ticket_id"])
-            found = convs.public_messages(state["ticket_id"], after=state["last"])
-            if found:
-                convs.mark_delivered(chat.id, found[-1]["id"])
-            return found
+            # Written is not seen: the connection may already be dead. The
+            # widget confirms what it showed (heartbeat ``last_seen_id``).
+            return convs.public_messages(state["ticket_id"], after=state["last"])
 
         found = work(fetch)
         for message in found:

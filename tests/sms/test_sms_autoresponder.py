@@ -71,3 +71,41 @@ def test_a_failed_autoresponse_is_shown_on_the_ticket(sms):
     sms.inbound("Hello")
     [notice] = _notices(Ticket.get())
     assert "could not be sent" in notice.text
+
+
+def test_a_number_that_texted_stop_never_gets_anything_automatic(sms, clock, client, login, make_agent):
+    sms.inbound("STOP")
+    clock.advance(days=3)  # long past any loop-guard window
+    sms.inbound("Where is my order?")
+    clock.advance(days=3)
+    sms.inbound("Hello?")
+    assert sms.twilio.sent == []
+    sms.inbound("HELP")  # what the customer asks for is still answered (carriers require it)
+    [help_reply] = sms.twilio.sent
+    assert help_reply["Body"].endswith("Reply STOP to unsubscribe.")
+    ticket = Ticket.get()
+    assert not _notices(ticket)
+    # The profile shows the state and its history, in the UI and the API.
+    login(client, make_agent(role="support", password=None))
+    page = client.get(f"/t/{ticket.id}").get_data(as_text=True)
+    assert "SMS consent" in page and "Opted out" in page and "texted STOP: opted out" in page
+    panels = client.get(f"/api/v1/profiles/{ticket.profile_id}").get_json()["panels"]
+    [panel] = [p for p in panels if p["slug"] == "sms_consent"]
+    assert panel["slug"] == "sms_consent" and panel["data"]["state"] == "opted_out"
+    assert [h["keyword"] for h in panel["data"]["history"]] == ["HELP", "STOP"]
+
+
+def test_consent_states_are_distinct(sms, client, login, make_agent):
+    def state():
+        body = client.get(f"/api/v1/profiles/{sms.profile().id}").get_json()
+        return [p["data"]["state"] for p in body["panels"] if p["slug"] == "sms_consent"][0]
+
+    login(client, make_agent(role="support", password=None))
+    sms.inbound("Hi")
+    assert state() == "never_asked" and len(sms.twilio.sent) == 1
+    sms.inbound("START")
+    assert state() == "opted_in"
+    sms.inbound("STOP")
+    assert state() == "opted_out"
+    sms.inbound("UNSTOP")
+    assert state() == "opted_in"

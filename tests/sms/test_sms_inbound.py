@@ -5,6 +5,7 @@ from sms_kit import CUSTOMER, PUBLIC_URL, new_sid
 from twilio.request_validator import HMAC_SHA256
 
 from app.models import Message, Ticket
+from app.services.messages import refusal_for
 from app.services.tickets import close
 
 
@@ -144,3 +145,18 @@ def test_a_later_message_reopens_the_closed_ticket(sms):
 def test_disabled_plugin_answers_404(sms):
     sms.plugins.set_enabled("sms", False)
     assert sms.inbound("Hello").status_code == 404
+
+
+def test_a_message_from_an_alphanumeric_sender_id_is_stored_and_not_answered(sms):
+    sms.set_core(support_email="help@example.com")
+    response = sms.inbound("Your parcel 1Z999 was delivered", phone="UPS")
+    assert response.status_code == 200
+    assert sms.inbound("Your parcel 1Z998 is on its way", phone="UPS").status_code == 200
+    [ticket] = _tickets()
+    assert ticket.thread_key == "UPS" and ticket.profile.phone is None
+    texts = [m.text for m in ticket.messages.where(Message.direction == "inbound").order_by(Message.id)]
+    assert texts == ["Your parcel 1Z999 was delivered", "Your parcel 1Z998 is on its way"]
+    assert sms.twilio.sent == []  # no autoresponder to an id that cannot receive
+    assert refusal_for(ticket).code == "sms_no_phone"
+    assert sms.inbound("Parcel held at depot", phone="DHL_Express").status_code == 200
+    assert [t.thread_key for t in _tickets()] == ["UPS", "DHL_Express"]

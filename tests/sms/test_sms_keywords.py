@@ -119,3 +119,42 @@ def test_a_consent_change_tells_plugins(sms, hook_recorder):
     hook_recorder.clear()
     sms.inbound("STOP")  # no change, nothing to tell
     assert hook_recorder.calls("helpline_on_profile_updated") == []
+
+
+def _conversation_waiting_for_the_customer(sms, make_agent, clock):
+    from app.services.messages import reply
+
+    _known_customer("transactional")
+    sms.inbound("Can you change my order?")
+    ticket = Ticket.get()
+    reply(ticket, make_agent(), "We can swap the size. Shall we go ahead?")
+    clock.advance(minutes=5)
+    ticket = Ticket.get_by_id(ticket.id)
+    assert ticket.awaiting_customer_since is not None
+    return ticket
+
+
+@pytest.mark.parametrize(
+    "word, consent",
+    [("Yes", "transactional"), ("Cancel", None), ("Info", "transactional"), ("Help", "transactional")],
+)
+def test_a_keyword_answering_an_agent_acts_and_is_kept_on_the_ticket(sms, make_agent, clock, word, consent):
+    ticket = _conversation_waiting_for_the_customer(sms, make_agent, clock)
+    assert sms.inbound(word).status_code == 200
+    assert sms.profile().sms_consent == consent  # the keyword still acts
+    assert _keyword_events()[-1]["keyword"] == word.upper()
+    inbound = ticket.messages.where(Message.direction == "inbound").order_by(Message.id)
+    assert [m.text for m in inbound] == ["Can you change my order?", word]
+    ticket = Ticket.get_by_id(ticket.id)
+    # It is the customer's answer for every clock.
+    assert ticket.awaiting_customer_since is None
+    assert ticket.last_customer_message_at == clock.now()
+    assert ticket.last_message_preview == word
+
+
+def test_a_retried_keyword_in_a_conversation_is_stored_once(sms, make_agent, clock):
+    ticket = _conversation_waiting_for_the_customer(sms, make_agent, clock)
+    sid = new_sid()
+    sms.inbound("YES", sid=sid)
+    sms.inbound("YES", sid=sid)
+    assert ticket.messages.where(Message.direction == "inbound").count() == 2

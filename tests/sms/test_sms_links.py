@@ -86,3 +86,51 @@ class TestPublicLimit:
 
         limiter.reset()
         assert [sms.client.get("/l/nope").status_code for _ in range(3)] == [404, 404, 429]
+
+
+def test_clicks_per_message_show_on_the_ticket_and_in_the_api(sms, ticket, make_agent, client, login):
+    agent = make_agent(role="support", password=None)
+    first = reply(ticket, agent, "Track it at https://shop.example.com/track/42.")
+    second = reply(ticket, agent, "Or see https://shop.example.com/faq")
+    [code] = _short_codes(sms.twilio.sent[0]["Body"])
+    for _ in range(2):
+        sms.client.get(f"/l/{code}")
+    login(client, agent)
+    page = client.get(f"/t/{ticket.id}").get_data(as_text=True)
+    # The sentence's final period is not part of the link the agent sees.
+    assert (
+        '<a href="https://shop.example.com/track/42" rel="noopener noreferrer nofollow">'
+        "https://shop.example.com/track/42</a>." in page
+    )
+    assert "2 clicks" in page and "0 clicks" in page
+    body = client.get(f"/api/v1/sms/tickets/{ticket.id}/messages").get_json()
+    by_id = {item["message_id"]: item for item in body["items"]}
+    assert by_id[first.id]["clicks"] == 2
+    assert by_id[first.id]["links"][0]["url"] == "https://shop.example.com/track/42"
+    assert by_id[first.id]["links"][0]["last_clicked_at"].endswith("+00:00")
+    assert by_id[second.id]["clicks"] == 0
+    assert [item["message_id"] for item in body["items"]][:2] == [second.id, first.id]
+
+
+def test_attribution_is_in_the_api(sms, client, login, make_agent):
+    from sms_kit import CUSTOMER
+
+    from plugins.sms.attribution import record_sent
+
+    record_sent(CUSTOMER, "campaign", "bf-2026", source_name="Black Friday")
+    sms.inbound("Is the sale still on?")
+    ticket = Ticket.get()
+    login(client, make_agent(role="support", password=None))
+    [item] = client.get(f"/api/v1/sms/tickets/{ticket.id}/messages").get_json()["items"]
+    assert item["direction"] == "inbound" and item["clicks"] == 0
+    assert item["attribution"]["source_id"] == "bf-2026" and item["attribution"]["source_name"] == "Black Friday"
+
+
+def test_activity_api_needs_the_inbox_role_and_an_existing_ticket(sms, ticket, client, login, make_agent):
+    assert client.get(f"/api/v1/sms/tickets/{ticket.id}/messages").status_code == 401
+    login(client, make_agent(role="analyst", password=None))
+    assert client.get(f"/api/v1/sms/tickets/{ticket.id}/messages").status_code == 403
+    login(client, make_agent(role="support", password=None))
+    missing = client.get("/api/v1/sms/tickets/999999/messages")
+    assert missing.status_code == 404 and missing.get_json()["error"]["code"] == "not_found"
+    assert client.get(f"/api/v1/sms/tickets/{ticket.id}/messages?limit=0").status_code == 422

@@ -82,3 +82,27 @@ def test_empty_message_turns_the_reply_off(visitor, webchat, auto):
     webchat.set_settings("webchat", {"greeting": ""})
     visitor().say("Hi")
     assert bot_texts() == []
+
+
+def test_the_inbox_list_shows_the_visitors_words_not_the_greeting_or_the_answer(visitor, auto, app, login, make_agent):
+    v = visitor()
+    v.say("My parcel 1042 never arrived")
+    assert bot_texts() == ["Hello from Acme!"]
+    ticket = Ticket.get(Ticket.channel == "webchat")
+    agent = make_agent(role="support", password=None)
+    reply(ticket, agent, "Sorry to hear that, let me check.")
+    agent_client = app.test_client()
+    login(agent_client, agent)
+
+    def row():
+        html = agent_client.get("/inbox/all").get_data(as_text=True)
+        return html[html.index(f'data-ticket-id="{ticket.id}"') :][:2000]
+
+    listed = row()
+    assert "My parcel 1042 never arrived" in listed
+    assert "Hello from Acme!" not in listed and "let me check" not in listed
+    v.say("Any news?")
+    assert "Any news?" in row()
+    api = agent_client.get("/api/v1/tickets?view=all").get_json()
+    [item] = [t for t in api["items"] if t["id"] == ticket.id]
+    assert item["last_message_preview"] == "Any news?"

@@ -71,11 +71,21 @@ def test_not_sent_while_the_visitor_is_connected(chat, smtp, clock):
     assert sweep() == 1
 
 
-def test_not_sent_when_the_visitor_saw_the_reply(chat, smtp, clock):
+def test_not_sent_when_the_widget_confirmed_the_reply(chat, smtp, clock):
     v, ticket = chat
-    assert "Yes, in 5 days." in [m["text"] for m in v.messages()]
+    shown = v.messages()
+    assert "Yes, in 5 days." in [m["text"] for m in shown]
+    v.heartbeat(last_seen_id=shown[-1]["id"])  # the widget's confirmation
+    Conversation.update(left_at=clock.now()).where(Conversation.public_id == v.cid).execute()
     clock.advance(minutes=5)
     assert sweep() == 0 and smtp.messages == []
+
+
+def test_fetched_but_never_confirmed_replies_are_still_mailed(chat, smtp, clock):
+    v, ticket = chat
+    assert "Yes, in 5 days." in [m["text"] for m in v.messages()]  # the answer may never have arrived
+    clock.advance(minutes=5)
+    assert sweep() == 1
 
 
 def test_not_sent_without_an_agent_answer_after_the_last_message(chat, smtp, clock):

@@ -91,3 +91,25 @@ def test_another_visitors_token_cannot_open_the_stream(chat, live_server, app):
     stream = SSEClient(f"{live_server.url}/api/v1/webchat/conversations/{v.cid}/stream?token={other.token}")
     assert stream.status == 403
     stream.close()
+
+
+def test_a_reply_written_to_a_stream_the_visitor_left_is_mailed(chat, live_server, make_agent, smtp, clock):
+    from plugins.webchat import tasks
+
+    v, ticket = chat
+    stream = open_stream(live_server, v)
+    try:
+        stream.next()
+        conv = lambda: Conversation.get(Conversation.public_id == v.cid)  # noqa: E731
+        assert wait_for(lambda: conv().open_streams == 1)
+        # The agent answers as the visitor closes the tab: the server writes the
+        # reply to the stream, but the widget never confirms it.
+        reply(ticket, make_agent(name="Grace Hopper"), "Yes, we ship to Canada.")
+        assert stream.next()[1]["text"] == "Yes, we ship to Canada."
+    finally:
+        stream.close()
+    assert wait_for(lambda: conv().left_at is not None)
+    clock.advance(minutes=5)
+    assert tasks.send_followups.call_local() == 1
+    [(rcpts, mail)] = smtp.messages
+    assert rcpts == ["ada@example.net"] and "Yes, we ship to Canada." in mail.get_content()

@@ -14,6 +14,7 @@ from app.models import Message, Ticket
 from app.services.messages import reply
 from app.services.tickets import close
 from app.testing.browser import LiveServer
+from plugins.webchat.models import Conversation
 
 from .conftest import SITE_KEY, wait_for
 
@@ -91,6 +92,10 @@ def test_visitor_chats_with_an_agent(page, storefront, make_agent, app, test_tim
     expect(log.locator(".msg.agent")).to_contain_text("Yes, we have Sencha and Gyokuro.")
     expect(log.locator(".msg.agent .who")).to_have_text("Grace")
     expect(panel.get_by_text("Support is typing...")).to_have_count(0)
+    # The widget confirms the reply it showed (what spares the visitor a
+    # follow-up email for it), without waiting for the next heartbeat.
+    shown = Message.get(Message.text == "Yes, we have Sencha and Gyokuro.").id
+    wait_for(lambda: Conversation.get(Conversation.ticket == ticket.id).last_delivered_message_id >= shown)
 
     # Closing the ticket, then writing again: a new ticket, the widget follows.
     close(ticket)

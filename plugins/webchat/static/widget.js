@@ -14,12 +14,13 @@
   var API = BASE + "/api/v1/webchat";
   var STORE = "helpline-webchat:" + KEY;
   var HEARTBEAT_MS = 25000, TYPING_EVERY_MS = 3000, AGENT_TYPING_MS = 5000;
+  var ACK_DELAY_MS = 300;  // one confirmation for a burst of replies
 
   var state = load();
   var labels = {};
   var shown = {};          // message ids already on screen
   var rendered = 0;        // highest message id on screen: a new page shows the history first
-  var source = null, heartbeatTimer = null, typingSentAt = 0, agentTypingTimer = null;
+  var source = null, heartbeatTimer = null, typingSentAt = 0, agentTypingTimer = null, ackTimer = null;
   var host, root, tab, panel, log, typingLine, statusLine, nameInput, emailInput, identity, textarea, form;
 
   function load() {
@@ -174,8 +175,19 @@
       node.classList.remove("pending");
       if (m.id > rendered) { rendered = m.id; }
     }
-    if (m.from !== "visitor") { showAgentTyping(false); }
+    if (m.from !== "visitor") { showAgentTyping(false); if (m.id) { acknowledge(); } }
     log.scrollTop = log.scrollHeight;
+  }
+
+  // A reply counts as seen only once the widget says it showed it: without
+  // this the visitor who left a moment ago would get no follow-up email.
+  function acknowledge() {
+    clearTimeout(ackTimer);
+    ackTimer = setTimeout(function () {
+      if (!state.cid) { return; }
+      request("POST", "/conversations/" + encodeURIComponent(state.cid) + "/heartbeat",
+              {last_seen_id: rendered}).catch(function () {});
+    }, ACK_DELAY_MS);
   }
 
   function notice(text) {
