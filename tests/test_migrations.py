@@ -4,7 +4,6 @@ from playhouse.schema_diff import diff_models
 
 from app.db import db
 
-
 # Full-text search on PostgreSQL keeps a generated ``search_vector`` column
 # (and its GIN index) that the database computes and no model reads
 # (app/services/search.py queries it in SQL); on SQLite the same lives in
