@@ -2,11 +2,12 @@
 
 import datetime as dt
 import re
-import zoneinfo
 
 import marshmallow as ma
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+
+from app.plugin import is_time_zone
 
 from .hours import WEEKDAYS, minutes
 
@@ -16,9 +17,9 @@ PRESETS = (7, 30, 90)
 
 
 def _valid_zone(name):
-    try:
-        zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    # The core's one zone check: ZoneInfo itself raises OSError (a 500) for
+    # some names, such as one over the file system's name length.
+    if not is_time_zone(name):
         raise ma.ValidationError(_("Unknown time zone %(name)s (use an IANA name like Europe/Paris).", name=name))
 
 

@@ -163,3 +163,11 @@ def test_support_page_hides_other_agents(client, login, worked):
     assert client.get(f"/reports?agent={bob.id}").status_code == 403
     agents = client.get("/reports/export/agents.csv?days=7").get_data(as_text=True)
     assert "Ada" in agents and "Bob" not in agents
+
+
+@pytest.mark.parametrize("zone", ["Mars/Olympus", "A" * 64, "America"])
+def test_a_bad_report_time_zone_is_a_field_error_through_the_settings_api(client, make_agent, zone):
+    owner = make_agent(role="owner")
+    response = client.put("/api/v1/settings/reports", json={"timezone": zone}, headers=bearer(owner))
+    assert response.status_code == 422, response.get_json()
+    assert "timezone" in response.get_json()["error"]["fields"]
