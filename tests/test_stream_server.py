@@ -1,14 +1,11 @@
 """``helpline streams``: the agents' event stream from the asyncio server,
 with the web app's own sessions, tokens and roles, fed by the Redis bus."""
 
-import asyncio
 import json
 import os
-import threading
 
 import pytest
 import requests
-from aiohttp import web
 
 from app.auth import create_token
 from app.bus import RedisBus
@@ -21,33 +18,6 @@ REDIS_URL = os.environ.get("HELPLINE_EVENTS_URL") or "redis://127.0.0.1:6379/0"
 @pytest.fixture
 def helpline_config():
     return {"EVENTS_URL": REDIS_URL}
-
-
-@pytest.fixture
-def stream_server(app):
-    """The stream server on an ephemeral port, in a thread with its own loop."""
-    loop = asyncio.new_event_loop()
-    runner = web.AppRunner(make_app(app))
-    started = threading.Event()
-    state = {}
-
-    def serve():
-        asyncio.set_event_loop(loop)
-        loop.run_until_complete(runner.setup())
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        loop.run_until_complete(site.start())
-        state["port"] = site._server.sockets[0].getsockname()[1]
-        started.set()
-        loop.run_forever()
-        loop.run_until_complete(runner.cleanup())
-        loop.close()
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    assert started.wait(30)
-    yield f"http://127.0.0.1:{state['port']}"
-    loop.call_soon_threadsafe(loop.stop)
-    thread.join(30)
 
 
 def _cookie(app, agent):
