@@ -158,7 +158,7 @@ class StreamRequest:
         request = self.request
         builder = EnvironBuilder(
             path=request.path,
-            query_string=request.query_string,
+            query_string=request.rel_url.raw_query_string,  # as sent: werkzeug decodes it
             headers=list(request.headers.items()),
             environ_base={"REMOTE_ADDR": request.remote or ""},
         )

@@ -31,6 +31,7 @@ import sys
 import tempfile
 import threading
 import time
+from urllib.parse import urlparse
 
 import aiohttp
 import redis
@@ -157,6 +158,8 @@ def main():
     args = parser.parse_args()
 
     work = tempfile.mkdtemp(prefix="helpline-streams-")
+    # Its own Redis prefix per database, so two bench runs on one Redis stay apart.
+    prefix = "helpline-bench-" + urlparse(args.database_url).path.strip("/")
     env = {
         **os.environ,
         "HELPLINE_DATABASE_URL": args.database_url,
@@ -165,7 +168,7 @@ def main():
         "HELPLINE_RATELIMIT_STORAGE_URI": args.redis_url,
         "HELPLINE_SECRET_KEY": "bench-streams-secret",
         "HELPLINE_LOG_LEVEL": "WARNING",
-        "HELPLINE_REDIS_PREFIX": "helpline-bench-streams",
+        "HELPLINE_REDIS_PREFIX": prefix,
     }
     fresh_database(args.database_url)
     helpline = os.path.join(BIN, "helpline")
@@ -249,7 +252,7 @@ def main():
             for k in range(args.notes):
                 streams.current = ("ping", k)
                 t0 = time.perf_counter()
-                bus.publish("helpline-bench-streams:events", json.dumps({"type": "bench.ping", "data": {"k": k}}))
+                bus.publish(f"{prefix}:events", json.dumps({"type": "bench.ping", "data": {"k": k}}))
                 wait_for(
                     lambda: len(streams.arrivals.get(("ping", k), ())) >= streams.open or None, timeout=10, step=0.01
                 )
