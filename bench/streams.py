@@ -217,7 +217,14 @@ def main():
         for client in clients:
             client.start()
         opened = wait_for(
-            lambda: requests.get(streams_url + "/healthz").json()["streams"] >= total or None, timeout=180
+            lambda: (
+                (
+                    streams.open + visitors.open + streams.failed + visitors.failed >= total
+                    and requests.get(streams_url + "/healthz").json()["streams"] >= total
+                )
+                or None
+            ),
+            timeout=180,
         )
         open_seconds = time.perf_counter() - t_open
         print(
