@@ -112,9 +112,11 @@ class Hub:
     def deliver(self, event):
         data = event.get("data") if isinstance(event, dict) else None
         ticket_id = data.get("ticket_id") if isinstance(data, dict) else None
-        targets = list(self._every)
-        if ticket_id is not None:
-            targets += self._by_ticket.get(ticket_id, ())
+        # The ticket's own followers first: the loop wakes them in this order,
+        # and the few streams an event is about should not wait behind every
+        # agent tab.
+        targets = list(self._by_ticket.get(ticket_id, ())) if ticket_id is not None else []
+        targets += self._every
         for subscription in targets:
             subscription.put(event)
 

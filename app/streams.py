@@ -53,6 +53,7 @@ class Hub(Fanout):
         self.url = url
         self.channel = channel
         self.ready = asyncio.Event()
+        self._encoded_for = self._encoded = None
 
     async def run(self):
         import redis.asyncio as aioredis
@@ -73,6 +74,13 @@ class Hub(Fanout):
                 await asyncio.sleep(1)
             finally:
                 await client.aclose()
+
+    def encoded(self, event):
+        """``event`` as SSE bytes, encoded once for all the agent streams that
+        send it (thousands of tabs get the same event at once)."""
+        if self._encoded_for is not event:
+            self._encoded_for, self._encoded = event, sse(event).encode()
+        return self._encoded
 
     def _receive(self, raw):
         try:
@@ -203,7 +211,7 @@ def make_app(flask_app):
                     continue
                 if wanted and event.get("type") not in wanted:
                     continue
-                await response.write(sse(event).encode())
+                await response.write(hub.encoded(event))
                 if once:
                     break
         except (ConnectionResetError, asyncio.CancelledError):
