@@ -24,7 +24,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import multiprocessing
 import os
+import queue
 import random
 import subprocess
 import sys
@@ -79,14 +81,26 @@ class Streams:
 
 
 class Visitors:
-    """Open widget streams; ``arrivals[message id]`` is when its visitor parsed it."""
+    """Open widget streams; ``arrivals[message id]`` is when its visitor parsed
+    it. Runs in a process of its own (``--visitors``), so parsing thousands of
+    agent streams in this one does not delay the visitors' clock readings;
+    what it sees comes back through ``report``."""
 
-    def __init__(self, base, chats):
+    def __init__(self, base, chats, report=None):
         self.base, self.chats = base, chats  # chats: [(conversation id, token, ticket id)]
         self.n = len(chats)
         self.open = 0
         self.failed = 0
         self.arrivals: dict = {}
+        self.report = report
+
+    def note(self, kind, *values):
+        if self.report is not None:
+            self.report.put((kind, *values))
+        elif kind == "arrival":
+            self.arrivals.setdefault(values[0], values[1])
+        else:
+            setattr(self, kind, getattr(self, kind) + 1)
 
     async def one(self, session, index):
         cid, token, _ticket = self.chats[index]
@@ -94,17 +108,35 @@ class Visitors:
         try:
             async with session.get(url, params={"token": token}) as response:
                 if response.status != 200:
-                    self.failed += 1
+                    self.note("failed")
                     return
-                self.open += 1
+                self.note("open")
                 async for line in response.content:
                     if line.startswith(b"id: "):  # only message events carry an id
-                        self.arrivals.setdefault(int(line[4:]), time.perf_counter())
+                        # perf_counter is CLOCK_MONOTONIC: comparable across processes.
+                        self.note("arrival", int(line[4:]), time.perf_counter())
         except (TimeoutError, aiohttp.ClientError):
-            self.failed += 1
+            self.note("failed")
 
     async def run(self, stop):
         await run_clients(self.n, self.one, stop)
+
+    def drain(self, stop):
+        """In the bench process: apply what the visitors' process reports."""
+        while not stop.is_set():
+            try:
+                kind, *values = self.report.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            if kind == "arrival":
+                self.arrivals.setdefault(values[0], values[1])
+            else:
+                setattr(self, kind, getattr(self, kind) + 1)
+
+
+def visitors_process(base, chats, report, stop):
+    """The visitors' clients, in their own process."""
+    asyncio.run(Visitors(base, chats, report).run(stop))
 
 
 async def run_clients(n, one, stop):
@@ -205,13 +237,17 @@ def main():
 
         quiet = list_latencies(5)
         streams = Streams(streams_url + "/events/stream?types=message.created,bench.ping", cookie, args.streams)
-        visitors = Visitors(streams_url, chats)
-        stop = threading.Event()
-        clients = [
-            threading.Thread(target=lambda group=group: asyncio.run(group.run(stop)), daemon=True)
-            for group in (streams, visitors)
-            if group.n
-        ]
+        spawn = multiprocessing.get_context("spawn")
+        visitors = Visitors(streams_url, chats, spawn.Queue())
+        stop, stop_visitors = threading.Event(), spawn.Event()
+        clients = []
+        if streams.n:
+            clients.append(threading.Thread(target=lambda: asyncio.run(streams.run(stop)), daemon=True))
+        if visitors.n:
+            clients.append(threading.Thread(target=visitors.drain, args=(stop,), daemon=True))
+            clients.append(
+                spawn.Process(target=visitors_process, args=(streams_url, chats, visitors.report, stop_visitors))
+            )
         total = args.streams + len(chats)
         t_open = time.perf_counter()
         for client in clients:
@@ -334,6 +370,7 @@ def main():
                 f"reply POST answered -> parsed by the visitor's widget stream: p50 {pct(after_answer, 50):.1f} ms, "
                 f"p95 {pct(after_answer, 95):.1f} ms"
             )
+        stop_visitors.set()
         stop.set()
         for client in clients:
             client.join(30)
