@@ -32,8 +32,9 @@ class StreamRoute:
     :param handler: an async generator function ``handler(stream)`` yielding
         Server-Sent Events text (``"event: x\\ndata: {}\\n\\n"``), or an async
         function ``handler(stream)`` returning an aiohttp response.
-        A :class:`app.services.ServiceError` raised before the first event is
-        answered in the one JSON error shape with its status.
+        A :class:`app.services.ServiceError` raised before the first event (or
+        by the async function) is answered in the one JSON error shape with
+        its status.
     """
 
     path: str

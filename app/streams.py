@@ -137,7 +137,11 @@ def plugin_stream_view(plugin, route, flask_app, hub, executor, slots):
                 with flask_app.test_request_context():
                     return _error(404, "not_found", _("Not found."))
             if not streaming:
-                return await route.handler(stream)
+                try:
+                    return await route.handler(stream)
+                except ServiceError as error:
+                    with flask_app.test_request_context():
+                        return _service_error(error, stream.headers)
             events = route.handler(stream)
             try:
                 first = await anext(events)

@@ -12,7 +12,7 @@ from flask import request
 
 from app.auth import create_token
 from app.bus import RedisBus
-from app.plugin import Denied, StreamRoute, hookimpl
+from app.plugin import Denied, NotFound, StreamRoute, hookimpl
 from app.services import sessions
 from app.streams import make_app
 
@@ -137,6 +137,8 @@ class EchoStreams:
 
     @staticmethod
     async def plain(stream):
+        if "a" not in stream.query:
+            raise NotFound("Nothing here.", code="not_found")
         return web.json_response({"query": stream.query})
 
 
@@ -171,9 +173,11 @@ def test_a_service_error_before_the_first_event_is_the_json_error_answer(echo_se
     }
     assert refused.headers["X-Echo"] == "yes"  # headers set before the refusal go out with it
     assert requests.get(echo_server + "/api/v1/echo/x/stream", timeout=30).status_code == 404  # not the pattern
+    plain = requests.get(echo_server + "/api/v1/echo/plain", timeout=30)
+    assert (plain.status_code, plain.json()["error"]["code"]) == (404, "not_found")
 
 
 def test_a_disabled_plugins_routes_answer_404(app, echo_server):
     app.extensions["helpline.plugins"].set_enabled("echo", False)
     assert requests.get(echo_server + "/api/v1/echo/7/stream?key=open-sesame", timeout=30).status_code == 404
-    assert requests.get(echo_server + "/api/v1/echo/plain", timeout=30).status_code == 404
+    assert requests.get(echo_server + "/api/v1/echo/plain?a=1", timeout=30).status_code == 404
