@@ -13,6 +13,10 @@ Usage::
         --total 100000 1000000 --due 1000 10000
     python bench/sweep.py --db sqlite:////tmp/helpline-bench-sweep.sqlite3 --total 100000 1000000 --due 1000 10000
 
+Tasks that the sweep's events enqueue (the reports plugin's per-ticket
+facts) go to a real queue (``--huey``; by default a SQLite queue file
+beside a SQLite database, Redis with PostgreSQL) and are flushed unrun:
+a worker does them in a real deployment, after the sweep.
 The database is wiped first (schema dropped on PostgreSQL, file removed on
 SQLite): never point it at real data.
 """
@@ -32,8 +36,11 @@ from app.clock import utcnow
 from app.db import connection, db, is_postgres
 
 
-def fresh_app(url):
-    """An app on an emptied, migrated database."""
+def fresh_app(url, huey_url):
+    """An app on an emptied, migrated database, queueing tasks as a real
+    deployment does (``huey_url``), not running them inline: the sweep's
+    events enqueue work for other plugins (the reports' facts), which a
+    worker does later, so it is not the sweep's time."""
     from app.testing import database
 
     if url.startswith("postgres"):
@@ -44,7 +51,12 @@ def fresh_app(url):
         for suffix in ("", "-wal", "-shm"):
             if os.path.exists(path + suffix):
                 os.remove(path + suffix)
-    app = create_app({"DATABASE_URL": url, "HUEY_IMMEDIATE": True, "SECRET_KEY": "bench", "STRICT_PLUGINS": True})
+    if huey_url.startswith("sqlite:///"):
+        path = huey_url[len("sqlite:///") :]
+        if os.path.exists(path):
+            os.remove(path)
+    app = create_app({"DATABASE_URL": url, "HUEY_URL": huey_url, "SECRET_KEY": "bench", "STRICT_PLUGINS": True})
+    app.extensions["helpline.huey"].flush()
     with app.app_context(), connection():
         app.extensions["helpline.plugins"].migrate()
     return app
@@ -147,10 +159,19 @@ def main(argv=None):
     parser.add_argument("--db", required=True)
     parser.add_argument("--total", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--due", type=int, nargs="+", default=[1_000, 10_000])
+    parser.add_argument(
+        "--huey",
+        help="task queue URL (default: a SQLite queue beside a SQLite database, Redis db 0 with PostgreSQL)",
+    )
     args = parser.parse_args(argv)
+    huey_url = args.huey or (
+        "redis://127.0.0.1:6379/0"
+        if args.db.startswith("postgres")
+        else args.db.replace(".sqlite3", "") + "-huey.sqlite3"
+    )
     rows = []
     for total in args.total:
-        app = fresh_app(args.db)
+        app = fresh_app(args.db, huey_url)
         with app.app_context(), connection():
             from plugins.autoclose.sweep import sweep
 
@@ -179,6 +200,7 @@ def main(argv=None):
                     flush=True,
                 )
                 restore(now)
+                app.extensions["helpline.huey"].flush()  # nobody consumes the queued tasks here
         app.extensions["helpline.db"].close()
     print("\n| backend | tickets | due | sweep | per closed ticket | sweep with nothing due |")
     print("|---|---|---|---|---|---|")

@@ -17,6 +17,7 @@ from ..plugins import get_plugins, hook
 from ..registry import Refusal
 from . import Conflict, ServiceError
 from .html import preview, sanitize, text_to_html
+from .reasons import KEY as WHY
 from .response_clock import AUTOMATIC
 
 
@@ -174,9 +175,18 @@ def add_note(ticket: Ticket, author: Agent, text: str, html: str | None = None) 
     return message
 
 
-def add_notice(ticket: Ticket, text: str, meta=None) -> Message:
-    """A system line in the thread ("Ticket closed due to inactivity")."""
+def add_notice(
+    ticket: Ticket, text: str, meta=None, activity: str | None = None, actor: Agent | None = None
+) -> Message:
+    """A system line in the thread ("Ticket closed due to inactivity").
+
+    ``activity`` names an activity entry written with the notice, in the
+    same transaction, by ``actor`` (None: a rule). Its ``data`` holds the
+    notice's ``message_id`` and, when ``meta`` has one, the same reason
+    (``why``, see :mod:`app.services.reasons`), so an automatic action is
+    in the ticket's activity trail and its "Automatic actions" card."""
     at = now()
+    meta = dict(meta or {})
     with write_transaction():
         message = Message.create(
             ticket=ticket,
@@ -186,9 +196,14 @@ def add_notice(ticket: Ticket, text: str, meta=None) -> Message:
             author_type="system",
             text=text,
             html=text_to_html(text),
-            meta=dict(meta or {}),
+            meta=meta,
             created_at=at,
         )
+        if activity:
+            data = {"message_id": message.id}
+            if meta.get(WHY):
+                data[WHY] = meta[WHY]
+            Activity.create(ticket=ticket, actor=actor, action=activity, data=data, created_at=at)
         _announce(message, ticket)
     return message
 

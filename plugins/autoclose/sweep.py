@@ -42,7 +42,7 @@ from app.plugin import (
 )
 
 from .bulk import insert_rows
-from .why import explain, reason, with_arming
+from .why import Reasons, explain, with_arming
 
 log = logging.getLogger(__name__)
 
@@ -157,10 +157,10 @@ def _close_batch(ids, condition, at, notice, days):
                 raise RuntimeError(f"autoclose: updated {count} of {len(done)} locked tickets")
         if not done:
             return []
-        notices, entries = [], []
+        notices, entries, reason = [], [], Reasons(days)
         for tid in done:
             status, channel, clock, snoozed, arming, armed_by = previous[tid]
-            why = reason(days, clock, arming, armed_by)
+            why = reason(clock, arming, armed_by)
             notices.append(
                 {
                     "ticket_id": tid,

@@ -35,34 +35,44 @@ def with_arming(query):
     )
 
 
-def reason(days, since, data, by_name) -> dict:
-    """The reason for closing a ticket whose clock started at ``since``;
-    ``data`` and ``by_name`` are the arming activity's data and agent name
-    as :func:`with_arming` reads them (None when unknown)."""
-    data = data or {}
-    by = by_name or _("a bot or AI agent")
-    return make_reason(
-        RULE,
-        _(
-            "Auto-close: no customer reply for %(days)d days after the reply by %(by)s delivered at %(when)s UTC.",
-            days=days,
-            by=by,
-            when=since.strftime("%Y-%m-%d %H:%M"),
-        ),
-        {
-            "period_days": days,
-            "clock_started_at": since,
-            "armed_by_message_id": data.get("message_id"),
-            "armed_by": by,
-            "reply_written_at": data.get("replied_at"),
-            "customer_replied": False,
-        },
-        SETTINGS,
-    )
+class Reasons:
+    """The reasons of one batch at one period: the translated sentence and
+    the settings link are made once (both cost more than the formatting
+    itself, and a sweep writes thousands of reasons)."""
+
+    def __init__(self, days):
+        self.days = days
+        # Translated once, formatted per ticket (gettext without variables
+        # returns the catalogue's text with its placeholders).
+        self.summary = _(
+            "Auto-close: no customer reply for %(days)d days after the reply by %(by)s delivered at %(when)s UTC."
+        )
+        self.nobody = _("a bot or AI agent")
+        self.base = make_reason(RULE, "", {}, SETTINGS)
+
+    def __call__(self, since, data, by_name) -> dict:
+        """The reason for closing a ticket whose clock started at ``since``;
+        ``data`` and ``by_name`` are the arming activity's data and agent
+        name as :func:`with_arming` reads them (None when unknown)."""
+        data = data or {}
+        by = by_name or self.nobody
+        return {
+            **self.base,
+            "summary": self.summary % {"days": self.days, "by": by, "when": since.strftime("%Y-%m-%d %H:%M")},
+            "inputs": {
+                "period_days": self.days,
+                "clock_started_at": since.isoformat(),
+                "armed_by_message_id": data.get("message_id"),
+                "armed_by": by,
+                "reply_written_at": data.get("replied_at"),
+                "customer_replied": False,
+            },
+        }
 
 
 def explain(ticket_ids, days) -> dict:
     """``{ticket_id: reason}`` for tickets that are due now (their clock
     still running), in one query: the dry run's record."""
+    reason = Reasons(days)
     query = with_arming(Ticket.select(Ticket.id, Ticket.awaiting_customer_since)).where(Ticket.id.in_(list(ticket_ids)))
-    return {tid: reason(days, since, data, name) for tid, since, data, name in query.tuples()}
+    return {tid: reason(since, data, name) for tid, since, data, name in query.tuples()}
