@@ -76,7 +76,9 @@ def reply(
     ``automatic`` names an automatic acknowledgement (``"greeting"``): it
     is delivered like any reply but is not a first response and never arms
     the auto-close clock (see :mod:`app.services.response_clock`); a real
-    reply arms the clock when it is delivered."""
+    reply arms the clock when it is delivered. A reason in ``meta["why"]``
+    (:func:`app.services.reasons.make`) is copied to the ``replied``
+    activity entry."""
     _check_text(text, html)
     refusal = refusal_for(ticket)
     if refusal is not None:
@@ -109,7 +111,12 @@ def reply(
         if ticket.first_response_at is None and not automatic:
             fields[Ticket.first_response_at] = at
         Ticket.update(fields).where(Ticket.id == ticket.id).execute()
-        Activity.create(ticket=ticket, actor=author, action="replied", data={"message_id": message.id}, created_at=at)
+        data = {"message_id": message.id}
+        if meta.get(WHY):
+            # An automatic reply's reason is on its activity entry too, so
+            # the ticket's Automatic actions card and the API list it.
+            data[WHY] = meta[WHY]
+        Activity.create(ticket=ticket, actor=author, action="replied", data=data, created_at=at)
         _announce(message, ticket)
 
         def deliver_later():
