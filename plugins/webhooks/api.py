@@ -129,13 +129,14 @@ def send_test(endpoint_id):
     return delivery_out(service.get_delivery(row.id))
 
 
-@bp.route("/endpoints/<int(min=1, max=2147483647):endpoint_id>/deliveries")
+@bp.route("/deliveries")
 @require("settings")
 @bp.arguments(schemas.DeliveryListQuerySchema, location="query")
 @bp.response(200, schemas.DeliveryListSchema)
-def list_deliveries(query, endpoint_id):
-    """The endpoint's delivery log, newest first, with keyset pagination."""
-    endpoint = service.get_endpoint(endpoint_id)
+def list_deliveries(query):
+    """The delivery log, newest first, with keyset pagination: every
+    endpoint's, or one endpoint's (``endpoint_id``)."""
+    endpoint = service.get_endpoint(query["endpoint_id"]) if query.get("endpoint_id") else None
     rows, next_cursor = service.deliveries(
         endpoint, limit=query["limit"], cursor=query.get("cursor"), state=query.get("state")
     )

@@ -4,7 +4,7 @@ the JSON API's request and response schemas."""
 import marshmallow as ma
 from flask_babel import lazy_gettext as _l
 
-from app.plugin import UtcDateTime
+from app.plugin import Id, UtcDateTime
 
 from .destinations import MAX_URL
 from .events import EVENT_TYPES
@@ -126,6 +126,7 @@ class DeliveryListSchema(ma.Schema):
 
 
 class DeliveryListQuerySchema(ma.Schema):
+    endpoint_id = Id(metadata={"description": "Only this endpoint's deliveries."})
     limit = ma.fields.Integer(load_default=50, validate=ma.validate.Range(min=1, max=100))
     cursor = ma.fields.String(validate=ma.validate.Length(max=12))
     state = ma.fields.String(validate=ma.validate.OneOf(DELIVERY_STATES))

@@ -177,11 +177,14 @@ def get_delivery(delivery_id, endpoint=None):
     return row
 
 
-def deliveries(endpoint, limit=50, cursor=None, state=None):
-    """A page of the endpoint's delivery log, newest first; ``cursor`` is
-    the previous page's ``next_cursor``. Returns ``(rows, next_cursor)``."""
+def deliveries(endpoint=None, limit=50, cursor=None, state=None):
+    """A page of the delivery log (one endpoint's, or every endpoint's),
+    newest first; ``cursor`` is the previous page's ``next_cursor``.
+    Returns ``(rows, next_cursor)``."""
     limit = max(1, min(int(limit), MAX_PAGE))
-    query = WebhookDelivery.select().where(WebhookDelivery.endpoint == endpoint.id)
+    query = WebhookDelivery.select()
+    if endpoint is not None:
+        query = query.where(WebhookDelivery.endpoint == endpoint.id)
     if cursor:
         if not (str(cursor).isdigit() and valid_id(int(cursor))):
             raise ServiceError(_("This cursor is not valid."), code="invalid_cursor", field="cursor")
