@@ -122,9 +122,8 @@ def rotate_secret(endpoint_id):
 @require("settings")
 @bp.response(201, schemas.DeliverySchema)
 def send_test(endpoint_id):
-    """Send a ``webhook.test`` event to the endpoint; the answer is the
-    delivery after its first attempt (or still ``pending`` when a worker
-    sends it)."""
+    """Send a ``webhook.test`` event to the endpoint now, once; the answer
+    is the delivery after that attempt (``succeeded`` or ``failed``)."""
     row = service.send_test(service.get_endpoint(endpoint_id), actor=current_agent())
     return delivery_out(service.get_delivery(row.id))
 

@@ -6,7 +6,7 @@ on a page of their own first, so no script is needed."""
 from flask import Blueprint, abort, render_template, request, session, url_for
 from flask_babel import gettext as _
 
-from app.plugin import ServiceError, current_agent, require
+from app.plugin import ServiceError, current_agent, form_failed, require
 from app.plugin import form_done as done
 
 from . import service, signing
@@ -114,12 +114,14 @@ def send_test(endpoint_id):
     row = _endpoint(endpoint_id)
     delivery = service.send_test(row, actor=current_agent())
     state = service.get_delivery(delivery.id).state
-    messages = {
-        "succeeded": _("Test event delivered."),
-        "pending": _("Test event sent; see its result in the log below."),
-        "failed": _("The test event failed; see why in the log below."),
-    }
-    return done(url_for("webhooks_web.endpoint", endpoint_id=row.id), messages.get(state), state=state)
+    if state == "succeeded":
+        return done(url_for("webhooks_web.endpoint", endpoint_id=row.id), _("Test event delivered."), state=state)
+    return form_failed(
+        url_for("webhooks_web.endpoint", endpoint_id=row.id),
+        _("The test event failed; see why in the log below."),
+        status=502,
+        code="delivery_failed",
+    )
 
 
 @bp.route("/<dbid:endpoint_id>/rotate", methods=["GET", "POST"])

@@ -159,14 +159,18 @@ def enqueue_event(event_type, data):
 
 
 def send_test(endpoint, actor=None):
-    """Queue a ``webhook.test`` event to this endpoint (even when disabled
-    or not subscribed to anything): the "Send test event" button."""
+    """The "Send test event" button: a ``webhook.test`` delivery to this
+    endpoint (even when disabled or not subscribed to anything), attempted
+    here and now so the merchant sees the answer at once. It is one
+    attempt: a failed test is not retried (send another). Returns the row."""
+    from .delivery import attempt
+
     event_id, body = events.sample_event(endpoint)
     with write_transaction():
         row = WebhookDelivery.create(
             endpoint=endpoint, uid=events.new_id("dlv"), event_id=event_id, event_type=events.TEST_EVENT, body=body
         )
-        _queue([row])
+    attempt(row.id, manual=True)
     return row
 
 

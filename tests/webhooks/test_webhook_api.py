@@ -60,7 +60,7 @@ def test_rotating_the_secret_signs_later_deliveries_with_the_new_one(webhooks, c
     rotated = client.post(f"{API}/endpoints/{endpoint['id']}/rotate-secret", headers=admin).get_json()
     assert rotated["secret"] != endpoint["secret"]
     test = client.post(f"{API}/endpoints/{endpoint['id']}/test", headers=admin).get_json()
-    assert (test["state"], test["status_code"]) == ("pending", 400)  # the receiver still has the old secret
+    assert (test["state"], test["status_code"]) == ("failed", 400)  # the receiver still has the old secret
     receiver.secret = rotated["secret"]
     resent = client.post(f"{API}/deliveries/{test['id']}/resend", headers=admin).get_json()
     assert (resent["state"], resent["status_code"], resent["attempts"]) == ("succeeded", 204, 2)

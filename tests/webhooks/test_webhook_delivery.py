@@ -132,7 +132,7 @@ def test_redirects_are_not_followed(endpoint, receiver, owner):
     receiver.answer(302)
     row = service.send_test(endpoint, actor=owner)
     row = WebhookDelivery.get_by_id(row.id)
-    assert (row.state, row.status_code) == ("pending", 302)
+    assert (row.state, row.status_code) == ("failed", 302)
     assert "Redirects are not followed" in row.error
     assert len(receiver.received) == 1  # the Location was not visited
 
@@ -148,7 +148,7 @@ def test_an_endpoint_that_does_not_answer_in_time_fails_the_attempt(webhooks, fa
     fake_provider.hang(3)
     endpoint = service.create_endpoint(fake_provider.url + "/hooks", ["ticket.created"], actor=owner)
     row = WebhookDelivery.get_by_id(service.send_test(endpoint, actor=owner).id)
-    assert (row.state, row.status_code) == ("pending", None)
+    assert (row.state, row.status_code) == ("failed", None)
     assert row.error == "No answer within 1 seconds."
 
 
@@ -199,7 +199,7 @@ def test_an_address_that_became_private_is_refused_before_sending(endpoint, rece
     app.config["WEBHOOKS_ALLOW_PRIVATE_DESTINATIONS"] = False
     row = WebhookDelivery.get_by_id(service.send_test(endpoint, actor=owner).id)
     assert receiver.received == []
-    assert row.state == "pending"
+    assert row.state == "failed"
     assert "private network" in row.error
 
 

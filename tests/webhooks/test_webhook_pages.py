@@ -48,10 +48,11 @@ def test_add_an_endpoint_and_send_a_test_event(webhooks, pages, owner, receiver,
     # A failed delivery, resent from the log once the receiver is fixed.
     receiver.answer(500, b"oops")
     page.get_by_role("button", name="Send test event").click()
-    expect(page.get_by_text("see its result in the log")).to_be_visible()
+    expect(page.get_by_text("The test event failed; see why in the log below.")).to_be_visible()
     newest = page.locator("tr[data-delivery-id]").first
     expect(newest.locator(".delivery-status")).to_have_text("500")
-    expect(newest.locator(".delivery-state")).to_contain_text("pending")
+    expect(newest.locator(".delivery-state")).to_contain_text("failed")
+    expect(newest.locator(".delivery-state")).to_contain_text("The endpoint answered 500.")
     newest.get_by_role("button", name="Resend").click()
     expect(page.get_by_text("Delivered.")).to_be_visible()
     expect(page.locator("tr[data-delivery-id]").first.locator(".delivery-state")).to_have_text("succeeded")
@@ -105,3 +106,29 @@ def test_the_pages_are_gone_while_the_plugin_is_off(app, client, login, owner):
     login(client, owner)
     get_plugins().set_enabled("webhooks", False)
     assert client.get("/settings/webhooks").status_code == 404
+
+
+def test_the_log_and_the_endpoint_list_cost_the_same_queries_however_long(
+    app, webhooks, client, login, owner, receiver
+):
+    from playhouse.test_utils import count_queries
+
+    receiver.secret = "whsec_unused"  # every attempt answers 400: rows enough for the log
+    endpoints = [service.create_endpoint(receiver.url, ["ticket.created"], actor=owner) for _ in range(2)]
+    for _ in range(2):
+        service.send_test(endpoints[0], actor=owner)
+    login(client, owner)
+    client.get("/settings/webhooks")  # warm caches (plugin state, session)
+
+    def queries(path):
+        with count_queries() as counter:
+            assert client.get(path).status_code == 200
+        return counter.count
+
+    few = (queries("/settings/webhooks"), queries(f"/settings/webhooks/{endpoints[0].id}"))
+    for _ in range(6):
+        endpoints.append(service.create_endpoint(receiver.url, ["ticket.created"], actor=owner))
+        service.send_test(endpoints[0], actor=owner)
+    many = (queries("/settings/webhooks"), queries(f"/settings/webhooks/{endpoints[0].id}"))
+    assert few == many
+    assert "400" in client.get(f"/settings/webhooks/{endpoints[0].id}").get_data(as_text=True)
