@@ -46,7 +46,7 @@ class WebchatChannel(Channel):
         if visitor["followups"]:
             count = visitor["followups"]
             facts.append(
-                CardFact(_("Follow-ups"), ngettext("%(num)d email sent", "%(num)d emails sent", count, num=count))
+                CardFact(_("Follow-ups"), ngettext("%(num)d email sent", "%(num)d emails sent", count))
             )
         return ChannelCard(_("Web chat visitor"), facts)
 
