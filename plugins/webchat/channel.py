@@ -45,9 +45,7 @@ class WebchatChannel(Channel):
             facts.append(CardFact(_("Email (typed)"), visitor["email"]))
         if visitor["followups"]:
             count = visitor["followups"]
-            facts.append(
-                CardFact(_("Follow-ups"), ngettext("%(num)d email sent", "%(num)d emails sent", count))
-            )
+            facts.append(CardFact(_("Follow-ups"), ngettext("%(num)d email sent", "%(num)d emails sent", count)))
         return ChannelCard(_("Web chat visitor"), facts)
 
     def send(self, outbound):
