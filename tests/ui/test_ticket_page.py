@@ -227,8 +227,8 @@ def test_toasts_never_cover_the_list_or_the_reply_box(
     toast = page.locator(".toast").filter(has_text=f"New ticket #{new.id}")
     expect(toast).to_be_visible()
     expect(page.locator("#ticket-rows tr")).to_have_count(13)
-    assert_clear(toast, page.locator("#ticket-rows tr"), page.locator(".list-head"))
     screenshot(page, "toast" if width >= 1024 else "phone-toast")
+    assert_clear(toast, page.locator("#ticket-rows tr"), page.locator(".list-head"))
     # It is dismissible, and a link to the ticket.
     expect(toast.get_by_role("link")).to_have_attribute("href", f"/t/{new.id}")
     toast.get_by_role("button", name=re.compile("^Dismiss")).click()
