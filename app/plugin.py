@@ -43,7 +43,9 @@ from .plugins import get_plugins, hook, start_unit_of_work
 from .ratelimit import limiter, public_limit
 from .registry import (
     Attachment,
+    CardFact,
     Channel,
+    ChannelCard,
     DeliveryError,
     EmptySettings,
     Inbound,
@@ -112,6 +114,8 @@ __all__ = [
     "fire",
     # base classes and data types
     "Channel",
+    "ChannelCard",
+    "CardFact",
     "Rule",
     "Panel",
     "Inbound",

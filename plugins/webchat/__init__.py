@@ -56,11 +56,6 @@ def helpline_register_commands():
 
 
 @hookimpl
-def helpline_register_ui_fragments():
-    return [("ticket_sidebar", "webchat/sidebar.html")]
-
-
-@hookimpl
 def helpline_on_message_received(message, ticket):
     from .autoreply import on_message_received
 

@@ -375,3 +375,18 @@ def is_present(conversation, at=None, s=None):
     return (
         conversation.left_at is None and conversation.last_seen_at is not None and conversation.last_seen_at >= at - ttl
     )
+
+
+def visitor_summary(ticket):
+    """What agents see about a chat ticket's visitor (the channel's card):
+    ``present``, the typed ``email``, the ``page_url`` and how many
+    ``followups`` were emailed; None for a ticket without a conversation."""
+    conversation = Conversation.get_or_none(Conversation.ticket == ticket.id)
+    if conversation is None:
+        return None
+    return {
+        "present": is_present(conversation),
+        "email": conversation.visitor_email,
+        "page_url": conversation.page_url,
+        "followups": conversation.followups.count(),
+    }
