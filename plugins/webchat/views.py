@@ -22,6 +22,7 @@ def webchat_visitor(ticket):
     return {
         "present": convs.is_present(conversation),
         "email": conversation.visitor_email,
+        "signed_in": bool(conversation.customer_id or conversation.email_verified),
         "page_url": conversation.page_url,
         "followups": conversation.followups.count(),
     }
