@@ -103,6 +103,9 @@ def widget_labels():
         "bot": _("Automatic reply"),
         "closed": _("This chat was closed. Write again to start a new one."),
         "failed": _("Your message could not be sent."),
+        # "{n}" is replaced by the widget with the number of unread replies.
+        "unread": _("{n} unread"),
+        "new_reply": _("New reply in the chat"),
     }
 
 
