@@ -32,7 +32,7 @@
   var replies = [];        // ids of agent and bot messages on screen (unread: above state.seen)
   var signedIdentity = readIdentity();
   var source = null, heartbeatTimer = null, typingSentAt = 0, agentTypingTimer = null, ackTimer = null;
-  var host, root, tab, tabText, badge, announcer, panel, log, typingLine, statusLine, nameInput, emailInput,
+  var host, root, tab, tabText, badge, unreadBefore, unreadAfter, announcer, panel, log, typingLine, statusLine, nameInput, emailInput,
     identity, textarea, form;
 
   function load() {
@@ -141,8 +141,13 @@
     tab = el("button", {"class": "tab", "type": "button", "aria-expanded": "false",
                         "aria-controls": "hl-panel"});
     tabText = el("span", {}, config.title);
-    badge = el("span", {"class": "badge", "aria-hidden": "true", "hidden": ""});
-    tab.appendChild(tabText); tab.appendChild(badge);
+    // The count is visible; the words around it are for screen readers, so
+    // the button's name reads "Chat with us, 2 unread" and contains what
+    // it shows.
+    unreadBefore = el("span", {"class": "sr"});
+    badge = el("span", {"class": "badge", "hidden": ""});
+    unreadAfter = el("span", {"class": "sr"});
+    tab.appendChild(tabText); tab.appendChild(unreadBefore); tab.appendChild(badge); tab.appendChild(unreadAfter);
     // Says "new reply" to screen readers while the panel is closed.
     announcer = el("div", {"class": "sr", "role": "status"});
     panel = el("section", {"class": "panel", "id": "hl-panel", "role": "dialog",
@@ -225,13 +230,11 @@
 
   function showUnread() {
     var count = unread();
+    var words = (labels.unread || "{n}").split("{n}");
     badge.textContent = count ? String(count) : "";
     badge.hidden = !count;
-    if (count) {
-      tab.setAttribute("aria-label", title + ", " + (labels.unread || "{n}").replace("{n}", count));
-    } else {
-      tab.removeAttribute("aria-label");
-    }
+    unreadBefore.textContent = count ? ", " + words[0] : "";
+    unreadAfter.textContent = count ? (words[1] || "") : "";
   }
 
   // Everything on screen is seen: remember it (other pages and tabs show no
