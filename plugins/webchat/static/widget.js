@@ -4,12 +4,9 @@
  * data-customer-email, data-timestamp, data-signature (docs/channels/webchat.md).
  * Everything lives in a shadow root so the storefront's CSS cannot break it
  * and ours cannot leak out.
- *
- * State: the conversation (id, token, visitor id, the last reply seen, whose
- * signed identity started it) is kept in localStorage, per shop origin and
- * site key, so a new page of the shop resumes it; whether the panel is open
- * is kept per tab in sessionStorage. The stream stays connected while the
- * panel is closed, so replies arrive and raise the launcher's unread badge. */
+ * State (docs/channels/webchat.md, section 9): the conversation in
+ * localStorage, per shop origin and site key; open or closed per tab in
+ * sessionStorage. The stream stays open while the panel is closed. */
 (function () {
   "use strict";
   var script = document.currentScript ||
@@ -48,9 +45,7 @@
     try { sessionStorage.setItem(OPEN_STORE, open ? "1" : "0"); } catch (e) { /* private mode */ }
   }
 
-  // The shop's signature of its logged-in customer, from the script tag or
-  // window.HelplineChat.identity set before the widget loaded. The server
-  // checks it; the widget only passes it on.
+  // The shop's signature of its customer (the server checks it).
   function readIdentity() {
     var preset = window.HelplineChat && window.HelplineChat.identity;
     var found = preset || {
@@ -63,8 +58,7 @@
     return {customer_id: String(found.customer_id || ""), email: String(found.email || ""),
             timestamp: String(found.timestamp || ""), signature: String(found.signature)};
   }
-  // Who the stored conversation belongs to: another signed-in customer (or
-  // a logged-out one) on this browser must never see it.
+  // Whose the stored chat is: another customer on this browser never sees it.
   function whoOf(ident) { return ident ? ident.customer_id + "|" + ident.email : ""; }
   function randomId() {
     var a = new Uint8Array(12);
@@ -141,9 +135,7 @@
     tab = el("button", {"class": "tab", "type": "button", "aria-expanded": "false",
                         "aria-controls": "hl-panel"});
     tabText = el("span", {}, config.title);
-    // The count is visible; the words around it are for screen readers, so
-    // the button's name reads "Chat with us, 2 unread" and contains what
-    // it shows.
+    // Name "Chat with us, 2 unread": contains the visible text (axe).
     unreadBefore = el("span", {"class": "sr"});
     badge = el("span", {"class": "badge", "hidden": ""});
     unreadAfter = el("span", {"class": "sr"});
@@ -199,8 +191,7 @@
     host.setAttribute("data-available", available ? "yes" : "no");
   }
 
-  // ``focus``: the visitor opened it; a panel restored on a new page must
-  // not take the focus from the shop's page.
+  // A panel restored on a new page does not take the page's focus.
   function openPanel(focus) {
     panel.hidden = false;
     tab.setAttribute("aria-expanded", "true");
@@ -237,8 +228,7 @@
     unreadAfter.textContent = count ? (words[1] || "") : "";
   }
 
-  // Everything on screen is seen: remember it (other pages and tabs show no
-  // badge for it) and confirm it to the server (no follow-up email for it).
+  // On screen is seen: stored for other pages, confirmed to the server.
   function markSeen() {
     if (!isVisible() || !state.cid) { showUnread(); return; }
     if (rendered > (state.seen || 0)) {
@@ -286,9 +276,7 @@
     log.scrollTop = log.scrollHeight;
   }
 
-  // A reply counts as seen only once the widget says the visitor had it on
-  // screen: without this the visitor who left (or minimised the chat) a
-  // moment ago would get no follow-up email.
+  // Only a confirmed reply is seen: one the visitor missed is emailed.
   function acknowledge() {
     clearTimeout(ackTimer);
     ackTimer = setTimeout(function () {
@@ -401,8 +389,7 @@
     request("POST", "/conversations/" + encodeURIComponent(state.cid) + "/typing").catch(function () {});
   }
 
-  // For single-page shops: the customer logged in (a new signature) or out
-  // (null). A conversation of someone else is dropped from this page.
+  // Single-page shops: a new signature on log in, null on log out.
   function identify(ident) {
     window.HelplineChat.identity = ident || null;
     signedIdentity = readIdentity();
