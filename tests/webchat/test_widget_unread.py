@@ -202,6 +202,11 @@ def test_a_signed_in_customers_chat_is_theirs_and_hidden_from_the_next_customer(
     bobs = wait_for(lambda: Ticket.get_or_none((Ticket.channel == "webchat") & (Ticket.id != ticket.id)))
     assert bobs.profile_id != jane.id
     expect(page.locator(".msg.agent")).to_have_count(0)
+    expect(page.locator(".msg.visitor")).to_have_text(["Hello, Bob here"])
+    # A single-page shop logs Bob out without a page load: his chat goes too.
+    page.evaluate("window.HelplineChat.identify(null)")
+    expect(page.locator(".msg")).to_have_count(0)
+    expect(page.get_by_label("Your email (optional)")).to_be_visible()
 
     # Logged out: no customer's chat shows.
     shop.signed_in = {}
@@ -209,3 +214,23 @@ def test_a_signed_in_customers_chat_is_theirs_and_hidden_from_the_next_customer(
     expect(page.get_by_role("heading", name="Page /")).to_be_visible()
     expect(page.locator(".msg")).to_have_count(0)
     expect(page.get_by_label("Your email (optional)")).to_be_visible()
+
+
+def test_an_admin_generates_the_secret_on_the_settings_page(pages, shop, app, make_agent):
+    page = pages.login(make_agent(role="admin"), start="/settings/webchat")
+    expect(page.get_by_role("heading", name="Web chat", level=1)).to_be_visible()
+    expect(page.locator("#webchat-snippet-code")).to_contain_text('data-key="wc_test_site_key_0123456789"')
+    expect(page.locator("#webchat-secret-state")).to_have_text("A secret is set (hidden).")
+    assert SECRET not in page.content()
+    assert_accessible(page)
+    # Rotating asks for a confirmation first (the shop's signatures stop working).
+    page.get_by_role("button", name="Rotate the secret").click()
+    expect(page.locator("#webchat-new-secret")).to_have_count(0)
+    page.get_by_label("I understand that signatures made with the current secret stop working at once.").check()
+    page.get_by_role("button", name="Rotate the secret").click()
+    shown = page.locator("#webchat-new-secret")
+    expect(shown).to_be_visible()
+    stored = app.extensions["helpline.plugins"].get_settings("webchat")["identity_secret"]
+    assert stored != SECRET
+    expect(shown).to_have_text(stored)
+    assert_accessible(page)

@@ -47,14 +47,14 @@
 
   // The shop's signature of its customer (the server checks it).
   function readIdentity() {
-    var preset = window.HelplineChat && window.HelplineChat.identity;
-    var found = preset || {
+    var chat = window.HelplineChat;  // identify() (even null) overrides the tag
+    var found = chat && "identity" in chat ? chat.identity : {
       customer_id: script.getAttribute("data-customer-id") || "",
       email: script.getAttribute("data-customer-email") || "",
       timestamp: script.getAttribute("data-timestamp") || "",
       signature: script.getAttribute("data-signature") || ""
     };
-    if (!found.signature) { return null; }
+    if (!found || !found.signature) { return null; }
     return {customer_id: String(found.customer_id || ""), email: String(found.email || ""),
             timestamp: String(found.timestamp || ""), signature: String(found.signature)};
   }
