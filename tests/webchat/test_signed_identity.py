@@ -65,7 +65,9 @@ def python_recipe():
     return namespace["helpline_chat_identity"]
 
 
-def test_the_documented_python_recipe_puts_the_chat_on_the_customers_profile(client, signed, fake_channel):
+def test_the_documented_python_recipe_puts_the_chat_on_the_customers_profile(
+    client, signed, fake_channel, login, make_agent
+):
     jane = fake_channel.receive("About my order", email="jane@example.net", name="Jane Doe").ticket.profile
     identity = python_recipe()(SECRET, customer_id="8123", email="jane@example.net")
     started = start(client, identity, name="Mallory", email="someone-else@example.net")
@@ -83,6 +85,8 @@ def test_the_documented_python_recipe_puts_the_chat_on_the_customers_profile(cli
         "jane@example.net"
     )
     assert not ContactIdentity.select().where(ContactIdentity.external_id == "someone-else@example.net").exists()
+    login(client, make_agent())
+    assert "Signed in on the storefront" in client.get(f"/t/{ticket.id}").get_data(as_text=True)
 
 
 def test_the_documented_node_recipe_signs_an_email_only_customer(client, signed, fake_channel):

@@ -232,8 +232,9 @@
   function markSeen() {
     if (!isVisible() || !state.cid) { showUnread(); return; }
     if (rendered > (state.seen || 0)) {
+      var news = unread();  // only a new reply is worth a request
       state.seen = rendered; save();
-      acknowledge();
+      if (news) { acknowledge(); }
     }
     showUnread();
   }
