@@ -351,10 +351,12 @@
   }
 
   function deliver(clientId, text, attempt) {
-    return request("POST", "/conversations/" + encodeURIComponent(state.cid) + "/messages",
+    var cid = state.cid;
+    return request("POST", "/conversations/" + encodeURIComponent(cid) + "/messages",
                    {client_id: clientId, text: text})
       .then(function (data) {
-        if (data.conversation_id !== state.cid) {
+        if (state.cid !== cid) { return; }  // dropped meanwhile (identify)
+        if (data.conversation_id !== cid) {
           // The last chat was closed: the server started a new conversation.
           disconnect();
           state.cid = data.conversation_id; state.token = data.token; save();
