@@ -28,11 +28,12 @@ def helpline_register_models():
 @hookimpl
 def helpline_register_blueprints():
     """The script and demo page, the JSON API (in the OpenAPI document) and the live stream."""
+    from .admin import bp as admin
     from .api import bp as api
     from .stream import bp as stream
     from .views import bp
 
-    return [bp, api, stream]
+    return [bp, api, stream, admin]
 
 
 @hookimpl
@@ -53,6 +54,11 @@ def helpline_register_commands():
     from .commands import webchat
 
     return [webchat]
+
+
+@hookimpl
+def helpline_register_ui_fragments():
+    return [("settings_nav", "webchat/settings_nav.html")]
 
 
 @hookimpl

@@ -25,8 +25,9 @@ class WebchatChannel(Channel):
         return inbound.meta.get("conversation") or inbound.external_id
 
     def card(self, ticket):
-        """The chat's visitor: still in the chat or gone, the page they
-        write from, the address they typed and the follow-up emails sent.
+        """The chat's visitor: still in the chat or gone, signed in by the
+        storefront or not, the page they write from, the address they gave
+        and the follow-up emails sent.
         (The widget does not record the browser or a location.)"""
         visitor = conversations.visitor_summary(ticket)
         if visitor is None:
@@ -39,10 +40,13 @@ class WebchatChannel(Channel):
                 state="online" if present else "left",
             )
         ]
+        if visitor["signed_in"]:
+            facts.append(CardFact(_("Identity"), _("Signed in on the storefront"), state="verified"))
         if visitor["page_url"]:
             facts.append(CardFact(_("Page"), visitor["page_url"], href=visitor["page_url"]))
         if visitor["email"]:
-            facts.append(CardFact(_("Email (typed)"), visitor["email"]))
+            label = _("Email (signed)") if visitor["signed_in"] else _("Email (typed)")
+            facts.append(CardFact(label, visitor["email"]))
         if visitor["followups"]:
             count = visitor["followups"]
             facts.append(CardFact(_("Follow-ups"), ngettext("%(num)d email sent", "%(num)d emails sent", count)))

@@ -72,6 +72,17 @@ def test_not_sent_while_the_visitor_is_connected(chat, smtp, clock):
     assert sweep() == 1
 
 
+def test_a_page_change_is_not_leaving(chat, smtp, clock):
+    v, ticket = chat
+    clock.advance(minutes=5)
+    # Connected until a moment ago: the visitor clicked to another page of the shop.
+    Conversation.update(last_seen_at=clock.now(), left_at=clock.now()).where(Conversation.public_id == v.cid).execute()
+    clock.advance(seconds=5)
+    assert sweep() == 0 and smtp.messages == []
+    clock.advance(seconds=30)  # no page connected again: they left
+    assert sweep() == 1
+
+
 def test_not_sent_when_the_widget_confirmed_the_reply(chat, smtp, clock):
     v, ticket = chat
     shown = v.messages()
