@@ -15,7 +15,7 @@ from email.message import EmailMessage
 from flask_babel import gettext as _
 from peewee import JOIN, fn
 
-from app.plugin import Agent, Message, Ticket, hook, now
+from app.plugin import Agent, Message, Ticket, customer_language, hook, now
 
 from .conversations import settings
 from .models import Conversation, FollowupEmail
@@ -90,7 +90,13 @@ def _replies_for(conversations):
 
 
 def build_email(conversation, replies):
-    """The follow-up email for ``replies`` (Message rows, oldest first)."""
+    """The follow-up email for ``replies`` (Message rows, oldest first), in
+    the organization's customer-facing language."""
+    with customer_language():
+        return _build_email(conversation, replies)
+
+
+def _build_email(conversation, replies):
     s = settings()
     msg = EmailMessage()
     msg["To"] = conversation.visitor_email
