@@ -60,10 +60,18 @@ class Target:
         return os.path.relpath(self.source_dir, ROOT) if self.source_dir.startswith(ROOT) else self.source_dir
 
 
+#: The example third-party plugins shipped in the repository keep their own
+#: catalogs current with ours: (package folder, plugin name).
+EXAMPLES = [("examples/helpline-jsonhook/helpline_jsonhook", "jsonhook")]
+
+
 def first_party_targets():
-    """The core's domain and each first-party plugin's (every package in
-    ``plugins/``), in a stable order."""
+    """The core's domain, each first-party plugin's (every package in
+    ``plugins/``) and the examples', in a stable order."""
     targets = [Target(os.path.join(ROOT, "app"), "messages")]
+    targets += [
+        Target(os.path.join(ROOT, path), name) for path, name in EXAMPLES if os.path.isdir(os.path.join(ROOT, path))
+    ]
     plugins_dir = os.path.join(ROOT, "plugins")
     for name in sorted(os.listdir(plugins_dir)):
         path = os.path.join(plugins_dir, name)

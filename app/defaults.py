@@ -9,6 +9,9 @@ from .hookspecs import hookimpl
 from .i18n import LANGUAGES
 from .validation import is_time_zone
 
+# Shown on the plugins page, in the agent's language.
+description = _l("The core: general settings and the default answer to every decision.")
+
 
 class GeneralSettings(ma.Schema):
     """Settings of the whole deployment (one merchant)."""

@@ -149,7 +149,9 @@ class Plugins(StateStore, SettingsStore, MigrationSet):
             version=version,
             first_party=first_party,
             module=getattr(obj, "__name__", type(obj).__module__),
-            description=(inspect.getdoc(obj) or "").split("\n")[0],
+            # A translatable ``description`` (lazy_gettext) when the plugin
+            # has one, else the docstring's first line.
+            description=getattr(obj, "description", None) or (inspect.getdoc(obj) or "").split("\n")[0],
             default_enabled=getattr(obj, "default_enabled", True),
             migrations_dir=migrations_dir(obj),
             translations_dir=translations_dir(obj),
