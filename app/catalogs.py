@@ -98,8 +98,23 @@ def _write_po(path, catalog, **kwargs):
     buf = io.BytesIO()
     # No line numbers: every edit elsewhere in a file would rewrite the .po.
     write_po(buf, catalog, width=120, sort_output=True, include_lineno=False, **kwargs)
+    if os.path.exists(path):
+        with open(path, "rb") as fh:
+            if _without_dates(fh.read()) == _without_dates(buf.getvalue()):
+                return  # only the dates would change: leave the file (and git) alone
     with open(path, "wb") as fh:
         fh.write(buf.getvalue())
+
+
+def _read(path):
+    if not os.path.exists(path):
+        return None
+    with open(path, "rb") as fh:
+        return fh.read()
+
+
+def _without_dates(data):
+    return [line for line in data.splitlines() if not line.startswith((b'"POT-Creation-Date', b'"PO-Revision-Date'))]
 
 
 def read_catalog(path, locale=None):
@@ -164,8 +179,10 @@ def compile_target(target, languages=tuple(LANGUAGES)):
         catalog = read_catalog(path, locale=language)
         buf = io.BytesIO()
         write_mo(buf, catalog, use_fuzzy=False)
-        with open(target.mo_path(language), "wb") as fh:
-            fh.write(buf.getvalue())
+        mo_path = target.mo_path(language)
+        if _read(mo_path) != buf.getvalue():
+            with open(mo_path, "wb") as fh:
+                fh.write(buf.getvalue())
         done[language] = sum(1 for m in catalog if m.id and _translated(m) and not m.fuzzy)
     return done
 
