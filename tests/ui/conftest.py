@@ -53,4 +53,5 @@ def main_pages():
         "/macros",
         "/macros/new",
         "/email/dropped",
+        "/account",
     )
