@@ -107,6 +107,18 @@ def customer_language(code=None):
         yield
 
 
+@contextlib.contextmanager
+def agent_language(agent):
+    """Write to ``agent`` (an email) in their chosen language; without a
+    choice, in the current one (the request's)."""
+    code = getattr(agent, "language", None)
+    if is_language(code):
+        with force_locale(code):
+            yield
+    else:
+        yield
+
+
 def current_language():
     """The language code in use right now (``en`` / ``es``)."""
     locale = get_locale()

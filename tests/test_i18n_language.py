@@ -73,3 +73,14 @@ def test_general_settings_offer_the_customer_facing_language(client, login, agen
     login(client, agent)
     page = client.get("/settings", headers={"Accept-Language": "en"}).get_data(True)
     assert "Customer-facing language" in page and 'value="es"' in page
+
+
+def test_reset_email_in_the_agents_own_language(client, make_agent, email_sender):
+    agent = make_agent(name="Olga Ortiz", email="olga@example.com", password=None)
+    agent.language = "es"
+    agent.save()
+    client.post("/password/forgot", data={"email": "olga@example.com"}, headers={"Accept-Language": "en"})
+    ((recipients, message),) = email_sender.messages
+    assert recipients == ["olga@example.com"]
+    assert message["Subject"] == "Restablezca su contraseña de Helpline"
+    assert message.get_content().startswith("Hola, Olga:")
