@@ -6,7 +6,11 @@ import marshmallow as ma
 from flask_babel import lazy_gettext as _l
 
 from .hookspecs import hookimpl
+from .i18n import LANGUAGES
 from .validation import is_time_zone
+
+# Shown on the plugins page, in the agent's language.
+description = _l("The core: general settings and the default answer to every decision.")
 
 
 class GeneralSettings(ma.Schema):
@@ -27,6 +31,17 @@ class GeneralSettings(ma.Schema):
     )
     unread_badge = ma.fields.Boolean(load_default=True, metadata={"label": _l("Show the unread badge")})
     timezone = ma.fields.String(load_default="UTC", metadata={"label": _l("Default time zone")})
+    customer_language = ma.fields.String(
+        load_default="en",
+        validate=ma.validate.OneOf(list(LANGUAGES), labels=list(LANGUAGES.values())),
+        metadata={
+            "label": _l("Customer-facing language"),
+            "help": _l(
+                "Automatic replies, notices in conversations, follow-up emails and the chat widget's default are "
+                "written in this language. Each agent picks their own language for these pages."
+            ),
+        },
+    )
 
     @ma.validates("timezone")
     def _valid_tz(self, value, **kwargs):

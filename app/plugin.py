@@ -25,6 +25,7 @@ from .db import BaseModel, connection, db, is_postgres, write_transaction
 from .errors import error_response
 from .events import after_commit, fire, publish
 from .hookspecs import HOOK_API_VERSION, HookDeprecationWarning, hookimpl, hookspec
+from .i18n import browser_language, customer_language
 from .models import (
     INBOX_ROLES,
     SMS_CONSENT,
@@ -111,6 +112,9 @@ __all__ = [
     "get_plugins",
     "hook",
     "plugin_settings",
+    # languages
+    "customer_language",
+    "browser_language",
     "fire",
     # base classes and data types
     "Channel",

@@ -36,6 +36,7 @@ class PluginInfo:
     default_enabled: bool = True
     settings_schema: type = EmptySettings
     migrations_dir: str | None = None
+    translations_dir: str | None = None
     blueprints: list = dataclasses.field(default_factory=list)
     models: list = dataclasses.field(default_factory=list)
     channels: list = dataclasses.field(default_factory=list)

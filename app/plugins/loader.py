@@ -21,6 +21,7 @@ import pluggy
 from flask import current_app
 
 from .. import hookspecs
+from ..i18n import refresh_plugin_catalogs, translations_dir
 from ..models import CORE_MODELS
 from ..registry import EmptySettings, Registry
 from .hooks import Relay, call_for_plugin, isolate_event_impls
@@ -116,6 +117,7 @@ class Plugins(StateStore, SettingsStore, MigrationSet):
                     del registry[cls.slug]
         for module in [m for m, owner in self.task_modules.items() if owner == name]:
             del self.task_modules[module]
+        refresh_plugin_catalogs(self.app, self)
         self.relay.clear()
         self.forget_state()
 
@@ -147,9 +149,12 @@ class Plugins(StateStore, SettingsStore, MigrationSet):
             version=version,
             first_party=first_party,
             module=getattr(obj, "__name__", type(obj).__module__),
-            description=(inspect.getdoc(obj) or "").split("\n")[0],
+            # A translatable ``description`` (lazy_gettext) when the plugin
+            # has one, else the docstring's first line.
+            description=getattr(obj, "description", None) or (inspect.getdoc(obj) or "").split("\n")[0],
             default_enabled=getattr(obj, "default_enabled", True),
             migrations_dir=migrations_dir(obj),
+            translations_dir=translations_dir(obj),
         )
         self.infos[name] = info
         try:
@@ -210,6 +215,7 @@ class Plugins(StateStore, SettingsStore, MigrationSet):
                 )
                 self._failed(impl.plugin_name, exc)
         isolate_event_impls(self.pm)
+        refresh_plugin_catalogs(self.app, self)
         self.relay.clear()
         self.forget_state()
 

@@ -9,13 +9,15 @@ import logging
 import zoneinfo
 from urllib.parse import urlsplit
 
+from babel import dates as babel_dates
 from flask import flash, jsonify, redirect
-from flask_babel import format_timedelta
+from flask_babel import format_timedelta, get_locale
 from flask_babel import gettext as _
 
 from ..auth import current_agent
 from ..clock import now
 from ..errors import CODES, error_response, wants_json
+from ..i18n import datetime_pattern
 from ..permissions import can
 from ..plugins import get_plugins
 from ..validation import is_time_zone
@@ -65,11 +67,16 @@ def agent_zone(agent=None):
     return zoneinfo.ZoneInfo(name if is_time_zone(name) else "UTC")
 
 
-def localtime(value, fmt="%Y-%m-%d %H:%M"):
-    """A stored naive-UTC time shown in the agent's time zone."""
+def localtime(value, fmt=None):
+    """A stored naive-UTC time shown in the agent's time zone, written the
+    way the agent's language writes it (Babel; ``fmt`` a strftime pattern
+    for a fixed shape)."""
     if not value:
         return ""
-    return value.replace(tzinfo=dt.UTC).astimezone(agent_zone()).strftime(fmt)
+    local = value.replace(tzinfo=dt.UTC).astimezone(agent_zone())
+    if fmt:
+        return local.strftime(fmt)
+    return babel_dates.format_datetime(local, datetime_pattern(), locale=get_locale() or "en")
 
 
 def ago(value):

@@ -5,7 +5,12 @@ inactive tickets").
 The plugin is loaded and enabled like any other, but it does nothing until
 the merchant switches its ``enabled`` setting on (off by default)."""
 
+from flask_babel import lazy_gettext as _l
+
 from app.plugin import hookimpl
+
+# Shown on the plugins page, in the agent's language.
+description = _l("Closes tickets whose customer has not answered an agent or bot reply within the inactivity period.")
 
 
 @hookimpl

@@ -2,7 +2,14 @@
 provider's inbound webhook), agent replies go out by SMTP with threading
 headers, and automatic mail never loops."""
 
+from flask_babel import lazy_gettext as _l
+
 from app.plugin import hookimpl, plugin_settings
+
+# Shown on the plugins page, in the agent's language.
+description = _l(
+    "Email channel: forwarded mail becomes tickets, agent replies go out by SMTP, and automatic mail never loops."
+)
 
 
 @hookimpl

@@ -4,7 +4,12 @@ Actions: set status, snooze, tags, assign, internal note, and any action
 another plugin registers through ``helpline_macro_actions``. Agents apply a
 macro from the composer (shortcut m) or from the bulk bar."""
 
+from flask_babel import lazy_gettext as _l
+
 from app.plugin import Permission, hookimpl
+
+# Shown on the plugins page, in the agent's language.
+description = _l("Macros: reusable replies with actions, for one ticket or many at once.")
 
 
 @hookimpl

@@ -14,7 +14,12 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
         f"The predictive plugin needs numpy and scipy ({exc.name} is missing): pip install 'helpline[predictive]'"
     ) from exc
 
+from flask_babel import lazy_gettext as _l
+
 from app.plugin import hookimpl
+
+# Shown on the plugins page, in the agent's language.
+description = _l("Predictive analytics: customer value, churn risk and next order, beside every ticket.")
 
 
 @hookimpl

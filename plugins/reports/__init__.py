@@ -2,7 +2,12 @@
 channel, agent and tag, from facts written when events happen
 (docs/reports.md defines every number)."""
 
+from flask_babel import lazy_gettext as _l
+
 from app.plugin import INBOX_ROLES, Permission, hookimpl
+
+# Shown on the plugins page, in the agent's language.
+description = _l("Reports: ticket volume, first response and resolution times, per channel, agent and tag.")
 
 
 @hookimpl

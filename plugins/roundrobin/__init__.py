@@ -2,7 +2,12 @@
 agent in turn (docs/rules.md, "Round-robin assignment"). Off until the
 merchant switches its ``enabled`` setting on."""
 
+from flask_babel import lazy_gettext as _l
+
 from app.plugin import hookimpl
+
+# Shown on the plugins page, in the agent's language.
+description = _l("Round-robin: new and reopened unassigned tickets go to the next online agent in turn.")
 
 
 @hookimpl

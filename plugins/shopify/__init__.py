@@ -2,7 +2,12 @@
 import through the Admin GraphQL API), and order edits and cancellations
 done in the shop for agents. See docs/commerce.md, "Shopify"."""
 
+from flask_babel import lazy_gettext as _l
+
 from app.plugin import hookimpl
+
+# Shown on the plugins page, in the agent's language.
+description = _l("Shopify: orders and customers from a Shopify shop, and order edits and cancellations for agents.")
 
 
 @hookimpl

@@ -2,7 +2,14 @@
 autoresponder, team alerts, replies with short links, delivery status and
 campaign attribution. See docs/channels/sms.md."""
 
+from flask_babel import lazy_gettext as _l
+
 from app.plugin import hookimpl
+
+# Shown on the plugins page, in the agent's language.
+description = _l(
+    "SMS channel (Twilio): keywords and consent, the autoresponder, team alerts, short links and delivery status."
+)
 
 
 @hookimpl

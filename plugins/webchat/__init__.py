@@ -1,7 +1,14 @@
 """Web chat: an embeddable widget for storefronts, live both ways, with
 office hours, automatic replies and a follow-up email for visitors who left."""
 
+from flask_babel import lazy_gettext as _l
+
 from app.plugin import hookimpl
+
+# Shown on the plugins page, in the agent's language.
+description = _l(
+    "Web chat: an embeddable widget for storefronts, with office hours, automatic replies and follow-up emails."
+)
 
 
 @hookimpl

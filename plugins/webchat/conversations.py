@@ -24,6 +24,8 @@ from app.plugin import (
     Sender,
     ServiceError,
     Ticket,
+    browser_language,
+    customer_language,
     get_plugins,
     ingest,
     link_identity,
@@ -76,7 +78,14 @@ def check_site_key(key):
 def widget_config(key):
     """What the widget shows before a conversation starts."""
     check_site_key(key)
-    s = settings()
+    # The visitor's browser language when we have it, else the
+    # organization's customer-facing language.
+    with customer_language(browser_language()):
+        s = settings()
+        return _config(s)
+
+
+def _config(s):
     return {
         "title": s["title"],
         "color": s["color"],

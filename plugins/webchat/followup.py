@@ -22,7 +22,17 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from peewee import JOIN, fn
 
-from app.plugin import Agent, Message, Ticket, add_notice, hook, make_reason, now, write_transaction
+from app.plugin import (
+    Agent,
+    Message,
+    Ticket,
+    add_notice,
+    customer_language,
+    hook,
+    make_reason,
+    now,
+    write_transaction,
+)
 
 from .conversations import settings
 from .models import Conversation, FollowupEmail
@@ -103,7 +113,13 @@ def _replies_for(conversations):
 
 
 def build_email(conversation, replies):
-    """The follow-up email for ``replies`` (Message rows, oldest first)."""
+    """The follow-up email for ``replies`` (Message rows, oldest first), in
+    the organization's customer-facing language."""
+    with customer_language():
+        return _build_email(conversation, replies)
+
+
+def _build_email(conversation, replies):
     s = settings()
     msg = EmailMessage()
     msg["To"] = conversation.visitor_email

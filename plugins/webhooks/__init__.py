@@ -3,7 +3,12 @@ tickets are created, customers write, statuses change and tickets are
 assigned; retried with backoff, with a delivery log and a test button.
 Off until an owner or admin turns it on. See docs/webhooks.md."""
 
+from flask_babel import lazy_gettext as _l
+
 from app.plugin import hookimpl
+
+# Shown on the plugins page, in the agent's language.
+description = _l("Outgoing webhooks: signed JSON POSTs to the merchant's own endpoints, retried, with a delivery log.")
 
 # Optional: a merchant who connects no other tool never needs it.
 default_enabled = False

@@ -36,4 +36,5 @@ def main_pages():
         "/macros",
         "/macros/new",
         "/email/dropped",
+        "/account",
     )

@@ -5,6 +5,11 @@ replies are POSTed, signed the same way, to the provider URL in the
 settings. Installed but off until the merchant turns it on."""
 
 from app.plugin import hookimpl
+from flask_babel import lazy_gettext as _l
+
+# Shown on the plugins page, in the agent's language (this package's own
+# catalog, domain "jsonhook", in translations/).
+description = _l("JSON webhook: a generic channel for any provider that POSTs JSON.")
 
 #: A new channel is turned on by the merchant, once it is configured.
 default_enabled = False
