@@ -111,6 +111,10 @@ class RedisStore:
         self._delete_agent = self.redis.register_script(_DELETE_AGENT)
         self._touch = self.redis.register_script(_TOUCH)
 
+    def ping(self):
+        """Raises when Redis cannot be reached (the readiness check)."""
+        self.redis.ping()
+
     def _key(self, id_hash):
         return f"{self.prefix}:s:{id_hash}"
 

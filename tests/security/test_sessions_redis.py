@@ -58,3 +58,16 @@ def test_an_unknown_session_url_stops_startup(app):
 
     with pytest.raises(RuntimeError, match="SESSION_URL"):
         create_app({**app.config, "SESSION_URL": "memcached://127.0.0.1"})
+
+
+def test_readyz_reports_a_session_redis_that_cannot_be_reached(app, redis_keys):
+    from app import create_app
+
+    assert app.test_client().get("/readyz").json["checks"]["sessions"] == {"ok": True}
+    down = create_app({**app.config, "SESSION_URL": "redis://127.0.0.1:1/0"})
+    try:
+        ready = down.test_client().get("/readyz")
+        assert ready.status_code == 503
+        assert ready.json["checks"]["sessions"]["ok"] is False
+    finally:
+        down.extensions["helpline.bus"].close()
