@@ -81,6 +81,7 @@ from .services.tickets import (
     snooze,
 )
 from .services.tickets import get as get_ticket
+from .stream_routes import StreamRequest, StreamRoute, Subscription
 from .tasks import crontab, periodic_task, task
 from .validation import MAX_ID, Id, TimeZone, UtcDateTime, is_time_zone, valid_id
 from .web.helpers import done as form_done
@@ -148,6 +149,9 @@ __all__ = [
     "start_unit_of_work",
     # live events
     "publish",
+    "StreamRoute",
+    "StreamRequest",
+    "Subscription",
     # models
     "Agent",
     "Profile",
