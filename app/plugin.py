@@ -57,6 +57,7 @@ from .registry import (
 from .services import Conflict, Denied, Forbidden, NotFound, ServiceError, dry_run, storage
 from .services.agents import online_agents
 from .services.assignment import claim
+from .services.audit import record as record_audit
 from .services.commerce import ProviderError, upsert_event, upsert_events, upsert_order, upsert_orders
 from .services.contacts import is_alphanumeric_sender, normalize_email, normalize_phone
 from .services.html import preview, sanitize, text_to_html
@@ -201,6 +202,7 @@ __all__ = [
     "online_agents",
     "make_reason",
     "dry_run",
+    "record_audit",
     # errors
     "ServiceError",
     "NotFound",
