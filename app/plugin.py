@@ -53,6 +53,7 @@ from .registry import (
     Rule,
     Sender,
     SendResult,
+    SettingsSection,
 )
 from .services import Conflict, Denied, Forbidden, NotFound, ServiceError, dry_run, storage
 from .services.agents import online_agents
@@ -82,7 +83,22 @@ from .services.tickets import (
 )
 from .services.tickets import get as get_ticket
 from .tasks import crontab, periodic_task, task
-from .validation import MAX_ID, Id, TimeZone, UtcDateTime, is_time_zone, valid_id
+from .validation import (
+    HHMM,
+    MAX_ID,
+    WEEKDAYS,
+    ClosedDates,
+    Id,
+    OpenRange,
+    TimeZone,
+    UtcDateTime,
+    WeeklyHours,
+    default_week,
+    is_open_at,
+    is_time_zone,
+    minutes,
+    valid_id,
+)
 from .web.helpers import done as form_done
 from .web.helpers import failed as form_failed
 from .web.settings import role_labels
@@ -112,6 +128,7 @@ __all__ = [
     "Channel",
     "Rule",
     "Panel",
+    "SettingsSection",
     "Inbound",
     "Outbound",
     "Sender",
@@ -224,4 +241,13 @@ __all__ = [
     "MAX_ID",
     "valid_id",
     "is_time_zone",
+    # office hours
+    "WEEKDAYS",
+    "HHMM",
+    "minutes",
+    "OpenRange",
+    "WeeklyHours",
+    "ClosedDates",
+    "default_week",
+    "is_open_at",
 ]

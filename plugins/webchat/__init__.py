@@ -1,7 +1,14 @@
 """Web chat: an embeddable widget for storefronts, live both ways, with
 office hours, automatic replies and a follow-up email for visitors who left."""
 
+from flask_babel import lazy_gettext as _l
+
 from app.plugin import hookimpl
+
+display_name = _l("Web chat")
+description = _l(
+    "A chat window for your storefront, live both ways, with office hours, a greeting and an away message, and a follow-up email for visitors who left before the answer."
+)
 
 
 @hookimpl
