@@ -40,6 +40,7 @@ from .models import (
 )
 from .permissions import AUTHENTICATED, PUBLIC, Permission, can
 from .plugins import get_plugins, hook, start_unit_of_work
+from .plugins.state import answers_while_off
 from .ratelimit import limiter, public_limit
 from .registry import (
     Attachment,
@@ -228,6 +229,7 @@ __all__ = [
     "PUBLIC",
     "AUTHENTICATED",
     "csrf_exempt",
+    "answers_while_off",
     "error_response",
     "limiter",
     "public_limit",

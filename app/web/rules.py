@@ -29,6 +29,7 @@ def rule_rows():
                 "label": str(cls.label or cls.slug),
                 "description": cls.description,
                 "plugin": cls.plugin,
+                "plugin_title": plugins.infos[cls.plugin].title if cls.plugin in plugins.infos else cls.plugin,
                 "state": state,
                 "settings_url": _settings_url(plugins, cls, enabled),
             }

@@ -4,12 +4,13 @@ stays, as a redirect (query string kept: ``?preview_days=``)."""
 
 from flask import Blueprint, redirect, request, url_for
 
-from app.plugin import require
+from app.plugin import answers_while_off, require
 
 bp = Blueprint("autoclose", __name__, template_folder="templates", url_prefix="/rules/autoclose")
 
 
 @bp.get("/settings")
+@answers_while_off
 @require("settings")
 def settings_page():
     """Redirect to Settings → Plugins → Auto-close."""

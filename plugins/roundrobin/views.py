@@ -4,12 +4,13 @@ stays, as a redirect."""
 
 from flask import Blueprint, redirect, request, url_for
 
-from app.plugin import require
+from app.plugin import answers_while_off, require
 
 bp = Blueprint("roundrobin", __name__, template_folder="templates", url_prefix="/rules/roundrobin")
 
 
 @bp.get("/settings")
+@answers_while_off
 @require("settings")
 def settings_page():
     """Redirect to Settings → Plugins → Round-robin."""

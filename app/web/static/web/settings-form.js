@@ -40,14 +40,28 @@
     return copy;
   }
 
+  // Without script the server renders spare empty rows to type into; with
+  // it they go, and "Add" brings a fresh row when one is wanted.
+  function dropEmptyRows(list, selector) {
+    var rows = list.querySelectorAll(selector);
+    var template = blankClone(rows[rows.length - 1]);
+    rows.forEach(function (row) {
+      var empty = Array.prototype.every.call(row.querySelectorAll("input"), function (input) {
+        return input.value === "";
+      });
+      if (empty) row.remove();
+    });
+    return template;
+  }
+
   function setUpWeek(editor) {
     editor.querySelectorAll(".week-day").forEach(function (day) {
       var list = day.querySelector("[data-ranges]");
       var add = day.querySelector("[data-add-range]");
+      var template = dropEmptyRows(list, "[data-range]");
       add.hidden = false;
       add.addEventListener("click", function () {
-        var rows = list.querySelectorAll("[data-range]");
-        var copy = blankClone(rows[rows.length - 1]);
+        var copy = template.cloneNode(true);
         list.appendChild(copy);
         renumberRanges(editor, day);
         copy.querySelector("input").focus();
@@ -55,12 +69,7 @@
       list.addEventListener("click", function (event) {
         var button = event.target.closest("[data-remove-range]");
         if (!button) return;
-        var row = button.closest("[data-range]");
-        if (list.querySelectorAll("[data-range]").length > 1) {
-          row.remove();
-        } else {
-          row.querySelectorAll("input").forEach(function (input) { input.value = ""; });
-        }
+        button.closest("[data-range]").remove();
         renumberRanges(editor, day);
         add.focus();
       });
@@ -82,10 +91,10 @@
         });
       });
     };
+    var template = dropEmptyRows(list, "[data-date]");
     add.hidden = false;
     add.addEventListener("click", function () {
-      var rows = list.querySelectorAll("[data-date]");
-      var copy = blankClone(rows[rows.length - 1]);
+      var copy = template.cloneNode(true);
       list.appendChild(copy);
       renumber();
       copy.querySelector("input").focus();
@@ -93,12 +102,7 @@
     list.addEventListener("click", function (event) {
       var button = event.target.closest("[data-remove-date]");
       if (!button) return;
-      var row = button.closest("[data-date]");
-      if (list.querySelectorAll("[data-date]").length > 1) {
-        row.remove();
-      } else {
-        row.querySelector("input").value = "";
-      }
+      button.closest("[data-date]").remove();
       renumber();
       add.focus();
     });
