@@ -86,6 +86,11 @@ def test_office_hours_editor_round_trip(pages, make_agent, plugins, assert_acces
     assert_accessible(page, BLOCKING)
     assert plugins.get_settings("webchat")["schedule"]["mon"][0]["open"] == "08:30"
 
+    # On a phone the editor fits the window (the weekday goes above its ranges).
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/settings/plugins/webchat")
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+
 
 def test_round_robin_dry_run_list_and_preview(pages, make_agent, fake_channel, plugins, assert_accessible, screenshot):
     plugins.set_enabled("roundrobin", True)
