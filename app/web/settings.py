@@ -109,15 +109,19 @@ def plugin_settings(name):
     info = plugins.infos.get(name)
     if info is None or name == CORE or not info.loaded:
         abort(404)
-    sections = []
-    # Shown while the plugin is off too (a preview before switching a rule
-    # on), but not before its migrations made the tables it reads.
-    if plugins.status(name) != MIGRATIONS_PENDING:
+
+    def sections():
+        """Rendered only when the page is (not after a save, which redirects).
+        Shown while the plugin is off too (a preview before switching a rule
+        on), but not before its migrations made the tables they read."""
+        if plugins.status(name) == MIGRATIONS_PENDING:
+            return []
         settings = plugins.get_settings(name)
-        for cls in info.settings_sections:
-            # A section is read-only: a GET renders it; after a POST the
-            # page is shown again with the form's errors and the sections.
-            sections.append({"section": cls, "data": cls().render_data(settings, request.args), "settings": settings})
+        return [
+            {"section": cls, "data": cls().render_data(settings, request.args), "settings": settings}
+            for cls in info.settings_sections
+        ]
+
     return _settings_form(
         name,
         "web/settings_plugin.html",
