@@ -284,9 +284,10 @@ def worker(workers):
 @click.option("--port", default=8001, show_default=True, type=int)
 @with_appcontext
 def streams_cmd(host, port):
-    """Serve the agents' live event stream (/events/stream) from one asyncio
-    process: route that path here from the reverse proxy. Needs the Redis
-    event bus (HELPLINE_EVENTS_URL)."""
+    """Serve the live streams from one asyncio process: the agents' event
+    stream (/events/stream) and the stream routes of plugins (the web chat
+    widget's stream): route those paths here from the reverse proxy. Needs
+    the Redis event bus (HELPLINE_EVENTS_URL)."""
     from aiohttp import web
 
     from .streams import make_app

@@ -34,6 +34,9 @@ ONLY_PLUGINS = ""
 # and asks the database again at most this often (seconds), so it recovers
 # after the migration without a restart.
 SCHEMA_CHECK_SECONDS = 2
+# ``helpline streams``: worker threads for the streams' database work (so at
+# most this many database connections per stream server, however many streams).
+STREAMS_DB_THREADS = 8
 LOG_LEVEL = "INFO"
 
 # Embedded quickstart conveniences.

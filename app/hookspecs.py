@@ -20,7 +20,7 @@ import pluggy
 
 #: The version of this hook contract: the major number changes when a hook is
 #: removed or changes meaning, the minor number when hooks or arguments are added.
-HOOK_API_VERSION = "2.2"
+HOOK_API_VERSION = "2.3"
 
 hookspec = pluggy.HookspecMarker("helpline")
 hookimpl = pluggy.HookimplMarker("helpline")
@@ -95,6 +95,13 @@ def helpline_register_hookspecs():
 def helpline_register_services():
     """Return callables ``start(app)`` run by the embedded quickstart
     (``helpline run``); each returns a ``stop()`` callable or None."""
+
+
+@hookspec
+def helpline_register_streams():
+    """Return :class:`app.stream_routes.StreamRoute` objects: live streams
+    served by ``helpline streams`` (the async stream server); they answer 404
+    while the plugin is disabled."""
 
 
 @hookspec

@@ -59,6 +59,7 @@ from .registry import (
 from .services import Conflict, Denied, Forbidden, NotFound, ServiceError, dry_run, storage
 from .services.agents import online_agents
 from .services.assignment import claim
+from .services.audit import record as record_audit
 from .services.commerce import ProviderError, upsert_event, upsert_events, upsert_order, upsert_orders
 from .services.contacts import is_alphanumeric_sender, normalize_email, normalize_phone
 from .services.html import preview, sanitize, text_to_html
@@ -83,6 +84,7 @@ from .services.tickets import (
     snooze,
 )
 from .services.tickets import get as get_ticket
+from .stream_routes import StreamRequest, StreamRoute, Subscription
 from .tasks import crontab, periodic_task, task
 from .validation import (
     HHMM,
@@ -166,6 +168,9 @@ __all__ = [
     "start_unit_of_work",
     # live events
     "publish",
+    "StreamRoute",
+    "StreamRequest",
+    "Subscription",
     # models
     "Agent",
     "Profile",
@@ -215,6 +220,7 @@ __all__ = [
     "online_agents",
     "make_reason",
     "dry_run",
+    "record_audit",
     # errors
     "ServiceError",
     "NotFound",

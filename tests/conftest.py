@@ -57,3 +57,15 @@ def database(tmp_path):
     database.connect()
     yield database
     database.close()
+
+
+@pytest.fixture
+def support(make_agent):
+    """A support agent (the inbox role with the fewest rights)."""
+    return make_agent(role="support", name="Sam Support")
+
+
+@pytest.fixture
+def manager(make_agent):
+    """A manager: shared views, macros and reports, no settings."""
+    return make_agent(role="manager", name="Mia Manager")

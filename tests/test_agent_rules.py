@@ -46,6 +46,29 @@ def test_deactivating_releases_tokens_and_open_tickets(app, make_agent, fake_cha
     assert Ticket.get_by_id(open_ticket.id).assignee_id is None
 
 
+def test_deactivation_says_why_each_ticket_went_back_to_unassigned(
+    app, client, make_agent, fake_channel, hook_recorder
+):
+    admin, leaving = make_agent(role="admin"), make_agent(name="Lee Leaving")
+    tickets = [fake_channel.receive(f"hi {n}", email=f"c{n}@example.net").ticket for n in range(2)]
+    for ticket in tickets:
+        assign(ticket, leaving)
+    hook_recorder.clear()
+    update_agent(admin, leaving, {"is_active": False})
+    # Reports and rules hear of it like any other unassignment.
+    events = hook_recorder.calls("helpline_on_ticket_assigned")
+    assert sorted(e["ticket"].id for e in events) == sorted(t.id for t in tickets)
+    assert all(e["old_assignee"].id == leaving.id and e["new_assignee"] is None for e in events)
+    # The ticket's trail tells the agent who did it and why.
+    _, secret = create_token(admin, "test")
+    headers = {"Authorization": f"Bearer {secret}"}
+    trail = client.get(f"/api/v1/tickets/{tickets[0].id}/activities", headers=headers).get_json()["items"]
+    latest = trail[0]
+    assert latest["action"] == "unassigned" and latest["actor"]["id"] == admin.id
+    assert latest["reason"]["rule"] == "agents" and "Lee Leaving was deactivated" in latest["reason"]["summary"]
+    assert latest["undo_until"] is None
+
+
 def test_remove_deletes_a_fresh_agent_and_deactivates_one_with_history(app, make_agent, fake_channel):
     admin, fresh, busy = make_agent(role="admin"), make_agent(), make_agent()
     assign(fake_channel.receive("hi").ticket, busy)

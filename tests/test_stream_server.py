@@ -1,17 +1,18 @@
 """``helpline streams``: the agents' event stream from the asyncio server,
-with the web app's own sessions, tokens and roles, fed by the Redis bus."""
+with the web app's own sessions, tokens and roles, fed by the Redis bus; and
+plugins' stream routes (``helpline_register_streams``) beside it."""
 
-import asyncio
 import json
 import os
-import threading
 
 import pytest
 import requests
 from aiohttp import web
+from flask import request
 
 from app.auth import create_token
 from app.bus import RedisBus
+from app.plugin import Denied, NotFound, StreamRoute, hookimpl
 from app.services import sessions
 from app.streams import make_app
 
@@ -21,33 +22,6 @@ REDIS_URL = os.environ.get("HELPLINE_EVENTS_URL") or "redis://127.0.0.1:6379/0"
 @pytest.fixture
 def helpline_config():
     return {"EVENTS_URL": REDIS_URL}
-
-
-@pytest.fixture
-def stream_server(app):
-    """The stream server on an ephemeral port, in a thread with its own loop."""
-    loop = asyncio.new_event_loop()
-    runner = web.AppRunner(make_app(app))
-    started = threading.Event()
-    state = {}
-
-    def serve():
-        asyncio.set_event_loop(loop)
-        loop.run_until_complete(runner.setup())
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        loop.run_until_complete(site.start())
-        state["port"] = site._server.sockets[0].getsockname()[1]
-        started.set()
-        loop.run_forever()
-        loop.run_until_complete(runner.cleanup())
-        loop.close()
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    assert started.wait(30)
-    yield f"http://127.0.0.1:{state['port']}"
-    loop.call_soon_threadsafe(loop.stop)
-    thread.join(30)
 
 
 def _cookie(app, agent):
@@ -129,3 +103,81 @@ def test_the_stream_server_needs_the_redis_bus(app):
     app.config["EVENTS_URL"] = None
     with pytest.raises(RuntimeError, match="HELPLINE_EVENTS_URL"):
         make_app(app)
+
+
+class EchoStreams:
+    """A plugin with a stream route of each kind (an async generator of
+    events and an async function answering itself)."""
+
+    @hookimpl
+    def helpline_register_streams(self):
+        return [
+            StreamRoute("/api/v1/echo/{ticket:[0-9]{1,9}}/stream", self.echo),
+            StreamRoute("/api/v1/echo/plain", self.plain),
+        ]
+
+    @staticmethod
+    async def echo(stream):
+        def check():
+            # The web app's request context: the stream's own query and client address.
+            if request.args.get("key") != "open-sesame":
+                raise Denied("Wrong key.", code="wrong_key", field="key")
+            return request.remote_addr
+
+        stream.headers["X-Echo"] = "yes"
+        address = await stream.run(check)
+        events = stream.subscribe(int(stream.match["ticket"]))
+        yield f"event: hello\ndata: {json.dumps({'address': address})}\n\n"
+        while True:
+            event = await events.get(timeout=0.2)
+            if event is None:
+                yield ": keepalive\n\n"  # how a closed client is noticed
+            else:
+                yield f"event: {event['type']}\ndata: {json.dumps(event['data'])}\n\n"
+
+    @staticmethod
+    async def plain(stream):
+        if "a" not in stream.query:
+            raise NotFound("Nothing here.", code="not_found")
+        return web.json_response({"query": stream.query})
+
+
+@pytest.fixture
+def echo_server(app, register_plugin, request):
+    """The stream server started after the plugin was registered (it mounts
+    the routes of the plugins loaded when it starts)."""
+    register_plugin(EchoStreams(), "echo")
+    return request.getfixturevalue("stream_server")
+
+
+def test_a_plugins_stream_route_gets_its_tickets_events_and_the_web_apps_request(app, echo_server):
+    publisher = RedisBus(REDIS_URL, app.config["EVENTS_CHANNEL"])
+    with requests.get(echo_server + "/api/v1/echo/7/stream?key=open-sesame", stream=True, timeout=30) as response:
+        assert response.status_code == 200
+        assert response.headers["X-Echo"] == "yes"
+        events = _events(response)
+        assert next(events) == {"event": "hello", "data": {"address": "127.0.0.1"}}
+        publisher.publish({"type": "ticket.updated", "data": {"ticket_id": 8}})  # another ticket's
+        publisher.publish({"type": "ticket.updated", "data": {"ticket_id": 7, "status": "closed"}})
+        assert next(events) == {"event": "ticket.updated", "data": {"ticket_id": 7, "status": "closed"}}
+
+    plain = requests.get(echo_server + "/api/v1/echo/plain?a=1", timeout=30)
+    assert plain.json() == {"query": {"a": "1"}}
+
+
+def test_a_service_error_before_the_first_event_is_the_json_error_answer(echo_server):
+    refused = requests.get(echo_server + "/api/v1/echo/7/stream?key=nope", timeout=30)
+    assert refused.status_code == 403
+    assert refused.json() == {
+        "error": {"code": "wrong_key", "message": "Wrong key.", "fields": {"key": ["Wrong key."]}}
+    }
+    assert refused.headers["X-Echo"] == "yes"  # headers set before the refusal go out with it
+    assert requests.get(echo_server + "/api/v1/echo/x/stream", timeout=30).status_code == 404  # not the pattern
+    plain = requests.get(echo_server + "/api/v1/echo/plain", timeout=30)
+    assert (plain.status_code, plain.json()["error"]["code"]) == (404, "not_found")
+
+
+def test_a_disabled_plugins_routes_answer_404(app, echo_server):
+    app.extensions["helpline.plugins"].set_enabled("echo", False)
+    assert requests.get(echo_server + "/api/v1/echo/7/stream?key=open-sesame", timeout=30).status_code == 404
+    assert requests.get(echo_server + "/api/v1/echo/plain?a=1", timeout=30).status_code == 404

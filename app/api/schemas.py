@@ -486,7 +486,12 @@ class ReasonSchema(ma.Schema):
 class ActivitySchema(ma.Schema):
     id = fields.Integer()
     ticket_id = fields.Integer()
-    action = fields.String(metadata={"description": "closed, opened, reopened, assigned, clock_armed, undone, ..."})
+    action = fields.String(
+        metadata={
+            "description": "closed, opened, reopened, assigned, replied, clock_armed, undone, followup_sent, "
+            "macro_applied, auto_replied, ..."
+        }
+    )
     actor = fields.Nested(AgentRef, allow_none=True, metadata={"description": "null: a rule or the system"})
     data = fields.Dict()
     reason = fields.Nested(ReasonSchema, allow_none=True, metadata={"description": "Set on automatic actions"})

@@ -47,6 +47,7 @@ class PluginInfo:
     commerce_providers: list = dataclasses.field(default_factory=list)
     commands: list = dataclasses.field(default_factory=list)
     services: list = dataclasses.field(default_factory=list)
+    streams: list = dataclasses.field(default_factory=list)  # StreamRoute objects for `helpline streams`
     ui_fragments: list = dataclasses.field(default_factory=list)
 
     @property

@@ -176,6 +176,7 @@ class Plugins(StateStore, SettingsStore, MigrationSet):
             info.commands = self._call(name, "helpline_register_commands")
             info.blueprints = self._call(name, "helpline_register_blueprints")
             info.services = self._call(name, "helpline_register_services")
+            info.streams = self._call(name, "helpline_register_streams")
             info.ui_fragments = [tuple(pair) for pair in self._call(name, "helpline_register_ui_fragments")]
             info.channels = self._call(name, "helpline_register_channels")
             info.rules = self._call(name, "helpline_register_rules")
@@ -299,6 +300,12 @@ class Plugins(StateStore, SettingsStore, MigrationSet):
                     if stop is not None:
                         stops.append(stop)
         return stops
+
+    def stream_routes(self):
+        """``(plugin name, StreamRoute)`` for every loaded plugin's stream
+        routes, live or not: the stream server mounts them all and answers
+        404 for a disabled plugin's, decided per stream."""
+        return [(name, route) for name, info in self.infos.items() if info.loaded for route in info.streams]
 
     def blueprint_plugin(self, blueprint_name):
         return self.blueprint_owners.get(blueprint_name)

@@ -170,12 +170,50 @@ def check_owner_rules(actor, target, new_role=None, deactivating=False):
         raise Conflict(_("This is the last owner; make someone else an owner first."), code="last_owner")
 
 
-def _release(agent):
+def _release(agent, actor=None):
     """A deactivated agent keeps nothing open: sessions ended, tokens
-    revoked, open and snoozed tickets back to Unassigned."""
+    revoked, open and snoozed tickets back to Unassigned. Each released
+    ticket gets an "unassigned" activity entry saying why, and the assigned
+    event fires after commit, so reports and rules see the change as they
+    see any other unassignment."""
+    from . import reasons
+
+    at = now()
     revoke_sessions(agent)
-    ApiToken.update(revoked_at=now()).where((ApiToken.agent == agent.id) & ApiToken.revoked_at.is_null()).execute()
-    Ticket.update(assignee=None).where((Ticket.assignee == agent.id) & (Ticket.status != "closed")).execute()
+    ApiToken.update(revoked_at=at).where((ApiToken.agent == agent.id) & ApiToken.revoked_at.is_null()).execute()
+    held = Ticket.select(Ticket.id).where((Ticket.assignee == agent.id) & (Ticket.status != "closed"))
+    ticket_ids = [t.id for t in held]
+    if not ticket_ids:
+        return
+    Ticket.update(assignee=None, updated_at=at).where(Ticket.id.in_(ticket_ids)).execute()
+    why = reasons.make(
+        "agents",
+        _("%(name)s was deactivated, so their open tickets went back to Unassigned.", name=agent.name),
+        {"agent_id": agent.id},
+        "web.settings_agents",
+    )
+    data = {"from": agent.id, "to": None, reasons.KEY: why}
+    Activity.insert_many(
+        [
+            {
+                "ticket": tid,
+                "actor": actor.id if actor else None,
+                "action": "unassigned",
+                "data": data,
+                "created_at": at,
+            }
+            for tid in ticket_ids
+        ]
+    ).execute()
+
+    def announce():
+        from .tickets import _event
+
+        for ticket in Ticket.select().where(Ticket.id.in_(ticket_ids)):
+            fire("helpline_on_ticket_assigned", ticket=ticket, old_assignee=agent, new_assignee=None, actor=actor)
+            publish("ticket.updated", _event(ticket))
+
+    after_commit(announce)
 
 
 def update_agent(actor, target, changes):
@@ -190,7 +228,7 @@ def update_agent(actor, target, changes):
                 changed[key] = [getattr(target, key), changes[key]]
                 setattr(target, key, changes[key])
         if changes.get("is_active") is False:
-            _release(target)
+            _release(target, actor)
         target.save()
         if changed:
             audit.record(_agent_action(changed), target=target.email, details=changed, actor=actor)
@@ -228,7 +266,7 @@ def remove_agent(actor, target):
         check_owner_rules(actor, target, deactivating=True)
         if _has_history(target):
             target.is_active = False
-            _release(target)
+            _release(target, actor)
             target.save()
             audit.record("agent.deactivated", target=target.email, actor=actor)
             return "deactivated"

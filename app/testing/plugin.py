@@ -12,6 +12,8 @@ point ``helpline``). A plugin package gets them by installing helpline:
   ``retry_outbox``: run the outbox's due retries now.
 * ``fake_shopify``: a local fake Shopify Admin API (``app.testing.shopify``).
 * ``fake_commerce``: a commerce provider plugin with an in-memory shop.
+* ``stream_server``: ``helpline streams`` (the async stream server) on
+  127.0.0.1; needs ``EVENTS_URL`` set to Redis in ``helpline_config``.
 
 Set ``HELPLINE_DATABASE_URL=postgresql://...`` to run on PostgreSQL (the
 database is created if missing, truncated between tests). Set the ini option
@@ -231,6 +233,42 @@ def browser():
         chromium = launch_chromium(p)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture
+def stream_server(app):
+    """``helpline streams`` for the test app (agents' and plugins' streams) on
+    an ephemeral port, its asyncio loop in a thread; yields its base URL. The
+    app's ``EVENTS_URL`` must be Redis (set it in ``helpline_config``)."""
+    import asyncio
+    import threading
+
+    from aiohttp import web
+
+    from ..streams import make_app
+
+    loop = asyncio.new_event_loop()
+    runner = web.AppRunner(make_app(app))
+    started = threading.Event()
+    state = {}
+
+    def serve():
+        asyncio.set_event_loop(loop)
+        loop.run_until_complete(runner.setup())
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        loop.run_until_complete(site.start())
+        state["port"] = site._server.sockets[0].getsockname()[1]
+        started.set()
+        loop.run_forever()
+        loop.run_until_complete(runner.cleanup())
+        loop.close()
+
+    thread = threading.Thread(target=serve, name="stream-server", daemon=True)
+    thread.start()
+    assert started.wait(30), "the stream server did not start"
+    yield f"http://127.0.0.1:{state['port']}"
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(30)
 
 
 @pytest.fixture

@@ -44,6 +44,7 @@ def send_automatic_sms(phone, kind, ticket_id=None):
             ticket,
             _("Automatic SMS reply sent: %(text)s", text=body),
             meta={"sms": {"automatic": kind, "sid": sent.sid, "status": sent.status}, "why": _why(settings, kind)},
+            activity="auto_replied",
         )
     return sent.sid
 

@@ -43,6 +43,14 @@ def helpline_register_blueprints():
 
 
 @hookimpl
+def helpline_register_streams():
+    """The visitor stream again, for ``helpline streams`` (the proxy may route it there)."""
+    from .stream import STREAM_ROUTES
+
+    return STREAM_ROUTES
+
+
+@hookimpl
 def helpline_register_tasks():
     return ["plugins.webchat.tasks"]
 

@@ -12,7 +12,7 @@ from flask import request
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
-from app.plugin import PUBLIC, ServiceError, error_response, require
+from app.plugin import PUBLIC, Denied, ServiceError, error_response, require
 
 from . import conversations as convs
 from . import schemas
@@ -52,23 +52,43 @@ def _origin_allowed(origin):
     return origin in convs.settings()["allowed_origins"]
 
 
+def check_origin():
+    """Refuse (403) a browser page from an origin the merchant did not allow."""
+    if not _origin_allowed(request.headers.get("Origin")):
+        raise Denied(_("This website may not use the chat."), code="origin_not_allowed")
+
+
 def guard():
     """Before every widget request: the body bound and the origin check."""
     request.max_content_length = MAX_BODY
-    if not _origin_allowed(request.headers.get("Origin")):
-        return error_response(403, "origin_not_allowed", _("This website may not use the chat."))
+    try:
+        check_origin()
+    except Denied as refused:
+        return error_response(403, refused.code, refused.message)
     return None
+
+
+def cors_headers():
+    """The CORS headers for this request's origin (none for another origin)."""
+    origin = request.headers.get("Origin")
+    if not (origin and _origin_allowed(origin)):
+        return {}
+    return {
+        "Access-Control-Allow-Origin": origin,
+        "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+        "Access-Control-Allow-Headers": f"Content-Type, {TOKEN_HEADER}, Last-Event-ID",
+        "Access-Control-Max-Age": "600",
+        "Vary": "Origin",
+    }
 
 
 def cors(response):
     """After every widget request: CORS headers for an allowed origin."""
-    origin = request.headers.get("Origin")
-    if origin and _origin_allowed(origin):
-        response.headers["Access-Control-Allow-Origin"] = origin
-        response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
-        response.headers["Access-Control-Allow-Headers"] = f"Content-Type, {TOKEN_HEADER}, Last-Event-ID"
-        response.headers["Access-Control-Max-Age"] = "600"
-        response.vary.add("Origin")
+    headers = cors_headers()
+    vary = headers.pop("Vary", None)
+    response.headers.update(headers)
+    if vary:
+        response.vary.add(vary)
     return response
 
 

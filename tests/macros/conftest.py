@@ -1,32 +1,11 @@
 """Fixtures for the macros plugin tests: tickets from a fake channel and an
 SMS-like channel that refuses replies to profiles without SMS consent."""
 
-import functools
-
 import pytest
 
 from app.models import Profile
 from app.registry import Refusal
-from app.testing import factories
 from app.testing.fake import FakeChannelPlugin
-
-
-@pytest.fixture
-def make_agent(app):
-    """The kit's ``make_agent`` without a password: argon2 hashing dominated
-    these tests' time and none of them logs in with a password (``login``
-    sets the session, API tests use tokens)."""
-    return functools.partial(factories.agent, password=None)
-
-
-@pytest.fixture
-def support(make_agent):
-    return make_agent(role="support", name="Sam Support")
-
-
-@pytest.fixture
-def manager(make_agent):
-    return make_agent(role="manager", name="Mia Manager")
 
 
 @pytest.fixture

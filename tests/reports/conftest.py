@@ -2,29 +2,9 @@
 channel, and helpers that read the reports through the service layer."""
 
 import datetime as dt
-import functools
 import os
 
 import pytest
-
-from app.testing import factories
-
-
-@pytest.fixture
-def make_agent(app):
-    """The kit's ``make_agent`` without a password (argon2 is slow and these
-    tests log in with sessions or tokens)."""
-    return functools.partial(factories.agent, password=None)
-
-
-@pytest.fixture
-def support(make_agent):
-    return make_agent(role="support", name="Sam Support")
-
-
-@pytest.fixture
-def manager(make_agent):
-    return make_agent(role="manager", name="Mia Manager")
 
 
 @pytest.fixture

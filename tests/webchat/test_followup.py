@@ -136,3 +136,57 @@ def test_sweep_cost_does_not_grow_per_conversation(visitor, smtp, make_agent, cl
         replies = _replies_for(candidates)
     assert len(candidates) == 6 and all(len(r) == 1 for r in replies.values())
     assert sweep() == 6 and len(smtp.messages) == 6
+
+
+def test_the_follow_up_says_why_in_the_thread_and_the_activity(visitor, smtp, clock, client, make_agent, login):
+    """Issue 21: the follow-up is an automatic action, so the ticket says
+    which rule sent it and on what inputs, in the thread (a notice the
+    visitor never sees) and in the activity trail, and the API answers the
+    same structured reason on both."""
+    from app.auth import create_token
+
+    agent = make_agent(name="Grace Hopper", password=None)
+    _, token = create_token(agent, "test")
+    headers = {"Authorization": f"Bearer {token}"}
+    v = visitor("Ada", "ada@example.net")
+    v.say("Do you ship to Canada?")  # 09:00
+    v.heartbeat()
+    ticket = Ticket.get(Ticket.channel == "webchat")
+    clock.advance(minutes=1)
+    r = client.post(f"/api/v1/tickets/{ticket.id}/messages", json={"kind": "reply", "text": "Yes."}, headers=headers)
+    assert r.status_code == 201, r.get_json()
+    reply_id = r.get_json()["id"]
+    clock.advance(minutes=2, seconds=1)  # no heartbeat for 3 minutes: she left
+    assert sweep() == 1 and len(smtp.messages) == 1
+
+    thread = client.get(f"/api/v1/tickets/{ticket.id}/messages", headers=headers).get_json()["items"]
+    notice = thread[-1]
+    assert notice["kind"] == "notice"
+    assert notice["text"] == "Follow-up email sent to ada@example.net with 1 reply the visitor did not see."
+    reason = notice["reason"]
+    assert reason == {
+        "rule": "webchat.followup",
+        "summary": "Web chat follow-up: the visitor left the chat without seeing 1 agent reply; their last message "
+        "was at 2026-01-05 09:00 UTC, more than 3 minutes before, so the reply was emailed to ada@example.net.",
+        "inputs": {
+            "to": "ada@example.net",
+            "left_at": None,
+            "last_seen_at": "2026-01-05T09:00:00",
+            "last_customer_message_at": "2026-01-05T09:00:00",
+            "delay_minutes": 3,
+            "reply_message_ids": [reply_id],
+            "sent_at": "2026-01-05T09:03:01",
+        },
+        "settings_url": "/settings/plugins/webchat",
+    }
+    r = client.get(f"/api/v1/tickets/{ticket.id}/activities", headers=headers)
+    [sent] = [a for a in r.get_json()["items"] if a["action"] == "followup_sent"]
+    assert sent["reason"] == reason and sent["actor"] is None and sent["undo_until"] is None
+    # Agents only: the visitor's chat shows the answer, not the notice.
+    assert [m["text"] for m in v.messages()] == ["Do you ship to Canada?", "Yes."]
+    # The ticket page shows it among the automatic actions, linked to the settings.
+    login(client, agent)
+    page = client.get(f"/t/{ticket.id}").get_data(as_text=True)
+    assert 'data-rule="webchat.followup"' in page
+    assert "Why: Web chat follow-up: the visitor left the chat without seeing 1 agent reply" in page
+    assert f'href="{reason["settings_url"]}"' in page and "Undo" not in page
