@@ -3,10 +3,17 @@ tickets are created, customers write, statuses change and tickets are
 assigned; retried with backoff, with a delivery log and a test button.
 Off until an owner or admin turns it on. See docs/webhooks.md."""
 
+from flask_babel import lazy_gettext as _l
+
 from app.plugin import hookimpl
 
 # Optional: a merchant who connects no other tool never needs it.
 default_enabled = False
+display_name = _l("Outgoing webhooks")
+description = _l(
+    "Signed JSON notices to your own endpoints when tickets are created, customers write, statuses change and "
+    "tickets are assigned; retried with backoff, with a delivery log and a test button."
+)
 
 
 @hookimpl

@@ -23,6 +23,7 @@ FIRST_PARTY = (
     "shopify",
     "predictive",
     "reports",
+    "webhooks",
 )
 
 
