@@ -44,7 +44,9 @@ from .plugins.state import answers_while_off
 from .ratelimit import limiter, public_limit
 from .registry import (
     Attachment,
+    CardFact,
     Channel,
+    ChannelCard,
     DeliveryError,
     EmptySettings,
     Inbound,
@@ -129,6 +131,8 @@ __all__ = [
     "fire",
     # base classes and data types
     "Channel",
+    "ChannelCard",
+    "CardFact",
     "Rule",
     "Panel",
     "SettingsSection",

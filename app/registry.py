@@ -131,6 +131,32 @@ class SendResult:
     meta: dict = dataclasses.field(default_factory=dict)
 
 
+@dataclasses.dataclass
+class CardFact:
+    """One line of a :class:`ChannelCard`: a label and its value, shown as
+    text. ``href`` makes the value a link (only ``http``/``https``,
+    ``mailto`` and ``tel`` addresses are linked, anything else is shown as
+    text);
+    ``state`` is a short machine-readable word (``online``, ``opted_out``)
+    put on the line as ``data-state`` for styling and tests."""
+
+    label: str
+    value: str
+    href: str | None = None
+    state: str | None = None
+
+
+@dataclasses.dataclass
+class ChannelCard:
+    """What a channel knows about a ticket's conversation, shown beside the
+    customer on the ticket page (:meth:`Channel.card`): a ``title`` and
+    ``facts`` (:class:`CardFact`), in order. Values are plain text, escaped
+    by the page; a card with no facts is not shown."""
+
+    title: str
+    facts: list = dataclasses.field(default_factory=list)
+
+
 class DeliveryError(Exception):
     """Raised by :meth:`Channel.send`. ``retryable=False`` fails the message
     at once (a bad address); otherwise the outbox retries with backoff."""
@@ -185,6 +211,16 @@ class Channel(abc.ABC):
     def can_reply(self, ticket) -> Refusal | None:
         """Return a :class:`Refusal` when an agent may not reply on this
         channel now, ``None`` when they may."""
+        return None
+
+    def card(self, ticket) -> ChannelCard | None:
+        """The channel's own card on the ticket page, beside the customer:
+        what this channel stored about the conversation (a chat visitor's
+        page, an SMS number's consent, an email's addresses). Called on every
+        render of the ticket sidebar, so it reads stored data only (a few
+        indexed queries, never a provider's API). ``None`` (the default)
+        shows no card; an exception is logged and shows a short error in the
+        card's place."""
         return None
 
     def retry_schedule(self) -> tuple[int, int] | None:

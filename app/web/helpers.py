@@ -111,10 +111,17 @@ def channel_label(slug):
     return str(cls.label) if cls is not None and getattr(cls, "label", None) else slug
 
 
+def safe_card_href(href):
+    """Whether a channel card's link may be a link: web, mail and phone addresses
+    only, so a stored ``javascript:`` URL is shown as text, never run."""
+    return str(href or "").lower().startswith(("http://", "https://", "mailto:", "tel:"))
+
+
 def init_jinja(app):
     app.jinja_env.globals["plugin_fragments"] = plugin_fragments
     app.jinja_env.globals["can"] = can  # templates ask the role matrix, never a role name
     app.jinja_env.globals["channel_label"] = channel_label
+    app.jinja_env.globals["safe_card_href"] = safe_card_href
     app.jinja_env.filters["localtime"] = localtime
     app.jinja_env.filters["ago"] = ago
     app.jinja_env.filters["local_with_zone"] = local_with_zone

@@ -35,11 +35,12 @@ def helpline_register_models():
 @hookimpl
 def helpline_register_blueprints():
     """The script and demo page, the JSON API (in the OpenAPI document) and the live stream."""
+    from .admin import bp as admin
     from .api import bp as api
     from .stream import bp as stream
     from .views import bp
 
-    return [bp, api, stream]
+    return [bp, api, stream, admin]
 
 
 @hookimpl
@@ -64,7 +65,7 @@ def helpline_register_commands():
 
 @hookimpl
 def helpline_register_ui_fragments():
-    return [("ticket_sidebar", "webchat/sidebar.html")]
+    return [("settings_nav", "webchat/settings_nav.html")]
 
 
 @hookimpl

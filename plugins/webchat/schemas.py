@@ -14,6 +14,13 @@ COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 SITE_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 MAX_TEXT = 4000
 MAX_CLIENT_ID = 64
+# A signed customer id: printable ASCII without spaces or "|" (the signed
+# message's separator, so a value can never shift into the next field).
+CUSTOMER_ID = re.compile(r"^[!-{}~]{1,128}$")
+SOURCE = re.compile(r"^[a-z0-9_.-]{1,64}$")
+# Identity sources a signed customer id may not claim: the core's own
+# addresses and the visitor ids of this channel.
+RESERVED_SOURCES = ("email", "phone", "webchat")
 
 
 class WebchatSettings(ma.Schema):
@@ -145,6 +152,40 @@ class WebchatSettings(ma.Schema):
             "help": _l("Without a sign of life from their browser."),
         },
     )
+    identity_secret = ma.fields.String(
+        load_default="",
+        validate=ma.validate.Regexp(
+            r"^$|^[A-Za-z0-9_-]{32,128}$", error=_l("32-128 letters, digits, - or _ (use Generate on the page).")
+        ),
+        metadata={
+            "label": _l("Signed identity secret"),
+            "secret": True,
+            "help": _l(
+                "The key your storefront signs logged-in customers with (HMAC-SHA256). "
+                "Generate or rotate it under Settings, Web chat."
+            ),
+        },
+    )
+    identity_max_age_seconds = ma.fields.Integer(
+        load_default=3600,
+        validate=ma.validate.Range(min=60, max=7 * 24 * 3600),
+        metadata={
+            "label": _l("Signed identity lifetime"),
+            "unit": _l("seconds"),
+            "help": _l("A signature older than this is refused; the storefront signs again on each page."),
+        },
+    )
+    customer_id_source = ma.fields.String(
+        load_default="storefront",
+        validate=[
+            ma.validate.Regexp(SOURCE, error=_l("1-64 lowercase letters, digits, _ . or -.")),
+            ma.validate.NoneOf(RESERVED_SOURCES, error=_l("This source is reserved.")),
+        ],
+        metadata={
+            "label": _l("Signed customer ids are ids of"),
+            "help": _l("The identity source of the customer id your storefront signs, e.g. shopify."),
+        },
+    )
 
 
 class Widget(ma.Schema):
@@ -155,8 +196,44 @@ class Widget(ma.Schema):
         unknown = ma.EXCLUDE
 
 
+def _no_separator(value):
+    if "|" in value:
+        raise ma.ValidationError(_("May not contain |."))
+
+
+class SignedIdentity(Widget):
+    """The storefront's signature of a logged-in customer (see
+    docs/channels/webchat.md, "Signed-in customers")."""
+
+    customer_id = ma.fields.String(
+        load_default="",
+        validate=ma.validate.Regexp(
+            rf"^$|{CUSTOMER_ID.pattern[1:]}", error=_l("1-128 printable characters, no spaces or |.")
+        ),
+    )
+    email = ma.fields.String(load_default="", validate=[ma.validate.Length(max=254), _no_separator])
+    # A string: the signature covers exactly the digits the shop sent.
+    timestamp = ma.fields.String(
+        required=True, validate=ma.validate.Regexp(r"^[0-9]{1,12}$", error=_l("Unix time in seconds (digits)."))
+    )
+    signature = ma.fields.String(
+        required=True, validate=ma.validate.Regexp(r"^[0-9a-fA-F]{64}$", error=_l("64 hexadecimal characters."))
+    )
+
+    @ma.validates("email")
+    def _email(self, value, **kwargs):
+        if value:
+            ma.fields.Email().deserialize(value)
+
+    @ma.validates_schema
+    def _someone(self, data, **kwargs):
+        if not data.get("customer_id") and not data.get("email"):
+            raise ma.ValidationError(_("Sign a customer id, an email or both."), "customer_id")
+
+
 class StartConversation(Widget):
     key = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=64))
+    identity = ma.fields.Nested(SignedIdentity, load_default=None, allow_none=True)
     name = ma.fields.String(load_default="", validate=ma.validate.Length(max=200))
     email = ma.fields.Email(load_default=None, allow_none=True, validate=ma.validate.Length(max=254))
     page_url = ma.fields.String(load_default="", validate=ma.validate.Length(max=500))
@@ -226,6 +303,7 @@ class ConversationStarted(ma.Schema):
     conversation_id = ma.fields.String()
     visitor_id = ma.fields.String()
     token = ma.fields.String(metadata={"description": "Send it as X-Webchat-Token on this conversation's requests"})
+    signed_in = ma.fields.Boolean(metadata={"description": "The chat belongs to the storefront's signed customer"})
 
 
 VisitorMessage = ma.Schema.from_dict(

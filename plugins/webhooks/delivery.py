@@ -89,10 +89,13 @@ def post(endpoint, delivery, timeout):
     return status, excerpt, _("The endpoint answered %(status)d.", status=status)
 
 
-def attempt(delivery_id, manual=False):
+def attempt(delivery_id, manual=False, retry=None):
     """Try to send one delivery now; returns its state afterwards
     (``succeeded``, ``pending`` or ``failed``), or None when it is gone.
-    ``manual`` (a resend) makes one attempt: a failure is final."""
+    ``manual`` (a resend) makes one attempt: a failure is final. After a
+    failure that will be retried, ``retry(delivery_id, seconds)`` is called
+    once the new state is committed (the tasks module passes its scheduler;
+    the minute sweep catches the retry either way)."""
     if not _claim(delivery_id):
         row = WebhookDelivery.get_or_none(WebhookDelivery.id == delivery_id)
         return row.state if row else None
@@ -120,10 +123,8 @@ def attempt(delivery_id, manual=False):
             last_attempt_at=now(),
             next_attempt_at=now() + wait,
         ).where(WebhookDelivery.id == delivery.id).execute()
-        if state == "pending":
-            from .tasks import deliver
-
-            after_commit(lambda: deliver.schedule((delivery.id,), delay=int(wait.total_seconds())))
+        if state == "pending" and retry is not None:
+            after_commit(lambda: retry(delivery.id, int(wait.total_seconds())))
     if error:
         log.warning(
             "webhook delivery %s to endpoint %s failed (attempt %s%s): %s",
@@ -136,9 +137,10 @@ def attempt(delivery_id, manual=False):
     return state
 
 
-def retry_due(limit=500):
+def retry_due(limit=500, retry=None):
     """Attempt every pending delivery whose time has come (retries, and
-    rows whose worker died); returns how many."""
+    rows whose worker died); returns how many. ``retry`` as for
+    :func:`attempt`."""
     due = [
         r.id
         for r in WebhookDelivery.select(WebhookDelivery.id)
@@ -147,5 +149,5 @@ def retry_due(limit=500):
         .limit(limit)
     ]
     for delivery_id in due:
-        attempt(delivery_id)
+        attempt(delivery_id, retry=retry)
     return len(due)
