@@ -6,8 +6,10 @@ from flask_babel import lazy_gettext as _l
 
 from app.plugin import INBOX_ROLES, Permission, hookimpl
 
-# Shown on the plugins page, in the agent's language.
-description = _l("Reports: ticket volume, first response and resolution times, per channel, agent and tag.")
+display_name = _l("Reports")
+description = _l(
+    "Ticket volume, first response and resolution times per channel, agent and tag, optionally counting only business hours."
+)
 
 
 @hookimpl
