@@ -73,8 +73,9 @@ def create_app(config=None):
     app.before_request(validation.check_request)  # NUL characters, after the 404s and CSRF
 
     from . import api, web
-    from .auth import check_required_permissions
+    from .auth import check_required_permissions, current_agent
 
+    app.extensions[i18n.AGENT_LOOKUP] = current_agent  # the agent's own language
     api.init_app(app)
     web.init_app(app)
     check_required_permissions(app)

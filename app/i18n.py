@@ -24,7 +24,7 @@ import contextlib
 import inspect
 import os
 
-from flask import g, has_request_context, request
+from flask import current_app, g, has_request_context, request
 from flask_babel import Babel, force_locale, get_locale, refresh
 
 #: Languages with a catalog, in the order a picker shows them; the labels
@@ -36,6 +36,8 @@ DEFAULT = "en"
 #: Spanish writes day/month/year.
 DATETIME_PATTERNS = {"en": "yyyy-MM-dd HH:mm", "es": "dd/MM/yyyy HH:mm"}
 CORE_DOMAIN = "messages"
+# app.extensions key of the callable answering the current agent (or None).
+AGENT_LOOKUP = "helpline.current_agent"
 CORE_DIR = os.path.join(os.path.dirname(__file__), "translations")
 
 
@@ -78,10 +80,13 @@ def _agent():
     # session or the database may be what failed: no agent then.
     if getattr(g, "_i18n_no_agent", False):
         return None
+    # The app factory hands over app.auth's lookup (AGENT_LOOKUP): importing
+    # app.auth from here would close an import cycle through app.plugins.
+    lookup = current_app.extensions.get(AGENT_LOOKUP)
+    if lookup is None:
+        return None
     try:
-        from .auth import current_agent
-
-        return current_agent()
+        return lookup()
     except Exception:
         g._i18n_no_agent = True
         return None
@@ -90,10 +95,9 @@ def _agent():
 def customer_locale():
     """The organization's customer-facing language (general setting
     ``customer_language``), English when unset."""
-    from .plugins import get_plugins
-
     try:
-        code = get_plugins().get_settings("core").get("customer_language")
+        # The plugin manager through the app (app.plugins imports this module).
+        code = current_app.extensions["helpline.plugins"].get_settings("core").get("customer_language")
     except Exception:  # no database yet (first start): the default
         code = None
     return code if is_language(code) else DEFAULT

@@ -9,7 +9,7 @@ from plugins.autoclose.tasks import close_inactive_tickets
 
 def test_spanish_auto_close_notice_in_the_thread(plugins, fake_channel, make_agent, clock, client, login):
     plugins.set_settings("core", {"customer_language": "es"})
-    plugins.set_settings("autoclose", {"enabled": True})
+    plugins.set_enabled("autoclose", True)
     agent = make_agent(password=None)
     ticket = fake_channel.receive("¿Dónde está mi pedido?").ticket
     messages.reply(ticket, agent, "Sale hoy.")
