@@ -228,6 +228,18 @@ def helpline_on_ticket_unmerged(ticket, into, actor):
 
 
 @hookspec
+def helpline_on_ticket_split(ticket, new_ticket, actor):
+    """A ticket was split: a message and every later one moved to
+    ``new_ticket`` (for which ``helpline_on_ticket_created`` was called
+    just before).
+
+    :param ticket: the :class:`app.models.Ticket` that was split.
+    :param new_ticket: the new ticket holding the moved messages.
+    :param actor: the Agent who split it, or None.
+    """
+
+
+@hookspec
 def helpline_on_profile_updated(profile, changes):
     """A customer profile's fields changed.
 

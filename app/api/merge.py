@@ -1,5 +1,5 @@
-"""Merging a ticket into another ticket of the same customer, and undoing
-the merge (see :mod:`app.services.merge`)."""
+"""Merging a ticket into another ticket of the same customer, undoing the
+merge, and splitting a ticket in two (see :mod:`app.services.merge`)."""
 
 from __future__ import annotations
 
@@ -47,3 +47,15 @@ def unmerge(ticket_id):
     source = merge_service.unmerge(ticket_id, current())
     into = merge_service.get_ticket(activity.data["into"])
     return {"ticket": _detail(source), "into": _detail(into), "unmerge_until": None}
+
+
+@bp.post("/tickets/<dbid:ticket_id>/split")
+@require("inbox")
+@bp.arguments(s.SplitBody)
+@bp.response(201, s.TicketDetailSchema)
+@bp.alt_response(409, response="CONFLICT", description="The ticket is merged")
+def split(body, ticket_id):
+    """Move message ``message_id`` and every later message (time order) to a
+    new ticket of the same customer and channel; answers the new ticket. To
+    undo, merge the new ticket back."""
+    return _detail(merge_service.split(ticket_id, body["message_id"], current()))

@@ -143,6 +143,10 @@ class MergeBody(Strict):
     into = Id(required=True, metadata={"description": "The ticket (same customer) that receives the messages"})
 
 
+class SplitBody(Strict):
+    message_id = Id(required=True, metadata={"description": "The first message of the new ticket"})
+
+
 class MergeResult(ma.Schema):
     ticket = fields.Nested(lambda: TicketDetailSchema(), metadata={"description": "The merged ticket"})
     into = fields.Nested(lambda: TicketDetailSchema(), metadata={"description": "The ticket it was merged into"})

@@ -1,4 +1,5 @@
-"""Merging two tickets of the same customer, and undoing a merge.
+"""Merging two tickets of the same customer, undoing a merge, and splitting
+a ticket in two.
 
 - **Merge** ``source`` into ``target``: every message of the source moves to
   the target (the thread shows them in time order, see
@@ -11,6 +12,13 @@
   messages back (replies written on the target since stay there) and puts
   the source back as it was (open, or snoozed if that time is still ahead),
   without counting a reopen.
+
+- **Split** at a message: that message and every later one (time order)
+  move to a new ticket of the same customer, channel and thread key (so the
+  customer's next messages on a keyed channel such as SMS arrive there, the
+  newest ticket of the thread; email replies follow the message they
+  answer). The new ticket keeps the subject and assignee; undo a split by
+  merging the new ticket back.
 
 After commit: ``helpline_on_ticket_status_changed`` for the source (reason
 ``merged`` / ``unmerged``), then ``helpline_on_ticket_merged`` /
@@ -264,6 +272,68 @@ def unmerge(source_id, actor) -> Ticket:
 
         after_commit(announce)
     return source
+
+
+def split(ticket_id, message_id, actor) -> Ticket:
+    """Move message ``message_id`` of ticket ``ticket_id`` and every later
+    message to a new ticket; returns the new ticket. Raises NotFound,
+    ServiceError (not a message of this ticket, or its first message) or
+    Conflict (the ticket is merged)."""
+    source = get_ticket(ticket_id)
+    at = now()
+    with write_transaction():
+        source = Ticket.get_by_id(source.id)
+        if source.status == "closed" and source.closed_reason == "merged":
+            raise Conflict(_("A merged ticket cannot be split; split the ticket it was merged into."), code="merged")
+        pivot = Message.get_or_none((Message.id == message_id) & (Message.ticket == source.id))
+        if pivot is None:
+            raise ServiceError(
+                _("Message %(id)s is not part of this ticket.", id=message_id), code="not_found", field="message_id"
+            )
+        later = (Message.created_at > pivot.created_at) | (
+            (Message.created_at == pivot.created_at) & (Message.id >= pivot.id)
+        )
+        earlier = Message.select(Message.id).where((Message.ticket == source.id) & ~later).limit(1).exists()
+        if not earlier:
+            raise ServiceError(
+                _("Choose a later message: splitting at the first one would leave this ticket empty."),
+                code="first_message",
+                field="message_id",
+            )
+        moved = [m for (m,) in Message.select(Message.id).where((Message.ticket == source.id) & later).tuples()]
+        new = Ticket.create(
+            channel=source.channel,
+            thread_key=source.thread_key,
+            profile=source.profile_id,
+            status="open",
+            assignee=source.assignee_id,
+            subject=source.subject,
+            created_at=pivot.created_at,
+            updated_at=at,
+        )
+        Message.update(ticket=new.id).where(Message.id.in_(moved)).execute()
+        Activity.create(
+            ticket=source, actor=actor, action="split", data={"to": new.id, "message_ids": moved}, created_at=at
+        )
+        Activity.create(
+            ticket=new,
+            actor=actor,
+            action="split_from",
+            data={"from": source.id, "messages": len(moved)},
+            created_at=at,
+        )
+        _refresh(source.id, at)
+        _refresh(new.id, at)
+        source, new = Ticket.get_by_id(source.id), Ticket.get_by_id(new.id)
+
+        def announce():
+            fire("helpline_on_ticket_created", ticket=new)
+            fire("helpline_on_ticket_split", ticket=source, new_ticket=new, actor=actor)
+            publish("ticket.created", _event(new))
+            publish("ticket.updated", _event(source))
+
+        after_commit(announce)
+    return new
 
 
 def _refresh(ticket_id, at):

@@ -79,5 +79,9 @@ class HookRecorder:
         self._record("helpline_on_ticket_unmerged", ticket=ticket, into=into, actor=actor)
 
     @hookimpl
+    def helpline_on_ticket_split(self, ticket, new_ticket, actor):
+        self._record("helpline_on_ticket_split", ticket=ticket, new_ticket=new_ticket, actor=actor)
+
+    @hookimpl
     def helpline_on_profile_updated(self, profile, changes):
         self._record("helpline_on_profile_updated", profile=profile, changes=changes)

@@ -165,3 +165,52 @@ def test_merge_fires_hooks_after_commit(client, support, chat, clock, hook_recor
     client.post(f"/api/v1/tickets/{b.id}/unmerge", headers=headers)
     unmerged = hook_recorder.calls("helpline_on_ticket_unmerged")
     assert [(c["ticket"].id, c["into"].id) for c in unmerged] == [(b.id, a.id)]
+
+
+def test_split_moves_a_message_and_the_later_ones_to_a_new_ticket(client, support, chat, clock, hook_recorder):
+    agent, headers = support
+    a, b = two_tickets(chat, clock)
+    client.post(f"/api/v1/tickets/{b.id}/merge", json={"into": a.id}, headers=headers)
+    items = client.get(f"/api/v1/tickets/{a.id}/messages", headers=headers).get_json()["items"]
+    ticket_service.assign(Ticket.get_by_id(a.id), agent)
+
+    response = client.post(f"/api/v1/tickets/{a.id}/split", json={"message_id": items[1]["id"]}, headers=headers)
+
+    assert response.status_code == 201, response.get_json()
+    new = response.get_json()
+    assert new["id"] not in (a.id, b.id)
+    assert new["status"] == "open"
+    assert new["channel"] == "chat"
+    assert new["profile"]["id"] == a.profile_id
+    assert new["assignee"]["id"] == agent.id
+    assert thread_texts(client, headers, new["id"]) == ["B: and can I change the address?", "A: any news?"]
+    assert thread_texts(client, headers, a.id) == ["A: where is my order?"]
+    assert Ticket.get_by_id(a.id).last_message_preview == "A: where is my order?"
+    assert [c["ticket"].id for c in hook_recorder.calls("helpline_on_ticket_created")][-1] == new["id"]
+    split = hook_recorder.calls("helpline_on_ticket_split")
+    assert [(c["ticket"].id, c["new_ticket"].id) for c in split] == [(a.id, new["id"])]
+    trail = client.get(f"/api/v1/tickets/{a.id}/activities", headers=headers).get_json()["items"]
+    assert trail[0]["action"] == "split" and trail[0]["data"]["to"] == new["id"]
+    # Undo a split by merging the new ticket back.
+    assert client.post(f"/api/v1/tickets/{new['id']}/merge", json={"into": a.id}, headers=headers).status_code == 200
+    assert len(thread_texts(client, headers, a.id)) == 3
+
+
+def test_split_refusals(client, support, chat, clock):
+    _, headers = support
+    a, b = two_tickets(chat, clock)
+    first, second = client.get(f"/api/v1/tickets/{a.id}/messages", headers=headers).get_json()["items"]
+    other = client.get(f"/api/v1/tickets/{b.id}/messages", headers=headers).get_json()["items"][0]
+
+    def split(ticket_id, message_id):
+        return client.post(f"/api/v1/tickets/{ticket_id}/split", json={"message_id": message_id}, headers=headers)
+
+    at_first = split(a.id, first["id"])
+    assert at_first.status_code == 400 and at_first.get_json()["error"]["code"] == "first_message"
+    elsewhere = split(a.id, other["id"])
+    assert elsewhere.status_code == 400 and elsewhere.get_json()["error"]["fields"]["message_id"]
+    assert client.post(f"/api/v1/tickets/{a.id}/split", json={}, headers=headers).status_code == 422
+    client.post(f"/api/v1/tickets/{a.id}/merge", json={"into": b.id}, headers=headers)
+    merged = split(a.id, second["id"])
+    assert merged.status_code == 409 and merged.get_json()["error"]["code"] == "merged"
+    assert Ticket.select().count() == 2

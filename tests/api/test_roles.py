@@ -47,6 +47,7 @@ CORE_OPERATIONS = {
     ("POST", V + "/tickets/{ticket_id}/activities/{activity_id}/undo"): "inbox",
     ("POST", V + "/tickets/{ticket_id}/merge"): "inbox",
     ("POST", V + "/tickets/{ticket_id}/unmerge"): "inbox",
+    ("POST", V + "/tickets/{ticket_id}/split"): "inbox",
     ("POST", V + "/tickets/bulk"): "inbox",
     ("GET", V + "/views"): "inbox",
     ("POST", V + "/views"): "inbox",  # sharing needs shared_views: test_resources
