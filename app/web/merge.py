@@ -1,15 +1,16 @@
 """The ticket page's "Merge" card: merge this ticket into another ticket of
-the same customer (a searchable picker, then a confirmation page), and the
-"Merged into #N" banner with Undo while the window lasts (partials
-``web/_merge.html`` and ``web/_merged_banner.html``)."""
+the same customer (a searchable picker, then a confirmation page), the
+"Merged into #N" banner with Undo while the window lasts, and "Split from
+here" under each message but the first (partials ``web/_merge.html``,
+``web/_merged_banner.html``, ``web/_split_button.html``)."""
 
 from __future__ import annotations
 
-from flask import render_template, request, url_for
+from flask import g, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..auth import current_agent, require
-from ..models import Ticket
+from ..models import Message, Ticket
 from ..services import NotFound, ServiceError
 from ..services import merge as merge_service
 from .blueprint import bp
@@ -77,5 +78,54 @@ def unmerge_ticket(ticket_id):
     return done(page, _("Merge undone: the messages are back on this ticket."))
 
 
+def split_first_id(ticket):
+    """The id of the ticket's first message (time order), once per request."""
+    cache = g.setdefault("split_first_ids", {})
+    if ticket.id not in cache:
+        first = (
+            Message.select(Message.id)
+            .where(Message.ticket == ticket.id)
+            .order_by(Message.created_at, Message.id)
+            .first()
+        )
+        cache[ticket.id] = first.id if first else None
+    return cache[ticket.id]
+
+
+@bp.post("/t/<dbid:ticket_id>/split")
+@require("inbox")
+def split_ticket(ticket_id):
+    """First post: the confirmation page; with ``confirm=1``: split, then
+    show the new ticket."""
+    page = url_for("web.ticket_page", ticket_id=ticket_id)
+    raw = request.form.get("message_id", "")
+    if not raw.isdigit() or len(raw) > 12:
+        return failed(page, _("Choose the message to split from."), field="message_id")
+    message_id = int(raw)
+    try:
+        ticket = merge_service.get_ticket(ticket_id)
+        if request.form.get("confirm") != "1":
+            message = Message.get_or_none((Message.id == message_id) & (Message.ticket == ticket.id))
+            if message is None:
+                raise ServiceError(_("Message %(id)s is not part of this ticket.", id=message_id), field="message_id")
+            later = (
+                Message.select()
+                .where(
+                    (Message.ticket == ticket.id)
+                    & (
+                        (Message.created_at > message.created_at)
+                        | ((Message.created_at == message.created_at) & (Message.id > message.id))
+                    )
+                )
+                .count()
+            )
+            return render_template("web/split_confirm.html", ticket=ticket, message=message, later=later)
+        new = merge_service.split(ticket_id, message_id, current_agent())
+    except ServiceError as exc:
+        return failed(page, exc.message, field=exc.field, status=exc.status, code=exc.code)
+    return done(url_for("web.ticket_page", ticket_id=new.id), _("Split from #%(a)s into this new ticket.", a=ticket_id))
+
+
 def init_jinja(app):
     app.jinja_env.globals["merge_state"] = merge_state
+    app.jinja_env.globals["split_first_id"] = split_first_id

@@ -83,3 +83,33 @@ def test_merge_into_another_customers_ticket_is_refused(pages, make_agent, chat)
     expect(page.get_by_text("Only tickets of the same customer can be merged.")).to_be_visible()
     page.wait_for_url(f"**/t/{mine.id}")
     assert Ticket.get_by_id(mine.id).status == "open"
+
+
+def test_split_from_a_message(pages, make_agent, chat, clock, assert_accessible):
+    agent = make_agent(role="support", password=None)
+    ticket = chat.receive("My parcel is late", email="ana@example.net", conversation="a").ticket
+    clock.advance(minutes=5)
+    chat.receive("Also: I want to return a jumper", email="ana@example.net", conversation="a")
+    clock.advance(minutes=5)
+    chat.receive("It is the blue one", email="ana@example.net", conversation="a")
+
+    page = pages.login(agent)
+    page.goto(f"/t/{ticket.id}")
+    # Not offered on the first message: the ticket would be left empty.
+    expect(page.get_by_role("button", name="Split from here")).to_have_count(2)
+    page.locator("#thread li").nth(1).get_by_role("button", name="Split from here").click()
+
+    expect(page.get_by_role("heading", name=f"Split ticket #{ticket.id}?")).to_be_visible()
+    expect(page.get_by_text("This message and 1 later message move")).to_be_visible()
+    assert_accessible(page, EVERY_IMPACT)
+    page.get_by_role("button", name="Split ticket").click()
+
+    expect(page.get_by_text(f"Split from #{ticket.id} into this new ticket.")).to_be_visible()
+    new = Ticket.select().order_by(Ticket.id.desc()).first()
+    assert new.id != ticket.id
+    page.wait_for_url(f"**/t/{new.id}")
+    expect(page.locator("#thread li")).to_have_count(2)
+    expect(page.locator("#thread")).to_contain_text("I want to return a jumper")
+    page.goto(f"/t/{ticket.id}")
+    expect(page.locator("#thread li")).to_have_count(1)
+    expect(page.locator("#thread")).to_contain_text("My parcel is late")
