@@ -30,6 +30,7 @@ from app.plugin import (
     Message,
     Ticket,
     after_commit,
+    customer_language,
     dry_run,
     fire,
     get_plugins,
@@ -80,7 +81,10 @@ def sweep(batch_size=BATCH_SIZE, max_batches=None):
     # grace period after the last one, then the next sweep retries.
     typing_cutoff = at - dt.timedelta(minutes=settings["typing_grace_minutes"])
     condition = due_condition(cutoff, typing_cutoff)
-    notice = _("Ticket closed due to inactivity")
+    # Written into the thread once, in the language customers read
+    # (stored text: it is what they were told, whoever reads it later).
+    with customer_language():
+        notice = _("Ticket closed due to inactivity")
     days = settings["inactivity_days"]
     closed, after, batches = [], None, 0
     while max_batches is None or batches < max_batches:

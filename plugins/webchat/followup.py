@@ -1,7 +1,8 @@
 """The follow-up email: one email with the replies a visitor did not see.
 
 Sent when all hold: the visitor gave an email, the visitor left (stream
-closed or heartbeat older than ``presence_ttl_seconds``), an agent replied
+closed for ``PAGE_CHANGE_SECONDS``, or heartbeat older than
+``presence_ttl_seconds``), an agent replied
 after the visitor's last message, more than ``followup_delay_minutes``
 passed since that message, and the replies are newer than what the visitor
 was shown and than the last follow-up. The conversation's
@@ -21,12 +22,25 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from peewee import JOIN, fn
 
-from app.plugin import Agent, Message, Ticket, add_notice, hook, make_reason, now, write_transaction
+from app.plugin import (
+    Agent,
+    Message,
+    Ticket,
+    add_notice,
+    customer_language,
+    hook,
+    make_reason,
+    now,
+    write_transaction,
+)
 
 from .conversations import settings
 from .models import Conversation, FollowupEmail
 
 log = logging.getLogger(__name__)
+
+# How long after the last stream closed a visitor counts as gone.
+PAGE_CHANGE_SECONDS = 30
 
 
 def _unseen_reply():
@@ -48,8 +62,11 @@ def due(at=None, limit=200):
     s = settings()
     quiet_since = at - dt.timedelta(minutes=s["followup_delay_minutes"])
     seen_before = at - dt.timedelta(seconds=s["presence_ttl_seconds"])
+    # A closed stream is a page change for a moment (the next page of the
+    # shop reconnects within a second or two), not yet a visitor who left.
+    left_before = at - dt.timedelta(seconds=PAGE_CHANGE_SECONDS)
     gone = (
-        Conversation.left_at.is_null(False)
+        (Conversation.left_at.is_null(False) & (Conversation.left_at < left_before))
         | Conversation.last_seen_at.is_null()
         | (Conversation.last_seen_at < seen_before)
     )
@@ -96,7 +113,13 @@ def _replies_for(conversations):
 
 
 def build_email(conversation, replies):
-    """The follow-up email for ``replies`` (Message rows, oldest first)."""
+    """The follow-up email for ``replies`` (Message rows, oldest first), in
+    the organization's customer-facing language."""
+    with customer_language():
+        return _build_email(conversation, replies)
+
+
+def _build_email(conversation, replies):
     s = settings()
     msg = EmailMessage()
     msg["To"] = conversation.visitor_email

@@ -2,10 +2,10 @@
 after the visitor left, an agent answered, and more than the delay passed."""
 
 import pytest
-from flask import render_template_string
 from playhouse.test_utils import assert_query_count
 
 from app.models import Ticket
+from app.plugins import get_plugins
 from app.services.messages import reply
 from plugins.webchat import tasks
 from plugins.webchat.models import Conversation, FollowupEmail
@@ -45,9 +45,10 @@ def test_sent_once_after_the_delay(chat, smtp, clock, app):
     clock.advance(minutes=10)
     assert sweep() == 0 and len(smtp.messages) == 1
     assert FollowupEmail.select().count() == 1
-    with app.test_request_context():  # agents see it in the ticket sidebar
-        html = render_template_string('{% include "webchat/sidebar.html" %}', ticket=ticket)
-    assert "1 follow-up email sent" in html and 'data-webchat-presence="left"' in html
+    with app.test_request_context():  # agents see it on the channel's card in the ticket sidebar
+        card = get_plugins().channel("webchat").card(ticket)
+    facts = {f.label: f.value for f in card.facts}
+    assert facts["Follow-ups"] == "1 email sent" and facts["Visitor"] == "Left the chat"
 
 
 def test_later_replies_get_their_own_email_without_the_old_ones(chat, smtp, clock, make_agent):
@@ -68,6 +69,17 @@ def test_not_sent_while_the_visitor_is_connected(chat, smtp, clock):
     v.heartbeat()
     assert sweep() == 0 and smtp.messages == []
     clock.advance(seconds=61)  # heartbeat lost
+    assert sweep() == 1
+
+
+def test_a_page_change_is_not_leaving(chat, smtp, clock):
+    v, ticket = chat
+    clock.advance(minutes=5)
+    # Connected until a moment ago: the visitor clicked to another page of the shop.
+    Conversation.update(last_seen_at=clock.now(), left_at=clock.now()).where(Conversation.public_id == v.cid).execute()
+    clock.advance(seconds=5)
+    assert sweep() == 0 and smtp.messages == []
+    clock.advance(seconds=30)  # no page connected again: they left
     assert sweep() == 1
 
 
