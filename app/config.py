@@ -71,6 +71,9 @@ OUTBOX_LEASE_SECONDS = 300
 # How long an automatic close or assignment can be undone (docs/rules.md).
 AUTOMATION_UNDO_HOURS = 24
 
+# How long a ticket merge can be undone (docs/user-guide.md).
+MERGE_UNDO_HOURS = 24
+
 # Presence: a heartbeat older than this makes an agent count as offline.
 PRESENCE_TTL_SECONDS = 90
 

@@ -20,7 +20,7 @@ import pluggy
 
 #: The version of this hook contract: the major number changes when a hook is
 #: removed or changes meaning, the minor number when hooks or arguments are added.
-HOOK_API_VERSION = "2.3"
+HOOK_API_VERSION = "2.4"
 
 hookspec = pluggy.HookspecMarker("helpline")
 hookimpl = pluggy.HookimplMarker("helpline")
@@ -208,6 +208,40 @@ def helpline_on_ticket_tags_changed(ticket, added, removed, actor):
     :param added: tag names added, sorted (may be empty).
     :param removed: tag names removed, sorted (may be empty).
     :param actor: the Agent who acted, or None for a rule or the system.
+    """
+
+
+@hookspec
+def helpline_on_ticket_merged(ticket, into, actor):
+    """A ticket was merged into another ticket of the same customer: its
+    messages moved to ``into`` and it is closed (reason ``merged``).
+
+    :param ticket: the merged (now closed) :class:`app.models.Ticket`.
+    :param into: the ticket that received the messages.
+    :param actor: the Agent who merged, or None for a rule or the system.
+    """
+
+
+@hookspec
+def helpline_on_ticket_unmerged(ticket, into, actor):
+    """A merge was undone: the messages moved back from ``into`` to
+    ``ticket``, which is as it was before the merge.
+
+    :param ticket: the restored :class:`app.models.Ticket`.
+    :param into: the ticket it had been merged into.
+    :param actor: the Agent who undid the merge, or None.
+    """
+
+
+@hookspec
+def helpline_on_ticket_split(ticket, new_ticket, actor):
+    """A ticket was split: a message and every later one moved to
+    ``new_ticket`` (for which ``helpline_on_ticket_created`` was called
+    just before).
+
+    :param ticket: the :class:`app.models.Ticket` that was split.
+    :param new_ticket: the new ticket holding the moved messages.
+    :param actor: the Agent who split it, or None.
     """
 
 

@@ -134,6 +134,23 @@ class TicketDetailSchema(TicketSchema):
     profile_ticket_count = fields.Integer(metadata={"description": "Tickets of this customer, this one included."})
     can_reply = fields.Boolean()
     reply_refusal = fields.Dict(allow_none=True, metadata={"description": "{code, message} when replies are refused"})
+    merged_into_id = fields.Integer(
+        allow_none=True, metadata={"description": "The ticket this one was merged into (closed_reason merged)"}
+    )
+
+
+class MergeBody(Strict):
+    into = Id(required=True, metadata={"description": "The ticket (same customer) that receives the messages"})
+
+
+class SplitBody(Strict):
+    message_id = Id(required=True, metadata={"description": "The first message of the new ticket"})
+
+
+class MergeResult(ma.Schema):
+    ticket = fields.Nested(lambda: TicketDetailSchema(), metadata={"description": "The merged ticket"})
+    into = fields.Nested(lambda: TicketDetailSchema(), metadata={"description": "The ticket it was merged into"})
+    unmerge_until = UtcDateTime(allow_none=True, metadata={"description": "Until when the merge can be undone"})
 
 
 class TicketPage(ma.Schema):
@@ -489,7 +506,7 @@ class ActivitySchema(ma.Schema):
     action = fields.String(
         metadata={
             "description": "closed, opened, reopened, assigned, replied, clock_armed, undone, followup_sent, "
-            "macro_applied, auto_replied, ..."
+            "macro_applied, auto_replied, merged, merged_in, unmerged, ..."
         }
     )
     actor = fields.Nested(AgentRef, allow_none=True, metadata={"description": "null: a rule or the system"})

@@ -10,6 +10,7 @@ from ..auth import current_agent as current
 from ..auth import require
 from ..models import Agent, Ticket
 from ..permissions import can
+from ..services import merge as merge_service
 from ..services import messages as message_service
 from ..services import tickets as ticket_service
 from ..services import views as view_service
@@ -26,6 +27,8 @@ def _detail(ticket):
     ticket.can_reply = refusal is None
     ticket.reply_refusal = {"code": refusal.code, "message": str(refusal.message)} if refusal else None
     ticket.profile_ticket_count = Ticket.select().where(Ticket.profile == ticket.profile_id).count()
+    into = merge_service.merged_into(ticket) if ticket.closed_reason == "merged" else None
+    ticket.merged_into_id = into.id if into else None
     return ticket
 
 

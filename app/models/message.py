@@ -40,6 +40,8 @@ class Message(BaseModel):
         indexes = (
             (("channel", "external_id"), True),
             (("ticket", "id"), False),
+            # The thread in time order (a merge mixes ids).
+            (("ticket", "created_at", "id"), False),
         )
 
     @property

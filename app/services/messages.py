@@ -235,8 +235,14 @@ def thread(ticket, limit=50, before=None):
         .join(Agent, JOIN.LEFT_OUTER, on=(Message.author_agent == Agent.id))
         .where(Message.ticket == ticket)
     )
+    # Time order, not id order: a merge moves older messages with higher ids
+    # into a ticket. ``before`` stays a message id (its time is the key).
     if before:
-        query = query.where(Message.id < before)
-    rows = list(query.order_by(Message.id.desc()).limit(limit + 1))
+        pivot = Message.select(Message.created_at).where(Message.id == before).scalar()
+        if pivot is None:
+            query = query.where(Message.id < before)
+        else:
+            query = query.where((Message.created_at < pivot) | ((Message.created_at == pivot) & (Message.id < before)))
+    rows = list(query.order_by(Message.created_at.desc(), Message.id.desc()).limit(limit + 1))
     more = len(rows) > limit
     return list(reversed(rows[:limit])), more

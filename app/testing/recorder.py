@@ -71,5 +71,17 @@ class HookRecorder:
         self._record("helpline_on_ticket_tags_changed", ticket=ticket, added=added, removed=removed, actor=actor)
 
     @hookimpl
+    def helpline_on_ticket_merged(self, ticket, into, actor):
+        self._record("helpline_on_ticket_merged", ticket=ticket, into=into, actor=actor)
+
+    @hookimpl
+    def helpline_on_ticket_unmerged(self, ticket, into, actor):
+        self._record("helpline_on_ticket_unmerged", ticket=ticket, into=into, actor=actor)
+
+    @hookimpl
+    def helpline_on_ticket_split(self, ticket, new_ticket, actor):
+        self._record("helpline_on_ticket_split", ticket=ticket, new_ticket=new_ticket, actor=actor)
+
+    @hookimpl
     def helpline_on_profile_updated(self, profile, changes):
         self._record("helpline_on_profile_updated", profile=profile, changes=changes)

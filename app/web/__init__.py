@@ -14,6 +14,7 @@ def init_app(app):
         helpers,
         identities,
         inbox,
+        merge,
         password,
         presence,
         rules,
@@ -26,3 +27,4 @@ def init_app(app):
     app.context_processor(auth_views.page_context)
     helpers.init_jinja(app)
     automation.init_jinja(app)
+    merge.init_jinja(app)

@@ -101,6 +101,25 @@ def helpline_on_ticket_assigned(ticket):
 
 
 @hookimpl
+def helpline_on_ticket_merged(ticket, into):
+    # Messages moved between the two tickets: both histories changed.
+    _sync(ticket)
+    _sync(into)
+
+
+@hookimpl
+def helpline_on_ticket_unmerged(ticket, into):
+    _sync(ticket)
+    _sync(into)
+
+
+@hookimpl
+def helpline_on_ticket_split(ticket):
+    # The new ticket is synced by helpline_on_ticket_created.
+    _sync(ticket)
+
+
+@hookimpl
 def helpline_on_demo_seeded():
     """Rebuild the facts from the demo tickets, whose history the demo backdates
     without events, so the quickstart's reports are filled at once (unless

@@ -294,16 +294,37 @@ def stored_signature():
 
 def sync_ticket(ticket_id, config=None):
     """Bring one ticket's facts and their cube contributions up to date.
-    Returns True when something changed."""
+    Returns True when something changed.
+
+    A reply that moved between tickets (a merge, a split) may still be
+    stored under the ticket that held it: that ticket is recomputed in the
+    same transaction, so the reply is counted once and the cube stays
+    right whichever ticket's event comes first."""
     config = config or fact_config()
     with write_transaction():
         _lock_ticket(ticket_id)
         history = facts_mod.load_history([ticket_id])
-        new = compute_with_ids(history, config).get(ticket_id, facts_mod.EMPTY)
-        old = stored([ticket_id])[ticket_id]
-        if new == old:
+        new = compute_with_ids(history, config)
+        new.setdefault(ticket_id, facts_mod.EMPTY)
+        moved = [r.message_id for r in new[ticket_id].replies]
+        holders = set()
+        for start in range(0, len(moved), CHUNK):
+            holders |= {
+                tid
+                for (tid,) in ReportReply.select(ReportReply.ticket_id)
+                .where(ReportReply.message_id.in_(moved[start : start + CHUNK]) & (ReportReply.ticket_id != ticket_id))
+                .tuples()
+            }
+        if holders:
+            for tid in sorted(holders):
+                _lock_ticket(tid)
+            others = compute_with_ids(facts_mod.load_history(holders), config)
+            new.update({tid: others.get(tid, facts_mod.EMPTY) for tid in holders})
+        old = stored(list(new))
+        changed = {tid: facts for tid, facts in new.items() if facts != old[tid]}
+        if not changed:
             return False
-        apply(contributions([new]).minus(contributions([old])))
-        replace_facts({ticket_id: new})
+        apply(contributions(list(changed.values())).minus(contributions([old[tid] for tid in changed])))
+        replace_facts(changed)
         remember_config(config)
     return True

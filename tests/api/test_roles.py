@@ -46,6 +46,9 @@ CORE_OPERATIONS = {
     ("PUT", V + "/tickets/{ticket_id}/read"): "inbox",
     ("GET", V + "/tickets/{ticket_id}/activities"): "inbox",
     ("POST", V + "/tickets/{ticket_id}/activities/{activity_id}/undo"): "inbox",
+    ("POST", V + "/tickets/{ticket_id}/merge"): "inbox",
+    ("POST", V + "/tickets/{ticket_id}/unmerge"): "inbox",
+    ("POST", V + "/tickets/{ticket_id}/split"): "inbox",
     ("POST", V + "/tickets/bulk"): "inbox",
     ("GET", V + "/views"): "inbox",
     ("POST", V + "/views"): "inbox",  # sharing needs shared_views: test_resources
