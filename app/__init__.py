@@ -60,9 +60,13 @@ def create_app(config=None):
     def _plugin_routes_follow_state():
         # A disabled plugin's routes answer 404, decided per request so a
         # toggle in another process applies without restart.
+        view = app.view_functions.get(request.endpoint)
+        while_off = getattr(view, "helpline_answers_while_off", False)
         for name in request.blueprints:
             owner = plugins.blueprint_plugin(name)
-            if owner is not None and not plugins.is_enabled(owner):
+            if owner is None or plugins.is_enabled(owner):
+                continue
+            if not (while_off and plugins.status(owner) == "disabled"):
                 abort(404)
 
     csrf.init_app(app)  # after routing and the 404 above: CSRF never hides a missing route

@@ -17,7 +17,9 @@ class GeneralSettings(ma.Schema):
     """Settings of the whole deployment (one merchant)."""
 
     organization_name = ma.fields.String(
-        load_default="My Shop", validate=ma.validate.Length(min=1, max=100), metadata={"label": _l("Organization name")}
+        load_default="My Shop",
+        validate=ma.validate.Length(min=1, max=100),
+        metadata={"label": _l("Organization name"), "help": _l("Your shop's name, as customers and agents see it.")},
     )
     sms_prefix = ma.fields.String(
         load_default="MyShop",
@@ -27,10 +29,26 @@ class GeneralSettings(ma.Schema):
     support_email = ma.fields.String(
         load_default="support@example.com",
         validate=[ma.validate.Email(), ma.validate.Length(max=254)],
-        metadata={"label": _l("Support email address")},
+        metadata={
+            "label": _l("Support email address"),
+            "help": _l("Where customers can write; shown in automatic messages."),
+        },
     )
-    unread_badge = ma.fields.Boolean(load_default=True, metadata={"label": _l("Show the unread badge")})
-    timezone = ma.fields.String(load_default="UTC", metadata={"label": _l("Default time zone")})
+    unread_badge = ma.fields.Boolean(
+        load_default=True,
+        metadata={
+            "label": _l("Show the unread badge"),
+            "help": _l("Agents see how many tickets in My inbox and Unassigned have unread messages."),
+        },
+    )
+    timezone = ma.fields.String(
+        load_default="UTC",
+        metadata={
+            "label": _l("Default time zone"),
+            "help": _l("Times are shown in it to agents who have not chosen their own."),
+            "widget": "timezone",
+        },
+    )
     customer_language = ma.fields.String(
         load_default="en",
         validate=ma.validate.OneOf(list(LANGUAGES), labels=list(LANGUAGES.values())),

@@ -41,6 +41,7 @@ from .models import (
 )
 from .permissions import AUTHENTICATED, PUBLIC, Permission, can
 from .plugins import get_plugins, hook, start_unit_of_work
+from .plugins.state import answers_while_off
 from .ratelimit import limiter, public_limit
 from .registry import (
     Attachment,
@@ -56,6 +57,7 @@ from .registry import (
     Rule,
     Sender,
     SendResult,
+    SettingsSection,
 )
 from .services import Conflict, Denied, Forbidden, NotFound, ServiceError, dry_run, storage
 from .services.agents import online_agents
@@ -87,7 +89,22 @@ from .services.tickets import (
 from .services.tickets import get as get_ticket
 from .stream_routes import StreamRequest, StreamRoute, Subscription
 from .tasks import crontab, periodic_task, task
-from .validation import MAX_ID, Id, TimeZone, UtcDateTime, is_time_zone, valid_id
+from .validation import (
+    HHMM,
+    MAX_ID,
+    WEEKDAYS,
+    ClosedDates,
+    Id,
+    OpenRange,
+    TimeZone,
+    UtcDateTime,
+    WeeklyHours,
+    default_week,
+    is_open_at,
+    is_time_zone,
+    minutes,
+    valid_id,
+)
 from .web.helpers import done as form_done
 from .web.helpers import failed as form_failed
 from .web.settings import role_labels
@@ -122,6 +139,7 @@ __all__ = [
     "CardFact",
     "Rule",
     "Panel",
+    "SettingsSection",
     "Inbound",
     "Outbound",
     "Sender",
@@ -226,6 +244,7 @@ __all__ = [
     "PUBLIC",
     "AUTHENTICATED",
     "csrf_exempt",
+    "answers_while_off",
     "error_response",
     "limiter",
     "public_limit",
@@ -239,4 +258,13 @@ __all__ = [
     "MAX_ID",
     "valid_id",
     "is_time_zone",
+    # office hours
+    "WEEKDAYS",
+    "HHMM",
+    "minutes",
+    "OpenRange",
+    "WeeklyHours",
+    "ClosedDates",
+    "default_week",
+    "is_open_at",
 ]

@@ -249,7 +249,8 @@ class Rule:
     slug: ClassVar[str] = ""
     label: ClassVar[str] = ""
     description: ClassVar[str] = ""
-    #: The ``url_for`` endpoint of the rule's own settings page, if any.
+    #: The ``url_for`` endpoint of a hand-made settings page, if any; None
+    #: links to the plugin's generated settings page (when it has settings).
     settings_endpoint: ClassVar[str | None] = None
     #: Set by the registry: the plugin that registered this class.
     plugin: ClassVar[str] = ""
@@ -279,6 +280,26 @@ class Panel(abc.ABC):
     @abc.abstractmethod
     def render_data(self, profile) -> dict[str, Any]:
         """The panel's content for this customer, as JSON-serializable data."""
+
+
+class SettingsSection(abc.ABC):
+    """A section a plugin adds under its generated settings form (Settings →
+    Plugins → the plugin's settings), for what a schema cannot say: a
+    preview of what the settings would do, a log of a dry run. Read-only:
+    the page renders it on every visit, so keep ``render_data`` cheap."""
+
+    slug: ClassVar[str] = ""
+    title: ClassVar[str] = ""
+    plugin: ClassVar[str] = ""
+    #: Template rendering ``data`` (namespaced per plugin); it also gets
+    #: ``section`` and ``settings``.
+    template: ClassVar[str | None] = None
+
+    @abc.abstractmethod
+    def render_data(self, settings: dict, args) -> dict[str, Any]:
+        """The section's content: ``settings`` are the plugin's saved
+        settings, ``args`` the page's query string (a MultiDict, e.g. a
+        period to preview before saving it)."""
 
 
 class Registry(dict):

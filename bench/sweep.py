@@ -201,7 +201,8 @@ def main(argv=None):
             from plugins.autoclose.sweep import sweep
 
             plugins = app.extensions["helpline.plugins"]
-            plugins.set_settings("autoclose", {"enabled": True, "inactivity_days": 2})
+            plugins.set_enabled("autoclose", True)
+            plugins.set_settings("autoclose", {"inactivity_days": 2})
             now = utcnow()
             started = time.perf_counter()
             generate(total, now)

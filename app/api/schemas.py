@@ -447,7 +447,8 @@ class PluginSchema(ma.Schema):
     enabled = fields.Boolean()
     version = fields.String(allow_none=True)
     first_party = fields.Boolean()
-    description = fields.String()
+    display_name = fields.String(metadata={"description": "The name shown to people"})
+    description = fields.String(metadata={"description": "What the plugin does, for merchants"})
     error = fields.String(allow_none=True)
     has_settings = fields.Boolean()
 

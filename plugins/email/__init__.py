@@ -6,9 +6,9 @@ from flask_babel import lazy_gettext as _l
 
 from app.plugin import hookimpl, plugin_settings
 
-# Shown on the plugins page, in the agent's language.
+display_name = _l("Email")
 description = _l(
-    "Email channel: forwarded mail becomes tickets, agent replies go out by SMTP, and automatic mail never loops."
+    "Mail sent to your support addresses becomes tickets, through the built-in SMTP listener or a provider's inbound webhook. Agent replies go out by SMTP in the same thread, and automatic mail never loops."
 )
 
 

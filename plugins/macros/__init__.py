@@ -8,8 +8,10 @@ from flask_babel import lazy_gettext as _l
 
 from app.plugin import Permission, hookimpl
 
-# Shown on the plugins page, in the agent's language.
-description = _l("Macros: reusable replies with actions, for one ticket or many at once.")
+display_name = _l("Macros")
+description = _l(
+    "Reusable replies with actions (status, snooze, tags, assignment, internal note) that agents apply to one ticket from the composer or to many at once from the bulk bar."
+)
 
 
 @hookimpl

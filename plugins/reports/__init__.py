@@ -10,8 +10,10 @@ from app.plugin import INBOX_ROLES, Permission, defer, hookimpl
 #: what one retry redoes).
 MAX_TASK_IDS = 500
 
-# Shown on the plugins page, in the agent's language.
-description = _l("Reports: ticket volume, first response and resolution times, per channel, agent and tag.")
+display_name = _l("Reports")
+description = _l(
+    "Ticket volume, first response and resolution times per channel, agent and tag, optionally counting only business hours."
+)
 
 
 @hookimpl

@@ -6,8 +6,10 @@ from flask_babel import lazy_gettext as _l
 
 from app.plugin import hookimpl
 
-# Shown on the plugins page, in the agent's language.
-description = _l("Shopify: orders and customers from a Shopify shop, and order edits and cancellations for agents.")
+display_name = _l("Shopify")
+description = _l(
+    "Orders and customers from your Shopify shop beside every ticket (webhooks and a history import), and order edits and cancellations agents make without leaving Helpline."
+)
 
 
 @hookimpl

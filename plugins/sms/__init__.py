@@ -6,9 +6,9 @@ from flask_babel import lazy_gettext as _l
 
 from app.plugin import hookimpl
 
-# Shown on the plugins page, in the agent's language.
+display_name = _l("SMS (Twilio)")
 description = _l(
-    "SMS channel (Twilio): keywords and consent, the autoresponder, team alerts, short links and delivery status."
+    "Text messages to your Twilio number become tickets and agents reply by SMS. Handles opt-out and opt-in keywords and consent, answers senders who have not consented, alerts the team by email, shortens links and credits orders to conversations."
 )
 
 

@@ -5,9 +5,9 @@ from flask_babel import lazy_gettext as _l
 
 from app.plugin import hookimpl
 
-# Shown on the plugins page, in the agent's language.
+display_name = _l("Web chat")
 description = _l(
-    "Web chat: an embeddable widget for storefronts, with office hours, automatic replies and follow-up emails."
+    "A chat window for your storefront, live both ways, with office hours, a greeting and an away message, and a follow-up email for visitors who left before the answer."
 )
 
 

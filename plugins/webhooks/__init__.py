@@ -12,6 +12,11 @@ description = _l("Outgoing webhooks: signed JSON POSTs to the merchant's own end
 
 # Optional: a merchant who connects no other tool never needs it.
 default_enabled = False
+display_name = _l("Outgoing webhooks")
+description = _l(
+    "Signed JSON notices to your own endpoints when tickets are created, customers write, statuses change and "
+    "tickets are assigned; retried with backoff, with a delivery log and a test button."
+)
 
 
 @hookimpl

@@ -21,6 +21,7 @@ class WebhooksSettings(ma.Schema):
         validate=ma.validate.Range(min=1, max=20, error=_l("From 1 to 20 attempts.")),
         metadata={
             "label": _l("Attempts per delivery"),
+            "unit": _l("attempts"),
             "help": _l("How many times a delivery is tried before it is marked failed."),
         },
     )
@@ -29,7 +30,8 @@ class WebhooksSettings(ma.Schema):
         strict=True,
         validate=ma.validate.Range(min=10, max=3600, error=_l("From 10 to 3600 seconds.")),
         metadata={
-            "label": _l("First retry after (seconds)"),
+            "label": _l("First retry after"),
+            "unit": _l("seconds"),
             "help": _l("Each later retry waits twice as long as the one before."),
         },
     )
@@ -38,7 +40,8 @@ class WebhooksSettings(ma.Schema):
         strict=True,
         validate=ma.validate.Range(min=1, max=30, error=_l("From 1 to 30 seconds.")),
         metadata={
-            "label": _l("Answer timeout (seconds)"),
+            "label": _l("Answer timeout"),
+            "unit": _l("seconds"),
             "help": _l("An endpoint that has not answered by then has failed this attempt."),
         },
     )

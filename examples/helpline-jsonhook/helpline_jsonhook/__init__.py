@@ -7,12 +7,12 @@ settings. Installed but off until the merchant turns it on."""
 from app.plugin import hookimpl
 from flask_babel import lazy_gettext as _l
 
-# Shown on the plugins page, in the agent's language (this package's own
-# catalog, domain "jsonhook", in translations/).
-description = _l("JSON webhook: a generic channel for any provider that POSTs JSON.")
-
 #: A new channel is turned on by the merchant, once it is configured.
 default_enabled = False
+display_name = _l("JSON webhook")
+description = _l(
+    "A channel for any messaging provider that sends and receives JSON: signed webhooks in, signed replies out."
+)
 
 
 @hookimpl
