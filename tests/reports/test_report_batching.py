@@ -10,7 +10,8 @@ from app.services import messages
 def test_a_sweep_syncs_its_closed_tickets_facts_in_one_task(app, fake_channel, make_agent, clock, cycles):
     from plugins.autoclose.sweep import sweep
 
-    get_plugins().set_settings("autoclose", {"enabled": True, "inactivity_days": 2})
+    get_plugins().set_enabled("autoclose", True)
+    get_plugins().set_settings("autoclose", {"inactivity_days": 2})
     agent = make_agent(role="support")
     quiet = [fake_channel.receive(f"Question {i}", email=f"q{i}@example.net").ticket for i in range(3)]
     for ticket in quiet:
