@@ -23,7 +23,7 @@ from .commerce import CommerceProvider, CustomerRef, EventData, OrderData, Order
 from .csrf import exempt as csrf_exempt
 from .db import BaseModel, connection, db, is_postgres, write_transaction
 from .errors import error_response
-from .events import after_commit, fire, publish
+from .events import after_commit, defer, fire, publish
 from .hookspecs import HOOK_API_VERSION, HookDeprecationWarning, hookimpl, hookspec
 from .i18n import browser_language, customer_language
 from .models import (
@@ -172,6 +172,7 @@ __all__ = [
     "write_transaction",
     "is_postgres",
     "after_commit",
+    "defer",
     "connection",
     "start_unit_of_work",
     # live events

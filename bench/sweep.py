@@ -15,8 +15,8 @@ Usage::
         --total 100000 1000000 --due 1000 10000
     python bench/sweep.py --db sqlite:////tmp/helpline-bench-sweep.sqlite3 --total 100000 1000000 --due 1000 10000
 
-Tasks that the sweep's events enqueue (the reports plugin's per-ticket
-facts) go to a real queue (``--huey``; by default a SQLite queue file
+Tasks that the sweep's events enqueue (the reports plugin's facts, one
+task per batch of 500 closes since issue 16) go to a real queue (``--huey``; by default a SQLite queue file
 beside a SQLite database, Redis with PostgreSQL) and are flushed unrun:
 a worker does them in a real deployment, after the sweep.
 The database is wiped first (schema dropped on PostgreSQL, file removed on

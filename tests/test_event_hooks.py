@@ -71,3 +71,51 @@ def test_profile_updated_is_called_after_commit(app, hook_recorder):
     assert calls == [{"profile": profile, "changes": {"name": ("Ada", "Ada Lovelace")}}]
     profile_updated(profile, {})
     assert len(hook_recorder.calls("helpline_on_profile_updated")) == 1, "no change, no call"
+
+
+def test_defer_hands_one_callbacks_items_to_one_flush(app):
+    from app.events import after_commit, defer
+
+    flushed = []
+
+    def flush(items):
+        flushed.append(list(items))
+
+    def fire_three():
+        for item in ("a", "b", "a"):
+            defer(flush, item)
+        assert flushed == [], "not before the callback has finished"
+
+    with write_transaction():
+        after_commit(fire_three)
+        after_commit(lambda: defer(flush, "c"))
+        assert flushed == [], "not before the commit"
+    assert flushed == [["a", "b", "a"], ["c"]], "one flush per after-commit callback, in order"
+    defer(flush, "d")
+    assert flushed[-1] == ["d"], "outside a callback it runs at once"
+
+
+def test_a_failing_flush_does_not_stop_the_others(app, monkeypatch):
+    import pytest
+
+    from app.events import after_commit, defer
+    from app.plugins import get_plugins
+
+    flushed = []
+
+    def broken(items):
+        raise RuntimeError("queue down")
+
+    def flush(items):
+        flushed.extend(items)
+
+    def run():
+        defer(broken, 1)
+        defer(flush, 2)
+
+    with pytest.raises(RuntimeError, match="queue down"):
+        after_commit(run)  # strict (tests): re-raised once all ran
+    assert flushed == [2]
+    monkeypatch.setattr(get_plugins(), "strict", False)
+    after_commit(run)  # production: logged, the others still run
+    assert flushed == [2, 2]

@@ -101,7 +101,16 @@ class StateStore:
     def disabled_names(self):
         """Names of the plugins that are not live, as a frozenset."""
         state = self._state()
-        return frozenset(n for n in self.infos if n != CORE and not self.is_enabled(n, state))
+        # Asked on every event fired: a sweep fires thousands in one unit of
+        # work, so its answer is kept with that unit's state snapshot.
+        scope = scope_cache()
+        cached = scope.get("disabled_names") if scope is not None else None
+        if cached is not None and cached[0] is state:
+            return cached[1]
+        names = frozenset(n for n in self.infos if n != CORE and not self.is_enabled(n, state))
+        if scope is not None:
+            scope["disabled_names"] = (state, names)
+        return names
 
     def set_enabled(self, name, enabled):
         info = self._info(name)

@@ -4,7 +4,11 @@ channel, agent and tag, from facts written when events happen
 
 from flask_babel import lazy_gettext as _l
 
-from app.plugin import INBOX_ROLES, Permission, hookimpl
+from app.plugin import INBOX_ROLES, Permission, defer, hookimpl
+
+#: At most this many tickets per facts task (bounds a task's payload and
+#: what one retry redoes).
+MAX_TASK_IDS = 500
 
 display_name = _l("Reports")
 description = _l(
@@ -67,12 +71,24 @@ def helpline_register_ui_fragments():
 
 
 def _sync(ticket):
-    # A task, so the change that fired the event (a close, a sweep of
-    # thousands) does not wait for the facts; the task recomputes from the
-    # ticket's history, so its order and repetitions do not matter.
-    from .tasks import sync_ticket_facts
+    # Deferred to the end of the after-commit callback that fired the event,
+    # so a sweep closing 500 tickets in one transaction enqueues one task,
+    # not 500 (each enqueue is a commit on a SQLite queue).
+    defer(_enqueue, ticket.id)
 
-    sync_ticket_facts(ticket.id)
+
+def _enqueue(ids):
+    # A task, so the change that fired the events (a close, a sweep of
+    # thousands) does not wait for the facts; the task recomputes from each
+    # ticket's history, so order and repetitions do not matter.
+    from .tasks import sync_many_ticket_facts, sync_ticket_facts
+
+    ids = list(dict.fromkeys(ids))
+    if len(ids) == 1:
+        sync_ticket_facts(ids[0])
+        return
+    for start in range(0, len(ids), MAX_TASK_IDS):
+        sync_many_ticket_facts(ids[start : start + MAX_TASK_IDS])
 
 
 @hookimpl

@@ -4,7 +4,7 @@ merchant turns the plugin on: its switch is the rule's."""
 
 from flask_babel import lazy_gettext as _l
 
-from app.plugin import hookimpl
+from app.plugin import defer, hookimpl
 
 default_enabled = False
 display_name = _l("Round-robin assignment")
@@ -79,7 +79,13 @@ def helpline_on_agent_presence_changed(agent, old_presence, new_presence):
 def helpline_on_ticket_status_changed(ticket, old_status, new_status, reason, actor):
     """An agent at the cap closed or snoozed a ticket: room for one more."""
     if old_status == "open" and ticket.assignee_id is not None:
-        _room_freed()
+        # Once per after-commit callback: a sweep closing 500 assigned
+        # tickets needs one backlog pick-up, not 500 enqueues.
+        defer(_rooms_freed, ticket.id)
+
+
+def _rooms_freed(ticket_ids):
+    _room_freed()
 
 
 @hookimpl

@@ -5,7 +5,7 @@ Off until an owner or admin turns it on. See docs/webhooks.md."""
 
 from flask_babel import lazy_gettext as _l
 
-from app.plugin import hookimpl
+from app.plugin import defer, hookimpl
 
 # Shown on the plugins page, in the agent's language.
 description = _l("Outgoing webhooks: signed JSON POSTs to the merchant's own endpoints, retried, with a delivery log.")
@@ -54,28 +54,33 @@ def helpline_register_ui_fragments():
 
 
 # --- events: each writes its delivery rows (after the change committed) -------
+# Deferred to the end of the after-commit callback that fired them, so the
+# events of one change (a sweep's 500 closes) are written in one transaction.
+
+
+def _enqueue(event_type, data):
+    from .service import enqueue_events
+
+    defer(enqueue_events, (event_type, data))
 
 
 @hookimpl
 def helpline_on_ticket_created(ticket):
     from .events import ticket_data
-    from .service import enqueue_event
 
-    enqueue_event("ticket.created", {"ticket": ticket_data(ticket)})
+    _enqueue("ticket.created", {"ticket": ticket_data(ticket)})
 
 
 @hookimpl
 def helpline_on_message_received(message, ticket):
     from .events import message_data, ticket_data
-    from .service import enqueue_event
 
-    enqueue_event("message.received", {"ticket": ticket_data(ticket), "message": message_data(message)})
+    _enqueue("message.received", {"ticket": ticket_data(ticket), "message": message_data(message)})
 
 
 @hookimpl
 def helpline_on_ticket_status_changed(ticket, old_status, new_status, reason, actor):
     from .events import agent_data, ticket_data
-    from .service import enqueue_event
 
     data = {
         "ticket": ticket_data(ticket),
@@ -84,13 +89,12 @@ def helpline_on_ticket_status_changed(ticket, old_status, new_status, reason, ac
         "reason": reason,
         "actor": agent_data(actor),
     }
-    enqueue_event("ticket.status_changed", data)
+    _enqueue("ticket.status_changed", data)
 
 
 @hookimpl
 def helpline_on_ticket_assigned(ticket, old_assignee, new_assignee, actor):
     from .events import agent_data, ticket_data
-    from .service import enqueue_event
 
     data = {
         "ticket": ticket_data(ticket),
@@ -98,4 +102,4 @@ def helpline_on_ticket_assigned(ticket, old_assignee, new_assignee, actor):
         "new_assignee": agent_data(new_assignee),
         "actor": agent_data(actor),
     }
-    enqueue_event("ticket.assigned", data)
+    _enqueue("ticket.assigned", data)
