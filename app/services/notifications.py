@@ -225,8 +225,6 @@ def mark_ticket_read(agent, ticket) -> int:
     opened it); answers how many."""
     return (
         Notification.update(read_at=now())
-        .where(
-            (Notification.agent == agent.id) & (Notification.ticket == ticket.id) & Notification.read_at.is_null()
-        )
+        .where((Notification.agent == agent.id) & (Notification.ticket == ticket.id) & Notification.read_at.is_null())
         .execute()
     )
