@@ -14,6 +14,7 @@ def init_app(app):
         helpers,
         identities,
         inbox,
+        notifications,
         password,
         presence,
         rules,
@@ -24,5 +25,6 @@ def init_app(app):
 
     app.register_blueprint(bp)
     app.context_processor(auth_views.page_context)
+    app.context_processor(notifications.bell_context)
     helpers.init_jinja(app)
     automation.init_jinja(app)
