@@ -6,7 +6,6 @@ import pytest
 from playhouse.test_utils import assert_query_count
 
 from app.events import get_bus
-from app.models import Notification
 from app.services import NotFound, notifications
 from app.services.assignment import claim
 from app.services.messages import add_note
