@@ -53,4 +53,6 @@ def main_pages():
         "/macros",
         "/macros/new",
         "/email/dropped",
+        "/notifications",
+        "/account/notifications",
     )
