@@ -58,15 +58,17 @@ def test_assignment_and_mention_reach_the_bell_live(
     assert notifications.unread_count(alice) == 0
 
 
-def test_mark_all_read_and_empty_state(pages, make_agent, fake_channel, assert_accessible):
+def test_mark_all_read_and_empty_state(pages, wait_live, make_agent, fake_channel, outside, assert_accessible):
     alice = make_agent(role="support", name="Alice Agent", password=None)
     bob = make_agent(role="manager", name="Bob Boss", password=None)
     page = pages.login(alice, start="/notifications")
     expect(page.locator("#no-notifications")).to_be_visible()
     assert_accessible(page)
+    wait_live(page)
     for i in range(2):
-        assign(fake_channel.receive(f"Q{i}", email=f"c{i}@example.net").ticket, alice, actor=bob)
-    page.reload()
+        ticket = outside(fake_channel.receive, f"Q{i}", email=f"c{i}@example.net").ticket
+        outside(assign, ticket, alice, actor=bob)
+    expect(page.locator("#notification-summary")).to_have_text("2 unread")  # live, no reload
     page.get_by_role("button", name="Mark all read").click()
     expect(page.locator("[data-notification].unread")).to_have_count(0)
     expect(page.get_by_role("link", name="Notifications: 0 unread")).to_be_visible()

@@ -51,10 +51,7 @@
     H.getText(window.location.pathname + window.location.search).then(function (html) {
       var fresh = new DOMParser().parseFromString(html, "text/html");
       var newList = fresh.querySelector("[data-notification-list]");
-      var summary = fresh.getElementById("notification-summary");
       if (newList) { list.innerHTML = newList.innerHTML; }
-      var oldSummary = document.getElementById("notification-summary");
-      if (summary && oldSummary) { oldSummary.textContent = summary.textContent; }
     }).catch(function () { /* the next notification retries */ });
   }, 250);
 
