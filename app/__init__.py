@@ -26,7 +26,7 @@ def create_app(config=None):
 
     from . import bus, clock, csrf, db, defaults, errors, health, i18n, ratelimit, security, tasks, validation
     from .plugins import Plugins
-    from .services import storage
+    from .services import session_store, storage
 
     app.extensions["helpline.clock"] = app.config.get("CLOCK") or clock.SystemClock()
     db.init_app(app)
@@ -43,6 +43,7 @@ def create_app(config=None):
     plugins.load(defaults)
     tasks.init_app(app)
     app.extensions["helpline.storage"] = storage.make_backend(app)  # a bad STORAGE setting fails here
+    app.extensions["helpline.sessions"] = session_store.make_store(app)  # so does a bad SESSION_URL
     app.extensions["helpline.bus"] = bus.make_bus(app.config.get("EVENTS_URL"), app.config.get("EVENTS_CHANNEL"))
 
     for name, info in plugins.infos.items():
@@ -59,9 +60,13 @@ def create_app(config=None):
     def _plugin_routes_follow_state():
         # A disabled plugin's routes answer 404, decided per request so a
         # toggle in another process applies without restart.
+        view = app.view_functions.get(request.endpoint)
+        while_off = getattr(view, "helpline_answers_while_off", False)
         for name in request.blueprints:
             owner = plugins.blueprint_plugin(name)
-            if owner is not None and not plugins.is_enabled(owner):
+            if owner is None or plugins.is_enabled(owner):
+                continue
+            if not (while_off and plugins.status(owner) == "disabled"):
                 abort(404)
 
     csrf.init_app(app)  # after routing and the 404 above: CSRF never hides a missing route

@@ -351,3 +351,100 @@ _add_import_commands()
 
 if __name__ == "__main__":
     main()
+
+
+@main.group("i18n")
+def i18n_group():
+    """Message catalogs: extract, update, compile and check (see docs/operations.md)."""
+
+
+def _i18n_targets(path, domain):
+    from . import catalogs
+
+    if path:
+        if not domain:
+            raise click.UsageError("--path needs --domain (the plugin's name)")
+        return [catalogs.Target(os.path.abspath(path), domain)]
+    return catalogs.first_party_targets()
+
+
+_path_option = click.option("--path", type=click.Path(exists=True, file_okay=False), help="A plugin package folder.")
+_domain_option = click.option("--domain", help="The plugin's catalog domain (its plugin name), with --path.")
+
+
+@i18n_group.command("extract", with_appcontext=False)
+@_path_option
+@_domain_option
+def i18n_extract(path, domain):
+    """Write each domain's .pot template from the source."""
+    from . import catalogs
+
+    total = 0
+    for target in _i18n_targets(path, domain):
+        count = catalogs.write_template(target)
+        total += count
+        click.echo(f"{target.label}: {count} messages -> {os.path.relpath(target.pot_path)}")
+    click.echo(f"extracted {total} messages")
+
+
+@i18n_group.command("update", with_appcontext=False)
+@_path_option
+@_domain_option
+def i18n_update(path, domain):
+    """Extract, then merge new and changed messages into every language's .po."""
+    from . import catalogs
+
+    todo = 0
+    for target in _i18n_targets(path, domain):
+        for language, (total, untranslated, fuzzy) in catalogs.update(target).items():
+            todo += untranslated + fuzzy
+            click.echo(f"{target.label} [{language}]: {total} messages, {untranslated} untranslated, {fuzzy} fuzzy")
+    click.echo(f"{todo} entries to translate" if todo else "every catalog is translated")
+
+
+@i18n_group.command("compile", with_appcontext=False)
+@_path_option
+@_domain_option
+def i18n_compile(path, domain):
+    """Compile every .po to the .mo the app reads."""
+    from . import catalogs
+
+    files = 0
+    for target in _i18n_targets(path, domain):
+        for language, count in catalogs.compile_target(target).items():
+            files += 1
+            click.echo(f"{target.label} [{language}]: {count} messages compiled")
+    click.echo(f"compiled {files} catalogs")
+
+
+@i18n_group.command("check", with_appcontext=False)
+@_path_option
+@_domain_option
+def i18n_check(path, domain):
+    """Exit 1 unless every catalog is current, translated and compiled."""
+    from . import catalogs
+
+    found = [p for target in _i18n_targets(path, domain) for p in catalogs.problems(target)]
+    for problem in found:
+        click.echo(problem)
+    if found:
+        raise click.ClickException(f"{len(found)} catalog problems")
+    click.echo("catalogs complete")
+
+
+@i18n_group.command("catchup", with_appcontext=False)
+@click.pass_context
+def i18n_catchup(ctx):
+    """After a merge: update every catalog, compile, list what needs translating."""
+    from . import catalogs
+
+    ctx.invoke(i18n_update)
+    ctx.invoke(i18n_compile)
+    todo = [p for t in catalogs.first_party_targets() for p in catalogs.problems(t) if "compile" not in p]
+    for problem in todo:
+        click.echo(problem)
+    if todo:
+        raise click.ClickException(
+            f"{len(todo)} entries to translate: edit the .po files, then `helpline i18n compile`"
+        )
+    click.echo("catalogs complete")

@@ -91,6 +91,9 @@ SESSION_COOKIE_SAMESITE = "Lax"
 # this long without a request, and at the latest this long after login.
 SESSION_IDLE_MINUTES = 240
 SESSION_MAX_HOURS = 24
+# Where sessions are kept: ``None`` means the database (table agent_session);
+# ``redis://...`` keeps them in Redis under "<REDIS_PREFIX>:sessions:".
+SESSION_URL = None
 # What every response's Content-Security-Policy says (app.security). Images
 # from anywhere: an agent may choose to show a customer mail's remote images.
 CONTENT_SECURITY_POLICY = (

@@ -128,6 +128,13 @@ def _checks(app):
         checks["events"] = {"ok": True}
     except Exception as exc:
         checks["events"] = {"ok": False, "error": str(exc)[:200]}
+    store = app.extensions["helpline.sessions"]
+    if hasattr(store, "ping"):  # sessions kept outside the database (Redis): nobody logs in without it
+        try:
+            store.ping()
+            checks["sessions"] = {"ok": True}
+        except Exception as exc:
+            checks["sessions"] = {"ok": False, "error": str(exc)[:200]}
     return checks
 
 
@@ -136,7 +143,8 @@ def _checks(app):
 @no_database  # connects itself, to report a failure instead of raising it
 def readyz():
     """Ready for traffic: 200 when every check passes, else 503; the body
-    lists each check (``database``, ``migrations``, ``queue``, ``events``)."""
+    lists each check (``database``, ``migrations``, ``queue``, ``events``,
+    and ``sessions`` when they are kept in Redis)."""
     checks = _checks(current_app)
     ready = all(check["ok"] for check in checks.values())
     response = jsonify(status="ok" if ready else "unavailable", checks=checks)

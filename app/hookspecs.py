@@ -20,7 +20,7 @@ import pluggy
 
 #: The version of this hook contract: the major number changes when a hook is
 #: removed or changes meaning, the minor number when hooks or arguments are added.
-HOOK_API_VERSION = "2.2"
+HOOK_API_VERSION = "2.3"
 
 hookspec = pluggy.HookspecMarker("helpline")
 hookimpl = pluggy.HookimplMarker("helpline")
@@ -73,6 +73,12 @@ def helpline_register_commands():
 @hookspec
 def helpline_register_settings():
     """Return this plugin's settings marshmallow Schema class."""
+
+
+@hookspec
+def helpline_register_settings_sections():
+    """Return :class:`app.registry.SettingsSection` subclasses shown under
+    this plugin's generated settings form."""
 
 
 @hookspec

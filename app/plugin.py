@@ -25,6 +25,7 @@ from .db import BaseModel, connection, db, is_postgres, write_transaction
 from .errors import error_response
 from .events import after_commit, fire, publish
 from .hookspecs import HOOK_API_VERSION, HookDeprecationWarning, hookimpl, hookspec
+from .i18n import browser_language, customer_language
 from .models import (
     INBOX_ROLES,
     SMS_CONSENT,
@@ -40,10 +41,13 @@ from .models import (
 )
 from .permissions import AUTHENTICATED, PUBLIC, Permission, can
 from .plugins import get_plugins, hook, start_unit_of_work
+from .plugins.state import answers_while_off
 from .ratelimit import limiter, public_limit
 from .registry import (
     Attachment,
+    CardFact,
     Channel,
+    ChannelCard,
     DeliveryError,
     EmptySettings,
     Inbound,
@@ -53,10 +57,12 @@ from .registry import (
     Rule,
     Sender,
     SendResult,
+    SettingsSection,
 )
 from .services import Conflict, Denied, Forbidden, NotFound, ServiceError, dry_run, storage
 from .services.agents import online_agents
 from .services.assignment import claim
+from .services.audit import record as record_audit
 from .services.commerce import ProviderError, upsert_event, upsert_events, upsert_order, upsert_orders
 from .services.contacts import is_alphanumeric_sender, normalize_email, normalize_phone
 from .services.html import preview, sanitize, text_to_html
@@ -83,7 +89,22 @@ from .services.tickets import (
 from .services.tickets import get as get_ticket
 from .stream_routes import StreamRequest, StreamRoute, Subscription
 from .tasks import crontab, periodic_task, task
-from .validation import MAX_ID, Id, TimeZone, UtcDateTime, is_time_zone, valid_id
+from .validation import (
+    HHMM,
+    MAX_ID,
+    WEEKDAYS,
+    ClosedDates,
+    Id,
+    OpenRange,
+    TimeZone,
+    UtcDateTime,
+    WeeklyHours,
+    default_week,
+    is_open_at,
+    is_time_zone,
+    minutes,
+    valid_id,
+)
 from .web.helpers import done as form_done
 from .web.helpers import failed as form_failed
 from .web.settings import role_labels
@@ -108,11 +129,17 @@ __all__ = [
     "get_plugins",
     "hook",
     "plugin_settings",
+    # languages
+    "customer_language",
+    "browser_language",
     "fire",
     # base classes and data types
     "Channel",
+    "ChannelCard",
+    "CardFact",
     "Rule",
     "Panel",
+    "SettingsSection",
     "Inbound",
     "Outbound",
     "Sender",
@@ -201,6 +228,7 @@ __all__ = [
     "online_agents",
     "make_reason",
     "dry_run",
+    "record_audit",
     # errors
     "ServiceError",
     "NotFound",
@@ -215,6 +243,7 @@ __all__ = [
     "PUBLIC",
     "AUTHENTICATED",
     "csrf_exempt",
+    "answers_while_off",
     "error_response",
     "limiter",
     "public_limit",
@@ -228,4 +257,13 @@ __all__ = [
     "MAX_ID",
     "valid_id",
     "is_time_zone",
+    # office hours
+    "WEEKDAYS",
+    "HHMM",
+    "minutes",
+    "OpenRange",
+    "WeeklyHours",
+    "ClosedDates",
+    "default_week",
+    "is_open_at",
 ]

@@ -131,6 +131,32 @@ class SendResult:
     meta: dict = dataclasses.field(default_factory=dict)
 
 
+@dataclasses.dataclass
+class CardFact:
+    """One line of a :class:`ChannelCard`: a label and its value, shown as
+    text. ``href`` makes the value a link (only ``http``/``https``,
+    ``mailto`` and ``tel`` addresses are linked, anything else is shown as
+    text);
+    ``state`` is a short machine-readable word (``online``, ``opted_out``)
+    put on the line as ``data-state`` for styling and tests."""
+
+    label: str
+    value: str
+    href: str | None = None
+    state: str | None = None
+
+
+@dataclasses.dataclass
+class ChannelCard:
+    """What a channel knows about a ticket's conversation, shown beside the
+    customer on the ticket page (:meth:`Channel.card`): a ``title`` and
+    ``facts`` (:class:`CardFact`), in order. Values are plain text, escaped
+    by the page; a card with no facts is not shown."""
+
+    title: str
+    facts: list = dataclasses.field(default_factory=list)
+
+
 class DeliveryError(Exception):
     """Raised by :meth:`Channel.send`. ``retryable=False`` fails the message
     at once (a bad address); otherwise the outbox retries with backoff."""
@@ -187,6 +213,16 @@ class Channel(abc.ABC):
         channel now, ``None`` when they may."""
         return None
 
+    def card(self, ticket) -> ChannelCard | None:
+        """The channel's own card on the ticket page, beside the customer:
+        what this channel stored about the conversation (a chat visitor's
+        page, an SMS number's consent, an email's addresses). Called on every
+        render of the ticket sidebar, so it reads stored data only (a few
+        indexed queries, never a provider's API). ``None`` (the default)
+        shows no card; an exception is logged and shows a short error in the
+        card's place."""
+        return None
+
     def retry_schedule(self) -> tuple[int, int] | None:
         """``(max_attempts, base_seconds)`` for this channel's replies:
         attempt n waits ``base_seconds * 2**(n-1)`` after a retryable
@@ -213,7 +249,8 @@ class Rule:
     slug: ClassVar[str] = ""
     label: ClassVar[str] = ""
     description: ClassVar[str] = ""
-    #: The ``url_for`` endpoint of the rule's own settings page, if any.
+    #: The ``url_for`` endpoint of a hand-made settings page, if any; None
+    #: links to the plugin's generated settings page (when it has settings).
     settings_endpoint: ClassVar[str | None] = None
     #: Set by the registry: the plugin that registered this class.
     plugin: ClassVar[str] = ""
@@ -243,6 +280,26 @@ class Panel(abc.ABC):
     @abc.abstractmethod
     def render_data(self, profile) -> dict[str, Any]:
         """The panel's content for this customer, as JSON-serializable data."""
+
+
+class SettingsSection(abc.ABC):
+    """A section a plugin adds under its generated settings form (Settings →
+    Plugins → the plugin's settings), for what a schema cannot say: a
+    preview of what the settings would do, a log of a dry run. Read-only:
+    the page renders it on every visit, so keep ``render_data`` cheap."""
+
+    slug: ClassVar[str] = ""
+    title: ClassVar[str] = ""
+    plugin: ClassVar[str] = ""
+    #: Template rendering ``data`` (namespaced per plugin); it also gets
+    #: ``section`` and ``settings``.
+    template: ClassVar[str | None] = None
+
+    @abc.abstractmethod
+    def render_data(self, settings: dict, args) -> dict[str, Any]:
+        """The section's content: ``settings`` are the plugin's saved
+        settings, ``args`` the page's query string (a MultiDict, e.g. a
+        period to preview before saving it)."""
 
 
 class Registry(dict):

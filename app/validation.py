@@ -11,6 +11,9 @@ it, and the fields that carry the same rules into schemas.
 * JSON nesting: a document nested deeper than :data:`MAX_JSON_DEPTH` is
   refused (400) before it is parsed, since the parser recurses.
 * Time zones: :class:`TimeZone` accepts only names the zone database knows.
+* Office hours: one weekly schedule shape (:class:`WeeklyHours`, ranges of
+  :class:`OpenRange`), :class:`ClosedDates` and :func:`minutes`, shared by
+  every plugin that keeps opening hours (web chat, reports).
 """
 
 from __future__ import annotations
@@ -24,11 +27,29 @@ from itertools import accumulate
 
 import marshmallow as ma
 from flask import Request, request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
 
-__all__ = ["MAX_ID", "MAX_JSON_DEPTH", "Id", "TimeZone", "UtcDateTime", "is_time_zone", "valid_id", "init_app"]
+__all__ = [
+    "MAX_ID",
+    "MAX_JSON_DEPTH",
+    "Id",
+    "TimeZone",
+    "UtcDateTime",
+    "is_time_zone",
+    "valid_id",
+    "init_app",
+    "WEEKDAYS",
+    "HHMM",
+    "minutes",
+    "OpenRange",
+    "WeeklyHours",
+    "ClosedDates",
+    "default_week",
+    "is_open_at",
+]
 
 #: The largest row id: PostgreSQL's ``integer`` (``serial``) columns.
 MAX_ID = 2**31 - 1
@@ -103,7 +124,10 @@ class TimeZone(ma.fields.String):
     default_error_messages = {"zone": _l("Unknown time zone.")}
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("metadata", {}).setdefault("description", "an IANA time zone name, e.g. Europe/Madrid")
+        metadata = kwargs.setdefault("metadata", {})
+        metadata.setdefault("description", "an IANA time zone name, e.g. Europe/Madrid")
+        # The settings form shows a picker of the zone database's names.
+        metadata.setdefault("widget", "timezone")
         super().__init__(validate=ma.validate.Length(min=1, max=64), **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
@@ -111,6 +135,99 @@ class TimeZone(ma.fields.String):
         if not is_time_zone(value):
             raise self.make_error("zone")
         return value
+
+
+#: Weekday keys of a weekly schedule, Monday first (``date.weekday()`` order).
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+#: ``HH:MM`` on a 24-hour clock; ``24:00`` closes at midnight.
+HHMM = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$")
+#: Opening ranges per weekday a schedule keeps at most.
+MAX_RANGES_PER_DAY = 8
+#: Closed dates a schedule keeps at most (more than a year of them).
+MAX_CLOSED_DATES = 400
+
+
+def minutes(hhmm) -> int:
+    """``"HH:MM"`` as minutes after midnight (``"24:00"`` is 1440)."""
+    hours, mins = str(hhmm).split(":")
+    return int(hours) * 60 + int(mins)
+
+
+class OpenRange(ma.Schema):
+    """One opening period of a weekday, local wall time, ``close`` exclusive."""
+
+    open = ma.fields.String(
+        required=True,
+        validate=ma.validate.Regexp(HHMM, error=_l("Use HH:MM.")),
+        metadata={"label": _l("Opens")},
+    )
+    close = ma.fields.String(
+        required=True,
+        validate=ma.validate.Regexp(HHMM, error=_l("Use HH:MM (or 24:00).")),
+        metadata={"label": _l("Closes")},
+    )
+
+    @ma.validates_schema
+    def _ordered(self, data, **kwargs):
+        if "open" in data and "close" in data and minutes(data["open"]) >= minutes(data["close"]):
+            raise ma.ValidationError(_("The closing time must be after the opening time."), "close")
+
+
+def default_week() -> dict:
+    """Monday to Friday 09:00-17:00, closed at weekends."""
+    day = [{"open": "09:00", "close": "17:00"}]
+    return {d: ([dict(r) for r in day] if d not in ("sat", "sun") else []) for d in WEEKDAYS}
+
+
+class WeeklyHours(ma.fields.Dict):
+    """A weekly schedule: ``{"mon": [{"open": "09:00", "close": "17:00"}], ...}``,
+    local wall time; a missing or empty weekday is closed all day. The
+    settings form shows it as the weekly office-hours editor."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("load_default", default_week)
+        metadata = kwargs.setdefault("metadata", {})
+        metadata.setdefault("widget", "weekly_hours")
+        super().__init__(
+            keys=ma.fields.String(validate=ma.validate.OneOf(WEEKDAYS)),
+            values=ma.fields.List(
+                ma.fields.Nested(OpenRange),
+                validate=ma.validate.Length(
+                    max=MAX_RANGES_PER_DAY, error=_l("At most %(n)d ranges a day.", n=MAX_RANGES_PER_DAY)
+                ),
+            ),
+            **kwargs,
+        )
+
+
+class ClosedDates(ma.fields.List):
+    """Dates without any opening hours (holidays), ``YYYY-MM-DD``, at most
+    :data:`MAX_CLOSED_DATES`. The settings form shows a list of date inputs."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("load_default", list)
+        metadata = kwargs.setdefault("metadata", {})
+        metadata.setdefault("widget", "dates")
+        super().__init__(
+            ma.fields.Date(),
+            validate=ma.validate.Length(
+                max=MAX_CLOSED_DATES, error=_l("At most %(n)d closed dates.", n=MAX_CLOSED_DATES)
+            ),
+            **kwargs,
+        )
+
+
+def is_open_at(timezone, week, closed_dates, at_utc) -> bool:
+    """Whether naive-UTC ``at_utc`` falls in an opening range of ``week``
+    (a :class:`WeeklyHours` value) in zone ``timezone``; closed dates win.
+    Ranges are wall-clock time, so 09:00 stays 09:00 across DST changes."""
+    local = at_utc.replace(tzinfo=dt.UTC).astimezone(zoneinfo.ZoneInfo(timezone or "UTC"))
+    closed = {d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d)) for d in closed_dates or ()}
+    if local.date() in closed:
+        return False
+    now_minutes = local.hour * 60 + local.minute
+    ranges = (week or {}).get(WEEKDAYS[local.weekday()]) or ()
+    return any(minutes(r["open"]) <= now_minutes < minutes(r["close"]) for r in ranges)
 
 
 def json_depth(data: bytes) -> int:

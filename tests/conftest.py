@@ -2,12 +2,29 @@
 ``helpline`` pytest plugin (app.testing.plugin), plus the few below that
 only these tests need."""
 
+import os
 import threading
 
 import pytest
 
 from app.db import database_from_url
 from app.testing.database import backend_url, ensure_postgres_database, reset_postgres_schema
+
+IMG_DIR = os.path.join(os.path.dirname(__file__), "..", "docs", "img")
+
+
+@pytest.fixture
+def screenshot(tmp_path):
+    """``screenshot(page, "name")``: with ``UI_SCREENSHOTS=1`` it writes
+    docs/img/name.png for the user guide; otherwise into the test's temporary
+    folder, so an ordinary test run leaves the worktree clean."""
+    folder = IMG_DIR if os.environ.get("UI_SCREENSHOTS") == "1" else str(tmp_path)
+
+    def shoot(page, name):
+        os.makedirs(folder, exist_ok=True)
+        page.screenshot(path=os.path.join(folder, f"{name}.png"))
+
+    return shoot
 
 
 @pytest.fixture

@@ -44,26 +44,28 @@ def test_every_registered_rule_is_listed_with_its_state_and_settings_link(client
     login(client, admin)
     html = client.get("/settings/rules").get_data(as_text=True)
     autoclose = _row(html, "autoclose")
-    assert "Auto-close inactive tickets" in autoclose and 'data-state="off"' in autoclose
-    assert 'href="/rules/autoclose/settings"' in autoclose
-    assert 'href="/rules/roundrobin/settings"' in _row(html, "roundrobin")
+    assert "Auto-close inactive tickets" in autoclose and 'data-state="plugin_off"' in autoclose
+    # Each links to its plugin's generated settings page (preview included).
+    assert 'href="/settings/plugins/autoclose"' in autoclose
+    assert 'href="/settings/plugins/roundrobin"' in _row(html, "roundrobin")
     quiet = _row(html, "quiet-hours")
     assert "Holds automatic replies overnight." in quiet and 'data-state="on"' in quiet
-    assert "href=" not in quiet  # no settings page of its own
+    assert 'href="/settings/plugins/quiet-hours"' in quiet
     assert 'href="/settings/rules"' in html  # the settings navigation leads here
 
 
 def test_the_state_follows_the_rule_settings_and_the_plugin(app, client, login, admin):
     plugins = app.extensions["helpline.plugins"]
-    plugins.set_settings("autoclose", {"enabled": True})
+    plugins.set_enabled("autoclose", True)
     plugins.set_enabled("roundrobin", False)
     login(client, admin)
     html = client.get("/settings/rules").get_data(as_text=True)
     assert 'data-state="on"' in _row(html, "autoclose")
     roundrobin = _row(html, "roundrobin")
-    assert 'data-state="plugin_off"' in roundrobin and "plugin roundrobin is turned off" in roundrobin
-    # its own page answers 404 while the plugin is off: the link goes to the plugins page
-    assert "/rules/roundrobin/settings" not in roundrobin and 'href="/settings/plugins"' in roundrobin
+    assert 'data-state="plugin_off"' in roundrobin
+    assert "Off: plugin Round-robin assignment is turned off" in roundrobin
+    # its settings page is where the plugin is turned on, and previews what it would do
+    assert 'href="/settings/plugins/roundrobin"' in roundrobin
 
 
 @pytest.mark.parametrize("role", ["manager", "support"])

@@ -11,6 +11,7 @@ from flask_smorest import Blueprint
 from ..auth import require
 from ..plugins import CORE, get_plugins
 from ..registry import EmptySettings
+from ..web.forms import input_type
 from . import schemas as s
 from .errors import ApiError
 
@@ -32,7 +33,8 @@ def _out(info):
         "enabled": plugins.is_enabled(info.name),
         "version": info.version,
         "first_party": info.first_party or info.name == CORE,
-        "description": info.description,
+        "display_name": info.title,
+        "description": str(info.description),
         "error": info.error,
         "has_settings": info.settings_schema is not EmptySettings,
     }
@@ -82,12 +84,15 @@ def describe(schema):
             "required": bool(field.required),
             "label": str(meta.get("label", name)),
             "help": str(meta["help"]) if meta.get("help") else None,
+            "unit": str(meta["unit"]) if meta.get("unit") else None,
+            "widget": input_type(field),
             "secret": bool(meta.get("secret")),
         }
         default = field.load_default
         if default is not ma.missing and not callable(default):
             item["default"] = default
-        for validator in field.validators:
+        inner = field.inner if isinstance(field, ma.fields.List) else field
+        for validator in inner.validators:
             if isinstance(validator, ma.validate.OneOf):
                 item["choices"] = list(validator.choices)
         out.append(item)

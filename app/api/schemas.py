@@ -447,7 +447,8 @@ class PluginSchema(ma.Schema):
     enabled = fields.Boolean()
     version = fields.String(allow_none=True)
     first_party = fields.Boolean()
-    description = fields.String()
+    display_name = fields.String(metadata={"description": "The name shown to people"})
+    description = fields.String(metadata={"description": "What the plugin does, for merchants"})
     error = fields.String(allow_none=True)
     has_settings = fields.Boolean()
 
@@ -485,7 +486,12 @@ class ReasonSchema(ma.Schema):
 class ActivitySchema(ma.Schema):
     id = fields.Integer()
     ticket_id = fields.Integer()
-    action = fields.String(metadata={"description": "closed, opened, reopened, assigned, clock_armed, undone, ..."})
+    action = fields.String(
+        metadata={
+            "description": "closed, opened, reopened, assigned, replied, clock_armed, undone, followup_sent, "
+            "macro_applied, auto_replied, ..."
+        }
+    )
     actor = fields.Nested(AgentRef, allow_none=True, metadata={"description": "null: a rule or the system"})
     data = fields.Dict()
     reason = fields.Nested(ReasonSchema, allow_none=True, metadata={"description": "Set on automatic actions"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from flask_babel import gettext as _
@@ -84,7 +85,7 @@ def list_my_sessions():
     the one making this request."""
     current_id = sessions.current_session_id()
     rows = sessions.active_sessions(current())
-    return {"items": [{**row.__data__, "current": row.id == current_id} for row in rows]}
+    return {"items": [{**dataclasses.asdict(row), "current": row.id == current_id} for row in rows]}
 
 
 @bp.delete("/me/sessions")

@@ -26,6 +26,9 @@ class Agent(BaseModel):
     heartbeat_at = peewee.DateTimeField(null=True)
     last_assigned_at = peewee.DateTimeField(null=True)
     timezone = peewee.CharField(max_length=64, default="UTC")
+    # The agent UI's language (app.i18n.LANGUAGES); None follows the
+    # browser's Accept-Language.
+    language = peewee.CharField(max_length=8, null=True)
     is_active = peewee.BooleanField(default=True)
     created_at = peewee.DateTimeField(default=now)
     # Two-factor (owners and admins, optional): the TOTP secret (set at

@@ -21,6 +21,7 @@ import pluggy
 from flask import current_app
 
 from .. import hookspecs
+from ..i18n import refresh_plugin_catalogs, translations_dir
 from ..models import CORE_MODELS
 from ..registry import EmptySettings, Registry
 from .hooks import Relay, call_for_plugin, isolate_event_impls
@@ -34,6 +35,16 @@ log = logging.getLogger(__name__)
 ENTRY_POINT_GROUP = "helpline.plugins"
 # First-party plugins are the entry points Helpline's own distribution declares.
 CORE_DISTRIBUTION = "helpline"
+
+
+def plugin_description(obj):
+    """What a plugin does, for merchants: its ``description`` attribute (a
+    translatable text), else its docstring's first paragraph, whole."""
+    text = getattr(obj, "description", None)
+    if text:
+        return text
+    paragraph = (inspect.getdoc(obj) or "").split("\n\n")[0]
+    return " ".join(paragraph.split())
 
 
 class Plugins(StateStore, SettingsStore, MigrationSet):
@@ -116,6 +127,7 @@ class Plugins(StateStore, SettingsStore, MigrationSet):
                     del registry[cls.slug]
         for module in [m for m, owner in self.task_modules.items() if owner == name]:
             del self.task_modules[module]
+        refresh_plugin_catalogs(self.app, self)
         self.relay.clear()
         self.forget_state()
 
@@ -139,6 +151,7 @@ class Plugins(StateStore, SettingsStore, MigrationSet):
             module=known.module,
             first_party=known.first_party,
             description=known.description,
+            display_name=known.display_name,
         )
 
     def _register(self, obj, name, version=None, first_party=False):
@@ -147,9 +160,11 @@ class Plugins(StateStore, SettingsStore, MigrationSet):
             version=version,
             first_party=first_party,
             module=getattr(obj, "__name__", type(obj).__module__),
-            description=(inspect.getdoc(obj) or "").split("\n")[0],
+            description=plugin_description(obj),
+            display_name=getattr(obj, "display_name", "") or "",
             default_enabled=getattr(obj, "default_enabled", True),
             migrations_dir=migrations_dir(obj),
+            translations_dir=translations_dir(obj),
         )
         self.infos[name] = info
         try:
@@ -169,6 +184,11 @@ class Plugins(StateStore, SettingsStore, MigrationSet):
             info.channels = self._call(name, "helpline_register_channels")
             info.rules = self._call(name, "helpline_register_rules")
             info.panels = self._call(name, "helpline_register_panels")
+            info.settings_sections = self._call(name, "helpline_register_settings_sections")
+            for section in info.settings_sections:
+                if not getattr(section, "slug", "") or not getattr(section, "template", None):
+                    raise ValueError(f"settings section {section!r} of plugin {name!r} needs a slug and a template")
+                section.plugin = name
             info.commerce_providers = self._call(name, "helpline_register_commerce_providers")
             for module in self._call(name, "helpline_register_tasks"):
                 module = importlib.import_module(module) if isinstance(module, str) else module
@@ -210,6 +230,7 @@ class Plugins(StateStore, SettingsStore, MigrationSet):
                 )
                 self._failed(impl.plugin_name, exc)
         isolate_event_impls(self.pm)
+        refresh_plugin_catalogs(self.app, self)
         self.relay.clear()
         self.forget_state()
 

@@ -4,6 +4,7 @@ stored as JSON in ``plugin_state`` and read back with defaults filled in."""
 from __future__ import annotations
 
 import marshmallow
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 SECRET_MASK = "********"
@@ -21,7 +22,9 @@ class SettingsStore:
         validated settings are kept per state version, so hot paths such as
         ingest do not run the schema on every call)."""
         state = self._state()
-        key = (name, state.version)
+        # Defaults may be translated text (an autoresponder's wording):
+        # one cached copy per language.
+        key = (name, state.version, str(get_locale()))
         cache = self._settings_cache
         if key not in cache:
             if len(cache) > 256:

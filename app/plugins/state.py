@@ -25,6 +25,15 @@ from .info import CORE, PluginError
 MIGRATIONS_PENDING = "migrations pending"
 
 
+def answers_while_off(view):
+    """Mark a plugin view that keeps answering while its plugin is turned
+    off (every other route of a disabled plugin answers 404): read-only
+    pages such as a preview of what the plugin would do once switched on.
+    It still answers 404 while the plugin's migrations are pending."""
+    view.helpline_answers_while_off = True
+    return view
+
+
 class State(typing.NamedTuple):
     version: int
     rows: dict  # name -> PluginState

@@ -17,6 +17,7 @@ from ..plugins import get_plugins, hook
 from ..registry import Refusal
 from . import Conflict, ServiceError
 from .html import preview, sanitize, text_to_html
+from .reasons import KEY as WHY
 from .response_clock import AUTOMATIC
 
 
@@ -75,7 +76,9 @@ def reply(
     ``automatic`` names an automatic acknowledgement (``"greeting"``): it
     is delivered like any reply but is not a first response and never arms
     the auto-close clock (see :mod:`app.services.response_clock`); a real
-    reply arms the clock when it is delivered."""
+    reply arms the clock when it is delivered. A reason in ``meta["why"]``
+    (:func:`app.services.reasons.make`) is copied to the ``replied``
+    activity entry."""
     _check_text(text, html)
     refusal = refusal_for(ticket)
     if refusal is not None:
@@ -108,7 +111,12 @@ def reply(
         if ticket.first_response_at is None and not automatic:
             fields[Ticket.first_response_at] = at
         Ticket.update(fields).where(Ticket.id == ticket.id).execute()
-        Activity.create(ticket=ticket, actor=author, action="replied", data={"message_id": message.id}, created_at=at)
+        data = {"message_id": message.id}
+        if meta.get(WHY):
+            # An automatic reply's reason is on its activity entry too, so
+            # the ticket's Automatic actions card and the API list it.
+            data[WHY] = meta[WHY]
+        Activity.create(ticket=ticket, actor=author, action="replied", data=data, created_at=at)
         _announce(message, ticket)
 
         def deliver_later():
@@ -174,9 +182,18 @@ def add_note(ticket: Ticket, author: Agent, text: str, html: str | None = None) 
     return message
 
 
-def add_notice(ticket: Ticket, text: str, meta=None) -> Message:
-    """A system line in the thread ("Ticket closed due to inactivity")."""
+def add_notice(
+    ticket: Ticket, text: str, meta=None, activity: str | None = None, actor: Agent | None = None
+) -> Message:
+    """A system line in the thread ("Ticket closed due to inactivity").
+
+    ``activity`` names an activity entry written with the notice, in the
+    same transaction, by ``actor`` (None: a rule). Its ``data`` holds the
+    notice's ``message_id`` and, when ``meta`` has one, the same reason
+    (``why``, see :mod:`app.services.reasons`), so an automatic action is
+    in the ticket's activity trail and its "Automatic actions" card."""
     at = now()
+    meta = dict(meta or {})
     with write_transaction():
         message = Message.create(
             ticket=ticket,
@@ -186,9 +203,14 @@ def add_notice(ticket: Ticket, text: str, meta=None) -> Message:
             author_type="system",
             text=text,
             html=text_to_html(text),
-            meta=dict(meta or {}),
+            meta=meta,
             created_at=at,
         )
+        if activity:
+            data = {"message_id": message.id}
+            if meta.get(WHY):
+                data[WHY] = meta[WHY]
+            Activity.create(ticket=ticket, actor=actor, action=activity, data=data, created_at=at)
         _announce(message, ticket)
     return message
 

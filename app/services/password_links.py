@@ -19,6 +19,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from itsdangerous.timed import TimestampSigner
 
 from ..clock import now
+from ..i18n import agent_language
 from ..models import Agent
 from ..plugins import hook
 from . import agents as agent_service
@@ -82,14 +83,16 @@ def send_reset(email):
     if agent is None:
         return False
     link = url_for("web.reset_password", token=make_token(agent, "reset"), _external=True)
-    text = _(
-        "Hello %(name)s,\n\nSomeone (hopefully you) asked to reset your Helpline password. Open this link within "
-        "an hour to choose a new one:\n\n%(link)s\n\nThe link works once. If you did not ask for it, ignore this "
-        "message: your password stays as it is.",
-        name=agent.first_name,
-        link=link,
-    )
-    return _send(agent, _("Reset your Helpline password"), text)
+    with agent_language(agent):  # the agent's own language, whatever browser asked
+        text = _(
+            "Hello %(name)s,\n\nSomeone (hopefully you) asked to reset your Helpline password. Open this link "
+            "within an hour to choose a new one:\n\n%(link)s\n\nThe link works once. If you did not ask for it, "
+            "ignore this message: your password stays as it is.",
+            name=agent.first_name,
+            link=link,
+        )
+        subject = _("Reset your Helpline password")
+    return _send(agent, subject, text)
 
 
 def send_invite(agent, inviter):

@@ -131,6 +131,24 @@ class ChannelContract(abc.ABC):
         assert first.thread_key == keys[0][:255] and other.thread_key == keys[2][:255]
         assert second.id == first.id and other.id != first.id
 
+    def test_card_is_plain_facts_the_ticket_page_shows(self, app, client, channel_env, make_agent, login):
+        """``Channel.card`` answers None or a ``ChannelCard`` of text facts,
+        and the ticket page renders with it."""
+        from ..registry import CardFact, ChannelCard
+
+        self.send_inbound(channel_env, client, "conv-card", "Card please", "contract-card")
+        ticket = Ticket.get_by_id(self._last_inbound().ticket_id)
+        with app.test_request_context():
+            card = app.extensions["helpline.plugins"].channel(self.slug).card(ticket)
+        if card is not None:
+            assert isinstance(card, ChannelCard) and str(card.title)
+            for fact in card.facts:
+                assert isinstance(fact, CardFact) and str(fact.label) and isinstance(str(fact.value), str)
+        login(client, make_agent())
+        page = client.get(f"/t/{ticket.id}")
+        assert page.status_code == 200
+        assert (b'id="channel-card"' in page.data) == bool(card and card.facts)
+
     def test_reopen_policy(self, app, client, channel_env):
         from ..services.tickets import close
 

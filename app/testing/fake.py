@@ -4,6 +4,7 @@ outbound captured in ``plugin.sent`` (and made to fail on demand)."""
 import itertools
 
 import marshmallow as ma
+from flask_babel import lazy_gettext as _l
 
 from ..hookspecs import hookimpl
 from ..registry import Channel, DeliveryError, Inbound, Refusal, Sender, SendResult
@@ -22,6 +23,8 @@ class FakeChannelPlugin:
     :param per_conversation: True gives every ``conversation`` its own thread
         key (web chat style); False keys threads by sender (SMS style).
     """
+
+    description = _l("A fake channel for tests.")
 
     def __init__(self, slug="fake", reopens_closed=True, per_conversation=False):
         self.slug = slug

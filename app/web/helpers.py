@@ -9,13 +9,15 @@ import logging
 import zoneinfo
 from urllib.parse import urlsplit
 
+from babel import dates as babel_dates
 from flask import flash, jsonify, redirect
-from flask_babel import format_timedelta
+from flask_babel import format_timedelta, get_locale
 from flask_babel import gettext as _
 
 from ..auth import current_agent
 from ..clock import now
 from ..errors import CODES, error_response, wants_json
+from ..i18n import datetime_pattern
 from ..permissions import can
 from ..plugins import get_plugins
 from ..validation import is_time_zone
@@ -65,11 +67,16 @@ def agent_zone(agent=None):
     return zoneinfo.ZoneInfo(name if is_time_zone(name) else "UTC")
 
 
-def localtime(value, fmt="%Y-%m-%d %H:%M"):
-    """A stored naive-UTC time shown in the agent's time zone."""
+def localtime(value, fmt=None):
+    """A stored naive-UTC time shown in the agent's time zone, written the
+    way the agent's language writes it (Babel; ``fmt`` a strftime pattern
+    for a fixed shape)."""
     if not value:
         return ""
-    return value.replace(tzinfo=dt.UTC).astimezone(agent_zone()).strftime(fmt)
+    local = value.replace(tzinfo=dt.UTC).astimezone(agent_zone())
+    if fmt:
+        return local.strftime(fmt)
+    return babel_dates.format_datetime(local, datetime_pattern(), locale=get_locale() or "en")
 
 
 def ago(value):
@@ -111,10 +118,17 @@ def channel_label(slug):
     return str(cls.label) if cls is not None and getattr(cls, "label", None) else slug
 
 
+def safe_card_href(href):
+    """Whether a channel card's link may be a link: web, mail and phone addresses
+    only, so a stored ``javascript:`` URL is shown as text, never run."""
+    return str(href or "").lower().startswith(("http://", "https://", "mailto:", "tel:"))
+
+
 def init_jinja(app):
     app.jinja_env.globals["plugin_fragments"] = plugin_fragments
     app.jinja_env.globals["can"] = can  # templates ask the role matrix, never a role name
     app.jinja_env.globals["channel_label"] = channel_label
+    app.jinja_env.globals["safe_card_href"] = safe_card_href
     app.jinja_env.filters["localtime"] = localtime
     app.jinja_env.filters["ago"] = ago
     app.jinja_env.filters["local_with_zone"] = local_with_zone

@@ -9,9 +9,11 @@ import zoneinfo
 import marshmallow as ma
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import refresh
 
 from ..auth import current_agent, require
 from ..auth import login as start_session
+from ..i18n import LANGUAGES
 from ..permissions import AUTHENTICATED
 from ..ratelimit import limit_password_links
 from ..services import ServiceError, password_links, sessions, twofactor
@@ -23,9 +25,15 @@ def _zones():
     return sorted(zoneinfo.available_timezones())
 
 
+def _langs():
+    return {"languages": [("", _("Browser default")), *LANGUAGES.items()]}
+
+
 class ProfileSchema(ma.Schema):
     name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=120))
     timezone = ma.fields.String(required=True, validate=ma.validate.Length(max=64))
+    # Empty: follow the browser's Accept-Language.
+    language = ma.fields.String(load_default="", validate=ma.validate.OneOf(["", *LANGUAGES]))
 
     @ma.validates("timezone")
     def known_zone(self, value, **kwargs):
@@ -64,6 +72,7 @@ def revoke_other_sessions(agent):
     sessions.revoke_sessions(agent, except_current=True)
 
 
+@bp.route("/account", methods=["GET"], endpoint="account")
 @bp.route("/account/password", methods=["GET", "POST"])
 @require(AUTHENTICATED)
 @limit_password_links(methods=["POST"])
@@ -78,26 +87,34 @@ def change_password():
             agent_service.set_password(me, data["password"])
             revoke_other_sessions(me)
             flash(_("Password changed. You stay logged in here; other sessions have ended."), "success")
-            return redirect(url_for("web.change_password"))
+            return redirect(url_for("web.account"))
     return render_template(
-        "web/password_change.html", errors=errors, profile_errors={}, zones=_zones(), title=_("My account")
+        "web/password_change.html", errors=errors, profile_errors={}, zones=_zones(), title=_("My account"), **_langs()
     )
 
 
 @bp.post("/account/profile")
 @require(AUTHENTICATED)
 def update_profile():
-    """My name and time zone (times on every page are shown in it)."""
+    """My name, time zone (times on every page are shown in it) and UI
+    language (empty: the browser's)."""
     me = current_agent()
     data, errors = _form(ProfileSchema())
     if data is None:
         return render_template(
-            "web/password_change.html", errors={}, profile_errors=errors, zones=_zones(), title=_("My account")
+            "web/password_change.html",
+            errors={},
+            profile_errors=errors,
+            zones=_zones(),
+            title=_("My account"),
+            **_langs(),
         )
     me.name, me.timezone = data["name"].strip(), data["timezone"]
+    me.language = data["language"] or None
     me.save()
+    refresh()  # the confirmation is in the language just chosen
     flash(_("Your profile is saved."), "success")
-    return redirect(url_for("web.change_password"))
+    return redirect(url_for("web.account"))
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])

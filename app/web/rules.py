@@ -1,5 +1,5 @@
 """The Rules settings page: every automation rule the registry holds, with
-what it does, whether it acts now and a link to its own settings page."""
+what it does, whether it acts now and a link to its settings."""
 
 from __future__ import annotations
 
@@ -29,12 +29,24 @@ def rule_rows():
                 "label": str(cls.label or cls.slug),
                 "description": cls.description,
                 "plugin": cls.plugin,
+                "plugin_title": plugins.infos[cls.plugin].title if cls.plugin in plugins.infos else cls.plugin,
                 "state": state,
-                # A disabled plugin's pages answer 404: link to its plugin instead.
-                "settings_url": url_for(cls.settings_endpoint) if enabled and cls.settings_endpoint else None,
+                "settings_url": _settings_url(plugins, cls, enabled),
             }
         )
     return sorted(rows, key=lambda row: row["label"].lower())
+
+
+def _settings_url(plugins, cls, enabled):
+    """A hand-made settings page while the plugin is on (its pages answer
+    404 while off), else the plugin's generated settings page, where it is
+    also switched on; None when there is nothing to set."""
+    if cls.settings_endpoint:
+        return url_for(cls.settings_endpoint) if enabled else None
+    info = plugins.infos.get(cls.plugin)
+    if info is not None and (info.settings_sections or info.settings_schema().fields):
+        return url_for("web.plugin_settings", name=cls.plugin)
+    return None
 
 
 @bp.get("/settings/rules")

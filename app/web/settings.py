@@ -11,6 +11,7 @@ from ..auth import current_agent, require
 from ..models import Agent
 from ..models.agent import ROLES
 from ..plugins import CORE, PluginError, get_plugins
+from ..plugins.state import MIGRATIONS_PENDING
 from ..registry import EmptySettings
 from ..services import ServiceError, password_links
 from ..services import agents as agent_service
@@ -19,7 +20,7 @@ from .forms import data_from_form, fields_for
 from .helpers import done, failed
 
 
-def _settings_form(name, template, title, back):
+def _settings_form(name, template, title, back, **context):
     """GET shows the plugin's settings; POST validates and saves them, or
     shows the form again with each field's error."""
     plugins = get_plugins()
@@ -34,7 +35,7 @@ def _settings_form(name, template, title, back):
                 errors = err.messages if isinstance(err.messages, dict) else {"_schema": err.messages}
             else:
                 return done(back, _("Settings saved."))
-        raw = request.form.to_dict()
+        raw = request.form.copy()
     fields = fields_for(schema, plugins.get_settings(name), errors, raw)
     # 200 even with errors (see web.login): the page shows each field's error.
     return render_template(
@@ -44,6 +45,7 @@ def _settings_form(name, template, title, back):
         title=title,
         form_errors=errors.get("_schema", []),
         has_errors=bool(errors),
+        **context,
     )
 
 
@@ -56,7 +58,7 @@ def settings_general():
 def plugin_rows():
     plugins = get_plugins()
     rows = []
-    for name, info in sorted(plugins.infos.items()):
+    for name, info in sorted(plugins.infos.items(), key=lambda item: item[1].title.lower()):
         if name == CORE:
             continue
         rows.append(
@@ -65,8 +67,10 @@ def plugin_rows():
                 "info": info,
                 "enabled": plugins.is_enabled(name),
                 "configurable": info.loaded
-                and info.settings_schema is not EmptySettings
-                and bool(info.settings_schema().fields),
+                and (
+                    (info.settings_schema is not EmptySettings and bool(info.settings_schema().fields))
+                    or bool(info.settings_sections)
+                ),
             }
         )
     return rows
@@ -86,12 +90,15 @@ def toggle_plugin(name):
     if name not in plugins.infos or name == CORE:
         abort(404)
     enabled = request.form.get("enabled") == "1"
-    back = url_for("web.settings_plugins")
+    # The switch sits on the plugins list and on the plugin's settings page.
+    on_settings_page = request.form.get("back") == "settings" and plugins.infos[name].loaded
+    back = url_for("web.plugin_settings", name=name) if on_settings_page else url_for("web.settings_plugins")
     try:
         plugins.set_enabled(name, enabled)
     except PluginError as exc:
         return failed(back, str(exc), field="enabled", status=409)
-    message = _("%(name)s is on.", name=name) if enabled else _("%(name)s is off.", name=name)
+    title = plugins.infos[name].title
+    message = _("%(name)s is on.", name=title) if enabled else _("%(name)s is off.", name=title)
     return done(back, message)
 
 
@@ -102,8 +109,27 @@ def plugin_settings(name):
     info = plugins.infos.get(name)
     if info is None or name == CORE or not info.loaded:
         abort(404)
+
+    def sections():
+        """Rendered only when the page is (not after a save, which redirects).
+        Shown while the plugin is off too (a preview before switching a rule
+        on), but not before its migrations made the tables they read."""
+        if plugins.status(name) == MIGRATIONS_PENDING:
+            return []
+        settings = plugins.get_settings(name)
+        return [
+            {"section": cls, "data": cls().render_data(settings, request.args), "settings": settings}
+            for cls in info.settings_sections
+        ]
+
     return _settings_form(
-        name, "web/settings_plugin.html", _("%(name)s settings", name=name), url_for("web.plugin_settings", name=name)
+        name,
+        "web/settings_plugin.html",
+        _("%(name)s settings", name=info.title),
+        url_for("web.plugin_settings", name=name),
+        info=info,
+        enabled=plugins.is_enabled(name),
+        sections=sections,
     )
 
 

@@ -16,7 +16,7 @@ from ..errors import error_response
 from ..events import publish
 from ..models import Agent, Message, Ticket
 from ..plugins import get_plugins
-from ..services import NotFound, ServiceError, identities, messages, notifications, tickets, views
+from ..services import NotFound, ServiceError, agents, identities, messages, notifications, tickets, views
 from .blueprint import bp
 from .helpers import done, failed, from_local_input, wants_json
 from .inbox import SNOOZE_PRESETS, inbox_agents
@@ -73,8 +73,35 @@ def panels_for(profile):
     return shown
 
 
+def channel_card_for(ticket):
+    """``(card, error)`` from the ticket's channel: its :class:`ChannelCard`
+    when it has facts to show, or a short error when the channel failed (the
+    page still renders)."""
+    channel = get_plugins().channel(ticket.channel)
+    if channel is None:
+        return None, None
+    try:
+        card = channel.card(ticket)
+    except Exception:
+        log.exception("channel card of %s failed", ticket.channel)
+        return None, _("This card could not be loaded.")
+    return (card if card is not None and card.facts else None), None
+
+
+def agent_choices():
+    """``[(agent, state)]`` for the assign picker: the agents who may hold
+    tickets, with the presence others see (``online``, ``away`` or
+    ``offline``; a lapsed heartbeat counts as offline). One query."""
+    fresh_after = now() - agents.ttl()
+    return [
+        (a, a.presence_effective if a.heartbeat_at and a.heartbeat_at >= fresh_after else "offline")
+        for a in inbox_agents()
+    ]
+
+
 def sidebar_context(ticket):
     profile = ticket.profile
+    card, card_error = channel_card_for(ticket)
     return {
         "ticket": ticket,
         "profile": profile,
@@ -82,7 +109,9 @@ def sidebar_context(ticket):
         "profile_ticket_count": Ticket.select().where(Ticket.profile == profile.id).count(),
         "identities": identities.for_agents(profile),
         "panels": panels_for(profile),
-        "agents": inbox_agents(),
+        "channel_card": card,
+        "channel_card_error": card_error,
+        "agent_choices": agent_choices(),
         "snooze_presets": SNOOZE_PRESETS,
     }
 
@@ -223,12 +252,14 @@ def change_status(ticket_id):
             tickets.reopen(ticket, actor=agent)
             message = _("Ticket reopened.")
         else:
-            if data.get("until"):
+            # A preset comes only from the menu item clicked, so it wins over
+            # a date left typed in the (hidden) picker.
+            if data.get("preset"):
+                until = now() + tickets.parse_duration(data["preset"])
+            elif data.get("until"):
                 until = from_local_input(data["until"])
                 if until is None:
                     return failed(page, _("Pick a valid date and time."), field="until")
-            elif data.get("preset"):
-                until = now() + tickets.parse_duration(data["preset"])
             else:
                 return failed(page, _("Choose how long to snooze."), field="preset")
             tickets.snooze(ticket, until, actor=agent)

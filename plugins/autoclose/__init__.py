@@ -2,10 +2,18 @@
 bot reply within the inactivity period (docs/rules.md, "Auto-close
 inactive tickets").
 
-The plugin is loaded and enabled like any other, but it does nothing until
-the merchant switches its ``enabled`` setting on (off by default)."""
+Off until the merchant turns the plugin on: its switch is the rule's."""
+
+from flask_babel import lazy_gettext as _l
 
 from app.plugin import hookimpl
+
+default_enabled = False
+display_name = _l("Auto-close")
+description = _l(
+    "Closes a ticket when the customer has not answered an agent or bot reply within the inactivity period; "
+    "the thread says why. Preview what a period would close, or run it dry for a week, before switching it on."
+)
 
 
 @hookimpl
@@ -20,6 +28,13 @@ def helpline_register_settings():
     from .schemas import AutoCloseSettings
 
     return AutoCloseSettings
+
+
+@hookimpl
+def helpline_register_settings_sections():
+    from .sections import DryRunSection, PreviewSection
+
+    return [PreviewSection, DryRunSection]
 
 
 @hookimpl

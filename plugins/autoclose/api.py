@@ -7,7 +7,7 @@ import datetime as dt
 
 from flask_smorest import Blueprint
 
-from app.plugin import plugin_settings, require
+from app.plugin import answers_while_off, plugin_settings, require
 
 from . import preview as previews
 from .schemas import AutoClosePreview, PreviewQuery
@@ -23,6 +23,7 @@ def aware(rows):
 
 
 @bp.get("/preview")
+@answers_while_off
 @require("settings")
 @bp.arguments(PreviewQuery, location="query")
 @bp.response(200, AutoClosePreview)

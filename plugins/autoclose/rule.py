@@ -13,8 +13,4 @@ class InactivityRule(Rule):
     description = _l(
         "Closes a ticket when the customer has not answered an agent or bot reply within the inactivity period."
     )
-    settings_endpoint = "autoclose.settings_page"
-
-    def is_active(self):
-        """Off until the merchant switches it on in its settings."""
-        return bool(self.settings.get("enabled"))
+    # settings_endpoint: None, the generated settings page (with its preview).

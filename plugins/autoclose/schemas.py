@@ -8,14 +8,16 @@ MIN_GRACE, MAX_GRACE = 1, 120
 
 
 class AutoCloseSettings(ma.Schema):
-    """What the merchant controls: on/off, the period and the typing grace."""
+    """What the merchant controls: dry run, the period and the typing grace.
+    The plugin's switch turns the rule on and off (there is no second one)."""
 
-    enabled = ma.fields.Boolean(load_default=False, metadata={"label": _l("Close inactive tickets")})
     dry_run = ma.fields.Boolean(
         load_default=False,
         metadata={
             "label": _l("Dry run"),
-            "help": _l("Record which tickets would close, without closing them (even while the rule is on)."),
+            "help": _l(
+                "Record which tickets would close, without closing them. Watch it for a week, then switch dry run off."
+            ),
         },
     )
     inactivity_days = ma.fields.Integer(
@@ -27,8 +29,9 @@ class AutoCloseSettings(ma.Schema):
             "null": _l("The inactivity period is from 1 to 90 days."),
         },
         metadata={
-            "label": _l("Inactivity period (days)"),
-            "help": _l("Days without a customer reply after an agent or bot answered."),
+            "label": _l("Inactivity period"),
+            "unit": _l("days"),
+            "help": _l("Without a customer reply after an agent or bot answered, 1 to 90."),
         },
     )
     typing_grace_minutes = ma.fields.Integer(
@@ -42,10 +45,19 @@ class AutoCloseSettings(ma.Schema):
             "null": _l("The typing grace is from 1 to 120 minutes."),
         },
         metadata={
-            "label": _l("Typing grace (minutes)"),
-            "help": _l("A customer typing in web chat when the period runs out gets this long more."),
+            "label": _l("Typing grace"),
+            "unit": _l("minutes"),
+            "help": _l("A customer typing in web chat when the period runs out gets this long more, 1 to 120."),
         },
     )
+
+    @ma.post_load
+    def _switched_by_the_plugin(self, data, **kwargs):
+        # ``enabled`` was a second switch inside the plugin (migration 0001
+        # folded it into the plugin's switch). Readers written against it
+        # still find it: a live plugin's rule is always on.
+        data["enabled"] = True
+        return data
 
 
 class PreviewQuery(ma.Schema):

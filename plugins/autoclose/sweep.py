@@ -9,8 +9,12 @@
    next run) and ``UPDATE ... RETURNING``; on SQLite the write transaction
    holds the database lock, so the re-check is exact. A customer message
    that committed first disarmed the clock, and the re-check drops it.
-3. Notices and audit rows are inserted set-based for exactly the rows that
-   this transaction closed, and the events fire after commit.
+   The same select reads each ticket's reason inputs (the latest
+   ``clock_armed`` activity and its agent, see :mod:`.why`).
+3. Notices and audit rows, each carrying its ticket's reason, are inserted
+   for exactly the rows this transaction closed by one ``INSERT ... SELECT``
+   each (the per-row values in one JSON parameter, see :mod:`.bulk`), and
+   the events fire after commit.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from app.plugin import (
     Message,
     Ticket,
     after_commit,
+    customer_language,
     dry_run,
     fire,
     get_plugins,
@@ -37,7 +42,8 @@ from app.plugin import (
     write_transaction,
 )
 
-from .why import explain
+from .bulk import insert_rows
+from .why import Reasons, explain, with_arming
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +81,10 @@ def sweep(batch_size=BATCH_SIZE, max_batches=None):
     # grace period after the last one, then the next sweep retries.
     typing_cutoff = at - dt.timedelta(minutes=settings["typing_grace_minutes"])
     condition = due_condition(cutoff, typing_cutoff)
-    notice = _("Ticket closed due to inactivity")
+    # Written into the thread once, in the language customers read
+    # (stored text: it is what they were told, whoever reads it later).
+    with customer_language():
+        notice = _("Ticket closed due to inactivity")
     days = settings["inactivity_days"]
     closed, after, batches = [], None, 0
     while max_batches is None or batches < max_batches:
@@ -107,11 +116,11 @@ def sweep(batch_size=BATCH_SIZE, max_batches=None):
 def _record_dry_run(rows, days):
     """Dry run: record each due clock once (keyed by its start), change
     nothing."""
-    why = explain([tid for _since, tid in rows], {tid: since for since, tid in rows}, days)
+    why = explain([tid for _since, tid in rows], days)
     dry_run.record(
         PLUGIN,
         "close",
-        [{"ticket": tid, "key": since.isoformat(), "data": {"why": why[tid]}} for since, tid in rows],
+        [{"ticket": tid, "key": since.isoformat(), "data": {"why": why[tid]}} for since, tid in rows if tid in why],
     )
 
 
@@ -120,12 +129,16 @@ def _close_batch(ids, condition, at, notice, days):
     transaction; returns the ids closed here."""
     postgres = is_postgres()
     with write_transaction():
-        locked = Ticket.select(
-            Ticket.id, Ticket.status, Ticket.channel, Ticket.awaiting_customer_since, Ticket.snoozed_until
+        # The one read of the batch: the guard (the whole due condition
+        # again, rows locked on PostgreSQL) and every input of the reasons.
+        locked = with_arming(
+            Ticket.select(
+                Ticket.id, Ticket.status, Ticket.channel, Ticket.awaiting_customer_since, Ticket.snoozed_until
+            )
         ).where(Ticket.id.in_(ids) & condition)
         if postgres:
-            locked = locked.for_update(skip_locked=True)
-        previous = {tid: (status, channel, clock, snoozed) for tid, status, channel, clock, snoozed in locked.tuples()}
+            locked = locked.for_update(of=Ticket, skip_locked=True)
+        previous = {row[0]: row[1:] for row in locked.tuples()}
         if not previous:
             return []
         update = Ticket.update(
@@ -148,51 +161,57 @@ def _close_batch(ids, condition, at, notice, days):
                 raise RuntimeError(f"autoclose: updated {count} of {len(done)} locked tickets")
         if not done:
             return []
-        html = text_to_html(notice)
-        why = explain(done, {tid: previous[tid][2] for tid in done}, days)
-        notices = [
+        notices, entries, reason = [], [], Reasons(days)
+        for tid in done:
+            status, channel, clock, snoozed, arming, armed_by = previous[tid]
+            why = reason(clock, arming, armed_by)
+            notices.append(
+                {
+                    "ticket_id": tid,
+                    "channel": channel,
+                    "attachments": [],
+                    "meta": {"rule": PLUGIN, "reason": REASON, "why": why},
+                }
+            )
+            entries.append(
+                {
+                    "ticket_id": tid,
+                    "data": {
+                        "from": status,
+                        "reason": REASON,
+                        "why": why,
+                        # What an undo restores.
+                        "clock": clock.isoformat(),
+                        "snoozed_until": snoozed.isoformat() if snoozed else None,
+                    },
+                }
+            )
+        floor = None if postgres else (Message.select(peewee.fn.MAX(Message.id)).scalar() or 0)
+        message_ids = insert_rows(
+            Message,
             {
-                "ticket": tid,
-                "channel": previous[tid][1],
                 "direction": "outbound",
                 "kind": "notice",
                 "author_type": "system",
                 "text": notice,
-                "html": html,
-                "meta": {"rule": PLUGIN, "reason": REASON, "why": why[tid]},
+                "html": text_to_html(notice),
+                "attempts": 0,
                 "created_at": at,
-            }
-            for tid in done
-        ]
-        if postgres:
-            message_ids = [row[0] for row in Message.insert_many(notices).returning(Message.id).tuples().execute()]
-        else:
-            floor = Message.select(peewee.fn.MAX(Message.id)).scalar() or 0
-            Message.insert_many(notices).execute()
+            },
+            {"ticket_id": "integer", "channel": "text", "attachments": "json", "meta": "json"},
+            notices,
+            returning=postgres,
+        )
+        if not postgres:
+            # SQLite's write lock: every message above the floor on these
+            # tickets is one of ours.
             message_ids = [
                 m.id
                 for m in Message.select(Message.id).where(
                     (Message.id > floor) & Message.ticket.in_(done) & (Message.kind == "notice")
                 )
             ]
-        Activity.insert_many(
-            [
-                {
-                    "ticket": tid,
-                    "action": "closed",
-                    "created_at": at,
-                    "data": {
-                        "from": previous[tid][0],
-                        "reason": REASON,
-                        "why": why[tid],
-                        # What an undo restores.
-                        "clock": previous[tid][2].isoformat(),
-                        "snoozed_until": previous[tid][3].isoformat() if previous[tid][3] else None,
-                    },
-                }
-                for tid in done
-            ]
-        ).execute()
+        insert_rows(Activity, {"action": "closed", "created_at": at}, {"ticket_id": "integer", "data": "json"}, entries)
 
         def announce():
             tickets = {t.id: t for t in Ticket.select().where(Ticket.id.in_(done))}

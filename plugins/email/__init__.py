@@ -2,7 +2,14 @@
 provider's inbound webhook), agent replies go out by SMTP with threading
 headers, and automatic mail never loops."""
 
+from flask_babel import lazy_gettext as _l
+
 from app.plugin import hookimpl, plugin_settings
+
+display_name = _l("Email")
+description = _l(
+    "Mail sent to your support addresses becomes tickets, through the built-in SMTP listener or a provider's inbound webhook. Agent replies go out by SMTP in the same thread, and automatic mail never loops."
+)
 
 
 @hookimpl

@@ -8,7 +8,7 @@ from email.utils import formataddr, formatdate
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from app.plugin import Channel, DeliveryError, Refusal, SendResult, storage
+from app.plugin import CardFact, Channel, ChannelCard, DeliveryError, Message, Refusal, SendResult, storage
 
 from .addresses import reply_address, reply_message_id, strip_id
 from .smtp_client import send as smtp_send
@@ -33,6 +33,29 @@ class EmailChannel(Channel):
         if not ticket.profile.email:
             return Refusal("no_email_address", _("This customer has no email address to reply to."))
         return None
+
+    def card(self, ticket):
+        """The addresses of the customer's latest email: who sent it, where
+        to (our address), its Cc and a Reply-To, as stored at ingest."""
+        latest = (
+            Message.select(Message.meta)
+            .where((Message.ticket == ticket.id) & (Message.channel == self.slug) & (Message.direction == "inbound"))
+            .order_by(Message.id.desc())
+            .first()
+        )
+        meta = (latest.meta or {}) if latest else {}
+        cc = [a for a in meta.get("cc") or [] if isinstance(a, str)]
+        to = [a for a in meta.get("to") or [] if isinstance(a, str) and a not in cc]
+        facts = []
+        sender = meta.get("from") or ticket.profile.email
+        if sender:
+            facts.append(CardFact(_("From"), sender, href=f"mailto:{sender}"))
+        if meta.get("reply_to") and meta["reply_to"] != sender:
+            facts.append(CardFact(_("Reply-To"), meta["reply_to"]))
+        if to:
+            facts.append(CardFact(_("To"), ", ".join(to)))
+        facts.append(CardFact(_("Cc"), ", ".join(cc) if cc else _("nobody"), state="cc" if cc else "no_cc"))
+        return ChannelCard(_("Email addresses"), facts)
 
     def retry_schedule(self):
         """The merchant's schedule: mail servers can be down for hours, far

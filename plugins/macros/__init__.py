@@ -4,7 +4,14 @@ Actions: set status, snooze, tags, assign, internal note, and any action
 another plugin registers through ``helpline_macro_actions``. Agents apply a
 macro from the composer (shortcut m) or from the bulk bar."""
 
+from flask_babel import lazy_gettext as _l
+
 from app.plugin import Permission, hookimpl
+
+display_name = _l("Macros")
+description = _l(
+    "Reusable replies with actions (status, snooze, tags, assignment, internal note) that agents apply to one ticket from the composer or to many at once from the bulk bar."
+)
 
 
 @hookimpl

@@ -19,8 +19,10 @@ from app.plugin import (
     Profile,
     ServiceError,
     Ticket,
+    add_notice,
     after_commit,
     can,
+    make_reason,
     now,
     publish,
     refusal_for,
@@ -311,12 +313,13 @@ def run_bulk(job_id):
     todo = [tid for tid in job.ticket_ids if tid not in seen]
     tickets = {t.id: t for t in Ticket.select(Ticket, Profile).join(Profile).where(Ticket.id.in_(todo))} if todo else {}
     registry = available_actions()
+    why = explain_bulk(job, macro, agent, registry) if macro is not None else None
     for tid in todo:
         try:
             # A success is recorded in the ticket's own transaction (one
             # commit per ticket); a failure rolled that back, so it gets its own.
             with write_transaction():
-                _apply_one(macro, tickets.get(tid), tid, agent, registry)
+                _apply_one(macro, tickets.get(tid), tid, agent, registry, why)
                 _record(job, tid, True, "ok", "")
         except ServiceError as exc:
             with write_transaction():
@@ -331,12 +334,54 @@ def run_bulk(job_id):
     publish("macros.bulk_done", {"job_id": job.id, "agent_id": agent.id})
 
 
-def _apply_one(macro, ticket, ticket_id, agent, registry):
+def _apply_one(macro, ticket, ticket_id, agent, registry, why):
     if macro is None:
         raise ServiceError(_("The macro was deleted."), code="macro_deleted")
     if ticket is None:
         raise NotFound(_("Ticket %(id)s does not exist.", id=ticket_id), code="not_found")
     apply(macro, ticket, agent, registry=registry)
+    # The background job is the macro's automatic run on this ticket (no
+    # agent clicked on it): the ticket says so, and why, like every rule.
+    add_notice(
+        ticket,
+        _("Macro “%(name)s” applied by a bulk action of %(agent)s.", name=macro.name, agent=agent.name),
+        meta={"macro_id": macro.id, "macro_job_id": why["inputs"]["job_id"], "why": why},
+        activity="macro_applied",
+        actor=agent,
+    )
+
+
+def explain_bulk(job, macro, agent, registry):
+    """The reason every ticket of a bulk job gets: who started it, when,
+    on how many tickets, and what the macro does (made once per job)."""
+    actions = [describe_action(registry, a) for a in macro.actions]
+    done_here = [_("its reply")] if macro.body.strip() else []
+    done_here += [a["summary"] or a["label"] for a in actions]
+    return make_reason(
+        "macros.bulk",
+        _(
+            "Bulk macro: %(agent)s applied “%(name)s” to %(total)d tickets at %(when)s UTC, and a background job "
+            "ran it on this ticket: %(what)s.",
+            agent=agent.name,
+            name=macro.name,
+            total=job.total,
+            when=job.created_at.strftime("%Y-%m-%d %H:%M"),
+            what="; ".join(done_here),
+        ),
+        {
+            "macro_id": macro.id,
+            "macro": macro.name,
+            "job_id": job.id,
+            "started_by_id": agent.id,
+            "started_by": agent.name,
+            "started_at": job.created_at,
+            "tickets": job.total,
+            "reply": bool(macro.body.strip()),
+            "actions": [a["type"] for a in actions],
+        },
+        "macros_web.edit",
+        {"macro_id": macro.id},
+    )
 
 
 def _record(job, ticket_id, ok, code, message):

@@ -14,7 +14,14 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
         f"The predictive plugin needs numpy and scipy ({exc.name} is missing): pip install 'helpline[predictive]'"
     ) from exc
 
+from flask_babel import lazy_gettext as _l
+
 from app.plugin import hookimpl
+
+display_name = _l("Predictive analytics")
+description = _l(
+    "Each customer's predicted value, churn risk and expected next order beside every ticket, from models fitted nightly on your own orders. Needs numpy and scipy."
+)
 
 
 @hookimpl

@@ -6,12 +6,12 @@ import marshmallow as ma
 from flask_babel import lazy_gettext as _l
 
 
-def _integer(default, low, high, error, label, help_text):
+def _integer(default, low, high, error, label, help_text, unit=None):
     return ma.fields.Integer(
         load_default=default,
         validate=ma.validate.Range(min=low, max=high, error=error),
         error_messages={"invalid": error, "null": error, "required": error},
-        metadata={"label": label, "help": help_text},
+        metadata={"label": label, "help": help_text, "unit": unit},
     )
 
 
@@ -33,8 +33,9 @@ class PredictiveSettings(ma.Schema):
         1,
         60,
         _l("The horizon is a whole number of months from 1 to 60."),
-        _l("Forecast horizon (months)"),
+        _l("Forecast horizon"),
         _l("Predicted customer value and expected orders cover this many months ahead."),
+        _l("months"),
     )
     monthly_discount_rate = _share(
         0.01,
@@ -67,14 +68,16 @@ class PredictiveSettings(ma.Schema):
         _l("The minimum number of customers is a whole number from 10 to 1,000,000."),
         _l("Customers with orders needed"),
         _l("Predictions start once at least this many customers have ordered."),
+        _l("customers"),
     )
     min_history_days = _integer(
         90,
         7,
         3650,
         _l("The minimum history is a whole number of days from 7 to 3650."),
-        _l("Days of order history needed"),
+        _l("Order history needed"),
         _l("Days between the store's first and latest order before predictions start."),
+        _l("days"),
     )
     min_repeat_customers = _integer(
         10,
@@ -83,6 +86,7 @@ class PredictiveSettings(ma.Schema):
         _l("The minimum number of repeat buyers is a whole number from 3 to 1,000,000."),
         _l("Repeat buyers needed"),
         _l("Customers who ordered on at least two different days."),
+        _l("customers"),
     )
 
     @ma.validates_schema

@@ -2,7 +2,14 @@
 channel, agent and tag, from facts written when events happen
 (docs/reports.md defines every number)."""
 
+from flask_babel import lazy_gettext as _l
+
 from app.plugin import INBOX_ROLES, Permission, hookimpl
+
+display_name = _l("Reports")
+description = _l(
+    "Ticket volume, first response and resolution times per channel, agent and tag, optionally counting only business hours."
+)
 
 
 @hookimpl

@@ -7,6 +7,9 @@ from __future__ import annotations
 import dataclasses
 import math
 
+from babel.dates import format_skeleton
+from flask_babel import get_locale
+
 WIDTH, HEIGHT = 720, 240
 LEFT, RIGHT, TOP, BOTTOM = 56, 16, 16, 40
 
@@ -72,7 +75,7 @@ def line_chart(chart_id, title, unit, days, series, scale=1.0):
         )
     every = max(1, math.ceil(n / 8))
     x_labels = [
-        {"x": round(x(i), 1), "text": d.strftime("%b %d").replace(" 0", " ")}
+        {"x": round(x(i), 1), "text": format_skeleton("MMMd", d, locale=get_locale() or "en")}
         for i, d in enumerate(days)
         if i % every == 0
     ]

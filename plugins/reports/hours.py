@@ -9,13 +9,7 @@ import dataclasses
 import datetime as dt
 import zoneinfo
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-def minutes(hhmm):
-    """``"HH:MM"`` as minutes after midnight (``"24:00"`` is 1440)."""
-    hours, mins = str(hhmm).split(":")
-    return int(hours) * 60 + int(mins)
+from app.plugin import WEEKDAYS, minutes
 
 
 @dataclasses.dataclass(frozen=True)

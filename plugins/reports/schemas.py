@@ -1,55 +1,27 @@
 """The reports plugin's settings, and the query and answer shapes of its API."""
 
 import datetime as dt
-import re
 
 import marshmallow as ma
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from app.plugin import is_time_zone
+from app.plugin import ClosedDates, TimeZone, WeeklyHours
 
-from .hours import WEEKDAYS, minutes
-
-HHMM = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$")
 MAX_RANGE_DAYS = 366
 PRESETS = (7, 30, 90)
-
-
-def _valid_zone(name):
-    # The core's one zone check: ZoneInfo itself raises OSError (a 500) for
-    # some names, such as one over the file system's name length.
-    if not is_time_zone(name):
-        raise ma.ValidationError(_("Unknown time zone %(name)s (use an IANA name like Europe/Paris).", name=name))
-
-
-def _default_schedule():
-    day = [{"open": "09:00", "close": "17:00"}]
-    return {d: (list(day) if d not in ("sat", "sun") else []) for d in WEEKDAYS}
-
-
-class OpenRange(ma.Schema):
-    """One opening period of a weekday, local time, ``close`` exclusive."""
-
-    open = ma.fields.String(required=True, validate=ma.validate.Regexp(HHMM, error=_l("Use HH:MM.")))
-    close = ma.fields.String(required=True, validate=ma.validate.Regexp(HHMM, error=_l("Use HH:MM (or 24:00).")))
-
-    @ma.validates_schema
-    def _ordered(self, data, **kwargs):
-        if minutes(data["open"]) >= minutes(data["close"]):
-            raise ma.ValidationError(_("The closing time must be after the opening time."), "close")
 
 
 class ReportSettings(ma.Schema):
     """What the merchant controls: the day boundary, business hours and
     whether support agents may compare agents."""
 
-    timezone = ma.fields.String(
+    timezone = TimeZone(
         load_default="UTC",
-        validate=[ma.validate.Length(max=64), _valid_zone],
+        error_messages={"zone": _l("Unknown time zone (use an IANA name like Europe/Paris).")},
         metadata={
             "label": _l("Time zone of report days"),
-            "help": _l("An IANA name such as Europe/Paris. After a change, run `helpline reports rebuild`."),
+            "help": _l("Where a report day starts and ends. After a change, run `helpline reports rebuild`."),
         },
     )
     business_hours = ma.fields.String(
@@ -63,29 +35,29 @@ class ReportSettings(ma.Schema):
             "help": _l("Also measure times counting only opening hours (nights, weekends and closed dates skipped)."),
         },
     )
-    hours_timezone = ma.fields.String(
+    hours_timezone = TimeZone(
         load_default="UTC",
-        validate=[ma.validate.Length(max=64), _valid_zone],
-        metadata={"label": _l("Time zone of the hours below")},
-    )
-    hours_schedule = ma.fields.Dict(
-        keys=ma.fields.String(validate=ma.validate.OneOf(WEEKDAYS)),
-        values=ma.fields.List(ma.fields.Nested(OpenRange), validate=ma.validate.Length(max=8)),
-        load_default=_default_schedule,
+        error_messages={"zone": _l("Unknown time zone (use an IANA name like Europe/Paris).")},
         metadata={
-            "label": _l("Opening hours"),
-            "help": _l('Per weekday (mon ... sun), a list of {"open": "09:00", "close": "17:00"}.'),
+            "label": _l("Time zone of the hours below"),
+            "help": _l("Opening hours follow its clock, daylight saving included."),
         },
     )
-    closed_dates = ma.fields.List(
-        ma.fields.Date(),
-        load_default=list,
-        validate=ma.validate.Length(max=400),
-        metadata={"label": _l("Closed dates"), "help": _l("One date per line, YYYY-MM-DD.")},
+    hours_schedule = WeeklyHours(
+        metadata={
+            "label": _l("Opening hours"),
+            "help": _l('Used when business-hours times are "The hours below". A day without times is closed.'),
+        },
+    )
+    closed_dates = ClosedDates(
+        metadata={"label": _l("Closed dates"), "help": _l("No opening hours on these dates.")},
     )
     support_sees_agents = ma.fields.Boolean(
         load_default=False,
-        metadata={"label": _l("Support agents see every agent's figures")},
+        metadata={
+            "label": _l("Support agents see every agent's figures"),
+            "help": _l("Otherwise only owners, admins and managers compare agents; everyone sees their own."),
+        },
     )
 
 

@@ -1,8 +1,17 @@
 """Round-robin: new and reopened unassigned tickets go to the next online
 agent in turn (docs/rules.md, "Round-robin assignment"). Off until the
-merchant switches its ``enabled`` setting on."""
+merchant turns the plugin on: its switch is the rule's."""
+
+from flask_babel import lazy_gettext as _l
 
 from app.plugin import hookimpl
+
+default_enabled = False
+display_name = _l("Round-robin assignment")
+description = _l(
+    "Gives new and reopened unassigned tickets to the online agents in turn, least recently assigned first; "
+    "tickets waiting in Unassigned go out when an agent comes online. See who would get what before switching it on."
+)
 
 
 @hookimpl
@@ -27,6 +36,13 @@ def helpline_register_models():
 
 
 @hookimpl
+def helpline_register_settings_sections():
+    from .sections import DryRunSection, PreviewSection
+
+    return [PreviewSection, DryRunSection]
+
+
+@hookimpl
 def helpline_register_tasks():
     return ["plugins.roundrobin.tasks"]
 
@@ -44,8 +60,6 @@ def helpline_choose_assignee(ticket):
 
         record_would_assign(ticket, config)
         return None
-    if not config["enabled"]:
-        return None
     agent = assign_next(ticket.id, config)
     return None if agent in (None, NO_AGENT) else agent
 
@@ -57,8 +71,7 @@ def helpline_on_agent_presence_changed(agent, old_presence, new_presence):
         from .rotation import settings
         from .tasks import pick_up_backlog
 
-        config = settings()
-        if config["enabled"] and not config["dry_run"]:
+        if not settings()["dry_run"]:
             pick_up_backlog()
 
 
@@ -91,7 +104,7 @@ def _room_freed():
     from .tasks import pick_up_backlog
 
     config = settings()
-    if config["enabled"] and not config["dry_run"] and config["max_open_per_agent"]:
+    if not config["dry_run"] and config["max_open_per_agent"]:
         pick_up_backlog()
 
 

@@ -3,7 +3,7 @@ OpenAPI document): the preview of what the rule would do."""
 
 from flask_smorest import Blueprint
 
-from app.plugin import require
+from app.plugin import answers_while_off, require
 
 from . import preview as previews
 from .schemas import RoundRobinPreview
@@ -12,6 +12,7 @@ bp = Blueprint("roundrobin_api", __name__, url_prefix="/roundrobin", description
 
 
 @bp.get("/preview")
+@answers_while_off
 @require("settings")
 @bp.response(200, RoundRobinPreview)
 def get_preview():

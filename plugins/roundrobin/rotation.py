@@ -149,8 +149,8 @@ def assign_backlog(limit=1000):
     can take them (fairness and the cap as for new tickets). Returns the
     ids assigned; at most ``limit`` per call."""
     config = settings()
-    if not config["enabled"]:
-        return []
+    if config["dry_run"]:
+        return []  # a dry run assigns nothing, backlog included
     assigned, after = [], (_NEVER, 0)
     while len(assigned) < limit:
         batch = list(

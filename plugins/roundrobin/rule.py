@@ -14,8 +14,4 @@ class RoundRobinRule(Rule):
         "New tickets go to the next online agent, least recently assigned first; "
         "waiting tickets are picked up when an agent comes online."
     )
-    settings_endpoint = "roundrobin.settings_page"
-
-    def is_active(self):
-        """Off until the merchant switches it on in its settings."""
-        return bool(self.settings.get("enabled"))
+    # settings_endpoint: None, the generated settings page (with its preview).

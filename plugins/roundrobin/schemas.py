@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from app.plugin import INBOX_ROLES
 
 DEFAULT_ROLES = ["manager", "support"]
+ROLE_LABELS = {"owner": _l("Owner"), "admin": _l("Admin"), "manager": _l("Manager"), "support": _l("Support")}
 MAX_CAP = 1000
 # A backlog waiting when the first agent logs in is shared with those who
 # log in next only if nobody may take it all (issue 17).
@@ -13,20 +14,22 @@ DEFAULT_CAP = 10
 
 
 class RoundRobinSettings(ma.Schema):
-    """On/off, who takes part in the rotation, and an optional cap."""
+    """Dry run, who takes part in the rotation, and an optional cap. The
+    plugin's switch turns the rule on and off (there is no second one)."""
 
-    enabled = ma.fields.Boolean(load_default=False, metadata={"label": _l("Assign new tickets automatically")})
     dry_run = ma.fields.Boolean(
         load_default=False,
         metadata={
             "label": _l("Dry run"),
-            "help": _l("Record who would get each new ticket, without assigning it (even while the rule is on)."),
+            "help": _l("Record who would get each new ticket, without assigning it."),
         },
     )
     roles = ma.fields.List(
         ma.fields.String(
             validate=ma.validate.OneOf(
-                INBOX_ROLES, error=_l("Roles in the rotation are owner, admin, manager or support.")
+                INBOX_ROLES,
+                labels=[ROLE_LABELS[role] for role in INBOX_ROLES],
+                error=_l("Roles in the rotation are owner, admin, manager or support."),
             )
         ),
         load_default=lambda: list(DEFAULT_ROLES),
@@ -42,6 +45,7 @@ class RoundRobinSettings(ma.Schema):
         error_messages={"invalid": _l("The cap is a whole number of tickets.")},
         metadata={
             "label": _l("Most open tickets per agent"),
+            "unit": _l("tickets"),
             "help": _l(
                 "0 for no limit. Agents at the cap are skipped until they close, snooze or hand on a ticket; "
                 "waiting tickets then go to them."

@@ -2,7 +2,14 @@
 import through the Admin GraphQL API), and order edits and cancellations
 done in the shop for agents. See docs/commerce.md, "Shopify"."""
 
+from flask_babel import lazy_gettext as _l
+
 from app.plugin import hookimpl
+
+display_name = _l("Shopify")
+description = _l(
+    "Orders and customers from your Shopify shop beside every ticket (webhooks and a history import), and order edits and cancellations agents make without leaving Helpline."
+)
 
 
 @hookimpl

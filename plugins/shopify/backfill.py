@@ -19,6 +19,7 @@ import datetime as dt
 import logging
 import uuid
 
+from flask_babel import format_number
 from flask_babel import gettext as _
 
 from app.plugin import ServiceError, now, plugin_settings, upsert_orders, write_transaction
@@ -250,16 +251,18 @@ def run(restart=False, on_page=None) -> Progress:
 
 def describe(state: Progress) -> str:
     """One line about the import, for people."""
-    total = f"{state.total:,}" if state.total is not None else "?"
+    total = format_number(state.total) if state.total is not None else "?"
     labels = {
         "idle": _("Not started."),
         "queued": _("Waiting for a worker."),
-        "running": _("Importing: %(done)s of %(total)s orders.", done=f"{state.orders:,}", total=total),
-        "interrupted": _("Interrupted after %(done)s of %(total)s orders.", done=f"{state.orders:,}", total=total),
-        "done": _("Done: %(done)s orders imported.", done=f"{state.orders:,}"),
+        "running": _("Importing: %(done)s of %(total)s orders.", done=format_number(state.orders), total=total),
+        "interrupted": _(
+            "Interrupted after %(done)s of %(total)s orders.", done=format_number(state.orders), total=total
+        ),
+        "done": _("Done: %(done)s orders imported.", done=format_number(state.orders)),
         "failed": _(
             "Stopped after %(done)s of %(total)s orders: %(error)s",
-            done=f"{state.orders:,}",
+            done=format_number(state.orders),
             total=total,
             error=state.error,
         ),

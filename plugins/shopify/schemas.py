@@ -82,6 +82,7 @@ class ShopifySettings(ma.Schema):
         validate=ma.validate.Range(min=1, max=250),
         metadata={
             "label": _l("Orders per backfill request"),
+            "unit": _l("orders"),
             "help": _l("1 to 250. Helpline asks for fewer when Shopify says a page would cost too much."),
         },
     )

@@ -2,7 +2,14 @@
 autoresponder, team alerts, replies with short links, delivery status and
 campaign attribution. See docs/channels/sms.md."""
 
+from flask_babel import lazy_gettext as _l
+
 from app.plugin import hookimpl
+
+display_name = _l("SMS (Twilio)")
+description = _l(
+    "Text messages to your Twilio number become tickets and agents reply by SMS. Handles opt-out and opt-in keywords and consent, answers senders who have not consented, alerts the team by email, shortens links and credits orders to conversations."
+)
 
 
 @hookimpl

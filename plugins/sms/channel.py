@@ -8,9 +8,18 @@ import logging
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from app.plugin import SMS_CONSENT, Channel, Refusal, SendResult, is_alphanumeric_sender, normalize_phone
+from app.plugin import (
+    SMS_CONSENT,
+    CardFact,
+    Channel,
+    ChannelCard,
+    Refusal,
+    SendResult,
+    is_alphanumeric_sender,
+    normalize_phone,
+)
 
-from . import links, twilio_api
+from . import consent, links, twilio_api
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +65,24 @@ class SmsChannel(Channel):
                 ),
             )
         return None
+
+    def card(self, ticket):
+        """The customer's number and whether they may be texted: their
+        consent state (never asked, opted in, opted out)."""
+        profile = ticket.profile
+        if not profile.phone:
+            return ChannelCard(_("SMS"), [CardFact(_("Number"), _("an alphanumeric sender id (cannot receive)"))])
+        current = consent.state(profile.phone, profile.sms_consent)
+        label = str(consent.LABELS[current])
+        if profile.sms_consent in SMS_CONSENT:
+            label = f"{label} ({profile.sms_consent})"
+        return ChannelCard(
+            _("SMS"),
+            [
+                CardFact(_("Number"), profile.phone, href=f"tel:{profile.phone}"),
+                CardFact(_("Consent"), label, state=current),
+            ],
+        )
 
     def send(self, outbound):
         settings = self.settings

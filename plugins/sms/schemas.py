@@ -89,13 +89,17 @@ class SmsSettings(ma.Schema):
         validate=ma.validate.Regexp(
             SID.format(prefix="AC"), error=_l("An account SID is AC followed by 32 hexadecimal characters.")
         ),
-        metadata={"label": _l("Twilio account SID")},
+        metadata={
+            "label": _l("Twilio account SID"),
+            "help": _l("In the Twilio console: Account info, Account SID (AC...)."),
+        },
     )
     auth_token = ma.fields.String(
         load_default="",
         validate=ma.validate.Length(max=128),
         metadata={
             "label": _l("Twilio auth token"),
+            "help": _l("In the Twilio console beside the account SID. Changing the SID or API URL needs it again."),
             "secret": True,
             # Where the token goes: changing either needs it typed again.
             "secret_for": ["api_base_url", "account_sid"],
@@ -127,7 +131,10 @@ class SmsSettings(ma.Schema):
             r"^$|" + SID.format(prefix="MG"),
             error=_l("A messaging service SID is MG followed by 32 hexadecimal characters."),
         ),
-        metadata={"label": _l("Messaging service SID (optional)")},
+        metadata={
+            "label": _l("Messaging service SID (optional)"),
+            "help": _l("Send through a Twilio messaging service (MG...) instead of the from number."),
+        },
     )
     public_url = ma.fields.String(
         load_default="",
@@ -137,42 +144,100 @@ class SmsSettings(ma.Schema):
             "help": _l("The address Twilio uses to reach Helpline (behind a proxy), e.g. https://help.example.com."),
         },
     )
-    api_base_url = _url(load_default=TWILIO_API, metadata={"label": _l("Twilio API base URL")})
-    stop_keywords = KeywordList(DEFAULT_STOP, metadata={"label": _l("Opt-out keywords")})
-    start_keywords = KeywordList(DEFAULT_START, metadata={"label": _l("Opt-in keywords")})
-    help_keywords = KeywordList(DEFAULT_HELP, metadata={"label": _l("Help keywords")})
+    api_base_url = _url(
+        load_default=TWILIO_API,
+        metadata={
+            "label": _l("Twilio API base URL"),
+            "help": _l("Leave as it is unless Twilio support says otherwise."),
+        },
+    )
+    stop_keywords = KeywordList(
+        DEFAULT_STOP,
+        metadata={
+            "label": _l("Opt-out keywords"),
+            "help": _l("A message of just one of these words stops all SMS to the sender."),
+        },
+    )
+    start_keywords = KeywordList(
+        DEFAULT_START,
+        metadata={
+            "label": _l("Opt-in keywords"),
+            "help": _l("A message of just one of these words gives consent again."),
+        },
+    )
+    help_keywords = KeywordList(
+        DEFAULT_HELP,
+        metadata={
+            "label": _l("Help keywords"),
+            "help": _l("A message of just one of these words gets the reply below."),
+        },
+    )
     help_reply = ma.fields.String(
         load_default=DEFAULT_HELP_REPLY,
         validate=[ma.validate.Length(min=1, max=480), _valid_template],
-        metadata={"label": _l("Reply to help keywords")},
+        metadata={
+            "label": _l("Reply to help keywords"),
+            "help": _l(
+                "At most 480 characters. {{ organization_prefix }} becomes the SMS prefix, {{ email }} the support "
+                "email address (General settings)."
+            ),
+        },
     )
     autoresponder_enabled = ma.fields.Boolean(
-        load_default=True, metadata={"label": _l("Answer senders who have not consented to SMS")}
+        load_default=True,
+        metadata={
+            "label": _l("Answer senders who have not consented to SMS"),
+            "help": _l("They get the autoresponder text below and a ticket, but no SMS from agents until they opt in."),
+        },
     )
     autoresponder_template = ma.fields.String(
         load_default=DEFAULT_AUTORESPONDER,
         validate=[ma.validate.Length(min=1, max=480), _valid_template],
-        metadata={"label": _l("Autoresponder text")},
+        metadata={
+            "label": _l("Autoresponder text"),
+            "help": _l(
+                "At most 480 characters. {{ organization_prefix }} becomes the SMS prefix, {{ email }} the support "
+                "email address (General settings)."
+            ),
+        },
     )
     autoresponder_window_hours = ma.fields.Integer(
         load_default=24,
         validate=ma.validate.Range(min=1, max=720),
-        metadata={"label": _l("At most one automatic reply per sender every (hours)")},
+        metadata={
+            "label": _l("At most one automatic reply per sender every"),
+            "unit": _l("hours"),
+            "help": _l("1 to 720 hours."),
+        },
     )
     email_alert_enabled = ma.fields.Boolean(
-        load_default=False, metadata={"label": _l("Email the team when a new SMS conversation starts")}
+        load_default=False,
+        metadata={
+            "label": _l("Email the team when a new SMS conversation starts"),
+            "help": _l("Needs the email plugin on and at least one recipient below."),
+        },
     )
     email_alert_recipients = ma.fields.List(
         ma.fields.Email(validate=ma.validate.Length(max=254)),
         load_default=list,
         validate=ma.validate.Length(max=20),
-        metadata={"label": _l("Alert recipients")},
+        metadata={"label": _l("Alert recipients"), "help": _l("Email addresses, at most 20.")},
     )
-    link_shortening = ma.fields.Boolean(load_default=True, metadata={"label": _l("Shorten links in replies")})
+    link_shortening = ma.fields.Boolean(
+        load_default=True,
+        metadata={
+            "label": _l("Shorten links in replies"),
+            "help": _l("Links become short tracked links, so a click can be credited to the conversation."),
+        },
+    )
     attribution_window_hours = ma.fields.Integer(
         load_default=24,
         validate=ma.validate.Range(min=1, max=720),
-        metadata={"label": _l("Attribution window (hours)")},
+        metadata={
+            "label": _l("Attribution window"),
+            "unit": _l("hours"),
+            "help": _l("An order placed this long after a click on a shortened link counts for the conversation."),
+        },
     )
 
     @ma.validates("from_number")

@@ -7,7 +7,7 @@ import logging
 from flask_babel import gettext as _
 from jinja2 import TemplateError
 
-from app.plugin import DeliveryError, Ticket, add_notice, get_plugins, make_reason, task
+from app.plugin import DeliveryError, Ticket, add_notice, customer_language, get_plugins, make_reason, task
 
 from . import alerts, autoresponder, consent, twilio_api
 
@@ -44,6 +44,7 @@ def send_automatic_sms(phone, kind, ticket_id=None):
             ticket,
             _("Automatic SMS reply sent: %(text)s", text=body),
             meta={"sms": {"automatic": kind, "sid": sent.sid, "status": sent.status}, "why": _why(settings, kind)},
+            activity="auto_replied",
         )
     return sent.sid
 
@@ -78,7 +79,10 @@ def _text(settings, kind):
     """The automatic text; a merchant's template that fails at render time
     or renders nothing is a delivery failure, never a crashed worker."""
     try:
-        body = autoresponder.help_text(settings) if kind == "help" else autoresponder.autoresponder_text(settings)
+        with customer_language():
+            # Read again so a default wording is in the customer-facing language.
+            settings = get_plugins().get_settings("sms")
+            body = autoresponder.help_text(settings) if kind == "help" else autoresponder.autoresponder_text(settings)
     except TemplateError as exc:
         raise DeliveryError(_("The template could not be rendered: %(error)s", error=str(exc)), retryable=False)
     if not body:

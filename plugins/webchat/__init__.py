@@ -1,7 +1,14 @@
 """Web chat: an embeddable widget for storefronts, live both ways, with
 office hours, automatic replies and a follow-up email for visitors who left."""
 
+from flask_babel import lazy_gettext as _l
+
 from app.plugin import hookimpl
+
+display_name = _l("Web chat")
+description = _l(
+    "A chat window for your storefront, live both ways, with office hours, a greeting and an away message, and a follow-up email for visitors who left before the answer."
+)
 
 
 @hookimpl
@@ -28,11 +35,12 @@ def helpline_register_models():
 @hookimpl
 def helpline_register_blueprints():
     """The script and demo page, the JSON API (in the OpenAPI document) and the live stream."""
+    from .admin import bp as admin
     from .api import bp as api
     from .stream import bp as stream
     from .views import bp
 
-    return [bp, api, stream]
+    return [bp, api, stream, admin]
 
 
 @hookimpl
@@ -57,7 +65,7 @@ def helpline_register_commands():
 
 @hookimpl
 def helpline_register_ui_fragments():
-    return [("ticket_sidebar", "webchat/sidebar.html")]
+    return [("settings_nav", "webchat/settings_nav.html")]
 
 
 @hookimpl

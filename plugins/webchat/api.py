@@ -127,10 +127,19 @@ def config(query):
 @bp.response(201, schemas.ConversationStarted)
 def start_conversation(data):
     """Start a conversation; answers its id and the visitor token. Its
-    ticket is created by the first message."""
+    ticket is created by the first message. With ``identity`` (the
+    storefront's signature of its logged-in customer) the chat is that
+    customer's; a bad or expired signature is refused (401), never ignored."""
     limit("start", request.remote_addr, 20)
-    started, token = convs.start(data["key"], data["name"], data["email"], data["page_url"], data["visitor_id"])
-    return {"conversation_id": started.public_id, "visitor_id": started.visitor_id, "token": token}
+    started, token = convs.start(
+        data["key"], data["name"], data["email"], data["page_url"], data["visitor_id"], identity=data["identity"]
+    )
+    return {
+        "conversation_id": started.public_id,
+        "visitor_id": started.visitor_id,
+        "token": token,
+        "signed_in": bool(started.customer_id or started.email_verified),
+    }
 
 
 @bp.get(f"/conversations/{CID}/messages")

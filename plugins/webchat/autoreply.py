@@ -13,7 +13,7 @@ import logging
 
 from flask_babel import gettext as _
 
-from app.plugin import Message, ReplyRefused, make_reason, now, reply
+from app.plugin import Message, ReplyRefused, customer_language, make_reason, now, reply
 
 from .conversations import settings
 from .models import Conversation
@@ -41,7 +41,8 @@ def on_message_received(message, ticket):
     the bot message or None."""
     if ticket.channel != "webchat":
         return None
-    s = settings()
+    with customer_language():
+        s = settings()  # a default greeting in the customer-facing language
     if not s["auto_replies"]:
         return None
     at = now()

@@ -17,19 +17,25 @@ from peewee import JOIN
 from app.plugin import (
     Agent,
     Denied,
+    IdentityTaken,
     Inbound,
     Message,
     NotFound,
     Sender,
     ServiceError,
     Ticket,
+    browser_language,
+    customer_language,
     get_plugins,
     ingest,
+    link_identity,
     now,
     publish,
+    resolve_profile,
     write_transaction,
 )
 
+from . import identity as signed
 from .models import Conversation
 from .office_hours import is_open
 
@@ -72,7 +78,14 @@ def check_site_key(key):
 def widget_config(key):
     """What the widget shows before a conversation starts."""
     check_site_key(key)
-    s = settings()
+    # The visitor's browser language when we have it, else the
+    # organization's customer-facing language.
+    with customer_language(browser_language()):
+        s = settings()
+        return _config(s)
+
+
+def _config(s):
     return {
         "title": s["title"],
         "color": s["color"],
@@ -99,6 +112,9 @@ def widget_labels():
         "bot": _("Automatic reply"),
         "closed": _("This chat was closed. Write again to start a new one."),
         "failed": _("Your message could not be sent."),
+        # "{n}" is replaced by the widget with the number of unread replies.
+        "unread": _("{n} unread"),
+        "new_reply": _("New reply in the chat"),
     }
 
 
@@ -136,23 +152,87 @@ def conversation_for(token, public_id):
 # --- conversations ------------------------------------------------------------
 
 
-def start(key, name="", email=None, page_url="", visitor_id=None):
+def start(key, name="", email=None, page_url="", visitor_id=None, identity=None):
     """Start a conversation for a visitor of site ``key``; returns
-    ``(conversation, token)``. Its ticket is created by the first message."""
+    ``(conversation, token)``. Its ticket is created by the first message.
+
+    ``identity`` is the storefront's signature of its logged-in customer (a
+    loaded ``schemas.SignedIdentity``): verified here (an error when it is
+    not valid), it makes the chat that customer's. A signed email replaces
+    the typed one; without a signed email the typed one stays a claim."""
     check_site_key(key)
+    verified = signed.verify(identity, settings()) if identity else None
+    name = (name or "").strip()[:200]
+    email = (email or "").strip().lower()[:254] or None
+    email_verified = bool(verified and verified.email)
+    if email_verified:
+        email = verified.email
+    if verified is not None and verified.customer_id:
+        _attach_customer(verified, name, None if email_verified else email)
     public_id = new_id()
     conversation = Conversation.create(
         public_id=public_id,
         chain_id=public_id,
         visitor_id=visitor_id or new_id(12),
         site_key=key,
-        visitor_name=(name or "").strip()[:200],
-        visitor_email=(email or "").strip().lower()[:254] or None,
+        visitor_name=name,
+        visitor_email=email,
+        email_verified=email_verified,
+        customer_id=verified.customer_id if verified is not None else None,
         page_url=(page_url or "")[:500],
         created_at=now(),
         last_seen_at=now(),
     )
     return conversation, make_token(conversation)
+
+
+def customer_identity(customer_id):
+    """The web chat identity a signed customer id is kept as (ingest finds
+    the customer's profile by it)."""
+    return f"customer:{settings()['customer_id_source']}:{customer_id}"
+
+
+def _attach_customer(verified, name, claimed_email):
+    """Find (or create) the profile of a signed customer id, by the merchant's
+    customer id source (e.g. the ``shopify`` ids the Shopify plugin stores)
+    then by the signed email, and link the chat identity to it."""
+    with write_transaction():
+        profile = resolve_profile(
+            settings()["customer_id_source"],
+            verified.customer_id,
+            email=verified.email,
+            name=name,
+            verified_contact=True,
+        )
+        try:
+            link_identity(profile, PLUGIN, customer_identity(verified.customer_id))
+        except IdentityTaken:
+            # Held by the profile an agent merged it into: ingest finds that one.
+            log.info("web chat customer identity already linked elsewhere; keeping that profile")
+        if claimed_email:
+            link_identity(profile, "email", claimed_email, verified=False)
+    return profile
+
+
+def sender(conversation):
+    """Who writes in ``conversation``, as ingest should find them: a signed
+    customer by their verified identity, else the anonymous visitor by their
+    visitor id (a typed email is only a claim)."""
+    if conversation.customer_id:
+        return Sender(
+            name=conversation.visitor_name,
+            email=conversation.visitor_email if conversation.email_verified else None,
+            external_id=customer_identity(conversation.customer_id),
+            verified_contact=True,
+        )
+    if conversation.email_verified:
+        return Sender(name=conversation.visitor_name, email=conversation.visitor_email, verified_contact=True)
+    return Sender(
+        name=conversation.visitor_name,
+        email=conversation.visitor_email,
+        external_id=visitor_identity(conversation.visitor_id),
+        verified_contact=False,
+    )
 
 
 def _successor(conversation):
@@ -167,6 +247,8 @@ def _successor(conversation):
                 site_key=conversation.site_key,
                 visitor_name=conversation.visitor_name,
                 visitor_email=conversation.visitor_email,
+                email_verified=conversation.email_verified,
+                customer_id=conversation.customer_id,
                 page_url=conversation.page_url,
                 created_at=now(),
                 last_seen_at=now(),
@@ -233,14 +315,7 @@ def post_message(conversation, client_id, text):
         external_id=ext,
         text=text,
         ticket_hint=target.ticket_id,
-        # The visitor id finds their profile again; the email is only what
-        # they typed.
-        sender=Sender(
-            name=target.visitor_name,
-            email=target.visitor_email,
-            external_id=visitor_identity(target.visitor_id),
-            verified_contact=False,
-        ),
+        sender=sender(target),
         meta={"conversation": target.public_id, "client_id": client_id},
     )
     result = ingest(inbound)
@@ -375,3 +450,20 @@ def is_present(conversation, at=None, s=None):
     return (
         conversation.left_at is None and conversation.last_seen_at is not None and conversation.last_seen_at >= at - ttl
     )
+
+
+def visitor_summary(ticket):
+    """What agents see about a chat ticket's visitor (the channel's card):
+    ``present``, the ``email`` (typed, or signed by the shop), whether the
+    storefront ``signed_in`` the visitor, the ``page_url`` and how many
+    ``followups`` were emailed; None for a ticket without a conversation."""
+    conversation = Conversation.get_or_none(Conversation.ticket == ticket.id)
+    if conversation is None:
+        return None
+    return {
+        "present": is_present(conversation),
+        "email": conversation.visitor_email,
+        "signed_in": bool(conversation.customer_id or conversation.email_verified),
+        "page_url": conversation.page_url,
+        "followups": conversation.followups.count(),
+    }

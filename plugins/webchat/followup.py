@@ -1,26 +1,46 @@
 """The follow-up email: one email with the replies a visitor did not see.
 
 Sent when all hold: the visitor gave an email, the visitor left (stream
-closed or heartbeat older than ``presence_ttl_seconds``), an agent replied
+closed for ``PAGE_CHANGE_SECONDS``, or heartbeat older than
+``presence_ttl_seconds``), an agent replied
 after the visitor's last message, more than ``followup_delay_minutes``
 passed since that message, and the replies are newer than what the visitor
 was shown and than the last follow-up. The conversation's
 ``followup_through_message_id`` is claimed before sending, so the same
-replies are never mailed twice, even by two sweeps at once."""
+replies are never mailed twice, even by two sweeps at once.
+
+A sent follow-up leaves a notice in the ticket's thread and a
+``followup_sent`` activity entry, both with the structured reason (rule
+``webchat.followup``: when the visitor left, their last message, the
+delay, which replies were mailed), as every automatic action does."""
 
 import datetime as dt
 import logging
 from email.message import EmailMessage
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from peewee import JOIN, fn
 
-from app.plugin import Agent, Message, Ticket, hook, now
+from app.plugin import (
+    Agent,
+    Message,
+    Ticket,
+    add_notice,
+    customer_language,
+    hook,
+    make_reason,
+    now,
+    write_transaction,
+)
 
 from .conversations import settings
 from .models import Conversation, FollowupEmail
 
 log = logging.getLogger(__name__)
+
+# How long after the last stream closed a visitor counts as gone.
+PAGE_CHANGE_SECONDS = 30
 
 
 def _unseen_reply():
@@ -42,8 +62,11 @@ def due(at=None, limit=200):
     s = settings()
     quiet_since = at - dt.timedelta(minutes=s["followup_delay_minutes"])
     seen_before = at - dt.timedelta(seconds=s["presence_ttl_seconds"])
+    # A closed stream is a page change for a moment (the next page of the
+    # shop reconnects within a second or two), not yet a visitor who left.
+    left_before = at - dt.timedelta(seconds=PAGE_CHANGE_SECONDS)
     gone = (
-        Conversation.left_at.is_null(False)
+        (Conversation.left_at.is_null(False) & (Conversation.left_at < left_before))
         | Conversation.last_seen_at.is_null()
         | (Conversation.last_seen_at < seen_before)
     )
@@ -90,7 +113,13 @@ def _replies_for(conversations):
 
 
 def build_email(conversation, replies):
-    """The follow-up email for ``replies`` (Message rows, oldest first)."""
+    """The follow-up email for ``replies`` (Message rows, oldest first), in
+    the organization's customer-facing language."""
+    with customer_language():
+        return _build_email(conversation, replies)
+
+
+def _build_email(conversation, replies):
     s = settings()
     msg = EmailMessage()
     msg["To"] = conversation.visitor_email
@@ -149,12 +178,57 @@ def _send_one(conversation, unseen, at):
         )
         log.info("follow-up email for conversation %s not sent: no email sender accepted it", conversation.id)
         return False
-    FollowupEmail.create(
-        conversation=conversation,
-        to_email=conversation.visitor_email,
-        first_message_id=unseen[0].id,
-        last_message_id=last,
-        message_count=len(unseen),
-        sent_at=at,
-    )
+    with write_transaction():
+        FollowupEmail.create(
+            conversation=conversation,
+            to_email=conversation.visitor_email,
+            first_message_id=unseen[0].id,
+            last_message_id=last,
+            message_count=len(unseen),
+            sent_at=at,
+        )
+        add_notice(
+            conversation.ticket,
+            ngettext(
+                "Follow-up email sent to %(email)s with %(num)d reply the visitor did not see.",
+                "Follow-up email sent to %(email)s with %(num)d replies the visitor did not see.",
+                len(unseen),
+                email=conversation.visitor_email,
+            ),
+            meta={"webchat_followup": True, "why": explain(conversation, unseen, at)},
+            activity="followup_sent",
+        )
     return True
+
+
+def explain(conversation, unseen, at):
+    """Why this follow-up went out: the visitor left (when, or since when
+    nothing was heard from them), their last message and the delay that
+    passed since, and the agent replies they had not seen."""
+    s = settings()
+    last = conversation.ticket.last_customer_message_at
+    return make_reason(
+        "webchat.followup",
+        ngettext(
+            "Web chat follow-up: the visitor left the chat without seeing %(num)d agent reply; their last message "
+            "was at %(when)s UTC, more than %(minutes)d minutes before, so the reply was emailed to %(email)s.",
+            "Web chat follow-up: the visitor left the chat without seeing %(num)d agent replies; their last message "
+            "was at %(when)s UTC, more than %(minutes)d minutes before, so the replies were emailed to %(email)s.",
+            len(unseen),
+            when=last.strftime("%Y-%m-%d %H:%M"),
+            minutes=s["followup_delay_minutes"],
+            email=conversation.visitor_email,
+        ),
+        {
+            "to": conversation.visitor_email,
+            # Left: the stream closed (left_at), or no heartbeat since last_seen_at.
+            "left_at": conversation.left_at,
+            "last_seen_at": conversation.last_seen_at,
+            "last_customer_message_at": last,
+            "delay_minutes": s["followup_delay_minutes"],
+            "reply_message_ids": [m.id for m in unseen],
+            "sent_at": at,
+        },
+        "web.plugin_settings",
+        {"name": "webchat"},
+    )

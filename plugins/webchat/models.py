@@ -25,6 +25,10 @@ class Conversation(BaseModel):
     successor = peewee.ForeignKeyField("self", null=True, on_delete="SET NULL")
     visitor_name = peewee.CharField(max_length=200, default="")
     visitor_email = peewee.CharField(max_length=254, null=True)
+    # Signed by the storefront (see plugins.webchat.identity): the customer
+    # id, and whether ``visitor_email`` came signed rather than typed.
+    customer_id = peewee.CharField(max_length=128, null=True)
+    email_verified = peewee.BooleanField(default=False)
     page_url = peewee.CharField(max_length=500, default="")
     created_at = peewee.DateTimeField(default=now)
     last_seen_at = peewee.DateTimeField(null=True)

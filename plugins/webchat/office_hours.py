@@ -2,25 +2,12 @@
 
 The schedule is wall-clock time in the merchant's IANA time zone, so a
 09:00 opening stays 09:00 local across daylight-saving changes (it moves in
-UTC). Ranges are ``[open, close)``; closed dates win over the schedule."""
+UTC). Ranges are ``[open, close)``; closed dates win over the schedule. The
+rules are the core's :func:`app.plugin.is_open_at`, shared with reports."""
 
-import datetime as dt
-import zoneinfo
-
-from .schemas import WEEKDAYS, closed_date_set, minutes
-
-
-def local_time(settings, at_utc):
-    """``at_utc`` (naive UTC) as an aware datetime in the merchant's zone."""
-    zone = zoneinfo.ZoneInfo(settings.get("timezone") or "UTC")
-    return at_utc.replace(tzinfo=dt.UTC).astimezone(zone)
+from app.plugin import is_open_at
 
 
 def is_open(settings, at_utc):
     """True when ``at_utc`` (naive UTC) falls inside an opening range."""
-    local = local_time(settings, at_utc)
-    if local.date() in closed_date_set(settings):
-        return False
-    ranges = (settings.get("schedule") or {}).get(WEEKDAYS[local.weekday()]) or ()
-    now_minutes = local.hour * 60 + local.minute
-    return any(minutes(r["open"]) <= now_minutes < minutes(r["close"]) for r in ranges)
+    return is_open_at(settings.get("timezone"), settings.get("schedule"), settings.get("closed_dates"), at_utc)

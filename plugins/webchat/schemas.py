@@ -1,50 +1,26 @@
 """Marshmallow schemas: the merchant's settings, and every widget request
 and answer of the web chat API."""
 
-import datetime as dt
 import re
 
 import marshmallow as ma
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from app.plugin import MAX_ID, is_time_zone
+from app.plugin import MAX_ID, ClosedDates, TimeZone, WeeklyHours
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-HHMM = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$")
 ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(?::\d{1,5})?$")
 COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 SITE_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 MAX_TEXT = 4000
 MAX_CLIENT_ID = 64
-
-
-def _default_schedule():
-    day = [{"open": "09:00", "close": "17:00"}]
-    return {d: list(day) if d not in ("sat", "sun") else [] for d in WEEKDAYS}
-
-
-def minutes(hhmm):
-    """``"HH:MM"`` as minutes after midnight (``"24:00"`` is 1440)."""
-    hours, mins = hhmm.split(":")
-    return int(hours) * 60 + int(mins)
-
-
-class OpenRange(ma.Schema):
-    """One opening period of a weekday, local time, ``close`` exclusive."""
-
-    open = ma.fields.String(required=True, validate=ma.validate.Regexp(HHMM, error=_l("Use HH:MM.")))
-    close = ma.fields.String(required=True, validate=ma.validate.Regexp(HHMM, error=_l("Use HH:MM (or 24:00).")))
-
-    @ma.validates_schema
-    def _ordered(self, data, **kwargs):
-        if minutes(data["open"]) >= minutes(data["close"]):
-            raise ma.ValidationError(_("The closing time must be after the opening time."), "close")
-
-
-def _valid_zone(name):
-    if not is_time_zone(name):
-        raise ma.ValidationError(_("Unknown time zone %(name)s (use an IANA name like Europe/Paris).", name=name))
+# A signed customer id: printable ASCII without spaces or "|" (the signed
+# message's separator, so a value can never shift into the next field).
+CUSTOMER_ID = re.compile(r"^[!-{}~]{1,128}$")
+SOURCE = re.compile(r"^[a-z0-9_.-]{1,64}$")
+# Identity sources a signed customer id may not claim: the core's own
+# addresses and the visitor ids of this channel.
+RESERVED_SOURCES = ("email", "phone", "webchat")
 
 
 class WebchatSettings(ma.Schema):
@@ -54,6 +30,10 @@ class WebchatSettings(ma.Schema):
         ma.fields.String(validate=ma.validate.Regexp(SITE_KEY, error=_l("16-64 letters, digits, - or _."))),
         load_default=list,
         validate=ma.validate.Length(max=20),
+        metadata={
+            "label": _l("Site keys"),
+            "help": _l("The key in each storefront's embed snippet (16-64 letters, digits, - or _)."),
+        },
     )
     allowed_origins = ma.fields.List(
         ma.fields.String(
@@ -63,37 +43,149 @@ class WebchatSettings(ma.Schema):
         ),
         load_default=list,
         validate=ma.validate.Length(max=50),
+        metadata={
+            "label": _l("Storefront addresses"),
+            "help": _l("Origins allowed to embed the chat, such as https://shop.example.com (no path)."),
+        },
     )
-    title = ma.fields.String(load_default=lambda: _("Chat with us"), validate=ma.validate.Length(min=1, max=60))
+    title = ma.fields.String(
+        load_default=lambda: _("Chat with us"),
+        validate=ma.validate.Length(min=1, max=60),
+        metadata={"label": _l("Chat title"), "help": _l("Shown at the top of the chat panel.")},
+    )
     color = ma.fields.String(
-        load_default="#1f6feb", validate=ma.validate.Regexp(COLOR, error=_l("A color is #RRGGBB."))
+        load_default="#1f6feb",
+        validate=ma.validate.Regexp(COLOR, error=_l("A color is #RRGGBB.")),
+        metadata={
+            "label": _l("Launcher and header color"),
+            "help": _l("The chat button and the panel's header."),
+            "widget": "color",
+        },
     )
     text_color = ma.fields.String(
-        load_default="#ffffff", validate=ma.validate.Regexp(COLOR, error=_l("A color is #RRGGBB."))
+        load_default="#ffffff",
+        validate=ma.validate.Regexp(COLOR, error=_l("A color is #RRGGBB.")),
+        metadata={
+            "label": _l("Text color on that color"),
+            "help": _l("Pick one that reads well on the color above."),
+            "widget": "color",
+        },
     )
-    auto_replies = ma.fields.Boolean(load_default=True)
+    auto_replies = ma.fields.Boolean(
+        load_default=True,
+        metadata={
+            "label": _l("Automatic greeting and away message"),
+            "help": _l("Answer a new chat at once: the greeting within office hours, the away message outside."),
+        },
+    )
     greeting = ma.fields.String(
         load_default=lambda: _("Hi! Thanks for writing, someone from our team will be with you shortly."),
         validate=ma.validate.Length(max=1000),
+        metadata={"label": _l("Greeting"), "help": _l("Sent within office hours."), "widget": "textarea"},
     )
     away_message = ma.fields.String(
         load_default=lambda: _(
             "We are away right now. Leave your email and we will answer you there as soon as we are back."
         ),
         validate=ma.validate.Length(max=1000),
+        metadata={"label": _l("Away message"), "help": _l("Sent outside office hours."), "widget": "textarea"},
     )
-    timezone = ma.fields.String(load_default="UTC", validate=_valid_zone)
-    schedule = ma.fields.Dict(
-        keys=ma.fields.String(validate=ma.validate.OneOf(WEEKDAYS)),
-        values=ma.fields.List(ma.fields.Nested(OpenRange), validate=ma.validate.Length(max=8)),
-        load_default=_default_schedule,
+    timezone = TimeZone(
+        load_default="UTC",
+        error_messages={"zone": _l("Unknown time zone (use an IANA name like Europe/Paris).")},
+        metadata={
+            "label": _l("Time zone of the office hours"),
+            "help": _l("Office hours follow its clock, daylight saving included."),
+        },
     )
-    closed_dates = ma.fields.List(ma.fields.Date(), load_default=list, validate=ma.validate.Length(max=400))
-    followup_delay_minutes = ma.fields.Integer(load_default=3, validate=ma.validate.Range(min=1, max=1440))
-    auto_reply_window_minutes = ma.fields.Integer(load_default=60, validate=ma.validate.Range(min=1, max=10080))
-    agent_recent_minutes = ma.fields.Integer(load_default=5, validate=ma.validate.Range(min=0, max=1440))
-    typing_ttl_seconds = ma.fields.Integer(load_default=8, validate=ma.validate.Range(min=2, max=60))
-    presence_ttl_seconds = ma.fields.Integer(load_default=60, validate=ma.validate.Range(min=15, max=3600))
+    schedule = WeeklyHours(
+        metadata={
+            "label": _l("Office hours"),
+            "help": _l("Opening times per weekday, in the time zone above. A day without times is closed."),
+        }
+    )
+    closed_dates = ClosedDates(
+        metadata={"label": _l("Closed dates"), "help": _l("Holidays: no office hours on these dates.")}
+    )
+    followup_delay_minutes = ma.fields.Integer(
+        load_default=3,
+        validate=ma.validate.Range(min=1, max=1440),
+        metadata={
+            "label": _l("Follow-up email delay"),
+            "unit": _l("minutes"),
+            "help": _l("A reply the visitor has not seen after this long is also sent by email, if they left one."),
+        },
+    )
+    auto_reply_window_minutes = ma.fields.Integer(
+        load_default=60,
+        validate=ma.validate.Range(min=1, max=10080),
+        metadata={
+            "label": _l("Automatic replies at most once per"),
+            "unit": _l("minutes"),
+            "help": _l("A visitor gets the greeting or away message once in this window."),
+        },
+    )
+    agent_recent_minutes = ma.fields.Integer(
+        load_default=5,
+        validate=ma.validate.Range(min=0, max=1440),
+        metadata={
+            "label": _l("No automatic reply after an agent answered within"),
+            "unit": _l("minutes"),
+            "help": _l("0 to ignore recent agent replies."),
+        },
+    )
+    typing_ttl_seconds = ma.fields.Integer(
+        load_default=8,
+        validate=ma.validate.Range(min=2, max=60),
+        metadata={
+            "label": _l("Typing indicator lasts"),
+            "unit": _l("seconds"),
+            "help": _l("After the last keystroke, for both sides."),
+        },
+    )
+    presence_ttl_seconds = ma.fields.Integer(
+        load_default=60,
+        validate=ma.validate.Range(min=15, max=3600),
+        metadata={
+            "label": _l("A visitor counts as gone after"),
+            "unit": _l("seconds"),
+            "help": _l("Without a sign of life from their browser."),
+        },
+    )
+    identity_secret = ma.fields.String(
+        load_default="",
+        validate=ma.validate.Regexp(
+            r"^$|^[A-Za-z0-9_-]{32,128}$", error=_l("32-128 letters, digits, - or _ (use Generate on the page).")
+        ),
+        metadata={
+            "label": _l("Signed identity secret"),
+            "secret": True,
+            "help": _l(
+                "The key your storefront signs logged-in customers with (HMAC-SHA256). "
+                "Generate or rotate it under Settings, Web chat."
+            ),
+        },
+    )
+    identity_max_age_seconds = ma.fields.Integer(
+        load_default=3600,
+        validate=ma.validate.Range(min=60, max=7 * 24 * 3600),
+        metadata={
+            "label": _l("Signed identity lifetime"),
+            "unit": _l("seconds"),
+            "help": _l("A signature older than this is refused; the storefront signs again on each page."),
+        },
+    )
+    customer_id_source = ma.fields.String(
+        load_default="storefront",
+        validate=[
+            ma.validate.Regexp(SOURCE, error=_l("1-64 lowercase letters, digits, _ . or -.")),
+            ma.validate.NoneOf(RESERVED_SOURCES, error=_l("This source is reserved.")),
+        ],
+        metadata={
+            "label": _l("Signed customer ids are ids of"),
+            "help": _l("The identity source of the customer id your storefront signs, e.g. shopify."),
+        },
+    )
 
 
 class Widget(ma.Schema):
@@ -104,8 +196,44 @@ class Widget(ma.Schema):
         unknown = ma.EXCLUDE
 
 
+def _no_separator(value):
+    if "|" in value:
+        raise ma.ValidationError(_("May not contain |."))
+
+
+class SignedIdentity(Widget):
+    """The storefront's signature of a logged-in customer (see
+    docs/channels/webchat.md, "Signed-in customers")."""
+
+    customer_id = ma.fields.String(
+        load_default="",
+        validate=ma.validate.Regexp(
+            rf"^$|{CUSTOMER_ID.pattern[1:]}", error=_l("1-128 printable characters, no spaces or |.")
+        ),
+    )
+    email = ma.fields.String(load_default="", validate=[ma.validate.Length(max=254), _no_separator])
+    # A string: the signature covers exactly the digits the shop sent.
+    timestamp = ma.fields.String(
+        required=True, validate=ma.validate.Regexp(r"^[0-9]{1,12}$", error=_l("Unix time in seconds (digits)."))
+    )
+    signature = ma.fields.String(
+        required=True, validate=ma.validate.Regexp(r"^[0-9a-fA-F]{64}$", error=_l("64 hexadecimal characters."))
+    )
+
+    @ma.validates("email")
+    def _email(self, value, **kwargs):
+        if value:
+            ma.fields.Email().deserialize(value)
+
+    @ma.validates_schema
+    def _someone(self, data, **kwargs):
+        if not data.get("customer_id") and not data.get("email"):
+            raise ma.ValidationError(_("Sign a customer id, an email or both."), "customer_id")
+
+
 class StartConversation(Widget):
     key = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=64))
+    identity = ma.fields.Nested(SignedIdentity, load_default=None, allow_none=True)
     name = ma.fields.String(load_default="", validate=ma.validate.Length(max=200))
     email = ma.fields.Email(load_default=None, allow_none=True, validate=ma.validate.Length(max=254))
     page_url = ma.fields.String(load_default="", validate=ma.validate.Length(max=500))
@@ -175,6 +303,7 @@ class ConversationStarted(ma.Schema):
     conversation_id = ma.fields.String()
     visitor_id = ma.fields.String()
     token = ma.fields.String(metadata={"description": "Send it as X-Webchat-Token on this conversation's requests"})
+    signed_in = ma.fields.Boolean(metadata={"description": "The chat belongs to the storefront's signed customer"})
 
 
 VisitorMessage = ma.Schema.from_dict(
@@ -199,7 +328,3 @@ class PostedMessage(ma.Schema):
     message = ma.fields.Nested(VisitorMessage)
     conversation_id = ma.fields.String(metadata={"description": "A new conversation when the last one was closed"})
     token = ma.fields.String(metadata={"description": "The new conversation's token (only when it changed)"})
-
-
-def closed_date_set(settings):
-    return {d if isinstance(d, dt.date) else dt.date.fromisoformat(d) for d in settings.get("closed_dates") or ()}

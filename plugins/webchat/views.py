@@ -1,5 +1,6 @@
-"""The widget's script and a demo storefront under /webchat, and what the
-agent sidebar shows about a chat's visitor. The widget's JSON API is
+"""The widget's script and a demo storefront under /webchat. (What agents
+see about a chat's visitor is the channel's card, ``WebchatChannel.card``.)
+The widget's JSON API is
 :mod:`plugins.webchat.api`, its live stream :mod:`plugins.webchat.stream`."""
 
 import os
@@ -11,20 +12,6 @@ from . import conversations as convs
 bp = Blueprint("webchat", __name__, url_prefix="/webchat", template_folder="templates")
 
 STATIC = os.path.join(os.path.dirname(__file__), "static")
-
-
-@bp.app_template_global("webchat_visitor")
-def webchat_visitor(ticket):
-    """What the agent sidebar shows about a chat ticket's visitor."""
-    conversation = convs.Conversation.get_or_none(convs.Conversation.ticket == ticket.id)
-    if conversation is None:
-        return None
-    return {
-        "present": convs.is_present(conversation),
-        "email": conversation.visitor_email,
-        "page_url": conversation.page_url,
-        "followups": conversation.followups.count(),
-    }
 
 
 @bp.get("/widget.js")

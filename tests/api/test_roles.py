@@ -4,6 +4,7 @@ read from the generated document, so a new endpoint is covered as soon as it
 exists, and one that does not declare its permission fails here."""
 
 import pytest
+from flask import current_app
 
 from app.auth import create_token
 from app.models import Activity, Message, SavedView
@@ -129,6 +130,14 @@ def targets(make_agent, actor, ticket):
 
     mail = b"From: Ann <ann@example.net>\r\nMessage-ID: <roles@example.net>\r\nSubject: Hi\r\n\r\nHello\r\n"
     email_message = receive(mail, get_plugins().get_settings("email"))
+    # ... and of the webhooks plugin's (off by default: on for the walk), aimed at a closed local port so a
+    # test event or resend fails at once without leaving the machine.
+    from plugins.webhooks import service as webhooks
+
+    get_plugins().set_enabled("webhooks", True)
+    current_app.config["WEBHOOKS_ALLOW_PRIVATE_DESTINATIONS"] = True
+    hook = webhooks.create_endpoint("http://127.0.0.1:9/hooks", ["ticket.created"], actor=user)
+    delivery = webhooks.send_test(hook, actor=user)
     # An agent's own assignment: not automatic, so its undo answers 409.
     tickets.assign(ticket, user, actor=user)
     activity = Activity.select().where(Activity.ticket == ticket.id).order_by(Activity.id.desc()).first()
@@ -152,6 +161,8 @@ def targets(make_agent, actor, ticket):
         "order_id": order.id,
         "event_view_id": create_event_view(user, "Carts", "Added to Cart").id,
         "notification_id": notifications.notify([user.id], "assigned", ticket)[0].id,
+        "endpoint_id": hook.id,
+        "delivery_id": delivery.id,
     }
 
 

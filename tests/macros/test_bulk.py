@@ -111,3 +111,57 @@ def test_a_rerun_job_skips_tickets_already_done(ticket, support, make_macro, fak
     service.run_bulk(job.id)
     assert Message.select().where(Message.kind == "message", Message.direction == "outbound").count() == 1
     assert refresh(job).done == 1
+
+
+def test_each_ticket_of_a_bulk_job_says_which_macro_ran_and_why(sms_channel, support, make_macro, as_agent, clock):
+    """Issue 21: a macro applied in bulk runs on each ticket in a background
+    job, without an agent clicking on that ticket: an automatic action, so
+    each ticket gets a notice and an activity entry with the reason, and the
+    API answers the same reason on both."""
+    from app.auth import create_token
+
+    *tickets, single = sms_tickets(4, clock)
+    macro = make_macro(
+        support,
+        "Spring sale closed",
+        body="Hi, the sale has ended.",
+        actions=[{"type": "set_status", "params": {"status": "closed"}}],
+    )
+    client = as_agent(support)
+    resp = client.post(URL, json={"macro_id": macro.id, "ticket_ids": [t.id for t in tickets]})
+    assert resp.status_code == 202, resp.json
+    job_id = resp.json["id"]
+    _, token = create_token(support, "test")
+    headers = {"Authorization": f"Bearer {token}"}
+    expected = {
+        "rule": "macros.bulk",
+        "summary": "Bulk macro: Sam Support applied “Spring sale closed” to 3 tickets at 2026-01-05 09:00 UTC, "
+        "and a background job ran it on this ticket: its reply; Set status to closed.",
+        "inputs": {
+            "macro_id": macro.id,
+            "macro": "Spring sale closed",
+            "job_id": job_id,
+            "started_by_id": support.id,
+            "started_by": "Sam Support",
+            "started_at": "2026-01-05T09:00:00",
+            "tickets": 3,
+            "reply": True,
+            "actions": ["set_status"],
+        },
+        "settings_url": f"/macros/{macro.id}",
+    }
+    for ticket in tickets:
+        thread = client.get(f"/api/v1/tickets/{ticket.id}/messages", headers=headers).json["items"]
+        assert [(m["kind"], m["text"]) for m in thread[1:]] == [
+            ("message", "Hi, the sale has ended."),
+            ("notice", "Macro “Spring sale closed” applied by a bulk action of Sam Support."),
+        ]
+        assert thread[-1]["reason"] == expected and thread[1]["reason"] is None
+        items = client.get(f"/api/v1/tickets/{ticket.id}/activities", headers=headers).json["items"]
+        [applied] = [a for a in items if a["action"] == "macro_applied"]
+        assert applied["reason"] == expected and applied["actor"]["name"] == "Sam Support"
+        assert applied["undo_until"] is None  # its reply is sent: nothing to take back
+    # An agent applying the macro from the composer is not automatic: no notice.
+    r = client.post(f"/api/v1/macros/{macro.id}/apply", json={"ticket_id": single.id})
+    assert r.status_code in (200, 201), r.json
+    assert not Message.select().where((Message.ticket == single.id) & (Message.kind == "notice")).exists()

@@ -81,7 +81,8 @@ def test_reopen_starts_a_new_cycle(fake_channel, make_agent, clock, cycles, repo
 def test_auto_close_counts_as_resolved_for_inactivity(fake_channel, make_agent, clock, cycles, report):
     from plugins.autoclose.sweep import sweep
 
-    get_plugins().set_settings("autoclose", {"enabled": True, "inactivity_days": 2})
+    get_plugins().set_enabled("autoclose", True)
+    get_plugins().set_settings("autoclose", {"inactivity_days": 2})
     agent = make_agent(role="support")
     quiet = fake_channel.receive("Can I change my address?", email="q@example.net").ticket
     solved = fake_channel.receive("Thanks, all good", email="s@example.net").ticket

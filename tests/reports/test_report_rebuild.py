@@ -64,7 +64,8 @@ def busy_history(fake_channel, make_agent, clock):
     reopen, a failed delivery, an auto-close, business hours on."""
     from plugins.autoclose.sweep import sweep
 
-    get_plugins().set_settings("autoclose", {"enabled": True, "inactivity_days": 1})
+    get_plugins().set_enabled("autoclose", True)
+    get_plugins().set_settings("autoclose", {"inactivity_days": 1})
     get_plugins().set_settings("reports", {"business_hours": "custom", "timezone": "Europe/Paris"})
     ada, bob = make_agent(role="support", name="Ada"), make_agent(role="manager", name="Bob")
     made = []

@@ -13,7 +13,8 @@ from plugins.autoclose.tasks import close_inactive_tickets
 
 @pytest.fixture
 def setup(plugins, fake_channel, api_as, client):
-    plugins.set_settings("autoclose", {"enabled": True, "inactivity_days": 2})
+    plugins.set_enabled("autoclose", True)
+    plugins.set_settings("autoclose", {"inactivity_days": 2})
     agent, headers = api_as("support")
     ticket = fake_channel.receive("Where is my order?", email="ann@example.net").ticket
 

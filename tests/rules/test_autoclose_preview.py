@@ -91,7 +91,7 @@ def test_preview_changes_nothing_and_matches_what_the_sweep_closes(history, clie
     before = list(Ticket.select().order_by(Ticket.id).dicts())
     expected = {t["id"] for t in ask(client, headers)["sample"]}
     assert list(Ticket.select().order_by(Ticket.id).dicts()) == before
-    plugins.set_settings("autoclose", {"enabled": True})
+    plugins.set_enabled("autoclose", True)
     assert set(sweep()) == expected
 
 
@@ -111,6 +111,6 @@ def test_a_bad_period_is_a_field_error(client, api_as, days):
 
 def test_the_settings_page_shows_the_preview(history, client, login, make_agent):
     login(client, make_agent(role="admin", password=None))
-    page = client.get("/rules/autoclose/settings?preview_days=1").get_data(as_text=True)
+    page = client.get("/settings/plugins/autoclose?preview_days=1").get_data(as_text=True)
     assert "With 1 days, 5 open or snoozed tickets would close now, and about 0.1 per day" in page
     assert f'href="/t/{history["D"].id}"' in page

@@ -16,7 +16,7 @@ from plugins.autoclose.sweep import sweep
 def closed_by_rule(plugins, fake_channel, make_agent, clock):
     """Ann answered at 10:00 on Jan 5; nobody wrote back; auto-close (2 days)
     closed the ticket at 10:00 on Jan 7."""
-    plugins.set_settings("autoclose", {"enabled": True})
+    plugins.set_enabled("autoclose", True)
     ann = make_agent(name="Ann", password=None)
     ticket = fake_channel.receive("Where is my order?", email="zoe@example.net").ticket
     clock.set(dt.datetime(2026, 1, 5, 10, 0))
@@ -59,7 +59,7 @@ def test_an_automatic_close_says_which_reply_armed_the_clock_and_the_period(clos
 
 
 def test_a_round_robin_assignment_says_who_could_take_it(plugins, fake_channel, make_agent, client, api_as):
-    plugins.set_settings("roundrobin", {"enabled": True})
+    plugins.set_enabled("roundrobin", True)
     make_agent(name="Bea", presence="online", password=None)
     ticket = fake_channel.receive("Hello", email="q@example.net").ticket
     _, headers = api_as("support")
@@ -126,7 +126,7 @@ def test_undo_is_refused_after_the_window_and_once_the_ticket_changed(closed_by_
 def test_undo_an_automatic_assignment_gives_the_agent_their_turn_back(
     plugins, fake_channel, make_agent, clock, client, api_as
 ):
-    plugins.set_settings("roundrobin", {"enabled": True})
+    plugins.set_enabled("roundrobin", True)
     bea = make_agent(name="Bea", presence="online", password=None)
     first = fake_channel.receive("One", email="one@example.net").ticket
     first_turn = Agent.get_by_id(bea.id).last_assigned_at
@@ -157,3 +157,39 @@ def test_the_ticket_page_shows_why_and_undoes(closed_by_rule, client, login, mak
     assert refresh(ticket).status == "open"
     page = client.get(f"/t/{ticket.id}").get_data(as_text=True)
     assert "(undone)" in page and "Undo close" not in page
+
+
+def test_one_sweep_gives_each_ticket_its_own_reason(plugins, fake_channel, make_agent, clock, client, api_as):
+    """The sweep reads every ticket's reason inputs in the one select that
+    locks its batch and inserts the notices and activity entries set-based:
+    each ticket still gets its own reply, agent and clock."""
+    plugins.set_enabled("autoclose", True)
+    ann, bob = make_agent(name="Ann", password=None), make_agent(name="Bob", password=None)
+    first = fake_channel.receive("One", email="one@example.net").ticket
+    second = fake_channel.receive("Two", email="two@example.net").ticket
+    third = fake_channel.receive("Three", email="three@example.net").ticket
+    clock.set(dt.datetime(2026, 1, 5, 10, 0))
+    messages.reply(first, ann, "Shipped.")
+    clock.set(dt.datetime(2026, 1, 5, 11, 30))
+    messages.reply(second, bob, "Refunded.")
+    messages.reply(third, None, "I am the shop's assistant: it is on its way.", author_type="bot")
+    clock.set(dt.datetime(2026, 1, 7, 12, 0))
+    assert sorted(sweep(batch_size=2)) == sorted([first.id, second.id, third.id])  # two batches
+    _, headers = api_as("support")
+    expected = {
+        first.id: ("Ann", "2026-01-05 10:00"),
+        second.id: ("Bob", "2026-01-05 11:30"),
+        third.id: ("a bot or AI agent", "2026-01-05 11:30"),
+    }
+    for ticket_id, (by, when) in expected.items():
+        thread = client.get(f"/api/v1/tickets/{ticket_id}/messages", headers=headers).get_json()["items"]
+        reply, notice = thread[-2], thread[-1]
+        assert notice["kind"] == "notice" and notice["text"] == "Ticket closed due to inactivity"
+        reason = notice["reason"]
+        assert reason["summary"] == (
+            f"Auto-close: no customer reply for 2 days after the reply by {by} delivered at {when} UTC."
+        )
+        assert reason["inputs"]["armed_by"] == by and reason["inputs"]["armed_by_message_id"] == reply["id"]
+        [closed] = [a for a in activities(client, headers, ticket_id) if a["action"] == "closed"]
+        assert closed["reason"] == reason
+        assert closed["undo_until"] == "2026-01-08T12:00:00+00:00"

@@ -19,14 +19,15 @@ from plugins.roundrobin.rotation import rotation
 
 class TestRoundRobinContract(RuleContract):
     plugin_name = slug = "roundrobin"
-    valid_settings = {"enabled": True, "roles": ["support"], "max_open_per_agent": 20}
+    valid_settings = {"roles": ["support"], "max_open_per_agent": 20}
     invalid_settings = {"roles": ["analyst"], "max_open_per_agent": -1}
 
 
 @pytest.fixture
 def roundrobin(plugins):
     """Round-robin switched on with the default pool (managers and support)."""
-    return plugins.set_settings("roundrobin", {"enabled": True})
+    plugins.set_enabled("roundrobin", True)
+    return plugins.get_settings("roundrobin")
 
 
 @pytest.fixture
@@ -62,8 +63,9 @@ def assignees(ticket_list):
 
 
 def test_settings_defaults(plugins):
+    # Off until the merchant turns the plugin on: its switch is the rule's.
+    assert plugins.is_enabled("roundrobin") is False
     assert plugins.get_settings("roundrobin") == {
-        "enabled": False,
         "dry_run": False,
         "roles": ["manager", "support"],
         "max_open_per_agent": 10,

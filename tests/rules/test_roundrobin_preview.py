@@ -66,7 +66,7 @@ def test_the_preview_is_what_the_rule_then_does(team, client, api_as, plugins):
     plugins.set_settings("roundrobin", {"max_open_per_agent": 3})
     expected = {s["id"]: s["gets"] for s in preview(client, headers)["spread"]}
     assert Ticket.select().where(Ticket.assignee.is_null()).count() == 23  # the preview changed nothing
-    plugins.set_settings("roundrobin", {"enabled": True})
+    plugins.set_enabled("roundrobin", True)
     assign_backlog()
     for agent in team[:3]:
         held = Ticket.select().where(Ticket.assignee == agent.id).count()
@@ -81,6 +81,6 @@ def test_preview_is_for_settings_roles(client, api_as, role, status):
 
 def test_the_settings_page_shows_the_spread(team, client, login, make_agent):
     login(client, make_agent(role="admin", password=None))
-    page = client.get("/rules/roundrobin/settings").get_data(as_text=True)
+    page = client.get("/settings/plugins/roundrobin").get_data(as_text=True)
     assert "3 agents online in the rotation now; 23 tickets wait in Unassigned." in page
     assert "<tr><td>Bob</td><td>0</td><td>8</td></tr>" in page

@@ -22,9 +22,9 @@ def two_waiting(fake_channel, make_agent, clock):
     return made
 
 
-@pytest.mark.parametrize("enabled", [False, True])
-def test_dry_run_records_and_changes_nothing(two_waiting, plugins, clock, enabled):
-    plugins.set_settings("autoclose", {"enabled": enabled, "dry_run": True})
+def test_dry_run_records_and_changes_nothing(two_waiting, plugins, clock):
+    plugins.set_enabled("autoclose", True)
+    plugins.set_settings("autoclose", {"dry_run": True})
     before = list(Ticket.select().order_by(Ticket.id).dicts())
     messages_before = Message.select().count()
     clock.set(dt.datetime(2026, 1, 7, 9, 0))  # the first clock (Jan 5 09:00) is 2 days old
@@ -44,7 +44,8 @@ def test_dry_run_records_and_changes_nothing(two_waiting, plugins, clock, enable
 
 
 def test_switching_dry_run_off_closes_for_real(two_waiting, plugins, clock):
-    plugins.set_settings("autoclose", {"enabled": True, "dry_run": True})
+    plugins.set_enabled("autoclose", True)
+    plugins.set_settings("autoclose", {"dry_run": True})
     clock.set(dt.datetime(2026, 1, 8, 9, 0))
     assert close_inactive_tickets.call_local() == []
     plugins.set_settings("autoclose", {"dry_run": False})
@@ -52,17 +53,19 @@ def test_switching_dry_run_off_closes_for_real(two_waiting, plugins, clock):
 
 
 def test_the_settings_page_lists_the_dry_run(two_waiting, plugins, clock, client, login, make_agent):
+    plugins.set_enabled("autoclose", True)
     plugins.set_settings("autoclose", {"dry_run": True})
     clock.set(dt.datetime(2026, 1, 8, 9, 0))
     close_inactive_tickets.call_local()
     login(client, make_agent(role="admin", password=None))
-    page = client.get("/rules/autoclose/settings").get_data(as_text=True)
+    page = client.get("/settings/plugins/autoclose").get_data(as_text=True)
     assert "<tr><td>2026-01-08</td><td>2</td></tr>" in page
     assert f'href="/t/{two_waiting[0].id}"' in page and "now open" in page
 
 
 def test_round_robin_dry_run_records_the_spread_and_assigns_nothing(plugins, make_agent, fake_channel, clock):
-    plugins.set_settings("roundrobin", {"enabled": True, "dry_run": True})
+    plugins.set_enabled("roundrobin", True)
+    plugins.set_settings("roundrobin", {"dry_run": True})
     ann, bob = (make_agent(name=n, presence="online", password=None) for n in ("Ann", "Bob"))
     made = [fake_channel.receive(f"Q{n}", email=f"rr{n}@example.net").ticket for n in range(3)]
     assert [Ticket.get_by_id(t.id).assignee_id for t in made] == [None, None, None]

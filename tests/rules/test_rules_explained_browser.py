@@ -21,13 +21,13 @@ def helpline_config():
 
 
 def test_auto_close_preview_on_the_settings_page(history, pages, make_agent, rules_screenshot):  # noqa: F811
-    page = pages.login(make_agent(role="admin", password=None), start="/rules/autoclose/settings")
+    page = pages.login(make_agent(role="admin", password=None), start="/settings/plugins/autoclose")
     summary = page.locator("#preview-summary")
     assert summary.inner_text() == (
         "With 2 days, 4 open or snoozed tickets would close now, and about 0.1 per day over the last 30 days (3 in all)."
     )
     assert page.locator("#preview-sample li").count() == 4
-    page.get_by_label("Preview with a period of (days)").fill("1")
+    page.get_by_label("Preview with a period of").fill("1")
     page.get_by_role("button", name="Preview").click()
     page.locator("#preview-summary", has_text="With 1 days").wait_for()
     assert "5 open or snoozed tickets would close now, and about 0.1 per day" in summary.inner_text()
@@ -41,7 +41,7 @@ def test_round_robin_preview_on_the_settings_page(pages, make_agent, fake_channe
         fake_channel.receive(f"Waiting {n}", email=f"wait{n}@example.net")
     for name in ("Ann", "Bob"):
         agent_service.set_presence(make_agent(name=name, password=None), "online")
-    page = pages.login(make_agent(role="admin", name="Olga", password=None), start="/rules/roundrobin/settings")
+    page = pages.login(make_agent(role="admin", name="Olga", password=None), start="/settings/plugins/roundrobin")
     assert page.locator("#preview-summary").inner_text() == (
         "2 agents online in the rotation now; 7 tickets wait in Unassigned."
     )
@@ -51,7 +51,7 @@ def test_round_robin_preview_on_the_settings_page(pages, make_agent, fake_channe
 
 
 def test_why_and_undo_on_the_ticket_page(plugins, pages, make_agent, fake_channel, clock, rules_screenshot):
-    plugins.set_settings("autoclose", {"enabled": True})
+    plugins.set_enabled("autoclose", True)
     ann = make_agent(name="Ann", password=None)
     ticket = fake_channel.receive("Where is my parcel?", email="zoe@example.net", subject="Parcel").ticket
     clock.set(dt.datetime(2026, 1, 5, 10, 0))

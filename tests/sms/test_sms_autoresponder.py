@@ -109,3 +109,28 @@ def test_consent_states_are_distinct(sms, client, login, make_agent):
     assert state() == "opted_out"
     sms.inbound("UNSTOP")
     assert state() == "opted_in"
+
+
+def test_the_autoresponse_says_why_in_the_thread_and_the_activity(sms):
+    """Issue 21: the notice and the ``auto_replied`` activity entry carry the
+    same reason (which rule, its window, a link to the SMS settings)."""
+    from app.models import Activity
+    from app.services.reasons import of
+
+    sms.configure(autoresponder_window_hours=6)
+    sms.inbound("Where is my order?")
+    ticket = Ticket.get()
+    [notice] = _notices(ticket)
+    [entry] = Activity.select().where((Activity.ticket == ticket.id) & (Activity.action == "auto_replied"))
+    assert (
+        of(notice)
+        == of(entry)
+        == {
+            "rule": "sms.autoresponder",
+            "summary": "SMS autoresponder: the sender has not consented to SMS, so the autoresponder answered "
+            "(at most once every 6 hours).",
+            "inputs": {"kind": "autoresponder", "window_hours": 6},
+            "settings_url": "/settings/plugins/sms",
+        }
+    )
+    assert entry.actor_id is None and entry.data["message_id"] == notice.id

@@ -1,27 +1,10 @@
 """Fixtures for the UI's browser tests."""
 
-import os
-
 import pytest
 
-IMG_DIR = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "img")
-
 # browser, live_server, pages, wait_live and outside come from the kit
-# (app.testing.browser), shared with every plugin's browser tests.
-
-
-@pytest.fixture
-def screenshot(tmp_path):
-    """``screenshot(page, "name")``: with ``UI_SCREENSHOTS=1`` it writes
-    docs/img/name.png for the user guide; otherwise into the test's temporary
-    folder, so an ordinary test run leaves the worktree clean."""
-    folder = IMG_DIR if os.environ.get("UI_SCREENSHOTS") == "1" else str(tmp_path)
-
-    def shoot(page, name):
-        os.makedirs(folder, exist_ok=True)
-        page.screenshot(path=os.path.join(folder, f"{name}.png"))
-
-    return shoot
+# (app.testing.browser), shared with every plugin's browser tests;
+# screenshot from tests/conftest.py.
 
 
 @pytest.fixture
@@ -55,4 +38,5 @@ def main_pages():
         "/email/dropped",
         "/notifications",
         "/account/notifications",
+        "/account",
     )

@@ -4,7 +4,7 @@ screen-reader or keyboard user would need (app.testing.accessibility)."""
 import pytest
 
 from app.services import tickets
-from app.testing.accessibility import BLOCKING, EVERY_IMPACT
+from app.testing.accessibility import EVERY_IMPACT
 from plugins.macros import service as macros
 
 
@@ -28,11 +28,11 @@ def test_agent_pages_are_accessible(main_pages, pages, make_agent, fake_channel,
 
     page = pages.login(admin, start="/inbox/unassigned")
     assert_accessible(page, EVERY_IMPACT)
-    # The core pages and the macros and email pages are held to every axe
-    # impact; the rules plugins' own pages (outside the shared layout, so
-    # without a main landmark) to serious and critical ones.
-    checks = [(url, EVERY_IMPACT) for url in main_pages + (f"/t/{ticket.id}",)]
-    checks += [(url, BLOCKING) for url in ("/rules/autoclose/settings", "/rules/roundrobin/settings")]
+    # Every page is held to every axe impact, the generated settings of the
+    # rules (with their preview and dry-run sections) and of the office-hours
+    # editors included.
+    generated = tuple(f"/settings/plugins/{name}" for name in ("autoclose", "roundrobin", "webchat", "reports"))
+    checks = [(url, EVERY_IMPACT) for url in main_pages + generated + (f"/t/{ticket.id}",)]
     failures = []
     for url, impacts in checks:
         page.goto(url)

@@ -97,8 +97,9 @@ def test_login_live_ticket_reply_note_and_status(
     assert len(fake_channel.sent) == 1  # notes are never delivered
 
     # Assign, tag, snooze, wake up, close, reopen.
-    page.get_by_label("Assign to").select_option(label="Bob Boss")
-    page.get_by_role("button", name="Assign", exact=True).click()
+    page.get_by_role("button", name="Assign to…").click()
+    page.get_by_label("Find an agent").fill("bob")
+    page.get_by_role("button", name=re.compile("^Bob Boss")).click()
     expect(page.locator("#assignee-name")).to_have_text("Bob Boss")
     page.get_by_label("Add tags").fill("vip, shipping")
     page.get_by_role("button", name="Add", exact=True).click()
@@ -109,7 +110,7 @@ def test_login_live_ticket_reply_note_and_status(
     wait_live(page)  # scripts are attached: shortcuts work
     page.keyboard.press("s")
     expect(page.locator("#snooze-first")).to_be_focused()
-    page.get_by_role("button", name="4h").click()
+    page.get_by_role("menuitem", name="4 hours").click()
     expect(page.locator("#ticket-status")).to_have_text("Snoozed")
     assert refresh(result.ticket).snoozed_until == clock.now().replace(microsecond=0) + dt.timedelta(hours=4)
     page.get_by_role("button", name="Wake up now").click()
@@ -146,6 +147,8 @@ def test_snooze_until_a_picked_time_and_live_status(pages, wait_live, make_agent
     page = pages.login(agent)
     page.goto(f"/t/{ticket.id}")
     wait_live(page)
+    page.get_by_role("button", name="Snooze").click()
+    page.get_by_role("menuitem", name="Pick a date and time…").click()
     page.get_by_label("Until").fill("2026-01-12T08:30")
     page.get_by_role("button", name="Snooze until then").click()
     expect(page.locator("#ticket-status")).to_have_text("Snoozed")

@@ -329,3 +329,39 @@ def test_sort_choices_are_visible_links(client, login, agent, fake_channel):
     oldest = client.get("/inbox/unassigned?sort=created-asc").data.decode()
     assert 'aria-current="true">Oldest tickets first<' in oldest
     assert oldest.index("First") < oldest.index("Second")
+
+
+def test_channel_card_is_text_safe_links_only_and_a_failure_stays_in_its_card(
+    app, client, login, agent, fake_channel, monkeypatch
+):
+    from app.plugins import get_plugins
+    from app.registry import CardFact, ChannelCard
+
+    ticket = fake_channel.receive("Hi", name="Pat Buyer").ticket
+    login(client, agent)
+    channel_class = get_plugins().channels["fake"]
+    assert b'id="channel-card"' not in client.get(f"/t/{ticket.id}").data  # no card by default
+
+    def card(self, ticket):
+        return ChannelCard(
+            "Fake card",
+            [
+                CardFact("Page", "https://shop.example/p", href="https://shop.example/p"),
+                CardFact("Trap", "<b>bold</b>", href="javascript:alert(1)", state="odd"),
+            ],
+        )
+
+    monkeypatch.setattr(channel_class, "card", card, raising=False)
+    page = client.get(f"/t/{ticket.id}").data.decode()
+    assert 'aria-labelledby="channel-card-heading"' in page and "Fake card" in page
+    assert '<a href="https://shop.example/p" rel="noopener noreferrer" target="_blank">' in page
+    assert "javascript:" not in page and "&lt;b&gt;bold&lt;/b&gt;" in page and 'data-state="odd"' in page
+
+    def broken(self, ticket):
+        raise RuntimeError("provider down")
+
+    monkeypatch.setattr(channel_class, "card", broken, raising=False)
+    answer = client.get(f"/t/{ticket.id}")
+    assert answer.status_code == 200 and b"This card could not be loaded." in answer.data
+    # The live sidebar refresh renders the same card.
+    assert b"This card could not be loaded." in client.get(f"/t/{ticket.id}/sidebar").data

@@ -193,7 +193,7 @@ def test_snippet_command_prints_the_script_tag_with_a_generated_key(app):
 
 
 def test_agent_sidebar_shows_the_visitor(app, client, visitor, clock):
-    from flask import render_template_string
+    from app.plugins import get_plugins
 
     r = client.post(
         "/api/v1/webchat/conversations",
@@ -206,16 +206,18 @@ def test_agent_sidebar_shows_the_visitor(app, client, visitor, clock):
         json={"client_id": "a", "text": "Hi"},
     )
     ticket = Ticket.get(Ticket.channel == "webchat")
-    assert ("ticket_sidebar", "webchat/sidebar.html") in app.extensions["helpline.plugins"].infos[
-        "webchat"
-    ].ui_fragments
-    with app.test_request_context():
-        html = render_template_string('{% include "webchat/sidebar.html" %}', ticket=ticket)
-    assert 'data-webchat-presence="online"' in html and "https://shop.example.test/tea" in html
+
+    def card():  # the channel's card beside the customer on the ticket page
+        with app.test_request_context():
+            found = get_plugins().channel("webchat").card(ticket)
+        return {f.label: (f.value, f.href, f.state) for f in found.facts}
+
+    facts = card()
+    assert facts["Visitor"] == ("In the chat now", None, "online")
+    assert facts["Page"] == ("https://shop.example.test/tea", "https://shop.example.test/tea", None)
+    assert facts["Email (typed)"][0] == "ada@example.net"
     clock.advance(minutes=5)
-    with app.test_request_context():
-        html = render_template_string('{% include "webchat/sidebar.html" %}', ticket=ticket)
-    assert 'data-webchat-presence="left"' in html
+    assert card()["Visitor"] == ("Left the chat", None, "left")
 
 
 def test_page_url_is_only_ever_a_web_address(client, webchat):

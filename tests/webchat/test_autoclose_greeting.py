@@ -13,7 +13,8 @@ from plugins.autoclose.tasks import close_inactive_tickets
 @pytest.fixture
 def greeting(webchat, clock):
     webchat.set_settings("webchat", {"auto_replies": True, "greeting": "Hi! We usually answer within an hour."})
-    webchat.set_settings("autoclose", {"enabled": True, "inactivity_days": 2})
+    webchat.set_enabled("autoclose", True)
+    webchat.set_settings("autoclose", {"inactivity_days": 2})
 
 
 def test_greeting_alone_never_closes_the_chat_but_an_agent_reply_does(greeting, visitor, client, make_agent, clock):
@@ -45,7 +46,7 @@ def test_away_message_does_not_arm_the_clock(webchat, visitor, clock):
     webchat.set_settings(
         "webchat", {"auto_replies": True, "away_message": "We are closed.", "schedule": {}, "timezone": "UTC"}
     )
-    webchat.set_settings("autoclose", {"enabled": True})
+    webchat.set_enabled("autoclose", True)
     v = visitor()
     v.say("Hello?")
     assert [(m["from"], m["text"]) for m in v.messages()] == [("visitor", "Hello?"), ("bot", "We are closed.")]

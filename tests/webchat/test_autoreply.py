@@ -106,3 +106,26 @@ def test_the_inbox_list_shows_the_visitors_words_not_the_greeting_or_the_answer(
     api = agent_client.get("/api/v1/tickets?view=all").get_json()
     [item] = [t for t in api["items"] if t["id"] == ticket.id]
     assert item["last_message_preview"] == "Any news?"
+
+
+def test_the_greeting_says_why_in_the_thread_and_the_activity(visitor, auto, client, make_agent):
+    """Issue 21: the API answers the same reason on the bot's message and on
+    its ``replied`` activity entry, so the ticket's Automatic actions card
+    lists it."""
+    from app.auth import create_token
+
+    visitor().say("Hi")
+    ticket = Ticket.get(Ticket.channel == "webchat")
+    _, token = create_token(make_agent(password=None), "test")
+    headers = {"Authorization": f"Bearer {token}"}
+    thread = client.get(f"/api/v1/tickets/{ticket.id}/messages", headers=headers).get_json()["items"]
+    reason = thread[-1]["reason"]
+    assert reason == {
+        "rule": "webchat.auto_replies",
+        "summary": "Web chat automatic reply: the greeting, sent during office hours.",
+        "inputs": {"kind": "greeting", "office_hours_open": True, "timezone": "Europe/Paris", "one_per_minutes": 30},
+        "settings_url": "/settings/plugins/webchat",
+    }
+    items = client.get(f"/api/v1/tickets/{ticket.id}/activities", headers=headers).get_json()["items"]
+    [replied] = [a for a in items if a["action"] == "replied"]
+    assert replied["reason"] == reason and replied["actor"] is None and replied["undo_until"] is None

@@ -49,6 +49,7 @@ def test_a_typed_email_does_not_open_another_customers_profile(app, webchat, cli
     assert body["email"] is None
     page = client.get(f"/t/{ticket.id}").get_data(as_text=True)
     assert "jane@example.net" in page and "(unverified)" in page
+    assert "Signed in on the storefront" not in page  # only a shop's signature says so
     # The visitor id lets its holder chat as that visitor: kept as a digest, never shown.
     assert ("webchat", convs.visitor_identity("mallory-browser"), True) in [
         (i["source"], i["external_id"], i["verified"]) for i in body["identities"]

@@ -5,9 +5,14 @@ replies are POSTed, signed the same way, to the provider URL in the
 settings. Installed but off until the merchant turns it on."""
 
 from app.plugin import hookimpl
+from flask_babel import lazy_gettext as _l
 
 #: A new channel is turned on by the merchant, once it is configured.
 default_enabled = False
+display_name = _l("JSON webhook")
+description = _l(
+    "A channel for any messaging provider that sends and receives JSON: signed webhooks in, signed replies out."
+)
 
 
 @hookimpl

@@ -33,7 +33,11 @@ class JsonHookSettings(ma.Schema):
     timeout_seconds = ma.fields.Float(
         load_default=10.0,
         validate=ma.validate.Range(min=0.1, max=60),
-        metadata={"label": _l("Delivery timeout (seconds)")},
+        metadata={
+            "label": _l("Delivery timeout"),
+            "unit": _l("seconds"),
+            "help": _l("How long a reply may take to reach the provider before it is tried again."),
+        },
     )
     contacts_verified = ma.fields.Boolean(
         load_default=False,

@@ -1,7 +1,12 @@
 /* Helpline web chat widget. Plain JavaScript, no dependencies.
  * <script src="https://help.example.com/webchat/widget.js" data-key="SITE_KEY" async></script>
+ * A logged-in customer's page adds the shop's signature: data-customer-id,
+ * data-customer-email, data-timestamp, data-signature (docs/channels/webchat.md).
  * Everything lives in a shadow root so the storefront's CSS cannot break it
- * and ours cannot leak out. */
+ * and ours cannot leak out.
+ * State (docs/channels/webchat.md, section 9): the conversation in
+ * localStorage, per shop origin and site key; open or closed per tab in
+ * sessionStorage. The stream stays open while the panel is closed. */
 (function () {
   "use strict";
   var script = document.currentScript ||
@@ -13,15 +18,19 @@
   var BASE = script.src.replace(/\/webchat\/widget\.js.*$/, "");
   var API = BASE + "/api/v1/webchat";
   var STORE = "helpline-webchat:" + KEY;
+  var OPEN_STORE = STORE + ":open";
   var HEARTBEAT_MS = 25000, TYPING_EVERY_MS = 3000, AGENT_TYPING_MS = 5000;
   var ACK_DELAY_MS = 300;  // one confirmation for a burst of replies
 
   var state = load();
-  var labels = {};
+  var labels = {}, title = "";
   var shown = {};          // message ids already on screen
   var rendered = 0;        // highest message id on screen: a new page shows the history first
+  var replies = [];        // ids of agent and bot messages on screen (unread: above state.seen)
+  var signedIdentity = readIdentity();
   var source = null, heartbeatTimer = null, typingSentAt = 0, agentTypingTimer = null, ackTimer = null;
-  var host, root, tab, panel, log, typingLine, statusLine, nameInput, emailInput, identity, textarea, form;
+  var host, root, tab, tabText, badge, unreadBefore, unreadAfter, announcer, panel, log, typingLine, statusLine, nameInput, emailInput,
+    identity, textarea, form;
 
   function load() {
     try { return JSON.parse(localStorage.getItem(STORE)) || {}; } catch (e) { return {}; }
@@ -29,6 +38,28 @@
   function save() {
     try { localStorage.setItem(STORE, JSON.stringify(state)); } catch (e) { /* private mode */ }
   }
+  function wasOpen() {
+    try { return sessionStorage.getItem(OPEN_STORE) === "1"; } catch (e) { return false; }
+  }
+  function rememberOpen(open) {
+    try { sessionStorage.setItem(OPEN_STORE, open ? "1" : "0"); } catch (e) { /* private mode */ }
+  }
+
+  // The shop's signature of its customer (the server checks it).
+  function readIdentity() {
+    var chat = window.HelplineChat;  // identify() (even null) overrides the tag
+    var found = chat && "identity" in chat ? chat.identity : {
+      customer_id: script.getAttribute("data-customer-id") || "",
+      email: script.getAttribute("data-customer-email") || "",
+      timestamp: script.getAttribute("data-timestamp") || "",
+      signature: script.getAttribute("data-signature") || ""
+    };
+    if (!found || !found.signature) { return null; }
+    return {customer_id: String(found.customer_id || ""), email: String(found.email || ""),
+            timestamp: String(found.timestamp || ""), signature: String(found.signature)};
+  }
+  // Whose the stored chat is: another customer on this browser never sees it.
+  function whoOf(ident) { return ident ? ident.customer_id + "|" + ident.email : ""; }
   function randomId() {
     var a = new Uint8Array(12);
     (window.crypto || window.msCrypto).getRandomValues(a);
@@ -81,10 +112,14 @@
     ".notice{align-self:center;font-size:12px;color:#555}",
     ".typing{padding:0 12px 4px;font-size:12px;color:#555;min-height:16px}",
     ".identity{display:flex;gap:6px;padding:6px 10px 0}",
+    ".identity[hidden]{display:none}",
     ".identity input{flex:1;min-width:0;padding:6px;border:1px solid #bbb;border-radius:6px}",
     "form.compose{display:flex;gap:6px;padding:8px 10px 10px;border-top:1px solid #eee}",
     "textarea{flex:1;resize:none;height:40px;padding:8px;border:1px solid #bbb;border-radius:6px}",
     ".send{border:0;border-radius:6px;padding:0 14px;background:var(--c);color:var(--t);cursor:pointer}",
+    ".badge{display:inline-block;min-width:20px;margin-left:8px;padding:1px 6px;border-radius:10px;",
+    "background:#b42318;color:#fff;font-size:12px;font-weight:bold;text-align:center}",
+    ".badge[hidden]{display:none}",
     ".sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}"
   ].join("");
 
@@ -96,8 +131,17 @@
     host.style.setProperty("--c", config.color);
     host.style.setProperty("--t", config.text_color);
 
+    title = config.title;
     tab = el("button", {"class": "tab", "type": "button", "aria-expanded": "false",
-                        "aria-controls": "hl-panel"}, config.title);
+                        "aria-controls": "hl-panel"});
+    tabText = el("span", {}, config.title);
+    // Name "Chat with us, 2 unread": contains the visible text (axe).
+    unreadBefore = el("span", {"class": "sr"});
+    badge = el("span", {"class": "badge", "hidden": ""});
+    unreadAfter = el("span", {"class": "sr"});
+    tab.appendChild(tabText); tab.appendChild(unreadBefore); tab.appendChild(badge); tab.appendChild(unreadAfter);
+    // Says "new reply" to screen readers while the panel is closed.
+    announcer = el("div", {"class": "sr", "role": "status"});
     panel = el("section", {"class": "panel", "id": "hl-panel", "role": "dialog",
                            "aria-label": config.title, "hidden": ""});
     var header = el("header");
@@ -123,12 +167,12 @@
     form.appendChild(textLabel); form.appendChild(textarea); form.appendChild(send);
     panel.appendChild(header); panel.appendChild(log); panel.appendChild(typingLine);
     panel.appendChild(identity); panel.appendChild(form);
-    root.appendChild(tab); root.appendChild(panel);
+    root.appendChild(tab); root.appendChild(announcer); root.appendChild(panel);
     document.body.appendChild(host);
 
     setAvailable(config.available);
-    if (state.cid) { identity.hidden = true; }
-    tab.addEventListener("click", function () { panel.hidden ? openPanel() : closePanel(); });
+    if (state.cid || signedIdentity) { identity.hidden = true; }
+    tab.addEventListener("click", function () { panel.hidden ? openPanel(true) : closePanel(); });
     close.addEventListener("click", closePanel);
     panel.addEventListener("keydown", function (e) { if (e.key === "Escape") { closePanel(); } });
     form.addEventListener("submit", function (e) { e.preventDefault(); submit(); });
@@ -136,6 +180,10 @@
       if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); submit(); }
     });
     textarea.addEventListener("input", typing);
+    document.addEventListener("visibilitychange", function () { if (isVisible()) { markSeen(); } });
+    window.addEventListener("storage", fromOtherTab);
+    if (wasOpen()) { openPanel(false); }
+    if (state.cid) { connect(); }
   }
 
   function setAvailable(available) {
@@ -143,18 +191,61 @@
     host.setAttribute("data-available", available ? "yes" : "no");
   }
 
-  function openPanel() {
+  // A panel restored on a new page does not take the page's focus.
+  function openPanel(focus) {
     panel.hidden = false;
     tab.setAttribute("aria-expanded", "true");
-    textarea.focus();
+    rememberOpen(true);
+    if (focus) { textarea.focus(); }
+    markSeen();
     if (state.cid) { connect(); }
   }
 
+  // Minimising keeps the stream: replies still arrive and count as unread.
   function closePanel() {
     panel.hidden = true;
     tab.setAttribute("aria-expanded", "false");
-    disconnect();
+    rememberOpen(false);
     tab.focus();
+  }
+
+  // A reply is seen only when it is on screen: the panel open in a visible tab.
+  function isVisible() {
+    return panel && !panel.hidden && document.visibilityState !== "hidden";
+  }
+
+  function unread() {
+    var seen = state.seen || 0;
+    return replies.filter(function (id) { return id > seen; }).length;
+  }
+
+  function showUnread() {
+    var count = unread();
+    var words = (labels.unread || "{n}").split("{n}");
+    badge.textContent = count ? String(count) : "";
+    badge.hidden = !count;
+    unreadBefore.textContent = count ? ", " + words[0] : "";
+    unreadAfter.textContent = count ? (words[1] || "") : "";
+  }
+
+  // On screen is seen: stored for other pages, confirmed to the server.
+  function markSeen() {
+    if (!isVisible() || !state.cid) { showUnread(); return; }
+    if (rendered > (state.seen || 0)) {
+      var news = unread();  // only a new reply is worth a request
+      state.seen = rendered; save();
+      if (news) { acknowledge(); }
+    }
+    showUnread();
+  }
+
+  function fromOtherTab(e) {
+    if (e.key !== STORE) { return; }
+    var other = load();
+    if (other.cid === state.cid && (other.seen || 0) > (state.seen || 0)) {
+      state.seen = other.seen;
+      showUnread();
+    }
   }
 
   function render(m) {
@@ -175,18 +266,24 @@
       node.classList.remove("pending");
       if (m.id > rendered) { rendered = m.id; }
     }
-    if (m.from !== "visitor") { showAgentTyping(false); if (m.id) { acknowledge(); } }
+    if (m.from !== "visitor") {
+      showAgentTyping(false);
+      if (m.id) {
+        replies.push(m.id);
+        if (!isVisible() && m.id > (state.seen || 0)) { announcer.textContent = labels.new_reply || ""; }
+      }
+    }
+    markSeen();
     log.scrollTop = log.scrollHeight;
   }
 
-  // A reply counts as seen only once the widget says it showed it: without
-  // this the visitor who left a moment ago would get no follow-up email.
+  // Only a confirmed reply is seen: one the visitor missed is emailed.
   function acknowledge() {
     clearTimeout(ackTimer);
     ackTimer = setTimeout(function () {
       if (!state.cid) { return; }
       request("POST", "/conversations/" + encodeURIComponent(state.cid) + "/heartbeat",
-              {last_seen_id: rendered}).catch(function () {});
+              {last_seen_id: state.seen || 0}).catch(function () {});
     }, ACK_DELAY_MS);
   }
 
@@ -220,7 +317,7 @@
     };
     heartbeatTimer = setInterval(function () {
       request("POST", "/conversations/" + encodeURIComponent(state.cid) + "/heartbeat",
-              {last_seen_id: rendered}).catch(function () {});
+              {last_seen_id: state.seen || 0}).catch(function () {});
     }, HEARTBEAT_MS);
   }
 
@@ -230,27 +327,36 @@
   }
 
   function forget() {
+    disconnect();
     state = {visitor: state.visitor}; save();
-    identity.hidden = false;
+    replies = []; shown = {}; rendered = 0;
+    if (log) {
+      while (log.firstChild) { log.removeChild(log.firstChild); }
+      identity.hidden = !!signedIdentity;
+      showUnread();
+    }
   }
 
   function ensureConversation() {
     if (state.cid) { return Promise.resolve(); }
-    return request("POST", "/conversations", {
-      key: KEY, name: nameInput.value.trim(), email: emailInput.value.trim() || null,
-      page_url: location.href.slice(0, 500), visitor_id: state.visitor || null
-    }).then(function (data) {
-      state = {cid: data.conversation_id, token: data.token, visitor: data.visitor_id};
+    var body = {key: KEY, name: nameInput.value.trim(), email: emailInput.value.trim() || null,
+                page_url: location.href.slice(0, 500), visitor_id: state.visitor || null};
+    if (signedIdentity) { body.identity = signedIdentity; }
+    return request("POST", "/conversations", body).then(function (data) {
+      state = {cid: data.conversation_id, token: data.token, visitor: data.visitor_id, seen: 0,
+               who: whoOf(signedIdentity)};
       save();
       identity.hidden = true;
     });
   }
 
   function deliver(clientId, text, attempt) {
-    return request("POST", "/conversations/" + encodeURIComponent(state.cid) + "/messages",
+    var cid = state.cid;
+    return request("POST", "/conversations/" + encodeURIComponent(cid) + "/messages",
                    {client_id: clientId, text: text})
       .then(function (data) {
-        if (data.conversation_id !== state.cid) {
+        if (state.cid !== cid) { return; }  // dropped meanwhile (identify)
+        if (data.conversation_id !== cid) {
           // The last chat was closed: the server started a new conversation.
           disconnect();
           state.cid = data.conversation_id; state.token = data.token; save();
@@ -286,13 +392,25 @@
     request("POST", "/conversations/" + encodeURIComponent(state.cid) + "/typing").catch(function () {});
   }
 
+  // Single-page shops: a new signature on log in, null on log out.
+  function identify(ident) {
+    window.HelplineChat.identity = ident || null;
+    signedIdentity = readIdentity();
+    if (state.cid && (state.who || "") !== whoOf(signedIdentity)) { forget(); }
+    if (identity && !state.cid) { identity.hidden = !!signedIdentity; }
+  }
+
   function start() {
     if (!state.visitor) { state.visitor = randomId(); save(); }
+    if (state.cid && (state.who || "") !== whoOf(signedIdentity)) { forget(); }
     fetch(API + "/config?key=" + encodeURIComponent(KEY), {mode: "cors"})
       .then(function (r) { return r.ok ? r.json() : Promise.reject(new Error("webchat config " + r.status)); })
       .then(build)
       .catch(function (err) { if (window.console) { console.warn("Helpline chat unavailable:", err.message); } });
   }
+
+  window.HelplineChat = window.HelplineChat || {};
+  window.HelplineChat.identify = identify;
 
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); } else { start(); }
 })();

@@ -54,15 +54,30 @@
       .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.text(); });
   }
 
+  /* A short message in the toast area (a polite live region of its own,
+     never over the page's content): a link when ``href`` is given, with a
+     button to dismiss it; it goes away by itself after 15 s. */
   function toast(text, href) {
     var box = document.getElementById("toasts");
     if (!box) { return; }
-    var item = document.createElement(href ? "a" : "p");
+    var item = document.createElement("div");
     item.className = "toast";
-    item.textContent = text;
-    if (href) { item.href = href; }
+    var message = document.createElement(href ? "a" : "span");
+    message.className = "toast-text";
+    message.textContent = text;
+    if (href) { message.href = href; }
+    var close = document.createElement("button");
+    close.type = "button";
+    close.className = "toast-close";
+    close.setAttribute("aria-label", (i18n.dismiss || "Dismiss") + ": " + text);
+    // The × is drawn by CSS, so the toast's text is only its message.
+    close.addEventListener("click", function () { item.remove(); });
+    item.appendChild(message);
+    item.appendChild(close);
     box.appendChild(item);
-    setTimeout(function () { item.remove(); }, 8000);
+    // Only the newest few stay: older ones are in the list anyway.
+    while (box.children.length > 3) { box.removeChild(box.firstElementChild); }
+    setTimeout(function () { item.remove(); }, 15000);
   }
 
   function debounce(fn, ms) {

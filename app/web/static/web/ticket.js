@@ -1,5 +1,6 @@
 /* The ticket page: composer tabs and sending, live thread, typing signals,
-   "load older", sidebar refresh, and r/n/c/s/j/k shortcuts. */
+   "load older", sidebar refresh, and r/n/c/j/k shortcuts (the sidebar's
+   menus and their s/a shortcuts are sidebar.js). */
 (function () {
   "use strict";
   var H = window.Helpline;
@@ -146,6 +147,8 @@
   var sidebar = document.getElementById("sidebar");
   var refreshSidebar = H.debounce(function () {
     if (sidebar.contains(document.activeElement) && document.activeElement.tagName !== "BUTTON") { return; }
+    // Never close a menu or picker the agent is using.
+    if (sidebar.querySelector("[aria-expanded=true]")) { return; }
     H.getText(body.dataset.sidebar).then(function (html) {
       sidebar.innerHTML = html;
       var state = sidebar.querySelector("[data-ticket-status]");
@@ -173,7 +176,6 @@
   H.shortcuts.r = function () { setMode("reply", true); };
   H.shortcuts.n = function () { setMode("note", true); };
   H.shortcuts.c = function () { var b = document.getElementById("close-button"); if (b) { b.click(); } };
-  H.shortcuts.s = function () { var b = document.getElementById("snooze-first"); if (b) { b.focus(); } };
   H.shortcuts.j = function () { if (body.dataset.next) { window.location.href = body.dataset.next; } };
   H.shortcuts.k = function () { if (body.dataset.previous) { window.location.href = body.dataset.previous; } };
 
