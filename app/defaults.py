@@ -1,5 +1,6 @@
 """The core's own plugin: default (``trylast``) answers to decision hooks,
-the general settings, and the core's tasks and blueprints. Registered first,
+the general settings, the core's tasks and blueprints, and the stored
+notifications written on event hooks. Registered first,
 under the name ``core``; it cannot be disabled."""
 
 import marshmallow as ma
@@ -100,3 +101,35 @@ def helpline_register_panels():
     from .panels import CommercePanel
 
     return [CommercePanel]
+
+
+# Stored notifications (app.services.notifications) follow the event hooks,
+# so they are written only once the change they describe has committed.
+
+
+@hookimpl
+def helpline_on_ticket_assigned(ticket, new_assignee, actor):
+    from .services import notifications
+
+    notifications.on_ticket_assigned(ticket, new_assignee, actor)
+
+
+@hookimpl
+def helpline_on_message_created(message, ticket):
+    from .services import notifications
+
+    notifications.on_message_created(message, ticket)
+
+
+@hookimpl
+def helpline_on_message_received(message, ticket):
+    from .services import notifications
+
+    notifications.on_message_received(message, ticket)
+
+
+@hookimpl
+def helpline_on_ticket_created(ticket):
+    from .services import notifications
+
+    notifications.on_ticket_created(ticket)

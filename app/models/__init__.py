@@ -3,6 +3,7 @@
 from .agent import INBOX_ROLES, PRESENCE, ROLES, Agent, ApiToken
 from .audit import AuditEntry
 from .message import AUTHORS, DIRECTIONS, KINDS, Message, Outbox, ReadMarker
+from .notification import NOTIFICATION_KINDS, Notification, NotificationPreference
 from .profile import SMS_CONSENT, ContactIdentity, Order, Profile, ProfileEvent
 from .session import AgentSession
 from .settings import EventView, PluginState, SavedView
@@ -28,6 +29,8 @@ CORE_MODELS = [
     SavedView,
     AuditEntry,
     EventView,
+    Notification,
+    NotificationPreference,
 ]
 
 __all__ = [m.__name__ for m in CORE_MODELS] + [
@@ -40,4 +43,5 @@ __all__ = [m.__name__ for m in CORE_MODELS] + [
     "KINDS",
     "SMS_CONSENT",
     "STATUSES",
+    "NOTIFICATION_KINDS",
 ]

@@ -15,6 +15,7 @@ def init_app(app):
         identities,
         inbox,
         merge,
+        notifications,
         password,
         presence,
         rules,
@@ -25,6 +26,7 @@ def init_app(app):
 
     app.register_blueprint(bp)
     app.context_processor(auth_views.page_context)
+    app.context_processor(notifications.bell_context)
     helpers.init_jinja(app)
     automation.init_jinja(app)
     merge.init_jinja(app)

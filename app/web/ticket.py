@@ -16,7 +16,7 @@ from ..errors import error_response
 from ..events import publish
 from ..models import Agent, Message, Ticket
 from ..plugins import get_plugins
-from ..services import NotFound, ServiceError, agents, identities, messages, tickets, views
+from ..services import NotFound, ServiceError, agents, identities, messages, notifications, tickets, views
 from .blueprint import bp
 from .helpers import done, failed, from_local_input, wants_json
 from .inbox import SNOOZE_PRESETS, inbox_agents
@@ -129,6 +129,7 @@ def render_ticket(ticket, draft="", refusal=None):
     agent = current_agent()
     thread, more = messages.thread(ticket, limit=THREAD_PAGE)
     views.mark_read(agent, ticket)
+    notifications.mark_ticket_read(agent, ticket)  # opening the ticket reads what it was about
     view = _list_view()
     refusal = refusal or messages.refusal_for(ticket)
     return render_template(

@@ -9,7 +9,7 @@ from flask import current_app
 from app.auth import create_token
 from app.models import Activity, Message, SavedView
 from app.plugins import get_plugins
-from app.services import identities, tickets
+from app.services import identities, notifications, tickets
 from app.services.commerce import upsert_order
 from app.services.event_views import create_view as create_event_view
 from app.services.views import create_view
@@ -89,6 +89,11 @@ CORE_OPERATIONS = {
     ("GET", V + "/event-views"): "inbox",
     ("POST", V + "/event-views"): "inbox",
     ("DELETE", V + "/event-views/{event_view_id}"): "inbox",
+    ("GET", V + "/notifications"): "inbox",
+    ("POST", V + "/notifications/{notification_id}/read"): "inbox",
+    ("POST", V + "/notifications/read-all"): "inbox",
+    ("GET", V + "/notifications/preferences"): "inbox",
+    ("PUT", V + "/notifications/preferences"): "inbox",
 }
 SITE_KEY = "wc_roles_walk_site_key_0001"
 CASES = ("owner", "admin", "manager", "support", "analyst", "content_creator", None)  # None: anonymous
@@ -158,6 +163,7 @@ def targets(make_agent, actor, ticket):
         "X-Webchat-Token": visitor_token,
         "order_id": order.id,
         "event_view_id": create_event_view(user, "Carts", "Added to Cart").id,
+        "notification_id": notifications.notify([user.id], "assigned", ticket)[0].id,
         "endpoint_id": hook.id,
         "delivery_id": delivery.id,
     }

@@ -36,5 +36,7 @@ def main_pages():
         "/macros",
         "/macros/new",
         "/email/dropped",
+        "/notifications",
+        "/account/notifications",
         "/account",
     )

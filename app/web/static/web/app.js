@@ -94,7 +94,7 @@
     document.dispatchEvent(new CustomEvent("helpline:" + type, {detail: data}));
   }
   var TYPES = ["ticket.created", "ticket.updated", "message.created", "message.updated", "presence",
-               "mention", "alert", "plugins.changed", "typing"];
+               "mention", "alert", "plugins.changed", "typing", "notification"];
   var source = null;
   function connect() {
     if (!body.dataset.stream || !window.EventSource) { return; }
