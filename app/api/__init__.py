@@ -61,7 +61,20 @@ def _no_store(response):
 
 def init_app(app):
     """Mount the API, its error handling and the plugins' API blueprints."""
-    from . import activities, agents, audit, commerce, docs, merge, notifications, plugins, profiles, session, tickets, views
+    from . import (
+        activities,
+        agents,
+        audit,
+        commerce,
+        docs,
+        merge,
+        notifications,
+        plugins,
+        profiles,
+        session,
+        tickets,
+        views,
+    )
 
     _configure(app)
     app.before_request_funcs.setdefault(None, []).insert(0, _bound_bodies)
@@ -81,7 +94,19 @@ def init_app(app):
     )
     app.extensions["helpline.api"] = api
 
-    for module in (tickets, views, agents, profiles, commerce, plugins, session, audit, activities, merge, notifications):
+    for module in (
+        tickets,
+        views,
+        agents,
+        profiles,
+        commerce,
+        plugins,
+        session,
+        audit,
+        activities,
+        merge,
+        notifications,
+    ):
         api.register_blueprint(module.bp)
     mount_plugin_blueprints(app)
     app.register_blueprint(docs.bp)

@@ -18,10 +18,11 @@ from plugins.macros import service as macros
 ALLOWED = {"fake", "helpline", "shopify", "twilio", "utc", "gmt", "mexico_city", "america"}
 WORD = re.compile(r"[A-Za-zÀ-ÿ]{3,}")
 # The page's text, hidden parts (dialogs, menus) included, without code
-# (template variables such as ticket.subject) and time zone names.
+# (template variables such as ticket.subject) and time zone names (the
+# profile's picker and every settings form's timezone widget).
 SCREEN_TEXT = """() => {
   const body = document.body.cloneNode(true);
-  body.querySelectorAll("code, kbd, script, style, #profile-timezone option").forEach((n) => n.remove());
+  body.querySelectorAll("code, kbd, script, style, #profile-timezone option, .field-timezone option").forEach((n) => n.remove());
   const attrs = [...document.querySelectorAll("[placeholder], [aria-label], [title]")].map(
     (n) => [n.getAttribute("placeholder"), n.getAttribute("aria-label"), n.getAttribute("title")].join(" "));
   return body.textContent + " " + attrs.join(" ");
