@@ -129,7 +129,7 @@ def handle_http_exception(error: HTTPException):
         pages = {403: _("Your role does not allow this page."), 404: _("This page does not exist.")}
         body, status = _page(status, pages.get(status) or _http_message(error, status)[1])
         return body, status, headers
-    fields = _flatten_webargs(data["messages"]) if data.get("messages") else None
+    fields = field_messages(_flatten_webargs(data["messages"])) if data.get("messages") else None
     code, message = _http_message(error, status)
     return error_response(status, code, message, fields, headers)
 

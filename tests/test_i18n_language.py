@@ -69,6 +69,26 @@ def test_api_errors_follow_the_language(client, login, agent):
     assert "no existe" in answer.get_json()["error"]["message"]
 
 
+def test_marshmallows_own_messages_follow_the_language_too(client, agent):
+    from app.auth import create_token
+
+    _, secret = create_token(agent, "script")
+    headers = {"Authorization": f"Bearer {secret}"}
+    missing = client.post("/api/v1/views", json={"shared": "maybe", "colour": "red"}, headers=headers)
+    assert missing.status_code == 422
+    english = missing.get_json()["error"]["fields"]
+    agent.language = "es"
+    agent.save()
+    answer = client.post("/api/v1/views", json={"shared": "maybe", "colour": "red"}, headers=headers)
+    fields = answer.get_json()["error"]["fields"]
+    assert english["name"] == ["Missing data for required field."]
+    assert fields["name"] == ["Falta este campo obligatorio."]
+    assert fields["shared"] == ["No es un valor booleano válido."]
+    assert fields["colour"] == ["Campo desconocido."]
+    too_long = client.post("/api/v1/views", json={"name": "x" * 101}, headers=headers).get_json()
+    assert too_long["error"]["fields"]["name"] == ["La longitud debe estar entre 1 y 100."]
+
+
 def test_general_settings_offer_the_customer_facing_language(client, login, agent):
     login(client, agent)
     page = client.get("/settings", headers={"Accept-Language": "en"}).get_data(True)

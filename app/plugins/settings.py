@@ -121,12 +121,15 @@ def field_messages(messages):
     """ValidationError messages as ``{field: [text, ...]}`` with plain strings.
     Marshmallow keeps a translated (lazy) message as one bare object rather
     than a list, which templates would iterate letter by letter and JSON
-    cannot encode; every consumer gets the normalized form from here."""
+    cannot encode; every consumer gets the normalized form from here, with
+    marshmallow's own English messages in the reader's language."""
+    from ..marshmallow_messages import translate
+
     if isinstance(messages, dict):
         return {
             key: field_messages(value)
             if isinstance(value, dict)
-            else [str(m) for m in (value if isinstance(value, (list, tuple)) else [value])]
+            else [translate(m) for m in (value if isinstance(value, (list, tuple)) else [value])]
             for key, value in messages.items()
         }
-    return {"_schema": [str(m) for m in (messages if isinstance(messages, (list, tuple)) else [messages])]}
+    return {"_schema": [translate(m) for m in (messages if isinstance(messages, (list, tuple)) else [messages])]}

@@ -19,6 +19,7 @@ import marshmallow as ma
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
+from ..marshmallow_messages import translate
 from ..validation import WEEKDAYS, _zone_names
 
 MAX_FIELD_CHARS = 20_000
@@ -134,8 +135,8 @@ def _flat(messages):
     if isinstance(messages, dict):
         return [m for value in messages.values() for m in _flat(value)]
     if isinstance(messages, (list, tuple)):
-        return [str(m) for m in messages]
-    return [str(messages)]
+        return [translate(m) for m in messages]
+    return [translate(messages)]
 
 
 def error_words(field, messages, kind=None):
