@@ -123,6 +123,25 @@ def agent_language(agent):
         yield
 
 
+def team_languages(addresses):
+    """Group team email ``addresses`` by the language to write to them in:
+    an agent's own choice when the address is an agent's and they made one,
+    else the organization's (customer-facing) language. Answers
+    ``{code: [address, ...]}`` in the order given."""
+    from .models import Agent
+
+    chosen = {
+        a.email: a.language
+        for a in Agent.select(Agent.email, Agent.language).where(Agent.email.in_([x.lower() for x in addresses]))
+    }
+    fallback = customer_locale()
+    groups = {}
+    for address in addresses:
+        code = chosen.get(address.lower())
+        groups.setdefault(code if is_language(code) else fallback, []).append(address)
+    return groups
+
+
 def current_language():
     """The language code in use right now (``en`` / ``es``)."""
     locale = get_locale()

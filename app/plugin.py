@@ -25,7 +25,7 @@ from .db import BaseModel, connection, db, is_postgres, write_transaction
 from .errors import error_response
 from .events import after_commit, defer, fire, publish
 from .hookspecs import HOOK_API_VERSION, HookDeprecationWarning, hookimpl, hookspec
-from .i18n import browser_language, customer_language
+from .i18n import browser_language, customer_language, team_languages
 from .models import (
     INBOX_ROLES,
     SMS_CONSENT,
@@ -131,6 +131,7 @@ __all__ = [
     "plugin_settings",
     # languages
     "customer_language",
+    "team_languages",
     "browser_language",
     "fire",
     # base classes and data types

@@ -9,7 +9,15 @@ from email.message import EmailMessage
 
 from flask_babel import gettext as _
 
-from app.plugin import Message, Ticket, get_plugins, hook, is_alphanumeric_sender
+from app.plugin import (
+    Message,
+    Ticket,
+    customer_language,
+    get_plugins,
+    hook,
+    is_alphanumeric_sender,
+    team_languages,
+)
 
 log = logging.getLogger(__name__)
 
@@ -85,11 +93,17 @@ def send_for(ticket_id, message_id):
     message = Message.get_or_none(Message.id == message_id)
     if ticket is None or message is None:
         return False
+    answers = []
     try:
-        accepted = hook().helpline_send_email(message=build(ticket, message, settings["email_alert_recipients"]))
+        # One email per language: each agent reads it in their own.
+        for code, recipients in team_languages(settings["email_alert_recipients"]).items():
+            with customer_language(code):
+                mail = build(ticket, message, recipients)
+            answers.append(hook().helpline_send_email(message=mail))
     except Exception:  # SMTP trouble: the alert is lost, never the SMS (the ticket is in the inbox)
         log.exception("SMS alert for ticket %s could not be sent", ticket_id)
         return False
+    accepted = None if all(a is None for a in answers) else all(a for a in answers if a is not None)
     if accepted is None:
         log.warning(
             "SMS alert for ticket %s not sent: no enabled plugin sends email (turn on and configure the email plugin)",

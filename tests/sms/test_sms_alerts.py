@@ -26,6 +26,17 @@ def test_a_new_sms_ticket_emails_the_team(sms, alerts_on):
     assert "My parcel arrived broken" in body and CUSTOMER in body
 
 
+def test_each_recipient_reads_the_alert_in_their_language(sms, alerts_on, make_agent):
+    boss = make_agent(email="boss@shop.example", name="Bea Boss", password=None)
+    boss.language = "es"
+    boss.save()
+    sms.inbound("My parcel arrived broken", extra={"ProfileName": "Ada"})
+    by_recipient = {tuple(recipients): mail for recipients, mail in alerts_on.messages}
+    assert set(by_recipient) == {("team@shop.example",), ("boss@shop.example",)}
+    assert "New SMS from Ada" in by_recipient[("team@shop.example",)]["Subject"]
+    assert "Nuevo SMS de Ada" in by_recipient[("boss@shop.example",)]["Subject"]
+
+
 def test_only_new_tickets_alert(sms, alerts_on):
     sms.inbound("One")
     sms.inbound("Two")
