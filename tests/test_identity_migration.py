@@ -110,7 +110,7 @@ def test_webchat_keeps_a_digest_of_the_visitor_id(database):
         "VALUES ('c1', 'c1', 'visitor-secret-1', 'k', '', '', 0, 0, 0, '2024-05-01')"
     )
 
-    assert webchat.up() == ["0002_visitor_identity_digest"]
+    assert webchat.up(target="0002_visitor_identity_digest") == ["0002_visitor_identity_digest"]
     digest = conversations.visitor_identity("visitor-secret-1")
     assert identities(database) == [(profile_id, "webchat", digest, True)]
     assert webchat.down() == ["0002_visitor_identity_digest"]

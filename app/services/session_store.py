@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from ..models import AgentSession
+from ..models import Agent, AgentSession
 
 
 @dataclasses.dataclass
@@ -22,9 +22,12 @@ class SessionRecord:
     last_seen_at: dt.datetime
     ip: str = ""
     user_agent: str = ""
+    # The session's agent when the store read it along (the table joins it:
+    # one query per request); None means "load it by agent_id".
+    agent: object = dataclasses.field(default=None, repr=False, compare=False)
 
 
-def _record(row):
+def _record(row, agent=None):
     return SessionRecord(
         id=row.id,
         agent_id=row.agent_id,
@@ -33,6 +36,7 @@ def _record(row):
         last_seen_at=row.last_seen_at,
         ip=row.ip,
         user_agent=row.user_agent,
+        agent=agent,
     )
 
 
@@ -47,8 +51,8 @@ class DatabaseStore:
         return row.id
 
     def get(self, id_hash):
-        row = AgentSession.select().where(AgentSession.id_hash == id_hash).first()
-        return _record(row) if row else None
+        row = AgentSession.select(AgentSession, Agent).join(Agent).where(AgentSession.id_hash == id_hash).first()
+        return _record(row, agent=row.agent) if row else None
 
     def touch(self, record, at):
         AgentSession.update(last_seen_at=at).where(AgentSession.id == record.id).execute()

@@ -56,7 +56,7 @@ def resolve(session_id):
     record = store.get(_digest(session_id))
     if record is None:
         return None
-    agent = Agent.get_or_none(Agent.id == record.agent_id)
+    agent = record.agent or Agent.get_or_none(Agent.id == record.agent_id)
     at = now()
     if (
         agent is None

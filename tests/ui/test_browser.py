@@ -153,7 +153,9 @@ def test_snooze_until_a_picked_time_and_live_status(pages, wait_live, make_agent
     page.get_by_role("button", name="Snooze until then").click()
     expect(page.locator("#ticket-status")).to_have_text("Snoozed")
     assert refresh(ticket).snoozed_until == dt.datetime(2026, 1, 12, 8, 30)
-    # The presence switch.
+    # The presence switch, once the page the snooze form led to is live (on a
+    # busy machine the status chip can update before that page has loaded).
+    wait_live(page)
     with page.expect_response(lambda r: r.url.endswith("/presence") and "away" in (r.request.post_data or "")):
         page.get_by_label("My status").select_option("away")
     assert Agent.get_by_id(agent.id).presence == "away"

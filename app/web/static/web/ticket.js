@@ -145,11 +145,19 @@
   });
 
   var sidebar = document.getElementById("sidebar");
+  var sidebarStale = false;
+  function sidebarBusy() {
+    // Never close a menu or picker the agent is using, nor take a field
+    // they are typing in.
+    if (sidebar.contains(document.activeElement) && document.activeElement.tagName !== "BUTTON") { return true; }
+    return Boolean(sidebar.querySelector("[aria-expanded=true]"));
+  }
   var refreshSidebar = H.debounce(function () {
-    if (sidebar.contains(document.activeElement) && document.activeElement.tagName !== "BUTTON") { return; }
-    // Never close a menu or picker the agent is using.
-    if (sidebar.querySelector("[aria-expanded=true]")) { return; }
+    if (sidebarBusy()) { sidebarStale = true; return; }
     H.getText(body.dataset.sidebar).then(function (html) {
+      // A menu opened while the request was on its way: keep it, refresh later.
+      if (sidebarBusy()) { sidebarStale = true; return; }
+      sidebarStale = false;
       sidebar.innerHTML = html;
       var state = sidebar.querySelector("[data-ticket-status]");
       var chip = document.getElementById("ticket-status");
@@ -160,6 +168,12 @@
     }).catch(function () {});
   }, 200);
   document.addEventListener("helpline:ticket.updated", function (e) { if (mine(e)) { refreshSidebar(); } });
+  // What was skipped while the agent used a menu is fetched once they are done.
+  ["focusout", "click", "keyup"].forEach(function (type) {
+    document.addEventListener(type, function () {
+      if (sidebarStale) { setTimeout(function () { if (sidebarStale && !sidebarBusy()) { refreshSidebar(); } }, 0); }
+    });
+  });
 
   var typingTimer = null;
   function hideTyping() { typingBox.hidden = true; typingBox.textContent = ""; }
