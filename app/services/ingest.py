@@ -210,6 +210,8 @@ def _route(channel, inbound, thread_key):
         )
         if hit is not None:
             ticket = Ticket.get_by_id(hit.ticket_id)
+            if ticket.channel != inbound.channel:  # merged into another channel's ticket
+                ticket = None
     if ticket is None:
         ticket = (
             Ticket.select()

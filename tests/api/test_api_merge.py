@@ -243,3 +243,18 @@ def test_after_an_unmerge_the_conversation_is_its_own_ticket_again(client, suppo
     landed = chat.receive("B: one more thing", email="ana@example.net", conversation="b").ticket
 
     assert landed.id == b.id
+
+
+def test_a_message_to_a_ticket_merged_across_channels_starts_a_new_ticket(client, support, chat, register_plugin):
+    _agent, headers = support
+    mail = register_plugin(FakeChannelPlugin("mail", per_conversation=True), "mail")
+    chat_ticket = chat.receive("on chat", email="ana@example.net", conversation="c").ticket
+    mail_ticket = mail.receive("by mail", email="ana@example.net", conversation="m").ticket
+    merged = client.post(f"/api/v1/tickets/{chat_ticket.id}/merge", json={"into": mail_ticket.id}, headers=headers)
+    assert merged.status_code == 200, merged.get_json()
+
+    landed = chat.receive("back on chat", email="ana@example.net", conversation="c").ticket
+
+    assert landed.id not in (chat_ticket.id, mail_ticket.id)
+    assert landed.channel == "chat"
+    assert thread_texts(client, headers, landed.id) == ["back on chat"]
