@@ -96,6 +96,9 @@ class Hub:
     def __init__(self):
         self._every: set[Subscription] = set()
         self._by_ticket: dict = collections.defaultdict(set)
+        #: the tasks of plugin stream handlers running (a stopping server
+        #: ends them before it closes their thread pool)
+        self.handlers: set = set()
 
     def subscribe(self, ticket_id=None):
         subscription = Subscription(self, ticket_id)
@@ -156,6 +159,8 @@ class StreamRequest:
         self._executor = executor
         self._slots = slots
         self._subscriptions: list[Subscription] = []
+        self._task = asyncio.current_task()
+        hub.handlers.add(self._task)
 
     async def run(self, fn, *args):
         """``fn(*args)`` in a worker thread, inside a Flask request context
@@ -201,3 +206,4 @@ class StreamRequest:
         for subscription in self._subscriptions:
             subscription.close()
         self._subscriptions.clear()
+        self._hub.handlers.discard(self._task)

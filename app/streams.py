@@ -245,6 +245,13 @@ def make_app(flask_app):
         await asyncio.wait_for(hub.ready.wait(), 10)
 
     async def stop_hub(app):
+        # Plugin streams still open record their end (web chat presence)
+        # through the thread pool: end them while it still runs.
+        handlers = [task for task in hub.handlers if not task.done()]
+        for task in handlers:
+            task.cancel()
+        if handlers:
+            await asyncio.wait(handlers, timeout=5)
         app[HUB_TASK].cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await app[HUB_TASK]

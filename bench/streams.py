@@ -71,7 +71,9 @@ class Streams:
                     return
                 self.open += 1
                 async for block in sse_blocks(response):
-                    if block.startswith((b"event: message.created", b"event: bench.ping")) and self.current is not None:
+                    if self.current is not None and (
+                        b"event: message.created\n" in block or b"event: bench.ping\n" in block
+                    ):
                         self.arrivals.setdefault(self.current, []).append(time.perf_counter())
         except (TimeoutError, aiohttp.ClientError):
             self.failed += 1
