@@ -80,12 +80,11 @@ def _refuse_private():
 
 @dataclasses.dataclass(frozen=True)
 class Destination:
-    """Where one attempt goes: the URL's host name (for the Host header, TLS
-    SNI and the certificate check) and the checked ``address`` to connect
-    to."""
+    """Where one attempt goes: the URL (its host name stays the name for the
+    Host header, TLS SNI and the certificate check) and the checked
+    ``address`` to connect to."""
 
     url: str
-    hostname: str
     address: str
 
 
@@ -111,4 +110,4 @@ def check_destination(url, resolve=True):
         _refuse_private()
     if not resolve:
         return None
-    return Destination(url=url, hostname=parts.hostname, address=addresses[0])
+    return Destination(url=url, address=addresses[0])

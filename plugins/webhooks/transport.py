@@ -55,7 +55,10 @@ def session_for(destination):
     session = requests.Session()
     session.trust_env = False
     session.verify = verify_setting()
-    adapter = PinnedAdapter(destination.hostname, destination.address)
+    # The host name as requests will send it (an international name in its
+    # ASCII form): what the adapter compares, sends as SNI and verifies.
+    name = urlsplit(requests.Request("POST", destination.url).prepare().url).hostname
+    adapter = PinnedAdapter(name, destination.address)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session
