@@ -3,6 +3,7 @@ through ``helpline_register_commands``."""
 
 import contextlib
 import json
+import logging
 import os
 import signal
 import sys
@@ -282,21 +283,94 @@ def worker(workers):
 @main.command("streams")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8001, show_default=True, type=int)
-@with_appcontext
-def streams_cmd(host, port):
-    """Serve the live streams from one asyncio process: the agents' event
+@click.option(
+    "--processes",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Stream server processes sharing the port (SO_REUSEPORT); one per core.",
+)
+def streams_cmd(host, port, processes):
+    """Serve the live streams from asyncio processes: the agents' event
     stream (/events/stream) and the stream routes of plugins (the web chat
     widget's stream): route those paths here from the reverse proxy. Needs
-    the Redis event bus (HELPLINE_EVENTS_URL)."""
+    the Redis event bus (HELPLINE_EVENTS_URL). With --processes N the kernel
+    spreads new streams over N processes, each with its own bus
+    subscription; when one of them dies the others are stopped and the
+    command exits non-zero, so the service manager restarts them together."""
     from aiohttp import web
 
     from .streams import make_app
 
+    flask_app = current_app._get_current_object()
     try:
-        stream_app = make_app(current_app._get_current_object())
+        make_app(flask_app)  # configuration errors before any process starts
     except RuntimeError as exc:
         raise click.ClickException(str(exc))
-    web.run_app(stream_app, host=host, port=port, print=lambda line: click.echo(line), access_log=None)
+
+    def serve():
+        web.run_app(
+            make_app(flask_app),
+            host=host,
+            port=port,
+            reuse_port=processes > 1 or None,
+            # Open streams never finish on their own: a stopping server gives
+            # them a moment, then closes them (browsers reconnect by themselves).
+            shutdown_timeout=3,
+            print=lambda line: click.echo(line),
+            access_log=None,
+        )
+
+    if processes == 1:
+        serve()
+        return
+    from .db import close_pool
+
+    # No database connection may be shared by forked processes.
+    close_pool(flask_app.extensions["helpline.db"])
+    children = []
+    for _ in range(processes):
+        pid = os.fork()
+        if pid == 0:  # a stream server process
+            code = 1
+            try:
+                serve()
+                code = 0
+            except BaseException:
+                logging.getLogger(__name__).exception("stream server process failed")
+            finally:
+                os._exit(code)
+        children.append(pid)
+    sys.exit(_supervise(children))
+
+
+def _supervise(children):
+    """Wait for forked server processes; SIGINT/SIGTERM is passed on to them,
+    and the first one to exit stops the others. Returns an exit code."""
+    stopping = False
+
+    def stop(signum, frame):
+        nonlocal stopping
+        stopping = True
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    code = 0
+    remaining = set(children)
+    while remaining:
+        try:
+            pid, status = os.wait()
+        except ChildProcessError:
+            break
+        remaining.discard(pid)
+        if not stopping:
+            code = os.waitstatus_to_exitcode(status) or 1
+            click.echo(f"stream server process {pid} exited; stopping the others", err=True)
+            stop(signal.SIGTERM, None)
+    return code
 
 
 @main.command("run")

@@ -73,6 +73,8 @@ AUTOMATION_UNDO_HOURS = 24
 
 # How long a ticket merge can be undone (docs/user-guide.md).
 MERGE_UNDO_HOURS = 24
+# How long an API Idempotency-Key is remembered (app/services/idempotency.py).
+IDEMPOTENCY_KEY_HOURS = 24
 
 # Presence: a heartbeat older than this makes an agent count as offline.
 PRESENCE_TTL_SECONDS = 90

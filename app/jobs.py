@@ -33,3 +33,11 @@ def expire_presence():
     from .services.agents import expire_presence as expire
 
     return expire()
+
+
+@periodic_task(crontab(minute="17"))
+def purge_idempotency_keys():
+    """Forget API Idempotency-Keys older than IDEMPOTENCY_KEY_HOURS."""
+    from .services.idempotency import purge
+
+    purge()

@@ -56,10 +56,24 @@ class Subscription:
     async def get(self, timeout):
         """The next event (a dict with ``type`` and ``data``), or None after
         ``timeout`` seconds without one."""
+        # An event already waiting costs no timer. Otherwise asyncio.timeout,
+        # not wait_for: wait_for wraps every wait in a task of its own, and a
+        # stream server wakes thousands of these waits for each event.
+        if not self.queue.empty():
+            return self.queue.get_nowait()
         try:
-            return await asyncio.wait_for(self.queue.get(), timeout)
+            async with asyncio.timeout(timeout):
+                return await self.queue.get()
         except TimeoutError:
             return None
+
+    def pending(self):
+        """The events already waiting, taken without waiting (a stream that
+        fell behind writes them in one go)."""
+        events = []
+        while not self.queue.empty():
+            events.append(self.queue.get_nowait())
+        return events
 
     def follow(self, ticket_id):
         """Receive only the events of ``ticket_id`` from now on (None: all)."""

@@ -25,6 +25,7 @@ import contextlib
 import inspect
 import json
 import logging
+import os
 
 import marshmallow as ma
 from aiohttp import web
@@ -43,6 +44,8 @@ log = logging.getLogger(__name__)
 
 HUB = web.AppKey("hub", object)
 HUB_TASK = web.AppKey("hub_task", asyncio.Task)
+#: How many recent events keep their encoded form (see :meth:`Hub.encoded`).
+ENCODED_KEPT = 64
 
 
 class Hub(Fanout):
@@ -53,7 +56,7 @@ class Hub(Fanout):
         self.url = url
         self.channel = channel
         self.ready = asyncio.Event()
-        self._encoded_for = self._encoded = None
+        self._encoded: dict[int, tuple[dict, bytes]] = {}
 
     async def run(self):
         import redis.asyncio as aioredis
@@ -77,10 +80,16 @@ class Hub(Fanout):
 
     def encoded(self, event):
         """``event`` as SSE bytes, encoded once for all the agent streams that
-        send it (thousands of tabs get the same event at once)."""
-        if self._encoded_for is not event:
-            self._encoded_for, self._encoded = event, sse(event).encode()
-        return self._encoded
+        send it (thousands of tabs get the same event at once). Kept for the
+        last few events: a stream that fell behind writes several at once."""
+        cached = self._encoded.get(id(event))
+        if cached is not None and cached[0] is event:
+            return cached[1]
+        if len(self._encoded) >= ENCODED_KEPT:
+            self._encoded.clear()
+        data = sse(event).encode()
+        self._encoded[id(event)] = (event, data)
+        return data
 
     def _receive(self, raw):
         try:
@@ -213,9 +222,13 @@ def make_app(flask_app):
                         break
                     await response.write(b": keepalive\n\n")
                     continue
-                if wanted and event.get("type") not in wanted:
+                # Everything that queued up while this stream waited for its
+                # turn goes out in one write (one wake-up, one syscall).
+                batch = [event] if once else [event, *subscription.pending()]
+                chunks = [hub.encoded(e) for e in batch if not wanted or e.get("type") in wanted]
+                if not chunks:
                     continue
-                await response.write(hub.encoded(event))
+                await response.write(chunks[0] if len(chunks) == 1 else b"".join(chunks))
                 if once:
                     break
         except (ConnectionResetError, asyncio.CancelledError):
@@ -225,7 +238,7 @@ def make_app(flask_app):
         return response
 
     async def healthz(request):
-        return web.json_response({"status": "ok", "streams": len(hub)})
+        return web.json_response({"status": "ok", "streams": len(hub), "process": os.getpid()})
 
     async def start_hub(app):
         app[HUB_TASK] = asyncio.create_task(hub.run())

@@ -70,8 +70,8 @@ class Streams:
                     self.failed += 1
                     return
                 self.open += 1
-                async for line in response.content:
-                    if line.startswith((b"event: message.created", b"event: bench.ping")) and self.current is not None:
+                async for block in sse_blocks(response):
+                    if block.startswith((b"event: message.created", b"event: bench.ping")) and self.current is not None:
                         self.arrivals.setdefault(self.current, []).append(time.perf_counter())
         except (TimeoutError, aiohttp.ClientError):
             self.failed += 1
@@ -111,10 +111,11 @@ class Visitors:
                     self.note("failed")
                     return
                 self.note("open")
-                async for line in response.content:
-                    if line.startswith(b"id: "):  # only message events carry an id
-                        # perf_counter is CLOCK_MONOTONIC: comparable across processes.
-                        self.note("arrival", int(line[4:]), time.perf_counter())
+                async for block in sse_blocks(response):
+                    for line in block.split(b"\n"):
+                        if line.startswith(b"id: "):  # only message events carry an id
+                            # perf_counter is CLOCK_MONOTONIC: comparable across processes.
+                            self.note("arrival", int(line[4:]), time.perf_counter())
         except (TimeoutError, aiohttp.ClientError):
             self.note("failed")
 
@@ -137,6 +138,17 @@ class Visitors:
 def visitors_process(base, chats, report, stop):
     """The visitors' clients, in their own process."""
     asyncio.run(Visitors(base, chats, report).run(stop))
+
+
+async def sse_blocks(response):
+    """The events of an SSE answer as raw blocks (the lines of one event),
+    read in whatever chunks arrive: one wake-up per chunk rather than per line,
+    so the bench's own clients (on the same cores as the server) stay cheap."""
+    rest = b""
+    async for chunk in response.content.iter_any():
+        *blocks, rest = (rest + chunk).split(b"\n\n")
+        for block in blocks:
+            yield block
 
 
 async def run_clients(n, one, stop):
@@ -185,6 +197,7 @@ def main():
     parser.add_argument("--notes", type=int, default=40)
     parser.add_argument("--visitors", type=int, default=0, help="web chat widget streams, besides --streams")
     parser.add_argument("--replies", type=int, default=100, help="agent replies to random visitors (with --visitors)")
+    parser.add_argument("--stream-processes", type=int, default=1, help="helpline streams --processes")
     parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/helpline_bench_streams")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
     args = parser.parse_args()
@@ -215,7 +228,11 @@ def main():
             env=env,
             cwd=work,
         ),
-        subprocess.Popen([helpline, "streams", "--port", str(stream_port)], env=env, cwd=work),
+        subprocess.Popen(
+            [helpline, "streams", "--port", str(stream_port), "--processes", str(args.stream_processes)],
+            env=env,
+            cwd=work,
+        ),
     ]
     web, streams_url = f"http://127.0.0.1:{web_port}", f"http://127.0.0.1:{stream_port}"
     try:
@@ -252,15 +269,20 @@ def main():
         t_open = time.perf_counter()
         for client in clients:
             client.start()
+        per_process = {}  # with --stream-processes, each /healthz answer is one process's count
+
+        def server_side_open():
+            health = requests.get(streams_url + "/healthz").json()
+            per_process[health.get("process")] = health["streams"]
+            return len(per_process) >= args.stream_processes and sum(per_process.values()) >= total
+
         opened = wait_for(
             lambda: (
-                (
-                    streams.open + visitors.open + streams.failed + visitors.failed >= total
-                    and requests.get(streams_url + "/healthz").json()["streams"] >= total
-                )
+                (streams.open + visitors.open + streams.failed + visitors.failed >= total and server_side_open())
                 or None
             ),
             timeout=180,
+            step=0.05,
         )
         open_seconds = time.perf_counter() - t_open
         print(

@@ -2,6 +2,7 @@
 with the web app's own sessions, tokens and roles, fed by the Redis bus; and
 plugins' stream routes (``helpline_register_streams``) beside it."""
 
+import itertools
 import json
 import os
 
@@ -181,3 +182,112 @@ def test_a_disabled_plugins_routes_answer_404(app, echo_server):
     app.extensions["helpline.plugins"].set_enabled("echo", False)
     assert requests.get(echo_server + "/api/v1/echo/7/stream?key=open-sesame", timeout=30).status_code == 404
     assert requests.get(echo_server + "/api/v1/echo/plain?a=1", timeout=30).status_code == 404
+
+
+def _free_port():
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_several_stream_server_processes_share_the_port_and_stop_together(app, make_agent):
+    """``helpline streams --processes 2``: the kernel spreads streams over both
+    processes, each with its own bus subscription, so an event reaches every
+    stream; SIGTERM stops them all, and one dying stops the others."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    _row, token = create_token(make_agent(role="support"), "streams")
+    port = _free_port()
+    env = {
+        **os.environ,
+        "HELPLINE_DATABASE_URL": app.config["DATABASE_URL"],
+        "HELPLINE_EVENTS_URL": REDIS_URL,
+        "HELPLINE_EVENTS_CHANNEL": app.config["EVENTS_CHANNEL"],
+        "HELPLINE_SECRET_KEY": app.config["SECRET_KEY"],
+    }
+    helpline = os.path.join(os.path.dirname(sys.executable), "helpline")
+    server = subprocess.Popen([helpline, "streams", "--port", str(port), "--processes", "2"], env=env)
+    base = f"http://127.0.0.1:{port}"
+    streams = []
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                requests.get(base + "/healthz", timeout=5)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        # Open streams until both processes hold some (new connections land on
+        # either process at random).
+        counts = {}
+        for _ in range(60):
+            response = requests.get(
+                base + "/events/stream?types=ticket.created&timeout=30",
+                headers={"Authorization": f"Bearer {token}"},
+                stream=True,
+                timeout=30,
+            )
+            assert response.status_code == 200
+            lines = response.iter_lines(decode_unicode=True)
+            assert next(lines) == "retry: 3000"  # the stream is subscribed
+            streams.append((response, lines))
+            for _ in range(10):
+                health = requests.get(base + "/healthz", timeout=5).json()
+                counts[health["process"]] = health["streams"]
+            if len(counts) == 2 and all(counts.values()):
+                break
+        assert len(counts) == 2 and all(counts.values()), counts
+        assert sum(counts.values()) <= len(streams)
+
+        RedisBus(REDIS_URL, app.config["EVENTS_CHANNEL"]).publish({"type": "ticket.created", "data": {"ticket_id": 7}})
+        for _response, lines in streams:
+            event = [line for line in itertools.takewhile(lambda line: line != "", lines) if line]
+            while not event:  # the blank line ending "retry:" first
+                event = [line for line in itertools.takewhile(lambda line: line != "", lines) if line]
+            assert "event: ticket.created" in event and 'data: {"ticket_id": 7}' in event
+
+        # One process dies: the command stops the other and exits non-zero.
+        os.kill(next(pid for pid in counts if pid != server.pid), signal.SIGKILL)
+        assert server.wait(30) != 0
+        with pytest.raises(requests.ConnectionError):
+            requests.get(base + "/healthz", timeout=5)
+    finally:
+        for response, _lines in streams:
+            response.close()
+        if server.poll() is None:
+            server.send_signal(signal.SIGTERM)
+            server.wait(30)
+
+
+def test_sigterm_stops_every_stream_server_process(app):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    port = _free_port()
+    env = {**os.environ, "HELPLINE_DATABASE_URL": app.config["DATABASE_URL"], "HELPLINE_EVENTS_URL": REDIS_URL}
+    helpline = os.path.join(os.path.dirname(sys.executable), "helpline")
+    server = subprocess.Popen([helpline, "streams", "--port", str(port), "--processes", "2"], env=env)
+    try:
+        seen = set()
+        deadline = time.monotonic() + 60
+        while len(seen) < 2 and time.monotonic() < deadline:
+            try:
+                seen.add(requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5).json()["process"])
+            except requests.ConnectionError:
+                time.sleep(0.1)  # not listening yet
+        assert len(seen) == 2
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(30) == 0
+        for pid in seen:  # the children are gone too
+            with pytest.raises(ProcessLookupError):
+                os.kill(pid, 0)
+    finally:
+        if server.poll() is None:
+            server.kill()

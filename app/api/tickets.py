@@ -3,13 +3,15 @@ overview, changes, the message thread, replies and notes, bulk actions."""
 
 from __future__ import annotations
 
+from flask import request
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
 from ..auth import current_agent as current
 from ..auth import require
-from ..models import Agent, Ticket
+from ..models import Agent, Message, Ticket
 from ..permissions import can
+from ..services import idempotency
 from ..services import merge as merge_service
 from ..services import messages as message_service
 from ..services import tickets as ticket_service
@@ -106,20 +108,48 @@ def list_messages(ticket_id, limit, before=None):
 
 @bp.post("/tickets/<dbid:ticket_id>/messages")
 @require("inbox")
+@bp.doc(
+    parameters=[
+        {
+            "in": "header",
+            "name": "Idempotency-Key",
+            "required": False,
+            "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
+            "description": "Any unique string (a UUID): a retry with the same key and body answers the "
+            "message the first request made instead of creating another (kept 24 hours)",
+        }
+    ]
+)
 @bp.arguments(s.MessageCreate)
 @bp.response(201, s.MessageSchema)
 @bp.alt_response(409, response="CONFLICT", description="The channel refuses the reply (reason and code)")
 def post_message(body, ticket_id):
     """A public reply on the ticket's channel (delivered through the outbox)
     or an internal note (never delivered). A refused reply answers 409 with
-    the channel's reason."""
+    the channel's reason. With an ``Idempotency-Key`` header a retry of the
+    same request answers the message the first one made (header
+    ``Idempotent-Replayed: true``) instead of sending it twice."""
     ticket = ticket_service.get(ticket_id)
-    if body["kind"] == "reply":
-        message = message_service.reply(ticket, current(), body["text"], html=body.get("html"))
+    agent = current()
+
+    def create():
+        if body["kind"] == "reply":
+            return message_service.reply(ticket, agent, body["text"], html=body.get("html"))
+        return message_service.add_note(ticket, agent, body["text"], html=body.get("html"))
+
+    key = request.headers.get(idempotency.HEADER)
+    headers = {}
+    if key is None:
+        message = create()
     else:
-        message = message_service.add_note(ticket, current(), body["text"], html=body.get("html"))
-    message.author = current()
-    return message
+        print_ = idempotency.fingerprint(request.method, request.path, body)
+        message, replayed = idempotency.once(
+            agent, idempotency.check_key(key), print_, create, lambda id_: Message.get_by_id(id_)
+        )
+        if replayed:
+            headers["Idempotent-Replayed"] = "true"
+    message.author = message.author_agent if message.author_agent_id else None
+    return message, 201, headers
 
 
 @bp.put("/tickets/<dbid:ticket_id>/read")

@@ -2,6 +2,7 @@
 
 from .agent import INBOX_ROLES, PRESENCE, ROLES, Agent, ApiToken
 from .audit import AuditEntry
+from .idempotency import IdempotencyKey
 from .message import AUTHORS, DIRECTIONS, KINDS, Message, Outbox, ReadMarker
 from .notification import NOTIFICATION_KINDS, Notification, NotificationPreference
 from .profile import SMS_CONSENT, ContactIdentity, Order, Profile, ProfileEvent
@@ -31,6 +32,7 @@ CORE_MODELS = [
     EventView,
     Notification,
     NotificationPreference,
+    IdempotencyKey,
 ]
 
 __all__ = [m.__name__ for m in CORE_MODELS] + [

@@ -210,6 +210,8 @@ def _route(channel, inbound, thread_key):
         )
         if hit is not None:
             ticket = Ticket.get_by_id(hit.ticket_id)
+            if ticket.channel != inbound.channel:  # merged into another channel's ticket
+                ticket = None
     if ticket is None:
         ticket = (
             Ticket.select()
@@ -217,9 +219,31 @@ def _route(channel, inbound, thread_key):
             .order_by(Ticket.id.desc())
             .first()
         )
+    if ticket is not None and ticket.status == "closed" and ticket.closed_reason == "merged":
+        ticket = _merge_target(ticket, inbound.channel)
     if ticket is not None and ticket.status == "closed" and not channel.reopens_closed:
         return None
     return ticket
+
+
+def _merge_target(ticket, channel):
+    """Where a message for merged ``ticket`` goes: the ticket it was merged
+    into (following merges of merges) when that is on the same channel, so
+    the conversation continues where its messages went instead of reopening
+    an empty ticket; None (a new ticket) when the merge crossed channels,
+    since replies there would leave by another channel."""
+    from .merge import merged_into
+
+    for _hop in range(10):
+        if ticket.status != "closed" or ticket.closed_reason != "merged":
+            return ticket
+        target = merged_into(ticket)
+        if target is None:  # the merge was undone: the ticket is itself again
+            return ticket
+        if target.channel != channel:
+            return None
+        ticket = target
+    return None
 
 
 def _ticket_event(ticket):

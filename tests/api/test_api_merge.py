@@ -214,3 +214,47 @@ def test_split_refusals(client, support, chat, clock):
     merged = split(a.id, second["id"])
     assert merged.status_code == 409 and merged.get_json()["error"]["code"] == "merged"
     assert Ticket.select().count() == 2
+
+
+def test_a_message_to_a_merged_ticket_continues_in_the_ticket_it_went_into(client, support, chat, clock):
+    """The customer writes again in the merged ticket's conversation: the message
+    joins the ticket the thread went into, and the merged ticket stays closed
+    (it used to reopen, empty, beside the combined thread)."""
+    _agent, headers = support
+    a, b = two_tickets(chat, clock)
+    assert client.post(f"/api/v1/tickets/{b.id}/merge", json={"into": a.id}, headers=headers).status_code == 200
+
+    clock.advance(minutes=5)
+    landed = chat.receive("B: hello again?", email="ana@example.net", conversation="b").ticket
+
+    assert landed.id == a.id
+    assert thread_texts(client, headers, a.id)[-1] == "B: hello again?"
+    merged = client.get(f"/api/v1/tickets/{b.id}", headers=headers).get_json()
+    assert merged["status"] == "closed" and merged["merged_into_id"] == a.id
+    assert thread_texts(client, headers, b.id) == []
+
+
+def test_after_an_unmerge_the_conversation_is_its_own_ticket_again(client, support, chat, clock):
+    _agent, headers = support
+    a, b = two_tickets(chat, clock)
+    client.post(f"/api/v1/tickets/{b.id}/merge", json={"into": a.id}, headers=headers)
+    assert client.post(f"/api/v1/tickets/{b.id}/unmerge", headers=headers).status_code == 200
+
+    landed = chat.receive("B: one more thing", email="ana@example.net", conversation="b").ticket
+
+    assert landed.id == b.id
+
+
+def test_a_message_to_a_ticket_merged_across_channels_starts_a_new_ticket(client, support, chat, register_plugin):
+    _agent, headers = support
+    mail = register_plugin(FakeChannelPlugin("mail", per_conversation=True), "mail")
+    chat_ticket = chat.receive("on chat", email="ana@example.net", conversation="c").ticket
+    mail_ticket = mail.receive("by mail", email="ana@example.net", conversation="m").ticket
+    merged = client.post(f"/api/v1/tickets/{chat_ticket.id}/merge", json={"into": mail_ticket.id}, headers=headers)
+    assert merged.status_code == 200, merged.get_json()
+
+    landed = chat.receive("back on chat", email="ana@example.net", conversation="c").ticket
+
+    assert landed.id not in (chat_ticket.id, mail_ticket.id)
+    assert landed.channel == "chat"
+    assert thread_texts(client, headers, landed.id) == ["back on chat"]
