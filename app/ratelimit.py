@@ -9,9 +9,15 @@ retry a refused inbound message; a request with a bad signature costs one
 HMAC and is answered 403.
 """
 
+import functools
+import logging
+
 from flask import current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from limits import parse
+
+log = logging.getLogger(__name__)
 
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
@@ -42,6 +48,32 @@ def limit_password_links(methods=None):
 def public_limit():
     """Anonymous public pages such as short-link redirects."""
     return current_app.config["PUBLIC_RATE_LIMIT"]
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(limit):
+    return parse(limit)
+
+
+def within_limit(scope, key, limit):
+    """Count one request of ``key`` (a client address, a conversation id)
+    in ``scope`` against ``limit`` (flask-limiter's notation, e.g.
+    ``"30 per minute"``); False once the limit is passed. For limits whose
+    key is known only inside the view (after a token check). The counts are
+    the limiter's own (in Redis at scale), so every process and host shares
+    them; always True while rate limits are off."""
+    if not current_app.config.get("RATELIMIT_ENABLED", True):
+        return True
+    prefix = current_app.config.get("RATELIMIT_KEY_PREFIX") or ""
+    identifiers = [prefix, scope, str(key)] if prefix else [scope, str(key)]
+    try:
+        return limiter.limiter.hit(_parsed(limit), *identifiers)
+    except Exception:
+        if not current_app.config.get("RATELIMIT_SWALLOW_ERRORS"):
+            raise
+        # The operator chose availability over the limit when storage fails.
+        log.exception("rate limit storage failed; %s %s let through", scope, key)
+        return True
 
 
 def init_app(app):

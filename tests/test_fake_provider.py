@@ -38,6 +38,29 @@ def test_scripted_answers_come_first_then_the_default(fake_provider):
     assert [call(fake_provider.url, method="GET", body=None)[0] for _ in range(2)] == [404, 404]
 
 
+def test_a_provider_shape_answers_each_request_after_the_script(fake_provider):
+    from app.testing.provider import Answer
+
+    def shaped(request):
+        if request.header("Authorization") != "Basic ok":
+            return Answer(401, json={"message": "Authenticate"})
+        return Answer(201, json={"sid": f"SM{len(fake_provider.requests)}", "to": request.form.get("To")})
+
+    fake_provider.answer_with(shaped)
+    fake_provider.fail(503)
+    form = {"Content-Type": "application/x-www-form-urlencoded", "Authorization": "Basic ok"}
+    answers = [call(fake_provider.url, body=b"To=%2B15551230001&Body=hi", headers=form) for _ in range(3)]
+    assert [(status, body) for status, _, body in answers] == [
+        (503, {"error": "unavailable"}),
+        (201, {"sid": "SM2", "to": "+15551230001"}),
+        (201, {"sid": "SM3", "to": "+15551230001"}),
+    ]
+    assert fake_provider.requests[0].form == {"To": "+15551230001", "Body": "hi"}
+    assert call(fake_provider.url, body=b"To=x")[0] == 401
+    assert fake_provider.requests[-1].json is None and call(fake_provider.url, body=b'{"a": 1}')[0] == 401
+    assert fake_provider.requests[-1].form == {}
+
+
 def test_a_hanging_answer_makes_the_client_time_out(fake_provider):
     fake_provider.hang(30)
     with pytest.raises(TimeoutError):

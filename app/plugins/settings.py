@@ -66,7 +66,12 @@ class SettingsStore:
             if not (v == SECRET_MASK and k in schema.fields and schema.fields[k].metadata.get("secret"))
         }
         row = self._state().rows.get(name)
-        merged = {**(row.settings if row is not None and partial else {}), **data}
+        # A stored key the schema no longer declares (a setting a newer
+        # version dropped) is ignored on read and dropped here, so it
+        # cannot fail the save as an unknown field; a key sent now still does.
+        known = {field.data_key or key for key, field in schema.fields.items()}
+        stored = {k: v for k, v in (row.settings or {}).items() if k in known} if row is not None and partial else {}
+        merged = {**stored, **data}
         try:
             loaded = schema.load(merged)
         except marshmallow.ValidationError as err:

@@ -405,8 +405,9 @@ def email_sender(register_plugin, smtp_sink):
 def fake_provider():
     """A real HTTP server on 127.0.0.1:<ephemeral> standing in for a
     provider's API: ``.url``, ``.requests`` (method, path, headers, body,
-    ``.json``), and ``.respond(...)`` / ``.fail(status)`` / ``.hang(seconds)``
-    to script its next answers."""
+    ``.json``, ``.form``), ``.respond(...)`` / ``.fail(status)`` /
+    ``.hang(seconds)`` to script its next answers and ``.answer_with(f)``
+    for a provider's own answer shape."""
     from .provider import FakeProvider
 
     provider = FakeProvider()

@@ -5,7 +5,8 @@ test tells it, including errors and slowness.
 Fixture (from the ``helpline`` pytest plugin): ``fake_provider``. Point the
 channel's settings at ``fake_provider.url``; read what it received from
 ``fake_provider.requests``; script its next answers with :meth:`respond`,
-:meth:`fail` and :meth:`hang`.
+:meth:`fail` and :meth:`hang`, or play a provider's API shape with
+:meth:`answer_with`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ import dataclasses
 import itertools
 import json
 import threading
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
 
 #: Request bodies above this are refused with 413 (a runaway client).
 MAX_BODY = 10 * 1024 * 1024
@@ -36,6 +39,15 @@ class RecordedRequest:
             return json.loads(self.body)
         except ValueError:
             return None
+
+    @property
+    def form(self):
+        """A form-encoded body as ``{name: first value}`` (empty when it is not one)."""
+        try:
+            text = self.body.decode()
+        except UnicodeDecodeError:
+            return {}
+        return {key: values[0] for key, values in parse_qs(text).items()}
 
     def header(self, name, default=None):
         """A header by case-insensitive name."""
@@ -60,13 +72,14 @@ class FakeProvider:
 
     Every request (any method, any path) is recorded in :attr:`requests`
     before it is answered. Scripted answers are used first, oldest first;
-    then the default: 200 with ``{"id": "fake-<n>"}``, a fresh id each time.
+    then the default: 200 with ``{"id": "fake-<n>"}``, a fresh id each time
+    (or what :meth:`answer_with`'s function answers).
     """
 
     def __init__(self):
         self.requests: list[RecordedRequest] = []
         self._script: list[Answer] = []
-        self._default: Answer | None = None
+        self._default: Answer | Callable[[RecordedRequest], Answer] | None = None
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self._closing = threading.Event()
@@ -120,8 +133,11 @@ class FakeProvider:
             self.requests.append(request)
             if self._script:
                 return self._script.pop(0)
-            if self._default is not None:
-                return self._default
+            default = self._default
+            if callable(default):
+                return default(request)
+            if default is not None:
+                return default
             return Answer(200, json={"id": f"fake-{next(self._ids)}"})
 
     def respond(self, status=200, json=None, body=None, headers=None, delay=0.0, times=1):
@@ -134,6 +150,15 @@ class FakeProvider:
             else:
                 self._script.extend([answer] * times)
         return answer
+
+    def answer_with(self, answer):
+        """Answer every request that nothing is scripted for with
+        ``answer(request)`` (a :class:`RecordedRequest` in, an
+        :class:`Answer` out): a provider's own API shape, such as fresh ids
+        under its own key or a refusal of bad credentials. Scripted answers
+        still come first."""
+        with self._lock:
+            self._default = answer
 
     def fail(self, status=503, times=1, message="unavailable"):
         """Answer the next ``times`` requests with an error status."""

@@ -9,7 +9,8 @@ MIN_GRACE, MAX_GRACE = 1, 120
 
 class AutoCloseSettings(ma.Schema):
     """What the merchant controls: dry run, the period and the typing grace.
-    The plugin's switch turns the rule on and off (there is no second one)."""
+    The plugin's switch turns the rule on and off (there is no second one;
+    an ``enabled`` key stored before migration 0001 is ignored)."""
 
     dry_run = ma.fields.Boolean(
         load_default=False,
@@ -50,14 +51,6 @@ class AutoCloseSettings(ma.Schema):
             "help": _l("A customer typing in web chat when the period runs out gets this long more, 1 to 120."),
         },
     )
-
-    @ma.post_load
-    def _switched_by_the_plugin(self, data, **kwargs):
-        # ``enabled`` was a second switch inside the plugin (migration 0001
-        # folded it into the plugin's switch). Readers written against it
-        # still find it: a live plugin's rule is always on.
-        data["enabled"] = True
-        return data
 
 
 class PreviewQuery(ma.Schema):

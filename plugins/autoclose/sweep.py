@@ -70,11 +70,9 @@ def due_condition(cutoff, typing_cutoff):
 
 def sweep(batch_size=BATCH_SIZE, max_batches=None):
     """Close every due ticket (see the module docstring). Returns the ids
-    this call closed; does nothing while the ``enabled`` setting is off. In
+    this call closed (the task runner skips it while the plugin is off). In
     dry-run mode it closes nothing and records each due clock once."""
     settings = get_plugins().get_settings(PLUGIN)
-    if not settings["enabled"] and not settings["dry_run"]:
-        return []
     at = now()
     cutoff = at - dt.timedelta(days=settings["inactivity_days"])
     # A typing signal is "until" a few seconds ahead; the close waits the

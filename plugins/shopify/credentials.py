@@ -99,15 +99,21 @@ class Credentials:
         token = payload.get("access_token")
         if response.status_code != 200 or not isinstance(token, str) or not token:
             reason = str(payload.get("error_description") or payload.get("error") or payload.get("errors") or "")[:200]
-            raise ShopifyError(
-                _(
-                    "Shopify refused the app's client ID and secret (HTTP %(status)s)%(reason)s: check them and that "
-                    "the app is installed on the shop.",
+            # Two whole sentences, so a translator places the reason too.
+            if reason:
+                message = _(
+                    "Shopify refused the app's client ID and secret (HTTP %(status)s) (%(reason)s): check them and "
+                    "that the app is installed on the shop.",
                     status=response.status_code,
-                    reason=f" ({reason})" if reason else "",
-                ),
-                status=response.status_code,
-            )
+                    reason=reason,
+                )
+            else:
+                message = _(
+                    "Shopify refused the app's client ID and secret (HTTP %(status)s): check them and that the app "
+                    "is installed on the shop.",
+                    status=response.status_code,
+                )
+            raise ShopifyError(message, status=response.status_code)
         try:
             lifetime = max(60, int(payload.get("expires_in") or DEFAULT_LIFETIME))
         except (TypeError, ValueError):

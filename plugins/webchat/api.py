@@ -12,11 +12,10 @@ from flask import request
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
-from app.plugin import PUBLIC, Denied, ServiceError, error_response, require
+from app.plugin import PUBLIC, Denied, ServiceError, error_response, require, within_limit
 
 from . import conversations as convs
 from . import schemas
-from .ratelimit import limiter
 
 bp = Blueprint(
     "webchat_api",
@@ -92,9 +91,11 @@ def cors(response):
     return response
 
 
-def limit(bucket, key, count, per_seconds=60):
-    """Refuse (429) past ``count`` requests per ``per_seconds`` for ``key``."""
-    if not limiter.hit((bucket, key), count, per_seconds):
+def limit(bucket, key, count):
+    """Refuse (429) past ``count`` requests a minute for ``key``. The counts
+    are the app's shared rate-limit storage (Redis at scale), so the limit
+    holds across workers and hosts."""
+    if not within_limit(f"webchat-{bucket}", key, f"{count} per minute"):
         raise TooMany(_("Too many requests; slow down."), code="rate_limited")
 
 

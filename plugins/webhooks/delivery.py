@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 
 from app.plugin import after_commit, now, plugin_settings, write_transaction
 
-from . import destinations, signing
+from . import destinations, signing, transport
 from .models import WebhookDelivery, WebhookEndpoint
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,8 @@ def post(endpoint, delivery, timeout):
     """POST the delivery to the endpoint; returns ``(status_code, excerpt,
     error)`` with ``status_code`` None when no answer came."""
     try:
-        destinations.check_destination(endpoint.url)
+        # DNS is asked once: the connection goes to the address checked.
+        destination = destinations.check_destination(endpoint.url)
     except destinations.Refused as exc:
         return None, "", str(exc)
     body = delivery.body.encode()
@@ -67,15 +68,18 @@ def post(endpoint, delivery, timeout):
     headers = signing.headers(endpoint.secret, delivery.uid, delivery.event_type, timestamp, body)
     try:
         # Redirects are never followed: a 3xx is a failed attempt, so a
-        # receiver cannot bounce the signed body to another host.
-        with requests.post(
-            endpoint.url,
-            data=body,
-            headers=headers,
-            timeout=(CONNECT_TIMEOUT, timeout),
-            allow_redirects=False,
-            stream=True,
-        ) as response:
+        # receiver cannot bounce the signed body to another (unchecked) host.
+        with (
+            transport.session_for(destination) as session,
+            session.post(
+                endpoint.url,
+                data=body,
+                headers=headers,
+                timeout=(CONNECT_TIMEOUT, timeout),
+                allow_redirects=False,
+                stream=True,
+            ) as response,
+        ):
             excerpt = _excerpt(response)
             status = response.status_code
     except requests.Timeout:

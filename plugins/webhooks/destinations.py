@@ -3,8 +3,15 @@ the operator allows it with ``WEBHOOKS_ALLOW_PRIVATE_DESTINATIONS``) only
 public addresses: an admin must not be able to make the server call into
 its own network (a database, a cloud metadata service) and read the answer
 in the delivery log. Checked when an endpoint is saved and again, on the
-resolved addresses, before every attempt (DNS can change in between)."""
+resolved addresses, before every attempt (DNS can change in between).
 
+Each attempt asks DNS once: the addresses checked are the addresses
+connected to (:mod:`.transport`), so a hostile name server cannot answer a
+public address to the check and a private one to the connection. The
+resolver is ``WEBHOOKS_RESOLVER`` in the app's config when set (tests stand
+in for DNS with it), else the operating system's."""
+
+import dataclasses
 import ipaddress
 import socket
 from urllib.parse import urlsplit
@@ -48,30 +55,59 @@ def _is_public(address):
     return ip.is_global and not ip.is_multicast
 
 
+def system_resolver(host, port):
+    """The addresses the operating system resolves ``host`` to, in its
+    order of preference."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return [info[4][0] for info in infos]
+
+
+def _resolve(host, port):
+    resolver = current_app.config.get("WEBHOOKS_RESOLVER") or system_resolver
+    try:
+        found = list(resolver(host, port))
+    except (OSError, UnicodeError):
+        found = []
+    if not found:
+        raise Refused(_("The host name %(host)s does not resolve.", host=host))
+    # Keep the resolver's order (its preference), without repeats.
+    return list(dict.fromkeys(found))
+
+
+def _refuse_private():
+    raise Refused(_("This address is on a private network; webhooks go to public addresses only."))
+
+
+@dataclasses.dataclass(frozen=True)
+class Destination:
+    """Where one attempt goes: the URL (its host name stays the name for the
+    Host header, TLS SNI and the certificate check) and the checked
+    ``address`` to connect to."""
+
+    url: str
+    address: str
+
+
 def check_destination(url, resolve=True):
     """Raise :class:`Refused` unless ``url`` is an http(s) address whose host
     resolves only to public addresses (or private ones are allowed).
     ``resolve=False`` checks only literal IP hosts (when saving, so an
-    endpoint whose DNS is not set up yet can still be saved)."""
+    endpoint whose DNS is not set up yet can still be saved). Returns the
+    :class:`Destination` to connect to (None with ``resolve=False``)."""
     parts = check_url(url)
-    if private_allowed():
-        return
     host = parts.hostname.rstrip(".")
-    if host == "localhost" or host.endswith(".localhost"):
-        raise Refused(_("This address is on a private network; webhooks go to public addresses only."))
+    allowed = private_allowed()
+    if not allowed and (host == "localhost" or host.endswith(".localhost")):
+        _refuse_private()
     try:
-        literal = ipaddress.ip_address(host)
-    except ValueError:
-        literal = None
-    if literal is not None:
+        ipaddress.ip_address(host)
         addresses = [host]
-    elif not resolve:
-        return
-    else:
-        try:
-            infos = socket.getaddrinfo(host, parts.port or (443 if parts.scheme == "https" else 80))
-        except (OSError, UnicodeError):
-            raise Refused(_("The host name %(host)s does not resolve.", host=host)) from None
-        addresses = [info[4][0] for info in infos]
-    if not addresses or not all(_is_public(a) for a in addresses):
-        raise Refused(_("This address is on a private network; webhooks go to public addresses only."))
+    except ValueError:
+        if not resolve:
+            return None
+        addresses = _resolve(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
+    if not allowed and not all(_is_public(a) for a in addresses):
+        _refuse_private()
+    if not resolve:
+        return None
+    return Destination(url=url, address=addresses[0])

@@ -55,12 +55,11 @@ def notices(ticket):
 
 
 def test_settings_defaults_are_off_and_two_days(plugins):
-    # Off until the merchant turns the plugin on: its switch is the rule's
-    # ("enabled" stays readable, always true, for code written against the
-    # old inner switch).
+    # Off until the merchant turns the plugin on: its switch is the rule's,
+    # there is no "enabled" setting.
     assert plugins.is_enabled("autoclose") is False
     settings = plugins.get_settings("autoclose")
-    assert settings == {"enabled": True, "dry_run": False, "inactivity_days": 2, "typing_grace_minutes": 5}
+    assert settings == {"dry_run": False, "inactivity_days": 2, "typing_grace_minutes": 5}
 
 
 @pytest.mark.parametrize("days", [0, 91, -1, "two", None, 2.5])

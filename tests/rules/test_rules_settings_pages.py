@@ -56,7 +56,6 @@ def test_autoclose_form_refuses_a_bad_period_and_saves_a_good_one(client, login,
     good = client.post("/settings/plugins/autoclose", data={"inactivity_days": "7", "typing_grace_minutes": "10"})
     assert good.status_code == 302
     assert plugins.get_settings("autoclose") == {
-        "enabled": True,  # read-only compatibility: the plugin switch decides
         "dry_run": False,
         "inactivity_days": 7,
         "typing_grace_minutes": 10,
@@ -112,3 +111,30 @@ def test_stored_inner_switch_is_folded_into_the_plugin_switch(app, plugins):
     assert plugins.get_settings("roundrobin")["dry_run"] is True
     plugins.set_settings("autoclose", {"typing_grace_minutes": 9})  # no "unknown field enabled"
     assert "enabled" not in PluginState.get(PluginState.name == "autoclose").settings
+
+
+def test_an_enabled_key_stored_before_the_plugin_switch_is_ignored(client, api_as, plugins):
+    """Settings saved by a version with the inner switch (and not migrated)
+    still read and save; the key neither shows nor switches anything."""
+    from app.models import PluginState
+
+    _, headers = api_as("admin")
+    plugins.set_enabled("autoclose", True)
+    PluginState.update(settings={"enabled": False, "inactivity_days": 5}).where(
+        PluginState.name == "autoclose"
+    ).execute()
+    plugins.forget_state()
+    shown = client.get("/api/v1/settings/autoclose", headers=headers).get_json()
+    assert shown["settings"] == {"dry_run": False, "inactivity_days": 5, "typing_grace_minutes": 5}
+    assert "enabled" not in {f["name"] for f in shown["fields"]}
+    saved = client.put("/api/v1/settings/autoclose", json={"typing_grace_minutes": 9}, headers=headers)
+    assert saved.status_code == 200
+    assert saved.get_json()["settings"] == {"dry_run": False, "inactivity_days": 5, "typing_grace_minutes": 9}
+    assert PluginState.get(PluginState.name == "autoclose").settings == {
+        "inactivity_days": 5,
+        "typing_grace_minutes": 9,
+    }
+    assert plugins.is_enabled("autoclose") is True
+    # Sent now, the old switch is refused: the plugin switch is the one.
+    refused = client.put("/api/v1/settings/autoclose", json={"enabled": False}, headers=headers)
+    assert refused.status_code == 422 and list(refused.get_json()["error"]["fields"]) == ["enabled"]

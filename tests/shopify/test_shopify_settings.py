@@ -174,6 +174,19 @@ def test_a_wrong_client_secret_is_named(app, fake_shopify):
     assert [r["operation"] for r in fake_shopify.requests] == ["AccessToken"]
 
 
+def test_a_refused_client_secret_is_explained_in_the_agents_language(app, client, login, make_agent, fake_shopify):
+    _plugins(app).set_settings("shopify", {**fake_shopify.app_settings(), "client_secret": "shpss_wrong"})
+    admin = make_agent(role="admin")
+    admin.language = "es"
+    admin.save()
+    login(client, admin)
+    page = client.post("/settings/shopify/check", follow_redirects=True).get_data(as_text=True)
+    assert (
+        "Shopify rechazó el ID y el secreto de cliente de la app (HTTP 400) (Client credentials are invalid): "
+        "revíselos y compruebe que la app esté instalada en la tienda."
+    ) in page
+
+
 def test_a_client_id_and_secret_win_over_an_old_token(app, fake_shopify):
     _plugins(app).set_settings("shopify", {**fake_shopify.settings(), "access_token": "shpat_old_and_revoked"})
     assert _cli(app, "shopify", "check").exit_code == 1

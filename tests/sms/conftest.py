@@ -1,15 +1,13 @@
 """Fixtures for the SMS plugin tests (helpers in sms_kit.py)."""
 
 import pytest
-from sms_kit import FakeTwilio, SmsKit
+from sms_kit import SmsKit, TwilioFake
 
 
 @pytest.fixture
-def twilio():
-    """A local fake of Twilio's REST API on 127.0.0.1:0."""
-    fake = FakeTwilio()
-    yield fake
-    fake.close()
+def twilio(fake_provider):
+    """Twilio's REST API: the kit's fake provider answering as Twilio does."""
+    return TwilioFake(fake_provider)
 
 
 @pytest.fixture

@@ -1,18 +1,14 @@
-"""Helpers for the SMS plugin tests: a local fake of Twilio's REST API (the
-only part outside this machine) and a helper that posts webhooks signed the
-way Twilio signs them (twilio's RequestValidator)."""
+"""Helpers for the SMS plugin tests: Twilio's REST API (the only part
+outside this machine) played by the kit's fake provider, and a helper that
+posts webhooks signed the way Twilio signs them (twilio's RequestValidator)."""
 
 import base64
-import hashlib
-import json
-import threading
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs
 
 from twilio.request_validator import RequestValidator
 
 from app.models import Profile
+from app.testing.provider import Answer
 
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 AUTH_TOKEN = "auth-token-for-tests"
@@ -21,77 +17,65 @@ CUSTOMER = "+15551230001"
 PUBLIC_URL = "https://help.example.com"
 
 
-class FakeTwilio:
-    """Twilio's Messages endpoint on 127.0.0.1:0. Records every request;
-    ``fail_next`` holds HTTP statuses to answer before succeeding again."""
+class TwilioFake:
+    """Twilio's Messages API played by the kit's ``fake_provider`` (the
+    server, the request log and scripted answers are the kit's; only
+    Twilio's answer shapes are here): a message creation with the right
+    credentials and path is answered 201 with a fresh ``SM...`` sid, bad
+    credentials 401 and another path 404, with Twilio's error bodies."""
 
-    def __init__(self):
-        self.requests = []
-        self.fail_next = []
-        self._lock = threading.Lock()
-        fake = self
+    def __init__(self, provider):
+        self.provider = provider
+        provider.answer_with(self._answer)
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
+    @property
+    def url(self):
+        return self.provider.url
 
-            def do_POST(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
-                auth = self.headers.get("Authorization", "")
-                with fake._lock:
-                    fake.requests.append({"path": self.path, "form": form, "auth": auth})
-                    status = fake.fail_next.pop(0) if fake.fail_next else None
-                expected = "Basic " + base64.b64encode(f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode()).decode()
-                if auth != expected:
-                    return self._json(401, {"code": 20003, "message": "Authenticate", "status": 401})
-                if not self.path.startswith(f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json"):
-                    return self._json(404, {"code": 20404, "message": "Not found", "status": 404})
-                if status is not None:
-                    return self._json(
-                        status,
-                        {
-                            "code": 21211 if status < 500 else 20500,
-                            "message": "Invalid 'To' Phone Number" if status < 500 else "Internal Server Error",
-                            "status": status,
-                        },
-                    )
-                sid = "SM" + hashlib.md5(f"{len(fake.requests)}{uuid.uuid4()}".encode()).hexdigest()
-                return self._json(
-                    201,
-                    {
-                        "sid": sid,
-                        "account_sid": ACCOUNT_SID,
-                        "status": "queued",
-                        "to": form.get("To"),
-                        "from": form.get("From"),
-                        "body": form.get("Body"),
-                        "num_segments": "1",
-                        "direction": "outbound-api",
-                    },
-                )
-
-            def _json(self, status, payload):
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self._thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self._thread.start()
+    @property
+    def requests(self):
+        """What arrived, oldest first (the kit's recorded requests)."""
+        return self.provider.requests
 
     @property
     def sent(self):
         """Form bodies of the message creations Twilio accepted or refused, oldest first."""
-        return [r["form"] for r in self.requests]
+        return [r.form for r in self.provider.requests]
 
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+    def fail(self, status):
+        """Refuse the next message creation with ``status`` (4xx: Twilio's
+        invalid number error 21211; 5xx: its internal error 20500)."""
+        client_error = status < 500
+        self.provider.respond(
+            status,
+            json={
+                "code": 21211 if client_error else 20500,
+                "message": "Invalid 'To' Phone Number" if client_error else "Internal Server Error",
+                "status": status,
+            },
+        )
+
+    @staticmethod
+    def _answer(request):
+        expected = "Basic " + base64.b64encode(f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode()).decode()
+        if request.header("Authorization") != expected:
+            return Answer(401, json={"code": 20003, "message": "Authenticate", "status": 401})
+        if not request.path.startswith(f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json"):
+            return Answer(404, json={"code": 20404, "message": "Not found", "status": 404})
+        form = request.form
+        return Answer(
+            201,
+            json={
+                "sid": new_sid(),
+                "account_sid": ACCOUNT_SID,
+                "status": "queued",
+                "to": form.get("To"),
+                "from": form.get("From"),
+                "body": form.get("Body"),
+                "num_segments": "1",
+                "direction": "outbound-api",
+            },
+        )
 
 
 def new_sid(prefix="SM"):

@@ -67,7 +67,7 @@ def test_custom_template(sms):
 
 
 def test_a_failed_autoresponse_is_shown_on_the_ticket(sms):
-    sms.twilio.fail_next = [400]
+    sms.twilio.fail(400)
     sms.inbound("Hello")
     [notice] = _notices(Ticket.get())
     assert "could not be sent" in notice.text

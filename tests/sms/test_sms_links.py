@@ -55,7 +55,7 @@ def test_unknown_code_is_404(sms):
 
 
 def test_a_retried_delivery_keeps_its_short_link(sms, ticket, make_agent, clock):
-    sms.twilio.fail_next = [503]
+    sms.twilio.fail(503)
     reply(ticket, make_agent(), "https://shop.example.com/sale")
     clock.advance(seconds=30)
     retry_due()

@@ -24,11 +24,13 @@ def ticket(sms):
 def test_reply_is_sent_through_twilio(sms, ticket, make_agent):
     message = reply(ticket, make_agent(), "Yes, send us the new address.")
     [request] = sms.twilio.requests
-    assert request["path"] == f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json"
-    assert request["auth"] == "Basic " + base64.b64encode(f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode()).decode()
-    assert request["form"]["To"] == CUSTOMER and request["form"]["From"] == OUR_NUMBER
-    assert request["form"]["Body"] == "Yes, send us the new address."
-    assert request["form"]["StatusCallback"] == PUBLIC_URL + "/sms/twilio/status"
+    assert request.path == f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json"
+    assert (
+        request.header("Authorization") == "Basic " + base64.b64encode(f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode()).decode()
+    )
+    assert request.form["To"] == CUSTOMER and request.form["From"] == OUR_NUMBER
+    assert request.form["Body"] == "Yes, send us the new address."
+    assert request.form["StatusCallback"] == PUBLIC_URL + "/sms/twilio/status"
     stored = Message.get_by_id(message.id)
     assert stored.delivery_state == "sent" and stored.external_id.startswith("SM")
     assert stored.meta["sms"]["status"] == "queued"
@@ -43,7 +45,7 @@ def test_messaging_service_replaces_the_from_number(sms, ticket, make_agent):
 
 
 def test_a_500_is_retried_by_the_outbox(sms, ticket, make_agent, clock):
-    sms.twilio.fail_next = [500]
+    sms.twilio.fail(500)
     message = reply(ticket, make_agent(), "Your parcel left the warehouse.")
     stored = Message.get_by_id(message.id)
     assert stored.delivery_state == "queued" and "500" in stored.delivery_error
@@ -53,12 +55,12 @@ def test_a_500_is_retried_by_the_outbox(sms, ticket, make_agent, clock):
     assert retry_due() == 1
     stored = Message.get_by_id(message.id)
     assert stored.delivery_state == "sent" and stored.attempts == 2
-    assert [r["form"]["Body"] for r in sms.twilio.requests] == ["Your parcel left the warehouse."] * 2
+    assert [r.form["Body"] for r in sms.twilio.requests] == ["Your parcel left the warehouse."] * 2
     assert Outbox.get(Outbox.message == message.id).state == "sent"
 
 
 def test_a_refused_number_fails_at_once(sms, ticket, make_agent, clock):
-    sms.twilio.fail_next = [400]
+    sms.twilio.fail(400)
     message = reply(ticket, make_agent(), "Hello")
     stored = Message.get_by_id(message.id)
     assert stored.delivery_state == "failed" and "21211" in stored.delivery_error

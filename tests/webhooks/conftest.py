@@ -25,15 +25,18 @@ def recipe():
 
 
 class Receiver:
-    """An HTTP receiver on 127.0.0.1. Each request is checked with the
+    """An HTTP receiver on 127.0.0.1 (or ``host``, on ``port``; over TLS
+    with ``tls``, an ``ssl.SSLContext``). Each request is checked with the
     docs' ``verify_webhook`` under ``secret`` (at the test clock's time):
     a bad one is answered 400. ``answer(status, times)`` scripts failures;
-    ``received`` holds ``(headers, body, event or None)``."""
+    ``received`` holds ``(headers, body, event or None)``; ``server_names``
+    the TLS server names (SNI) clients asked for."""
 
-    def __init__(self, clock):
+    def __init__(self, clock, host="127.0.0.1", port=0, tls=None):
         self.clock = clock
         self.secret = None
         self.received = []
+        self.server_names = []
         self.scripted = []
         self.recipe = recipe()
         receiver = self
@@ -61,9 +64,13 @@ class Receiver:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer((host, port), Handler)
         self.port = self.server.server_address[1]
-        self.url = f"http://127.0.0.1:{self.port}/hooks"
+        self.url = f"http://{host}:{self.port}/hooks"
+        if tls is not None:
+            tls.sni_callback = lambda sock, name, context: self.server_names.append(name)
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
+            self.url = f"https://{host}:{self.port}/hooks"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
@@ -92,6 +99,20 @@ def receiver(clock):
     server = Receiver(_AwareClock(clock))
     yield server
     server.close()
+
+
+@pytest.fixture
+def make_receiver(clock):
+    """Start more receivers: ``make_receiver(host=..., port=..., tls=...)``."""
+    started = []
+
+    def make(**options):
+        started.append(Receiver(_AwareClock(clock), **options))
+        return started[-1]
+
+    yield make
+    for server in started:
+        server.close()
 
 
 class _AwareClock:
