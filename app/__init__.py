@@ -14,7 +14,7 @@ __version__ = "0.1.0"
 def create_app(config=None):
     """Build the app: configuration (defaults, ``HELPLINE_*`` environment,
     then ``config``), database, plugins, tasks, event bus, blueprints."""
-    app = Flask(__name__, instance_relative_config=True)
+    app = Flask(__name__, instance_relative_config=True, instance_path=_instance_path())
     app.config.from_object("app.config")
     app.config.from_prefixed_env("HELPLINE")
     if config:
@@ -127,6 +127,14 @@ def _redis_prefix(app):
     if not app.config.get("EVENTS_CHANNEL"):
         app.config["EVENTS_CHANNEL"] = f"{prefix}:events"
     app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"key_prefix": f"{prefix}:limits"})
+
+
+def _instance_path():
+    """``HELPLINE_INSTANCE_PATH``: the folder for the default SQLite database
+    and task queue, the generated secret key and local attachments (default:
+    Flask's instance folder, ``instance/`` beside a source checkout)."""
+    path = os.environ.get("HELPLINE_INSTANCE_PATH")
+    return os.path.abspath(path) if path else None
 
 
 def _secret_key(app):

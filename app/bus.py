@@ -161,12 +161,40 @@ def get_bus(app=None):
     return (app or current_app).extensions["helpline.bus"]
 
 
-def publish(event_type, data):
-    """Send an event to every connected browser (no-op outside an app)."""
+def event_for(event_type, data, to=None):
+    """The event dict; ``to`` (an agent id) makes it private: the agent
+    streams deliver it to that agent's pages only."""
+    event = {"type": event_type, "data": data}
+    if to is not None:
+        event["to"] = to
+    return event
+
+
+#: Event types that concern one ticket's page only: an agent stream sends
+#: them only when it was opened for that ticket (``?ticket=<id>``, as the
+#: ticket page does), so a presence heartbeat on one ticket does not go to
+#: every open tab of every agent.
+TICKET_SCOPED = frozenset({"ticket.presence", "typing"})
+
+
+def delivered_to(event, agent_id, ticket_id=None) -> bool:
+    """Whether an agent stream of ``agent_id``, opened for ``ticket_id``
+    (or for no ticket), sends ``event``."""
+    to = event.get("to")
+    if to is not None and to != agent_id:
+        return False
+    if event.get("type") in TICKET_SCOPED:
+        return ticket_id is not None and (event.get("data") or {}).get("ticket_id") == ticket_id
+    return True
+
+
+def publish(event_type, data, to=None):
+    """Send an event to every connected browser, or only to agent ``to``'s
+    (no-op outside an app)."""
     if not has_app_context():
         return
     try:
-        get_bus().publish({"type": event_type, "data": data})
+        get_bus().publish(event_for(event_type, data, to))
     except Exception:
         log.exception("could not publish %s", event_type)
 

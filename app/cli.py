@@ -171,8 +171,14 @@ def plugins_settings(name, pairs):
                 try:
                     plugins.set_settings(name, data)
                 except marshmallow.ValidationError as err:
+                    # In words, as the settings page says them ("line 2: ..."),
+                    # never a nested field's bare index or weekday.
+                    from .web.forms import error_words
+
+                    fields = plugins.settings_schema(name)().fields
                     for field, messages in err.messages.items():
-                        click.echo(f"{field}: {' '.join(map(str, messages))}", err=True)
+                        words = error_words(fields[field], messages) if field in fields else messages
+                        click.echo(f"{field}: {' '.join(map(str, words))}", err=True)
                     sys.exit(1)
             click.echo(json.dumps(plugins.public_settings(name), indent=2, default=str))
         except PluginError as exc:
@@ -276,7 +282,10 @@ def restore_cmd(source, yes):
 @with_appcontext
 def worker(workers):
     """Run a huey consumer for this deployment's queue."""
+    from .heap import freeze_startup_objects
+
     huey = current_app.extensions["helpline.huey"]
+    freeze_startup_objects()
     huey.create_consumer(workers=workers, worker_type="thread").run()
 
 
@@ -321,13 +330,17 @@ def streams_cmd(host, port, processes):
             access_log=None,
         )
 
+    from .heap import freeze_startup_objects
+
     if processes == 1:
+        freeze_startup_objects()
         serve()
         return
     from .db import close_pool
 
     # No database connection may be shared by forked processes.
     close_pool(flask_app.extensions["helpline.db"])
+    freeze_startup_objects()  # before the fork: the children share these pages
     children = []
     for _ in range(processes):
         pid = os.fork()
@@ -380,12 +393,15 @@ def _supervise(children):
 @click.option("--workers", default=2, show_default=True, help="In-process task worker threads.")
 def run_cmd(host, port, demo, workers):
     """The embedded quickstart: migrate, seed demo data on first run, start
-    task workers in this process and serve on 127.0.0.1."""
+    task workers in this process and serve on 127.0.0.1. Data goes to the
+    instance folder (instance/ beside a checkout; HELPLINE_INSTANCE_PATH
+    chooses another)."""
     from werkzeug.serving import run_simple
 
     from . import create_app
     from .db import connection
     from .demo import seed
+    from .heap import freeze_startup_objects
     from .tasks import start_consumer
 
     os.environ.setdefault("FLASK_DEBUG", "0")
@@ -394,6 +410,7 @@ def run_cmd(host, port, demo, workers):
         if demo:
             click.echo(seed())
         stops = app.extensions["helpline.plugins"].start_services()
+    freeze_startup_objects()
     consumer = start_consumer(app.extensions["helpline.huey"], workers=workers)
 
     def stop_serving(signum, frame):

@@ -7,7 +7,11 @@ DATABASE_URL = None
 # PostgreSQL only: connections kept open per process for reuse (0: a new
 # connection per request). Size it at least at the threads per process.
 DB_POOL_SIZE = 20
-# Task queue: ``None`` means SqliteHuey next to the database; ``redis://...``
+# SQLite only: each web thread keeps its connection open between requests
+# (False: connect, with its PRAGMAs, and close, with a WAL checkpoint, around
+# every request). See docs/operations.md, "SQLite: connections and writers".
+SQLITE_KEEP_CONNECTIONS = True
+# Task queue: ``None`` means SqliteHuey in the instance folder; ``redis://...``
 # selects RedisHuey; ``memory`` is used by tests with ``HUEY_IMMEDIATE``.
 HUEY_URL = None
 HUEY_IMMEDIATE = False

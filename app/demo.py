@@ -64,6 +64,7 @@ def seed(tickets=40, rng=None):
     """Fill an empty database; returns a line saying what happened."""
     if Agent.select().exists():
         return "Demo data: the database already has agents; nothing added."
+    from .services import identities
     from .services.agents import create_agent
     from .services.ingest import ingest
 
@@ -72,11 +73,14 @@ def seed(tickets=40, rng=None):
         create_agent(email, name, role, DEMO_PASSWORD)
     profiles = []
     for name, email, phone, _orders in CUSTOMERS:
-        profiles.append(
-            Profile.create(
-                name=name, email=email, phone=phone, sms_consent=rng.choice(["marketing", "transactional", None])
-            )
+        profile = Profile.create(
+            name=name, email=email, phone=phone, sms_consent=rng.choice(["marketing", "transactional", None])
         )
+        # Their addresses are verified identities, as ingest would have made
+        # them (GET /profiles/{id} lists them; docs/api.md).
+        identities.link(profile, identities.EMAIL, email)
+        identities.link(profile, identities.PHONE, phone)
+        profiles.append(profile)
     shoppers = _commerce_history(rng)
     plugins = get_plugins()
     channels = [slug for slug in ("email", "sms", "webchat") if plugins.channel(slug) is not None]

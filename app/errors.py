@@ -40,11 +40,13 @@ CODES = {
 
 def wants_json() -> bool:
     """Whether this request is answered with JSON (errors included): every
-    path under ``/api/``, requests with a JSON body, and clients that rank HTML below JSON or an event
-    stream (the UI's scripts send ``Accept: application/json``; an
-    EventSource sends ``text/event-stream``). Browsers get pages."""
+    path under ``/api/``, requests with a JSON body or an API token, and clients that rank HTML below JSON
+    or an event stream (the UI's scripts send ``Accept: application/json``;
+    an EventSource sends ``text/event-stream``). Browsers get pages."""
     if request.path.startswith(API_PREFIX) or request.is_json:
         return True  # a client that sends JSON (a webhook, a script) reads JSON
+    if request.headers.get("Authorization", "").split(" ", 1)[0].lower() == "bearer":
+        return True  # a script (curl sends Accept: */*): a browser never sends a token
     accept = request.accept_mimetypes
     return accept["text/html"] < max(accept["application/json"], accept["text/event-stream"])
 

@@ -21,7 +21,7 @@ from .bus import get_bus, make_bus
 from .db import db
 from .plugins import collect_event_errors, get_plugins, start_unit_of_work
 
-__all__ = ["after_commit", "defer", "fire", "get_bus", "make_bus", "profile_updated", "publish"]
+__all__ = ["after_commit", "defer", "fire", "fire_each", "get_bus", "make_bus", "profile_updated", "publish"]
 
 log = logging.getLogger(__name__)
 
@@ -32,9 +32,18 @@ def fire(hook_name, **kwargs):
     exception is logged with the plugin's name and the others still run.
     Under strict mode (tests, CI) the first failure is re-raised once all
     have run, with a note naming the plugin."""
+    fire_each(hook_name, (kwargs,))
+
+
+def fire_each(hook_name, calls):
+    """:func:`fire` once for each dict of keyword arguments in ``calls``, in
+    order, with the live plugins looked up once: for one event of many
+    objects (a sweep's batch of 500 closes fires 1,000 events)."""
     plugins = get_plugins()
+    caller = getattr(plugins.relay, hook_name)
     with collect_event_errors() as errors:
-        getattr(plugins.relay, hook_name)(**kwargs)
+        for kwargs in calls:
+            caller(**kwargs)
     if errors and plugins.strict:
         raise errors[0]
 
@@ -56,15 +65,16 @@ def after_commit(fn):
     db.after_commit(run)
 
 
-def publish(event_type, data):
-    """Send an event to every connected browser (see :mod:`app.bus`).
+def publish(event_type, data, to=None):
+    """Send an event to every connected browser, or only to the pages of
+    agent ``to`` (an id; see :mod:`app.bus`).
     Inside an after-commit callback the events are sent together when it
     has finished (in order, one Redis round trip), so a sweep's thousand
     events do not cost a thousand round trips."""
     if has_app_context() and g.get("_helpline_deferred") is not None:
-        defer(bus.publish_batch, {"type": event_type, "data": data})
+        defer(bus.publish_batch, bus.event_for(event_type, data, to))
     else:
-        bus.publish(event_type, data)
+        bus.publish(event_type, data, to)
 
 
 def defer(flush, item):

@@ -20,7 +20,7 @@ import pluggy
 
 #: The version of this hook contract: the major number changes when a hook is
 #: removed or changes meaning, the minor number when hooks or arguments are added.
-HOOK_API_VERSION = "2.4"
+HOOK_API_VERSION = "2.5"
 
 hookspec = pluggy.HookspecMarker("helpline")
 hookimpl = pluggy.HookimplMarker("helpline")

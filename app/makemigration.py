@@ -8,6 +8,9 @@ indexes, with ``# TODO`` lines for what cannot be derived); otherwise, or
 with ``--empty``, it is a skeleton to fill in. ``migrations/__init__.py``
 is created when missing: without it the folder is not part of the
 installed package, and the plugin would ship without its migrations.
+The new file is formatted with ``ruff format`` (a dev dependency) when
+ruff is installed, so it is committed as written: the generated body comes
+from ``playhouse.migrations.template``, which writes its own style.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from __future__ import annotations
 import importlib
 import os
 import re
+import shutil
+import subprocess
 
 import click
 from flask.cli import with_appcontext
@@ -33,6 +38,32 @@ def down(migrator, db):
     # undo what up() did, e.g. migrator.migrate(migrator.drop_column("my_table", "note"))
     pass
 '''
+
+
+def _ruff():
+    """The ruff executable of this environment, else one on the PATH, or None."""
+    try:
+        from ruff.__main__ import find_ruff_bin
+
+        return find_ruff_bin()
+    except (ImportError, FileNotFoundError):
+        return shutil.which("ruff")
+
+
+def format_file(path):
+    """Format ``path`` with ruff (its settings found from the file's folder,
+    as for the rest of the code there). Returns a note for the output when
+    it could not: the file is kept either way."""
+    ruff = _ruff()
+    if ruff is None:
+        return "not formatted: ruff is not installed"
+    try:
+        result = subprocess.run([ruff, "format", "--quiet", path], capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"not formatted: {exc}"
+    if result.returncode != 0:
+        return "not formatted: " + (result.stderr or result.stdout).strip()
+    return None
 
 
 def migrations_folder(plugins, name):
@@ -112,3 +143,6 @@ def makemigration(plugin, name, empty):
         click.echo(f"created {init}")
     path = Runner(db.obj, directory=folder).create(title, body or SKELETON.format(name=title))
     click.echo(f"created {path}" + ("" if body else " (a skeleton: no model changes to write)"))
+    problem = format_file(path)
+    if problem:
+        click.echo(f"warning: {path} {problem}", err=True)

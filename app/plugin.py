@@ -21,9 +21,10 @@ from .auth import current_agent, require
 from .clock import now
 from .commerce import CommerceProvider, CustomerRef, EventData, OrderData, OrderLine, ProviderRefusal
 from .csrf import exempt as csrf_exempt
-from .db import BaseModel, connection, db, is_postgres, write_transaction
+from .db import BaseModel, ShapedStatement, connection, db, is_postgres, write_transaction
 from .errors import error_response
-from .events import after_commit, defer, fire, publish
+from .events import after_commit, defer, fire, fire_each, publish
+from .heap import freeze_startup_objects
 from .hookspecs import HOOK_API_VERSION, HookDeprecationWarning, hookimpl, hookspec
 from .i18n import browser_language, customer_language, team_languages
 from .models import (
@@ -70,6 +71,7 @@ from .services.identities import IdentityTaken, find_profile
 from .services.identities import link as link_identity
 from .services.identities import resolve as resolve_profile
 from .services.ingest import ChannelUnavailable, IngestResult, ingest
+from .services.ingest import prepare as prepare_ingest
 from .services.messages import ReplyRefused, add_note, add_notice, refusal_for, reply
 from .services.outbox import retry_now as retry_delivery
 from .services.profiles import find_or_create as find_or_create_profile
@@ -134,6 +136,7 @@ __all__ = [
     "team_languages",
     "browser_language",
     "fire",
+    "fire_each",
     # base classes and data types
     "Channel",
     "ChannelCard",
@@ -172,10 +175,12 @@ __all__ = [
     "BaseModel",
     "write_transaction",
     "is_postgres",
+    "ShapedStatement",
     "after_commit",
     "defer",
     "connection",
     "start_unit_of_work",
+    "freeze_startup_objects",
     # live events
     "publish",
     "StreamRoute",
@@ -195,6 +200,7 @@ __all__ = [
     "SMS_CONSENT",
     # services
     "ingest",
+    "prepare_ingest",
     "IngestResult",
     "ChannelUnavailable",
     "reply",

@@ -32,6 +32,7 @@ from aiohttp import web
 from flask_babel import gettext as _
 
 from .auth import current_agent
+from .bus import delivered_to
 from .db import connection
 from .permissions import can
 from .plugins import field_messages, get_plugins
@@ -108,15 +109,15 @@ def _error(status, code, message, fields=None):
 
 
 def _check_agent(flask_app, headers):
-    """None when the request's session or token belongs to an agent who may
-    use the inbox, else ``(status, code, message)``."""
+    """``(agent_id, None)`` when the request's session or token belongs to
+    an agent who may use the inbox, else ``(None, (status, code, message))``."""
     with flask_app.test_request_context("/events/stream", headers=headers), connection():
         agent = current_agent()
         if agent is None:
-            return 401, "unauthorized", _("Log in first: a session cookie or an Authorization: Bearer token.")
+            return None, (401, "unauthorized", _("Log in first: a session cookie or an Authorization: Bearer token."))
         if not can(agent, "inbox"):
-            return 403, "forbidden", _("Your role does not allow this.")
-    return None
+            return None, (403, "forbidden", _("Your role does not allow this."))
+        return agent.id, None
 
 
 def _plugin_enabled(plugins, name):
@@ -199,7 +200,7 @@ def make_app(flask_app):
     async def stream(request):
         headers = {k: v for k, v in request.headers.items() if k.lower() in ("cookie", "authorization", "accept")}
         async with slots:
-            problem = await asyncio.get_running_loop().run_in_executor(executor, _check_agent, flask_app, headers)
+            me, problem = await asyncio.get_running_loop().run_in_executor(executor, _check_agent, flask_app, headers)
         if problem is not None:
             return _error(*problem)
         with flask_app.test_request_context():
@@ -207,7 +208,7 @@ def make_app(flask_app):
                 args = StreamArgs().load(dict(request.query))
             except ma.ValidationError as err:
                 return _error(422, "invalid", _("Some fields are not valid."), field_messages(err.messages))
-        wanted, once, timeout = set(args["types"]), args["once"], args["timeout"]
+        wanted, once, timeout, ticket_id = set(args["types"]), args["once"], args["timeout"], args["ticket"]
         subscription = hub.subscribe()
         response = web.StreamResponse(
             headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
@@ -225,7 +226,11 @@ def make_app(flask_app):
                 # Everything that queued up while this stream waited for its
                 # turn goes out in one write (one wake-up, one syscall).
                 batch = [event] if once else [event, *subscription.pending()]
-                chunks = [hub.encoded(e) for e in batch if not wanted or e.get("type") in wanted]
+                chunks = [
+                    hub.encoded(e)
+                    for e in batch
+                    if (not wanted or e.get("type") in wanted) and delivered_to(e, me, ticket_id)
+                ]
                 if not chunks:
                     continue
                 await response.write(chunks[0] if len(chunks) == 1 else b"".join(chunks))

@@ -18,7 +18,7 @@ import os
 
 from flask import current_app
 from huey import Huey, MemoryHuey, SqliteHuey, crontab  # noqa: F401  (crontab re-exported)
-from huey.storage import RedisStorage
+from huey.storage import RedisStorage, SqliteStorage
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +93,18 @@ class PrefixedRedisStorage(RedisStorage):
         self.notify_prefix = f"{prefix}:huey:notify:"
 
 
+class SqliteQueueStorage(SqliteStorage):
+    """huey's SQLite storage with ``synchronous=NORMAL``, as the main
+    database has: in WAL mode a commit then skips its fsync, and survives a
+    process crash (only a power cut or OS crash can lose the latest commits,
+    the same guarantee the main database gives)."""
+
+    def _create_connection(self):
+        conn = super()._create_connection()
+        conn.execute("pragma synchronous=NORMAL")
+        return conn
+
+
 def make_huey(app):
     cfg = app.config
     url = cfg.get("HUEY_URL")
@@ -107,7 +119,7 @@ def make_huey(app):
         else os.path.join(app.instance_path, "huey.sqlite3")
     )
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    return SqliteHuey("helpline", filename=path, results=False)
+    return SqliteHuey("helpline", storage_class=SqliteQueueStorage, filename=path, results=False)
 
 
 def init_app(app):

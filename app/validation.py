@@ -41,6 +41,7 @@ __all__ = [
     "is_time_zone",
     "valid_id",
     "init_app",
+    "refuse_body_that_is_not_json",
     "WEEKDAYS",
     "HHMM",
     "minutes",
@@ -312,6 +313,30 @@ def check_request():
     # link still shows the login page instead of an error.
     _refuse_nul([key for key in _multidict_nul(request.args) if key != "next"])
     _refuse_nul([k for k, v in (request.view_args or {}).items() if isinstance(v, str) and "\x00" in v])
+
+
+NOT_JSON_MESSAGE = _l("Send the body as JSON, with the header Content-Type: application/json.")
+
+
+def _reads_json(view):
+    """Whether a flask-smorest operation takes a JSON body (``@bp.arguments``
+    with the default location), core's and plugins' alike."""
+    parameters = (getattr(view, "_apidoc", None) or {}).get("arguments", {}).get("parameters", ())
+    return any(parameter.get("in") == "json" for parameter in parameters)
+
+
+def refuse_body_that_is_not_json(view):
+    """400 ``bad_request`` when ``view`` takes a JSON body and the request
+    sent a body of another type; :func:`app.auth.require` calls it once the
+    login and permission are checked, so those answer first."""
+    # webargs reads a body of another type (a form, text/plain: what
+    # ``curl -d`` sends without -H) as no body at all, which answered 422
+    # "Missing data for required field" for fields the client did send.
+    has_body = request.content_length or "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+    if has_body and not request.is_json and _reads_json(view):
+        error = BadRequest()
+        error.data = {"messages": {"json": [str(NOT_JSON_MESSAGE)]}}
+        raise error
 
 
 def init_app(app):

@@ -17,7 +17,7 @@ def parser(description):
     return p
 
 
-def make_app(database_url=None):
+def make_app(database_url=None, **overrides):
     from app import create_app
     from app.testing import database
 
@@ -33,6 +33,7 @@ def make_app(database_url=None):
         "HUEY_IMMEDIATE": True,
         "PASSWORD_HASH_COST": "low",
         "LOG_LEVEL": "WARNING",
+        **overrides,
     }
     database.migrate_fresh(config)
     app = create_app(config)

@@ -37,6 +37,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import hmac
+import http.client
 import json
 import os
 import random
@@ -167,7 +168,8 @@ def _reply(base, token, replies, stop):
     while not stop.is_set():
         try:
             _, page = _api(base, token, "/api/v1/tickets?view=all&limit=20")
-        except (urllib.error.URLError, OSError, ConnectionError, ValueError):
+        # A server killed mid-answer cuts the body short (IncompleteRead).
+        except (urllib.error.URLError, OSError, ConnectionError, ValueError, http.client.HTTPException):
             time.sleep(0.05)
             continue
         tickets = [t["id"] for t in page["items"]]
@@ -183,7 +185,7 @@ def _reply(base, token, replies, stop):
             replies.settle(n, status == 201)
         except urllib.error.HTTPError as err:
             raise RuntimeError(f"reply {n} refused: {err.code} {err.read()[:300]!r}") from err
-        except (urllib.error.URLError, OSError, ConnectionError):
+        except (urllib.error.URLError, OSError, ConnectionError, ValueError, http.client.HTTPException):
             replies.settle(n, False)
             time.sleep(0.05)
 

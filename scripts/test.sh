@@ -2,6 +2,9 @@
 # Install everything the test suite needs, then run it.
 #   scripts/test.sh                 # the whole suite on SQLite
 #   scripts/test.sh tests/test_x.py # any pytest arguments
+# Tests run in parallel, one worker per core (pytest-xdist; a file's tests
+# stay on one worker); HELPLINE_TEST_WORKERS=0 runs them in this process,
+# HELPLINE_TEST_WORKERS=3 in three workers.
 # PostgreSQL + Redis: set HELPLINE_DATABASE_URL=postgresql://... and
 # HELPLINE_EVENTS_URL / HELPLINE_HUEY_URL=redis://... (see .ci/run).
 set -euo pipefail
@@ -37,4 +40,10 @@ if [ ! -f .cache/npm/node_modules/axe-core/axe.min.js ]; then
 fi
 
 export HELPLINE_STRICT_PLUGINS=1
-exec .venv/bin/python -m pytest "$@"
+# Each worker has its own database (<name>_gw0, created by the suite), Redis
+# prefix and temporary folders: see app/testing/plugin.py.
+workers=${HELPLINE_TEST_WORKERS:-auto}
+if [ "$workers" = 0 ]; then
+    exec .venv/bin/python -m pytest "$@"
+fi
+exec .venv/bin/python -m pytest -n "$workers" --dist loadfile "$@"

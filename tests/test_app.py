@@ -50,3 +50,50 @@ def test_postgresql_connections_are_pooled_by_configured_size():
 def test_pool_size_comes_from_the_environment(app, monkeypatch):
     monkeypatch.setenv("HELPLINE_DB_POOL_SIZE", "3")
     assert _app(app).config["DB_POOL_SIZE"] == 3
+
+
+def test_the_instance_folder_comes_from_the_environment(app, monkeypatch, tmp_path):
+    """HELPLINE_INSTANCE_PATH puts a quickstart's files where one asks (README)."""
+    monkeypatch.setenv("HELPLINE_INSTANCE_PATH", str(tmp_path / "shop"))
+    monkeypatch.delenv("HELPLINE_SECRET_KEY", raising=False)
+    made = create_app({k: app.config[k] for k in ("TESTING", "DATABASE_URL", "HUEY_IMMEDIATE", "CLOCK")})
+    assert made.instance_path == str(tmp_path / "shop")
+    # The generated secret key, like the default database, goes there.
+    assert (tmp_path / "shop" / "secret_key").read_text() == made.config["SECRET_KEY"]
+
+
+def test_a_thrown_away_app_leaves_no_database_session_open(app):
+    """A connection a thread took from the pool and never handed back (the
+    thread ended) is closed with the pool, as the test kit does after every
+    test: otherwise a long suite holds a server session per app until
+    PostgreSQL refuses clients ("too many clients already")."""
+    import threading
+
+    from playhouse.pool import PooledDatabase
+
+    from app.db import close_pool, is_postgres
+
+    made = _app(app, DB_POOL_SIZE=4)
+    database = made.extensions["helpline.db"]
+    if not is_postgres():  # SQLite has no server sessions and is never pooled
+        assert not isinstance(database, PooledDatabase)
+        return
+    import time
+
+    import psycopg
+
+    pids = []
+    worker = threading.Thread(target=lambda: pids.append(database.execute_sql("SELECT pg_backend_pid()").fetchone()[0]))
+    worker.start()  # takes a connection from the pool and ends without handing it back
+    worker.join()
+
+    def open_session():
+        with psycopg.connect(made.config["DATABASE_URL"], autocommit=True) as conn:
+            return conn.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", pids).fetchone()[0] == 1
+
+    assert open_session()
+    close_pool(database)
+    deadline = time.monotonic() + 30  # a closed session's server process ends a moment later
+    while open_session() and time.monotonic() < deadline:
+        pass
+    assert not open_session()

@@ -45,6 +45,14 @@ def test_plugin_settings_show_set_and_validate(cli):
     assert json.loads(changed.output)["organization_name"] == "Acme"
     bad = cli("plugins", "settings", "core", "--set", "support_email=not-an-email")
     assert bad.exit_code == 1 and "support_email" in bad.output
+    # A nested setting's error names the line and says what is wrong.
+    origins = cli("plugins", "settings", "webchat", "--set", 'allowed_origins=["https://shop.example.com", "shop"]')
+    assert origins.exit_code == 1
+    assert origins.output == (
+        "allowed_origins: line 2: An origin is scheme://host[:port], e.g. https://shop.example.com (no path).\n"
+    )
+    hours = cli("plugins", "settings", "webchat", "--set", 'schedule={"mon": [{"open": "9", "close": "17:00"}]}')
+    assert hours.exit_code == 1 and hours.output == "schedule: Monday, range 1, opens: Use HH:MM.\n"
 
 
 def test_create_agent_and_demo(cli, app, register_plugin):

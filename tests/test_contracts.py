@@ -97,3 +97,42 @@ class TestRuleContract(RuleContract):
     @pytest.fixture(autouse=True)
     def _install(self, register_plugin):
         register_plugin(RulePlugin(), self.plugin_name)
+
+
+def test_every_contract_refuses_models_their_migrations_did_not_make(app, register_plugin):
+    from peewee import CharField
+
+    from app.db import BaseModel
+    from app.testing.contracts import check_models_match_migrations
+
+    class Unmigrated(BaseModel):
+        name = CharField()
+
+    class ModelPlugin:
+        @hookimpl
+        def helpline_register_models(self):
+            return [Unmigrated]
+
+    register_plugin(ModelPlugin(), "model-plugin")
+    with pytest.raises(AssertionError, match="helpline makemigration model-plugin NAME") as failed:
+        check_models_match_migrations(app, "model-plugin")
+    assert "create table unmigrated" in str(failed.value)
+    for contract in (ChannelContract, PanelContract, RuleContract):
+        assert "test_models_match_migrations" in vars(contract), contract
+
+
+def test_the_panel_contract_names_the_fix_for_a_template_no_loader_finds(app, register_plugin):
+    class Lost(LifetimeValue):
+        slug = "lost"
+        template = "lost-plugin/panel.html"
+
+    class LostPlugin:
+        @hookimpl
+        def helpline_register_panels(self):
+            return [Lost]
+
+    register_plugin(LostPlugin(), "lost-plugin")
+    contract = PanelContract()
+    contract.plugin_name, contract.slug = "lost-plugin", "lost"
+    with pytest.raises(pytest.fail.Exception, match='template_folder="templates"'):
+        contract.test_panel_template_is_found(app)

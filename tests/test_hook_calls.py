@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from app.events import fire
+from app.events import fire, fire_each
 from app.hookspecs import HOOK_API_VERSION, HookDeprecationWarning, hookimpl, hookspec
 from app.registry import Channel
 from app.testing import factories
@@ -68,6 +68,25 @@ def test_strict_mode_reraises_the_failure_after_every_plugin_ran(app, ticket, re
     with pytest.raises(RuntimeError, match="first broke") as raised:
         fire("helpline_on_ticket_created", ticket=ticket)
     assert calls == ["wrapper before", "first", "second", ("wrapper after", [])]
+    assert "raised by plugin 'first' in helpline_on_ticket_created" in raised.value.__notes__
+
+
+def test_fire_each_calls_every_plugin_per_object_in_order_and_reraises_after_all(app, fake_channel, register_plugin):
+    calls = []
+
+    class Seen:
+        @hookimpl
+        def helpline_on_ticket_created(self, ticket):
+            calls.append(("seen", ticket.subject))
+
+    a = fake_channel.receive("a", email="a@example.net", subject="A").ticket
+    b = fake_channel.receive("b", email="b@example.net", subject="B").ticket
+    register_plugin(Seen(), "seen")
+    register_plugin(Listener(calls, "first", fail=True), "first")  # called first (last registered)
+    with pytest.raises(RuntimeError, match="first broke") as raised:
+        fire_each("helpline_on_ticket_created", [{"ticket": a}, {"ticket": b}])
+    # Both objects reached both plugins, in order, despite the failures.
+    assert calls == ["first", ("seen", "A"), "first", ("seen", "B")]
     assert "raised by plugin 'first' in helpline_on_ticket_created" in raised.value.__notes__
 
 

@@ -1,6 +1,9 @@
 """``helpline makemigration PLUGIN NAME`` writes a plugin's next migration."""
 
 import importlib
+import os
+import shutil
+import subprocess
 import sys
 import textwrap
 import uuid
@@ -10,6 +13,10 @@ from click.testing import CliRunner
 from flask.cli import ScriptInfo
 
 from app.cli import main
+
+# ruff is a dev dependency: the one in this environment, else on the PATH.
+RUFF = os.path.join(os.path.dirname(sys.executable), "ruff")
+RUFF = RUFF if os.path.exists(RUFF) else shutil.which("ruff")
 
 PLUGIN = """
 import peewee
@@ -94,7 +101,7 @@ def test_new_model_then_new_column_then_nothing(app, cli, notes_plugin):
     second = cli("makemigration", notes_plugin.name, "pin notes")
     assert second.exit_code == 0, second.output
     body = (migrations / "0002_pin_notes.py").read_text()
-    assert "add_column" in body and "'pinned'" in body and "drop_column" in body
+    assert "add_column" in body and '"pinned"' in body and "drop_column" in body
     notes_plugin.load("pinned = peewee.BooleanField(default=False)\n")
     assert cli("migrate").exit_code == 0
     assert "pinned" in [c.name for c in db.get_columns(notes_plugin.table())]
@@ -122,3 +129,21 @@ def test_unknown_plugin_is_refused(cli):
     result = cli("makemigration", "no-such-plugin", "x")
     assert result.exit_code != 0
     assert "No plugin named 'no-such-plugin'" in result.output
+
+
+def test_generated_migrations_pass_ruff_format(cli, notes_plugin):
+    """A new migration is committed as written: it must already pass the
+    project's ``ruff format --check`` (line length 120), the generated body
+    and the skeleton alike."""
+    notes_plugin.load("pinned = peewee.BooleanField(default=False, index=True)\n")
+    assert cli("makemigration", notes_plugin.name, "add notes").exit_code == 0
+    assert cli("makemigration", notes_plugin.name, "fill in later", "--empty").exit_code == 0
+    migrations = notes_plugin.dir / "migrations"
+    written = sorted(str(p) for p in migrations.glob("000*.py"))
+    assert [os.path.basename(p) for p in written] == ["0001_add_notes.py", "0002_fill_in_later.py"]
+    check = subprocess.run([RUFF, "format", "--check", "--diff", *written], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+    for path in written:  # still runnable migrations
+        namespace = {}
+        exec(compile(open(path).read(), path, "exec"), namespace)
+        assert callable(namespace["up"]) and callable(namespace["down"])

@@ -6,9 +6,12 @@ import datetime as dt
 import pytest
 from playhouse.test_utils import assert_query_count
 
+from app.db import is_postgres
+from app.models import Ticket
 from app.services import Forbidden, NotFound, ServiceError
-from app.services.tickets import assign, change_tags, close, snooze
+from app.services.tickets import assign, change_tags, close, reopen, snooze
 from app.services.views import (
+    _created_days,
     count,
     create_view,
     delete_view,
@@ -83,6 +86,115 @@ def test_keyset_pagination_walks_every_ticket_once(app, fake_channel, make_agent
     assert names(asc) == ["t0", "t1", "t2"]
 
 
+@pytest.mark.parametrize("order", ["desc", "asc"])
+def test_a_created_range_sorted_by_update_pages_in_update_order(app, fake_channel, make_agent, clock, order):
+    """Such a list picks each page's ids first (and on PostgreSQL reads the
+    range on its own): the pages still hold every ticket once, in order."""
+    me = make_agent()
+    start = clock.now()
+    made = []
+    for n in range(12):
+        clock.advance(minutes=1)
+        made.append(fake_channel.receive(f"t{n}", email=f"r{n}@example.net", subject=f"t{n}").ticket)
+    for n in (7, 3, 10, 0):  # later activity reorders them by update
+        clock.advance(minutes=1)
+        fake_channel.receive("again", email=f"r{n}@example.net")
+    window = {"created_after": start + dt.timedelta(minutes=2), "created_before": start + dt.timedelta(minutes=11)}
+    seen, cursor = [], None
+    while True:
+        page, cursor = list_tickets(me, "all", window, sort="updated", order=order, limit=2, cursor=cursor)
+        seen += names(page)
+        if cursor is None:
+            break
+    in_window = [t for t in made if window["created_after"] <= t.created_at < window["created_before"]]
+    by_update = sorted(in_window, key=lambda t: (Ticket.get_by_id(t.id).updated_at, t.id), reverse=order == "desc")
+    assert seen == [t.subject for t in by_update] and len(seen) == 9
+
+
+def _every_page(agent, filters, order, limit=2):
+    seen, cursor = [], None
+    while True:
+        page, cursor = list_tickets(agent, "all", filters, sort="updated", order=order, limit=limit, cursor=cursor)
+        seen += [t.id for t in page]
+        if cursor is None:
+            return seen
+
+
+@pytest.mark.parametrize("order", ["desc", "asc"])
+@pytest.mark.parametrize("spacing_hours", [5, 70])  # a range of 3 days (walked day by day), then of 35 days
+def test_a_created_range_over_days_pages_like_a_full_ordered_read(
+    app, fake_channel, make_agent, clock, order, spacing_hours
+):
+    """A range of up to a month is walked one day at a time (each day in
+    update order, then merged); a longer one is read whole. Either way the
+    pages hold the range's tickets once each, in (updated_at, id) order,
+    with or without another filter."""
+    me = make_agent()
+    start = clock.now()
+    made = []
+    for n in range(20):
+        clock.advance(hours=spacing_hours)
+        made.append(fake_channel.receive(f"t{n}", email=f"d{n}@example.net", subject=f"t{n}").ticket)
+        if n % 4 == 0:  # a second ticket created (and updated) at the same instant: the id breaks the tie
+            made.append(fake_channel.receive(f"t{n}b", email=f"e{n}@example.net", subject=f"t{n}b").ticket)
+    for n in (3, 11, 0, 16, 7):  # later activity, days after creation, reorders them by update
+        clock.advance(hours=1)
+        fake_channel.receive("again", email=f"d{n}@example.net")
+    for t in made[::5]:
+        close(t)
+    # Both ends fall inside a day, so the first and last days hold tickets on both sides of the range.
+    span = dt.timedelta(hours=spacing_hours)
+    window = {
+        "created_after": start + 3 * span - dt.timedelta(hours=2),
+        "created_before": start + 15 * span + dt.timedelta(hours=1),
+    }
+    assert (_created_days(window) is None) == (spacing_hours == 70)  # 35 days: more than a walk by day takes
+    for extra in ({}, {"status": ["open"]}):
+        filters = {**window, **extra}
+        full = Ticket.select(Ticket.id).where(
+            (Ticket.created_at >= filters["created_after"]) & (Ticket.created_at < filters["created_before"])
+        )
+        if extra:
+            full = full.where(Ticket.status.in_(extra["status"]))
+        ordering = (Ticket.updated_at, Ticket.id) if order == "asc" else (Ticket.updated_at.desc(), Ticket.id.desc())
+        expected = [t.id for t in full.order_by(*ordering)]
+        assert len(expected) >= 10
+        assert _every_page(me, filters, order) == expected
+        assert _every_page(me, filters, order, limit=100) == expected
+
+
+def test_a_created_range_walked_by_day_takes_two_queries(app, fake_channel, make_agent, clock):
+    me = make_agent()
+    start = clock.now()
+    for n in range(6):
+        clock.advance(hours=10)
+        fake_channel.receive(f"t{n}", email=f"q{n}@example.net", subject=f"t{n}")
+    window = {"created_after": start, "created_before": start + dt.timedelta(days=3)}
+    with assert_query_count(2):  # tickets with customer, assignee and read marker; tags
+        rows, _cursor = list_tickets(me, "all", window)
+    assert names(rows) == ["t5", "t4", "t3", "t2", "t1", "t0"]
+
+
+def test_a_tag_no_ticket_of_these_statuses_carries_lists_nothing_until_one_does(app, fake_channel, make_agent):
+    """The counter rows tell the list at once that no open ticket carries
+    the tag; when one does again (reopened), it is listed."""
+    me = make_agent()
+    tickets = [fake_channel.receive("x", email=f"g{n}@example.net").ticket for n in range(3)]
+    for t in tickets:
+        assign(t, me)
+    change_tags(tickets[0], add=["refund"])
+    close(tickets[0])
+    change_tags(tickets[1], add=["vip"])
+    mine_open = {"status": ["open"], "assignee": "me", "channel": ["fake"]}
+    with assert_query_count(1):  # the page; no tags to read for no ticket
+        assert list_tickets(me, "all", {**mine_open, "tag": "refund"})[0] == []
+    assert list_tickets(me, "all", {**mine_open, "tag": "nosuchtag"})[0] == []
+    assert [t.id for t in list_tickets(me, "all", {"tag": "refund"})[0]] == [tickets[0].id]
+    assert [t.id for t in list_tickets(me, "all", {**mine_open, "tag": "vip"})[0]] == [tickets[1].id]
+    reopen(Ticket.get_by_id(tickets[0].id))
+    assert [t.id for t in list_tickets(me, "all", {**mine_open, "tag": "refund"})[0]] == [tickets[0].id]
+
+
 def test_bad_cursor_and_sort_are_refused(app, make_agent):
     me = make_agent()
     with pytest.raises(ServiceError) as err:
@@ -98,7 +210,7 @@ def test_list_has_no_n_plus_one(app, fake_channel, make_agent):
         t = fake_channel.receive("x", email=f"n{n}@example.net").ticket
         assign(t, me)
         change_tags(t, add=["a", "b"])
-    with assert_query_count(3):  # tickets+profiles+assignees, tags, read markers
+    with assert_query_count(2):  # tickets with customer, assignee and read marker; tags
         rows, _ = list_tickets(me, "all")
         shown = [(t.profile.email, t.assignee.name, t.tags, t.unread) for t in rows]
     assert len(shown) == 10 and shown[0][2] == ["a", "b"]
@@ -111,9 +223,17 @@ def test_unread_counts_follow_read_markers(inbox, fake_channel):
     assert unread_count(me, "mine") == 1
     rows, _ = list_tickets(me, "mine")
     assert {t.subject: t.unread for t in rows} == {"mine1": False, "mine2": True}
+    # Another agent's reading marks nothing read for me, in lists and searches.
+    mark_read(other, made["mine2"])
+    rows, _ = list_tickets(me, "all", {"text": "about"})
+    assert {t.subject: t.unread for t in rows}["mine2"] is True
+    rows, _ = list_tickets(other, "all", {"created_after": made["mine1"].created_at})
+    assert {t.subject: t.unread for t in rows}["mine2"] is False
     fake_channel.receive("another question", email="mine1@example.net")
     assert unread_count(me, "mine") == 2
     assert unread_count(other, "mine") == 1
+    rows, _ = list_tickets(me, "mine")
+    assert {t.subject: t.unread for t in rows} == {"mine1": True, "mine2": True}
 
 
 def test_saved_views_personal_and_shared(inbox, make_agent):
@@ -158,16 +278,20 @@ def test_navigation_counts_take_two_queries_whatever_the_number_of_views(inbox, 
         create_view(me, "Closed", {"status": ["closed"]})
         create_view(me, "Others'", {"assignee": str(other.id)})
         create_view(me, "About snoozed", {"text": "snoozed"})
-        with assert_query_count(2):
+        # A search among the counts: on PostgreSQL one more statement first,
+        # the settings that keep JIT and parallel workers out of it.
+        with assert_query_count(3 if is_postgres() else 2):
             data = nav_data(me)
         assert [s["count"] for s in data["saved"]] == [1, 1, 1]
         assert [i["count"] for i in data["items"]] == [2, 1, 4] and data["unread"] == 2
 
 
-def test_list_pages_take_three_queries_with_filters_and_search(inbox, fake_channel):
+def test_list_pages_take_two_queries_with_filters_and_search(inbox, fake_channel):
     me, other, made = inbox
     change_tags(made["mine1"], add=["vip"])
     for filters in ({}, {"tag": "vip"}, {"text": "mine1"}, {"status": ["open"], "channel": ["fake"], "tag": "vip"}):
-        with assert_query_count(3):  # tickets with customer and assignee, tags, read markers
+        # Tickets with customer, assignee and read marker; tags (and, for a
+        # search on PostgreSQL, the settings statement before them).
+        with assert_query_count(3 if is_postgres() and filters.get("text") else 2):
             rows, _cursor = list_tickets(me, "all", filters)
         assert rows

@@ -8,6 +8,8 @@ its plugin is disabled, like every plugin route)."""
 
 from __future__ import annotations
 
+import threading
+
 import flask_smorest
 from flask import current_app, request
 
@@ -21,9 +23,51 @@ API_PREFIX = "/api/v1"
 
 class Api(flask_smorest.Api):
     """flask-smorest's Api, answering errors through the app's one error
-    path (``app.errors``)."""
+    path (``app.errors``), and writing a blueprint's operations into the
+    OpenAPI document only when the document is first read (the
+    ``openapi.json`` view, ``flask openapi``, a test), not while the app is
+    built: documenting every operation is most of what building an app
+    costs, and most apps (a worker, a command, a test) never serve it."""
 
     ERROR_SCHEMA = ErrorSchema
+
+    def __init__(self, *args, **kwargs):
+        self._undocumented = []  # (blueprint, name, parameters), in registration order
+        self._documenting = threading.RLock()
+        self._in_progress = False
+        super().__init__(*args, **kwargs)
+
+    @property
+    def spec(self):
+        """The ``apispec.APISpec``, complete with every registered blueprint."""
+        spec = self.__dict__.get("_spec")
+        if spec is not None and self._undocumented:
+            with self._documenting:
+                # A documenting callback reading ``api.spec`` must not start
+                # the next blueprint in the middle of this one.
+                if not self._in_progress:
+                    self._in_progress = True
+                    try:
+                        while self._undocumented:
+                            blp, name, parameters = self._undocumented[0]
+                            blp.register_views_in_doc(self, self._app, spec, name=name, parameters=parameters)
+                            spec.tag({"name": name, "description": blp.description})
+                            self._undocumented.pop(0)
+                    finally:
+                        self._in_progress = False
+        return spec
+
+    @spec.setter
+    def spec(self, value):
+        self.__dict__["_spec"] = value
+
+    def register_blueprint(self, blp, *, parameters=None, **options):
+        """Register ``blp`` with the app now, as flask-smorest does, and its
+        operations in the document when the document is read."""
+        name = options.get("name", blp.name)
+        self._app.extensions["flask-smorest"]["blp_name_to_api"][name] = self
+        self._app.register_blueprint(blp, **options)
+        self._undocumented.append((blp, name, parameters))
 
     def handle_http_exception(self, error):
         return handle_http_exception(error)

@@ -21,6 +21,9 @@ from .errors import ApiError
 
 bp = Blueprint("api_commerce", __name__, url_prefix="/api/v1", description="Customers' orders and events (commerce)")
 ID = "dbid"
+# How a Decimal sent as a string is described in the OpenAPI document
+# (apispec would call it a number).
+AMOUNT = {"type": "string", "format": "decimal", "description": "decimal string"}
 
 
 # --- shapes ---------------------------------------------------------------------
@@ -43,8 +46,9 @@ class OrderSchema(ma.Schema):
     external_id = fields.String()
     name = fields.String(attribute="display_name")
     lines = fields.List(fields.Nested(LineSchema))
-    subtotal = fields.Decimal(places=2, as_string=True, allow_none=True)
-    total = fields.Decimal(places=2, as_string=True)
+    # Amounts go out as decimal strings ("12.50"): a JSON number would lose cents to floating point.
+    subtotal = fields.Decimal(places=2, as_string=True, allow_none=True, metadata=AMOUNT)
+    total = fields.Decimal(places=2, as_string=True, metadata=AMOUNT)
     currency = fields.String()
     status = fields.String()
     financial_status = fields.String(allow_none=True)

@@ -4,6 +4,7 @@ unknown fields (marshmallow's ``RAISE``) and bound every size."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import marshmallow as ma
 from flask_babel import gettext as _
@@ -22,6 +23,39 @@ class Strict(ma.Schema):
 
     class Meta:
         unknown = ma.RAISE
+
+
+# A time stored without its offset inside a JSON column: always UTC (DESIGN.md
+# §5), written by ``isoformat()`` or ``str()`` of a naive datetime, or with a
+# ``Z`` (UTC too, but not how the API writes it).
+_NAIVE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z?")
+
+
+class UtcJson(fields.Dict):
+    """A free-form JSON object (activity data, a reason's inputs, audit
+    details, a panel's data) whose times go out like every other time of the
+    API: ISO 8601 with the UTC offset ``+00:00``. Services and plugins store
+    them naive (or as datetimes); the wire never shows a time a client could
+    read as local, nor a second way of writing UTC."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return _with_offsets(super()._serialize(value, attr, obj, **kwargs))
+
+
+def _with_offsets(value):
+    if isinstance(value, dict):
+        return {key: _with_offsets(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_with_offsets(item) for item in value]
+    if isinstance(value, str) and _NAIVE_TIME.fullmatch(value):
+        try:
+            moment = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        return moment.replace(tzinfo=dt.UTC).isoformat()
+    if isinstance(value, dt.datetime):  # else Flask would write an HTTP date
+        return (value.astimezone(dt.UTC) if value.tzinfo else value.replace(tzinfo=dt.UTC)).isoformat()
+    return value
 
 
 # --- small shapes ----------------------------------------------------------
@@ -158,6 +192,53 @@ class TicketPage(ma.Schema):
     next_cursor = fields.String(allow_none=True)
 
 
+def _utc(value):
+    # What UtcDateTime dumps: ISO 8601 with the UTC offset.
+    return None if value is None else value.replace(tzinfo=dt.UTC).isoformat()
+
+
+def _text(value):
+    return None if value is None else str(value)
+
+
+def ticket_page(rows, next_cursor):
+    """``TicketPage().dump({"items": rows, "next_cursor": next_cursor})``,
+    written out for the list's rows (``app.services.views.list_tickets``):
+    marshmallow's per-field work cost a list request more CPU than its
+    queries (docs/benchmarks.md, "List requests: CPU per request").
+    tests/api/test_api_list_json.py holds the two equal, byte for byte; a field
+    added to TicketSchema must be added here too."""
+    items = []
+    for t in rows:
+        assignee = t.assignee if t.assignee_id is not None else None
+        profile = t.profile
+        items.append(
+            {
+                "id": t.id,
+                "number": t.id,
+                "subject": _text(t.subject),
+                "channel": _text(t.channel),
+                "status": _text(t.status),
+                "created_at": _utc(t.created_at),
+                "updated_at": _utc(t.updated_at),
+                "assignee": None if assignee is None else {"id": assignee.id, "name": _text(assignee.name)},
+                "profile": {
+                    "id": profile.id,
+                    "name": _text(profile.name),
+                    "email": _text(profile.email),
+                    "phone": _text(profile.phone),
+                },
+                "tags": [str(tag) for tag in t.tags],
+                "unread": bool(t.unread),
+                "last_message_preview": _text(t.last_message_preview),
+                "snoozed_until": _utc(t.snoozed_until),
+                "closed_at": _utc(t.closed_at),
+                "closed_reason": _text(t.closed_reason),
+            }
+        )
+    return {"items": items, "next_cursor": next_cursor}
+
+
 class TicketPatch(Strict):
     status = fields.String(validate=STATUS)
     snoozed_until = UtcDateTime(allow_none=True)
@@ -183,7 +264,7 @@ class MessageSchema(ma.Schema):
     delivery_state = fields.String(allow_none=True)
     delivery_error = fields.String(allow_none=True)
     reason = fields.Function(
-        lambda m: (m.meta or {}).get("why"),
+        lambda m: _with_offsets((m.meta or {}).get("why")),
         metadata={"description": "Why an automatic message or notice was written (see ReasonSchema); else null"},
     )
     created_at = UtcDateTime()
@@ -204,6 +285,13 @@ class MessageCreate(Strict):
     kind = fields.String(required=True, validate=validate.OneOf(("reply", "note")))
     text = fields.String(required=True, validate=validate.Length(max=64 * 1024))
     html = fields.String(validate=validate.Length(max=256 * 1024))
+    after_message_id = Id(
+        metadata={
+            "description": "the newest message id your agent had seen when they wrote this reply: a public "
+            "reply sent since by someone else answers 409 newer_reply instead of sending (absent: no check; "
+            "notes are never checked)"
+        }
+    )
 
 
 class ReadBody(Strict):
@@ -335,7 +423,10 @@ class MeSchema(ma.Schema):
     unread = fields.Dict(
         keys=fields.String(),
         values=fields.Integer(),
-        metadata={"description": "unread tickets per view (mine, unassigned, all, saved view ids)"},
+        metadata={
+            "description": "unread tickets per view (mine, unassigned, all, saved view ids); exact for mine and "
+            "unassigned, at most 1000 for the others (1000 means 1000 or more)"
+        },
     )
     unread_badge = fields.Boolean()
     views = fields.List(fields.Nested(ViewSchema))
@@ -372,7 +463,7 @@ class AuditEntrySchema(ma.Schema):
     actor = fields.Nested(AgentRef, allow_none=True, metadata={"description": "null: the CLI or a task"})
     action = fields.String(metadata={"description": "e.g. settings.changed, plugin.enabled, agent.role_changed"})
     target = fields.String()
-    details = fields.Dict()
+    details = UtcJson(metadata={"description": "What changed; times in ISO 8601 UTC"})
     ip = fields.String(metadata={"description": "the client address (behind a proxy: as PROXY_HOPS allows)"})
 
 
@@ -435,7 +526,7 @@ class PanelSchema(ma.Schema):
     slug = fields.String()
     title = fields.String()
     plugin = fields.String()
-    data = fields.Dict(allow_none=True)
+    data = UtcJson(allow_none=True, metadata={"description": "The panel's data; times in ISO 8601 UTC"})
     error = fields.String(allow_none=True)
 
 
@@ -496,7 +587,7 @@ class ReasonSchema(ma.Schema):
         metadata={"description": "autoclose, roundrobin, snooze, webchat.auto_replies, sms.autoresponder, ..."}
     )
     summary = fields.String(metadata={"description": "One sentence for people"})
-    inputs = fields.Dict(metadata={"description": "What the rule decided on (times in ISO 8601 UTC)"})
+    inputs = UtcJson(metadata={"description": "What the rule decided on (times in ISO 8601 UTC)"})
     settings_url = fields.String(allow_none=True, metadata={"description": "The rule's settings page"})
 
 
@@ -510,7 +601,7 @@ class ActivitySchema(ma.Schema):
         }
     )
     actor = fields.Nested(AgentRef, allow_none=True, metadata={"description": "null: a rule or the system"})
-    data = fields.Dict()
+    data = UtcJson(metadata={"description": "What changed; times in ISO 8601 UTC"})
     reason = fields.Nested(ReasonSchema, allow_none=True, metadata={"description": "Set on automatic actions"})
     undo_until = UtcDateTime(allow_none=True, metadata={"description": "Set while the action can be undone"})
     created_at = UtcDateTime()

@@ -8,6 +8,7 @@ from .notification import NOTIFICATION_KINDS, Notification, NotificationPreferen
 from .profile import SMS_CONSENT, ContactIdentity, Order, Profile, ProfileEvent
 from .session import AgentSession
 from .settings import EventView, PluginState, SavedView
+from .tally import ReadTally, TicketTagTally, TicketTally
 from .ticket import STATUSES, Activity, DryRunEntry, Tag, Ticket, TicketTag
 
 CORE_MODELS = [
@@ -33,6 +34,9 @@ CORE_MODELS = [
     Notification,
     NotificationPreference,
     IdempotencyKey,
+    TicketTally,
+    TicketTagTally,
+    ReadTally,
 ]
 
 __all__ = [m.__name__ for m in CORE_MODELS] + [

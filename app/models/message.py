@@ -18,7 +18,8 @@ class Message(BaseModel):
     is the provider's id, unique per channel.
     """
 
-    ticket = peewee.ForeignKeyField(Ticket, backref="messages", on_delete="CASCADE")
+    # Indexed by (ticket, id) and (ticket, created_at, id) below (migration 0017).
+    ticket = peewee.ForeignKeyField(Ticket, backref="messages", on_delete="CASCADE", index=False)
     channel = peewee.CharField(max_length=32)
     direction = peewee.CharField(max_length=8)
     kind = peewee.CharField(max_length=8, default="message")

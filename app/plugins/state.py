@@ -17,7 +17,7 @@ import peewee
 
 from ..bus import publish
 from ..clock import now
-from ..db import write_transaction
+from ..db import ShapedStatement, write_transaction
 from ..models import PluginState
 from .cache import context_cache, request_cache, scope_cache
 from .info import CORE, PluginError
@@ -32,6 +32,10 @@ def answers_while_off(view):
     It still answers 404 while the plugin's migrations are pending."""
     view.helpline_answers_while_off = True
     return view
+
+
+# Read once per request: the SQL is built once.
+_LATEST_VERSION = ShapedStatement(lambda _shape, _v: PluginState.select(peewee.fn.MAX(PluginState.version)).tuples())
 
 
 class State(typing.NamedTuple):
@@ -50,7 +54,7 @@ class StateStore:
         scope = scope_cache()
         if scope is not None and "plugin_state" in scope:
             return scope["plugin_state"]
-        version = PluginState.select(peewee.fn.MAX(PluginState.version)).scalar() or 0
+        version = _LATEST_VERSION.rows(None, {})[0][0] or 0
         state = self._state_cache
         if state is None or state.version != version:
             rows = {row.name: row for row in PluginState.select()}
@@ -58,6 +62,12 @@ class StateStore:
         if scope is not None:
             scope["plugin_state"] = state
         return state
+
+    def state_version(self) -> int:
+        """The plugin-state version this request or unit of work sees: it
+        changes with every toggle, settings change and ``helpline migrate``,
+        so a cache keyed on it follows them in every process."""
+        return self._state().version
 
     def invalidate(self):
         """Forget the state cached for the current request or unit of work."""

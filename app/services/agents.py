@@ -10,9 +10,9 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from ..clock import now
-from ..db import write_transaction
+from ..db import is_postgres, write_transaction
 from ..events import after_commit, fire, publish
-from ..models import PRESENCE, ROLES, Activity, Agent, ApiToken, Message, Ticket
+from ..models import PRESENCE, ROLES, Activity, Agent, ApiToken, Message, ReadMarker, Ticket
 from . import Conflict, Denied, ServiceError, audit
 from .sessions import revoke_sessions
 
@@ -262,7 +262,13 @@ def remove_agent(actor, target):
     activity, assigned tickets) so the history keeps its author. Returns
     ``"deleted"`` or ``"deactivated"``."""
     with write_transaction():
-        target = Agent.get_by_id(target.id)
+        query = Agent.select().where(Agent.id == target.id)
+        # On PostgreSQL, lock the agent's row before looking at their history:
+        # a ticket being assigned to them (round-robin, a manager) holds a key
+        # lock on it until it commits, and is then seen here. Unlocked, the
+        # delete's cascade would unassign that ticket unseen (SQLite has one
+        # writer at a time: write_transaction already queues behind it).
+        target = (query.for_update() if is_postgres() else query).get()
         check_owner_rules(actor, target, deactivating=True)
         if _has_history(target):
             target.is_active = False
@@ -270,6 +276,10 @@ def remove_agent(actor, target):
             target.save()
             audit.record("agent.deactivated", target=target.email, actor=actor)
             return "deactivated"
+        # Their read markers first, in a statement of their own: the counter
+        # triggers (migration 0015) then count them off against the tickets
+        # as they are, not inside a cascade that changes tickets too.
+        ReadMarker.delete().where(ReadMarker.agent == target.id).execute()
         target.delete_instance()
         audit.record("agent.deleted", target=target.email, actor=actor)
         return "deleted"

@@ -27,8 +27,9 @@ import logging
 import peewee
 from flask_babel import gettext as _
 
+from .. import rowsql
 from ..clock import now
-from ..db import db
+from ..db import ShapedStatement, db
 from ..events import profile_updated
 from ..models import ContactIdentity, Profile
 from ..plugins import get_plugins
@@ -56,15 +57,22 @@ def find_profile(source, external_id):
     or None. ``email`` and ``phone`` values are normalized first and also
     match a profile's own email or phone."""
     source, external_id = _clean(source, external_id)
-    profile = (
+    profile = _BY_IDENTITY.first(None, {"source": source, "external_id": external_id})
+    if profile is None and source in (EMAIL, PHONE):
+        profile = _BY_ADDRESS.first(source, {"value": external_id})
+    return profile
+
+
+# Every inbound message looks its sender up: the SQL is built once.
+_BY_IDENTITY = ShapedStatement(
+    lambda _shape, v: (
         Profile.select()
         .join(ContactIdentity)
-        .where((ContactIdentity.source == source) & (ContactIdentity.external_id == external_id) & _VERIFIED)
-        .first()
+        .where((ContactIdentity.source == v["source"]) & (ContactIdentity.external_id == v["external_id"]) & _VERIFIED)
+        .limit(1)
     )
-    if profile is None and source in (EMAIL, PHONE):
-        profile = Profile.get_or_none(getattr(Profile, source) == external_id)
-    return profile
+)
+_BY_ADDRESS = ShapedStatement(lambda kind, v: Profile.select().where(getattr(Profile, kind) == v["value"]).limit(1))
 
 
 def profile_ids(source, external_ids):
@@ -117,6 +125,15 @@ def link(profile, source, external_id, verified=True):
     return ContactIdentity.get(_mine(profile, source, external_id) & _VERIFIED)
 
 
+def lookup(source, external_id=None, email=None, phone=None, verified_contact=True):
+    """Who :func:`resolve` with the same arguments would find, read without
+    writing: call it before a write transaction and pass the answer to
+    :func:`resolve_found`, so these reads are not done while holding the
+    write lock. Raises like :func:`resolve`."""
+    source, external_id, email, phone, _name = _arguments(source, external_id, email, phone, None)
+    return _lookup(source, external_id, email, phone, verified_contact)
+
+
 def resolve(source, external_id=None, email=None, phone=None, name=None, verified_contact=True):
     """The profile of a customer as a channel or provider knows them,
     created when nobody matches. Looks up the verified identity
@@ -131,19 +148,22 @@ def resolve(source, external_id=None, email=None, phone=None, name=None, verifie
     an email longer than 254 characters.
     Call inside a transaction; profile changes fire
     ``helpline_on_profile_updated`` after commit."""
-    email = normalize_email(email)
-    if email and len(email) > MAX_EMAIL:
-        raise ServiceError(
-            _("An email address is at most %(n)d characters.", n=MAX_EMAIL), code="invalid_email", field="email"
-        )
-    phone = normalize_phone(phone) if phone else None
-    if external_id is not None and str(external_id).strip():
-        source, external_id = _clean(source, external_id)
-    else:
-        external_id = None
-    name = (name or "").strip()[:200]
+    return resolve_found(source, external_id, email, phone, name, verified_contact, None)
+
+
+def resolve_found(source, external_id, email, phone, name, verified_contact, found):
+    """:func:`resolve`, given ``found``: what :func:`lookup` answered for
+    the same arguments before the transaction (None: look now). The first
+    attempt trusts it: a profile deleted or an identity taken since fails a
+    foreign key or unique index, and the next attempt looks again."""
+    source, external_id, email, phone, name = _arguments(source, external_id, email, phone, name)
     for attempt in range(ATTEMPTS):
-        profile, matched = _lookup(source, external_id, email, phone, verified_contact)
+        if attempt == 0 and found is not None:
+            profile, matched = found
+        else:
+            profile, matched = _lookup(source, external_id, email, phone, verified_contact)
+        if profile is not None and not _incomplete(profile, matched, external_id, email, phone, name, verified_contact):
+            return profile  # a known sender who told nothing new: no savepoint, no statement
         try:
             with db.atomic():
                 if profile is None:
@@ -285,6 +305,36 @@ def for_agents(profile):
 # --- internals -------------------------------------------------------------------
 
 
+def _arguments(source, external_id, email, phone, name):
+    email = normalize_email(email)
+    if email and len(email) > MAX_EMAIL:
+        raise ServiceError(
+            _("An email address is at most %(n)d characters.", n=MAX_EMAIL), code="invalid_email", field="email"
+        )
+    phone = normalize_phone(phone) if phone else None
+    if external_id is not None and str(external_id).strip():
+        source, external_id = _clean(source, external_id)
+    else:
+        external_id = None
+    return source, external_id, email, phone, (name or "").strip()[:200]
+
+
+def _incomplete(profile, matched, external_id, email, phone, name, verified_contact):
+    """True when :func:`_complete` may have something to add: False means
+    it would change nothing (and read nothing)."""
+    if name and not profile.name:
+        return True
+    if external_id is not None and matched != "id":
+        return True
+    for kind, value in ((EMAIL, email), (PHONE, phone)):
+        if not value:
+            continue
+        own = getattr(profile, kind)
+        if not (verified_contact and own and (matched == kind or own == value)):
+            return True
+    return False
+
+
 def _clean(source, external_id):
     source = str(source or "").strip()
     if not source or len(source) > MAX_SOURCE:
@@ -336,14 +386,23 @@ def _lookup(source, external_id, email, phone, verified_contact):
 
 
 def _create(source, external_id, email, phone, name, verified_contact):
-    profile = Profile.create(
-        name=name, email=email if verified_contact else None, phone=phone if verified_contact else None
+    profile = rowsql.insert(
+        Profile, name=name, email=email if verified_contact else None, phone=phone if verified_contact else None
     )
+    # A new profile holds nothing yet: its verified identities are inserted
+    # directly. One that another profile holds verified fails the partial
+    # unique index, and resolve's next attempt finds that profile.
+    linked = set()
     if external_id is not None:
-        link(profile, source, external_id)
+        rowsql.insert(ContactIdentity, profile=profile.id, source=source, external_id=external_id, created_at=now())
+        linked.add((source, external_id))
     for kind, value in ((EMAIL, email), (PHONE, phone)):
-        if value:
-            link(profile, kind, value, verified=verified_contact)
+        if not value or (kind, value) in linked:
+            continue
+        if verified_contact:
+            rowsql.insert(ContactIdentity, profile=profile.id, source=kind, external_id=value, created_at=now())
+        else:
+            link(profile, kind, value, verified=False)
     return profile
 
 

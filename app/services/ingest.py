@@ -4,10 +4,12 @@ conversation is the channel's ``thread_key(inbound)``; the customer is found
 by identity (:mod:`app.services.identities`).
 
 ``ingest`` is idempotent on ``(channel, external_id)``, also under
-concurrency: on PostgreSQL transaction-scoped advisory locks serialize work
-on the same thread and message id; on SQLite the write transaction takes the
-database lock up front. A unique index is the last line of defence, and a
-losing racer retries and finds the winner's message.
+concurrency: a message seen before is found by one indexed read before any
+write lock is taken; on PostgreSQL transaction-scoped advisory locks
+serialize work on the same thread and message id (and the check is repeated
+under them); on SQLite the write transaction takes the database lock up
+front. A unique index is the last line of defence, and a losing racer
+retries and finds the winner's message.
 """
 
 from __future__ import annotations
@@ -18,15 +20,16 @@ import peewee
 from flask import current_app
 from flask_babel import gettext as _
 
+from .. import rowsql
 from ..clock import now
-from ..db import db, is_postgres, write_transaction
+from ..db import ShapedStatement, db, is_postgres, write_transaction
 from ..events import after_commit, fire, publish
 from ..models import Activity, Message, Ticket
 from ..plugins import get_plugins
 from . import ServiceError
 from .contacts import normalize_email, normalize_phone
 from .html import preview, sanitize, text_to_html
-from .profiles import find_or_create
+from .profiles import find_or_create_found, lookup
 
 
 class ChannelUnavailable(ServiceError):
@@ -60,9 +63,18 @@ class IngestResult:
         return "reopened" if self.reopened else "appended"
 
 
-def ingest(inbound, attempts=5):
-    """Store a customer message and route it to a ticket. Returns an
-    :class:`IngestResult`; a message seen before returns the stored one."""
+def prepare(inbound):
+    """Do ingest's work that needs no write lock for ``inbound``: check it,
+    normalize the sender's addresses, key the thread, sanitize the HTML and
+    look the sender up. :func:`ingest` does it itself; a channel that calls
+    ``ingest`` inside a write transaction of its own (to store more rows
+    with the message) calls this before that transaction and passes the
+    answer as ``ingest(inbound, prepared=...)``, so the lock is not held
+    for it. Raises what :func:`ingest` raises for bad input."""
+    return _prepare(inbound, look_up=True)
+
+
+def _prepare(inbound, look_up):
     plugins = get_plugins()
     channel = plugins.channel(inbound.channel)
     if channel is None:
@@ -82,10 +94,36 @@ def ingest(inbound, attempts=5):
     # "(415) 555-0101" and "+14155550101" are one conversation.
     inbound.sender.phone = normalize_phone(inbound.sender.phone) if inbound.sender.phone else None
     inbound.sender.email = normalize_email(inbound.sender.email)
-    thread_key = str(channel.thread_key(inbound) or "")[:255] or inbound.external_id[:255]
+    return Prepared(
+        inbound=inbound,
+        channel=channel,
+        thread_key=str(channel.thread_key(inbound) or "")[:255] or inbound.external_id[:255],
+        html=sanitize(inbound.html) if inbound.html else text_to_html(inbound.text),
+        attachments=[a.as_dict() if hasattr(a, "as_dict") else dict(a) for a in inbound.attachments],
+        preview=preview(inbound.text or inbound.subject, 200),
+        sender=lookup(inbound.sender, source=inbound.channel) if look_up else None,
+    )
+
+
+def ingest(inbound, attempts=5, prepared=None):
+    """Store a customer message and route it to a ticket. Returns an
+    :class:`IngestResult`; a message seen before returns the stored one.
+    ``prepared`` is :func:`prepare`'s answer for this ``inbound``, when the
+    caller did that work before its own write transaction."""
+    if prepared is None or prepared.inbound is not inbound:
+        prepared = _prepare(inbound, look_up=False)  # a re-delivery is found before the sender is
     for attempt in range(attempts):
+        seen = _seen(inbound)
+        if seen is not None:
+            return seen
+        if attempt or prepared.sender is None:
+            # Who the sender is, read before the write lock (a message from a
+            # known sender then writes no profile row at all); a profile
+            # deleted or an identity taken meanwhile fails a constraint and
+            # the next attempt reads again.
+            prepared.sender = lookup(inbound.sender, source=inbound.channel)
         try:
-            return _ingest_once(channel, inbound, thread_key)
+            return _ingest_once(prepared.channel, inbound, prepared.thread_key, prepared)
         except peewee.IntegrityError:
             if attempt == attempts - 1:
                 raise
@@ -99,25 +137,82 @@ def _lock(*keys):
             db.execute_sql("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (key,))
 
 
-def _ingest_once(channel, inbound, thread_key):
-    with write_transaction():
-        _lock(f"msg:{inbound.channel}:{inbound.external_id}", f"thread:{inbound.channel}:{thread_key}")
-        existing = (
-            Message.select(Message, Ticket)
-            .join(Ticket)
-            .where((Message.channel == inbound.channel) & (Message.external_id == inbound.external_id))
-            .first()
-        )
-        if existing is not None:
-            return IngestResult(existing, existing.ticket, duplicate=True)
+@dataclasses.dataclass
+class Prepared:
+    """What :func:`prepare` did for one inbound message, before any lock."""
 
-        profile = find_or_create(inbound.sender, source=inbound.channel)
+    inbound: object
+    channel: object
+    thread_key: str
+    html: str
+    attachments: list
+    preview: str
+    sender: tuple | None  # (profile or None, what matched): identities.lookup's answer
+
+
+# The hot reads of every inbound message, their SQL text built once.
+_STORED = ShapedStatement(
+    lambda shape, values: (
+        Message.select(Message.id)
+        .where((Message.channel == values["channel"]) & (Message.external_id == values["external_id"]))
+        .limit(1)
+    )
+)
+_LATEST_IN_THREAD = ShapedStatement(
+    lambda shape, values: (
+        Ticket.select()
+        .where((Ticket.channel == values["channel"]) & (Ticket.thread_key == values["thread_key"]))
+        .order_by(Ticket.id.desc())
+        .limit(1)
+    )
+)
+
+
+_TICKET_ON_CHANNEL = ShapedStatement(
+    lambda _shape, v: Ticket.select().where((Ticket.id == v["id"]) & (Ticket.channel == v["channel"])).limit(1)
+)
+# Built once per number of related ids (an email's In-Reply-To and References).
+_OF_RELATED = ShapedStatement(
+    lambda _shape, v: (
+        Ticket.select()
+        .join(Message, on=(Message.ticket == Ticket.id))
+        .where((Message.channel == v["channel"]) & (Message.external_id.in_(v["related"])))
+        .order_by(Message.id.desc())
+        .limit(1)
+    )
+)
+
+
+def _seen(inbound):
+    """The duplicate result for a message stored before, else None: one
+    narrow indexed read, then the stored message and ticket only on a hit."""
+    hit = _STORED.first(None, {"channel": inbound.channel, "external_id": inbound.external_id[:255]})
+    if hit is None:
+        return None
+    existing = Message.select(Message, Ticket).join(Ticket).where(Message.id == hit.id).get()
+    return IngestResult(existing, existing.ticket, duplicate=True)
+
+
+def _ingest_once(channel, inbound, thread_key, prepared):
+    with write_transaction():
+        if is_postgres():
+            _lock(f"msg:{inbound.channel}:{inbound.external_id}", f"thread:{inbound.channel}:{thread_key}")
+            # A racer holding the same message id may have committed it while
+            # this one waited on the lock. (On SQLite the write lock was free
+            # just before the check in ingest(); a message stored in between
+            # fails the unique index and the retry finds it.)
+            seen = _seen(inbound)
+            if seen is not None:
+                return seen
+
+        profile = find_or_create_found(inbound.sender, "US", inbound.channel, prepared.sender)
         ticket = _route(channel, inbound, thread_key)
         at = now()
         created = reopened = False
         old_status = None
         if ticket is None:
-            ticket = Ticket.create(
+            ticket = rowsql.insert(
+                Ticket,
                 channel=inbound.channel,
                 thread_key=thread_key,
                 profile=profile,
@@ -136,16 +231,16 @@ def _ingest_once(channel, inbound, thread_key):
                 ticket.reopen_count += 1
                 ticket.reopened_at = at
                 reopened = True
-        html = sanitize(inbound.html) if inbound.html else text_to_html(inbound.text)
-        message = Message.create(
+        message = rowsql.insert(
+            Message,
             ticket=ticket,
             channel=inbound.channel,
             direction="inbound",
             kind="message",
             author_type="customer",
             text=inbound.text or "",
-            html=html,
-            attachments=[a.as_dict() if hasattr(a, "as_dict") else dict(a) for a in inbound.attachments],
+            html=prepared.html,
+            attachments=prepared.attachments,
             external_id=inbound.external_id[:255],
             meta=dict(inbound.meta or {}),
             created_at=at,
@@ -153,15 +248,16 @@ def _ingest_once(channel, inbound, thread_key):
         ticket.last_customer_message_at = at
         ticket.awaiting_customer_since = None  # a customer message disarms auto-close
         ticket.updated_at = at
-        ticket.last_message_preview = preview(inbound.text or inbound.subject, 200)
+        ticket.last_message_preview = prepared.preview
         ticket.last_inbound_message_id = message.id
         if not ticket.subject and inbound.subject:
             ticket.subject = inbound.subject[:255]
-        ticket.save()
+        rowsql.save_dirty(ticket)
         if created:
-            Activity.create(ticket=ticket, action="created", data={"channel": inbound.channel}, created_at=at)
+            rowsql.insert(Activity, ticket=ticket, action="created", data={"channel": inbound.channel}, created_at=at)
         elif old_status:
-            Activity.create(
+            rowsql.insert(
+                Activity,
                 ticket=ticket,
                 action="reopened" if reopened else "opened",
                 data={"by": "customer_message", "from": old_status},
@@ -199,26 +295,15 @@ def _route(channel, inbound, thread_key):
     """The ticket this message belongs to, or None for a new ticket."""
     ticket = None
     if inbound.ticket_hint:
-        ticket = Ticket.get_or_none((Ticket.id == inbound.ticket_hint) & (Ticket.channel == inbound.channel))
+        ticket = _TICKET_ON_CHANNEL.first(None, {"id": int(inbound.ticket_hint), "channel": inbound.channel})
     if ticket is None and inbound.related_external_ids:
         related = [str(x)[:255] for x in inbound.related_external_ids if x][:100]
-        hit = (
-            Message.select(Message.ticket)
-            .where((Message.channel == inbound.channel) & (Message.external_id.in_(related)))
-            .order_by(Message.id.desc())
-            .first()
-        )
-        if hit is not None:
-            ticket = Ticket.get_by_id(hit.ticket_id)
-            if ticket.channel != inbound.channel:  # merged into another channel's ticket
-                ticket = None
+        # The ticket of the latest related message, in one query.
+        ticket = _OF_RELATED.first(None, {"channel": inbound.channel, "related": related})
+        if ticket is not None and ticket.channel != inbound.channel:  # merged into another channel's ticket
+            ticket = None
     if ticket is None:
-        ticket = (
-            Ticket.select()
-            .where((Ticket.channel == inbound.channel) & (Ticket.thread_key == thread_key))
-            .order_by(Ticket.id.desc())
-            .first()
-        )
+        ticket = _LATEST_IN_THREAD.first(None, {"channel": inbound.channel, "thread_key": thread_key})
     if ticket is not None and ticket.status == "closed" and ticket.closed_reason == "merged":
         ticket = _merge_target(ticket, inbound.channel)
     if ticket is not None and ticket.status == "closed" and not channel.reopens_closed:

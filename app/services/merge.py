@@ -37,10 +37,12 @@ from ..clock import now
 from ..db import write_transaction
 from ..events import after_commit, fire, publish
 from ..models import Activity, Message, Ticket
-from . import Conflict, ServiceError
+from ..plugins import get_plugins
+from . import Conflict, ServiceError, search
 from .html import preview
 from .tickets import _event
 from .tickets import get as get_ticket
+from .views import decode_cursor, encode_cursor
 
 
 def window() -> dt.timedelta:
@@ -79,22 +81,38 @@ def unmerge_until(activity) -> dt.datetime | None:
     return until if now() < until else None
 
 
-def candidates(ticket, text="", limit=20):
-    """Tickets ``ticket`` can be merged into: the same customer's other
-    tickets (not merged themselves), newest first, optionally those whose
-    number or subject matches ``text``."""
+def candidates(ticket, text="", limit=20, cursor=None):
+    """Tickets ``ticket`` can be merged into, a keyset page at a time:
+    ``(rows, next_cursor)``. Only the same customer's other tickets (not
+    merged themselves) qualify, most recently active first; ``text``
+    narrows them: ``#12`` to ticket 12, anything else to the ticket of that
+    number, a piece of the subject, or what the search service finds
+    (words of any message, the subject, the customer's fields). ``cursor`` is a previous answer's ``next_cursor``
+    (None on the last page)."""
     query = Ticket.select().where(
         (Ticket.profile == ticket.profile_id)
         & (Ticket.id != ticket.id)
         & ((Ticket.closed_reason.is_null()) | (Ticket.closed_reason != "merged"))
     )
-    text = (text or "").strip().lstrip("#")
-    if text:
-        cond = Ticket.subject.contains(text) | Ticket.last_message_preview.contains(text)
-        if text.isdigit() and len(text) <= 12:
-            cond |= Ticket.id == int(text)
+    text = (text or "").strip()
+    bare = text.lstrip("#")
+    searching = False
+    if text.startswith("#") and bare.isdigit() and len(bare) <= 12:
+        query = query.where(Ticket.id == int(bare))  # "#12" is a ticket number, nothing else
+    elif text:
+        cond = Ticket.subject.contains(bare) | Ticket.id.in_(search.matching_ids(text))
+        searching = True
+        if bare.isdigit() and len(bare) <= 12:
+            cond |= Ticket.id == int(bare)
         query = query.where(cond)
-    return list(query.order_by(Ticket.updated_at.desc(), Ticket.id.desc()).limit(limit))
+    if cursor:
+        updated, last_id = decode_cursor(cursor, "updated", "desc")
+        query = query.where((Ticket.updated_at < updated) | ((Ticket.updated_at == updated) & (Ticket.id < last_id)))
+    with search.planned(searching):
+        rows = list(query.order_by(Ticket.updated_at.desc(), Ticket.id.desc()).limit(limit + 1))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (encode_cursor("updated", "desc", rows[-1]) if more else None)
 
 
 def merge(source_id, into_id, actor) -> Ticket:
@@ -339,12 +357,12 @@ def split(ticket_id, message_id, actor) -> Ticket:
 def _refresh(ticket_id, at):
     """Recompute the fields a ticket keeps about its thread (list preview,
     latest customer message) after messages moved in or out."""
-    last = (
-        Message.select(Message.text)
-        .where((Message.ticket == ticket_id) & (Message.kind == "message"))
-        .order_by(Message.created_at.desc(), Message.id.desc())
-        .first()
-    )
+    shown = (Message.ticket == ticket_id) & (Message.kind == "message")
+    channel = get_plugins().channel(Ticket.select(Ticket.channel).where(Ticket.id == ticket_id).scalar())
+    if getattr(channel, "preview_from_customer", False):
+        # As a reply leaves it (app.services.messages): the customer's words.
+        shown &= (Message.direction == "inbound") & (Message.author_type == "customer")
+    last = Message.select(Message.text).where(shown).order_by(Message.created_at.desc(), Message.id.desc()).first()
     inbound = (
         Message.select(fn.MAX(Message.id), fn.MAX(Message.created_at))
         .where((Message.ticket == ticket_id) & (Message.direction == "inbound") & (Message.author_type == "customer"))

@@ -6,7 +6,9 @@ notification choices.
 Notifications are written by the core's event hook implementations
 (:mod:`app.defaults`), so after the change they describe has committed; each
 new one is announced on the live event bus as ``notification`` (the bell,
-sound and desktop notification of the recipient's open pages)."""
+sound and desktop notification of the recipient's open pages); marking
+read is announced as ``notification.read`` to that agent's pages only (the
+bell in their other tabs)."""
 
 from __future__ import annotations
 
@@ -124,6 +126,7 @@ def notify(agent_ids, kind, ticket, actor=None, message=None) -> list[Notificati
                         "by": actor.name if actor is not None else "",
                         "unread": unread_count(n.agent_id),
                     },
+                    to=n.agent_id,  # nobody else's pages learn of it, nor of the count
                 )
 
         after_commit(announce)
@@ -200,31 +203,52 @@ def get(agent, notification_id) -> Notification:
     return row
 
 
+def _announce_read(agent, count):
+    """Once committed, tell ``agent``'s open pages (theirs only: the event is
+    private) that ``count`` notifications were read, with the new unread
+    count, so the bell in every tab follows at once."""
+    if not count:
+        return
+    agent_id = agent.id
+
+    def announce():
+        publish("notification.read", {"agent_id": agent_id, "unread": unread_count(agent_id)}, to=agent_id)
+
+    after_commit(announce)
+
+
 def mark_read(agent, notification_id) -> Notification:
     """Mark one of ``agent``'s notifications read (again: no change)."""
     row = get(agent, notification_id)
     if row.read_at is None:
         row.read_at = now()
-        Notification.update(read_at=row.read_at).where(
-            (Notification.id == row.id) & Notification.read_at.is_null()
-        ).execute()
+        changed = (
+            Notification.update(read_at=row.read_at)
+            .where((Notification.id == row.id) & Notification.read_at.is_null())
+            .execute()
+        )
+        _announce_read(agent, changed)
     return row
 
 
 def mark_all_read(agent) -> int:
     """Mark every unread notification of ``agent`` read; answers how many."""
-    return (
+    changed = (
         Notification.update(read_at=now())
         .where((Notification.agent == agent.id) & Notification.read_at.is_null())
         .execute()
     )
+    _announce_read(agent, changed)
+    return changed
 
 
 def mark_ticket_read(agent, ticket) -> int:
     """Mark ``agent``'s unread notifications about ``ticket`` read (they
     opened it); answers how many."""
-    return (
+    changed = (
         Notification.update(read_at=now())
         .where((Notification.agent == agent.id) & (Notification.ticket == ticket.id) & Notification.read_at.is_null())
         .execute()
     )
+    _announce_read(agent, changed)
+    return changed

@@ -19,12 +19,32 @@ def find_or_create(sender, region="US", source=None):
     channel ``source``: by the sender's id on that channel, then by verified
     phone and email (see :func:`app.services.identities.resolve`). Call
     inside a transaction."""
-    return identities.resolve(
+    return find_or_create_found(sender, region, source, None)
+
+
+def find_or_create_found(sender, region, source, found):
+    """:func:`find_or_create`, given ``found``: :func:`lookup`'s answer for
+    the same sender, read before the transaction (ingest does)."""
+    return identities.resolve_found(
+        source,
+        sender.external_id if source else None,
+        sender.email,
+        normalize_phone(sender.phone, region) if sender.phone else None,
+        sender.name,
+        sender.verified_contact,
+        found,
+    )
+
+
+def lookup(sender, region="US", source=None):
+    """Who :func:`find_or_create` would find for ``sender``, read without
+    writing (before the write transaction, so the write lock is not held
+    for it): ``(profile or None, what matched)``."""
+    return identities.lookup(
         source,
         external_id=sender.external_id if source else None,
         email=sender.email,
         phone=normalize_phone(sender.phone, region) if sender.phone else None,
-        name=sender.name,
         verified_contact=sender.verified_contact,
     )
 

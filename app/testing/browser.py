@@ -4,8 +4,9 @@ downloaded browser build): the app served from a thread on an ephemeral
 running code "from outside" (as a webhook or a worker would) in a thread.
 
 Fixtures (from the ``helpline`` pytest plugin): ``browser`` (one Chromium per
-module), ``live_server`` (``.url``), ``pages`` (``pages.new()``,
-``pages.login(agent)``), ``wait_live``, ``outside``, ``test_timeout``.
+run, or per xdist worker; a fresh context per page), ``live_server``
+(``.url``), ``pages`` (``pages.new()``, ``pages.login(agent)``),
+``wait_live``, ``outside``, ``test_timeout``.
 Playwright is imported only when a browser fixture is used, so plugin suites
 without browser tests don't need it.
 

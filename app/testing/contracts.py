@@ -24,6 +24,21 @@ import pytest
 from ..models import Message, Ticket
 
 
+def check_models_match_migrations(app, plugin_name):
+    """What every contract checks of a plugin's models: the tables its
+    migrations made (the kit's ``app`` applies them) are the models it
+    returns from ``helpline_register_models``."""
+    from playhouse.schema_diff import diff_models
+
+    from ..db import db
+
+    diff = diff_models(db.obj, list(app.extensions["helpline.plugins"].infos[plugin_name].models))
+    assert not diff, (
+        f"plugin {plugin_name}: its models and migrations disagree; write the migration with"
+        f' `helpline makemigration {plugin_name} NAME` (docs/plugins.md, "Models and migrations"):\n{diff}'
+    )
+
+
 def check_settings_validation(app, plugin_name, valid_settings, invalid_settings):
     """What every contract checks of a plugin's settings: ``valid_settings``
     are stored (each key kept), and ``invalid_settings`` are refused with an
@@ -178,6 +193,9 @@ class ChannelContract(abc.ABC):
     def test_settings_validation(self, app, channel_env):
         check_settings_validation(app, self.plugin_name, self.valid_settings, self.invalid_settings)
 
+    def test_models_match_migrations(self, app, channel_env):
+        check_models_match_migrations(app, self.plugin_name)
+
 
 class PanelContract:
     """What every panel plugin must do."""
@@ -197,6 +215,23 @@ class PanelContract:
         assert panel.title
         if panel.eligible(panel_profile):
             json.dumps(panel.render_data(panel_profile), default=str)
+
+    def test_panel_template_is_found(self, app):
+        """The panel's ``template`` is served by one of the plugin's blueprints (``template_folder``)."""
+        from jinja2 import TemplateNotFound
+
+        panel = app.extensions["helpline.plugins"].panels[self.slug]()
+        if panel.template:
+            try:
+                app.jinja_env.get_template(panel.template)
+            except TemplateNotFound:
+                pytest.fail(
+                    f"panel {self.slug}: template {panel.template} not found; return a flask.Blueprint with"
+                    ' template_folder="templates" from helpline_register_blueprints (docs/plugins.md, "Templates")'
+                )
+
+    def test_models_match_migrations(self, app):
+        check_models_match_migrations(app, self.plugin_name)
 
     def test_disabled_panel_is_not_offered(self, app):
         plugins = app.extensions["helpline.plugins"]
@@ -232,3 +267,6 @@ class RuleContract:
 
     def test_settings_validation(self, app):
         check_settings_validation(app, self.plugin_name, self.valid_settings, self.invalid_settings)
+
+    def test_models_match_migrations(self, app):
+        check_models_match_migrations(app, self.plugin_name)

@@ -16,7 +16,10 @@ point ``helpline``). A plugin package gets them by installing helpline:
   127.0.0.1; needs ``EVENTS_URL`` set to Redis in ``helpline_config``.
 
 Set ``HELPLINE_DATABASE_URL=postgresql://...`` to run on PostgreSQL (the
-database is created if missing, truncated between tests). Set the ini option
+database is created if missing, emptied between tests). Under pytest-xdist
+(``-n 2``) each worker gets its own database, named after the worker
+(``<name>_gw0``...), and its own temporary folders; the kit works the same
+without xdist. Set the ini option
 ``helpline_only_plugins = myplugin`` (or ``HELPLINE_ONLY_PLUGINS``) to load
 only the plugins under test, so an unrelated broken plugin installed in the
 same environment cannot fail every test.
@@ -40,6 +43,29 @@ def pytest_addoption(parser):
         "The HELPLINE_ONLY_PLUGINS environment variable takes precedence.",
         default="",
     )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config):
+    # An xdist worker: its own PostgreSQL database (and so its own Redis
+    # prefix), before any fixture or test reads the environment.
+    worker = getattr(config, "workerinput", {}).get("workerid")
+    if worker:
+        database.isolate_worker(worker)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    """Every app a test builds (the ``app`` fixture's, or its own through
+    ``create_app``) gives its pooled PostgreSQL connections back when the
+    test ends: a suite of many tests must not hold one server session per app
+    until the server refuses clients."""
+    from ..db import close_pool, pools
+
+    before = pools()
+    yield
+    for pooled in pools() - before:
+        close_pool(pooled)
 
 
 def only_plugins(config):
@@ -221,9 +247,11 @@ def fake_commerce(register_plugin):
 # --- browser tests (app.testing.browser) ------------------------------------
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser():
-    """One Debian Chromium per test module."""
+    """One Debian Chromium for the whole run (per xdist worker), started when
+    a test first needs it; every page opens in a fresh browser context
+    (``pages``), so no cookie, storage or cache passes from test to test."""
     from playwright.sync_api import expect, sync_playwright
 
     from .browser import BASE_TIMEOUT, launch_chromium, scaled

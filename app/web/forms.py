@@ -53,8 +53,8 @@ def _bounds(field):
     for validator in getattr(field, "validators", ()):
         if isinstance(validator, ma.validate.Range):
             low, high = validator.min, validator.max
-        elif isinstance(validator, ma.validate.Length):
-            maxlength = validator.max
+        elif isinstance(validator, ma.validate.Length) and not isinstance(field, ma.fields.List):
+            maxlength = validator.max  # a list's Length counts its items, not the characters of its lines
     return low, high, maxlength
 
 

@@ -10,7 +10,7 @@ import zoneinfo
 from urllib.parse import urlsplit
 
 from babel import dates as babel_dates
-from flask import flash, jsonify, redirect
+from flask import current_app, flash, jsonify, redirect
 from flask_babel import format_timedelta, get_locale
 from flask_babel import gettext as _
 
@@ -70,10 +70,19 @@ def agent_zone(agent=None):
 def localtime(value, fmt=None):
     """A stored naive-UTC time shown in the agent's time zone, written the
     way the agent's language writes it (Babel; ``fmt`` a strftime pattern
-    for a fixed shape)."""
+    for a fixed shape). Panel data is JSON-shaped, so an ISO 8601 string
+    with its offset (``2026-01-05T09:00:00+00:00``) is read too; text that is
+    not a time is shown as it is."""
     if not value:
         return ""
-    local = value.replace(tzinfo=dt.UTC).astimezone(agent_zone())
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    local = value.astimezone(agent_zone())
     if fmt:
         return local.strftime(fmt)
     return babel_dates.format_datetime(local, datetime_pattern(), locale=get_locale() or "en")
@@ -104,13 +113,43 @@ def from_local_input(text):
     return local.replace(tzinfo=agent_zone()).astimezone(dt.UTC).replace(tzinfo=None)
 
 
+#: Checked fragment lists kept per app: ``{(slot, state version, names): usable}``.
+_FRAGMENTS = "helpline.ui_fragments"
+
+
 def plugin_fragments(slot):
-    """Template names enabled plugins contribute to a UI slot."""
+    """Template names enabled plugins contribute to a UI slot. One that cannot
+    be found or compiled is logged and left out, so a plugin's mistake cannot
+    take every page down; under strict mode (tests) it raises instead.
+
+    Whether each template loads is checked once per plugin-state version
+    (and set of contributed names, which changes when a plugin is added or
+    removed), not on every page: a page renders several slots."""
     try:
-        return get_plugins().ui_fragments(slot)
+        plugins = get_plugins()
+        names = tuple(plugins.ui_fragments(slot))
+        key = (slot, plugins.state_version(), names)
     except Exception:  # a broken plugin must not take the page down
         log.exception("could not list UI fragments for %s", slot)
         return []
+    cache = current_app.extensions.setdefault(_FRAGMENTS, {})
+    usable = cache.get(key)
+    if usable is not None:
+        return list(usable)
+    usable = []
+    for name in names:
+        try:
+            current_app.jinja_env.get_template(name)
+        except Exception:
+            if plugins.strict:
+                raise
+            log.exception("UI fragment %s for %s could not be loaded", name, slot)
+            continue
+        usable.append(name)
+    if len(cache) >= 256:  # old versions' entries: never read again
+        cache.clear()
+    cache[key] = tuple(usable)
+    return usable
 
 
 def channel_label(slug):

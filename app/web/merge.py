@@ -6,7 +6,10 @@ here" under each message but the first (partials ``web/_merge.html``,
 
 from __future__ import annotations
 
-from flask import g, render_template, request, url_for
+import datetime as dt
+
+import marshmallow as ma
+from flask import abort, g, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..auth import current_agent, require
@@ -14,9 +17,10 @@ from ..models import Message, Ticket
 from ..services import NotFound, ServiceError
 from ..services import merge as merge_service
 from .blueprint import bp
-from .helpers import done, failed
+from .helpers import done, failed, localtime
 
-PICKER_SIZE = 50
+#: Suggestions per page of the picker (the search box finds the rest).
+PICKER_SIZE = 20
 
 
 def merge_state(ticket):
@@ -29,7 +33,47 @@ def merge_state(ticket):
             "undo_until": merge_service.unmerge_until(activity),
             "candidates": [],
         }
-    return {"into": None, "undo_until": None, "candidates": merge_service.candidates(ticket, limit=PICKER_SIZE)}
+    rows, _next = merge_service.candidates(ticket, limit=PICKER_SIZE)
+    return {"into": None, "undo_until": None, "candidates": rows}
+
+
+class CandidatesQuery(ma.Schema):
+    q = ma.fields.String(load_default="", validate=ma.validate.Length(max=200))
+    cursor = ma.fields.String(load_default=None, validate=ma.validate.Length(max=500))
+
+    class Meta:
+        unknown = ma.EXCLUDE
+
+
+def _label(t):
+    return f"#{t.id} {(t.subject or t.last_message_preview or '')[:80]}".strip()
+
+
+@bp.get("/t/<dbid:ticket_id>/merge/candidates")
+@require("inbox")
+def merge_candidates(ticket_id):
+    """The picker's suggestions as JSON: this customer's other tickets
+    (``?q=`` a number, words of the subject or messages), a keyset page at
+    a time (``?cursor=`` the previous ``next_cursor``)."""
+    try:
+        ticket = merge_service.get_ticket(ticket_id)
+    except NotFound:
+        abort(404)
+    args = CandidatesQuery().load(request.args)  # refused: the one error answer (422)
+    rows, next_cursor = merge_service.candidates(ticket, args["q"], limit=PICKER_SIZE, cursor=args["cursor"])
+    statuses = {"open": _("Open"), "snoozed": _("Snoozed"), "closed": _("Closed")}
+    items = [
+        {
+            "id": t.id,
+            "label": _label(t),
+            "status": t.status,
+            "status_label": statuses.get(t.status, t.status),
+            "updated_at": t.updated_at.replace(tzinfo=dt.UTC).isoformat(),
+            "updated_label": localtime(t.updated_at),
+        }
+        for t in rows
+    ]
+    return jsonify(items=items, next_cursor=next_cursor)
 
 
 def _target_id(raw):

@@ -23,11 +23,19 @@ def unread_badge_enabled():
     return bool(get_plugins().get_settings("core").get("unread_badge", True))
 
 
+def shown(count, exact):
+    """A count as the navigation shows it: "999+" past what was counted."""
+    return str(count) if exact or count < views.COUNT_CAP else _("%(n)s+", n=views.COUNT_CAP - 1)
+
+
 def nav_data(agent):
     """Everything the navigation shows, as plain data (also sent as JSON).
     Two queries whatever the number of views: the saved views, then every
     count and the unread badge (unread in My inbox plus Unassigned; closed
-    tickets never nag) together."""
+    tickets never nag) together. Counts come from counter rows kept at
+    write time (``app.models.tally``), so their cost does not grow with the
+    tickets; a saved view that no counter answers (search text, dates,
+    customer) is counted up to ``views.COUNT_CAP`` and shown as "999+"."""
     saved_views = views.visible_views(agent)
     badge = unread_badge_enabled()
     # "All tickets" counts what is still open; its list shows every status.
@@ -35,7 +43,7 @@ def nav_data(agent):
     filter_sets += [dict(view.filters) for view in saved_views]
     counted, unread = views.counts(agent, filter_sets, ("mine", "unassigned") if badge else ())
     items = [
-        {"key": key, "label": label, "url": url_for("web.inbox", view=key), "count": n}
+        {"key": key, "label": label, "url": url_for("web.inbox", view=key), "count": n, "shown": shown(n, True)}
         for (key, label), n in zip(builtin_views(), counted)
     ]
     saved = [
@@ -45,6 +53,7 @@ def nav_data(agent):
             "shared": view.shared,
             "url": url_for("web.inbox", view=view.id),
             "count": n,
+            "shown": shown(n, views.count_is_exact(view.filters)),
         }
         for view, n in zip(saved_views, counted[len(items) :])
     ]
@@ -58,6 +67,8 @@ def nav_counts():
     data = nav_data(current_agent())
     return jsonify(
         counts={i["key"]: i["count"] for i in data["items"] + data["saved"]},
+        # what to show: "999+" for a count that stopped at views.COUNT_CAP
+        shown={i["key"]: i["shown"] for i in data["items"] + data["saved"]},
         unread_badge=data["unread_badge"],
         unread=data["unread"],
     )

@@ -3,9 +3,12 @@ plugins (enable/disable and a settings form per plugin), agents and roles."""
 
 from __future__ import annotations
 
+import logging
+
 import marshmallow as ma
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from ..auth import current_agent, require
 from ..models import Agent
@@ -18,6 +21,8 @@ from ..services import agents as agent_service
 from .blueprint import bp
 from .forms import data_from_form, fields_for
 from .helpers import done, failed
+
+log = logging.getLogger(__name__)
 
 
 def _settings_form(name, template, title, back, **context):
@@ -117,10 +122,7 @@ def plugin_settings(name):
         if plugins.status(name) == MIGRATIONS_PENDING:
             return []
         settings = plugins.get_settings(name)
-        return [
-            {"section": cls, "data": cls().render_data(settings, request.args), "settings": settings}
-            for cls in info.settings_sections
-        ]
+        return [_section(cls, settings, plugins.strict) for cls in info.settings_sections]
 
     return _settings_form(
         name,
@@ -131,6 +133,22 @@ def plugin_settings(name):
         enabled=plugins.is_enabled(name),
         sections=sections,
     )
+
+
+def _section(cls, settings, strict):
+    """``{section, html, error}``: a settings section rendered on its own, so
+    that one whose data or template fails shows "could not be loaded" (and
+    is logged) instead of failing the settings page, as panels do; under
+    strict mode (tests) the failure is raised."""
+    try:
+        data = cls().render_data(settings, request.args)
+        html = render_template(cls.template, data=data, section=cls, settings=settings)
+    except Exception:
+        if strict:
+            raise
+        log.exception("settings section %s could not be loaded", cls.slug)
+        return {"section": cls, "html": None, "error": _("This section could not be loaded.")}
+    return {"section": cls, "html": Markup(html), "error": None}
 
 
 class NewAgentSchema(ma.Schema):

@@ -7,7 +7,8 @@ from flask import Blueprint, Response, request
 from flask_babel import lazy_gettext as _l
 from webargs.fields import DelimitedList
 
-from ..auth import require
+from ..auth import current_agent, require
+from ..bus import delivered_to
 from ..db import db
 from ..events import get_bus
 
@@ -21,6 +22,9 @@ class StreamArgs(ma.Schema):
         ma.fields.String(validate=ma.validate.Length(max=40)), load_default=list, validate=ma.validate.Length(max=20)
     )
     once = ma.fields.Boolean(load_default=False)
+    # The ticket page's stream: it also gets that ticket's presence and
+    # typing events (``app.bus.TICKET_SCOPED``), which other streams never do.
+    ticket = ma.fields.Integer(load_default=None, strict=False, validate=ma.validate.Range(min=1, max=2**63 - 1))
     timeout = ma.fields.Float(
         load_default=None,
         allow_nan=False,
@@ -46,12 +50,15 @@ def sse(event):
 @require("inbox")
 def stream():
     """Stream events to an agent until they disconnect. ``?types=a,b`` limits
-    the event types; ``?once=1`` ends after the first event (tests, polling)."""
+    the event types; ``?ticket=<id>`` adds that ticket's presence and typing
+    events; ``?once=1`` ends after the first event (tests, polling)."""
     args = StreamArgs().load(request.args)  # refused: the one error answer (422)
     bus = get_bus()
     wanted = set(args["types"])
     once = args["once"]
     timeout = args["timeout"]
+    ticket_id = args["ticket"]
+    me = current_agent().id
     # A stream may stay open for hours: it must not hold a database connection.
     if not db.is_closed() and not db.in_transaction():
         db.close()
@@ -69,7 +76,7 @@ def stream():
                         return
                     yield ": keepalive\n\n"
                     continue
-                if wanted and event.get("type") not in wanted:
+                if (wanted and event.get("type") not in wanted) or not delivered_to(event, me, ticket_id):
                     continue
                 yield sse(event)
                 if once:

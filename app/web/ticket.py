@@ -6,17 +6,17 @@ from __future__ import annotations
 import logging
 
 import marshmallow as ma
-from flask import abort, jsonify, render_template, request, url_for
+from flask import abort, current_app, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from peewee import JOIN
 
 from ..auth import current_agent, require
 from ..clock import now
 from ..errors import error_response
-from ..events import publish
 from ..models import Agent, Message, Ticket
 from ..plugins import get_plugins
-from ..services import NotFound, ServiceError, agents, identities, messages, notifications, tickets, views
+from ..services import NotFound, ServiceError, agents, collision, identities, messages, notifications, tickets, views
+from ..validation import MAX_ID
 from .blueprint import bp
 from .helpers import done, failed, from_local_input, wants_json
 from .inbox import SNOOZE_PRESETS, inbox_agents
@@ -60,13 +60,17 @@ def neighbours(agent, view, ticket):
 
 def panels_for(profile):
     """``[(panel, data, error)]`` for enabled panel plugins eligible here; a
-    failing panel shows an error instead of breaking the page."""
+    failing panel (its data, or a template that cannot be found or compiled)
+    shows an error instead of breaking the page."""
     shown = []
     for panel in get_plugins().enabled_panels():
         try:
             if not panel.eligible(profile):
                 continue
-            shown.append((panel, panel.render_data(profile), None))
+            data = panel.render_data(profile)
+            if panel.template:
+                current_app.jinja_env.get_template(panel.template)
+            shown.append((panel, data, None))
         except Exception:
             log.exception("panel %s failed", panel.slug)
             shown.append((panel, None, _("This panel could not be loaded.")))
@@ -123,9 +127,11 @@ def ticket_page(ticket_id):
     return render_ticket(_ticket_or_404(ticket_id))
 
 
-def render_ticket(ticket, draft="", refusal=None):
+def render_ticket(ticket, draft="", refusal=None, newer=None, status=200):
     """The ticket page; after a refused reply (without scripts) it shows the
-    reason and keeps the draft, never putting the text in a URL."""
+    reason and keeps the draft, never putting the text in a URL. ``newer``
+    is another agent's reply that arrived while the draft was written (the
+    warning above the composer)."""
     agent = current_agent()
     thread, more = messages.thread(ticket, limit=THREAD_PAGE)
     views.mark_read(agent, ticket)
@@ -140,8 +146,15 @@ def render_ticket(ticket, draft="", refusal=None):
         neighbours=neighbours(agent, view, ticket),
         refusal=refusal,
         draft=draft,
+        newer=newer,
+        # What the reply form says it has seen: the guard against answering
+        # twice compares it with the replies sent since.
+        after_message_id=max((m.id for m in thread), default=0),
+        presence_ttl={"viewing": collision.VIEWING_TTL, "typing": collision.TYPING_TTL},
+        presence_heartbeat=collision.HEARTBEAT,
+        stream_ticket=ticket.id,  # the page's event stream also carries this ticket's presence and typing
         **sidebar_context(ticket),
-    )
+    ), status
 
 
 @bp.get("/t/<dbid:ticket_id>/messages")
@@ -198,26 +211,51 @@ def sidebar_part(ticket_id):
 class ComposeSchema(ma.Schema):
     mode = ma.fields.String(load_default="reply", validate=ma.validate.OneOf(("reply", "note")))
     text = ma.fields.String(required=True, validate=ma.validate.Length(min=1))
+    # The newest message the page showed when the draft was started; absent
+    # (an old page, a script of the agent's own) means no check.
+    after_message_id = ma.fields.Integer(load_default=None, validate=ma.validate.Range(min=0, max=MAX_ID))
 
 
 @bp.post("/t/<dbid:ticket_id>/messages")
 @require("inbox")
 def compose(ticket_id):
     """Send a reply on the ticket's channel or add an internal note. A
-    refused reply answers 409 with the channel's reason; the draft is kept."""
+    refused reply answers 409 with the channel's reason; the draft is kept.
+    A reply written while another agent's reply reached the customer (one
+    newer than ``after_message_id``) answers 409 ``newer_reply``: the page
+    shows that reply and sending again (with its id) sends anyway."""
     agent = current_agent()
     ticket, page = _ticket_and_page(ticket_id)
+    form = {"mode": request.form.get("mode", "reply"), "text": request.form.get("text", "")}
+    if request.form.get("after_message_id"):
+        form["after_message_id"] = request.form["after_message_id"][:20]
     try:
-        data = ComposeSchema().load({"mode": request.form.get("mode", "reply"), "text": request.form.get("text", "")})
+        data = ComposeSchema().load(form)
     except ma.ValidationError as err:
         field = next(iter(err.messages))
-        message = _("Write a message first.") if field == "text" else _("Choose Reply or Internal note.")
+        message = {
+            "text": _("Write a message first."),
+            "mode": _("Choose Reply or Internal note."),
+        }.get(field, _("Reload the page and send again."))
         return failed(page, message, field=field)
     try:
+        if data["mode"] == "reply":
+            collision.check_no_newer_reply(ticket, agent, data["after_message_id"])
         if data["mode"] == "note":
             message = messages.add_note(ticket, agent, data["text"])
         else:
             message = messages.reply(ticket, agent, data["text"])
+    except collision.NewerReply as exc:
+        if wants_json():
+            # The one error shape, plus which reply it was (the page links to it).
+            error = {
+                "code": exc.code,
+                "message": str(exc.message),
+                "fields": {"after_message_id": [str(exc.message)]},
+                "newer": {"id": exc.newer.id, "author": exc.author},
+            }
+            return jsonify(error=error), 409
+        return render_ticket(ticket, draft=data["text"], newer=exc, status=409)
     except messages.ReplyRefused as exc:
         if wants_json():
             return error_response(409, exc.code, exc.message, {"text": [exc.message]})
@@ -304,16 +342,6 @@ def change_tags(ticket_id):
     except ServiceError as exc:
         return failed(page, exc.message, field="add")
     return done(page, _("Tags updated."))
-
-
-@bp.post("/t/<dbid:ticket_id>/typing")
-@require("inbox")
-def typing(ticket_id):
-    """Tell other viewers (and a chat visitor) that this agent is typing."""
-    agent = current_agent()
-    ticket = _ticket_or_404(ticket_id)
-    publish("typing", {"ticket_id": ticket.id, "who": "agent", "agent_id": agent.id, "name": agent.name})
-    return jsonify(ok=True)
 
 
 @bp.post("/t/<dbid:ticket_id>/read")

@@ -32,7 +32,7 @@ from app.plugin import (
     after_commit,
     customer_language,
     dry_run,
-    fire,
+    fire_each,
     get_plugins,
     is_postgres,
     now,
@@ -42,7 +42,7 @@ from app.plugin import (
     write_transaction,
 )
 
-from .bulk import insert_rows
+from .bulk import among, insert_rows
 from .why import Reasons, explain, with_arming
 
 log = logging.getLogger(__name__)
@@ -50,6 +50,8 @@ log = logging.getLogger(__name__)
 PLUGIN = "autoclose"
 REASON = "inactivity"
 BATCH_SIZE = 500
+TICKET_FIELDS = Ticket._meta.sorted_fields
+TICKET_NAMES = [f.name for f in TICKET_FIELDS]
 
 
 def due_condition(cutoff, typing_cutoff):
@@ -102,13 +104,23 @@ def sweep(batch_size=BATCH_SIZE, max_batches=None):
         if settings["dry_run"]:
             _record_dry_run(rows, days)
         else:
-            closed += _close_batch([r[1] for r in rows], condition, at, notice, days)
+            closed += _close_batch(rows, condition, at, notice, days)
         batches += 1
         if len(rows) < batch_size:
             break
     if closed:
         log.info("autoclose closed %d tickets", len(closed))
     return closed
+
+
+def _stored(model, data):
+    """A ``model`` instance for a row as stored, from ``data`` keyed by
+    field name (a foreign key holds the id), as peewee builds one from a
+    select: without a ``setattr`` per field, which cost more than the
+    whole hook dispatch for a batch of 500."""
+    row = model(__no_default__=True)
+    row.__data__ = data
+    return row
 
 
 def _record_dry_run(rows, days):
@@ -122,32 +134,49 @@ def _record_dry_run(rows, days):
     )
 
 
-def _close_batch(ids, condition, at, notice, days):
-    """Close the tickets among ``ids`` that are still due, in one
-    transaction; returns the ids closed here."""
+def _close_batch(keys, condition, at, notice, days):
+    """Close the tickets among ``keys`` (``(clock, id)`` pairs in sweep
+    order) that are still due, in one transaction; returns the ids closed
+    here."""
     postgres = is_postgres()
+    ids = [tid for _since, tid in keys]
+    # The batch's stretch of the clock index, so each statement reads those
+    # entries only: matched by id alone, PostgreSQL's planner walked every
+    # due ticket's entry for each batch. A ticket whose clock moved since
+    # the due read is left for the next run.
+    key = peewee.Tuple(Ticket.awaiting_customer_since, Ticket.id)
+    condition = condition & (key >= peewee.Tuple(*keys[0])) & (key <= peewee.Tuple(*keys[-1]))
     with write_transaction():
         # The one read of the batch: the guard (the whole due condition
         # again, rows locked on PostgreSQL) and every input of the reasons.
-        locked = with_arming(
-            Ticket.select(
-                Ticket.id, Ticket.status, Ticket.channel, Ticket.awaiting_customer_since, Ticket.snoozed_until
-            )
-        ).where(Ticket.id.in_(ids) & condition)
+        # Whole rows: the event hooks get these tickets (with the update
+        # below applied in memory) instead of reading them back.
+        locked = with_arming(Ticket.select(*TICKET_FIELDS)).where(among(Ticket.id, ids) & condition)
         if postgres:
             locked = locked.for_update(of=Ticket, skip_locked=True)
-        previous = {row[0]: row[1:] for row in locked.tuples()}
+        previous, rows = {}, {}
+        for row in locked.tuples():
+            ticket = dict(zip(TICKET_NAMES, row))
+            rows[ticket["id"]] = ticket
+            previous[ticket["id"]] = (
+                ticket["status"],
+                ticket["channel"],
+                ticket["awaiting_customer_since"],
+                ticket["snoozed_until"],
+                *row[len(TICKET_NAMES) :],
+            )
         if not previous:
             return []
-        update = Ticket.update(
-            status="closed",
-            closed_at=at,
-            closed_reason=REASON,
-            snoozed_until=None,
-            awaiting_customer_since=None,
-            updated_at=at,
-            last_message_preview=preview(notice, 200),
-        ).where(Ticket.id.in_(list(previous)) & condition)
+        closing = {
+            "status": "closed",
+            "closed_at": at,
+            "closed_reason": REASON,
+            "snoozed_until": None,
+            "awaiting_customer_since": None,
+            "updated_at": at,
+            "last_message_preview": preview(notice, 200),
+        }
+        update = Ticket.update(**closing).where(among(Ticket.id, previous) & condition)
         if postgres:
             done = [row[0] for row in update.returning(Ticket.id).tuples().execute()]
         else:
@@ -184,47 +213,66 @@ def _close_batch(ids, condition, at, notice, days):
                     },
                 }
             )
-        floor = None if postgres else (Message.select(peewee.fn.MAX(Message.id)).scalar() or 0)
+        fixed = {
+            "direction": "outbound",
+            "kind": "notice",
+            "author_type": "system",
+            "text": notice,
+            "html": text_to_html(notice),
+            "attempts": 0,
+            "created_at": at,
+        }
         message_ids = insert_rows(
             Message,
-            {
-                "direction": "outbound",
-                "kind": "notice",
-                "author_type": "system",
-                "text": notice,
-                "html": text_to_html(notice),
-                "attempts": 0,
-                "created_at": at,
-            },
+            fixed,
             {"ticket_id": "integer", "channel": "text", "attachments": "json", "meta": "json"},
             notices,
-            returning=postgres,
+            returning=("id", "ticket_id"),
         )
-        if not postgres:
-            # SQLite's write lock: every message above the floor on these
-            # tickets is one of ours.
-            message_ids = [
-                m.id
-                for m in Message.select(Message.id).where(
-                    (Message.id > floor) & Message.ticket.in_(done) & (Message.kind == "notice")
-                )
-            ]
+        notice_of = {tid: mid for mid, tid in message_ids}
+        if len(notice_of) != len(notices):
+            raise RuntimeError(f"autoclose: {len(notice_of)} notices stored for {len(notices)} closed tickets")
         insert_rows(Activity, {"action": "closed", "created_at": at}, {"ticket_id": "integer", "data": "json"}, entries)
+        # The rows as stored, built from what this batch read and wrote,
+        # for the event hooks (no read back, no JSON parsed again).
+        tickets = {tid: _stored(Ticket, {**rows[tid], **closing}) for tid in done}
+        blank = {"author_agent": None, "external_id": None, "delivery_state": None, "delivery_error": None}
+        messages = [
+            _stored(
+                Message,
+                {
+                    **fixed,
+                    **blank,
+                    "id": notice_of[n["ticket_id"]],
+                    "ticket": n["ticket_id"],
+                    "channel": n["channel"],
+                    "attachments": n["attachments"],
+                    "meta": n["meta"],
+                },
+            )
+            for n in notices
+        ]
 
         def announce():
-            tickets = {t.id: t for t in Ticket.select().where(Ticket.id.in_(done))}
-            # Read every row first: event hooks may write, and a write while
-            # this SQLite read cursor is open fails with "database is locked".
-            for message in list(Message.select().where(Message.id.in_(message_ids)).order_by(Message.id)):
+            # Each hook once per batch (the live plugins looked up once), each
+            # ticket's status change before its notice; the browsers' events
+            # in the same per-ticket order.
+            fire_each(
+                "helpline_on_ticket_status_changed",
+                [
+                    {
+                        "ticket": tickets[m.ticket_id],
+                        "old_status": previous[m.ticket_id][0],
+                        "new_status": "closed",
+                        "reason": REASON,
+                        "actor": None,
+                    }
+                    for m in messages
+                ],
+            )
+            fire_each("helpline_on_message_created", [{"message": m, "ticket": tickets[m.ticket_id]} for m in messages])
+            for message in messages:
                 ticket = tickets[message.ticket_id]
-                fire(
-                    "helpline_on_ticket_status_changed",
-                    ticket=ticket,
-                    old_status=previous[ticket.id][0],
-                    new_status="closed",
-                    reason=REASON,
-                    actor=None,
-                )
                 publish(
                     "ticket.updated",
                     {
@@ -234,7 +282,6 @@ def _close_batch(ids, condition, at, notice, days):
                         "channel": ticket.channel,
                     },
                 )
-                fire("helpline_on_message_created", message=message, ticket=ticket)
                 publish(
                     "message.created",
                     {"ticket_id": ticket.id, "message_id": message.id, "direction": "outbound", "kind": "notice"},

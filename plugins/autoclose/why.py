@@ -58,7 +58,7 @@ class Reasons:
         by = by_name or self.nobody
         return {
             **self.base,
-            "summary": self.summary % {"days": self.days, "by": by, "when": since.strftime("%Y-%m-%d %H:%M")},
+            "summary": self.summary % {"days": self.days, "by": by, "when": since.isoformat(" ", "minutes")},
             "inputs": {
                 "period_days": self.days,
                 "clock_started_at": since.isoformat(),

@@ -4,14 +4,33 @@ per-message "show images" action, and the mail the loop guard dropped."""
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
+import flask_smorest
+from webargs.flaskparser import FlaskParser
+from werkzeug.datastructures import CombinedMultiDict
 
 from app.plugin import current_agent, plugin_settings, require
 
 from . import compose, delivery, dropped, original
-from .api_schemas import DeliveryOut, DroppedPage, DroppedQuery, EmailMessageOut, ReplyFiles, ReplyForm, ReplyOut
+from .api_schemas import DeliveryOut, DroppedPage, DroppedQuery, EmailMessageOut, ReplyForm, ReplyOut
 from .images import show_images
 from .pages import send_raw
+
+
+class _Parser(FlaskParser):
+    """webargs' Flask parser whose ``form`` location is the whole
+    ``multipart/form-data`` body: its text fields and its files together."""
+
+    def load_form(self, req, schema):
+        return self._makeproxy(CombinedMultiDict([req.form, req.files]), schema)
+
+
+class Blueprint(flask_smorest.Blueprint):
+    # A form schema and a files schema would be two request bodies, and
+    # flask-smorest documents the second one as "in: formData" parameters,
+    # which OpenAPI 3 does not have. One schema read from the form and the
+    # files documents one multipart/form-data requestBody with every field.
+    ARGUMENTS_PARSER = _Parser()
+
 
 bp = Blueprint(
     "email_api",
@@ -69,16 +88,15 @@ def list_dropped(limit, cursor=None):
 
 @bp.post("/tickets/<dbid:ticket_id>/replies")
 @require("inbox")
-@bp.arguments(ReplyForm, location="form")
-@bp.arguments(ReplyFiles, location="files")
+@bp.arguments(ReplyForm, location="form", content_type="multipart/form-data")
 @bp.response(201, ReplyOut)
 @bp.alt_response(409, response="CONFLICT", description="The channel refuses the reply (reason and code)")
-def post_reply(form, uploads, ticket_id):
+def post_reply(form, ticket_id):
     """A reply on an email ticket with attached files (``multipart/form-data``:
     ``text``, ``keep_cc``, up to 10 ``files``), delivered through the outbox
     as MIME attachments; ``keep_cc`` copies the customer's latest Cc."""
     ticket = compose.email_ticket(ticket_id)
     settings = plugin_settings("email")
-    files = compose.read_uploads(uploads.get("files") or [], settings)
+    files = compose.read_uploads(form.get("files") or [], settings)
     message = compose.send(ticket, current_agent(), form["text"], settings, files=files, keep_cc=form["keep_cc"])
     return message

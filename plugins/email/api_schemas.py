@@ -4,6 +4,8 @@ import marshmallow as ma
 from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
+from app.plugin import UtcDateTime
+
 
 class Address(ma.Schema):
     name = fields.String()
@@ -46,15 +48,12 @@ class DroppedOut(ma.Schema):
     subject = fields.String()
     reason = fields.String(metadata={"description": "auto_submitted, precedence, autoreply_header, bounce, own_mail"})
     why = fields.Method("_why")
-    received_at = fields.Method("_received")
+    received_at = UtcDateTime()
 
     def _why(self, row):
         from .dropped import why
 
         return str(why(row.reason))
-
-    def _received(self, row):
-        return row.received_at.isoformat() + "Z"
 
 
 class DroppedPage(ma.Schema):
@@ -70,11 +69,11 @@ class DeliveryOut(ma.Schema):
 
 
 class ReplyForm(ma.Schema):
+    """The whole ``multipart/form-data`` body of a reply: its text fields and
+    its files in one schema, so the document has one request body."""
+
     text = fields.String(required=True, validate=validate.Length(min=1, max=65536))
     keep_cc = fields.Boolean(load_default=False, metadata={"description": "copy the Cc of the customer's latest email"})
-
-
-class ReplyFiles(ma.Schema):
     files = fields.List(Upload(), validate=validate.Length(max=10))
 
 

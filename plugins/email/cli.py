@@ -18,10 +18,13 @@ def email_group():
 @with_appcontext
 def serve_smtp(host, port):
     """Receive forwarded mail by SMTP until interrupted."""
+    from app.plugin import freeze_startup_objects
+
     from .smtp_server import start_listener
 
     app = current_app._get_current_object()
     controller = start_listener(app, host=host, port=port)
+    freeze_startup_objects()
     click.echo(f"Email SMTP listener on {controller.hostname}:{controller.port} (Ctrl+C to stop)")
     try:
         threading.Event().wait()

@@ -10,13 +10,23 @@ import re
 
 from flask import current_app
 
-from app.plugin import Inbound, Message, Sender, ServiceError, ingest, sanitize, storage, text_to_html
+from app.plugin import (
+    Inbound,
+    Message,
+    Sender,
+    ServiceError,
+    ShapedStatement,
+    ingest,
+    sanitize,
+    storage,
+    text_to_html,
+)
 
 from .addresses import ticket_from_address
 from .images import block_remote, link_inline
 from .loopguard import noise_reason
 from .models import DroppedEmail
-from .parsing import parse
+from .parsing import header_message_id, parse
 from .quoting import strip_html, strip_text
 
 log = logging.getLogger(__name__)
@@ -41,14 +51,17 @@ def receive(raw: bytes, settings, envelope_sender: str | None = None, envelope_r
     ``settings`` are the email plugin's, which every caller has already read.
     Never raises for bad input; storage or database failures propagate so
     the caller answers an error and the sender retries."""
+    # A re-delivery is recognised from the headers alone, before the MIME parse.
+    quick_id = header_message_id(raw)
+    if quick_id is not None:
+        existing = _stored(quick_id)
+        if existing is not None:
+            return Received("duplicate", quick_id, existing.ticket_id)
     parsed = parse(raw)
-    existing = (
-        Message.select(Message.id, Message.ticket)
-        .where((Message.channel == SLUG) & (Message.external_id == parsed.message_id[:255]))
-        .first()
-    )
-    if existing is not None:
-        return Received("duplicate", parsed.message_id, existing.ticket_id)
+    if parsed.message_id != quick_id:
+        existing = _stored(parsed.message_id)
+        if existing is not None:
+            return Received("duplicate", parsed.message_id, existing.ticket_id)
 
     reason = noise_reason(parsed, settings, envelope_sender)
     if reason is not None:
@@ -147,6 +160,20 @@ def receive(raw: bytes, settings, envelope_sender: str | None = None, envelope_r
         html = link_inline(result.message.html, result.message.id, cid_keys)
         Message.update(html=html).where(Message.id == result.message.id).execute()
     return Received(result.outcome, parsed.message_id, result.ticket.id)
+
+
+def _stored(message_id):
+    return _STORED.first(None, {"message_id": message_id[:255]})
+
+
+# Read for every inbound mail: the SQL is built once.
+_STORED = ShapedStatement(
+    lambda _shape, v: (
+        Message.select(Message.id, Message.ticket)
+        .where((Message.channel == SLUG) & (Message.external_id == v["message_id"]))
+        .limit(1)
+    )
+)
 
 
 def customer_of(parsed):

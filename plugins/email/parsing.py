@@ -7,8 +7,10 @@ readable message, never an exception in a worker."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import logging
+import re
 from email import policy
 from email.parser import BytesParser
 from email.utils import parseaddr
@@ -74,6 +76,28 @@ def hashed_message_id(raw: bytes) -> str:
     return f"sha256.{hashlib.sha256(raw).hexdigest()[:40]}@missing-message-id.invalid"
 
 
+_FOLD = re.compile(rb"\r?\n[ \t]+")
+MAX_HEAD_BYTES = 256 * 1024
+
+
+def header_message_id(raw: bytes) -> str | None:
+    """The Message-ID of raw bytes read from the header block alone (no MIME
+    parse), so a re-delivery is recognised before the costly parse: the id
+    :func:`parse` gives, or None when the headers are unusual (several or
+    non-ASCII Message-ID headers) and only the full parse can tell."""
+    ends = [i for i in (raw.find(b"\r\n\r\n", 0, MAX_HEAD_BYTES), raw.find(b"\n\n", 0, MAX_HEAD_BYTES)) if i >= 0]
+    if not ends:
+        return None
+    head = _FOLD.sub(b" ", raw[: min(ends)])
+    values = [line.split(b":", 1)[1] for line in head.splitlines() if line[:11].lower() == b"message-id:"]
+    if not values:
+        return hashed_message_id(raw)
+    if len(values) > 1 or not values[0].isascii() or b"\x00" in values[0]:
+        return None
+    ids = message_ids(values[0].decode("ascii")[:MAX_HEADER_CHARS])
+    return ids[0] if ids else None
+
+
 GUARD_HEADERS = (
     "auto-submitted",
     "precedence",
@@ -87,6 +111,32 @@ GUARD_HEADERS = (
 )
 
 
+class _ReadPolicy(policy.EmailPolicy):
+    """``policy.default`` for reading, except that a header value read again
+    is parsed once: the stdlib parses a header on every access, and
+    ``Content-Type`` alone is read by each ``get_content_type``,
+    ``get_param``, ``get_filename`` and ``get_content`` of a part (a third
+    of the parse's time went to parsing the same few headers again)."""
+
+    def header_fetch_parse(self, name, value):
+        if isinstance(value, str) and not hasattr(value, "name") and len(value) <= _CACHED_HEADER_CHARS:
+            return _parsed_header(name, value)
+        return super().header_fetch_parse(name, value)
+
+
+_CACHED_HEADER_CHARS = 1000
+
+
+@functools.lru_cache(maxsize=1024)
+def _parsed_header(name, value):
+    # Header objects are immutable (a str with read-only attributes), so
+    # parts and messages can share one.
+    return policy.default.header_fetch_parse(name, value)
+
+
+READ_POLICY = _ReadPolicy()
+
+
 def parse(raw: bytes) -> ParsedEmail:
     """Parse raw bytes; never raises. Problems are listed on the result."""
     result = ParsedEmail(message_id=hashed_message_id(raw), generated_id=True)
@@ -94,7 +144,7 @@ def parse(raw: bytes) -> ParsedEmail:
     if headers_only:
         result.problems.append("too_many_multiparts")
     try:
-        msg = BytesParser(policy=policy.default).parsebytes(raw, headersonly=headers_only)
+        msg = BytesParser(policy=READ_POLICY).parsebytes(raw, headersonly=headers_only)
     except (RecursionError, Exception) as exc:
         result.problems.append(f"unparseable: {type(exc).__name__}")
         result.text = _decode(raw)

@@ -17,6 +17,11 @@ _HTML_ATTRIBUTION = re.compile(
     re.IGNORECASE,
 )
 MAX_QUOTE_INPUT = 200_000  # quotequail is line based; bound its work
+# Every pattern quotequail looks for (an "On ... wrote:" line, a "---- Original
+# Message ----" or underscore separator, a "date name <address>" line) ends a
+# line with one of these characters: a text without such a line has no quote
+# it would find, and skipping it saves most of a plain message's parse time.
+_MAY_QUOTE = re.compile(r"[:>_-]\s*$", re.MULTILINE)
 
 
 def strip_text(text):
@@ -27,7 +32,9 @@ def strip_text(text):
         # No line limit: quotequail's default hides everything after line
         # 1,000 as if it were a quote. The attribution line ("On ... wrote:",
         # even wrapped or around a mailto link) goes with the quote.
-        chunks = quotequail.quote(text, limit=None, quote_intro_line=True)
+        chunks = (
+            quotequail.quote(text, limit=None, quote_intro_line=True) if _MAY_QUOTE.search(text) else [(True, text)]
+        )
     except Exception:  # a library hiccup must not cost us the message
         return text
     visible = "".join(part for show, part in chunks if show) if len(chunks) > 1 else text

@@ -56,7 +56,7 @@ def _money(value, currency):
 
 
 def _iso(moment):
-    return moment.replace(microsecond=0).isoformat() + "Z" if moment else None
+    return moment.replace(microsecond=0, tzinfo=dt.UTC).isoformat() if moment else None
 
 
 class PredictivePanel(Panel):
@@ -268,4 +268,5 @@ def parse_time(value):
     """An ISO time from ``render_data`` back to naive UTC (for templates)."""
     if not value:
         return None
-    return dt.datetime.fromisoformat(value.rstrip("Z"))
+    moment = dt.datetime.fromisoformat(value)
+    return moment.astimezone(dt.UTC).replace(tzinfo=None) if moment.tzinfo else moment

@@ -58,6 +58,16 @@ def _utc(value):
     return value.replace(tzinfo=dt.UTC) if value else None
 
 
+def _attribution(stored):
+    # Messages attributed before sent_at carried its offset stored it naive
+    # (UTC): answer it like every other time of the API.
+    if stored and stored.get("sent_at"):
+        sent_at = dt.datetime.fromisoformat(stored["sent_at"])
+        if sent_at.tzinfo is None:
+            return {**stored, "sent_at": sent_at.replace(tzinfo=dt.UTC).isoformat()}
+    return stored
+
+
 @bp.get("/tickets/<int(min=1, max=2147483647):ticket_id>/messages")
 @require("inbox")
 @bp.arguments(SmsActivityQuery, location="query")
@@ -87,7 +97,7 @@ def ticket_activity(query, ticket_id):
                 "direction": m.direction,
                 "clicks": sum(link["clicks"] for link in shortened),
                 "links": shortened,
-                "attribution": (m.meta or {}).get("attribution"),
+                "attribution": _attribution((m.meta or {}).get("attribution")),
             }
         )
     return {"items": items, "before": rows[-1].id if more else None}

@@ -12,7 +12,7 @@ import datetime as dt
 
 import peewee
 
-from app.plugin import db, normalize_phone, now, write_transaction
+from app.plugin import ShapedStatement, db, normalize_phone, now, write_transaction
 
 from .models import SentCampaignSms
 
@@ -48,14 +48,20 @@ def record_sent(phone, source_type, source_id, source_name="", send_id=None, bod
     return row, True
 
 
+# Read for every inbound SMS: the SQL is built once.
+_LATEST_SENT = ShapedStatement(
+    lambda _shape, v: (
+        SentCampaignSms.select()
+        .where((SentCampaignSms.phone == v["phone"]) & (SentCampaignSms.sent_at <= v["at"]))
+        .order_by(SentCampaignSms.sent_at.desc(), SentCampaignSms.id.desc())
+        .limit(1)
+    )
+)
+
+
 def candidate(phone, at, window_hours):
     """The sent SMS an inbound message at ``at`` would be attributed to, or None."""
-    latest = (
-        SentCampaignSms.select()
-        .where((SentCampaignSms.phone == phone) & (SentCampaignSms.sent_at <= at))
-        .order_by(SentCampaignSms.sent_at.desc(), SentCampaignSms.id.desc())
-        .first()
-    )
+    latest = _LATEST_SENT.first(None, {"phone": phone, "at": at})
     if latest is None or latest.attributed_message_id is not None:
         return None
     if latest.sent_at < at - dt.timedelta(hours=window_hours):
@@ -80,5 +86,5 @@ def as_meta(sent):
         "source_type": sent.source_type,
         "source_id": sent.source_id,
         "source_name": sent.source_name,
-        "sent_at": sent.sent_at.isoformat(timespec="seconds"),
+        "sent_at": sent.sent_at.replace(tzinfo=dt.UTC).isoformat(timespec="seconds"),
     }

@@ -6,6 +6,8 @@ customer's profile through :class:`ConsentPanel`."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask_babel import lazy_gettext as _l
 
 from app.plugin import SMS_CONSENT, Panel
@@ -51,7 +53,10 @@ def history(phone, limit=HISTORY_SHOWN):
         .order_by(KeywordLog.received_at.desc(), KeywordLog.id.desc())
         .limit(limit)
     )
-    return [{"keyword": r.keyword, "action": r.action, "received_at": r.received_at.isoformat()} for r in rows]
+    return [
+        {"keyword": r.keyword, "action": r.action, "received_at": r.received_at.replace(tzinfo=dt.UTC).isoformat()}
+        for r in rows
+    ]
 
 
 class ConsentPanel(Panel):

@@ -5,6 +5,8 @@ canceled). Callbacks may arrive out of order, so a state never goes back."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask_babel import gettext as _
 
 from app.plugin import Message, after_commit, now, publish, write_transaction
@@ -33,7 +35,7 @@ def apply_status(message_sid, status, error_code=""):
             return message
         if status in RANK and current in RANK and RANK[status] < RANK[current]:
             return message
-        sms.update(status=status, status_at=now().isoformat(timespec="seconds"))
+        sms.update(status=status, status_at=now().replace(tzinfo=dt.UTC).isoformat(timespec="seconds"))
         if error_code:
             sms["error_code"] = error_code
         fields = {Message.meta: {**message.meta, "sms": sms}}

@@ -11,5 +11,6 @@ def helpline_on_sms_attributed(message, ticket, attribution):
     :param message: the inbound :class:`app.models.Message`.
     :param ticket: its ticket.
     :param attribution: the dict stored in ``message.meta["attribution"]``:
-        ``sent_sms_id``, ``source_type``, ``source_id``, ``source_name``, ``sent_at``.
+        ``sent_sms_id``, ``source_type``, ``source_id``, ``source_name``, ``sent_at``
+        (ISO 8601 in UTC with its offset, ``2026-11-27T09:00:00+00:00``).
     """

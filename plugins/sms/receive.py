@@ -13,6 +13,7 @@ from app.plugin import (
     Inbound,
     Message,
     Sender,
+    ShapedStatement,
     Ticket,
     after_commit,
     db,
@@ -21,6 +22,7 @@ from app.plugin import (
     is_postgres,
     normalize_phone,
     now,
+    prepare_ingest,
     write_transaction,
 )
 
@@ -129,26 +131,47 @@ def _attachments(form):
     ]
 
 
+# Read for every inbound SMS: the SQL is built once.
+_STORED = ShapedStatement(
+    lambda _shape, v: (
+        Message.select(Message.id, Message.ticket)
+        .where((Message.channel == "sms") & (Message.external_id == v["sid"]))
+        .limit(1)
+        .tuples()
+    )
+)
+
+
 def _message(phone, sid, form, settings):
     from .tasks import send_automatic_sms, send_new_sms_alert
 
+    # Twilio's re-delivery of a stored MessageSid is answered from one
+    # indexed read, without waiting for the write lock.
+    stored = _STORED.rows(None, {"sid": sid[:255]})
+    if stored:
+        return Received("duplicate", message_id=stored[0][0], ticket_id=stored[0][1])
+    # The attribution candidate is only read, so before the write lock: the
+    # claim below is atomic, and a candidate another message of this sender
+    # claimed meanwhile is simply not claimed again.
+    sent = attribution.candidate(phone, now(), settings["attribution_window_hours"])
+    meta = {"sms": {"to": form["To"], "segments": form["NumSegments"]}}
+    if sent is not None:
+        meta["attribution"] = attribution.as_meta(sent)
+    inbound = Inbound(
+        channel="sms",
+        external_id=sid,
+        sender=Sender(name=form["ProfileName"], phone=phone),
+        text=form["Body"],
+        meta=meta,
+        attachments=_attachments(form),
+    )
+    # Ingest's own reads (the sender's profile) and checks, before the lock too.
+    prepared = prepare_ingest(inbound)
     with write_transaction():
         _lock_sender(phone)
-        # A re-delivered MessageSid comes back from ingest as a duplicate
+        # A MessageSid stored meanwhile comes back from ingest as a duplicate
         # before anything below is claimed.
-        sent = attribution.candidate(phone, now(), settings["attribution_window_hours"])
-        meta = {"sms": {"to": form["To"], "segments": form["NumSegments"]}}
-        if sent is not None:
-            meta["attribution"] = attribution.as_meta(sent)
-        inbound = Inbound(
-            channel="sms",
-            external_id=sid,
-            sender=Sender(name=form["ProfileName"], phone=phone),
-            text=form["Body"],
-            meta=meta,
-            attachments=_attachments(form),
-        )
-        result = ingest(inbound)
+        result = ingest(inbound, prepared=prepared)
         if result.duplicate:
             return Received("duplicate", message_id=result.message.id, ticket_id=result.ticket.id)
         attributed = sent is not None and attribution.claim(sent, result.message.id)
@@ -158,10 +181,10 @@ def _message(phone, sid, form, settings):
         if attributed:
             message, ticket, data = result.message, result.ticket, meta["attribution"]
             after_commit(lambda: fire("helpline_on_sms_attributed", message=message, ticket=ticket, attribution=data))
-        profile = result.ticket.profile
+        # The profile is read only when the autoresponder needs its consent.
         autoreplied = (
             settings["autoresponder_enabled"]
-            and consent.state(phone, profile.sms_consent) == consent.NEVER_ASKED
+            and consent.state(phone, result.ticket.profile.sms_consent) == consent.NEVER_ASKED
             and autoresponder.claim(phone, settings["autoresponder_window_hours"])
         )
         ticket_id, message_id = result.ticket.id, result.message.id

@@ -381,7 +381,7 @@ def serialize(message):
         "name": name,
         "text": message.text,
         "client_id": client_id,
-        "at": message.created_at.isoformat() + "Z",
+        "at": message.created_at.replace(tzinfo=dt.UTC).isoformat(),
     }
 
 

@@ -21,6 +21,22 @@ SOURCE = re.compile(r"^[a-z0-9_.-]{1,64}$")
 # Identity sources a signed customer id may not claim: the core's own
 # addresses and the visitor ids of this channel.
 RESERVED_SOURCES = ("email", "phone", "webchat")
+DEFAULT_PORTS = {"http": ":80", "https": ":443"}
+
+
+class Origin(ma.fields.String):
+    """A storefront origin written as browsers send it in the ``Origin``
+    header, which is compared as is: lower case, without the scheme's default
+    port and without a trailing "/" (``https://Shop.example.com:443/`` would
+    otherwise never match ``https://shop.example.com``)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        origin = super()._deserialize(value, attr, data, **kwargs).strip().lower()
+        origin = origin[:-1] if origin.endswith("/") else origin
+        scheme = origin.partition("://")[0]
+        if scheme in DEFAULT_PORTS and origin.endswith(DEFAULT_PORTS[scheme]):
+            origin = origin[: -len(DEFAULT_PORTS[scheme])]
+        return origin
 
 
 class WebchatSettings(ma.Schema):
@@ -36,7 +52,7 @@ class WebchatSettings(ma.Schema):
         },
     )
     allowed_origins = ma.fields.List(
-        ma.fields.String(
+        Origin(
             validate=ma.validate.Regexp(
                 ORIGIN, error=_l("An origin is scheme://host[:port], e.g. https://shop.example.com (no path).")
             )

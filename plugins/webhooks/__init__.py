@@ -7,11 +7,9 @@ from flask_babel import lazy_gettext as _l
 
 from app.plugin import defer, hookimpl
 
-# Shown on the plugins page, in the agent's language.
-description = _l("Outgoing webhooks: signed JSON POSTs to the merchant's own endpoints, retried, with a delivery log.")
-
 # Optional: a merchant who connects no other tool never needs it.
 default_enabled = False
+# Shown on the plugins page, in the agent's language.
 display_name = _l("Outgoing webhooks")
 description = _l(
     "Signed JSON notices to your own endpoints when tickets are created, customers write, statuses change and "

@@ -1,6 +1,7 @@
 """Agents, roles and the owner rules; /me and presence."""
 
 import pytest
+from playhouse.test_utils import count_queries
 
 from app.models import Agent, ApiToken, Ticket
 from app.services import Conflict
@@ -94,9 +95,21 @@ def test_me_counts_unread_per_view_and_sets_presence(client, as_role, fake_chann
     ticket_service.assign(ticket, agent)
     view = client.post("/api/v1/views", json={"name": "Ben", "filters": {"text": "ben@"}}, headers=headers)
     assert view.status_code == 201
+    client.post("/api/v1/views", json={"name": "Open", "filters": {"status": ["open"]}}, headers=headers)
     me = client.get("/api/v1/me", headers=headers).get_json()
-    assert me["unread"] == {"mine": 1, "unassigned": 1, "all": 2, str(view.get_json()["id"]): 1}
-    assert me["unread_badge"] is True and [v["name"] for v in me["views"]] == ["Ben"]
+    assert me["unread"] == {
+        "mine": 1,
+        "unassigned": 1,
+        "all": 2,
+        str(view.get_json()["id"]): 1,
+        str(view.get_json()["id"] + 1): 2,
+    }
+    # The counts of every view come in one query, however many views there are.
+    client.post("/api/v1/views", json={"name": "SMS", "filters": {"channel": ["sms"]}}, headers=headers)
+    with count_queries() as counted:
+        assert len(client.get("/api/v1/me", headers=headers).get_json()["unread"]) == 6
+    assert len([q for q in counted.get_queries() if "COUNT(" in q.msg[0]]) == 1
+    assert me["unread_badge"] is True and [v["name"] for v in me["views"]] == ["Ben", "Open"]
     assert client.put(f"/api/v1/tickets/{ticket.id}/read", json={}, headers=headers).status_code == 204
     assert client.get("/api/v1/me", headers=headers).get_json()["unread"]["mine"] == 0
     away = client.put("/api/v1/me/presence", json={"presence": "away"}, headers=headers)
@@ -109,3 +122,20 @@ def test_analyst_sees_me_but_not_the_inbox(client, as_role):
     me = client.get("/api/v1/me", headers=headers).get_json()
     assert me["unread"] == {} and me["permissions"] == []
     assert client.get("/api/v1/tickets", headers=headers).status_code == 403
+
+
+def test_me_counts_unread_of_all_up_to_the_cap(client, as_role, fake_channel):
+    from app.services.views import COUNT_CAP
+
+    agent, headers = as_role("support")
+    profile = fake_channel.receive("First", email="first@example.net").ticket.profile_id
+    # More unread unassigned tickets than the cap: All stops there, Unassigned stays exact.
+    last = Ticket.select().order_by(Ticket.id.desc()).get().last_inbound_message_id
+    Ticket.insert_many(
+        [
+            {"channel": "fake", "thread_key": f"k{i}", "profile": profile, "last_inbound_message_id": last}
+            for i in range(COUNT_CAP + 4)
+        ]
+    ).execute()
+    unread = client.get("/api/v1/me", headers=headers).get_json()["unread"]
+    assert unread == {"mine": 0, "unassigned": COUNT_CAP + 5, "all": COUNT_CAP}

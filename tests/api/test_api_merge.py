@@ -82,6 +82,26 @@ def test_merged_ticket_list_preview_follows_the_messages(client, support, chat, 
     assert Ticket.get_by_id(a.id).last_message_preview == ""
 
 
+def test_a_chat_tickets_preview_stays_on_the_customers_words_through_merge_and_unmerge(client, support, chat, clock):
+    # Like web chat (preview_from_customer): a reply does not replace the
+    # list's preview, and a merge or an unmerge must not either.
+    chat.channel_class.preview_from_customer = True
+    agent, headers = support
+    a, b = two_tickets(chat, clock)
+    clock.advance(minutes=1)
+    message_service.reply(Ticket.get_by_id(a.id), agent, "We are on it.")
+
+    def previews():
+        listed = client.get("/api/v1/tickets?view=all", headers=headers).get_json()["items"]
+        return {t["id"]: t["last_message_preview"] for t in listed}
+
+    assert previews()[a.id] == "A: any news?"
+    client.post(f"/api/v1/tickets/{b.id}/merge", json={"into": a.id}, headers=headers)
+    assert previews()[a.id] == "A: any news?"
+    client.post(f"/api/v1/tickets/{b.id}/unmerge", headers=headers)
+    assert previews() == {a.id: "A: any news?", b.id: "B: and can I change the address?"}
+
+
 def test_unmerge_puts_both_tickets_back(client, support, chat, clock):
     agent, headers = support
     a, b = two_tickets(chat, clock)

@@ -3,7 +3,7 @@ messages, replies refused by the channel, bulk actions."""
 
 import datetime as dt
 
-from playhouse.test_utils import assert_query_count, count_queries
+from playhouse.test_utils import assert_query_count
 
 from app.models import Message, Ticket
 from app.services import tickets as ticket_service
@@ -80,7 +80,8 @@ def test_ticket_list_has_no_n_plus_one(client, support, fake_channel, clock):
     agent, headers = support
     make_tickets(fake_channel, clock, 3)
     client.get("/api/v1/tickets?view=all", headers=headers)  # token last_used_at written now, not below
-    with count_queries() as few:
+    # The token, the page (with customers, assignees and read markers), its tags.
+    with assert_query_count(3):
         assert len(client.get("/api/v1/tickets?view=all", headers=headers).get_json()["items"]) == 3
     make_tickets(fake_channel, clock, 12, prefix="d")
     for t in Ticket.select():
@@ -88,7 +89,7 @@ def test_ticket_list_has_no_n_plus_one(client, support, fake_channel, clock):
     ticket_service.assign(Ticket.get(), agent)
     client.get("/api/v1/tickets?view=all", headers=headers)
     # Same number of queries for 15 tickets with tags and assignees as for 3.
-    with assert_query_count(few.count):
+    with assert_query_count(3):
         assert len(client.get("/api/v1/tickets?view=all&limit=50", headers=headers).get_json()["items"]) == 15
 
 

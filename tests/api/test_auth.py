@@ -4,6 +4,7 @@ import os
 
 import pytest
 
+from app.auth import create_token
 from app.models import ApiToken
 
 PASSWORD = "correct horse battery"
@@ -141,3 +142,21 @@ class TestRateLimit:
         limited = client.post("/login", data=form)
         assert limited.status_code == 429
         assert client.get("/login").status_code == 200, "showing the form is never limited"
+
+
+def test_token_use_is_recorded_at_most_once_a_minute(client, make_agent, clock):
+    agent = make_agent(role="support", password=None)
+    row, token = create_token(agent, "CLI")
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    first = ApiToken.get_by_id(row.id).last_used_at
+    assert first == clock.now()
+    clock.advance(seconds=30)
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    assert ApiToken.get_by_id(row.id).last_used_at == first
+    clock.advance(seconds=31)
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    assert ApiToken.get_by_id(row.id).last_used_at == clock.now()
+    agent.is_active = False
+    agent.save()
+    assert client.get("/api/v1/me", headers=headers).status_code == 401

@@ -57,6 +57,15 @@ def test_an_admin_posts_an_order_for_a_profile(client, admin_headers, customer):
     assert Order.select().count() == 1
 
 
+def test_amounts_are_documented_as_the_decimal_strings_they_are(client):
+    # A client generated from the document must not expect a JSON number.
+    schemas = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]
+    for name in ("Order", "StoredOrder"):
+        for field in ("total", "subtotal"):
+            assert schemas[name]["properties"][field]["type"] == "string", (name, field)
+            assert schemas[name]["properties"][field]["format"] == "decimal"
+
+
 @pytest.mark.parametrize("role", ["manager", "support"])
 def test_importing_needs_an_admin(client, make_agent, bearer, customer, role):
     headers = bearer(make_agent(role=role, password=None))

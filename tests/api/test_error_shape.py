@@ -102,7 +102,7 @@ def test_webchat_api(client, chat):
 def test_ui_json_fragments(client, login, make_agent, fake_channel):
     ticket = fake_channel.receive("Hello", email="ana@example.net").ticket
     error_of(client.get("/nav/counts", headers=SCRIPT), 401, "unauthorized")
-    error_of(client.post(f"/t/{ticket.id}/typing", headers=SCRIPT), 401, "unauthorized")
+    error_of(client.post(f"/t/{ticket.id}/presence", headers=SCRIPT), 401, "unauthorized")
     login(client, make_agent(role="analyst", password=None))
     error_of(client.get("/nav/counts", headers=SCRIPT), 403, "forbidden")
     login(client, make_agent(role="support", password=None))
@@ -139,7 +139,7 @@ class TestCsrfAfterRouting:
     def test_existing_routes_still_need_the_token(self, client, login, make_agent, fake_channel):
         ticket = fake_channel.receive("Hello", email="ana@example.net").ticket
         login(client, make_agent(role="support", password=None))
-        error_of(client.post(f"/t/{ticket.id}/typing", headers=SCRIPT), 400, "csrf_failed")
+        error_of(client.post(f"/t/{ticket.id}/presence", headers=SCRIPT), 400, "csrf_failed")
         page = client.post("/logout", headers={"Accept": "text/html"})  # no require(): Flask-WTF's own check
         assert page.status_code == 400 and b"Form expired" in page.data
 
@@ -150,8 +150,10 @@ class TestCsrfAfterRouting:
 
     def test_bearer_tokens_need_no_csrf_token_on_ui_json_endpoints(self, client, token_of, support, fake_channel):
         ticket = fake_channel.receive("Hello", email="ana@example.net").ticket
-        answer = client.post(f"/t/{ticket.id}/typing", headers={**SCRIPT, **token_of(support)})
-        assert answer.status_code == 200 and answer.get_json() == {"ok": True}
+        answer = client.post(
+            f"/t/{ticket.id}/presence", data={"state": "viewing"}, headers={**SCRIPT, **token_of(support)}
+        )
+        assert answer.status_code == 200 and answer.get_json() == {"ok": True, "state": "viewing"}
 
     def test_the_widget_needs_no_csrf_token_even_beside_an_agent_session(self, client, login, make_agent, chat):
         # The demo storefront is served by Helpline itself: the widget's

@@ -1,6 +1,7 @@
 """The profile resource lists identities with ``verified``; the verify
 operation links an unverified one, or merges into the customer who has it."""
 
+from app.demo import seed
 from app.models import ContactIdentity, Profile, Ticket
 from app.services import identities
 
@@ -53,3 +54,17 @@ def test_verify_an_address_nobody_has_and_bad_targets(client, as_role, fake_chan
     other = client.post(f"/api/v1/profiles/{ticket.profile_id}/identities/{claim.id}/verify", headers=headers)
     assert other.status_code == 404 and other.get_json()["error"]["code"] == "not_found"
     assert Profile.get_by_id(ticket.profile_id).email == "ana@example.net"
+
+
+def test_the_demo_customers_addresses_are_verified_identities(client, as_role, clock):
+    # `helpline run` seeds these customers; docs/api.md's profile example
+    # lists a customer's addresses among their identities.
+    seed(tickets=6)
+    _, headers = as_role("support")
+    ana = Profile.get(Profile.email == "ana@example.net")
+    body = client.get(f"/api/v1/profiles/{ana.id}", headers=headers).get_json()
+    assert (body["email"], body["phone"]) == ("ana@example.net", "+34612345678")
+    listed = [(i["source"], i["external_id"], i["verified"]) for i in body["identities"]]
+    assert sorted(listed) == [("email", "ana@example.net", True), ("phone", "+34612345678", True)]
+    assert body["ticket_count"] >= 1  # her demo tickets found her by those identities
+    assert Profile.select().where(Profile.email == "ana@example.net").count() == 1

@@ -270,6 +270,7 @@ def test_dropped_mail_is_listed_for_admins(app, listener, client, login, make_ag
     assert "Dropped email" in client.get("/settings").get_data(as_text=True)
     items = client.get("/api/v1/email/dropped").get_json()["items"]
     assert [(i["sender"], i["reason"]) for i in items] == [("list@lists.example", "precedence")]
+    assert items[0]["received_at"].endswith("+00:00")
     login(client, make_agent(role="support"))
     assert client.get("/email/dropped").status_code == 403
     assert client.get("/api/v1/email/dropped").status_code == 403
@@ -388,6 +389,13 @@ def test_reply_with_files_through_the_api_is_bounded(app, listener, relay, clien
     assert [a["filename"] for a in body["attachments"]] == ["a.txt", "b.txt"]
     assert relay.messages[0]["message"]["Cc"] is None
     assert len(list(relay.messages[0]["message"].iter_attachments())) == 2
+    misnamed = client.post(
+        f"/api/v1/email/tickets/{ticket_id}/replies",
+        data={"text": "Here", "file": [(io.BytesIO(b"a"), "a.txt")]},  # the field is "files"
+        content_type="multipart/form-data",
+    )
+    assert misnamed.status_code == 422 and misnamed.get_json()["error"]["fields"] == {"file": ["Unknown field."]}
+    assert len(relay.messages) == 1
     login(client, make_agent(role="analyst"))
     denied = client.post(f"/api/v1/email/tickets/{ticket_id}/replies", data={"text": "x"})
     assert denied.status_code == 403

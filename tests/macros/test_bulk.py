@@ -143,7 +143,7 @@ def test_each_ticket_of_a_bulk_job_says_which_macro_ran_and_why(sms_channel, sup
             "job_id": job_id,
             "started_by_id": support.id,
             "started_by": "Sam Support",
-            "started_at": "2026-01-05T09:00:00",
+            "started_at": "2026-01-05T09:00:00+00:00",
             "tickets": 3,
             "reply": True,
             "actions": ["set_status"],

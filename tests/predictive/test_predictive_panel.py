@@ -68,7 +68,7 @@ def test_scored_customers(app, store):
     run, people, _ = store
     panel = PredictivePanel()
     loyal = panel.render_data(people["loyal"])
-    assert loyal["state"] == "scored" and loyal["computed_at"].endswith("Z") and loyal["currency"] == "USD"
+    assert loyal["state"] == "scored" and loyal["computed_at"].endswith("+00:00") and loyal["currency"] == "USD"
     m = metrics(loyal)
     assert list(m) == ["predicted_clv", "historic_clv", "orders", "churn_risk", "next_order", "tickets"]
     assert m["orders"]["value"] == 8 and m["historic_clv"]["display"] == "$640.00"

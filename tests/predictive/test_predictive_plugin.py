@@ -51,3 +51,22 @@ def test_demo_data_is_eligible_and_fitted_at_once(app):
     run = current_run()
     assert run is not None and run.state == "fitted"
     assert run.customers >= 240 and run.repeat_customers >= 100 and run.history_days >= 400
+
+
+def test_loading_the_plugin_leaves_the_model_fitting_code_unloaded(tmp_path):
+    """Every helpline process loads the plugin (web hosts, workers, CLI
+    commands); scipy's optimizers take seconds to import and only the fit
+    needs them, so they load with the first fit, not with the app."""
+    script = textwrap.dedent(
+        f"""
+        import sys
+        from app import create_app
+        app = create_app({{"DATABASE_URL": "sqlite:///{tmp_path}/x.sqlite3", "SECRET_KEY": "x"}})
+        assert app.extensions["helpline.plugins"].infos["predictive"].loaded
+        print(sorted(m for m in ("scipy.optimize", "scipy.special", "plugins.predictive.refit") if m in sys.modules))
+        """
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HELPLINE_")}
+    result = subprocess.run([sys.executable, "-c", script], cwd=REPO, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[]"

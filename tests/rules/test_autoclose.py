@@ -223,6 +223,25 @@ def test_a_second_sweep_does_nothing_more(autoclose, conversation, clock):
     assert len(notices(ticket)) == 1
 
 
+def test_the_hooks_get_the_closed_tickets_and_notices_as_stored(autoclose, fake_channel, agent, clock, hook_recorder):
+    """The sweep hands the hooks the rows it wrote (not read back): what a
+    plugin reads from them is what the database holds."""
+    ids = _due_tickets(fake_channel, agent, clock, 3)
+    clock.advance(days=2)
+    assert sorted(sweep()) == sorted(ids)
+    fields = [f.name for f in Ticket._meta.sorted_fields]
+    changed = {c["ticket"].id: c["ticket"] for c in hook_recorder.calls("helpline_on_ticket_status_changed")}
+    for ticket in Ticket.select().where(Ticket.id.in_(ids)):
+        assert {f: getattr(changed[ticket.id], f) for f in fields} == {f: getattr(ticket, f) for f in fields}
+    created = [c for c in hook_recorder.calls("helpline_on_message_created") if c["message"].kind == "notice"]
+    assert sorted(c["ticket"].id for c in created) == sorted(ids)
+    fields = [f.name for f in Message._meta.sorted_fields]
+    for call in created:
+        stored = Message.get_by_id(call["message"].id)
+        assert stored.ticket_id == call["ticket"].id
+        assert {f: getattr(call["message"], f) for f in fields} == {f: getattr(stored, f) for f in fields}
+
+
 def _due_tickets(fake_channel, agent, clock, n):
     made = []
     for i in range(n):
@@ -251,6 +270,10 @@ def test_sweep_queries_do_not_grow_with_due_tickets(app, autoclose, fake_channel
 
     small, large = sweep_queries(2), sweep_queries(12)
     assert len(small) == len(large)
+    # On both backends: the due ids, then per batch the locking select, the
+    # guarded update, and one insert each for the notices (returning their
+    # ids) and the activity entries.
+    assert [q.msg[0].split()[0] for q in small] == ["SELECT", "SELECT", "UPDATE", "INSERT", "INSERT"]
 
 
 def test_large_batches_are_closed_in_chunks(autoclose, fake_channel, agent, clock):

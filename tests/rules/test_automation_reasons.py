@@ -46,10 +46,10 @@ def test_an_automatic_close_says_which_reply_armed_the_clock_and_the_period(clos
     reply_id = thread[1]["id"]
     assert reason["inputs"] == {
         "period_days": 2,
-        "clock_started_at": "2026-01-05T10:00:00",
+        "clock_started_at": "2026-01-05T10:00:00+00:00",
         "armed_by_message_id": reply_id,
         "armed_by": "Ann",
-        "reply_written_at": "2026-01-05T10:00:00",
+        "reply_written_at": "2026-01-05T10:00:00+00:00",
         "customer_replied": False,
     }
     [closed] = [a for a in activities(client, headers, ticket.id) if a["action"] == "closed"]

@@ -1,6 +1,9 @@
 """The autoresponder answers senders without SMS consent, at most once per
 sender per window, and is not an agent reply."""
 
+import datetime as dt
+import re
+
 from sms_kit import CUSTOMER
 
 from app.models import Message, Ticket
@@ -74,6 +77,7 @@ def test_a_failed_autoresponse_is_shown_on_the_ticket(sms):
 
 
 def test_a_number_that_texted_stop_never_gets_anything_automatic(sms, clock, client, login, make_agent):
+    stopped_at = clock.now()
     sms.inbound("STOP")
     clock.advance(days=3)  # long past any loop-guard window
     sms.inbound("Where is my order?")
@@ -93,6 +97,7 @@ def test_a_number_that_texted_stop_never_gets_anything_automatic(sms, clock, cli
     [panel] = [p for p in panels if p["slug"] == "sms_consent"]
     assert panel["slug"] == "sms_consent" and panel["data"]["state"] == "opted_out"
     assert [h["keyword"] for h in panel["data"]["history"]] == ["HELP", "STOP"]
+    assert panel["data"]["history"][1]["received_at"] == stopped_at.replace(tzinfo=dt.UTC).isoformat()
 
 
 def test_consent_states_are_distinct(sms, client, login, make_agent):
@@ -134,3 +139,15 @@ def test_the_autoresponse_says_why_in_the_thread_and_the_activity(sms):
         }
     )
     assert entry.actor_id is None and entry.data["message_id"] == notice.id
+
+
+def test_the_consent_history_is_shown_in_the_agents_time_zone(sms, clock, client, login, make_agent):
+    sms.inbound("STOP")  # 2026-01-05 09:00 UTC: 03:00 in Mexico City
+    sms.inbound("Where is my order?")  # a keyword makes no ticket; this does
+    agent = make_agent(role="support", password=None)
+    agent.timezone = "America/Mexico_City"
+    agent.save()
+    login(client, agent)
+    page = client.get(f"/t/{Ticket.get().id}").get_data(as_text=True)
+    # The machine-readable time stays UTC; the one people read is local.
+    assert re.search(r'<time datetime="2026-01-05T09:00:00\+00:00">[^<]*\b0?3:00</time> — texted STOP', page)

@@ -1,5 +1,7 @@
 """Links in replies become short links that redirect and count clicks per message."""
 
+import datetime as dt
+
 import pytest
 from playhouse.test_utils import assert_query_count
 from sms_kit import PUBLIC_URL
@@ -117,13 +119,21 @@ def test_attribution_is_in_the_api(sms, client, login, make_agent):
 
     from plugins.sms.attribution import record_sent
 
-    record_sent(CUSTOMER, "campaign", "bf-2026", source_name="Black Friday")
+    sent, _ = record_sent(CUSTOMER, "campaign", "bf-2026", source_name="Black Friday")
     sms.inbound("Is the sale still on?")
     ticket = Ticket.get()
     login(client, make_agent(role="support", password=None))
     [item] = client.get(f"/api/v1/sms/tickets/{ticket.id}/messages").get_json()["items"]
     assert item["direction"] == "inbound" and item["clicks"] == 0
     assert item["attribution"]["source_id"] == "bf-2026" and item["attribution"]["source_name"] == "Black Friday"
+    sent_at = sent.sent_at.replace(tzinfo=dt.UTC).isoformat(timespec="seconds")  # like every time the API answers
+    assert item["attribution"]["sent_at"] == sent_at
+    # A message attributed by an earlier version kept the time without its offset.
+    message = Message.get(Message.id == item["message_id"])
+    stored = {**message.meta["attribution"], "sent_at": sent.sent_at.isoformat(timespec="seconds")}
+    Message.update(meta={**message.meta, "attribution": stored}).where(Message.id == message.id).execute()
+    [item] = client.get(f"/api/v1/sms/tickets/{ticket.id}/messages").get_json()["items"]
+    assert item["attribution"]["sent_at"] == sent_at
 
 
 def test_activity_api_needs_the_inbox_role_and_an_existing_ticket(sms, ticket, client, login, make_agent):

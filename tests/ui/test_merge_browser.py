@@ -31,12 +31,21 @@ def test_merge_and_undo_from_the_ticket_page(pages, make_agent, chat, clock, ass
 
     page = pages.login(agent)
     page.goto(f"/t/{second.id}")
-    # The picker suggests this customer's other ticket only.
-    options = page.locator("#merge-candidates option")
+    # The picker suggests this customer's other ticket only; arrows and
+    # Enter choose it.
+    picker = page.get_by_role("combobox", name="Merge this ticket into")
+    picker.focus()
+    options = page.get_by_role("listbox", name="Tickets of this customer").get_by_role("option")
     expect(options).to_have_count(1)
-    assert options.first.get_attribute("value").startswith(f"#{first.id} ")
-    page.get_by_label("Merge this ticket into").fill(f"#{first.id}")
+    # Untitled tickets are named by their latest message.
+    expect(options.first).to_contain_text(f"#{first.id} Any news?")
+    expect(picker).to_have_attribute("aria-expanded", "true")
+    picker.press("ArrowDown")
+    expect(options.first).to_have_attribute("aria-selected", "true")
     screenshot(page, "ticket-merge")
+    picker.press("Enter")
+    expect(picker).to_have_value(f"#{first.id} Any news?")
+    expect(picker).to_have_attribute("aria-expanded", "false")
     page.get_by_role("button", name="Merge…").click()
 
     expect(page.get_by_role("heading", name=f"Merge ticket #{second.id} into #{first.id}?")).to_be_visible()
@@ -113,3 +122,37 @@ def test_split_from_a_message(pages, make_agent, chat, clock, assert_accessible)
     page.goto(f"/t/{ticket.id}")
     expect(page.locator("#thread li")).to_have_count(1)
     expect(page.locator("#thread")).to_contain_text("My parcel is late")
+
+
+def test_the_picker_searches_all_of_the_customers_tickets(pages, make_agent, chat, clock, assert_accessible):
+    agent = make_agent(role="support", password=None)
+    tickets = []
+    for i in range(24):
+        clock.advance(minutes=1)
+        tickets.append(chat.receive(f"Parcel question {i}", email="ana@example.net", conversation=f"c{i}").ticket)
+    clock.advance(minutes=1)
+    teapot = chat.receive("Return my teapot", email="ana@example.net", conversation="tea").ticket
+    current = tickets[0]
+    chat.receive("A teapot too", email="bo@example.net", conversation="bo")  # another customer's
+
+    page = pages.login(agent, start=f"/t/{current.id}")
+    picker = page.get_by_role("combobox", name="Merge this ticket into")
+    picker.focus()
+    options = page.locator("#merge-options [role=option]")
+    expect(options).to_have_count(20)  # a page; the rest one click away
+    page.get_by_role("button", name="Show more tickets").click()
+    expect(options).to_have_count(24)
+    expect(page.get_by_role("button", name="Show more tickets")).to_be_hidden()
+    assert_accessible(page, EVERY_IMPACT)
+
+    picker.fill("teapot")
+    expect(options).to_have_count(1)
+    expect(options.first).to_contain_text(f"#{teapot.id} Return my teapot")
+    options.first.click()
+    expect(picker).to_have_value(f"#{teapot.id} Return my teapot")
+
+    picker.fill("zebra")
+    expect(page.locator("#merge-status")).to_have_text(
+        "No ticket of this customer matches. Try a ticket number or other words."
+    )
+    expect(page.locator("#merge-options")).to_be_hidden()

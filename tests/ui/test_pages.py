@@ -67,12 +67,13 @@ def test_ticket_list_pages_without_n_plus_one(client, login, agent, fake_channel
         t = fake_channel.receive(f"Question {i}", email=f"c{i}@example.net").ticket
         tickets.change_tags(t, add=["vip"])
     client.get("/inbox/unassigned")  # warm caches (plugin state)
-    with assert_query_count(4):
+    # The session, the page (with customers, assignees, read markers), tags.
+    with assert_query_count(3):
         client.get("/inbox/unassigned/rows")
     for i in range(3, 9):
         t = fake_channel.receive(f"Question {i}", email=f"c{i}@example.net").ticket
         tickets.change_tags(t, add=["vip", "refund"])
-    with assert_query_count(4):  # same count with three times the rows
+    with assert_query_count(3):  # same count with three times the rows
         answer = client.get("/inbox/unassigned/rows").get_json()
     assert answer["count"] == 9 and "Question 8" in answer["html"]
 
@@ -177,9 +178,9 @@ def test_typing_publishes_an_agent_typing_event(app, client, login, agent, fake_
     ticket = fake_channel.receive("Hi").ticket
     login(client, agent)
     with get_bus().subscribe() as sub:
-        assert client.post(f"/t/{ticket.id}/typing").status_code == 200
-        event = sub.get(timeout=5)
-    assert event["type"] == "typing"
+        assert client.post(f"/t/{ticket.id}/presence", data={"state": "typing"}).status_code == 200
+        received = [sub.get(timeout=5), sub.get(timeout=5)]
+    event = next(e for e in received if e["type"] == "typing")
     assert event["data"] == {"ticket_id": ticket.id, "who": "agent", "agent_id": agent.id, "name": agent.name}
 
 
@@ -261,6 +262,132 @@ def test_plugin_fragments_fill_the_ui_slots(app, client, login, make_agent, fake
 
     get_plugins().set_enabled("slots-test", False)
     assert b"slot:" not in client.get(f"/t/{ticket.id}").data
+
+
+def test_a_plugin_template_that_is_not_found_does_not_take_the_page_down(
+    app, client, login, make_agent, fake_channel, register_plugin
+):
+    """A panel or UI fragment naming a template no loader finds (a plugin without a blueprint's
+    template_folder): the panel says it could not be loaded and the fragment is left out, the page
+    still answers. Under strict mode, as in tests, the missing fragment fails the request."""
+    from jinja2 import ChoiceLoader, DictLoader, TemplateNotFound
+
+    from app.hookspecs import hookimpl
+    from app.plugins import get_plugins
+    from app.registry import Panel
+
+    app.jinja_env.loader = ChoiceLoader([DictLoader({"lost-test/found.html": "<i>found</i>"}), app.jinja_env.loader])
+
+    class Lost(Panel):
+        slug, title, template = "lost", "Lost panel", "lost-test/missing_panel.html"
+
+        def render_data(self, profile):
+            return {}
+
+    class LostPlugin:
+        @hookimpl
+        def helpline_register_panels(self):
+            return [Lost]
+
+        @hookimpl
+        def helpline_register_ui_fragments(self):
+            return [("ticket_sidebar", "lost-test/missing.html"), ("ticket_sidebar", "lost-test/found.html")]
+
+    register_plugin(LostPlugin(), "lost-test")
+    ticket = fake_channel.receive("Hi").ticket
+    login(client, make_agent(role="owner", password=None))
+    with pytest.raises(TemplateNotFound):
+        client.get(f"/t/{ticket.id}")
+    plugins = get_plugins()
+    plugins.strict = False
+    try:
+        answer = client.get(f"/t/{ticket.id}")
+    finally:
+        plugins.strict = True
+    page = answer.data.decode()
+    assert answer.status_code == 200
+    assert "Lost panel" in page and "This panel could not be loaded." in page
+    assert "<i>found</i>" in page
+
+
+def test_fragment_templates_are_checked_once_per_plugin_state(
+    app, client, login, make_agent, fake_channel, register_plugin
+):
+    """Whether a fragment's template loads is checked on the first page,
+    not again on every page after it (a page renders several slots), until
+    the plugins' state changes."""
+    from jinja2 import ChoiceLoader, DictLoader
+
+    from app.hookspecs import hookimpl
+    from app.plugins import get_plugins
+
+    class CountingLoader(DictLoader):
+        """Counts the loads of each template; never up to date, so every
+        ``get_template`` of it asks again, as with a template changed on disk."""
+
+        def __init__(self, mapping):
+            super().__init__(mapping)
+            self.asked = []
+
+        def get_source(self, environment, template):
+            self.asked.append(template)
+            source, filename, _ = super().get_source(environment, template)
+            return source, filename, lambda: False
+
+    loader = CountingLoader({"count-test/side.html": "<i>side fragment</i>"})
+    app.jinja_env.loader = ChoiceLoader([loader, app.jinja_env.loader])
+    app.jinja_env.auto_reload = True  # TEMPLATES_AUTO_RELOAD: a changed template is loaded again
+
+    class SidePlugin:
+        @hookimpl
+        def helpline_register_ui_fragments(self):
+            return [("ticket_sidebar", "count-test/side.html")]
+
+    register_plugin(SidePlugin(), "count-test")
+    ticket = fake_channel.receive("Hi").ticket
+    login(client, make_agent(role="owner", password=None))
+
+    def loads_per_page():
+        loader.asked.clear()
+        page = client.get(f"/t/{ticket.id}").data.decode()
+        assert "<i>side fragment</i>" in page
+        return loader.asked.count("count-test/side.html")
+
+    assert loads_per_page() == 2  # the check, then the include that renders it
+    assert loads_per_page() == 1  # the include only
+    plugins = get_plugins()
+    plugins.set_enabled("count-test", False)
+    plugins.set_enabled("count-test", True)
+    assert loads_per_page() == 2  # a new plugin state: checked again
+    assert loads_per_page() == 1
+
+
+def test_a_missing_fragment_is_logged_once_per_plugin_state(
+    app, client, login, make_agent, fake_channel, register_plugin, caplog
+):
+    from app.hookspecs import hookimpl
+    from app.plugins import get_plugins
+
+    class LostPlugin:
+        @hookimpl
+        def helpline_register_ui_fragments(self):
+            return [("ticket_sidebar", "lost-once/missing.html")]
+
+    register_plugin(LostPlugin(), "lost-once")
+    ticket = fake_channel.receive("Hi").ticket
+    login(client, make_agent(role="owner", password=None))
+    plugins = get_plugins()
+    plugins.strict = False
+    try:
+        for _ in range(3):
+            assert client.get(f"/t/{ticket.id}").status_code == 200
+        logged = [r for r in caplog.records if "lost-once/missing.html" in r.getMessage()]
+        assert len(logged) == 1 and logged[0].levelname == "ERROR"
+        plugins.set_settings("core", {"organization_name": "Acme"})  # any change: a new state version
+        assert client.get(f"/t/{ticket.id}").status_code == 200
+        assert len([r for r in caplog.records if "lost-once/missing.html" in r.getMessage()]) == 2
+    finally:
+        plugins.strict = True
 
 
 def test_ticket_page_queries_do_not_grow_with_the_thread(client, login, agent, fake_channel):

@@ -121,3 +121,23 @@ def test_round_robin_dry_run_list_and_preview(pages, make_agent, fake_channel, p
     recent.first.get_by_role("link").click()
     page.wait_for_url(f"**/t/{made[1].id}**")
     assert ann.name == "Ann"
+
+
+def test_a_list_setting_takes_lines_longer_than_its_item_limit(pages, make_agent, plugins):
+    """A list's limit counts its lines (at most 50 storefront addresses), not
+    the characters typed: two storefront addresses are 53 characters."""
+    page = pages.login(make_agent(role="admin", password=None), start="/settings/plugins/webchat")
+    box = page.get_by_label("Storefront addresses")
+    box.fill("")
+    box.press_sequentially("https://Shop.example.com:443/\nhttps://www.shop.example.com")
+    expect(box).to_have_value("https://Shop.example.com:443/\nhttps://www.shop.example.com")
+    page.get_by_role("button", name="Save settings").click()
+    _saved(page)
+    # Kept as browsers send the origin (plugins/webchat/schemas.py, Origin).
+    assert plugins.get_settings("webchat")["allowed_origins"] == [
+        "https://shop.example.com",
+        "https://www.shop.example.com",
+    ]
+    expect(page.get_by_label("Storefront addresses")).to_have_value(
+        "https://shop.example.com\nhttps://www.shop.example.com"
+    )

@@ -184,3 +184,50 @@ def test_a_third_party_schema_gets_the_same_widgets_and_sections(client, admin, 
     assert '<select id="field-zone" name="zone"' in page
     assert '<span class="unit" id="field-level-unit">floors</span>' in page
     assert '<h2 id="greeting-title">What visitors see</h2>' in page
+
+
+class Unreachable(SettingsSection):
+    slug = "unreachable"
+    title = "Carrier status"
+    template = "web/_dry_run.html"
+
+    def render_data(self, settings, args):
+        raise RuntimeError("carrier API down")
+
+
+class MissingTemplate(SettingsSection):
+    slug = "missing"
+    title = "Lost section"
+    template = "hours/no_such_section.html"
+
+    def render_data(self, settings, args):
+        return {}
+
+
+class FailingSectionsPlugin(HoursPlugin):
+    @hookimpl
+    def helpline_register_settings_sections(self):
+        return [Unreachable, MissingTemplate, Greeting]
+
+
+def test_a_failing_settings_section_shows_an_error_instead_of_failing_the_page(
+    client, admin, register_plugin, plugins, caplog
+):
+    register_plugin(FailingSectionsPlugin(), "hours")
+    with pytest.raises(RuntimeError, match="carrier API down"):  # strict mode, as in tests: the author sees it
+        client.get("/settings/plugins/hours")
+    plugins.strict = False
+    try:
+        answer = client.get("/settings/plugins/hours")
+    finally:
+        plugins.strict = True
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 200
+    assert (
+        '<h2 id="unreachable-title">Carrier status</h2>' in page and '<h2 id="missing-title">Lost section</h2>' in page
+    )
+    assert page.count("This section could not be loaded.") == 2
+    assert '<h2 id="greeting-title">What visitors see</h2>' in page and 'name="zone"' in page  # the rest is there
+    logged = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert "settings section unreachable could not be loaded" in logged
+    assert "settings section missing could not be loaded" in logged

@@ -77,7 +77,7 @@ def test_customer_and_panels_come_first_in_the_sidebar(
 
 @pytest.mark.parametrize("width,height", SIZES)
 def test_snooze_menu_with_the_keyboard(
-    pages, make_agent, fake_channel, assert_accessible, screenshot, clock, width, height
+    pages, wait_live, make_agent, fake_channel, assert_accessible, screenshot, clock, width, height
 ):
     agent = make_agent(role="support", name="Sam Support", password=None)
     ticket = fake_channel.receive("Call me tomorrow").ticket
@@ -124,7 +124,9 @@ def test_snooze_menu_with_the_keyboard(
     expect(page.locator("#ticket-status")).to_have_text("Snoozed")
     assert refresh(ticket).snoozed_until == clock.now().replace(microsecond=0) + dt.timedelta(days=1)
 
-    # "Pick a date and time…" shows the date field, focused.
+    # "Pick a date and time…" shows the date field, focused (once the page
+    # the snooze form led to runs its scripts).
+    wait_live(page)
     button.click()
     page.get_by_role("menuitem", name="Pick a date and time…").click()
     expect(page.get_by_label("Until")).to_be_focused()
@@ -136,7 +138,7 @@ def test_snooze_menu_with_the_keyboard(
 
 @pytest.mark.parametrize("width,height", SIZES)
 def test_assign_to_me_and_search_another_agent(
-    pages, make_agent, fake_channel, assert_accessible, screenshot, width, height
+    pages, wait_live, make_agent, fake_channel, assert_accessible, screenshot, width, height
 ):
     me = make_agent(role="support", name="Sam Support", password=None)
     bob = make_agent(role="manager", name="Bob Boss", password=None)
@@ -155,7 +157,9 @@ def test_assign_to_me_and_search_another_agent(
     expect(page.get_by_role("button", name="Assign to me")).to_have_count(0)
     assert refresh(ticket).assignee_id == me.id
 
-    # The picker lists who may hold tickets, with their presence.
+    # The picker lists who may hold tickets, with their presence (once the
+    # page the form led to runs its scripts).
+    wait_live(page)
     picker_button = page.get_by_role("button", name="Assign to…")
     picker_button.click()
     expect(picker_button).to_have_attribute("aria-expanded", "true")
@@ -185,6 +189,7 @@ def test_assign_to_me_and_search_another_agent(
     assert refresh(ticket).assignee_id == bob.id
 
     # Arrows move from the search box through the list; Escape closes it.
+    wait_live(page)
     page.get_by_role("button", name="Assign to…").click()
     page.get_by_label("Find an agent").fill("b")
     page.keyboard.press("ArrowDown")

@@ -183,11 +183,11 @@ def test_the_follow_up_says_why_in_the_thread_and_the_activity(visitor, smtp, cl
         "inputs": {
             "to": "ada@example.net",
             "left_at": None,
-            "last_seen_at": "2026-01-05T09:00:00",
-            "last_customer_message_at": "2026-01-05T09:00:00",
+            "last_seen_at": "2026-01-05T09:00:00+00:00",
+            "last_customer_message_at": "2026-01-05T09:00:00+00:00",
             "delay_minutes": 3,
             "reply_message_ids": [reply_id],
-            "sent_at": "2026-01-05T09:03:01",
+            "sent_at": "2026-01-05T09:03:01+00:00",
         },
         "settings_url": "/settings/plugins/webchat",
     }

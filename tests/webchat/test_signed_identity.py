@@ -180,6 +180,8 @@ def test_admins_generate_and_rotate_the_secret_which_stays_hidden(client, signed
     page = client.get("/settings/webchat")
     html = page.get_data(as_text=True)
     assert "A secret is set (hidden)." in html and SECRET not in html
+    # The tag the snippet goes before is shown, not swallowed by the browser as markup.
+    assert "just before &lt;/body&gt;:" in html and "</body>:" not in html
     assert plugins.public_settings("webchat")["identity_secret"] == "********"
     assert SECRET not in client.get("/settings/plugins/webchat").get_data(as_text=True)
 

@@ -186,6 +186,13 @@ def private_refused(app):
         "http://169.254.169.254/latest/meta-data",
         "http://[::1]/hooks",
         "http://[::ffff:192.168.1.1]/hooks",
+        # IPv4 behind translators: NAT64 (well-known and local-use prefixes),
+        # 6to4 and the old IPv4-compatible form.
+        "http://[64:ff9b::7f00:1]/hooks",
+        "http://[64:ff9b::a9fe:a9fe]/latest/meta-data",
+        "http://[64:ff9b:1::808:808]/hooks",
+        "http://[2002:a00:1::1]/hooks",
+        "http://[::10.0.0.1]/hooks",
     ],
 )
 def test_private_addresses_are_refused_unless_the_operator_allows_them(webhooks, owner, private_refused, url):
@@ -193,6 +200,12 @@ def test_private_addresses_are_refused_unless_the_operator_allows_them(webhooks,
         service.create_endpoint(url, ["ticket.created"], actor=owner)
     assert refused.value.code == "invalid_url"
     assert refused.value.field == "url"
+
+
+@pytest.mark.parametrize("url", ["https://[64:ff9b::808:808]/hooks", "https://[2002:808:808::1]/hooks"])
+def test_a_public_ipv4_address_behind_a_translator_is_accepted(webhooks, owner, private_refused, url):
+    endpoint = service.create_endpoint(url, ["ticket.created"], actor=owner)
+    assert endpoint.url == url
 
 
 def test_an_address_that_became_private_is_refused_before_sending(endpoint, receiver, owner, app):

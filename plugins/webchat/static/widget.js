@@ -1,12 +1,6 @@
-/* Helpline web chat widget. Plain JavaScript, no dependencies.
- * <script src="https://help.example.com/webchat/widget.js" data-key="SITE_KEY" async></script>
- * A logged-in customer's page adds the shop's signature: data-customer-id,
- * data-customer-email, data-timestamp, data-signature (docs/channels/webchat.md).
- * Everything lives in a shadow root so the storefront's CSS cannot break it
- * and ours cannot leak out.
- * State (docs/channels/webchat.md, section 9): the conversation in
- * localStorage, per shop origin and site key; open or closed per tab in
- * sessionStorage. The stream stays open while the panel is closed. */
+/* Helpline web chat widget: plain JavaScript, no dependencies, in a shadow
+ * root (the storefront's CSS cannot break it, ours cannot leak out).
+ * Embedding, signed customers, storage: docs/channels/webchat.md. */
 (function () {
   "use strict";
   var script = document.currentScript ||
@@ -23,7 +17,7 @@
   var ACK_DELAY_MS = 300;  // one confirmation for a burst of replies
 
   var state = load();
-  var labels = {}, title = "";
+  var labels = {};
   var shown = {};          // message ids already on screen
   var rendered = 0;        // highest message id on screen: a new page shows the history first
   var replies = [];        // ids of agent and bot messages on screen (unread: above state.seen)
@@ -62,7 +56,7 @@
   function whoOf(ident) { return ident ? ident.customer_id + "|" + ident.email : ""; }
   function randomId() {
     var a = new Uint8Array(12);
-    (window.crypto || window.msCrypto).getRandomValues(a);
+    window.crypto.getRandomValues(a);
     return Array.prototype.map.call(a, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
   }
   function request(method, path, body) {
@@ -76,6 +70,7 @@
           if (!r.ok) {
             var err = new Error((data.error && data.error.message) || r.statusText);
             err.status = r.status;
+            err.fields = (data.error && data.error.fields) || {};
             throw err;
           }
           return data;
@@ -98,12 +93,14 @@
     ".panel{position:fixed;right:20px;bottom:76px;z-index:2147483000;width:340px;max-width:calc(100vw - 40px);",
     "height:460px;max-height:calc(100vh - 100px);display:flex;flex-direction:column;background:#fff;color:#1b1b1b;",
     "border-radius:10px;box-shadow:0 6px 24px rgba(0,0,0,.3);overflow:hidden}",
-    ".panel[hidden]{display:none}",
-    "header{background:var(--c);color:var(--t);padding:10px 12px;display:flex;align-items:center;gap:8px}",
-    "header h2{margin:0;font-size:16px;flex:1}",
-    ".status{font-size:12px;opacity:.9}",
-    ".close{background:transparent;border:0;color:var(--t);font-size:20px;cursor:pointer;line-height:1}",
-    ".log{list-style:none;margin:0;padding:10px;flex:1;overflow-y:auto;display:flex;flex-direction:column;gap:6px}",
+    ".head{background:var(--c);color:var(--t);padding:10px 12px;display:flex;align-items:center;gap:8px}",
+    ".head h2{margin:0;font-size:16px}",
+    ".titles{flex:1}",
+    ".status{font-size:12px}",
+    // A 44x44 touch target (WCAG 2.2 asks 24x24 at least), its margin keeping the header's height.
+    ".close{background:transparent;border:0;color:var(--t);font-size:24px;cursor:pointer;line-height:1;",
+    "min-width:44px;min-height:44px;margin:-10px -8px -10px 0;padding:0;border-radius:6px}",
+    ".log{margin:0;padding:10px;flex:1;overflow-y:auto;display:flex;flex-direction:column;gap:6px}",
     ".msg{max-width:80%;padding:7px 10px;border-radius:12px;white-space:pre-wrap;word-wrap:break-word}",
     ".msg.visitor{align-self:flex-end;background:var(--c);color:var(--t)}",
     ".msg.agent,.msg.bot{align-self:flex-start;background:#eef0f3}",
@@ -111,15 +108,18 @@
     ".msg.pending{opacity:.6}",
     ".notice{align-self:center;font-size:12px;color:#555}",
     ".typing{padding:0 12px 4px;font-size:12px;color:#555;min-height:16px}",
-    ".identity{display:flex;gap:6px;padding:6px 10px 0}",
-    ".identity[hidden]{display:none}",
-    ".identity input{flex:1;min-width:0;padding:6px;border:1px solid #bbb;border-radius:6px}",
+    // Side by side while both placeholders fit (12em each), one under the other below that.
+    ".identity{display:flex;flex-wrap:wrap;gap:6px;padding:6px 10px 0}",
+    ".identity input{flex:1 1 12em;min-width:0;padding:6px;border:1px solid #bbb;border-radius:6px}",
+    "input[aria-invalid=true],textarea[aria-invalid=true]{border:2px solid #b42318}",
     "form.compose{display:flex;gap:6px;padding:8px 10px 10px;border-top:1px solid #eee}",
-    "textarea{flex:1;resize:none;height:40px;padding:8px;border:1px solid #bbb;border-radius:6px}",
+    "textarea{flex:1;resize:none;height:44px;padding:8px;border:1px solid #bbb;border-radius:6px}",
+    // 16px at least: iPhone Safari zooms the whole page into a smaller field on focus.
+    "input,textarea{font-size:16px}",
     ".send{border:0;border-radius:6px;padding:0 14px;background:var(--c);color:var(--t);cursor:pointer}",
     ".badge{display:inline-block;min-width:20px;margin-left:8px;padding:1px 6px;border-radius:10px;",
     "background:#b42318;color:#fff;font-size:12px;font-weight:bold;text-align:center}",
-    ".badge[hidden]{display:none}",
+    ".panel[hidden],.identity[hidden],.badge[hidden]{display:none}",
     ".sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}"
   ].join("");
 
@@ -127,11 +127,13 @@
     labels = config.labels || {};
     host = el("div", {"id": "helpline-webchat"});
     root = host.attachShadow ? host.attachShadow({mode: "open"}) : host;
-    var style = el("style"); style.textContent = CSS; root.appendChild(style);
+    // A stylesheet object, not <style>: a storefront's CSP may refuse inline styles.
+    var sheet = root.adoptedStyleSheets && window.CSSStyleSheet && new CSSStyleSheet();
+    if (sheet && sheet.replaceSync) { sheet.replaceSync(CSS); root.adoptedStyleSheets = [sheet]; }
+    else { var style = el("style"); style.textContent = CSS; root.appendChild(style); }
     host.style.setProperty("--c", config.color);
     host.style.setProperty("--t", config.text_color);
 
-    title = config.title;
     tab = el("button", {"class": "tab", "type": "button", "aria-expanded": "false",
                         "aria-controls": "hl-panel"});
     tabText = el("span", {}, config.title);
@@ -144,15 +146,15 @@
     announcer = el("div", {"class": "sr", "role": "status"});
     panel = el("section", {"class": "panel", "id": "hl-panel", "role": "dialog",
                            "aria-label": config.title, "hidden": ""});
-    var header = el("header");
-    var titles = el("div", {"style": "flex:1"});
+    var header = el("div", {"class": "head"});
+    var titles = el("div", {"class": "titles"});
     titles.appendChild(el("h2", {}, config.title));
     statusLine = el("div", {"class": "status", "role": "status"});
     titles.appendChild(statusLine);
     header.appendChild(titles);
     var close = el("button", {"class": "close", "type": "button", "aria-label": labels.close}, "\u00d7");
     header.appendChild(close);
-    log = el("ol", {"class": "log", "role": "log", "aria-live": "polite", "aria-label": labels.conversation});
+    log = el("div", {"class": "log", "role": "log", "aria-live": "polite", "aria-label": labels.conversation});
     typingLine = el("div", {"class": "typing", "aria-live": "polite"});
     identity = el("div", {"class": "identity"});
     nameInput = el("input", {"type": "text", "autocomplete": "name", "maxlength": "200",
@@ -180,6 +182,7 @@
       if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); submit(); }
     });
     textarea.addEventListener("input", typing);
+    panel.addEventListener("input", function (e) { e.target.removeAttribute("aria-invalid"); });
     document.addEventListener("visibilitychange", function () { if (isVisible()) { markSeen(); } });
     window.addEventListener("storage", fromOtherTab);
     if (wasOpen()) { openPanel(false); }
@@ -252,7 +255,7 @@
     if (m.id && shown[m.id]) { return; }
     var node = m.client_id ? log.querySelector('[data-client-id="' + m.client_id + '"]') : null;
     if (!node) {
-      node = el("li", {"class": "msg " + m.from});
+      node = el("div", {"class": "msg " + m.from});
       if (m.from !== "visitor") {
         node.appendChild(el("span", {"class": "who"}, m.name || (m.from === "bot" ? labels.bot : labels.team)));
       }
@@ -288,7 +291,7 @@
   }
 
   function notice(text) {
-    log.appendChild(el("li", {"class": "notice", "role": "note"}, text));
+    log.appendChild(el("div", {"class": "notice", "role": "note"}, text));
     log.scrollTop = log.scrollHeight;
   }
 
@@ -382,7 +385,24 @@
     log.querySelector('[data-client-id="' + clientId + '"]').classList.add("pending");
     ensureConversation()
       .then(function () { return deliver(clientId, text, 0); })
-      .catch(function (err) { notice(labels.failed + " " + (err.message || "")); });
+      .catch(function (err) { refused(clientId, text, err); });
+  }
+
+  function messagesOf(v) {
+    if (typeof v === "string") { return [v]; }
+    return [].concat.apply([], Object.keys(v || {}).map(function (k) { return messagesOf(v[k]); }));
+  }
+
+  // Refused: say why, mark the box to fix, give the text back.
+  function refused(clientId, text, err) {
+    var why = messagesOf(err.fields), boxes = {name: nameInput, email: emailInput, text: textarea};
+    notice(labels.failed + " " + (why.join(" ") || err.message || ""));
+    if (!err.status || err.status >= 500) { return; }  // it may have arrived
+    log.removeChild(log.querySelector('[data-client-id="' + clientId + '"]'));
+    textarea.value = textarea.value || text;
+    Object.keys(err.fields).forEach(function (k) {
+      if (boxes[k]) { boxes[k].setAttribute("aria-invalid", "true"); boxes[k].focus(); }
+    });
   }
 
   function typing() {
@@ -404,7 +424,12 @@
     if (!state.visitor) { state.visitor = randomId(); save(); }
     if (state.cid && (state.who || "") !== whoOf(signedIdentity)) { forget(); }
     fetch(API + "/config?key=" + encodeURIComponent(KEY), {mode: "cors"})
-      .then(function (r) { return r.ok ? r.json() : Promise.reject(new Error("webchat config " + r.status)); })
+      .then(function (r) {  // a refusal's reason (unknown site key...) for the shop's console
+        return r.json().catch(function () { return {}; }).then(function (d) {
+          if (!r.ok) { throw new Error(((d.error && d.error.message) || "webchat config") + " (" + r.status + ")"); }
+          return d;
+        });
+      })
       .then(build)
       .catch(function (err) { if (window.console) { console.warn("Helpline chat unavailable:", err.message); } });
   }

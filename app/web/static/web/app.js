@@ -94,7 +94,8 @@
     document.dispatchEvent(new CustomEvent("helpline:" + type, {detail: data}));
   }
   var TYPES = ["ticket.created", "ticket.updated", "message.created", "message.updated", "presence",
-               "mention", "alert", "plugins.changed", "typing", "notification"];
+               "mention", "alert", "plugins.changed", "typing", "notification", "notification.read",
+               "ticket.presence"];
   var source = null;
   function connect() {
     if (!body.dataset.stream || !window.EventSource) { return; }
@@ -123,7 +124,7 @@
     getJSON(body.dataset.counts).then(function (json) {
       Object.keys(json.counts || {}).forEach(function (key) {
         var el = document.querySelector('[data-count="' + key + '"]');
-        if (el) { el.textContent = json.counts[key]; }
+        if (el) { el.textContent = (json.shown || {})[key] || json.counts[key]; }
       });
       var badge = document.getElementById("unread-badge");
       if (badge) {

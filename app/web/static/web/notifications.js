@@ -64,6 +64,15 @@
     if (list) { refreshList(); }
   });
 
+  /* Read in another tab (or by opening the ticket): the count follows at
+     once. The stream sends this event to its agent only. */
+  document.addEventListener("helpline:notification.read", function (e) {
+    var d = e.detail || {};
+    if (Number(d.agent_id) !== H.me) { return; }
+    setCount(Number(d.unread) || 0);
+    if (list) { refreshList(); }
+  });
+
   /* ---- the notification choices page ----------------------------------- */
   var desktop = document.getElementById("pref-desktop");
   var status = document.getElementById("desktop-status");

@@ -1,6 +1,7 @@
-/* The ticket page: composer tabs and sending, live thread, typing signals,
-   "load older", sidebar refresh, and r/n/c/j/k shortcuts (the sidebar's
-   menus and their s/a shortcuts are sidebar.js). */
+/* The ticket page: composer tabs and sending, live thread, who else is
+   viewing or typing (ticket presence), the "another agent replied while you
+   were writing" warning, "load older", sidebar refresh, and r/n/c/j/k
+   shortcuts (the sidebar's menus and their s/a shortcuts are sidebar.js). */
 (function () {
   "use strict";
   var H = window.Helpline;
@@ -14,6 +15,14 @@
   var refusal = document.getElementById("composer-refusal");
   var initialRefusal = refusal.hidden ? "" : refusal.textContent;
   var typingBox = document.getElementById("typing-indicator");
+  var afterInput = document.getElementById("composer-after");
+  var newerBox = document.getElementById("newer-reply");
+  var newerText = document.getElementById("newer-reply-text");
+  var newerLink = document.getElementById("newer-reply-link");
+  var ticketData = document.getElementById("ticket-i18n");
+  var T = ticketData ? JSON.parse(ticketData.textContent) : {};
+  // "Send anyway": the page showed another agent's reply after the draft began.
+  var anyway = submit.dataset.anyway === "1";
   var tabs = Array.prototype.slice.call(document.querySelectorAll(".composer-tabs [role=tab]"));
 
   function setMode(mode, focus) {
@@ -25,7 +34,8 @@
       tab.tabIndex = on ? 0 : -1;
     });
     text.placeholder = text.dataset["placeholder" + (mode === "note" ? "Note" : "Reply")];
-    submit.textContent = submit.dataset["label" + (mode === "note" ? "Note" : "Reply")];
+    submit.textContent = mode === "note" ? submit.dataset.labelNote
+      : (anyway ? submit.dataset.labelAnyway : submit.dataset.labelReply);
     // A refusal concerns replies only: notes are always possible.
     refusal.hidden = mode === "note" || !initialRefusal;
     if (mode !== "note" && initialRefusal) { refusal.textContent = initialRefusal; }
@@ -40,6 +50,49 @@
         next.focus();
       }
     });
+  });
+
+  /* ---- another agent replied while this one was writing ---------------- */
+  function hasDraft() { return text.value.trim() !== ""; }
+  function newestShown() {
+    var newest = 0;
+    thread.querySelectorAll("[data-message-id]").forEach(function (li) {
+      newest = Math.max(newest, Number(li.dataset.messageId));
+    });
+    return newest;
+  }
+  function showNewer(message, id) {
+    newerText.textContent = message;
+    newerLink.href = "#message-" + id;
+    newerBox.hidden = false;
+  }
+  function clearNewer() {
+    newerBox.hidden = true;
+    anyway = false;
+    setMode(modeInput.value, false);
+  }
+  /* Messages just added to the thread: while the composer is empty the
+     form follows them (the agent starts writing after reading them); once
+     a draft exists, a reply or note by another agent is announced above it. */
+  function arrived(items) {
+    if (!hasDraft()) { afterInput.value = newestShown(); return; }
+    items.forEach(function (li) {
+      var author = Number(li.dataset.authorAgentId || 0);
+      if (!author || author === H.me) { return; }
+      var isReply = li.dataset.kind === "message" && li.dataset.direction === "outbound";
+      if (!isReply && li.dataset.kind !== "note") { return; }
+      var who = li.querySelector(".msg-author");
+      var name = who ? who.textContent.trim() : "";
+      showNewer(H.fmt(isReply ? T.replied : T.noted, {name: name}), li.dataset.messageId);
+    });
+  }
+  newerLink.addEventListener("click", function (e) {
+    var target = document.getElementById(newerLink.getAttribute("href").slice(1));
+    if (!target) { return; }
+    e.preventDefault();
+    target.scrollIntoView({block: "center"});
+    target.setAttribute("tabindex", "-1");
+    target.focus();
   });
 
   function lastId() {
@@ -57,9 +110,11 @@
     H.getJSON(body.dataset.messages + "?after=" + lastId()).then(function (json) {
       var holder = document.createElement("ol");
       holder.innerHTML = json.html;
+      var added = [];
       Array.prototype.slice.call(holder.children).forEach(function (li) {
-        if (!document.getElementById(li.id)) { thread.appendChild(li); }
+        if (!document.getElementById(li.id)) { thread.appendChild(li); added.push(li); }
       });
+      arrived(added);
       scrollToEnd();
       if (json.more) { again = true; }
       Object.keys(pendingUpdates).forEach(refreshMessage);
@@ -77,6 +132,15 @@
       if (res.ok) {
         text.value = "";
         if (modeInput.value === "reply") { initialRefusal = ""; refusal.hidden = true; }
+        clearNewer();
+        loadNew();
+      } else if (res.status === 409 && res.data && res.data.error && res.data.error.code === "newer_reply") {
+        // Keep the draft; the next send (with the newer reply's id) goes out.
+        var newer = res.data.error.newer || {};
+        showNewer(res.data.error.message, newer.id);
+        afterInput.value = newer.id;
+        anyway = true;
+        setMode(modeInput.value, false);
         loadNew();
       } else {
         var err = (res.data && res.data.error) || {};
@@ -94,14 +158,100 @@
     if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); form.requestSubmit(); }
   });
 
-  /* Tell others this agent is typing, at most every 3 s. */
+  /* ---- ticket presence: what this agent does here, and who else is here -- */
+  var presenceUrl = body.dataset.ticketPresence;
+  var ttl = {viewing: Number(body.dataset.presenceViewingTtl || 45) * 1000,
+             typing: Number(body.dataset.presenceTypingTtl || 8) * 1000};
+  var heartbeat = Number(body.dataset.presenceHeartbeat || 20) * 1000;
+  var presenceLine = document.getElementById("ticket-presence");
+  function announce(state) {
+    H.post(presenceUrl, {state: state}).catch(function () {});
+  }
+  /* On leaving, a beacon outlives the page (the CSRF token rides in the form). */
+  function leave() {
+    var data = new FormData();
+    data.append("state", "left");
+    data.append("csrf_token", H.csrf);
+    if (!(navigator.sendBeacon && navigator.sendBeacon(presenceUrl, data))) { announce("left"); }
+  }
+  function visible() { return document.visibilityState !== "hidden"; }
+  if (visible()) { announce("viewing"); }
+  setInterval(function () { if (visible()) { announce("viewing"); } }, heartbeat);
+  document.addEventListener("visibilitychange", function () {
+    if (visible()) { announce("viewing"); } else { leave(); }
+  });
+  window.addEventListener("pagehide", leave);
+
+  /* Typing: at most one signal every 3 s while keys are pressed (others
+     drop it after a few seconds without one). */
   var lastTyping = 0;
   text.addEventListener("input", function () {
     var now = Date.now();
-    if (now - lastTyping > 3000 && text.value) {
-      lastTyping = now;
-      H.post(body.dataset.typing, {}).catch(function () {});
+    if (!hasDraft()) {
+      // An emptied composer starts over: what is shown now is what was read.
+      afterInput.value = newestShown();
+      if (!newerBox.hidden) { clearNewer(); }
+      return;
     }
+    if (now - lastTyping > 3000) {
+      lastTyping = now;
+      announce("typing");
+    }
+  });
+
+  // agent id -> {name, viewing: expiry ms, typing: expiry ms}
+  var others = {};
+  var renderTimer = null;
+  function names(list) {
+    try {
+      return new Intl.ListFormat(document.documentElement.lang || undefined,
+                                 {style: "long", type: "conjunction"}).format(list);
+    } catch (e) {
+      return list.join(", ");
+    }
+  }
+  function renderPresence() {
+    clearTimeout(renderTimer);
+    var now = Date.now();
+    var typing = [];
+    var viewing = [];
+    var next = Infinity;
+    Object.keys(others).forEach(function (id) {
+      var o = others[id];
+      if (o.typing > now) { typing.push(o.name); next = Math.min(next, o.typing); }
+      else if (o.viewing > now) { viewing.push(o.name); }
+      if (o.viewing > now) { next = Math.min(next, o.viewing); }
+      else if (!(o.typing > now)) { delete others[id]; }
+    });
+    var parts = [];
+    if (typing.length) { parts.push(H.fmt(typing.length === 1 ? T.typingOne : T.typingMany, {names: names(typing)})); }
+    if (viewing.length) { parts.push(H.fmt(viewing.length === 1 ? T.viewingOne : T.viewingMany, {names: names(viewing)})); }
+    var line = parts.join(" ");
+    if (presenceLine.textContent !== line) { presenceLine.textContent = line; }
+    if (next !== Infinity) { renderTimer = setTimeout(renderPresence, next - now + 50); }
+  }
+  document.addEventListener("helpline:ticket.presence", function (e) {
+    if (!mine(e)) { return; }
+    var d = e.detail;
+    var id = Number(d.agent_id);
+    if (!id || id === H.me) { return; }
+    var now = Date.now();
+    if (d.state === "left") {
+      delete others[id];
+    } else {
+      var known = others[id];
+      var o = known || {viewing: 0, typing: 0};
+      o.name = d.name || "";
+      // Typing implies viewing; a heartbeat leaves a recent typing signal be.
+      o.viewing = now + ttl.viewing;
+      if (d.state === "typing") { o.typing = now + ttl.typing; }
+      others[id] = o;
+      // A newcomer learns at once who was already here (not at our next
+      // heartbeat): a page answers a name it did not know. Answers only go
+      // to names not known yet, so this ends after one round.
+      if (!known && visible()) { announce("viewing"); }
+    }
+    renderPresence();
   });
 
   var older = document.getElementById("load-older");
@@ -175,13 +325,12 @@
     });
   });
 
+  /* The customer typing (web chat); agents typing are the presence line. */
   var typingTimer = null;
   function hideTyping() { typingBox.hidden = true; typingBox.textContent = ""; }
   document.addEventListener("helpline:typing", function (e) {
-    if (!mine(e)) { return; }
-    var d = e.detail;
-    if (d.who === "agent" && Number(d.agent_id) === H.me) { return; }
-    typingBox.textContent = d.who === "agent" ? H.fmt(H.i18n.agentTyping, {name: d.name || ""}) : H.i18n.typing;
+    if (!mine(e) || e.detail.who === "agent") { return; }
+    typingBox.textContent = H.i18n.typing;
     typingBox.hidden = false;
     clearTimeout(typingTimer);
     typingTimer = setTimeout(hideTyping, 6000);

@@ -1,0 +1,175 @@
+"""Where the CPU of one inbound message goes (issue 16): the same signed SMS
+and email webhooks as ``bench/inbound_http.py``, posted in-process through
+Flask's test client (no gunicorn, no sockets) under ``cProfile``, one thread.
+
+    python bench/inbound_breakdown.py [--messages 1000] [--database-url postgresql://...]
+
+Prints the wall and CPU time per message (first without the profiler, with
+the time the SQLite writer lock is held and the CPU spent while holding
+it), the statements per message, the share of the profile spent in a few
+buckets (request handling around the view, signature and form checks, email
+parsing, SQL building in peewee, the database driver, commits, after-commit
+work: hooks, events, assignment) and the top functions by own time.
+"""
+
+import cProfile
+import io
+import logging
+import os
+import pstats
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from bench.common import make_app, parser
+from bench.inbound_http import EMAIL_SECRET, PUBLIC_URL, TWILIO_TOKEN, Client
+
+BUCKETS = {
+    "email: stdlib parser + plugin code": ("/email/", "plugins/email/parsing.py"),
+    "peewee SQL building": ("peewee.py",),
+    "sqlite3 / psycopg calls": ("method 'execute' of 'sqlite3", "psycopg/", "method 'commit'"),
+    "werkzeug + flask request handling": ("werkzeug/", "flask/"),
+    "twilio signature": ("twilio/",),
+    "marshmallow": ("marshmallow/",),
+    "nh3 / html": ("services/html.py", "nh3"),
+    "pluggy hooks": ("pluggy/",),
+}
+
+
+class Options:
+    email_share = 0.5
+    new_share = 0.3
+    replay = 0
+
+
+def _time_writer_lock(app):
+    """Sum how long the SQLite writer lock is held (acquire to release):
+    ``[wall seconds, this thread's CPU seconds]``."""
+    lock = getattr(app.extensions["helpline.db"], "writer_lock", None)
+    held = [0.0, 0.0]
+    if lock is None:
+        return held
+    acquire, release, since = lock.acquire, lock.release, {}
+
+    def timed_acquire():
+        acquire()
+        since[threading.get_ident()] = (time.perf_counter(), time.thread_time())
+
+    def timed_release():
+        started = since.pop(threading.get_ident(), None)
+        if started is not None and lock.held():
+            held[0] += time.perf_counter() - started[0]
+            held[1] += time.thread_time() - started[1]
+        release()
+
+    lock.acquire, lock.release = timed_acquire, timed_release
+    return held
+
+
+def bucket_shares(stats):
+    """Own time per bucket, as a share of the whole profile."""
+    total = 0.0
+    shares = dict.fromkeys(BUCKETS, 0.0)
+    for (filename, _line, name), (_cc, _nc, tottime, _ct, _callers) in stats.stats.items():
+        total += tottime
+        label = f"{filename}:{name}"
+        for bucket, needles in BUCKETS.items():
+            if any(n in label for n in needles):
+                shares[bucket] += tottime
+                break
+    return {k: v / total for k, v in shares.items()}, total
+
+
+def main():
+    p = parser(__doc__)
+    p.add_argument("--messages", type=int, default=1000)
+    args = p.parse_args()
+    logging.disable(logging.INFO)
+    from twilio.request_validator import RequestValidator
+
+    scratch = tempfile.mkdtemp(prefix="helpline-breakdown-")
+    # A real queue, as in production: after-commit tasks (the reports plugin's
+    # fact sync...) are enqueued, not run inline as in immediate mode.
+    app, url = make_app(
+        args.database_url,
+        HUEY_IMMEDIATE=False,
+        HUEY_URL="sqlite:///" + os.path.join(scratch, "huey.sqlite3"),
+        ATTACHMENTS_DIR=os.path.join(scratch, "files"),
+    )
+    from app.db import connection
+
+    with app.app_context(), connection():
+        plugins = app.extensions["helpline.plugins"]
+        plugins.set_settings("email", {"support_addresses": ["support@shop.example"], "inbound_secret": EMAIL_SECRET})
+        plugins.set_settings(
+            "sms",
+            {
+                "account_sid": "AC" + "0123456789abcdef" * 2,
+                "auth_token": TWILIO_TOKEN,
+                "from_number": "+15005550006",
+                "public_url": PUBLIC_URL,
+                "autoresponder_enabled": False,
+            },
+        )
+    maker = Client(0, Options, None, RequestValidator(TWILIO_TOKEN))
+    requests = []
+    for i in range(args.messages):
+        requests.append(maker.email() if i % 2 else maker.sms())
+    held = _time_writer_lock(app)
+    client = app.test_client()
+    for path, body, headers, _token, _kind in requests[:20]:  # warm caches
+        client.post(path, data=body, headers=headers)
+    todo = requests[20:]
+    # Without the profiler first: wall time and how long the writer lock is held.
+    held[:] = [0.0, 0.0]
+    start, cpu_start = time.perf_counter(), time.thread_time()
+    for path, body, headers, _token, _kind in todo[: len(todo) // 2]:
+        client.post(path, data=body, headers=headers)
+    plain = (time.perf_counter() - start) / (len(todo) // 2)
+    cpu = (time.thread_time() - cpu_start) / (len(todo) // 2)
+    lock_per_message, lock_cpu_per_message = held[0] / (len(todo) // 2), held[1] / (len(todo) // 2)
+    todo = todo[len(todo) // 2 :]
+    profiler = cProfile.Profile()
+    start = time.perf_counter()
+    profiler.enable()
+    for path, body, headers, _token, _kind in todo:
+        response = client.post(path, data=body, headers=headers)
+        if response.status_code >= 300:
+            raise SystemExit(f"{path}: HTTP {response.status_code} {response.get_data()[:200]!r}")
+    profiler.disable()
+    elapsed = time.perf_counter() - start
+    backend = "PostgreSQL" if url.startswith("postgres") else "SQLite"
+    print(f"backend={backend} messages={len(todo)} (half SMS, half email; 30% new senders)")
+    print(f"wall time without the profiler: {plain * 1000:.2f} ms per message (one thread)")
+    # CPU time does not grow with the machine's load the way wall time does.
+    print(f"CPU time without the profiler: {cpu * 1000:.2f} ms per message")
+    if lock_per_message:
+        print(
+            f"SQLite writer lock held: {lock_per_message * 1000:.2f} ms per message "
+            f"(one writer at a time: at most {1 / lock_per_message:.0f} messages/s at this CPU speed), "
+            f"{lock_cpu_per_message * 1000:.2f} ms of CPU while held"
+        )
+    print(f"wall time under the profiler: {elapsed * 1000 / len(todo):.2f} ms per message")
+    stats = pstats.Stats(profiler)
+    executes = sum(
+        v[1]
+        for k, v in stats.stats.items()
+        if k[2] == "<method 'execute' of 'sqlite3.Cursor' objects>" or ("psycopg/cursor" in k[0] and k[2] == "execute")
+    )
+    print(f"statements executed: {executes / len(todo):.1f} per message")
+    shares, _total = bucket_shares(stats)
+    for bucket, share in sorted(shares.items(), key=lambda kv: -kv[1]):
+        print(f"  {bucket:38s} {share * 100:5.1f}% of own time")
+    print(f"  {'everything else':38s} {(1 - sum(shares.values())) * 100:5.1f}%")
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(20)
+    # Our own functions by cumulative time: which step costs what.
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(r"(/app/|/plugins/)", 45)
+    print(out.getvalue())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,78 @@
+"""Service-level timings of chosen view queries and of the navigation's
+counts on an already seeded database (``bench/seed.py``): CPU time of
+``app.services.views.list_tickets`` / ``nav_data``, best and median of
+``--repeat`` runs, without HTTP. For before/after comparisons of one query.
+
+    python bench/view_calls.py --database-url sqlite:////path/seeded.sqlite3
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import statistics
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+CALLS = {
+    "All": {},
+    "All + created range, sorted by update": {
+        "created_after": "2026-03-01T00:00:00",
+        "created_before": "2026-03-08T00:00:00",
+    },
+    "All + created range (a January week)": {
+        "created_after": "2026-01-10T00:00:00",
+        "created_before": "2026-01-17T00:00:00",
+    },
+    "All + created range (a month)": {
+        "created_after": "2026-03-01T00:00:00",
+        "created_before": "2026-04-01T00:00:00",
+    },
+    "open + email + tag refund + me": {"status": ["open"], "channel": ["email"], "tag": "refund", "assignee": "me"},
+    "open + email + tag vip + me": {"status": ["open"], "channel": ["email"], "tag": "vip", "assignee": "me"},
+    "All + tag vip": {"tag": "vip"},
+}
+
+
+def cpu_ms(fn, repeat):
+    samples = []
+    for _ in range(repeat):
+        start = time.thread_time()
+        fn()
+        samples.append((time.thread_time() - start) * 1000)
+    return min(samples), statistics.median(samples)
+
+
+def main():
+    import datetime as dt
+
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--database-url", required=True)
+    p.add_argument("--repeat", type=int, default=7)
+    args = p.parse_args()
+    logging.disable(logging.INFO)
+    from app import create_app
+    from app.db import connection
+    from app.models import Agent
+    from app.services import views
+    from app.web.nav import nav_data
+
+    app = create_app({"DATABASE_URL": args.database_url, "SECRET_KEY": "bench", "LOG_LEVEL": "WARNING"})
+    with app.test_request_context("/"), connection():
+        agent = Agent.select().order_by(Agent.id).offset(1).get()
+        for name, filters in CALLS.items():
+            filters = {k: dt.datetime.fromisoformat(v) if k.startswith("created") else v for k, v in filters.items()}
+            views.list_tickets(agent, "all", filters)  # warm the cache
+            best, median = cpu_ms(lambda: views.list_tickets(agent, "all", filters), args.repeat)
+            print(f"{name:44} best {best:8.1f} ms CPU, median {median:8.1f}")
+        nav_data(agent)
+        best, median = cpu_ms(lambda: nav_data(agent), args.repeat)
+        print(f"{'navigation counts':44} best {best:8.1f} ms CPU, median {median:8.1f}")
+    print(f"load average {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()
