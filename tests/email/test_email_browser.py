@@ -82,6 +82,9 @@ def test_files_picked_in_the_composer_go_out_with_the_reply(
     expect(page.locator(".msg-outbound")).to_contain_text("Here is your invoice.")
     expect(page.locator(".msg-outbound .attachments")).to_contain_text("invoice.txt")
     expect(page.locator("#composer-text")).to_have_value("")
+    # The files and the Cc went with that reply: the next one starts clean.
+    expect(page.get_by_label("Keep Cc")).not_to_be_checked()
+    assert page.locator("#email-files").evaluate("el => el.files.length") == 0
     [sent] = relay.messages
     assert sent["message"]["Cc"] == "partner@customer.example"
     [part] = list(sent["message"].iter_attachments())

@@ -141,6 +141,44 @@ def test_login_live_ticket_reply_note_and_status(
     page.keyboard.press("Escape")
 
 
+def test_the_composer_is_free_while_a_reply_is_on_its_way(pages, wait_live, make_agent, fake_channel):
+    agent = make_agent(role="support", name="Dana", password=None)
+    ticket = fake_channel.receive("Is it in stock?").ticket
+    page = pages.login(agent, start=f"/t/{ticket.id}")
+    wait_live(page)
+    held = []  # the page's sends, answered when the test says so
+
+    def hold_sends(route):
+        held.append(route) if route.request.method == "POST" else route.continue_()
+
+    sends = re.compile(rf"/t/{ticket.id}/messages(\?|$)")
+    page.route(sends, hold_sends)
+
+    composer = page.locator("#composer-text")
+    composer.fill("Yes, two left.")
+    page.get_by_role("button", name="Send reply").click()
+    expect(composer).to_have_value("")  # emptied at once, not when the answer comes
+    page.wait_for_function("() => document.getElementById('composer-submit').disabled")
+    composer.press_sequentially("Want me to hold one?")
+    assert len(held) == 1
+    held.pop().continue_()
+    expect(page.locator(".msg-outbound")).to_contain_text("Yes, two left.")
+    expect(page.get_by_role("button", name="Send reply")).to_be_enabled()
+    expect(composer).to_have_value("Want me to hold one?")  # the next message, untouched
+
+    # A refused send gives the text back, ahead of anything typed since.
+    page.get_by_role("button", name="Send reply").click()
+    composer.press_sequentially("Also:")
+    fake_channel.refuse_with("no_consent", "This customer has not agreed to SMS.")
+    held.pop().continue_()
+    expect(page.locator("#composer-refusal")).to_have_text("This customer has not agreed to SMS.")
+    expect(composer).to_have_value("Want me to hold one?\nAlso:")
+    assert [m.text for m in Message.select().where(Message.direction == "outbound")] == ["Yes, two left."]
+    # The 409 is the answer the page expects; Chromium logs it all the same.
+    assert pages.errors == ["console: Failed to load resource: the server responded with a status of 409 (CONFLICT)"]
+    pages.errors.clear()
+
+
 def test_snooze_until_a_picked_time_and_live_status(pages, wait_live, make_agent, fake_channel, outside, clock):
     agent = make_agent(role="support", name="Dana", password=None)
     ticket = fake_channel.receive("Call me next week").ticket

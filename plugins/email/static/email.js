@@ -16,16 +16,11 @@
   }
   files.addEventListener("change", update);
   keepCc.addEventListener("change", update);
-  /* The page's script empties the text box once the reply is accepted and then
-     shows it in the thread: that is when the sent files are cleared too. */
-  var thread = document.getElementById("thread");
-  if (thread && window.MutationObserver) {
-    new MutationObserver(function () {
-      if (!form.querySelector("#composer-text").value && (files.value || keepCc.checked)) {
-        files.value = "";
-        keepCc.checked = false;
-        update();
-      }
-    }).observe(thread, { childList: true });
-  }
+  /* The core's composer announces an accepted send ("helpline:composer-sent"
+     on the form): the files and the Cc choice went with it. */
+  form.addEventListener("helpline:composer-sent", function () {
+    files.value = "";
+    keepCc.checked = false;
+    update();
+  });
 })();

@@ -128,14 +128,25 @@
     e.preventDefault();
     if (!text.value.trim()) { text.focus(); return; }
     submit.disabled = true;
-    H.post(form.action, new FormData(form)).then(function (res) {
+    var data = new FormData(form);
+    // The composer empties at once, so the agent can write the next message
+    // while this one is on its way; a refused send puts the text back.
+    var sent = text.value;
+    var sentMode = modeInput.value;
+    text.value = "";
+    function restore() {
+      text.value = text.value.trim() ? sent + "\n" + text.value : sent;
+    }
+    H.post(form.action, data).then(function (res) {
       if (res.ok) {
-        text.value = "";
-        if (modeInput.value === "reply") { initialRefusal = ""; refusal.hidden = true; }
+        // Plugins' composer tools (the email plugin's files) reset on this.
+        form.dispatchEvent(new CustomEvent("helpline:composer-sent", {detail: {mode: sentMode}}));
+        if (sentMode === "reply") { initialRefusal = ""; refusal.hidden = true; }
         clearNewer();
         loadNew();
       } else if (res.status === 409 && res.data && res.data.error && res.data.error.code === "newer_reply") {
         // Keep the draft; the next send (with the newer reply's id) goes out.
+        restore();
         var newer = res.data.error.newer || {};
         showNewer(res.data.error.message, newer.id);
         afterInput.value = newer.id;
@@ -143,11 +154,13 @@
         setMode(modeInput.value, false);
         loadNew();
       } else {
+        restore();
         var err = (res.data && res.data.error) || {};
         refusal.textContent = err.message || H.i18n.loadFailed;
         refusal.hidden = false;
       }
     }).catch(function () {
+      restore();
       refusal.textContent = H.i18n.loadFailed;
       refusal.hidden = false;
     }).then(function () { submit.disabled = false; });
