@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import logging
-
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
 from ..auth import current_agent, require
 from ..models import ContactIdentity, Profile, Ticket
 from ..plugins import get_plugins
+from ..plugins.parts import NOT_SHOWN, isolated
 from ..services import NotFound, identities
 from . import schemas as s
 from .errors import ApiError
-
-log = logging.getLogger(__name__)
 
 bp = Blueprint("api_profiles", __name__, url_prefix="/api/v1", description="Customer profiles and panels")
 
@@ -26,23 +23,14 @@ def panels_for(profile):
     a failing panel reports an error instead of failing the page."""
     out = []
     for panel in get_plugins().enabled_panels():
-        try:
-            if not panel.eligible(profile):
-                continue
-            data = panel.render_data(profile)
+
+        def render(panel=panel):
+            return panel.render_data(profile) if panel.eligible(profile) else NOT_SHOWN
+
+        data, error = isolated("panel", panel.slug, render)
+        if data is not NOT_SHOWN:
             out.append(
-                {"slug": panel.slug, "title": str(panel.title), "plugin": panel.plugin, "data": data, "error": None}
-            )
-        except Exception:  # a third-party panel must not break the profile
-            log.exception("panel %s failed for profile %s", panel.slug, profile.id)
-            out.append(
-                {
-                    "slug": panel.slug,
-                    "title": str(panel.title),
-                    "plugin": panel.plugin,
-                    "data": None,
-                    "error": _("This panel could not be loaded."),
-                }
+                {"slug": panel.slug, "title": str(panel.title), "plugin": panel.plugin, "data": data, "error": error}
             )
     return out
 

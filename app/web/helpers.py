@@ -20,6 +20,7 @@ from ..errors import CODES, error_response, wants_json
 from ..i18n import datetime_pattern
 from ..permissions import can
 from ..plugins import get_plugins
+from ..plugins.parts import isolated
 from ..validation import is_time_zone
 
 log = logging.getLogger(__name__)
@@ -138,14 +139,11 @@ def plugin_fragments(slot):
         return list(usable)
     usable = []
     for name in names:
-        try:
-            current_app.jinja_env.get_template(name)
-        except Exception:
-            if plugins.strict:
-                raise
-            log.exception("UI fragment %s for %s could not be loaded", name, slot)
-            continue
-        usable.append(name)
+        template, _error = isolated(
+            "UI fragment", name, lambda: current_app.jinja_env.get_template(name), plugins.strict
+        )
+        if template is not None:
+            usable.append(name)
     if len(cache) >= 256:  # old versions' entries: never read again
         cache.clear()
     cache[key] = tuple(usable)

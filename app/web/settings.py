@@ -3,8 +3,6 @@ plugins (enable/disable and a settings form per plugin), agents and roles."""
 
 from __future__ import annotations
 
-import logging
-
 import marshmallow as ma
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -14,6 +12,7 @@ from ..auth import current_agent, require
 from ..models import Agent
 from ..models.agent import ROLES
 from ..plugins import CORE, PluginError, get_plugins
+from ..plugins.parts import isolated
 from ..plugins.state import MIGRATIONS_PENDING
 from ..registry import EmptySettings
 from ..services import ServiceError, password_links
@@ -21,8 +20,6 @@ from ..services import agents as agent_service
 from .blueprint import bp
 from .forms import data_from_form, fields_for
 from .helpers import done, failed
-
-log = logging.getLogger(__name__)
 
 
 def _settings_form(name, template, title, back, **context):
@@ -140,15 +137,13 @@ def _section(cls, settings, strict):
     that one whose data or template fails shows "could not be loaded" (and
     is logged) instead of failing the settings page, as panels do; under
     strict mode (tests) the failure is raised."""
-    try:
+
+    def render():
         data = cls().render_data(settings, request.args)
-        html = render_template(cls.template, data=data, section=cls, settings=settings)
-    except Exception:
-        if strict:
-            raise
-        log.exception("settings section %s could not be loaded", cls.slug)
-        return {"section": cls, "html": None, "error": _("This section could not be loaded.")}
-    return {"section": cls, "html": Markup(html), "error": None}
+        return Markup(render_template(cls.template, data=data, section=cls, settings=settings))
+
+    html, error = isolated("settings section", cls.slug, render, strict=strict)
+    return {"section": cls, "html": html, "error": error}
 
 
 class NewAgentSchema(ma.Schema):

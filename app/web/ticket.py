@@ -3,8 +3,6 @@ assignee, tags, the overview panel, typing signals and read markers."""
 
 from __future__ import annotations
 
-import logging
-
 import marshmallow as ma
 from flask import abort, current_app, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
@@ -15,13 +13,13 @@ from ..clock import now
 from ..errors import error_response
 from ..models import Agent, Message, Ticket
 from ..plugins import get_plugins
+from ..plugins.parts import NOT_SHOWN, isolated
 from ..services import NotFound, ServiceError, agents, collision, identities, messages, notifications, tickets, views
 from ..validation import MAX_ID
 from .blueprint import bp
 from .helpers import done, failed, from_local_input, wants_json
 from .inbox import SNOOZE_PRESETS, inbox_agents
 
-log = logging.getLogger(__name__)
 THREAD_PAGE = 50
 
 
@@ -64,16 +62,18 @@ def panels_for(profile):
     shows an error instead of breaking the page."""
     shown = []
     for panel in get_plugins().enabled_panels():
-        try:
+
+        def render(panel=panel):
             if not panel.eligible(profile):
-                continue
+                return NOT_SHOWN
             data = panel.render_data(profile)
             if panel.template:
                 current_app.jinja_env.get_template(panel.template)
-            shown.append((panel, data, None))
-        except Exception:
-            log.exception("panel %s failed", panel.slug)
-            shown.append((panel, None, _("This panel could not be loaded.")))
+            return data
+
+        data, error = isolated("panel", panel.slug, render)
+        if data is not NOT_SHOWN:
+            shown.append((panel, data, error))
     return shown
 
 
@@ -84,12 +84,8 @@ def channel_card_for(ticket):
     channel = get_plugins().channel(ticket.channel)
     if channel is None:
         return None, None
-    try:
-        card = channel.card(ticket)
-    except Exception:
-        log.exception("channel card of %s failed", ticket.channel)
-        return None, _("This card could not be loaded.")
-    return (card if card is not None and card.facts else None), None
+    card, error = isolated("channel card", ticket.channel, lambda: channel.card(ticket))
+    return (card if card is not None and card.facts else None), error
 
 
 def agent_choices():
