@@ -20,7 +20,10 @@ untimed); ``explain`` (PostgreSQL) prints ``EXPLAIN (ANALYZE, BUFFERS)`` of
 one batch's guarded ``UPDATE`` (500 due tickets), rolled back, instead of a
 sweep; ``generated`` / ``triggered`` (PostgreSQL) turn the ``search_vector``
 columns into stored generated columns (as before migration 0019) or back
-into trigger-kept ones (untimed; no sweep). Never point it at real data: the database is wiped first.
+into trigger-kept ones (untimed; no sweep); ``cpu`` (PostgreSQL) closes all
+DUE tickets in one ``UPDATE`` as the sweep's batches do and inserts their
+notices, each statement's server CPU read from ``/proc`` (clock ticks),
+then rolls back and vacuums: three times. Never point it at real data: the database is wiped first.
 
 Usage::
 
@@ -176,6 +179,40 @@ def explain_update(now):
     return plan
 
 
+def server_statement_cpu(now, reps=3):
+    """Server CPU of the sweep's close and notices for every due ticket at
+    once, rolled back, ``reps`` times (each on other tickets)."""
+    from app.models import Ticket
+    from plugins.autoclose.bulk import among
+    from plugins.autoclose.sweep import REASON, due_condition
+
+    condition = due_condition(now - dt.timedelta(days=2), now - dt.timedelta(minutes=5))
+    ids = [tid for (tid,) in Ticket.select(Ticket.id).where(condition).tuples()]
+    update = Ticket.update(
+        status="closed",
+        closed_at=now,
+        closed_reason=REASON,
+        snoozed_until=None,
+        awaiting_customer_since=None,
+        updated_at=now,
+        last_message_preview="Ticket closed due to inactivity",
+    ).where(among(Ticket.id, ids) & condition)
+    sql, params = update.sql()
+    notices = (
+        "INSERT INTO message (ticket_id, channel, direction, kind, author_type, text, html, attachments, attempts, "
+        "meta, created_at) SELECT id, channel, 'outbound', 'notice', 'system', 'Ticket closed due to inactivity', "
+        "'<p>Ticket closed due to inactivity</p>', '[]', 0, '{}', %s FROM ticket WHERE id = ANY(%s)"
+    )
+    with db.atomic() as transaction:
+        first = server_cpu()
+        db.execute_sql(sql, params)
+        second = server_cpu()
+        db.execute_sql(notices, (now, ids))
+        third = server_cpu()
+        transaction.rollback()
+    return len(ids), second - first, third - second
+
+
 def search_columns(kind):
     import importlib
 
@@ -226,6 +263,23 @@ def main(argv=None):
                     started = time.perf_counter()
                     search_columns(variant)
                     print(f"# search_vector {variant} ({time.perf_counter() - started:.1f} s)", flush=True)
+                    continue
+                if variant == "cpu":
+                    for _rep in range(3):
+                        make_due(args.total, args.due, now, round_)
+                        round_ += 1
+                        n, update_cpu, insert_cpu = server_statement_cpu(now)
+                        db.execute_sql(
+                            "UPDATE ticket SET awaiting_customer_since = %s WHERE awaiting_customer_since < %s",
+                            (now - dt.timedelta(hours=1), now - dt.timedelta(days=2)),
+                        )
+                        db.execute_sql("VACUUM ticket")
+                        db.execute_sql("VACUUM message")
+                        print(
+                            f"| cpu | {n:,} | server CPU: close {update_cpu:.2f} s, notices {insert_cpu:.2f} s "
+                            f"| load {os.getloadavg()[0]:.1f} |",
+                            flush=True,
+                        )
                     continue
                 if variant == "explain":
                     make_due(args.total, args.due, now, round_)
