@@ -4,8 +4,8 @@ from playhouse.schema_diff import diff_models
 
 from app.db import db
 
-# Full-text search on PostgreSQL keeps a ``search_vector`` column (and its
-# GIN index) that the database computes (triggers, 0019) and no model reads
+# Full-text search on PostgreSQL keeps a generated ``search_vector`` column
+# (and its GIN index) that the database computes and no model reads
 # (app/services/search.py queries it in SQL); on SQLite the same lives in
 # FTS5 tables outside the models.
 SEARCH_COLUMN = "search_vector"

@@ -3,9 +3,8 @@
 A ticket matches when every term of the text occurs in its subject, in one of
 its messages (any of them, not only the latest) or in its customer's name,
 email or phone. The indexes are built by migration ``0006_search`` and kept
-current by the database itself (FTS5 triggers on SQLite, ``tsvector``
-columns kept by triggers on their text on PostgreSQL, migration 0019), so
-every write path stays searchable.
+current by the database itself (FTS5 triggers on SQLite, generated
+``tsvector`` columns on PostgreSQL), so every write path stays searchable.
 
 Terms are the whitespace-separated pieces of the text that hold a letter or
 a digit; each is looked up as a phrase of the words the tokenizer makes of
