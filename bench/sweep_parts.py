@@ -5,10 +5,10 @@ Builds TOTAL tickets as ``bench/sweep.py`` does, then for each round makes
 DUE of them due, runs the real sweep with its after-commit events held
 (``deferred_events``: the closing only), and adds up this process's CPU
 (``time.process_time()``; on SQLite the database's work is this process's)
-per kind of statement: the due select, the locking select, the guarded
-``UPDATE``, the notices' and the activity's inserts; "rest" is the
-transactions' begin and commit (on SQLite the WAL writes and the
-checkpoints), and Python. On PostgreSQL it also reads the server process's
+per kind of statement (a select with its rows read): the due select, the
+locking select, the guarded ``UPDATE``, the notices' and the activity's
+inserts, the commits (on SQLite the WAL writes and the checkpoints); "rest"
+is Python (rows, reasons, JSON) and the transactions' begin. On PostgreSQL it also reads the server process's
 CPU for the whole closing.
 
 Variants (``--variants``, run in turn, each round on other tickets):
@@ -18,12 +18,10 @@ counters are wrong afterwards, this is a measurement); ``no-index:NAME``
 without that index (dropped before the round, created again after it,
 untimed); ``explain`` (PostgreSQL) prints ``EXPLAIN (ANALYZE, BUFFERS)`` of
 one batch's guarded ``UPDATE`` (500 due tickets), rolled back, instead of a
-sweep; ``generated`` / ``triggered`` (PostgreSQL) turn the ``search_vector``
-columns into stored generated columns (as before migration 0019) or back
-into trigger-kept ones (untimed; no sweep); ``cpu`` (PostgreSQL) closes all
-DUE tickets in one ``UPDATE`` as the sweep's batches do and inserts their
-notices, each statement's server CPU read from ``/proc`` (clock ticks),
-then rolls back and vacuums: three times. Never point it at real data: the database is wiped first.
+sweep; ``cpu`` (PostgreSQL) closes all DUE tickets in one ``UPDATE`` as
+the sweep's batches do and inserts their notices, each statement's server
+CPU read from ``/proc`` (clock ticks), then rolls back and vacuums: three
+times. Never point it at real data: the database is wiped first.
 
 Usage::
 
@@ -213,21 +211,6 @@ def server_statement_cpu(now, reps=3):
     return len(ids), second - first, third - second
 
 
-def search_columns(kind):
-    import importlib
-
-    migration = importlib.import_module("migrations.0019_search_vector_by_trigger")
-    is_generated = db.execute_sql(
-        "SELECT attgenerated = 's' FROM pg_attribute WHERE attrelid = 'ticket'::regclass AND attname = 'search_vector'"
-    ).fetchone()[0]
-    with db.atomic():
-        if kind == "generated" and not is_generated:
-            migration._postgres_down(db)
-        elif kind == "triggered" and is_generated:
-            migration._postgres_up(db)
-    db.execute_sql("VACUUM ANALYZE ticket")
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", required=True)
@@ -259,11 +242,6 @@ def main(argv=None):
         for _ in range(args.rounds):
             for variant in args.variants:
                 undo = None
-                if variant in ("generated", "triggered"):
-                    started = time.perf_counter()
-                    search_columns(variant)
-                    print(f"# search_vector {variant} ({time.perf_counter() - started:.1f} s)", flush=True)
-                    continue
                 if variant == "cpu":
                     for _rep in range(3):
                         make_due(args.total, args.due, now, round_)
