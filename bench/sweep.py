@@ -81,7 +81,7 @@ def ts(value):
     return value.replace(microsecond=0).isoformat(" ")
 
 
-def generate(total, now, stale_activity=False):
+def generate(total, now, stale_activity=False, subject=""):
     from app.models import Profile
 
     profile = Profile.create(name="Bench customer", email="bench@example.net")
@@ -90,16 +90,20 @@ def generate(total, now, stale_activity=False):
         "t0": ts(now - dt.timedelta(days=30)),
         "armed": ts(now - dt.timedelta(hours=1)),
         "total": total,
+        "subject": subject,
     }
     columns = (
         "channel, thread_key, profile_id, status, subject, created_at, updated_at, reopen_count, "
         "last_message_preview, awaiting_customer_since, closed_at, closed_reason"
     )
+    # ``subject`` with the ticket's number after it (its own word in the
+    # search index), or empty as before 2026-12-03's afternoon.
+    title = "CASE WHEN {s} = '' THEN '' ELSE {s} || ' ' || {g} END"
     # The reply that armed a clock touched its ticket: updated_at is never older.
     updated = "{t0}" if stale_activity else "CASE WHEN {g} % 10 >= 8 THEN {armed} ELSE {t0} END"
     select = (
         "SELECT 'email', 'bench-' || {g}, {p}, "
-        "CASE WHEN {g} % 10 < 6 THEN 'closed' ELSE 'open' END, '', {t0}, " + updated + ", 0, '', "
+        "CASE WHEN {g} % 10 < 6 THEN 'closed' ELSE 'open' END, " + title + ", {t0}, " + updated + ", 0, '', "
         "CASE WHEN {g} % 10 >= 8 THEN {armed} ELSE NULL END, "
         "CASE WHEN {g} % 10 < 6 THEN {t0} ELSE NULL END, "
         "CASE WHEN {g} % 10 < 6 THEN 'agent' ELSE NULL END"
@@ -108,9 +112,9 @@ def generate(total, now, stale_activity=False):
         if is_postgres():
             sql = (
                 f"INSERT INTO ticket ({columns}) "
-                + select.format(g="g", p="%(profile)s", t0="%(t0)s::timestamp", armed="%(armed)s::timestamp").replace(
-                    " % 10", " %% 10"
-                )
+                + select.format(
+                    g="g", p="%(profile)s", t0="%(t0)s::timestamp", armed="%(armed)s::timestamp", s="%(subject)s::text"
+                ).replace(" % 10", " %% 10")
                 + " FROM generate_series(1, %(total)s) AS g"
             )
             db.execute_sql(sql, params)
@@ -118,7 +122,7 @@ def generate(total, now, stale_activity=False):
             sql = (
                 f"WITH RECURSIVE seq(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM seq WHERE g < :total) "
                 f"INSERT INTO ticket ({columns}) "
-                + select.format(g="g", p=":profile", t0=":t0", armed=":armed")
+                + select.format(g="g", p=":profile", t0=":t0", armed=":armed", s=":subject")
                 + " FROM seq"
             )
             db.connection().execute(sql, params)
@@ -266,6 +270,11 @@ def main(argv=None):
         action="store_true",
         help="every ticket's updated_at 30 days old, older than the clocks (the bench's data before 2026-12-03)",
     )
+    parser.add_argument(
+        "--subject",
+        default="",
+        help="every ticket's subject, followed by its number (default: empty; PostgreSQL indexes a subject's words)",
+    )
     parser.add_argument("--profile", help="write a cProfile of each timed sweep to this file (pstats format)")
     parser.add_argument(
         "--no-freeze",
@@ -293,7 +302,7 @@ def main(argv=None):
             plugins.set_settings("autoclose", {"inactivity_days": 2})
             now = utcnow()
             started = time.perf_counter()
-            generate(total, now, args.stale_activity)
+            generate(total, now, args.stale_activity, args.subject)
             built = time.perf_counter() - started
             print(f"# {total:,} tickets generated in {built:.1f}s", flush=True)
             print("# due query plan:", *explain_due_query(), sep="\n#   ", flush=True)

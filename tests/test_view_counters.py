@@ -322,3 +322,36 @@ def test_views_no_counter_answers_count_up_to_the_cap(app, fake_channel, make_ag
     assert count(me, "all", {"created_after": dt.datetime(2000, 1, 1)}) == COUNT_CAP
     assert count(me, "all", {"status": ["open"]}) == COUNT_CAP + 6  # from the counters: exact
     assert count_is_exact({"status": ["open"], "channel": ["fake"]})
+
+
+def test_an_auto_close_sweep_leaves_every_counter_equal_to_a_fresh_count(app, fake_channel, make_agent, clock):
+    """The sweep closes a batch in one ``UPDATE``: tickets of every
+    assignee, tagged or not, read by their agents or not, open or snoozed."""
+    from app.services import messages
+    from plugins.autoclose.sweep import sweep
+
+    app.extensions["helpline.plugins"].set_enabled("autoclose", True)
+    agents = [make_agent(password=None) for _ in range(3)]
+    for i in range(10):
+        ticket = fake_channel.receive(f"question {i}", email=f"c{i}@example.net").ticket
+        agent = agents[i % 3]
+        if i % 3:
+            assign(ticket, agent)
+        if i % 4:
+            change_tags(ticket, add=TAGS[: i % 4])
+        clock.advance(minutes=1)
+        messages.reply(Ticket.get_by_id(ticket.id), agent, "Answered")
+        for reader in agents[: i % 4]:
+            mark_read(reader, Ticket.get_by_id(ticket.id))
+        if i in (4, 5):
+            snooze(Ticket.get_by_id(ticket.id), clock.now() + dt.timedelta(days=7), actor=agent)
+    # Not due: the customer wrote again after the reply.
+    waiting = Ticket.select().order_by(Ticket.id.desc()).get()
+    fake_channel.receive("still there?", email="c9@example.net")
+    armed = {t.id for t in Ticket.select().where(Ticket.awaiting_customer_since.is_null(False))}
+    assert len(armed) >= 8 and waiting.id not in armed
+    check(app, agents)
+    clock.advance(days=2, minutes=1)
+    assert sorted(sweep(batch_size=4)) == sorted(armed)
+    assert Ticket.select().where(Ticket.status == "closed").count() == len(armed)
+    check(app, agents)
