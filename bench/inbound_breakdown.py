@@ -86,6 +86,7 @@ def bucket_shares(stats):
 def main():
     p = parser(__doc__)
     p.add_argument("--messages", type=int, default=1000)
+    p.add_argument("--profile-out", help="also write the profile here (pstats format, for snakeviz or pstats)")
     args = p.parse_args()
     logging.disable(logging.INFO)
     from twilio.request_validator import RequestValidator
@@ -140,6 +141,8 @@ def main():
         if response.status_code >= 300:
             raise SystemExit(f"{path}: HTTP {response.status_code} {response.get_data()[:200]!r}")
     profiler.disable()
+    if args.profile_out:
+        profiler.dump_stats(args.profile_out)
     elapsed = time.perf_counter() - start
     backend = "PostgreSQL" if url.startswith("postgres") else "SQLite"
     print(f"backend={backend} messages={len(todo)} (half SMS, half email; 30% new senders)")
