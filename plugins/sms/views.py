@@ -11,7 +11,15 @@ import marshmallow as ma
 from flask import Blueprint, Response, abort, g, redirect, request
 from flask_babel import gettext as _
 
-from app.plugin import ServiceError, csrf_exempt, error_response, limiter, plugin_settings, public_limit
+from app.plugin import (
+    ServiceError,
+    csrf_exempt,
+    error_response,
+    limiter,
+    plugin_settings,
+    public_limit,
+    unlimited,
+)
 
 from . import delivery, links, twilio_api
 from .receive import receive
@@ -57,6 +65,7 @@ def _verified_form(schema):
 
 @bp.post("/sms/twilio/inbound")
 @csrf_exempt  # Twilio cannot send a CSRF token; the signature authenticates it
+@unlimited  # a refused inbound message is not retried by Twilio
 def inbound():
     """Twilio's inbound message webhook; answers empty TwiML once stored."""
     settings, data, error = _verified_form(InboundForm)
@@ -71,6 +80,7 @@ def inbound():
 
 @bp.post("/sms/twilio/status")
 @csrf_exempt
+@unlimited
 def status():
     """Twilio's status callback for outbound messages."""
     settings, data, error = _verified_form(StatusForm)
