@@ -18,6 +18,16 @@ class Skipped(ma.Schema):
     reason = fields.String(metadata={"description": "too_large: over the max_attachment_bytes setting"})
 
 
+class SenderCheck(ma.Schema):
+    verified = fields.Boolean(metadata={"description": "the trusted mail server confirmed the From address"})
+    reason = fields.String(
+        metadata={
+            "description": "what decided it: dmarc=pass, dkim=pass, spf=pass, dmarc=fail, the results seen, or no_results"
+        }
+    )
+    server = fields.String(allow_none=True, metadata={"description": "the trusted server whose results were read"})
+
+
 class EmailMessageOut(ma.Schema):
     id = fields.Integer(attribute="message.id")
     ticket_id = fields.Integer(attribute="message.ticket_id")
@@ -34,6 +44,11 @@ class EmailMessageOut(ma.Schema):
     images_allowed = fields.Boolean()
     raw_size = fields.Integer(allow_none=True)
     raw_available = fields.Boolean()
+    sender_check = fields.Nested(
+        SenderCheck,
+        allow_none=True,
+        metadata={"description": "null unless the trusted_mail_servers setting was set when the mail arrived"},
+    )
 
 
 class DroppedQuery(ma.Schema):

@@ -50,6 +50,21 @@ class EmailChannel(Channel):
         sender = meta.get("from") or ticket.profile.email
         if sender:
             facts.append(CardFact(_("From"), sender, href=f"mailto:{sender}"))
+        check = meta.get("sender_check")
+        if isinstance(check, dict):
+            verified = bool(check.get("verified"))
+            result = str(check.get("reason") or "")
+            if result == "no_results":
+                result = _("no results from a trusted mail server")
+            facts.append(
+                CardFact(
+                    _("Sender check"),
+                    _("verified (%(result)s)", result=result)
+                    if verified
+                    else _("not verified (%(result)s)", result=result),
+                    state="verified" if verified else "unverified",
+                )
+            )
         if meta.get("reply_to") and meta["reply_to"] != sender:
             facts.append(CardFact(_("Reply-To"), meta["reply_to"]))
         if to:

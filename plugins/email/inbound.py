@@ -23,6 +23,7 @@ from app.plugin import (
 )
 
 from .addresses import ticket_from_address
+from .authcheck import check as check_sender
 from .images import block_remote, link_inline
 from .loopguard import noise_reason
 from .models import DroppedEmail
@@ -139,6 +140,9 @@ def receive(raw: bytes, settings, envelope_sender: str | None = None, envelope_r
         meta["html_too_large"] = len(parsed.html)
     if blocked_images:
         meta["blocked_images"] = blocked_images
+    verdict = check_sender(parsed.authentication_results, parsed.sender_email, settings.get("trusted_mail_servers"))
+    if verdict is not None:
+        meta["sender_check"] = verdict
 
     inbound = Inbound(
         channel=SLUG,

@@ -32,6 +32,7 @@ class Original:
     quoted: bool
     blocked_images: int
     images_allowed: bool
+    sender_check: dict | None = None
 
 
 def inbound_email(message_id):
@@ -78,4 +79,5 @@ def load(message_id):
         quoted=bool(meta.get("quoted") or meta.get("full_text")),
         blocked_images=len(meta.get("blocked_images") or []),
         images_allowed=bool(meta.get("images_allowed")),
+        sender_check=meta.get("sender_check"),
     )

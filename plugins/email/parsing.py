@@ -25,6 +25,7 @@ MAX_PARTS = 200  # leaf MIME parts walked
 MAX_MULTIPARTS = 300  # containers; past this only headers are parsed (the parser is slow on them)
 MAX_ATTACHMENTS = 50
 MAX_REFERENCES = 100
+MAX_AUTHENTICATION_RESULTS = 10  # the trusted one is near the top; a mail could carry thousands
 
 
 @dataclasses.dataclass
@@ -46,6 +47,8 @@ class ParsedEmail:
     # (filename, content_type, bytes, content_id or None)
     attachments: list = dataclasses.field(default_factory=list)
     headers: dict = dataclasses.field(default_factory=dict)  # lowercased name -> value (loop guard)
+    # Authentication-Results values, top to bottom (authcheck reads them)
+    authentication_results: list = dataclasses.field(default_factory=list)
     content_type: str = ""
     problems: list = dataclasses.field(default_factory=list)
     generated_id: bool = False
@@ -172,6 +175,8 @@ def parse(raw: bytes) -> ParsedEmail:
     result.references = refs if len(refs) <= MAX_REFERENCES else refs[:1] + refs[-(MAX_REFERENCES - 1) :]
     present = {k.lower() for k in msg.keys()}
     result.headers = {h: _header(msg, h) for h in GUARD_HEADERS if h in present}
+    if "authentication-results" in present:
+        result.authentication_results = _all_headers(msg, "authentication-results")
     try:
         result.content_type = msg.get_content_type()
     except Exception:
@@ -205,6 +210,23 @@ def _header(msg, name, limit=MAX_HEADER_CHARS):
         except Exception:
             text = ""
     return text.replace("\x00", "")[:limit]
+
+
+def _all_headers(msg, name, most=MAX_AUTHENTICATION_RESULTS):
+    """Every value of a header, top to bottom, each bounded; raw values,
+    since the structured parser adds nothing for these."""
+    values = []
+    for key, value in msg.raw_items():
+        if key.lower() == name:
+            text = value if isinstance(value, str) else str(value)
+            values.append(
+                text.encode("utf-8", "surrogateescape")
+                .decode("utf-8", "replace")
+                .replace("\x00", "")[:MAX_HEADER_CHARS]
+            )
+            if len(values) == most:
+                break
+    return values
 
 
 def _walk_parts(msg, result):

@@ -157,8 +157,27 @@ class EmailSettings(ma.Schema):
         },
     )
 
+    trusted_mail_servers = AddressList(
+        ma.fields.String(
+            validate=ma.validate.Regexp(
+                r"^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$",
+                error=_l("Not a host name."),
+            )
+        ),
+        load_default=list,
+        validate=ma.validate.Length(max=10),
+        metadata={
+            "label": _l("Trusted mail servers"),
+            "help": _l(
+                "Host names your mail provider writes in the Authentication-Results header, such as mx.google.com. "
+                "When set, mail whose sender they could not verify (SPF, DKIM, DMARC) is marked in the thread."
+            ),
+        },
+    )
+
     @ma.post_load
     def _lowercase_addresses(self, data, **kwargs):
         data["support_addresses"] = [a.strip().lower() for a in data.get("support_addresses", [])]
         data["reply_domain"] = data.get("reply_domain", "").lower()
+        data["trusted_mail_servers"] = [h.strip().lower() for h in data.get("trusted_mail_servers", [])]
         return data
