@@ -43,7 +43,7 @@ from .models import (
 from .permissions import AUTHENTICATED, PUBLIC, Permission, can
 from .plugins import get_plugins, hook, start_unit_of_work
 from .plugins.state import answers_while_off
-from .ratelimit import limiter, public_limit, within_limit
+from .ratelimit import limiter, public_limit, unlimited, within_limit
 from .registry import (
     Attachment,
     CardFact,
@@ -255,6 +255,7 @@ __all__ = [
     "error_response",
     "limiter",
     "public_limit",
+    "unlimited",
     "within_limit",
     "form_done",
     "form_failed",

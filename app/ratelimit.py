@@ -12,7 +12,7 @@ HMAC and is answered 403.
 import functools
 import logging
 
-from flask import current_app
+from flask import current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from limits import parse
@@ -20,6 +20,20 @@ from limits import parse
 log = logging.getLogger(__name__)
 
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def unlimited(view):
+    """Mark a view that no rate limit applies to, such as a signed provider
+    webhook (see above): flask-limiter then skips it before resolving any
+    limit, which a provider's burst would otherwise pay on every request."""
+    view.helpline_unlimited = True
+    return view
+
+
+@limiter.request_filter
+def _unlimited_view():
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    return getattr(view, "helpline_unlimited", False)
 
 
 def login_limit():

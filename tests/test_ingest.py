@@ -87,6 +87,17 @@ def test_duplicate_external_id_returns_stored_message(app, fake_channel, hook_re
     assert len(hook_recorder.calls("helpline_on_message_received")) == 1
 
 
+def test_a_message_stored_after_the_callers_own_check_is_still_a_duplicate(app, fake_channel, hook_recorder):
+    # A channel that read "not stored" itself passes unseen=True, and ingest
+    # skips that read; a copy that arrived in between must still not be stored
+    # twice, nor fire its events again.
+    first = fake_channel.receive("Once", email="ana@example.net", external_id="ext-between")
+    again = ingest(fake_channel.inbound("Once", email="ana@example.net", external_id="ext-between"), unseen=True)
+    assert again.duplicate and again.message.id == first.message.id
+    assert Message.select().count() == 1 and Ticket.select().count() == 1
+    assert len(hook_recorder.calls("helpline_on_message_received")) == 1
+
+
 def test_ingest_is_idempotent_under_eight_threads(app, fake_channel, in_threads):
     outcomes = []
     errors = in_threads(

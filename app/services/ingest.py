@@ -105,17 +105,22 @@ def _prepare(inbound, look_up):
     )
 
 
-def ingest(inbound, attempts=5, prepared=None):
+def ingest(inbound, attempts=5, prepared=None, unseen=False):
     """Store a customer message and route it to a ticket. Returns an
     :class:`IngestResult`; a message seen before returns the stored one.
     ``prepared`` is :func:`prepare`'s answer for this ``inbound``, when the
-    caller did that work before its own write transaction."""
+    caller did that work before its own write transaction. ``unseen=True``
+    says the caller has just read that no message of this channel and
+    external id is stored (a channel's own re-delivery check, made before
+    it parses anything), so the first attempt does not read it again: a
+    message stored since fails the unique index, and the retry finds it."""
     if prepared is None or prepared.inbound is not inbound:
         prepared = _prepare(inbound, look_up=False)  # a re-delivery is found before the sender is
     for attempt in range(attempts):
-        seen = _seen(inbound)
-        if seen is not None:
-            return seen
+        if attempt or not unseen:
+            seen = _seen(inbound)
+            if seen is not None:
+                return seen
         if attempt or prepared.sender is None:
             # Who the sender is, read before the write lock (a message from a
             # known sender then writes no profile row at all); a profile

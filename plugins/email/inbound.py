@@ -156,7 +156,8 @@ def receive(raw: bytes, settings, envelope_sender: str | None = None, envelope_r
         attachments=attachments,
         meta=meta,
     )
-    result = ingest(inbound)
+    # Its Message-ID was read above (quick_id or the parsed one): not stored then.
+    result = ingest(inbound, unseen=True)
     if result.duplicate:
         # A concurrent delivery of the same message won: its files are the ones kept.
         _remove_files([raw_file, *attachments])

@@ -9,7 +9,7 @@ import hmac
 from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
 
-from app.plugin import csrf_exempt, error_response, plugin_settings
+from app.plugin import csrf_exempt, error_response, plugin_settings, unlimited
 
 from .inbound import receive
 
@@ -32,6 +32,7 @@ def _signature_ok(secret, body, header):
 
 
 @bp.post("/inbound")
+@unlimited  # the provider's burst is never refused; the signature is the guard
 def inbound():
     """Accept one raw message; 2xx means it is stored (or deliberately dropped)."""
     settings = plugin_settings("email")

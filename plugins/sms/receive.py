@@ -169,9 +169,10 @@ def _message(phone, sid, form, settings):
     prepared = prepare_ingest(inbound)
     with write_transaction():
         _lock_sender(phone)
-        # A MessageSid stored meanwhile comes back from ingest as a duplicate
-        # before anything below is claimed.
-        result = ingest(inbound, prepared=prepared)
+        # A MessageSid stored since the read above fails the unique index in
+        # ingest, whose retry returns it as a duplicate before anything below
+        # is claimed.
+        result = ingest(inbound, prepared=prepared, unseen=True)
         if result.duplicate:
             return Received("duplicate", message_id=result.message.id, ticket_id=result.ticket.id)
         attributed = sent is not None and attribution.claim(sent, result.message.id)

@@ -11,7 +11,7 @@ from plugins.email.inbound import receive
 from plugins.email.views import signature_for
 
 # On SQLite, request included (the plugin-state check is one of them).
-NEW_SENDER, NEW_THREAD, REPLY, REDELIVERY = 15, 10, 7, 2
+NEW_SENDER, NEW_THREAD, REPLY, REDELIVERY = 14, 9, 6, 2
 
 
 def mail_with(n, mid):

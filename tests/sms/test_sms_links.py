@@ -144,3 +144,28 @@ def test_activity_api_needs_the_inbox_role_and_an_existing_ticket(sms, ticket, c
     missing = client.get("/api/v1/sms/tickets/999999/messages")
     assert missing.status_code == 404 and missing.get_json()["error"]["code"] == "not_found"
     assert client.get(f"/api/v1/sms/tickets/{ticket.id}/messages?limit=0").status_code == 422
+
+
+class TestWebhooksUnderADefaultLimit:
+    """An operator's default limit for every route (``RATELIMIT_DEFAULT``)
+    never refuses Twilio's webhooks: Twilio does not retry a refused inbound
+    message. Other routes without a limit of their own get the default."""
+
+    @pytest.fixture
+    def helpline_config(self):
+        return {"RATELIMIT_ENABLED": True, "RATELIMIT_DEFAULT": "2 per minute", "RATELIMIT_STORAGE_URI": "memory://"}
+
+    @pytest.fixture(autouse=True)
+    def _default_limit_forgotten(self):
+        from app.ratelimit import limiter
+
+        limiter.reset()
+        yield
+        # The limiter is one object for every app built in this process.
+        limiter.limit_manager.set_default_limits([])
+        limiter.reset()
+
+    def test_a_burst_of_inbound_texts_is_stored_whole(self, sms):
+        assert [sms.inbound(f"text {n}").status_code for n in range(5)] == [200] * 5
+        assert Message.select().where(Message.direction == "inbound").count() == 5
+        assert [sms.client.get("/readyz").status_code for _ in range(3)][-1] == 429
