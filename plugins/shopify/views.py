@@ -8,7 +8,7 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from flask_babel import gettext as _
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from app.plugin import csrf_exempt, error_response, plugin_settings, require
+from app.plugin import csrf_exempt, error_response, plugin_settings, require, unlimited
 
 from . import backfill, credentials, tasks, webhooks
 from .client import ShopifyError, check_connection
@@ -19,6 +19,7 @@ bp = Blueprint("shopify", __name__, template_folder="templates")
 
 @bp.post("/shopify/webhooks")
 @csrf_exempt  # Shopify cannot send a CSRF token; the HMAC authenticates it
+@unlimited  # refused deliveries pile up as retries, and Shopify drops a subscription that keeps failing
 def webhook():
     """Every topic Helpline handles arrives here (``X-Shopify-Topic`` says which)."""
     request.max_content_length = webhooks.MAX_WEBHOOK_BYTES

@@ -4,6 +4,8 @@ anything unsigned, mis-signed, oversized or malformed stores nothing."""
 import json
 from decimal import Decimal
 
+import pytest
+
 from app.models import ContactIdentity, Order, Profile
 from app.testing.shopify import post_webhook, sign_webhook
 from plugins.shopify.models import SeenWebhook
@@ -204,3 +206,30 @@ def test_a_phone_that_cannot_be_dialled_does_not_cost_the_customer(app, shop, de
     order = Order.get(Order.external_id == str(placed["id"]))
     assert order.profile.email == "odd@example.net" and order.profile.phone is None
     assert ContactIdentity.get(source="shopify", external_id=str(odd["id"])).profile_id == order.profile_id
+
+
+class TestUnderADefaultRateLimit:
+    """An operator's default limit for every route (``RATELIMIT_DEFAULT``)
+    never refuses Shopify's signed deliveries: Shopify removes a webhook
+    subscription whose deliveries keep failing."""
+
+    @pytest.fixture
+    def helpline_config(self):
+        return {"RATELIMIT_ENABLED": True, "RATELIMIT_DEFAULT": "2 per minute", "RATELIMIT_STORAGE_URI": "memory://"}
+
+    @pytest.fixture(autouse=True)
+    def _default_limit_forgotten(self):
+        from app.ratelimit import limiter
+
+        limiter.reset()
+        yield
+        # The limiter is one object for every app built in this process.
+        limiter.limit_manager.set_default_limits([])
+        limiter.reset()
+
+    def test_a_burst_of_orders_is_stored_whole(self, app, shop, deliver):
+        customer = shop.add_customer(email="cy@example.net")
+        placed = [shop.add_order(customer) for _ in range(5)]
+        answers = [deliver("orders/create", shop.order_payload(order["id"])).status_code for order in placed]
+        assert answers == [200] * 5
+        assert Order.select().count() == 5

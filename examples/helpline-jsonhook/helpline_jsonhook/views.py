@@ -7,7 +7,16 @@ import json
 import logging
 
 import marshmallow as ma
-from app.plugin import Inbound, Sender, ServiceError, csrf_exempt, error_response, ingest, plugin_settings
+from app.plugin import (
+    Inbound,
+    Sender,
+    ServiceError,
+    csrf_exempt,
+    error_response,
+    ingest,
+    plugin_settings,
+    unlimited,
+)
 from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
 
@@ -23,6 +32,7 @@ MAX_BODY = 256 * 1024
 
 
 @bp.post("/inbound")
+@unlimited  # a provider's burst must never be refused: it may not send again
 def inbound():
     """Store one signed customer message; repeats of a message id are
     answered as duplicates and store nothing."""

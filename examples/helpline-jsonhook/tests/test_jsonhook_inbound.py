@@ -1,6 +1,7 @@
 """Inbound webhooks: signed, validated, bounded, idempotent."""
 
-from app.plugin import Message, Profile, Ticket, get_plugins
+import pytest
+from app.plugin import Message, Profile, Ticket, get_plugins, limiter
 
 from helpline_jsonhook import signing
 
@@ -105,3 +106,26 @@ def test_the_route_is_gone_while_the_plugin_is_off(jsonhook):
     get_plugins().set_enabled("jsonhook", False)
     assert jsonhook.post(jsonhook.message()).status_code == 404
     assert _inbound_count() == 0
+
+
+class TestUnderADefaultRateLimit:
+    """An operator's default limit for every route (``RATELIMIT_DEFAULT``)
+    never refuses the signed webhook: a provider may not send a refused
+    message again."""
+
+    @pytest.fixture
+    def helpline_config(self):
+        return {"RATELIMIT_ENABLED": True, "RATELIMIT_DEFAULT": "2 per minute", "RATELIMIT_STORAGE_URI": "memory://"}
+
+    @pytest.fixture(autouse=True)
+    def _default_limit_forgotten(self):
+        limiter.reset()
+        yield
+        # The limiter is one object for every app built in this process.
+        limiter.limit_manager.set_default_limits([])
+        limiter.reset()
+
+    def test_a_burst_is_stored_whole(self, jsonhook):
+        answers = [jsonhook.post(jsonhook.message(f"text {n}", message_id=f"burst-{n}")).status_code for n in range(5)]
+        assert answers == [200] * 5
+        assert _inbound_count() == 5
