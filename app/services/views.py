@@ -16,6 +16,7 @@ from peewee import JOIN, SQL, Case, Select, Value, fn
 from ..clock import now
 from ..db import ShapedStatement, db, is_postgres
 from ..models import (
+    STATUSES,
     Agent,
     Profile,
     ReadMarker,
@@ -246,6 +247,8 @@ def _page_inputs(agent, filters, sort, order, cursor, page_size):
             value = agent.id if value == "me" else int(value)
         elif key == "tag":
             value = value.strip().lower()
+        elif key == "status":
+            value = list(dict.fromkeys(value))  # a status given twice is walked once (_tag_walk)
         values[key] = value
     if cursor:
         values["after"], values["after_id"] = decode_cursor(cursor, sort, order)
@@ -256,14 +259,54 @@ def _page_inputs(agent, filters, sort, order, cursor, page_size):
     return (sort, order, unassigned), values
 
 
-def _after_cursor(query, key, order, values):
+def _after_cursor(query, key, order, values, id_column=Ticket.id):
     """``query`` limited to the rows after the cursor's, if any."""
     if "after" not in values:
         return query
     value, last_id = values["after"], values["after_id"]
     if order == "desc":
-        return query.where((key < value) | ((key == value) & (Ticket.id < last_id)))
-    return query.where((key > value) | ((key == value) & (Ticket.id > last_id)))
+        return query.where((key < value) | ((key == value) & (id_column < last_id)))
+    return query.where((key > value) | ((key == value) & (id_column > last_id)))
+
+
+# The filters a tagged list of one agent (or of no one) can apply to the tag's
+# rows alone (their copies of the ticket's columns, migration 0020).
+_TAG_WALKED = frozenset({"tag", "assignee", "status", "channel", "updated_after", "updated_before"})
+
+
+def _tag_walk(filters, order, values, unassigned):
+    """The ids (and ``updated_at`` as ``k``) of a page of a list sorted by
+    update with a tag and an assignee (or none), from the tag's rows: one
+    walk per status on ``ticket_tag_list (tag_id, status, assignee_id,
+    updated_at, ticket_id, channel)``, each stopping after a page, merged.
+    None when the list has other filters (they live on the ticket)."""
+    if "tag" not in filters or not (unassigned or "assignee" in filters) or not set(filters) <= _TAG_WALKED:
+        return None
+    tag = Tag.select(Tag.id).where(Tag.name == filters["tag"])
+    key = TicketTag.updated_at
+    ordering = (key.desc(), TicketTag.ticket.desc()) if order == "desc" else (key.asc(), TicketTag.ticket.asc())
+    walks = []
+    for i, status in enumerate(filters.get("status") or STATUSES):
+        walk = TicketTag.select(TicketTag.ticket.alias("id"), key.alias("k")).where(
+            (TicketTag.tag == tag) & (TicketTag.status == status)
+        )
+        if unassigned:
+            walk = walk.where(TicketTag.assignee_id.is_null())
+        else:
+            walk = walk.where(TicketTag.assignee_id == filters["assignee"])
+        if filters.get("channel"):
+            walk = walk.where(TicketTag.channel.in_(filters["channel"]))
+        if filters.get("updated_after"):
+            walk = walk.where(key >= filters["updated_after"])
+        if filters.get("updated_before"):
+            walk = walk.where(key < filters["updated_before"])
+        walk = _after_cursor(walk, key, order, values, TicketTag.ticket)
+        walk = walk.order_by(*ordering).limit(values["page_size"])
+        walks.append(Select(from_list=[walk.alias(f"tagged{i}")], columns=[SQL("*")]))
+    merged = functools.reduce(operator.add, walks).alias("tagged")  # UNION ALL
+    merged_key = merged.c.k.desc() if order == "desc" else merged.c.k.asc()
+    merged_id = merged.c.id.desc() if order == "desc" else merged.c.id.asc()
+    return Select(from_list=[merged], columns=[merged.c.id]).order_by(merged_key, merged_id)
 
 
 def _page_query(shape, values):
@@ -294,7 +337,14 @@ def _page_query(shape, values):
         ids_first = any(k in filters for k in other)
         query = _apply_filters(Ticket.select(Ticket.id), None, filters) if ids_first else base_query(None, filters)
     ordering = (key.desc(), Ticket.id.desc()) if order == "desc" else (key.asc(), Ticket.id.asc())
-    if "created_days" in values:
+    tagged_walk = _tag_walk(filters, order, values, unassigned) if sort == "updated" else None
+    if tagged_walk is not None:
+        # A tag with an assignee (or none): walk that tag's rows of the agent
+        # in update order instead of every ticket of the agent, probing each
+        # for the tag (all 16,667 open email tickets of an agent at 1M for a
+        # tag none of them carries; now the agent's open rows of the tag).
+        query, ids_first = tagged_walk, True
+    elif "created_days" in values:
         # A created range of a few days sorted by update: each day's tickets
         # are walked in update order on ticket (date(created_at), updated_at,
         # id) and the walk stops after a page, so a page reads at most a page
@@ -322,7 +372,7 @@ def _page_query(shape, values):
     else:
         query = _after_cursor(query, key, order, values).order_by(*ordering)
     limit = values["page_size"]
-    if "tag" in filters:
+    if "tag" in filters and tagged_walk is None:
         # When no ticket has the tag in these statuses (the counter rows say
         # so), the query ends before it reads a ticket, instead of walking
         # every ticket of the other filters to find none (all of an agent's
