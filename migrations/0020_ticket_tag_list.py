@@ -11,7 +11,8 @@ auto-close sweep's bulk ``UPDATE``, merges, foreign-key cascades) keeps
 them exact in the same transaction:
 
 - a new tag row (or one moved to another ticket) copies its ticket's
-  columns: SQLite an ``AFTER`` row trigger that updates the new row,
+  columns (no assignee as 0: an equality, which PostgreSQL walks in index
+  order, where after an ``IS NULL`` it sorted the whole range): SQLite an ``AFTER`` row trigger that updates the new row,
   PostgreSQL a ``BEFORE`` row trigger that fills it, reading the ticket
   ``FOR SHARE`` so a concurrent update of the ticket either waits for this
   row or is seen by it (read committed would let each miss the other);
@@ -31,6 +32,13 @@ import peewee
 from peewee import PostgresqlDatabase
 
 COLUMNS = ("status", "assignee_id", "channel", "updated_at")
+
+
+def _source(t):
+    """Ticket ``t``'s columns as the tag rows copy them: no assignee is 0
+    (an equality, so a list of unassigned tickets walks the index in order
+    on PostgreSQL too, which sorts the whole range after an ``IS NULL``)."""
+    return ", ".join(f"COALESCE({t}.{c}, 0)" if c == "assignee_id" else f"{t}.{c}" for c in COLUMNS)
 INDEX = (
     'CREATE INDEX IF NOT EXISTS "ticket_tag_list" ON "ticket_tag" '
     '("tag_id", "status", "assignee_id", "updated_at", "ticket_id", "channel")'
@@ -54,7 +62,7 @@ def _copied(a, b):
 
 _SQLITE_FILL = (
     f"UPDATE ticket_tag SET ({', '.join(COLUMNS)}) = "
-    f"(SELECT {', '.join('t.' + c for c in COLUMNS)} FROM ticket t WHERE t.id = new.ticket_id) WHERE id = new.id"
+    f"(SELECT {_source('t')} FROM ticket t WHERE t.id = new.ticket_id) WHERE id = new.id"
 )
 
 
@@ -65,7 +73,7 @@ def _sqlite_triggers():
         "ticket_tag_copy_au": f"AFTER UPDATE OF ticket_id ON ticket_tag BEGIN {_SQLITE_FILL}; END",
         "ticket_tag_copy_ticket_au": (
             f"AFTER UPDATE OF {', '.join(COLUMNS)} ON ticket WHEN {changed} BEGIN "
-            f"UPDATE ticket_tag SET {', '.join(f'{c} = new.{c}' for c in COLUMNS)} WHERE ticket_id = new.id; END"
+            f"UPDATE ticket_tag SET ({', '.join(COLUMNS)}) = ({_source('new')}) WHERE ticket_id = new.id; END"
         ),
     }
 
@@ -74,13 +82,13 @@ def _sqlite_triggers():
 
 _PG_FUNCTIONS = {
     "ticket_tag_copy": (
-        f"SELECT {', '.join('t.' + c for c in COLUMNS)} INTO {', '.join('NEW.' + c for c in COLUMNS)} "
+        f"SELECT {_source('t')} INTO {', '.join('NEW.' + c for c in COLUMNS)} "
         "FROM ticket t WHERE t.id = NEW.ticket_id FOR SHARE; RETURN NEW"
     ),
     "ticket_tag_copy_ticket": (
         "IF EXISTS (SELECT 1 FROM new_rows n JOIN old_rows o ON o.id = n.id "
         f"JOIN ticket_tag x ON x.ticket_id = n.id WHERE {_copied('o', 'n')}) THEN "
-        f"UPDATE ticket_tag x SET {', '.join(f'{c} = n.{c}' for c in COLUMNS)} "
+        f"UPDATE ticket_tag x SET ({', '.join(COLUMNS)}) = ({_source('n')}) "
         f"FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE x.ticket_id = n.id AND ({_copied('o', 'n')}); "
         "END IF; RETURN NULL"
     ),
@@ -103,7 +111,7 @@ def _postgres_up(db):
     # counters' trigger (0015) would only add up zeros over 2 x the rows.
     db.execute_sql("ALTER TABLE ticket_tag DISABLE TRIGGER tally_ticket_tag_upd")
     db.execute_sql(
-        f"UPDATE ticket_tag x SET {', '.join(f'{c} = t.{c}' for c in COLUMNS)} FROM ticket t WHERE t.id = x.ticket_id"
+        f"UPDATE ticket_tag x SET ({', '.join(COLUMNS)}) = ({_source('t')}) FROM ticket t WHERE t.id = x.ticket_id"
     )
     db.execute_sql("ALTER TABLE ticket_tag ENABLE TRIGGER tally_ticket_tag_upd")
 
@@ -117,7 +125,7 @@ def up(migrator, db):
             for name, body in _sqlite_triggers().items():
                 db.execute_sql(f"CREATE TRIGGER {name} {body}")
             db.execute_sql(
-                f"UPDATE ticket_tag SET ({', '.join(COLUMNS)}) = (SELECT {', '.join('t.' + c for c in COLUMNS)} "
+                f"UPDATE ticket_tag SET ({', '.join(COLUMNS)}) = (SELECT {_source('t')} "
                 "FROM ticket t WHERE t.id = ticket_tag.ticket_id)"
             )
         db.execute_sql(INDEX)

@@ -14,7 +14,7 @@ COPIES = (
     "SELECT x.ticket_id, x.tag_id, x.status, x.assignee_id, x.channel, x.updated_at FROM ticket_tag x ORDER BY 1, 2"
 )
 TICKETS = (
-    "SELECT x.ticket_id, x.tag_id, t.status, t.assignee_id, t.channel, t.updated_at "
+    "SELECT x.ticket_id, x.tag_id, t.status, COALESCE(t.assignee_id, 0), t.channel, t.updated_at "
     "FROM ticket_tag x JOIN ticket t ON t.id = x.ticket_id ORDER BY 1, 2"
 )
 
@@ -56,12 +56,13 @@ def test_tag_rows_copy_their_ticket_from_up_until_down(database):
 
     assert runner.up() == ["0020_ticket_tag_list"]
     assert _rows(database, COPIES) == _rows(database, TICKETS)  # backfilled
-    assert _rows(database, COPIES)[0][2:] == ("open", None, "email", "2026-01-01 01:00:00")
+    assert _rows(database, COPIES)[0][2:] == ("open", "0", "email", "2026-01-01 01:00:00")  # 0: unassigned
 
     # A bulk update of tickets (as the auto-close sweep's), an assignment, a
     # new tag row, a tag moved to another ticket: the copies follow each.
     database.execute_sql("UPDATE ticket SET status = 'closed', updated_at = '2026-02-01 00:00:00'")
     database.execute_sql(f"UPDATE ticket SET assignee_id = {agent} WHERE id = {tickets[0]}")
+    database.execute_sql(f"UPDATE ticket SET assignee_id = NULL WHERE id = {tickets[1]}")
     database.execute_sql(f"INSERT INTO ticket_tag (ticket_id, tag_id) VALUES ({tickets[2]}, {tags[1]})")
     database.execute_sql(f"UPDATE ticket SET status = 'open' WHERE id = {tickets[2]}")
     database.execute_sql(f"UPDATE ticket_tag SET ticket_id = {tickets[2]} WHERE ticket_id = {tickets[0]}")

@@ -98,7 +98,8 @@ class TicketTag(BaseModel):
     # by database triggers (migration 0020) on every write to ``ticket`` and
     # ``ticket_tag``, whatever code path writes: never set them from Python.
     # A list of one agent's (or no one's) tickets with a tag walks the index
-    # below in update order instead of every ticket of the agent.
+    # below in update order instead of every ticket of the agent. An
+    # unassigned ticket's rows hold ``assignee_id`` 0.
     status = peewee.CharField(max_length=16, null=True)
     assignee_id = peewee.IntegerField(null=True)
     channel = peewee.CharField(max_length=32, null=True)

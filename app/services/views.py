@@ -290,10 +290,8 @@ def _tag_walk(filters, order, values, unassigned):
         walk = TicketTag.select(TicketTag.ticket.alias("id"), key.alias("k")).where(
             (TicketTag.tag == tag) & (TicketTag.status == status)
         )
-        if unassigned:
-            walk = walk.where(TicketTag.assignee_id.is_null())
-        else:
-            walk = walk.where(TicketTag.assignee_id == filters["assignee"])
+        # The rows copy no assignee as 0 (an equality keeps the index order).
+        walk = walk.where(TicketTag.assignee_id == (0 if unassigned else filters["assignee"]))
         if filters.get("channel"):
             walk = walk.where(TicketTag.channel.in_(filters["channel"]))
         if filters.get("updated_after"):
