@@ -39,6 +39,8 @@ def _source(t):
     (an equality, so a list of unassigned tickets walks the index in order
     on PostgreSQL too, which sorts the whole range after an ``IS NULL``)."""
     return ", ".join(f"COALESCE({t}.{c}, 0)" if c == "assignee_id" else f"{t}.{c}" for c in COLUMNS)
+
+
 INDEX = (
     'CREATE INDEX IF NOT EXISTS "ticket_tag_list" ON "ticket_tag" '
     '("tag_id", "status", "assignee_id", "updated_at", "ticket_id", "channel")'

@@ -386,3 +386,70 @@ def test_a_tagged_list_of_an_agent_takes_two_queries_and_follows_the_ticket(app,
     assert names(list_tickets(me, "all", {**mine_open, "assignee": "none"})[0]) == ["k2"]
     change_tags(Ticket.get_by_id(tickets[0].id), remove=["vip"])
     assert list_tickets(me, "all", mine_open)[0] == []
+
+
+@pytest.mark.parametrize("order", ["desc", "asc"])
+@pytest.mark.parametrize("sides", ["after", "before", "both"])
+def test_a_created_range_open_or_long_pages_like_a_full_ordered_read(
+    app, fake_channel, make_agent, clock, order, sides
+):
+    """A created range open on one side, or longer than a month, is walked
+    on the days that hold each page (found first, one query): the pages
+    hold the range's tickets once each, in (updated_at, id) order, also
+    when tickets of different days share an update time, with or without
+    other filters."""
+    me = make_agent()
+    start = clock.now()
+    made = []
+    for n in range(24):
+        clock.advance(hours=30)
+        made.append(fake_channel.receive(f"t{n}", email=f"o{n}@example.net", subject=f"t{n}").ticket)
+        if n % 5 == 0:  # two tickets of one day share their creation instant
+            made.append(fake_channel.receive(f"t{n}b", email=f"p{n}@example.net", subject=f"t{n}b").ticket)
+    for t in made[::3]:
+        assign(t, me)
+    for n in (2, 9, 17, 5, 20):  # later activity, days after creation; 9, 17 and 5 at one instant
+        if n not in (17, 5):
+            clock.advance(hours=1)
+        fake_channel.receive("again", email=f"o{n}@example.net")
+    close(Ticket.get_by_id(made[4].id))
+    window = {
+        "created_after": start + dt.timedelta(hours=100),
+        "created_before": start + dt.timedelta(hours=650),
+    }
+    if sides == "after":
+        del window["created_before"]
+    elif sides == "before":
+        del window["created_after"]
+    else:
+        window["created_after"] = start - dt.timedelta(days=20)  # 47 days, the first 20 without a ticket
+    assert _created_days(window) is None
+    for extra in ({}, {"status": ["open"]}, {"assignee": "me"}):
+        filters = {**window, **extra}
+        full = Ticket.select(Ticket.id)
+        if "created_after" in filters:
+            full = full.where(Ticket.created_at >= filters["created_after"])
+        if "created_before" in filters:
+            full = full.where(Ticket.created_at < filters["created_before"])
+        if "status" in extra:
+            full = full.where(Ticket.status.in_(extra["status"]))
+        if "assignee" in extra:
+            full = full.where(Ticket.assignee == me.id)
+        ordering = (Ticket.updated_at, Ticket.id) if order == "asc" else (Ticket.updated_at.desc(), Ticket.id.desc())
+        expected = [t.id for t in full.order_by(*ordering)]
+        assert len(expected) >= 5, filters
+        assert _every_page(me, filters, order) == expected, filters
+        assert _every_page(me, filters, order, limit=100) == expected, filters
+
+
+def test_a_created_range_open_on_one_side_takes_three_queries(app, fake_channel, make_agent, clock):
+    me = make_agent()
+    start = clock.now()
+    for n in range(6):
+        clock.advance(hours=10)
+        fake_channel.receive(f"t{n}", email=f"s{n}@example.net", subject=f"t{n}")
+    with assert_query_count(3):  # the days that hold the page; the page; its tags
+        rows, _cursor = list_tickets(me, "all", {"created_after": start + dt.timedelta(hours=15)})
+    assert names(rows) == ["t5", "t4", "t3", "t2", "t1"]
+    with assert_query_count(1):  # no day of the range holds a ticket: no page to read
+        assert list_tickets(me, "all", {"created_before": start})[0] == []

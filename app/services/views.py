@@ -193,6 +193,8 @@ def list_tickets(agent, view="mine", filters=None, sort=None, order="desc", limi
         # A search's SQL follows its words: built for each request.
         with search.planned():
             rows = list(_page_query(shape, values))
+    elif values.get("created_days") == []:
+        rows = []  # a long created range none of whose days holds a match
     else:
         # Building the SQL of a page cost more CPU than running it: built
         # once per shape (which filters, how many statuses, ...).
@@ -252,11 +254,60 @@ def _page_inputs(agent, filters, sort, order, cursor, page_size):
         values[key] = value
     if cursor:
         values["after"], values["after_id"] = decode_cursor(cursor, sort, order)
-    if sort == "updated" and "text" not in values:
+    if sort == "updated" and "text" not in values and ("created_after" in values or "created_before" in values):
         days = _created_days(values)
-        if days:
-            values["created_days"] = days
+        if days is None:
+            days = _page_days((sort, order, unassigned), values)
+        values["created_days"] = days
     return (sort, order, unassigned), values
+
+
+def _page_days(shape, values):
+    """The days (``YYYY-MM-DD``) that hold the page of a created range open
+    on one side or longer than :data:`DAY_WALK_MAX_DAYS`, sorted by update,
+    so the page is walked day by day on those days only (one query).
+
+    Each day of the range (an open side ends at the first or last ticket's
+    day) gives its newest matching ``updated_at`` after the cursor (oldest
+    when ascending): one walk of ``ticket (date(created_at), updated_at,
+    id)`` from the day's end, stopping at its first match. The page's rows
+    come from the ``page_size`` days with the newest of these and those tied
+    with the last of them: those days' own newest rows are ``page_size``
+    rows at least as new as any row of a day left out."""
+    rows = _RANGE_DAYS.rows(shape, {k: v for k, v in values.items() if k not in ("agent", "page_size", "created_days")})
+    page_size = values["page_size"]
+    marks = sorted((m for _d, m in rows if m is not None), reverse=shape[1] == "desc")
+    if len(marks) > page_size:
+        last = marks[page_size - 1]
+        rows = [(d, m) for d, m in rows if m is not None and (m >= last if shape[1] == "desc" else m <= last)]
+    return sorted(str(d) for d, m in rows if m is not None)
+
+
+def _range_days_query(shape, values):
+    """Each day of the created range with its newest (oldest, ascending)
+    matching ``updated_at`` after the cursor, or NULL."""
+    sort, order, unassigned = shape
+    filters = {k: v for k, v in values.items() if k not in _PAGE_VALUES}
+    if unassigned:
+        filters["assignee"] = "none"
+    first = Ticket.select(fn.DATE(fn.MIN(Ticket.created_at)))
+    last = Ticket.select(fn.DATE(fn.MAX(Ticket.created_at)))
+    clip_first, clip_last = (fn.GREATEST, fn.LEAST) if is_postgres() else (fn.MAX, fn.MIN)
+    if "created_after" in filters:
+        first = clip_first(fn.DATE(filters["created_after"]), first)
+    if "created_before" in filters:
+        last = clip_last(fn.DATE(filters["created_before"]), last)
+    days = Select(columns=[first.alias("d")]).cte("range_days", recursive=True, columns=("d",))
+    following = (days.c.d + SQL("1")) if is_postgres() else fn.DATE(days.c.d, "+1 day")
+    days = days.union_all(Select(from_list=[days], columns=[following]).where(days.c.d < last))
+    key = SORTS[sort]
+    newest = _after_cursor(_apply_filters(Ticket.select(key), None, filters), key, order, values)
+    ordering = (key.desc(), Ticket.id.desc()) if order == "desc" else (key.asc(), Ticket.id.asc())
+    newest = newest.where(fn.DATE(Ticket.created_at) == days.c.d).order_by(*ordering).limit(1)
+    return Select(from_list=[days], columns=[days.c.d, newest.alias("m")]).with_cte(days).bind(db).tuples()
+
+
+_RANGE_DAYS = ShapedStatement(_range_days_query)
 
 
 def _after_cursor(query, key, order, values, id_column=Ticket.id):
