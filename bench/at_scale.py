@@ -50,6 +50,13 @@ def cases(agent_id):
             "All + created range (a month)",
             ["view=all&created_after=2026-03-01T00:00:00Z&created_before=2026-04-01T00:00:00Z"],
         ),
+        # Open on one side (the same 31 days at both sizes; 338 days at 1M, 25 at 100k) and two months.
+        ("All + created before Feb 1 (open side)", ["view=all&created_before=2026-02-01T00:00:00Z"]),
+        ("All + created after Jan 10 (open side)", ["view=all&created_after=2026-01-10T00:00:00Z"]),
+        (
+            "All + created Jan-Feb (59 days)",
+            ["view=all&created_after=2026-01-01T00:00:00Z&created_before=2026-03-01T00:00:00Z"],
+        ),
         ("Combined (open, email, refund tag, assignee)", ["view=all&status=open&channel=email&tag=refund&assignee=me"]),
         # vip is on open tickets, but on none of this agent's email ones: the list walks them all to find none.
         ("Combined (open, email, vip tag, assignee)", ["view=all&status=open&channel=email&tag=vip&assignee=me"]),
