@@ -270,24 +270,28 @@ def _page_days(shape, values):
     Each day of the range (an open side ends at the first or last ticket's
     day) gives its newest matching ``updated_at`` after the cursor (oldest
     when ascending): one walk of ``ticket (date(created_at), updated_at,
-    id)`` from the day's end, stopping at its first match. The page's rows
-    come from the ``page_size`` days with the newest of these and those tied
-    with the last of them: those days' own newest rows are ``page_size``
-    rows at least as new as any row of a day left out."""
-    rows = _RANGE_DAYS.rows(shape, {k: v for k, v in values.items() if k not in ("agent", "page_size", "created_days")})
-    page_size = values["page_size"]
-    marks = sorted((m for _d, m in rows if m is not None), reverse=shape[1] == "desc")
-    if len(marks) > page_size:
-        last = marks[page_size - 1]
-        rows = [(d, m) for d, m in rows if m is not None and (m >= last if shape[1] == "desc" else m <= last)]
-    return sorted(str(d) for d, m in rows if m is not None)
+    id)`` from the day's end, stopping at its first match. No row of the
+    page is older than the ``page_size``-th newest of these (those are
+    ``page_size`` rows), nor than the ``page_size``-th newest row of the day
+    with the newest (read in the same query): the page comes from the days
+    whose newest is at least the newer of the two."""
+    desc = shape[1] == "desc"
+    bound = {k: v for k, v in values.items() if k not in ("agent", "page_size", "created_days")}
+    rows = _RANGE_DAYS.rows(shape, {**bound, "kth": values["page_size"] - 1})
+    marks = sorted((m for _d, m, _k in rows if m is not None), reverse=desc)
+    if not marks:
+        return []
+    bounds = [marks[min(len(marks), values["page_size"]) - 1]] + [k for _d, _m, k in rows[:1] if k is not None]
+    least = max(bounds) if desc else min(bounds)
+    return sorted(str(d) for d, m, _k in rows if m is not None and (m >= least if desc else m <= least))
 
 
 def _range_days_query(shape, values):
     """Each day of the created range with its newest (oldest, ascending)
-    matching ``updated_at`` after the cursor, or NULL."""
+    matching ``updated_at`` after the cursor, or NULL; and on every row the
+    ``kth``-from-0 newest of the day with the newest of all, or NULL."""
     sort, order, unassigned = shape
-    filters = {k: v for k, v in values.items() if k not in _PAGE_VALUES}
+    filters = {k: v for k, v in values.items() if k not in (*_PAGE_VALUES, "kth")}
     if unassigned:
         filters["assignee"] = "none"
     first = Ticket.select(fn.DATE(fn.MIN(Ticket.created_at)))
@@ -301,10 +305,19 @@ def _range_days_query(shape, values):
     following = (days.c.d + SQL("1")) if is_postgres() else fn.DATE(days.c.d, "+1 day")
     days = days.union_all(Select(from_list=[days], columns=[following]).where(days.c.d < last))
     key = SORTS[sort]
-    newest = _after_cursor(_apply_filters(Ticket.select(key), None, filters), key, order, values)
     ordering = (key.desc(), Ticket.id.desc()) if order == "desc" else (key.asc(), Ticket.id.asc())
-    newest = newest.where(fn.DATE(Ticket.created_at) == days.c.d).order_by(*ordering).limit(1)
-    return Select(from_list=[days], columns=[days.c.d, newest.alias("m")]).with_cte(days).bind(db).tuples()
+
+    def walk(day):
+        query = _after_cursor(_apply_filters(Ticket.select(key), None, filters), key, order, values)
+        return query.where(fn.DATE(Ticket.created_at) == day).order_by(*ordering)
+
+    newest = walk(days.c.d).limit(1)
+    marks = Select(from_list=[days], columns=[days.c.d, newest.alias("m")]).cte("range_marks", materialized=True)
+    top = Select(from_list=[marks], columns=[marks.c.d]).where(marks.c.m.is_null(False))
+    top = top.order_by(marks.c.m.desc() if order == "desc" else marks.c.m.asc()).limit(1)
+    kth = walk(top).limit(1).offset(values["kth"])
+    query = Select(from_list=[marks], columns=[marks.c.d, marks.c.m, kth.alias("k")]).with_cte(days, marks)
+    return query.bind(db).tuples()
 
 
 _RANGE_DAYS = ShapedStatement(_range_days_query)
