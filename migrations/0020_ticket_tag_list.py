@@ -87,12 +87,18 @@ _PG_FUNCTIONS = {
         f"SELECT {_source('t')} INTO {', '.join('NEW.' + c for c in COLUMNS)} "
         "FROM ticket t WHERE t.id = NEW.ticket_id FOR SHARE; RETURN NEW"
     ),
+    # The changed tickets' ids first, then their tag rows by the ticket_id
+    # index: joined to the transition tables (no statistics), the tag rows
+    # were read whole for a one-ticket update (3.4 ms instead of 0.5 ms).
+    # Only when one of them has a tag: an UPDATE of no row still fires the
+    # tag counters' statement trigger (0015).
     "ticket_tag_copy_ticket": (
-        "IF EXISTS (SELECT 1 FROM new_rows n JOIN old_rows o ON o.id = n.id "
-        f"JOIN ticket_tag x ON x.ticket_id = n.id WHERE {_copied('o', 'n')}) THEN "
-        f"UPDATE ticket_tag x SET ({', '.join(COLUMNS)}) = ({_source('n')}) "
-        f"FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE x.ticket_id = n.id AND ({_copied('o', 'n')}); "
-        "END IF; RETURN NULL"
+        f"DECLARE ids integer[] := ARRAY(SELECT n.id FROM new_rows n JOIN old_rows o ON o.id = n.id "
+        f"WHERE {_copied('o', 'n')}); BEGIN "
+        "IF ids <> '{}' AND EXISTS (SELECT 1 FROM ticket_tag x WHERE x.ticket_id = ANY (ids)) THEN "
+        f"UPDATE ticket_tag x SET ({', '.join(COLUMNS)}) = (SELECT {_source('t')} FROM ticket t WHERE t.id = x.ticket_id) "
+        "WHERE x.ticket_id = ANY (ids); "
+        "END IF; RETURN NULL; END"
     ),
 }
 
@@ -100,7 +106,8 @@ _PG_FUNCTIONS = {
 def _postgres_up(db):
     db.execute_sql("LOCK TABLE ticket, ticket_tag IN SHARE ROW EXCLUSIVE MODE")
     for name, body in _PG_FUNCTIONS.items():
-        db.execute_sql(f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {body}; END $$")
+        body = body if body.startswith("DECLARE") else f"BEGIN {body}; END"
+        db.execute_sql(f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ {body} $$")
     db.execute_sql(
         "CREATE TRIGGER ticket_tag_copy BEFORE INSERT OR UPDATE OF ticket_id ON ticket_tag "
         "FOR EACH ROW EXECUTE FUNCTION ticket_tag_copy()"
