@@ -307,11 +307,23 @@ def _range_days_query(shape, values):
     key = SORTS[sort]
     ordering = (key.desc(), Ticket.id.desc()) if order == "desc" else (key.asc(), Ticket.id.asc())
 
-    def walk(day):
-        query = _after_cursor(_apply_filters(Ticket.select(key), None, filters), key, order, values)
+    def walk(day, within=None):
+        query = _after_cursor(
+            _apply_filters(Ticket.select(key), None, filters if within is None else within), key, order, values
+        )
         return query.where(fn.DATE(Ticket.created_at) == day).order_by(*ordering)
 
-    newest = walk(days.c.d).limit(1)
+    # A day inside the range needs no test of each ticket's created_at, which
+    # the index does not hold (a read of the ticket per day: 338 at 1M).
+    inner = {k: v for k, v in filters.items() if k not in ("created_after", "created_before")}
+    newest = walk(days.c.d, inner)
+    if "created_after" in filters:
+        after = filters["created_after"]
+        newest = newest.where((days.c.d > fn.DATE(after)) | (Ticket.created_at >= after))
+    if "created_before" in filters:
+        before = filters["created_before"]
+        newest = newest.where((days.c.d < fn.DATE(before)) | (Ticket.created_at < before))
+    newest = newest.limit(1)
     marks = Select(from_list=[days], columns=[days.c.d, newest.alias("m")]).cte("range_marks", materialized=True)
     top = Select(from_list=[marks], columns=[marks.c.d]).where(marks.c.m.is_null(False))
     top = top.order_by(marks.c.m.desc() if order == "desc" else marks.c.m.asc()).limit(1)
