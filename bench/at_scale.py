@@ -50,9 +50,20 @@ def cases(agent_id):
             "All + created range (a month)",
             ["view=all&created_after=2026-03-01T00:00:00Z&created_before=2026-04-01T00:00:00Z"],
         ),
+        # Open on one side (the same 31 days at both sizes; 338 days at 1M, 25 at 100k) and two months.
+        ("All + created before Feb 1 (open side)", ["view=all&created_before=2026-02-01T00:00:00Z"]),
+        ("All + created after Jan 10 (open side)", ["view=all&created_after=2026-01-10T00:00:00Z"]),
+        (
+            "All + created Jan-Feb (59 days)",
+            ["view=all&created_after=2026-01-01T00:00:00Z&created_before=2026-03-01T00:00:00Z"],
+        ),
         ("Combined (open, email, refund tag, assignee)", ["view=all&status=open&channel=email&tag=refund&assignee=me"]),
         # vip is on open tickets, but on none of this agent's email ones: the list walks them all to find none.
         ("Combined (open, email, vip tag, assignee)", ["view=all&status=open&channel=email&tag=vip&assignee=me"]),
+        ("Combined (open, vip tag, assignee)", ["view=all&status=open&tag=vip&assignee=me"]),
+        # Only with the tag "pinned" added to the agent's 30 oldest open sms tickets (docs/benchmarks.md,
+        # "Tagged lists walked on the tag's rows"): few matches, found at the end of the agent's tickets.
+        ("Combined (open, sms, pinned tag, assignee)", ["view=all&status=open&channel=sms&tag=pinned&assignee=me"]),
     ]
     for name, terms in SEARCHES.items():
         out.append((name, [f"view=all&q={t}" for t in terms]))

@@ -31,8 +31,20 @@ CALLS = {
         "created_after": "2026-03-01T00:00:00",
         "created_before": "2026-04-01T00:00:00",
     },
+    # Open on one side or longer than a month: walked by day on the days that hold the page.
+    "All + created before Feb 1 (open side)": {"created_before": "2026-02-01T00:00:00"},
+    "All + created after Jan 10 (open side)": {"created_after": "2026-01-10T00:00:00"},
+    "All + created Jan-Feb (59 days)": {
+        "created_after": "2026-01-01T00:00:00",
+        "created_before": "2026-03-01T00:00:00",
+    },
     "open + email + tag refund + me": {"status": ["open"], "channel": ["email"], "tag": "refund", "assignee": "me"},
     "open + email + tag vip + me": {"status": ["open"], "channel": ["email"], "tag": "vip", "assignee": "me"},
+    # bench/seed.py plus the tag "pinned" on the agent's 30 oldest open sms tickets (docs/benchmarks.md,
+    # "Tagged lists walked on the tag's rows"): few matches, at the end of the agent's walk.
+    "open + sms + tag pinned + me": {"status": ["open"], "channel": ["sms"], "tag": "pinned", "assignee": "me"},
+    "open + tag vip + me": {"status": ["open"], "tag": "vip", "assignee": "me"},
+    "open + tag vip + unassigned": {"status": ["open"], "tag": "vip", "assignee": "none"},
     "All + tag vip": {"tag": "vip"},
 }
 

@@ -1,6 +1,7 @@
 """The navigation's counter rows (``ticket_tally``, ``ticket_tag_tally``,
-``read_tally``, kept by the triggers of migration 0015) agree with the
-tickets themselves after any mix of changes, on SQLite and PostgreSQL."""
+``read_tally``, kept by the triggers of migration 0015) and the tag rows'
+copies of their ticket (migration 0020) agree with the tickets themselves
+after any mix of changes, on SQLite and PostgreSQL."""
 
 import datetime as dt
 import random
@@ -8,14 +9,15 @@ import threading
 import time
 
 import pytest
+from peewee import fn
 from playhouse.test_utils import assert_query_count
 
 from app.db import connection, db, is_postgres
-from app.models import Message, Profile, ReadMarker, Ticket, TicketTag
+from app.models import Message, Profile, ReadMarker, Tag, Ticket, TicketTag
 from app.services import ServiceError
 from app.services.merge import merge, split
 from app.services.tickets import assign, bulk, change_tags, close, reopen, snooze
-from app.services.views import COUNT_CAP, create_view, mark_read
+from app.services.views import COUNT_CAP, create_view, list_tickets, mark_read
 
 TAGS = ("vip", "refund", "late")
 
@@ -117,6 +119,35 @@ def check(app, agents):
         everything_open = Ticket.select().where(Ticket.status == "open").count()
         assert [i["count"] for i in data["items"]] == [mine, unassigned, everything_open]
         assert data["unread"] == unread_by_hand(agent)
+    stale = list(
+        TicketTag.select(TicketTag.id)
+        .join(Ticket)
+        .where(
+            (TicketTag.status != Ticket.status)
+            | (TicketTag.assignee_id != fn.COALESCE(Ticket.assignee, 0))
+            | (TicketTag.channel != Ticket.channel)
+            | (TicketTag.updated_at != Ticket.updated_at)
+            | TicketTag.status.is_null()
+        )
+        .tuples()
+    )
+    assert stale == []
+    # What an agent sees: their tagged open tickets, listed from those copies.
+    for agent in agents:
+        for tag in TAGS:
+            listed = [
+                t.id
+                for t in list_tickets(agent, "all", {"status": ["open"], "tag": tag, "assignee": "me"}, limit=100)[0]
+            ]
+            truth = [
+                t.id
+                for t in Ticket.select(Ticket.id)
+                .join(TicketTag)
+                .join(Tag)
+                .where((Tag.name == tag) & (Ticket.status == "open") & (Ticket.assignee == agent.id))
+                .order_by(Ticket.updated_at.desc(), Ticket.id.desc())
+            ]
+            assert listed == truth, (agent.id, tag)
 
 
 def _later_message(rng, ticket):

@@ -7,7 +7,7 @@ import pytest
 from playhouse.test_utils import assert_query_count
 
 from app.db import is_postgres
-from app.models import Ticket
+from app.models import Tag, Ticket, TicketTag
 from app.services import Forbidden, NotFound, ServiceError
 from app.services.tickets import assign, change_tags, close, reopen, snooze
 from app.services.views import (
@@ -295,3 +295,161 @@ def test_list_pages_take_two_queries_with_filters_and_search(inbox, fake_channel
         with assert_query_count(3 if is_postgres() and filters.get("text") else 2):
             rows, _cursor = list_tickets(me, "all", filters)
         assert rows
+
+
+def _tag_lists(me, other):
+    """Filter sets a tagged list walks on the tag's rows (an assignee given)."""
+    sets = []
+    for assignee in ("me", "none", str(other.id)):
+        for extra in ({}, {"status": ["open"]}, {"status": ["open", "closed"]}, {"channel": ["fake"]}):
+            sets.append({"tag": "vip", "assignee": assignee, **extra})
+    return sets
+
+
+def _full_read(me, filters, order):
+    query = Ticket.select(Ticket.id).join(TicketTag).join(Tag).where(Tag.name == filters["tag"])
+    assignee = filters["assignee"]
+    if assignee == "none":
+        query = query.where(Ticket.assignee.is_null())
+    else:
+        query = query.where(Ticket.assignee == (me.id if assignee == "me" else int(assignee)))
+    if filters.get("status"):
+        query = query.where(Ticket.status.in_(filters["status"]))
+    if filters.get("channel"):
+        query = query.where(Ticket.channel.in_(filters["channel"]))
+    if filters.get("updated_after"):
+        query = query.where(Ticket.updated_at >= filters["updated_after"])
+    ordering = (Ticket.updated_at, Ticket.id) if order == "asc" else (Ticket.updated_at.desc(), Ticket.id.desc())
+    return [t.id for t in query.order_by(*ordering)]
+
+
+@pytest.mark.parametrize("order", ["desc", "asc"])
+def test_a_tagged_list_of_an_agent_pages_like_a_full_ordered_read(app, fake_channel, make_agent, clock, order):
+    """A tag with an assignee (or none) is listed from the tag's rows, which
+    copy the ticket's status, assignee and update time: after assigning,
+    closing, snoozing, new messages and a bulk UPDATE that bypasses the
+    services (as the auto-close sweep's does), the pages still hold exactly
+    the tickets a full read finds, once each, in (updated_at, id) order."""
+    me, other = make_agent(), make_agent()
+    start = clock.now()
+    made = []
+    for n in range(30):
+        if n % 4:
+            clock.advance(minutes=1)  # some share a timestamp: the id breaks ties
+        ticket = fake_channel.receive(f"t{n}", email=f"w{n}@example.net", subject=f"t{n}").ticket
+        made.append(ticket)
+        if n % 5 != 4:
+            change_tags(ticket, add=["vip"] if n % 2 else ["vip", "late"])
+        if n % 3 == 1:
+            assign(ticket, me)
+        elif n % 3 == 2:
+            assign(ticket, other)
+    for n in (4, 9):  # tagged after their assignment
+        change_tags(made[n], add=["vip"])
+    for n in (1, 8, 13, 22):
+        clock.advance(minutes=1)
+        close(Ticket.get_by_id(made[n].id))
+    snooze(Ticket.get_by_id(made[7].id), clock.now() + dt.timedelta(days=1))
+    assign(Ticket.get_by_id(made[16].id), other)  # from me to other
+    assign(Ticket.get_by_id(made[2].id), me)  # from other to me
+    for n in (3, 25, 10, 19):  # later activity reorders them by update
+        clock.advance(minutes=1)
+        fake_channel.receive("again", email=f"w{n}@example.net")
+    clock.advance(minutes=1)
+    Ticket.update(status="closed", closed_at=clock.now(), updated_at=clock.now()).where(
+        Ticket.id.in_([made[10].id, made[28].id])
+    ).execute()
+    for filters in [*_tag_lists(me, other), {"tag": "vip", "assignee": "me", "updated_after": start}]:
+        expected = _full_read(me, filters, order)
+        assert expected, filters
+        assert _every_page(me, filters, order) == expected, filters
+        assert _every_page(me, filters, order, limit=100) == expected, filters
+    mine_open = _full_read(me, {"tag": "vip", "assignee": "me", "status": ["open"]}, "desc")
+    assert made[2].id in mine_open and made[16].id not in mine_open and made[1].id not in mine_open
+
+
+def test_a_tagged_list_of_an_agent_takes_two_queries_and_follows_the_ticket(app, fake_channel, make_agent):
+    me = make_agent()
+    tickets = [fake_channel.receive("x", email=f"k{n}@example.net", subject=f"k{n}").ticket for n in range(3)]
+    for t in tickets:
+        assign(t, me)
+        change_tags(t, add=["vip"])
+    mine_open = {"tag": "vip", "assignee": "me", "status": ["open"]}
+    with assert_query_count(2):  # tickets with customer, assignee and read marker; tags
+        rows, _cursor = list_tickets(me, "all", mine_open)
+    assert names(rows) == ["k2", "k1", "k0"] and rows[0].tags == ["vip"]
+    close(Ticket.get_by_id(tickets[1].id))
+    assert names(list_tickets(me, "all", mine_open)[0]) == ["k2", "k0"]
+    assert names(list_tickets(me, "all", {**mine_open, "status": ["closed"]})[0]) == ["k1"]
+    assign(Ticket.get_by_id(tickets[2].id), None)
+    assert names(list_tickets(me, "all", mine_open)[0]) == ["k0"]
+    assert names(list_tickets(me, "all", {**mine_open, "assignee": "none"})[0]) == ["k2"]
+    change_tags(Ticket.get_by_id(tickets[0].id), remove=["vip"])
+    assert list_tickets(me, "all", mine_open)[0] == []
+
+
+@pytest.mark.parametrize("order", ["desc", "asc"])
+@pytest.mark.parametrize("sides", ["after", "before", "both"])
+def test_a_created_range_open_or_long_pages_like_a_full_ordered_read(
+    app, fake_channel, make_agent, clock, order, sides
+):
+    """A created range open on one side, or longer than a month, is walked
+    on the days that hold each page (found first, one query): the pages
+    hold the range's tickets once each, in (updated_at, id) order, also
+    when tickets of different days share an update time, with or without
+    other filters."""
+    me = make_agent()
+    start = clock.now()
+    made = []
+    for n in range(24):
+        clock.advance(hours=7 if n % 6 else 80)  # days of 3 or 4 tickets (more than a page of 3), days of none
+        made.append(fake_channel.receive(f"t{n}", email=f"o{n}@example.net", subject=f"t{n}").ticket)
+        if n % 5 == 0:  # two tickets of one day share their creation instant
+            made.append(fake_channel.receive(f"t{n}b", email=f"p{n}@example.net", subject=f"t{n}b").ticket)
+    for t in made[::3]:
+        assign(t, me)
+    for n in (2, 9, 17, 5, 20):  # later activity, days after creation; 9, 17 and 5 at one instant
+        if n not in (17, 5):
+            clock.advance(hours=1)
+        fake_channel.receive("again", email=f"o{n}@example.net")
+    close(Ticket.get_by_id(made[4].id))
+    window = {
+        "created_after": start + dt.timedelta(hours=90),
+        "created_before": start + dt.timedelta(hours=420),
+    }
+    if sides == "after":
+        del window["created_before"]
+    elif sides == "before":
+        del window["created_after"]
+    else:
+        window["created_after"] = start - dt.timedelta(days=20)  # 47 days, the first 20 without a ticket
+    assert _created_days(window) is None
+    for extra in ({}, {"status": ["open"]}, {"assignee": "me"}):
+        filters = {**window, **extra}
+        full = Ticket.select(Ticket.id)
+        if "created_after" in filters:
+            full = full.where(Ticket.created_at >= filters["created_after"])
+        if "created_before" in filters:
+            full = full.where(Ticket.created_at < filters["created_before"])
+        if "status" in extra:
+            full = full.where(Ticket.status.in_(extra["status"]))
+        if "assignee" in extra:
+            full = full.where(Ticket.assignee == me.id)
+        ordering = (Ticket.updated_at, Ticket.id) if order == "asc" else (Ticket.updated_at.desc(), Ticket.id.desc())
+        expected = [t.id for t in full.order_by(*ordering)]
+        assert len(expected) >= 5, filters
+        assert _every_page(me, filters, order) == expected, filters
+        assert _every_page(me, filters, order, limit=100) == expected, filters
+
+
+def test_a_created_range_open_on_one_side_takes_three_queries(app, fake_channel, make_agent, clock):
+    me = make_agent()
+    start = clock.now()
+    for n in range(6):
+        clock.advance(hours=10)
+        fake_channel.receive(f"t{n}", email=f"s{n}@example.net", subject=f"t{n}")
+    with assert_query_count(3):  # the days that hold the page; the page; its tags
+        rows, _cursor = list_tickets(me, "all", {"created_after": start + dt.timedelta(hours=15)})
+    assert names(rows) == ["t5", "t4", "t3", "t2", "t1"]
+    with assert_query_count(1):  # no day of the range holds a ticket: no page to read
+        assert list_tickets(me, "all", {"created_before": start})[0] == []

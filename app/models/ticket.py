@@ -94,9 +94,32 @@ class Tag(BaseModel):
 class TicketTag(BaseModel):
     ticket = peewee.ForeignKeyField(Ticket, backref="ticket_tags", on_delete="CASCADE")
     tag = peewee.ForeignKeyField(Tag, backref="ticket_tags", on_delete="CASCADE")
+    # Copies of the ticket's columns a tagged list filters and sorts on, kept
+    # by database triggers (migration 0020) on every write to ``ticket`` and
+    # ``ticket_tag``, whatever code path writes: never set them from Python.
+    # A list of one agent's (or no one's) tickets with a tag walks the index
+    # below in update order instead of every ticket of the agent. An
+    # unassigned ticket's rows hold ``assignee_id`` 0.
+    status = peewee.CharField(max_length=16, null=True)
+    assignee_id = peewee.IntegerField(null=True)
+    channel = peewee.CharField(max_length=32, null=True)
+    updated_at = peewee.DateTimeField(null=True)
 
     class Meta:
         indexes = ((("ticket", "tag"), True), (("tag", "ticket"), False))
+
+
+TicketTag.add_index(
+    TicketTag.index(
+        TicketTag.tag,
+        TicketTag.status,
+        TicketTag.assignee_id,
+        TicketTag.updated_at,
+        TicketTag.ticket,
+        TicketTag.channel,
+        name="ticket_tag_list",
+    )
+)
 
 
 class Activity(BaseModel):

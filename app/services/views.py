@@ -16,6 +16,7 @@ from peewee import JOIN, SQL, Case, Select, Value, fn
 from ..clock import now
 from ..db import ShapedStatement, db, is_postgres
 from ..models import (
+    STATUSES,
     Agent,
     Profile,
     ReadMarker,
@@ -192,6 +193,8 @@ def list_tickets(agent, view="mine", filters=None, sort=None, order="desc", limi
         # A search's SQL follows its words: built for each request.
         with search.planned():
             rows = list(_page_query(shape, values))
+    elif values.get("created_days") == []:
+        rows = []  # a long created range none of whose days holds a match
     else:
         # Building the SQL of a page cost more CPU than running it: built
         # once per shape (which filters, how many statuses, ...).
@@ -246,24 +249,138 @@ def _page_inputs(agent, filters, sort, order, cursor, page_size):
             value = agent.id if value == "me" else int(value)
         elif key == "tag":
             value = value.strip().lower()
+        elif key == "status":
+            value = list(dict.fromkeys(value))  # a status given twice is walked once (_tag_walk)
         values[key] = value
     if cursor:
         values["after"], values["after_id"] = decode_cursor(cursor, sort, order)
-    if sort == "updated" and "text" not in values:
+    if sort == "updated" and "text" not in values and ("created_after" in values or "created_before" in values):
         days = _created_days(values)
-        if days:
-            values["created_days"] = days
+        if days is None:
+            days = _page_days((sort, order, unassigned), values)
+        values["created_days"] = days
     return (sort, order, unassigned), values
 
 
-def _after_cursor(query, key, order, values):
+def _page_days(shape, values):
+    """The days (``YYYY-MM-DD``) that hold the page of a created range open
+    on one side or longer than :data:`DAY_WALK_MAX_DAYS`, sorted by update,
+    so the page is walked day by day on those days only (one query).
+
+    Each day of the range (an open side ends at the first or last ticket's
+    day) gives its newest matching ``updated_at`` after the cursor (oldest
+    when ascending): one walk of ``ticket (date(created_at), updated_at,
+    id)`` from the day's end, stopping at its first match. No row of the
+    page is older than the ``page_size``-th newest of these (those are
+    ``page_size`` rows), nor than the ``page_size``-th newest row of the day
+    with the newest (read in the same query): the page comes from the days
+    whose newest is at least the newer of the two."""
+    desc = shape[1] == "desc"
+    bound = {k: v for k, v in values.items() if k not in ("agent", "page_size", "created_days")}
+    rows = _RANGE_DAYS.rows(shape, {**bound, "kth": values["page_size"] - 1})
+    marks = sorted((m for _d, m, _k in rows if m is not None), reverse=desc)
+    if not marks:
+        return []
+    bounds = [marks[min(len(marks), values["page_size"]) - 1]] + [k for _d, _m, k in rows[:1] if k is not None]
+    least = max(bounds) if desc else min(bounds)
+    return sorted(str(d) for d, m, _k in rows if m is not None and (m >= least if desc else m <= least))
+
+
+def _range_days_query(shape, values):
+    """Each day of the created range with its newest (oldest, ascending)
+    matching ``updated_at`` after the cursor, or NULL; and on every row the
+    ``kth``-from-0 newest of the day with the newest of all, or NULL."""
+    sort, order, unassigned = shape
+    filters = {k: v for k, v in values.items() if k not in (*_PAGE_VALUES, "kth")}
+    if unassigned:
+        filters["assignee"] = "none"
+    first = Ticket.select(fn.DATE(fn.MIN(Ticket.created_at)))
+    last = Ticket.select(fn.DATE(fn.MAX(Ticket.created_at)))
+    clip_first, clip_last = (fn.GREATEST, fn.LEAST) if is_postgres() else (fn.MAX, fn.MIN)
+    if "created_after" in filters:
+        first = clip_first(fn.DATE(filters["created_after"]), first)
+    if "created_before" in filters:
+        last = clip_last(fn.DATE(filters["created_before"]), last)
+    days = Select(columns=[first.alias("d")]).cte("range_days", recursive=True, columns=("d",))
+    following = (days.c.d + SQL("1")) if is_postgres() else fn.DATE(days.c.d, "+1 day")
+    days = days.union_all(Select(from_list=[days], columns=[following]).where(days.c.d < last))
+    key = SORTS[sort]
+    ordering = (key.desc(), Ticket.id.desc()) if order == "desc" else (key.asc(), Ticket.id.asc())
+
+    def walk(day, within=None):
+        query = _after_cursor(
+            _apply_filters(Ticket.select(key), None, filters if within is None else within), key, order, values
+        )
+        return query.where(fn.DATE(Ticket.created_at) == day).order_by(*ordering)
+
+    # A day inside the range needs no test of each ticket's created_at, which
+    # the index does not hold (a read of the ticket per day: 338 at 1M).
+    inner = {k: v for k, v in filters.items() if k not in ("created_after", "created_before")}
+    newest = walk(days.c.d, inner)
+    if "created_after" in filters:
+        after = filters["created_after"]
+        newest = newest.where((days.c.d > fn.DATE(after)) | (Ticket.created_at >= after))
+    if "created_before" in filters:
+        before = filters["created_before"]
+        newest = newest.where((days.c.d < fn.DATE(before)) | (Ticket.created_at < before))
+    newest = newest.limit(1)
+    marks = Select(from_list=[days], columns=[days.c.d, newest.alias("m")]).cte("range_marks", materialized=True)
+    top = Select(from_list=[marks], columns=[marks.c.d]).where(marks.c.m.is_null(False))
+    top = top.order_by(marks.c.m.desc() if order == "desc" else marks.c.m.asc()).limit(1)
+    kth = walk(top).limit(1).offset(values["kth"])
+    query = Select(from_list=[marks], columns=[marks.c.d, marks.c.m, kth.alias("k")]).with_cte(days, marks)
+    return query.bind(db).tuples()
+
+
+_RANGE_DAYS = ShapedStatement(_range_days_query)
+
+
+def _after_cursor(query, key, order, values, id_column=Ticket.id):
     """``query`` limited to the rows after the cursor's, if any."""
     if "after" not in values:
         return query
     value, last_id = values["after"], values["after_id"]
     if order == "desc":
-        return query.where((key < value) | ((key == value) & (Ticket.id < last_id)))
-    return query.where((key > value) | ((key == value) & (Ticket.id > last_id)))
+        return query.where((key < value) | ((key == value) & (id_column < last_id)))
+    return query.where((key > value) | ((key == value) & (id_column > last_id)))
+
+
+# The filters a tagged list of one agent (or of no one) can apply to the tag's
+# rows alone (their copies of the ticket's columns, migration 0020).
+_TAG_WALKED = frozenset({"tag", "assignee", "status", "channel", "updated_after", "updated_before"})
+
+
+def _tag_walk(filters, order, values, unassigned):
+    """The ids (and ``updated_at`` as ``k``) of a page of a list sorted by
+    update with a tag and an assignee (or none), from the tag's rows: one
+    walk per status on ``ticket_tag_list (tag_id, status, assignee_id,
+    updated_at, ticket_id, channel)``, each stopping after a page, merged.
+    None when the list has other filters (they live on the ticket)."""
+    if "tag" not in filters or not (unassigned or "assignee" in filters) or not set(filters) <= _TAG_WALKED:
+        return None
+    tag = Tag.select(Tag.id).where(Tag.name == filters["tag"])
+    key = TicketTag.updated_at
+    ordering = (key.desc(), TicketTag.ticket.desc()) if order == "desc" else (key.asc(), TicketTag.ticket.asc())
+    walks = []
+    for i, status in enumerate(filters.get("status") or STATUSES):
+        walk = TicketTag.select(TicketTag.ticket.alias("id"), key.alias("k")).where(
+            (TicketTag.tag == tag) & (TicketTag.status == status)
+        )
+        # The rows copy no assignee as 0 (an equality keeps the index order).
+        walk = walk.where(TicketTag.assignee_id == (0 if unassigned else filters["assignee"]))
+        if filters.get("channel"):
+            walk = walk.where(TicketTag.channel.in_(filters["channel"]))
+        if filters.get("updated_after"):
+            walk = walk.where(key >= filters["updated_after"])
+        if filters.get("updated_before"):
+            walk = walk.where(key < filters["updated_before"])
+        walk = _after_cursor(walk, key, order, values, TicketTag.ticket)
+        walk = walk.order_by(*ordering).limit(values["page_size"])
+        walks.append(Select(from_list=[walk.alias(f"tagged{i}")], columns=[SQL("*")]))
+    merged = functools.reduce(operator.add, walks).alias("tagged")  # UNION ALL
+    merged_key = merged.c.k.desc() if order == "desc" else merged.c.k.asc()
+    merged_id = merged.c.id.desc() if order == "desc" else merged.c.id.asc()
+    return Select(from_list=[merged], columns=[merged.c.id]).order_by(merged_key, merged_id)
 
 
 def _page_query(shape, values):
@@ -294,7 +411,14 @@ def _page_query(shape, values):
         ids_first = any(k in filters for k in other)
         query = _apply_filters(Ticket.select(Ticket.id), None, filters) if ids_first else base_query(None, filters)
     ordering = (key.desc(), Ticket.id.desc()) if order == "desc" else (key.asc(), Ticket.id.asc())
-    if "created_days" in values:
+    tagged_walk = _tag_walk(filters, order, values, unassigned) if sort == "updated" else None
+    if tagged_walk is not None:
+        # A tag with an assignee (or none): walk that tag's rows of the agent
+        # in update order instead of every ticket of the agent, probing each
+        # for the tag (all 16,667 open email tickets of an agent at 1M for a
+        # tag none of them carries; now the agent's open rows of the tag).
+        query, ids_first = tagged_walk, True
+    elif "created_days" in values:
         # A created range of a few days sorted by update: each day's tickets
         # are walked in update order on ticket (date(created_at), updated_at,
         # id) and the walk stops after a page, so a page reads at most a page
@@ -322,7 +446,7 @@ def _page_query(shape, values):
     else:
         query = _after_cursor(query, key, order, values).order_by(*ordering)
     limit = values["page_size"]
-    if "tag" in filters:
+    if "tag" in filters and tagged_walk is None:
         # When no ticket has the tag in these statuses (the counter rows say
         # so), the query ends before it reads a ticket, instead of walking
         # every ticket of the other filters to find none (all of an agent's
