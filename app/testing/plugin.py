@@ -117,6 +117,7 @@ def helpline_config():
 def app(helpline_database, helpline_config, clock, tmp_path, pytestconfig):
     from .. import create_app
     from ..db import close_pool, db
+    from ..ratelimit import limiter
 
     kind, url, template = helpline_database
     if kind == "sqlite":
@@ -140,6 +141,11 @@ def app(helpline_database, helpline_config, clock, tmp_path, pytestconfig):
     config.update(helpline_config)
     app = create_app(config)
     app.config["_TEST_INSTANCE_PATH"] = str(tmp_path)
+    limits = bool(app.config.get("RATELIMIT_ENABLED"))
+    if limits:
+        # flask-limiter's Limiter is one object per process, and its storage
+        # (Redis) outlives an app: every test starts from zero counts.
+        limiter.reset()
     ctx = app.app_context()
     ctx.push()
     db.connect(reuse_if_open=True)
@@ -152,6 +158,10 @@ def app(helpline_database, helpline_config, clock, tmp_path, pytestconfig):
             db.close()
         close_pool(app.extensions["helpline.db"])  # this app's pooled connections go with it
         app.extensions["helpline.bus"].close()
+        if limits:
+            # A default limit (RATELIMIT_DEFAULT) would stay for the next app.
+            limiter.limit_manager.set_default_limits([])
+            limiter.reset()
         ctx.pop()
 
 

@@ -104,14 +104,6 @@ class TestCsrf:
 
 
 class TestRateLimit:
-    @pytest.fixture(autouse=True)
-    def fresh_counts(self, app):
-        # The limiter is one object per process whose storage outlives an app
-        # (Redis keeps counts between tests): start every test from zero.
-        from app.ratelimit import limiter
-
-        limiter.reset()
-
     @pytest.fixture
     def helpline_config(self, tmp_path):
         config = {"RATELIMIT_ENABLED": True, "LOGIN_RATE_LIMIT": "3 per minute"}

@@ -131,9 +131,6 @@ class TestCodeRateLimit:
         }
 
     def test_guessing_codes_hits_the_shared_login_limit(self, app, make_agent, login, clock):
-        from app.ratelimit import limiter
-
-        limiter.reset()
         owner = make_agent(role="owner")
         setup = app.test_client()
         login(setup, owner)

@@ -217,16 +217,6 @@ class TestUnderADefaultRateLimit:
     def helpline_config(self):
         return {"RATELIMIT_ENABLED": True, "RATELIMIT_DEFAULT": "2 per minute", "RATELIMIT_STORAGE_URI": "memory://"}
 
-    @pytest.fixture(autouse=True)
-    def _default_limit_forgotten(self):
-        from app.ratelimit import limiter
-
-        limiter.reset()
-        yield
-        # The limiter is one object for every app built in this process.
-        limiter.limit_manager.set_default_limits([])
-        limiter.reset()
-
     def test_a_burst_of_orders_is_stored_whole(self, app, shop, deliver):
         customer = shop.add_customer(email="cy@example.net")
         placed = [shop.add_order(customer) for _ in range(5)]

@@ -84,9 +84,6 @@ class TestPublicLimit:
         return {"RATELIMIT_ENABLED": True, "PUBLIC_RATE_LIMIT": "2 per minute", "RATELIMIT_STORAGE_URI": "memory://"}
 
     def test_short_links_are_rate_limited_per_client(self, sms):
-        from app.ratelimit import limiter
-
-        limiter.reset()
         assert [sms.client.get("/l/nope").status_code for _ in range(3)] == [404, 404, 429]
 
 
@@ -154,16 +151,6 @@ class TestWebhooksUnderADefaultLimit:
     @pytest.fixture
     def helpline_config(self):
         return {"RATELIMIT_ENABLED": True, "RATELIMIT_DEFAULT": "2 per minute", "RATELIMIT_STORAGE_URI": "memory://"}
-
-    @pytest.fixture(autouse=True)
-    def _default_limit_forgotten(self):
-        from app.ratelimit import limiter
-
-        limiter.reset()
-        yield
-        # The limiter is one object for every app built in this process.
-        limiter.limit_manager.set_default_limits([])
-        limiter.reset()
 
     def test_a_burst_of_inbound_texts_is_stored_whole(self, sms):
         assert [sms.inbound(f"text {n}").status_code for n in range(5)] == [200] * 5

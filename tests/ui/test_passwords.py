@@ -84,12 +84,6 @@ def test_forged_or_foreign_links_do_not_work(client, make_agent):
 
 
 class TestLimit:
-    @pytest.fixture(autouse=True)
-    def fresh_counts(self, app):
-        from app.ratelimit import limiter
-
-        limiter.reset()
-
     @pytest.fixture
     def helpline_config(self):
         return {"RATELIMIT_ENABLED": True, "PASSWORD_LINK_RATE_LIMIT": "2 per minute"}

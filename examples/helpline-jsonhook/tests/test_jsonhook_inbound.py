@@ -1,7 +1,7 @@
 """Inbound webhooks: signed, validated, bounded, idempotent."""
 
 import pytest
-from app.plugin import Message, Profile, Ticket, get_plugins, limiter
+from app.plugin import Message, Profile, Ticket, get_plugins
 
 from helpline_jsonhook import signing
 
@@ -116,14 +116,6 @@ class TestUnderADefaultRateLimit:
     @pytest.fixture
     def helpline_config(self):
         return {"RATELIMIT_ENABLED": True, "RATELIMIT_DEFAULT": "2 per minute", "RATELIMIT_STORAGE_URI": "memory://"}
-
-    @pytest.fixture(autouse=True)
-    def _default_limit_forgotten(self):
-        limiter.reset()
-        yield
-        # The limiter is one object for every app built in this process.
-        limiter.limit_manager.set_default_limits([])
-        limiter.reset()
 
     def test_a_burst_is_stored_whole(self, jsonhook):
         answers = [jsonhook.post(jsonhook.message(f"text {n}", message_id=f"burst-{n}")).status_code for n in range(5)]
