@@ -72,6 +72,7 @@ from .services.identities import link as link_identity
 from .services.identities import resolve as resolve_profile
 from .services.ingest import ChannelUnavailable, IngestResult, ingest
 from .services.ingest import prepare as prepare_ingest
+from .services.ingest import stored as stored_message
 from .services.messages import ReplyRefused, add_note, add_notice, refusal_for, reply
 from .services.outbox import retry_now as retry_delivery
 from .services.profiles import find_or_create as find_or_create_profile
@@ -201,6 +202,7 @@ __all__ = [
     # services
     "ingest",
     "prepare_ingest",
+    "stored_message",
     "IngestResult",
     "ChannelUnavailable",
     "reply",

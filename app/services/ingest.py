@@ -158,9 +158,10 @@ class Prepared:
 # The hot reads of every inbound message, their SQL text built once.
 _STORED = ShapedStatement(
     lambda shape, values: (
-        Message.select(Message.id)
+        Message.select(Message.id, Message.ticket)
         .where((Message.channel == values["channel"]) & (Message.external_id == values["external_id"]))
         .limit(1)
+        .tuples()
     )
 )
 _LATEST_IN_THREAD = ShapedStatement(
@@ -188,13 +189,21 @@ _OF_RELATED = ShapedStatement(
 )
 
 
+def stored(channel, external_id):
+    """``(message id, ticket id)`` of the message ``channel`` stored under
+    the provider's ``external_id``, or None: one indexed read, for a
+    channel's re-delivery check before it parses or locks anything (then
+    ``ingest(inbound, unseen=True)``)."""
+    return _STORED.first(None, {"channel": channel, "external_id": str(external_id)[:255]})
+
+
 def _seen(inbound):
     """The duplicate result for a message stored before, else None: one
     narrow indexed read, then the stored message and ticket only on a hit."""
-    hit = _STORED.first(None, {"channel": inbound.channel, "external_id": inbound.external_id[:255]})
+    hit = stored(inbound.channel, inbound.external_id)
     if hit is None:
         return None
-    existing = Message.select(Message, Ticket).join(Ticket).where(Message.id == hit.id).get()
+    existing = Message.select(Message, Ticket).join(Ticket).where(Message.id == hit[0]).get()
     return IngestResult(existing, existing.ticket, duplicate=True)
 
 

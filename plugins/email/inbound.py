@@ -15,10 +15,10 @@ from app.plugin import (
     Message,
     Sender,
     ServiceError,
-    ShapedStatement,
     ingest,
     sanitize,
     storage,
+    stored_message,
     text_to_html,
 )
 
@@ -55,14 +55,14 @@ def receive(raw: bytes, settings, envelope_sender: str | None = None, envelope_r
     # A re-delivery is recognised from the headers alone, before the MIME parse.
     quick_id = header_message_id(raw)
     if quick_id is not None:
-        existing = _stored(quick_id)
+        existing = stored_message(SLUG, quick_id)
         if existing is not None:
-            return Received("duplicate", quick_id, existing.ticket_id)
+            return Received("duplicate", quick_id, existing[1])
     parsed = parse(raw)
     if parsed.message_id != quick_id:
-        existing = _stored(parsed.message_id)
+        existing = stored_message(SLUG, parsed.message_id)
         if existing is not None:
-            return Received("duplicate", parsed.message_id, existing.ticket_id)
+            return Received("duplicate", parsed.message_id, existing[1])
 
     reason = noise_reason(parsed, settings, envelope_sender)
     if reason is not None:
@@ -165,20 +165,6 @@ def receive(raw: bytes, settings, envelope_sender: str | None = None, envelope_r
         html = link_inline(result.message.html, result.message.id, cid_keys)
         Message.update(html=html).where(Message.id == result.message.id).execute()
     return Received(result.outcome, parsed.message_id, result.ticket.id)
-
-
-def _stored(message_id):
-    return _STORED.first(None, {"message_id": message_id[:255]})
-
-
-# Read for every inbound mail: the SQL is built once.
-_STORED = ShapedStatement(
-    lambda _shape, v: (
-        Message.select(Message.id, Message.ticket)
-        .where((Message.channel == SLUG) & (Message.external_id == v["message_id"]))
-        .limit(1)
-    )
-)
 
 
 def customer_of(parsed):

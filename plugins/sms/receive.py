@@ -13,7 +13,6 @@ from app.plugin import (
     Inbound,
     Message,
     Sender,
-    ShapedStatement,
     Ticket,
     after_commit,
     db,
@@ -23,6 +22,7 @@ from app.plugin import (
     normalize_phone,
     now,
     prepare_ingest,
+    stored_message,
     write_transaction,
 )
 
@@ -131,25 +131,14 @@ def _attachments(form):
     ]
 
 
-# Read for every inbound SMS: the SQL is built once.
-_STORED = ShapedStatement(
-    lambda _shape, v: (
-        Message.select(Message.id, Message.ticket)
-        .where((Message.channel == "sms") & (Message.external_id == v["sid"]))
-        .limit(1)
-        .tuples()
-    )
-)
-
-
 def _message(phone, sid, form, settings):
     from .tasks import send_automatic_sms, send_new_sms_alert
 
     # Twilio's re-delivery of a stored MessageSid is answered from one
     # indexed read, without waiting for the write lock.
-    stored = _STORED.rows(None, {"sid": sid[:255]})
-    if stored:
-        return Received("duplicate", message_id=stored[0][0], ticket_id=stored[0][1])
+    stored = stored_message("sms", sid)
+    if stored is not None:
+        return Received("duplicate", message_id=stored[0], ticket_id=stored[1])
     # The attribution candidate is only read, so before the write lock: the
     # claim below is atomic, and a candidate another message of this sender
     # claimed meanwhile is simply not claimed again.
