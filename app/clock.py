@@ -50,3 +50,9 @@ def get_clock():
 def now():
     """Current naive-UTC time from the active app's clock."""
     return get_clock().now()
+
+
+def utc_iso(moment):
+    """A stored (naive UTC) time as ISO 8601 with its offset, as every JSON
+    answer writes times (``2026-01-05T09:00:00+00:00``); None stays None."""
+    return None if moment is None else moment.replace(tzinfo=dt.UTC).isoformat()

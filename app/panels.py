@@ -5,10 +5,9 @@ from ``app.services.customer_history.summary``."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from flask_babel import lazy_gettext as _l
 
+from .clock import utc_iso
 from .models import Order, ProfileEvent
 from .registry import Panel
 
@@ -33,5 +32,5 @@ class CommercePanel(Panel):
         data = summary(profile)
         data["total_spent"] = [{"currency": t["currency"], "amount": f"{t['amount']:.2f}"} for t in data["total_spent"]]
         last = data["last_order_at"]
-        data["last_order_at"] = last.replace(tzinfo=dt.UTC).isoformat() if last else None
+        data["last_order_at"] = utc_iso(last)
         return data

@@ -18,7 +18,7 @@ from __future__ import annotations
 from flask import current_app
 
 from .auth import current_agent, require
-from .clock import now
+from .clock import now, utc_iso
 from .commerce import CommerceProvider, CustomerRef, EventData, OrderData, OrderLine, ProviderRefusal
 from .csrf import exempt as csrf_exempt
 from .db import BaseModel, ShapedStatement, connection, db, is_postgres, write_transaction
@@ -171,6 +171,7 @@ __all__ = [
     "crontab",
     # time
     "now",
+    "utc_iso",
     # database
     "db",
     "BaseModel",

@@ -45,6 +45,14 @@ from app.db import connection, db, is_postgres  # noqa: E402
 from app.heap import freeze_startup_objects  # noqa: E402
 from bench.sweep import deferred_events, fresh_app, generate, make_due, restore, server_cpu  # noqa: E402
 
+NOTICE = "Ticket closed due to inactivity"
+# The sweep's notices for a batch, as it inserts them (their text's vector computed); PostgreSQL.
+NOTICES = (
+    "INSERT INTO message (ticket_id, channel, direction, kind, author_type, text, html, attachments, attempts, "
+    f"meta, created_at) SELECT id, channel, 'outbound', 'notice', 'system', '{NOTICE}', "
+    f"'<p>{NOTICE}</p>', '[]', 0, '{{}}', %s FROM ticket WHERE id = ANY(%s)"
+)
+
 
 def kind(sql):
     words = sql.split()
@@ -136,7 +144,7 @@ def explain_update(now):
 
     from app.models import Ticket
     from plugins.autoclose.bulk import among
-    from plugins.autoclose.sweep import BATCH_SIZE, REASON, due_condition
+    from plugins.autoclose.sweep import BATCH_SIZE, closed_fields, due_condition
 
     condition = due_condition(now - dt.timedelta(days=2), now - dt.timedelta(minutes=5))
     keys = list(
@@ -149,28 +157,17 @@ def explain_update(now):
     # As the sweep's _close_batch narrows it: the batch's stretch of the clock index.
     key = peewee.Tuple(Ticket.awaiting_customer_since, Ticket.id)
     condition = condition & (key >= peewee.Tuple(*keys[0])) & (key <= peewee.Tuple(*keys[-1]))
-    update = Ticket.update(
-        status="closed",
-        closed_at=now,
-        closed_reason=REASON,
-        snoozed_until=None,
-        awaiting_customer_since=None,
-        updated_at=now,
-        last_message_preview="Ticket closed due to inactivity",
-    ).where(among(Ticket.id, [tid for _since, tid in keys]) & condition)
+    update = Ticket.update(**closed_fields(now, NOTICE)).where(
+        among(Ticket.id, [tid for _since, tid in keys]) & condition
+    )
     sql, params = update.sql()
     # And 500 notices, as the sweep inserts them (their text's vector computed).
-    notices = (
-        "INSERT INTO message (ticket_id, channel, direction, kind, author_type, text, html, attachments, attempts, "
-        "meta, created_at) SELECT id, channel, 'outbound', 'notice', 'system', 'Ticket closed due to inactivity', "
-        "'<p>Ticket closed due to inactivity</p>', '[]', 0, '{}', %s FROM ticket WHERE id = ANY(%s)"
-    )
     with db.atomic() as transaction:
         plan = [row[0] for row in db.execute_sql("EXPLAIN (ANALYZE, BUFFERS) " + sql, params).fetchall()]
         plan += [
             row[0]
             for row in db.execute_sql(
-                "EXPLAIN (ANALYZE, BUFFERS) " + notices, (now, [tid for _since, tid in keys])
+                "EXPLAIN (ANALYZE, BUFFERS) " + NOTICES, (now, [tid for _since, tid in keys])
             ).fetchall()
         ]
         transaction.rollback()
@@ -182,30 +179,17 @@ def server_statement_cpu(now, reps=3):
     once, rolled back, ``reps`` times (each on other tickets)."""
     from app.models import Ticket
     from plugins.autoclose.bulk import among
-    from plugins.autoclose.sweep import REASON, due_condition
+    from plugins.autoclose.sweep import closed_fields, due_condition
 
     condition = due_condition(now - dt.timedelta(days=2), now - dt.timedelta(minutes=5))
     ids = [tid for (tid,) in Ticket.select(Ticket.id).where(condition).tuples()]
-    update = Ticket.update(
-        status="closed",
-        closed_at=now,
-        closed_reason=REASON,
-        snoozed_until=None,
-        awaiting_customer_since=None,
-        updated_at=now,
-        last_message_preview="Ticket closed due to inactivity",
-    ).where(among(Ticket.id, ids) & condition)
+    update = Ticket.update(**closed_fields(now, NOTICE)).where(among(Ticket.id, ids) & condition)
     sql, params = update.sql()
-    notices = (
-        "INSERT INTO message (ticket_id, channel, direction, kind, author_type, text, html, attachments, attempts, "
-        "meta, created_at) SELECT id, channel, 'outbound', 'notice', 'system', 'Ticket closed due to inactivity', "
-        "'<p>Ticket closed due to inactivity</p>', '[]', 0, '{}', %s FROM ticket WHERE id = ANY(%s)"
-    )
     with db.atomic() as transaction:
         first = server_cpu()
         db.execute_sql(sql, params)
         second = server_cpu()
-        db.execute_sql(notices, (now, ids))
+        db.execute_sql(NOTICES, (now, ids))
         third = server_cpu()
         transaction.rollback()
     return len(ids), second - first, third - second

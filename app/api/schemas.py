@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import fields, validate
 
+from ..clock import utc_iso
 from ..models import PRESENCE as PRESENCES
 from ..models import ROLES
 from ..services.tickets import BULK_ACTIONS, MAX_BULK
@@ -52,7 +53,7 @@ def _with_offsets(value):
             moment = dt.datetime.fromisoformat(value)
         except ValueError:
             return value
-        return moment.replace(tzinfo=dt.UTC).isoformat()
+        return utc_iso(moment)
     if isinstance(value, dt.datetime):  # else Flask would write an HTTP date
         return (value.astimezone(dt.UTC) if value.tzinfo else value.replace(tzinfo=dt.UTC)).isoformat()
     return value
@@ -194,7 +195,7 @@ class TicketPage(ma.Schema):
 
 def _utc(value):
     # What UtcDateTime dumps: ISO 8601 with the UTC offset.
-    return None if value is None else value.replace(tzinfo=dt.UTC).isoformat()
+    return utc_iso(value)
 
 
 def _text(value):

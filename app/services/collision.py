@@ -11,12 +11,10 @@ stream already relays ("Support is typing...")."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from flask_babel import gettext as _
 from peewee import JOIN
 
-from ..clock import now
+from ..clock import now, utc_iso
 from ..events import publish
 from ..models import Agent, Message
 from . import Conflict
@@ -60,7 +58,7 @@ def announce(ticket, agent, state):
             "agent_id": agent.id,
             "name": agent.name,
             "state": state,
-            "at": now().replace(tzinfo=dt.UTC).isoformat(),
+            "at": utc_iso(now()),
         },
     )
     if state == "typing":

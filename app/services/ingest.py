@@ -219,7 +219,7 @@ def _ingest_once(channel, inbound, thread_key, prepared):
             if seen is not None:
                 return seen
 
-        profile = find_or_create_found(inbound.sender, "US", inbound.channel, prepared.sender)
+        profile = find_or_create_found(inbound.sender, source=inbound.channel, found=prepared.sender)
         ticket = _route(channel, inbound, thread_key)
         at = now()
         created = reopened = False

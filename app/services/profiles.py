@@ -22,7 +22,7 @@ def find_or_create(sender, region="US", source=None):
     return find_or_create_found(sender, region, source, None)
 
 
-def find_or_create_found(sender, region, source, found):
+def find_or_create_found(sender, region="US", source=None, found=None):
     """:func:`find_or_create`, given ``found``: :func:`lookup`'s answer for
     the same sender, read before the transaction (ingest does)."""
     return identities.resolve_found(

@@ -377,10 +377,21 @@ def _tag_walk(filters, order, values, unassigned):
         walk = _after_cursor(walk, key, order, values, TicketTag.ticket)
         walk = walk.order_by(*ordering).limit(values["page_size"])
         walks.append(Select(from_list=[walk.alias(f"tagged{i}")], columns=[SQL("*")]))
-    merged = functools.reduce(operator.add, walks).alias("tagged")  # UNION ALL
-    merged_key = merged.c.k.desc() if order == "desc" else merged.c.k.asc()
-    merged_id = merged.c.id.desc() if order == "desc" else merged.c.id.asc()
-    return Select(from_list=[merged], columns=[merged.c.id]).order_by(merged_key, merged_id)
+    return _merged_ids(walks, order)
+
+
+def _merged_ids(walks, order):
+    """The ids of ``walks`` (subqueries of ``id`` and sort key ``k``, each
+    already limited to a page), merged by ``UNION ALL`` in (k, id) order."""
+    merged = functools.reduce(operator.add, walks).alias("merged")
+    return _ids_in_order(merged, order)
+
+
+def _ids_in_order(subquery, order):
+    """``SELECT id FROM subquery ORDER BY k, id`` (both descending for ``desc``)."""
+    key, ids = subquery.c.k, subquery.c.id
+    ordering = (key.desc(), ids.desc()) if order == "desc" else (key.asc(), ids.asc())
+    return Select(from_list=[subquery], columns=[ids]).order_by(*ordering)
 
 
 def _page_query(shape, values):
@@ -430,19 +441,14 @@ def _page_query(shape, values):
             walk = _after_cursor(query.select(Ticket.id, key.alias("k")), key, order, values)
             walk = walk.where(fn.DATE(Ticket.created_at) == day).order_by(*ordering).limit(values["page_size"])
             days.append(Select(from_list=[walk.alias(f"day{i}")], columns=[SQL("*")]))
-        merged = functools.reduce(operator.add, days).alias("days")  # UNION ALL
-        merged_key = merged.c.k.desc() if order == "desc" else merged.c.k.asc()
-        merged_id = merged.c.id.desc() if order == "desc" else merged.c.id.asc()
-        query = Select(from_list=[merged], columns=[merged.c.id]).order_by(merged_key, merged_id)
+        query = _merged_ids(days, order)
     elif ids_first and is_postgres():
         # PostgreSQL expects the range's tickets spread over the sort index
         # and walks it from the end, testing each row (800,000 of them for
         # a week in March at 1M, 400 ms). OFFSET 0 keeps the range its own
         # subquery: read it by its index, then sort it.
-        fenced = _after_cursor(query, key, order, values).select(Ticket.id, key.alias("k")).offset(0).alias("in_range")
-        fenced_key = fenced.c.k.desc() if order == "desc" else fenced.c.k.asc()
-        fenced_id = fenced.c.id.desc() if order == "desc" else fenced.c.id.asc()
-        query = Select(from_list=[fenced], columns=[fenced.c.id]).order_by(fenced_key, fenced_id)
+        fenced = _after_cursor(query, key, order, values).select(Ticket.id, key.alias("k")).offset(0)
+        query = _ids_in_order(fenced.alias("in_range"), order)
     else:
         query = _after_cursor(query, key, order, values).order_by(*ordering)
     limit = values["page_size"]
@@ -602,16 +608,19 @@ def unread_ids(agent, tickets):
 _UNREAD_TALLIED = {"mine": 1, "unassigned": 0}
 
 
+def _unread_own(view):
+    """``own`` of the counter rows holding ``view``'s unread count, or None."""
+    return _UNREAD_TALLIED.get(view if view not in (None, "") else "mine")
+
+
 def _unread_filters(agent, view):
     """The filters a view's unread count applies to the tickets; None
     when counter rows answer it (My inbox, Unassigned)."""
-    if (view if view not in (None, "") else "mine") in _UNREAD_TALLIED:
-        return None
-    return view_filters(agent, view)
+    return None if _unread_own(view) is not None else view_filters(agent, view)
 
 
 def _unread_query(agent, view, filters):
-    own = _UNREAD_TALLIED.get(view if view not in (None, "") else "mine")
+    own = _unread_own(view)
     if own is not None:
         # Tickets with an inbound message, less those the agent has read.
         with_inbound = TicketTally.select(fn.COALESCE(fn.SUM(TicketTally.n_inbound), 0)).where(

@@ -6,13 +6,12 @@ here" under each message but the first (partials ``web/_merge.html``,
 
 from __future__ import annotations
 
-import datetime as dt
-
 import marshmallow as ma
 from flask import abort, g, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..auth import current_agent, require
+from ..clock import utc_iso
 from ..models import Message, Ticket
 from ..services import NotFound, ServiceError
 from ..services import merge as merge_service
@@ -68,7 +67,7 @@ def merge_candidates(ticket_id):
             "label": _label(t),
             "status": t.status,
             "status_label": statuses.get(t.status, t.status),
-            "updated_at": t.updated_at.replace(tzinfo=dt.UTC).isoformat(),
+            "updated_at": utc_iso(t.updated_at),
             "updated_label": localtime(t.updated_at),
         }
         for t in rows

@@ -113,6 +113,20 @@ def sweep(batch_size=BATCH_SIZE, max_batches=None):
     return closed
 
 
+def closed_fields(at, notice):
+    """What closing a ticket for inactivity at ``at`` sets on it (``notice``
+    is the thread's notice, which becomes the list preview)."""
+    return {
+        "status": "closed",
+        "closed_at": at,
+        "closed_reason": REASON,
+        "snoozed_until": None,
+        "awaiting_customer_since": None,
+        "updated_at": at,
+        "last_message_preview": preview(notice, 200),
+    }
+
+
 def _stored(model, data):
     """A ``model`` instance for a row as stored, from ``data`` keyed by
     field name (a foreign key holds the id), as peewee builds one from a
@@ -167,15 +181,7 @@ def _close_batch(keys, condition, at, notice, days):
             )
         if not previous:
             return []
-        closing = {
-            "status": "closed",
-            "closed_at": at,
-            "closed_reason": REASON,
-            "snoozed_until": None,
-            "awaiting_customer_since": None,
-            "updated_at": at,
-            "last_message_preview": preview(notice, 200),
-        }
+        closing = closed_fields(at, notice)
         update = Ticket.update(**closing).where(among(Ticket.id, previous) & condition)
         if postgres:
             done = [row[0] for row in update.returning(Ticket.id).tuples().execute()]

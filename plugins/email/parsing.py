@@ -205,11 +205,17 @@ def _header(msg, name, limit=MAX_HEADER_CHARS):
         text = "" if value is None else str(value)
     except Exception:
         try:
-            raw = next((v for k, v in msg.raw_items() if k.lower() == name), "")
-            text = raw.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            return _raw_text(next((v for k, v in msg.raw_items() if k.lower() == name), ""), limit)
         except Exception:
-            text = ""
+            return ""
     return text.replace("\x00", "")[:limit]
+
+
+def _raw_text(value, limit=MAX_HEADER_CHARS):
+    """A header's raw value (undecodable bytes kept as surrogates by the
+    parser) as text, bounded, without NUL."""
+    text = value if isinstance(value, str) else str(value)
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace").replace("\x00", "")[:limit]
 
 
 def _all_headers(msg, name, most=MAX_AUTHENTICATION_RESULTS):
@@ -218,12 +224,7 @@ def _all_headers(msg, name, most=MAX_AUTHENTICATION_RESULTS):
     values = []
     for key, value in msg.raw_items():
         if key.lower() == name:
-            text = value if isinstance(value, str) else str(value)
-            values.append(
-                text.encode("utf-8", "surrogateescape")
-                .decode("utf-8", "replace")
-                .replace("\x00", "")[:MAX_HEADER_CHARS]
-            )
+            values.append(_raw_text(value))
             if len(values) == most:
                 break
     return values

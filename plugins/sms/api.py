@@ -9,7 +9,7 @@ import logging
 
 from flask_smorest import Blueprint
 
-from app.plugin import Message, current_agent, get_ticket, plugin_settings, require
+from app.plugin import Message, current_agent, get_ticket, plugin_settings, require, utc_iso
 
 from . import alerts, attribution, links
 from .schemas import SentSmsOut, SentSmsSchema, SettingsWarnings, SmsActivityPage, SmsActivityQuery
@@ -64,7 +64,7 @@ def _attribution(stored):
     if stored and stored.get("sent_at"):
         sent_at = dt.datetime.fromisoformat(stored["sent_at"])
         if sent_at.tzinfo is None:
-            return {**stored, "sent_at": sent_at.replace(tzinfo=dt.UTC).isoformat()}
+            return {**stored, "sent_at": utc_iso(sent_at)}
     return stored
 
 

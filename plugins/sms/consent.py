@@ -6,11 +6,9 @@ customer's profile through :class:`ConsentPanel`."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from flask_babel import lazy_gettext as _l
 
-from app.plugin import SMS_CONSENT, Panel
+from app.plugin import SMS_CONSENT, Panel, utc_iso
 
 from .models import KeywordLog
 
@@ -53,10 +51,7 @@ def history(phone, limit=HISTORY_SHOWN):
         .order_by(KeywordLog.received_at.desc(), KeywordLog.id.desc())
         .limit(limit)
     )
-    return [
-        {"keyword": r.keyword, "action": r.action, "received_at": r.received_at.replace(tzinfo=dt.UTC).isoformat()}
-        for r in rows
-    ]
+    return [{"keyword": r.keyword, "action": r.action, "received_at": utc_iso(r.received_at)} for r in rows]
 
 
 class ConsentPanel(Panel):

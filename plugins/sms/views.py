@@ -42,10 +42,11 @@ def _webhook_url(settings):
     return settings["public_url"] + request.path + (f"?{query}" if query else "")
 
 
-# One instance per form, built once: building a schema (copying its declared
-# fields) cost three times what loading Twilio's form does. Loading keeps no
-# state on the instance, so the request threads share it.
-_FORMS = {InboundForm: InboundForm(), StatusForm: StatusForm()}
+# Each form built once: building a schema (copying its declared fields) cost
+# three times what loading Twilio's form does. Loading keeps no state on the
+# instance, so the request threads share it.
+INBOUND_FORM = InboundForm()
+STATUS_FORM = StatusForm()
 
 
 def _verified_form(schema):
@@ -61,7 +62,7 @@ def _verified_form(schema):
         log.warning("SMS webhook %s refused: bad or missing X-Twilio-Signature", request.path)
         return None, None, error_response(403, "bad_signature", _("The request signature is not valid."))
     try:
-        data = _FORMS[schema].load(form.to_dict())
+        data = schema.load(form.to_dict())
     except ma.ValidationError as err:
         return None, None, error_response(400, "invalid", _("The request is not valid."), err.messages)
     if settings["account_sid"] and data["AccountSid"] and data["AccountSid"] != settings["account_sid"]:
@@ -74,7 +75,7 @@ def _verified_form(schema):
 @unlimited  # a refused inbound message is not retried by Twilio
 def inbound():
     """Twilio's inbound message webhook; answers empty TwiML once stored."""
-    settings, data, error = _verified_form(InboundForm)
+    settings, data, error = _verified_form(INBOUND_FORM)
     if error:
         return error
     try:
@@ -89,7 +90,7 @@ def inbound():
 @unlimited
 def status():
     """Twilio's status callback for outbound messages."""
-    settings, data, error = _verified_form(StatusForm)
+    settings, data, error = _verified_form(STATUS_FORM)
     if error:
         return error
     delivery.apply_status(data["MessageSid"], data["MessageStatus"], data["ErrorCode"])

@@ -32,6 +32,7 @@ from app.plugin import (
     now,
     publish,
     resolve_profile,
+    utc_iso,
     write_transaction,
 )
 
@@ -381,7 +382,7 @@ def serialize(message):
         "name": name,
         "text": message.text,
         "client_id": client_id,
-        "at": message.created_at.replace(tzinfo=dt.UTC).isoformat(),
+        "at": utc_iso(message.created_at),
     }
 
 
