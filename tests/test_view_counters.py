@@ -9,7 +9,7 @@ import threading
 import time
 
 import pytest
-from peewee import fn
+from peewee import Case, fn
 from playhouse.test_utils import assert_query_count
 
 from app.db import connection, db, is_postgres
@@ -386,3 +386,44 @@ def test_an_auto_close_sweep_leaves_every_counter_equal_to_a_fresh_count(app, fa
     assert sorted(sweep(batch_size=4)) == sorted(armed)
     assert Ticket.select().where(Ticket.status == "closed").count() == len(armed)
     check(app, agents)
+
+
+@pytest.mark.parametrize("counted_change", ["status", "assignee", "none"])
+def test_a_bulk_update_changing_one_ticket_among_many_keeps_every_counter(
+    app, fake_channel, make_agent, clock, counted_change
+):
+    """One ``UPDATE`` over many tickets that moves ``updated_at`` for all and a
+    counted column for one (or none): the triggers' test for "did a counted
+    column change?" (migration 0023 on PostgreSQL) must find that one ticket."""
+    agents = [make_agent(password=None) for _ in range(2)]
+    for i in range(12):
+        ticket = fake_channel.receive(f"question {i}", email=f"c{i}@example.net").ticket
+        if i % 2:
+            assign(ticket, agents[i % 2])
+        if i % 3:
+            change_tags(ticket, add=TAGS[: i % 3 + 1])
+        mark_read(agents[0], Ticket.get_by_id(ticket.id))
+    check(app, agents)
+    before = nav(app, agents[0])["items"]
+    ids = [t.id for t in Ticket.select(Ticket.id).order_by(Ticket.id)]
+    odd_one = ids[7]
+    owner = Ticket.get_by_id(odd_one).assignee_id
+    clock.advance(minutes=5)
+    values = {"updated_at": clock.now()}
+    if counted_change == "status":
+        values["status"] = Case(None, [(Ticket.id == odd_one, "closed")], Ticket.status)
+    elif counted_change == "assignee":
+        values["assignee"] = Case(None, [(Ticket.id == odd_one, None)], Ticket.assignee)
+    Ticket.update(values).where(Ticket.id.in_(ids)).execute()
+    check(app, agents)
+    after = [i["count"] for i in nav(app, agents[0])["items"]]
+    # My inbox, Unassigned, All open: what the agent sees moves only with a counted change.
+    expected = [i["count"] for i in before]
+    if counted_change == "status":
+        expected[2] -= 1
+        if owner in (None, agents[0].id):
+            expected[0 if owner else 1] -= 1
+    elif counted_change == "assignee":
+        expected[0] -= owner == agents[0].id
+        expected[1] += 1
+    assert after == expected
