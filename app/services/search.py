@@ -46,11 +46,15 @@ _SQLITE_HITS = (
     "ORDER BY rowid DESC LIMIT {k}) AS hit JOIN ticket ON ticket.profile_id = hit.id"
 )
 # Stems in English or in Spanish, or the words as written (customer fields
-# are indexed unstemmed).
-_TSQUERY = (
-    "(websearch_to_tsquery('english', {p}) || websearch_to_tsquery('spanish', {p}) "
-    "|| websearch_to_tsquery('simple', {p}))"
-)
+# are indexed unstemmed). The words as written are left out when they equal
+# a stemmed form (most words: "cancel", "refund", an order number), since
+# every row a walk tests evaluates each branch of the OR (81,000 rows for a
+# pair of words in 1.2 % of messages: 36 ms with three branches, 31 with
+# two). Same matches, same ts_rank: it counts each distinct lexeme once, and
+# the query stays an OR (ts_rank ranks an AND differently), even when the
+# two stemmed forms are equal. Folds to one constant when planned.
+_EN, _ES, _AS_IS = (f"websearch_to_tsquery('{c}', {{p}})" for c in ("english", "spanish", "simple"))
+_TSQUERY = f"(CASE WHEN {_AS_IS} IN ({_EN}, {_ES}) THEN {_EN} || {_ES} ELSE {_EN} || {_ES} || {_AS_IS} END)"
 
 # PostgreSQL has two ways to find a table's CANDIDATES newest hits, and the
 # planner's choice between them rests on its estimate of how many rows match,
@@ -154,5 +158,9 @@ def ranked(text):
     once, with its best score (lower is better). Join it on ``ticket_id``."""
     hits = _hits(text) or ("SELECT NULL AS ticket_id, NULL AS score WHERE 1 = 0", [])
     sql, params = hits
-    body = SQL(f"SELECT ticket_id, MIN(score) FROM ({sql}) AS hits GROUP BY ticket_id", params)
+    # Sorted as a relevance page sorts (score, then id): PostgreSQL then reads
+    # the tickets in that order and stops after a page, instead of reading
+    # every candidate's ticket, customer and assignee (2,000 of them for a
+    # common word at 1M: about 20 ms) and sorting them all.
+    body = SQL(f"SELECT ticket_id, MIN(score) FROM ({sql}) AS hits GROUP BY ticket_id ORDER BY 2, 1", params)
     return CTE("search_hits", body, columns=("ticket_id", "score"))

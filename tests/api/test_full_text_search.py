@@ -176,3 +176,61 @@ def test_a_rare_word_and_a_common_word_both_find_their_tickets(client, support, 
     with assert_query_count(3 if is_postgres() else 2):
         rows, _cursor = list_tickets(agent, "all", {"text": "93817"})
     assert [row.id for row in rows] == [old.id]
+
+
+def test_best_matches_first_within_filters_across_pages(client, support, fake_channel, clock):
+    # The best-scored hits are not the agent's: the page still holds the
+    # agent's best matches in order, page after page (PostgreSQL sorts the
+    # hits by score before reading their tickets and stops after a page).
+    from app.services.tickets import assign
+
+    agent, headers = support
+    made = {}
+    for name, text, subject in [
+        ("weak", "The parcel is late, maybe a refund", None),
+        ("strong", "Refund please: refund my refund", "Refund"),
+        ("other strong", "Refund refund refund", "Refund"),
+        ("middle", "A refund for the refund", None),
+        ("none", "Nothing to see", None),
+    ]:
+        clock.advance(minutes=1)
+        made[name] = fake_channel.receive(text, email=f"{name.replace(' ', '')}@example.net", subject=subject).ticket
+    for name in ("weak", "strong", "middle", "none"):
+        assign(made[name], agent)
+    expected = [made[n].id for n in ("strong", "middle", "weak")]
+    assert ids(search(client, headers, "refund", assignee="me")) == expected
+    seen, cursor = [], None
+    while True:
+        page = search(client, headers, "refund", assignee="me", limit=1, **({"cursor": cursor} if cursor else {}))
+        seen += ids(page)
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert seen == expected
+    # Without the filter, the best hit that is not the agent's comes back.
+    assert set(ids(search(client, headers, "refund"))[:2]) == {made["other strong"].id, made["strong"].id}
+
+
+def test_words_that_stem_alike_rank_as_with_every_form(app, support, fake_channel, clock):
+    # PostgreSQL leaves the words as written out of the query when a stemmed
+    # form equals them; the scores must be those of the query with all three
+    # forms (ts_rank ranks an OR of the forms, never an AND of the words).
+    from app.db import db, is_postgres
+
+    agent, _headers = support
+    fake_channel.receive("Cancel the entrega, cancel it", email="a@example.net", subject="Cancel entrega")
+    clock.advance(minutes=1)
+    fake_channel.receive("Please cancel my entrega", email="b@example.net")
+    rows, _cursor = list_tickets(agent, "all", {"text": "cancel entrega"})
+    assert len(rows) == 2 and rows[0].search_score < rows[1].search_score
+    if not is_postgres():
+        return
+    every_form = " || ".join(f"websearch_to_tsquery('{c}', %s)" for c in ("english", "spanish", "simple"))
+    for row in rows:
+        best = db.execute_sql(
+            f"SELECT least(min(-ts_rank(m.search_vector, q)), -2 * ts_rank(t.search_vector, q)) "
+            f"FROM ticket t JOIN message m ON m.ticket_id = t.id, ({'SELECT ' + every_form}) AS f(q) "
+            "WHERE t.id = %s AND m.search_vector @@ q GROUP BY t.search_vector, q",
+            ['"cancel" "entrega"'] * 3 + [row.id],
+        ).fetchone()[0]
+        assert abs(row.search_score - best) < 1e-6
