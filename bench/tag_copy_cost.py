@@ -9,6 +9,12 @@ single-ticket updates (one statement per ticket, as the services write).
     python bench/tag_copy_cost.py --database-url sqlite:////path/seeded.sqlite3 [--rounds 5]
 
 Wall time of the statements (on PostgreSQL the triggers run in the server).
+
+``--compare indexes`` compares with and without migration 0021's two indexes
+instead (``ticket_tag_status_list`` on the tag rows,
+``ticket_updated_day_created_at_id`` on the tickets; dropped the same way):
+what one more index entry per tagged ticket's update, and per ticket update,
+costs.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 SQLITE_TRIGGERS = ("ticket_tag_copy_ai", "ticket_tag_copy_au", "ticket_tag_copy_ticket_au")
+INDEXES_0021 = ("ticket_tag_status_list", "ticket_updated_day_created_at_id")
 
 
 def _drop_copy_triggers(db, postgres):
@@ -40,6 +47,12 @@ def main():
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--tickets", type=int, default=10_000)
     p.add_argument("--single", type=int, default=1_000, help="tickets updated one statement each")
+    p.add_argument(
+        "--compare",
+        choices=("copies", "indexes"),
+        default="copies",
+        help="with and without: the copy triggers (0020), or the list indexes of 0021",
+    )
     args = p.parse_args()
     logging.disable(logging.INFO)
     from app import create_app
@@ -59,19 +72,30 @@ def main():
         }
         single = f"UPDATE ticket SET updated_at = '{stamp}' WHERE id = {db.param}"
         results = {}
+        if args.compare == "copies":
+
+            def drop():
+                _drop_copy_triggers(db, postgres)
+
+        else:
+
+            def drop():
+                for name in INDEXES_0021:
+                    db.execute_sql(f'DROP INDEX "{name}"')
+
         for _ in range(args.rounds):
             for copies in (True, False):
                 for name, sql in bulk.items():
                     with db.atomic() as tx:
                         if not copies:
-                            _drop_copy_triggers(db, postgres)
+                            drop()
                         start = time.perf_counter()
                         db.execute_sql(sql)
                         results.setdefault((name, copies), []).append(time.perf_counter() - start)
                         tx.rollback()
                 with db.atomic() as tx:
                     if not copies:
-                        _drop_copy_triggers(db, postgres)
+                        drop()
                     start = time.perf_counter()
                     for i in range(args.single):
                         db.execute_sql(single, (first + i * 7,))
@@ -81,7 +105,7 @@ def main():
             per = args.single if name.startswith("single") else args.tickets
             median = statistics.median(samples)
             print(
-                f"{name:22} {'with' if copies else 'without':7} copies: median {median * 1000:8.1f} ms "
+                f"{name:22} {'with' if copies else 'without':7} {args.compare}: median {median * 1000:8.1f} ms "
                 f"({median / per * 1e6:6.1f} us per ticket), best {min(samples) * 1000:8.1f} ms"
             )
     print(f"load average {os.getloadavg()[0]:.1f}")

@@ -54,7 +54,7 @@ def test_tag_rows_copy_their_ticket_from_up_until_down(database):
         f"({tickets[1]}, {tags[1]})"
     )
 
-    assert runner.up() == ["0020_ticket_tag_list"]
+    assert runner.up(target="0020_ticket_tag_list") == ["0020_ticket_tag_list"]
     assert _rows(database, COPIES) == _rows(database, TICKETS)  # backfilled
     assert _rows(database, COPIES)[0][2:] == ("open", "0", "email", "2026-01-01 01:00:00")  # 0: unassigned
 
@@ -74,5 +74,5 @@ def test_tag_rows_copy_their_ticket_from_up_until_down(database):
     columns = {c.name for c in database.get_columns("ticket_tag")}
     assert columns == {"id", "ticket_id", "tag_id"}
     database.execute_sql("UPDATE ticket SET status = 'open'")  # no trigger left to write a dropped column
-    assert runner.up() == ["0020_ticket_tag_list"]
+    assert runner.up(target="0020_ticket_tag_list") == ["0020_ticket_tag_list"]
     assert _rows(database, COPIES) == _rows(database, TICKETS)

@@ -11,7 +11,7 @@ from app.models import Tag, Ticket, TicketTag
 from app.services import Forbidden, NotFound, ServiceError
 from app.services.tickets import assign, change_tags, close, reopen, snooze
 from app.services.views import (
-    _created_days,
+    _walk_days,
     count,
     create_view,
     delete_view,
@@ -111,24 +111,36 @@ def test_a_created_range_sorted_by_update_pages_in_update_order(app, fake_channe
     assert seen == [t.subject for t in by_update] and len(seen) == 9
 
 
-def _every_page(agent, filters, order, limit=2):
+def _every_page(agent, filters, order, limit=2, sort="updated"):
     seen, cursor = [], None
     while True:
-        page, cursor = list_tickets(agent, "all", filters, sort="updated", order=order, limit=limit, cursor=cursor)
+        page, cursor = list_tickets(agent, "all", filters, sort=sort, order=order, limit=limit, cursor=cursor)
         seen += [t.id for t in page]
         if cursor is None:
             return seen
 
 
+# (sort, the other date's range): a created range sorted by update walks
+# ticket (date(created_at), updated_at, id), an updated range sorted by
+# creation ticket (date(updated_at), created_at, id).
+RANGES = {
+    "updated": ("created_at", "created_after", "created_before"),
+    "created": ("updated_at", "updated_after", "updated_before"),
+}
+
+
+@pytest.mark.parametrize("sort", ["updated", "created"])
 @pytest.mark.parametrize("order", ["desc", "asc"])
 @pytest.mark.parametrize("spacing_hours", [5, 70])  # a range of 3 days (walked day by day), then of 35 days
 def test_a_created_range_over_days_pages_like_a_full_ordered_read(
-    app, fake_channel, make_agent, clock, order, spacing_hours
+    app, fake_channel, make_agent, clock, order, spacing_hours, sort
 ):
     """A range of up to a month is walked one day at a time (each day in
-    update order, then merged); a longer one is read whole. Either way the
-    pages hold the range's tickets once each, in (updated_at, id) order,
-    with or without another filter."""
+    the sort's order, then merged); a longer one on the days that hold each
+    page. Either way the pages hold the range's tickets once each, in (sort
+    key, id) order, with or without another filter: a created range sorted
+    by update, an updated range sorted by creation."""
+    column, after_key, before_key = RANGES[sort]
     me = make_agent()
     start = clock.now()
     made = []
@@ -145,22 +157,22 @@ def test_a_created_range_over_days_pages_like_a_full_ordered_read(
     # Both ends fall inside a day, so the first and last days hold tickets on both sides of the range.
     span = dt.timedelta(hours=spacing_hours)
     window = {
-        "created_after": start + 3 * span - dt.timedelta(hours=2),
-        "created_before": start + 15 * span + dt.timedelta(hours=1),
+        after_key: start + 3 * span - dt.timedelta(hours=2),
+        before_key: start + 15 * span + dt.timedelta(hours=1),
     }
-    assert (_created_days(window) is None) == (spacing_hours == 70)  # 35 days: more than a walk by day takes
+    assert (_walk_days(window, sort) is None) == (spacing_hours == 70)  # 35 days: more than a walk by day takes
     for extra in ({}, {"status": ["open"]}):
         filters = {**window, **extra}
-        full = Ticket.select(Ticket.id).where(
-            (Ticket.created_at >= filters["created_after"]) & (Ticket.created_at < filters["created_before"])
-        )
+        dated = getattr(Ticket, column)
+        full = Ticket.select(Ticket.id).where((dated >= filters[after_key]) & (dated < filters[before_key]))
         if extra:
             full = full.where(Ticket.status.in_(extra["status"]))
-        ordering = (Ticket.updated_at, Ticket.id) if order == "asc" else (Ticket.updated_at.desc(), Ticket.id.desc())
+        key = getattr(Ticket, f"{sort}_at")
+        ordering = (key, Ticket.id) if order == "asc" else (key.desc(), Ticket.id.desc())
         expected = [t.id for t in full.order_by(*ordering)]
         assert len(expected) >= 10
-        assert _every_page(me, filters, order) == expected
-        assert _every_page(me, filters, order, limit=100) == expected
+        assert _every_page(me, filters, order, sort=sort) == expected
+        assert _every_page(me, filters, order, limit=100, sort=sort) == expected
 
 
 def test_a_created_range_walked_by_day_takes_two_queries(app, fake_channel, make_agent, clock):
@@ -173,6 +185,10 @@ def test_a_created_range_walked_by_day_takes_two_queries(app, fake_channel, make
     with assert_query_count(2):  # tickets with customer, assignee and read marker; tags
         rows, _cursor = list_tickets(me, "all", window)
     assert names(rows) == ["t5", "t4", "t3", "t2", "t1", "t0"]
+    updated = {"updated_after": start, "updated_before": start + dt.timedelta(days=3)}
+    with assert_query_count(2):  # the same, walked on ticket (date(updated_at), created_at, id)
+        rows, _cursor = list_tickets(me, "all", updated, sort="created", order="asc")
+    assert names(rows) == ["t0", "t1", "t2", "t3", "t4", "t5"]
 
 
 def test_a_tag_no_ticket_of_these_statuses_carries_lists_nothing_until_one_does(app, fake_channel, make_agent):
@@ -298,20 +314,22 @@ def test_list_pages_take_two_queries_with_filters_and_search(inbox, fake_channel
 
 
 def _tag_lists(me, other):
-    """Filter sets a tagged list walks on the tag's rows (an assignee given)."""
+    """Filter sets a tagged list walks on the tag's rows (with an assignee,
+    or none, on ticket_tag_list; without an assignee filter on
+    ticket_tag_status_list)."""
     sets = []
-    for assignee in ("me", "none", str(other.id)):
+    for assignee in ("me", "none", str(other.id), None):
         for extra in ({}, {"status": ["open"]}, {"status": ["open", "closed"]}, {"channel": ["fake"]}):
-            sets.append({"tag": "vip", "assignee": assignee, **extra})
+            sets.append({"tag": "vip", **({"assignee": assignee} if assignee else {}), **extra})
     return sets
 
 
 def _full_read(me, filters, order):
     query = Ticket.select(Ticket.id).join(TicketTag).join(Tag).where(Tag.name == filters["tag"])
-    assignee = filters["assignee"]
+    assignee = filters.get("assignee")
     if assignee == "none":
         query = query.where(Ticket.assignee.is_null())
-    else:
+    elif assignee:
         query = query.where(Ticket.assignee == (me.id if assignee == "me" else int(assignee)))
     if filters.get("status"):
         query = query.where(Ticket.status.in_(filters["status"]))
@@ -359,13 +377,37 @@ def test_a_tagged_list_of_an_agent_pages_like_a_full_ordered_read(app, fake_chan
     Ticket.update(status="closed", closed_at=clock.now(), updated_at=clock.now()).where(
         Ticket.id.in_([made[10].id, made[28].id])
     ).execute()
-    for filters in [*_tag_lists(me, other), {"tag": "vip", "assignee": "me", "updated_after": start}]:
+    extra = [{"tag": "vip", "assignee": "me", "updated_after": start}, {"tag": "vip", "updated_after": start}]
+    for filters in [*_tag_lists(me, other), *extra]:
         expected = _full_read(me, filters, order)
         assert expected, filters
         assert _every_page(me, filters, order) == expected, filters
         assert _every_page(me, filters, order, limit=100) == expected, filters
     mine_open = _full_read(me, {"tag": "vip", "assignee": "me", "status": ["open"]}, "desc")
     assert made[2].id in mine_open and made[16].id not in mine_open and made[1].id not in mine_open
+
+
+def test_a_tag_few_tickets_of_the_statuses_carry_is_listed_from_its_rows_in_two_queries(
+    app, fake_channel, make_agent, clock
+):
+    """With no assignee filter (open + tag, All + tag) the tag's rows of each
+    status are walked: a page is the same two queries however many tickets
+    of the statuses lack the tag, and it follows closes and new messages."""
+    me = make_agent()
+    tickets = [fake_channel.receive("x", email=f"h{n}@example.net", subject=f"h{n}").ticket for n in range(8)]
+    for t in tickets[1::3]:
+        change_tags(t, add=["refund"])
+    open_refund = {"status": ["open"], "tag": "refund"}
+    with assert_query_count(2):  # tickets with customer, assignee and read marker; tags
+        rows, _cursor = list_tickets(me, "all", open_refund)
+    assert names(rows) == ["h7", "h4", "h1"] and rows[0].tags == ["refund"]
+    close(Ticket.get_by_id(tickets[4].id))
+    assert names(list_tickets(me, "all", open_refund)[0]) == ["h7", "h1"]
+    assert names(list_tickets(me, "all", {**open_refund, "status": ["closed"]})[0]) == ["h4"]
+    clock.advance(minutes=1)
+    fake_channel.receive("again", email="h1@example.net")  # newest activity first
+    assert names(list_tickets(me, "all", open_refund)[0]) == ["h1", "h7"]
+    assert names(list_tickets(me, "all", {"tag": "refund"})[0]) == ["h1", "h7", "h4"]  # every status
 
 
 def test_a_tagged_list_of_an_agent_takes_two_queries_and_follows_the_ticket(app, fake_channel, make_agent):
@@ -388,16 +430,18 @@ def test_a_tagged_list_of_an_agent_takes_two_queries_and_follows_the_ticket(app,
     assert list_tickets(me, "all", mine_open)[0] == []
 
 
+@pytest.mark.parametrize("sort", ["updated", "created"])
 @pytest.mark.parametrize("order", ["desc", "asc"])
 @pytest.mark.parametrize("sides", ["after", "before", "both"])
 def test_a_created_range_open_or_long_pages_like_a_full_ordered_read(
-    app, fake_channel, make_agent, clock, order, sides
+    app, fake_channel, make_agent, clock, order, sides, sort
 ):
     """A created range open on one side, or longer than a month, is walked
     on the days that hold each page (found first, one query): the pages
     hold the range's tickets once each, in (updated_at, id) order, also
     when tickets of different days share an update time, with or without
-    other filters."""
+    other filters. The same for an updated range sorted by creation."""
+    column, after_key, before_key = RANGES[sort]
     me = make_agent()
     start = clock.now()
     made = []
@@ -414,32 +458,36 @@ def test_a_created_range_open_or_long_pages_like_a_full_ordered_read(
         fake_channel.receive("again", email=f"o{n}@example.net")
     close(Ticket.get_by_id(made[4].id))
     window = {
-        "created_after": start + dt.timedelta(hours=90),
-        "created_before": start + dt.timedelta(hours=420),
+        after_key: start + dt.timedelta(hours=90),
+        # Assigning (after the last ticket, 460 hours in) updates tickets: an
+        # updated range ending before it would hold none of mine.
+        before_key: start + dt.timedelta(hours=420 if sort == "updated" else 462),
     }
     if sides == "after":
-        del window["created_before"]
+        del window[before_key]
     elif sides == "before":
-        del window["created_after"]
+        del window[after_key]
     else:
-        window["created_after"] = start - dt.timedelta(days=20)  # 47 days, the first 20 without a ticket
-    assert _created_days(window) is None
+        window[after_key] = start - dt.timedelta(days=20)  # 47 days, the first 20 without a ticket
+    assert _walk_days(window, sort) is None
+    dated = getattr(Ticket, column)
     for extra in ({}, {"status": ["open"]}, {"assignee": "me"}):
         filters = {**window, **extra}
         full = Ticket.select(Ticket.id)
-        if "created_after" in filters:
-            full = full.where(Ticket.created_at >= filters["created_after"])
-        if "created_before" in filters:
-            full = full.where(Ticket.created_at < filters["created_before"])
+        if after_key in filters:
+            full = full.where(dated >= filters[after_key])
+        if before_key in filters:
+            full = full.where(dated < filters[before_key])
         if "status" in extra:
             full = full.where(Ticket.status.in_(extra["status"]))
         if "assignee" in extra:
             full = full.where(Ticket.assignee == me.id)
-        ordering = (Ticket.updated_at, Ticket.id) if order == "asc" else (Ticket.updated_at.desc(), Ticket.id.desc())
+        key = getattr(Ticket, f"{sort}_at")
+        ordering = (key, Ticket.id) if order == "asc" else (key.desc(), Ticket.id.desc())
         expected = [t.id for t in full.order_by(*ordering)]
         assert len(expected) >= 5, filters
-        assert _every_page(me, filters, order) == expected, filters
-        assert _every_page(me, filters, order, limit=100) == expected, filters
+        assert _every_page(me, filters, order, sort=sort) == expected, filters
+        assert _every_page(me, filters, order, limit=100, sort=sort) == expected, filters
 
 
 def test_a_created_range_open_on_one_side_takes_three_queries(app, fake_channel, make_agent, clock):
@@ -453,3 +501,6 @@ def test_a_created_range_open_on_one_side_takes_three_queries(app, fake_channel,
     assert names(rows) == ["t5", "t4", "t3", "t2", "t1"]
     with assert_query_count(1):  # no day of the range holds a ticket: no page to read
         assert list_tickets(me, "all", {"created_before": start})[0] == []
+    with assert_query_count(3):  # an updated range sorted by creation: the same three
+        rows, _cursor = list_tickets(me, "all", {"updated_after": start + dt.timedelta(hours=15)}, sort="created")
+    assert names(rows) == ["t5", "t4", "t3", "t2", "t1"]

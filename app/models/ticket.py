@@ -69,6 +69,13 @@ Ticket.add_index(
         peewee.fn.date(Ticket.created_at), Ticket.updated_at, Ticket.id, name="ticket_created_day_updated_at_id"
     )
 )
+# The other way round (migration 0021): an updated range sorted by creation
+# walks each day of the range in creation order.
+Ticket.add_index(
+    Ticket.index(
+        peewee.fn.date(Ticket.updated_at), Ticket.created_at, Ticket.id, name="ticket_updated_day_created_at_id"
+    )
+)
 
 # Partial (migration 0017): only armed clocks and snoozed tickets, the rows
 # the sweeps look for (their bounds, ``<= cutoff``, imply IS NOT NULL). A
@@ -98,7 +105,8 @@ class TicketTag(BaseModel):
     # by database triggers (migration 0020) on every write to ``ticket`` and
     # ``ticket_tag``, whatever code path writes: never set them from Python.
     # A list of one agent's (or no one's) tickets with a tag walks the index
-    # below in update order instead of every ticket of the agent. An
+    # below in update order instead of every ticket of the agent (and a list
+    # with no assignee filter the second one, migration 0021). An
     # unassigned ticket's rows hold ``assignee_id`` 0.
     status = peewee.CharField(max_length=16, null=True)
     assignee_id = peewee.IntegerField(null=True)
@@ -118,6 +126,18 @@ TicketTag.add_index(
         TicketTag.ticket,
         TicketTag.channel,
         name="ticket_tag_list",
+    )
+)
+# A tagged list with no assignee filter walks the tag's rows of each status
+# in update order (migration 0021).
+TicketTag.add_index(
+    TicketTag.index(
+        TicketTag.tag,
+        TicketTag.status,
+        TicketTag.updated_at,
+        TicketTag.ticket,
+        TicketTag.channel,
+        name="ticket_tag_status_list",
     )
 )
 

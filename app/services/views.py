@@ -193,8 +193,8 @@ def list_tickets(agent, view="mine", filters=None, sort=None, order="desc", limi
         # A search's SQL follows its words: built for each request.
         with search.planned():
             rows = list(_page_query(shape, values))
-    elif values.get("created_days") == []:
-        rows = []  # a long created range none of whose days holds a match
+    elif values.get("walk_days") == []:
+        rows = []  # a long date range none of whose days holds a match
     else:
         # Building the SQL of a page cost more CPU than running it: built
         # once per shape (which filters, how many statuses, ...).
@@ -212,18 +212,28 @@ def list_tickets(agent, view="mine", filters=None, sort=None, order="desc", limi
 
 
 # The values of a page's query that are not filters.
-_PAGE_VALUES = ("agent", "page_size", "after", "after_id", "created_days")
+_PAGE_VALUES = ("agent", "page_size", "after", "after_id", "walk_days")
 
-# A created range sorted by update of at most this many days is walked day by
-# day (see _page_query); a longer one is read whole and sorted.
+# A range of one date sorted by the other of at most this many days is walked
+# day by day (see _page_query); a longer one on the days that hold the page.
 DAY_WALK_MAX_DAYS = 31
 
+# For each sort, the date whose range is walked by day, its filters, and the
+# index that holds each day's tickets in the sort's order: ticket
+# (date(created_at), updated_at, id) (0018), (date(updated_at), created_at,
+# id) (0021).
+_DAY_WALKS = {
+    "updated": (Ticket.created_at, "created_after", "created_before"),
+    "created": (Ticket.updated_at, "updated_after", "updated_before"),
+}
 
-def _created_days(filters):
-    """The days (``YYYY-MM-DD``, UTC) a created range covers, or None when
-    the range is open on one side, empty or longer than
-    :data:`DAY_WALK_MAX_DAYS`."""
-    after, before = filters.get("created_after"), filters.get("created_before")
+
+def _walk_days(filters, sort="updated"):
+    """The days (``YYYY-MM-DD``, UTC) the range of the other date than
+    ``sort``'s covers (a created range for ``updated``), or None when the
+    range is open on one side, empty or longer than :data:`DAY_WALK_MAX_DAYS`."""
+    _column, after_key, before_key = _DAY_WALKS[sort]
+    after, before = filters.get(after_key), filters.get(before_key)
     if not after or not before or before <= after:
         return None
     first, last = after.date(), (before - dt.timedelta(microseconds=1)).date()
@@ -254,18 +264,21 @@ def _page_inputs(agent, filters, sort, order, cursor, page_size):
         values[key] = value
     if cursor:
         values["after"], values["after_id"] = decode_cursor(cursor, sort, order)
-    if sort == "updated" and "text" not in values and ("created_after" in values or "created_before" in values):
-        days = _created_days(values)
+    walked = _DAY_WALKS.get(sort)
+    if walked and "text" not in values and (walked[1] in values or walked[2] in values):
+        days = _walk_days(values, sort)
         if days is None:
             days = _page_days((sort, order, unassigned), values)
-        values["created_days"] = days
+        values["walk_days"] = days
     return (sort, order, unassigned), values
 
 
 def _page_days(shape, values):
     """The days (``YYYY-MM-DD``) that hold the page of a created range open
-    on one side or longer than :data:`DAY_WALK_MAX_DAYS`, sorted by update,
-    so the page is walked day by day on those days only (one query).
+    on one side or longer than :data:`DAY_WALK_MAX_DAYS`, sorted by update
+    (or such an updated range sorted by creation: the same with the dates
+    swapped), so the page is walked day by day on those days only (one
+    query).
 
     Each day of the range (an open side ends at the first or last ticket's
     day) gives its newest matching ``updated_at`` after the cursor (oldest
@@ -276,7 +289,7 @@ def _page_days(shape, values):
     with the newest (read in the same query): the page comes from the days
     whose newest is at least the newer of the two."""
     desc = shape[1] == "desc"
-    bound = {k: v for k, v in values.items() if k not in ("agent", "page_size", "created_days")}
+    bound = {k: v for k, v in values.items() if k not in ("agent", "page_size", "walk_days")}
     rows = _RANGE_DAYS.rows(shape, {**bound, "kth": values["page_size"] - 1})
     marks = sorted((m for _d, m, _k in rows if m is not None), reverse=desc)
     if not marks:
@@ -287,20 +300,22 @@ def _page_days(shape, values):
 
 
 def _range_days_query(shape, values):
-    """Each day of the created range with its newest (oldest, ascending)
-    matching ``updated_at`` after the cursor, or NULL; and on every row the
-    ``kth``-from-0 newest of the day with the newest of all, or NULL."""
+    """Each day of the created range (updated, sorted by creation) with its
+    newest (oldest, ascending) matching sort key after the cursor, or NULL;
+    and on every row the ``kth``-from-0 newest of the day with the newest of
+    all, or NULL."""
     sort, order, unassigned = shape
+    day_column, after_key, before_key = _DAY_WALKS[sort]
     filters = {k: v for k, v in values.items() if k not in (*_PAGE_VALUES, "kth")}
     if unassigned:
         filters["assignee"] = "none"
-    first = Ticket.select(fn.DATE(fn.MIN(Ticket.created_at)))
-    last = Ticket.select(fn.DATE(fn.MAX(Ticket.created_at)))
+    first = Ticket.select(fn.DATE(fn.MIN(day_column)))
+    last = Ticket.select(fn.DATE(fn.MAX(day_column)))
     clip_first, clip_last = (fn.GREATEST, fn.LEAST) if is_postgres() else (fn.MAX, fn.MIN)
-    if "created_after" in filters:
-        first = clip_first(fn.DATE(filters["created_after"]), first)
-    if "created_before" in filters:
-        last = clip_last(fn.DATE(filters["created_before"]), last)
+    if after_key in filters:
+        first = clip_first(fn.DATE(filters[after_key]), first)
+    if before_key in filters:
+        last = clip_last(fn.DATE(filters[before_key]), last)
     days = Select(columns=[first.alias("d")]).cte("range_days", recursive=True, columns=("d",))
     following = (days.c.d + SQL("1")) if is_postgres() else fn.DATE(days.c.d, "+1 day")
     days = days.union_all(Select(from_list=[days], columns=[following]).where(days.c.d < last))
@@ -311,18 +326,18 @@ def _range_days_query(shape, values):
         query = _after_cursor(
             _apply_filters(Ticket.select(key), None, filters if within is None else within), key, order, values
         )
-        return query.where(fn.DATE(Ticket.created_at) == day).order_by(*ordering)
+        return query.where(fn.DATE(day_column) == day).order_by(*ordering)
 
-    # A day inside the range needs no test of each ticket's created_at, which
-    # the index does not hold (a read of the ticket per day: 338 at 1M).
-    inner = {k: v for k, v in filters.items() if k not in ("created_after", "created_before")}
+    # A day inside the range needs no test of each ticket's date, which the
+    # index does not hold (a read of the ticket per day: 338 at 1M).
+    inner = {k: v for k, v in filters.items() if k not in (after_key, before_key)}
     newest = walk(days.c.d, inner)
-    if "created_after" in filters:
-        after = filters["created_after"]
-        newest = newest.where((days.c.d > fn.DATE(after)) | (Ticket.created_at >= after))
-    if "created_before" in filters:
-        before = filters["created_before"]
-        newest = newest.where((days.c.d < fn.DATE(before)) | (Ticket.created_at < before))
+    if after_key in filters:
+        after = filters[after_key]
+        newest = newest.where((days.c.d > fn.DATE(after)) | (day_column >= after))
+    if before_key in filters:
+        before = filters[before_key]
+        newest = newest.where((days.c.d < fn.DATE(before)) | (day_column < before))
     newest = newest.limit(1)
     marks = Select(from_list=[days], columns=[days.c.d, newest.alias("m")]).cte("range_marks", materialized=True)
     top = Select(from_list=[marks], columns=[marks.c.d]).where(marks.c.m.is_null(False))
@@ -345,18 +360,20 @@ def _after_cursor(query, key, order, values, id_column=Ticket.id):
     return query.where((key > value) | ((key == value) & (id_column > last_id)))
 
 
-# The filters a tagged list of one agent (or of no one) can apply to the tag's
-# rows alone (their copies of the ticket's columns, migration 0020).
+# The filters a tagged list can apply to the tag's rows alone (their copies
+# of the ticket's columns, migration 0020).
 _TAG_WALKED = frozenset({"tag", "assignee", "status", "channel", "updated_after", "updated_before"})
 
 
 def _tag_walk(filters, order, values, unassigned):
     """The ids (and ``updated_at`` as ``k``) of a page of a list sorted by
-    update with a tag and an assignee (or none), from the tag's rows: one
-    walk per status on ``ticket_tag_list (tag_id, status, assignee_id,
-    updated_at, ticket_id, channel)``, each stopping after a page, merged.
-    None when the list has other filters (they live on the ticket)."""
-    if "tag" not in filters or not (unassigned or "assignee" in filters) or not set(filters) <= _TAG_WALKED:
+    update with a tag, from the tag's rows: one walk per status, each
+    stopping after a page, merged. With an assignee (or none) on
+    ``ticket_tag_list (tag_id, status, assignee_id, updated_at, ticket_id,
+    channel)``, else on ``ticket_tag_status_list (tag_id, status,
+    updated_at, ticket_id, channel)`` (migration 0021). None when the list
+    has other filters (they live on the ticket)."""
+    if "tag" not in filters or not set(filters) <= _TAG_WALKED:
         return None
     tag = Tag.select(Tag.id).where(Tag.name == filters["tag"])
     key = TicketTag.updated_at
@@ -366,8 +383,9 @@ def _tag_walk(filters, order, values, unassigned):
         walk = TicketTag.select(TicketTag.ticket.alias("id"), key.alias("k")).where(
             (TicketTag.tag == tag) & (TicketTag.status == status)
         )
-        # The rows copy no assignee as 0 (an equality keeps the index order).
-        walk = walk.where(TicketTag.assignee_id == (0 if unassigned else filters["assignee"]))
+        if unassigned or "assignee" in filters:
+            # The rows copy no assignee as 0 (an equality keeps the index order).
+            walk = walk.where(TicketTag.assignee_id == (0 if unassigned else filters["assignee"]))
         if filters.get("channel"):
             walk = walk.where(TicketTag.channel.in_(filters["channel"]))
         if filters.get("updated_after"):
@@ -424,22 +442,26 @@ def _page_query(shape, values):
     ordering = (key.desc(), Ticket.id.desc()) if order == "desc" else (key.asc(), Ticket.id.asc())
     tagged_walk = _tag_walk(filters, order, values, unassigned) if sort == "updated" else None
     if tagged_walk is not None:
-        # A tag with an assignee (or none): walk that tag's rows of the agent
-        # in update order instead of every ticket of the agent, probing each
-        # for the tag (all 16,667 open email tickets of an agent at 1M for a
-        # tag none of them carries; now the agent's open rows of the tag).
+        # A tag: walk that tag's rows (of the agent, if one is given) in
+        # update order instead of every ticket of the statuses (or of the
+        # agent), probing each for the tag (all 16,667 open email tickets of
+        # an agent at 1M for a tag none of them carries, all 300,000 open
+        # tickets for one a few of them carry; now the tag's open rows).
         query, ids_first = tagged_walk, True
-    elif "created_days" in values:
+    elif "walk_days" in values:
         # A created range of a few days sorted by update: each day's tickets
         # are walked in update order on ticket (date(created_at), updated_at,
         # id) and the walk stops after a page, so a page reads at most a page
         # per day, not every ticket of the range (20,160 for a week at 1M);
         # the days' pages are then merged. Exact: the page's rows are the
-        # first of the range in (updated_at, id) order, cursor included.
+        # first of the range in (updated_at, id) order, cursor included. An
+        # updated range sorted by creation the same way on ticket
+        # (date(updated_at), created_at, id).
+        day_column = _DAY_WALKS[sort][0]
         days = []
-        for i, day in enumerate(values["created_days"]):
+        for i, day in enumerate(values["walk_days"]):
             walk = _after_cursor(query.select(Ticket.id, key.alias("k")), key, order, values)
-            walk = walk.where(fn.DATE(Ticket.created_at) == day).order_by(*ordering).limit(values["page_size"])
+            walk = walk.where(fn.DATE(day_column) == day).order_by(*ordering).limit(values["page_size"])
             days.append(Select(from_list=[walk.alias(f"day{i}")], columns=[SQL("*")]))
         query = _merged_ids(days, order)
     elif ids_first and is_postgres():
