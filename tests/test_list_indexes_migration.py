@@ -29,7 +29,7 @@ def test_list_indexes_from_up_until_down(database):
     )
     assert not NAMES & _indexes(database)
 
-    assert runner.up() == ["0021_tag_status_and_updated_day_indexes"]
+    assert runner.up(target="0021_tag_status_and_updated_day_indexes") == ["0021_tag_status_and_updated_day_indexes"]
     assert NAMES <= _indexes(database)
     # The expression index serves date(updated_at) on both backends.
     day = database.execute_sql("SELECT date(updated_at) FROM ticket").fetchone()[0]
@@ -37,5 +37,5 @@ def test_list_indexes_from_up_until_down(database):
 
     assert runner.down() == ["0021_tag_status_and_updated_day_indexes"]
     assert not NAMES & _indexes(database)
-    assert runner.up() == ["0021_tag_status_and_updated_day_indexes"]
+    assert runner.up(target="0021_tag_status_and_updated_day_indexes") == ["0021_tag_status_and_updated_day_indexes"]
     assert NAMES <= _indexes(database)
