@@ -28,6 +28,23 @@ class SessionInterface(SecureCookieSessionInterface):
     def get_cookie_secure(self, app):
         return bool(app.config.get("SESSION_COOKIE_SECURE")) or request.is_secure
 
+    def open_session(self, app, request):
+        # Flask builds the cookie's signing serializer before it looks for
+        # the cookie; most requests at volume (provider webhooks, API calls
+        # with a token) carry none, and an empty session needs no key.
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
+
+    def save_session(self, app, session, response):
+        # Nothing to store and nothing to remove: Flask would still work out
+        # every cookie attribute first. Only the Vary header is left to add.
+        if not session and not session.modified:
+            if session.accessed:
+                response.vary.add("Cookie")
+            return
+        super().save_session(app, session, response)
+
 
 def add_headers(response):
     """The headers every response carries (``after_request``)."""
