@@ -32,8 +32,14 @@ def unlimited(view):
 
 @limiter.request_filter
 def _unlimited_view():
-    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
-    return getattr(view, "helpline_unlimited", False)
+    # Asked up to four times a request (three hooks and this filter): kept
+    # in the request's environ after the first.
+    environ = request.environ
+    unlimited = environ.get("helpline.unlimited")
+    if unlimited is None:
+        view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+        unlimited = environ["helpline.unlimited"] = getattr(view, "helpline_unlimited", False)
+    return unlimited
 
 
 def login_limit():

@@ -29,10 +29,11 @@ class SessionInterface(SecureCookieSessionInterface):
         return bool(app.config.get("SESSION_COOKIE_SECURE")) or request.is_secure
 
     def open_session(self, app, request):
-        # Flask builds the cookie's signing serializer before it looks for
-        # the cookie; most requests at volume (provider webhooks, API calls
-        # with a token) carry none, and an empty session needs no key.
-        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+        # Flask builds the cookie's signing serializer and parses the Cookie
+        # header before it looks for its cookie; most requests at volume
+        # (provider webhooks, API calls with a token) send no cookie at all,
+        # and an empty session needs neither.
+        if app.secret_key and not request.environ.get("HTTP_COOKIE"):
             return self.session_class()
         return super().open_session(app, request)
 
@@ -51,12 +52,21 @@ def add_headers(response):
     from flask import current_app
 
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", current_app.config["CONTENT_SECURITY_POLICY"])
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers["X-Content-Type-Options"] = "nosniff"
-    headers.setdefault("Referrer-Policy", REFERRER_POLICY)
-    if request.is_secure:
-        headers.setdefault("Strict-Transport-Security", HSTS)
+    # One pass over the response's few headers, then appends: werkzeug's
+    # setdefault scans them again for each header (issue 16: every webhook).
+    present = {name.lower() for name, _value in headers.items()}
+    if "content-security-policy" not in present:
+        headers.add("Content-Security-Policy", current_app.config["CONTENT_SECURITY_POLICY"])
+    if "x-frame-options" not in present:
+        headers.add("X-Frame-Options", "DENY")
+    if "x-content-type-options" in present:
+        headers["X-Content-Type-Options"] = "nosniff"
+    else:
+        headers.add("X-Content-Type-Options", "nosniff")
+    if "referrer-policy" not in present:
+        headers.add("Referrer-Policy", REFERRER_POLICY)
+    if "strict-transport-security" not in present and request.is_secure:
+        headers.add("Strict-Transport-Security", HSTS)
     return response
 
 
