@@ -128,6 +128,7 @@ def server_command(args, port):
         command = [sys.executable, "-m", "granian", "--interface", "wsgi", "app.wsgi:app"]
         command += ["--workers", str(args.workers), "--blocking-threads", str(args.threads)]
         command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-ws"]
+        command += ["--respawn-failed-workers"]  # as operations.md documents it
     else:
         command = [sys.executable, "-m", "gunicorn", "app.wsgi:app", "-k", "gthread", "-w", str(args.workers)]
         command += ["--threads", str(args.threads), "-b", f"127.0.0.1:{port}", "--log-level", "warning"]
