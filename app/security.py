@@ -28,18 +28,45 @@ class SessionInterface(SecureCookieSessionInterface):
     def get_cookie_secure(self, app):
         return bool(app.config.get("SESSION_COOKIE_SECURE")) or request.is_secure
 
+    def open_session(self, app, request):
+        # Flask builds the cookie's signing serializer and parses the Cookie
+        # header before it looks for its cookie; most requests at volume
+        # (provider webhooks, API calls with a token) send no cookie at all,
+        # and an empty session needs neither.
+        if app.secret_key and not request.environ.get("HTTP_COOKIE"):
+            return self.session_class()
+        return super().open_session(app, request)
+
+    def save_session(self, app, session, response):
+        # Nothing to store and nothing to remove: Flask would still work out
+        # every cookie attribute first. Only the Vary header is left to add.
+        if not session and not session.modified:
+            if session.accessed:
+                response.vary.add("Cookie")
+            return
+        super().save_session(app, session, response)
+
 
 def add_headers(response):
     """The headers every response carries (``after_request``)."""
     from flask import current_app
 
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", current_app.config["CONTENT_SECURITY_POLICY"])
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers["X-Content-Type-Options"] = "nosniff"
-    headers.setdefault("Referrer-Policy", REFERRER_POLICY)
-    if request.is_secure:
-        headers.setdefault("Strict-Transport-Security", HSTS)
+    # One pass over the response's few headers, then appends: werkzeug's
+    # setdefault scans them again for each header (issue 16: every webhook).
+    present = {name.lower() for name, _value in headers.items()}
+    if "content-security-policy" not in present:
+        headers.add("Content-Security-Policy", current_app.config["CONTENT_SECURITY_POLICY"])
+    if "x-frame-options" not in present:
+        headers.add("X-Frame-Options", "DENY")
+    if "x-content-type-options" in present:
+        headers["X-Content-Type-Options"] = "nosniff"
+    else:
+        headers.add("X-Content-Type-Options", "nosniff")
+    if "referrer-policy" not in present:
+        headers.add("Referrer-Policy", REFERRER_POLICY)
+    if "strict-transport-security" not in present and request.is_secure:
+        headers.add("Strict-Transport-Security", HSTS)
     return response
 
 

@@ -311,7 +311,8 @@ def check_request():
     checked when read, by :class:`HelplineRequest`)."""
     # ``next`` is never stored: safe_next() drops a bad one, so a tampered
     # link still shows the login page instead of an error.
-    _refuse_nul([key for key in _multidict_nul(request.args) if key != "next"])
+    if request.query_string:  # most requests (webhooks, form posts) have none to parse
+        _refuse_nul([key for key in _multidict_nul(request.args) if key != "next"])
     _refuse_nul([k for k, v in (request.view_args or {}).items() if isinstance(v, str) and "\x00" in v])
 
 

@@ -1,8 +1,10 @@
 """Inbound messages per second over HTTP (issue 16): signed Twilio SMS
 webhooks and signed raw-MIME email webhooks, new senders and replies mixed,
-posted by client threads to gunicorn (gthread) for a fixed duration.
+posted by client threads to gunicorn (gthread) for a fixed duration, or to
+granian (``--server granian``) with the same processes and threads.
 
     python bench/inbound_http.py [--duration 20] [--clients 8] [--workers 2] [--threads 8]
+    python bench/inbound_http.py --server granian [--server-args '--runtime-threads 2']
     python bench/inbound_http.py --database-url postgresql://postgres@127.0.0.1:5432/helpline_bench \\
         --redis-url redis://127.0.0.1:6379/14
 
@@ -11,7 +13,7 @@ SQLite (a scratch file, SqliteHuey beside it, in-process events) unless
 Redis for the task queue, live events and rate limits. Reports the accepted
 messages per second after a warm-up, the acceptance latency (request sent to
 answer read) p50/p95/p99, the server's CPU per message (utime + stime of the
-gunicorn processes, from /proc) and the client's. Then checks what a 2xx
+server's processes, from /proc) and the client's. Then checks what a 2xx
 promised: every accepted message is visible through the REST API (its unique
 token found in a ticket's thread), and a replayed batch of accepted requests
 answers 2xx again and creates no ticket and no message.
@@ -27,6 +29,7 @@ import os
 import random
 import re
 import secrets
+import shlex
 import socket
 import subprocess
 import sys
@@ -118,11 +121,24 @@ def server_env(args, url, work):
     return env
 
 
-def start_gunicorn(args, env, port, work):
-    log = open(os.path.join(work, "gunicorn.log"), "wb")
-    command = [sys.executable, "-m", "gunicorn", "app.wsgi:app", "-k", "gthread", "-w", str(args.workers)]
-    command += ["--threads", str(args.threads), "-b", f"127.0.0.1:{port}", "--log-level", "warning"]
-    if args.switch_interval:
+def server_command(args, port):
+    """The server's command line: gunicorn gthread as in operations.md, or
+    granian's WSGI interface with the same processes and threads."""
+    if args.server == "granian":
+        command = [sys.executable, "-m", "granian", "--interface", "wsgi", "app.wsgi:app"]
+        command += ["--workers", str(args.workers), "--blocking-threads", str(args.threads)]
+        command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-ws"]
+        command += ["--respawn-failed-workers"]  # as operations.md documents it
+    else:
+        command = [sys.executable, "-m", "gunicorn", "app.wsgi:app", "-k", "gthread", "-w", str(args.workers)]
+        command += ["--threads", str(args.threads), "-b", f"127.0.0.1:{port}", "--log-level", "warning"]
+    return command + shlex.split(args.server_args)
+
+
+def start_server(args, env, port, work):
+    log = open(os.path.join(work, f"{args.server}.log"), "wb")
+    command = server_command(args, port)
+    if args.switch_interval and args.server == "gunicorn":
         # An experiment: how much of the writer lock's hold is waiting for the GIL.
         config = os.path.join(work, "gunicorn_conf.py")
         with open(config, "w") as f:
@@ -139,7 +155,7 @@ def start_gunicorn(args, env, port, work):
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise SystemExit(f"gunicorn exited: see {log.name}")
+            raise SystemExit(f"{args.server} exited: see {log.name}")
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
             conn.request("GET", "/readyz")
@@ -150,11 +166,11 @@ def start_gunicorn(args, env, port, work):
             pass
         time.sleep(0.2)
     process.terminate()
-    raise SystemExit("gunicorn did not become ready in 60 s")
+    raise SystemExit(f"{args.server} did not become ready in 60 s")
 
 
 def process_tree(root):
-    """The pid and every descendant pid of ``root`` (gunicorn's workers)."""
+    """The pid and every descendant pid of ``root`` (the server's workers)."""
     children = collections.defaultdict(list)
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -370,8 +386,19 @@ def main():
     p.add_argument("--duration", type=float, default=20.0, help="measured seconds, after the warm-up")
     p.add_argument("--warmup", type=float, default=3.0)
     p.add_argument("--clients", type=int, default=8, help="client threads, each one request at a time")
-    p.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
-    p.add_argument("--threads", type=int, default=8, help="gunicorn threads per worker")
+    p.add_argument(
+        "--server",
+        choices=("gunicorn", "granian"),
+        default="gunicorn",
+        help="gunicorn gthread (operations.md's default) or granian's WSGI interface (pip install granian)",
+    )
+    p.add_argument(
+        "--server-args",
+        default="",
+        help="more options for the server's command line, e.g. '--keep-alive 30' or '--runtime-threads 2'",
+    )
+    p.add_argument("--workers", type=int, default=2, help="server worker processes")
+    p.add_argument("--threads", type=int, default=8, help="threads per worker (granian: --blocking-threads)")
     p.add_argument("--email-share", type=float, default=0.5, help="fraction of messages that are email")
     p.add_argument("--new-share", type=float, default=0.3, help="fraction of messages from a new sender")
     p.add_argument("--replay", type=int, default=50, help="accepted requests per client replayed at the end")
@@ -402,7 +429,7 @@ def main():
     url, api_token = prepare(args, work)
     backend = "postgresql+redis" if url.startswith("postgres") else "sqlite"
     port = free_port()
-    server = start_gunicorn(args, server_env(args, url, work), port, work)
+    server = start_server(args, server_env(args, url, work), port, work)
     try:
         validator = RequestValidator(TWILIO_TOKEN)
         clients = [Client(i, args, port, validator) for i in range(args.clients)]
@@ -432,7 +459,7 @@ def main():
         rate = len(ok) / elapsed
         by = collections.Counter((r[2], r[3]) for r in ok)
         print(
-            f"backend={backend} gunicorn -k gthread -w {args.workers} --threads {args.threads}; "
+            f"backend={backend} {' '.join(server_command(args, port)[2:])}; "
             f"{args.clients} clients; {args.duration:.0f} s measured after {args.warmup:.0f} s warm-up; "
             f"keep connections={args.keep_connections if backend == 'sqlite' else 'n/a'}"
         )

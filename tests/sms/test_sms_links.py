@@ -156,3 +156,24 @@ class TestWebhooksUnderADefaultLimit:
         assert [sms.inbound(f"text {n}").status_code for n in range(5)] == [200] * 5
         assert Message.select().where(Message.direction == "inbound").count() == 5
         assert [sms.client.get("/readyz").status_code for _ in range(3)][-1] == 429
+
+    def test_limited_routes_still_count_and_say_so(self, sms):
+        # The limiter's hooks are skipped for signed webhooks only: other
+        # routes still count every request and report it in their headers.
+        inbound = sms.inbound("hello")
+        assert not [name for name in inbound.headers.keys() if name.startswith("X-RateLimit")]
+        first, second, third = (sms.client.get("/readyz") for _ in range(3))
+        assert (first.headers["X-RateLimit-Limit"], first.headers["X-RateLimit-Remaining"]) == ("2", "1")
+        assert second.headers["X-RateLimit-Remaining"] == "0"
+        assert third.status_code == 429 and "Retry-After" in third.headers
+        assert inbound.headers["X-Content-Type-Options"] == "nosniff"  # the security headers stay
+        assert "Set-Cookie" not in inbound.headers
+
+    def test_every_hook_of_the_limiter_is_guarded(self, app):
+        # A flask-limiter release that registers its hooks differently must
+        # fail here, not quietly run them for every webhook again.
+        from app.ratelimit import _limiter_hooks
+
+        hooks = [*app.before_request_funcs[None], *app.after_request_funcs[None], *app.teardown_request_funcs[None]]
+        assert len([hook for hook in hooks if hasattr(hook, "helpline_limiter_hook")]) == 3
+        assert _limiter_hooks(app) == []
